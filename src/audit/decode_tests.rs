@@ -1,0 +1,197 @@
+use super::*;
+
+const EKS_EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"5b2c9f7e-1d2a-4c1b-9b1e-0a6f3c2d1e00","stage":"ResponseComplete","requestURI":"/apis/rbac.authorization.k8s.io/v1/clusterrolebindings","verb":"create","user":{"username":"arn:aws:sts::111122223333:assumed-role/dev/alice","uid":"aws-iam-authenticator:111122223333:AROAEXAMPLE","groups":["system:authenticated"],"extra":{"accessKeyId":["ASIAEXAMPLE"],"arn":["arn:aws:sts::111122223333:assumed-role/dev/alice"],"sessionName":["alice"]}},"impersonatedUser":{"username":"bob","groups":["devs"]},"sourceIPs":["203.0.113.7","10.0.1.2"],"userAgent":"kubectl/v1.31.0 (darwin/arm64) kubernetes/abc","objectRef":{"resource":"clusterrolebindings","name":"pwn","apiGroup":"rbac.authorization.k8s.io","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":201},"requestObject":{"kind":"ClusterRoleBinding","roleRef":{"name":"cluster-admin"},"note":"a } and a \" inside"},"responseObject":null,"requestReceivedTimestamp":"2026-11-02T08:15:31.123456Z","stageTimestamp":"2026-11-02T08:15:31.130001Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by ClusterRoleBinding \"admins\" of ClusterRole \"cluster-admin\" to Group \"devs\"","pod-security.kubernetes.io/enforce-policy":"privileged:latest"}}"#;
+
+#[test]
+fn decodes_every_member_of_an_eks_event() {
+    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Full).unwrap();
+    assert_eq!(ev.kind.as_deref(), Some("Event"));
+    assert_eq!(ev.api_version.as_deref(), Some("audit.k8s.io/v1"));
+    assert_eq!(ev.level.as_deref(), Some("RequestResponse"));
+    assert_eq!(ev.stage.as_deref(), Some("ResponseComplete"));
+    assert_eq!(ev.verb(), Some("create"));
+    assert_eq!(
+        ev.username(),
+        Some("arn:aws:sts::111122223333:assumed-role/dev/alice")
+    );
+    assert_eq!(
+        ev.user.uid.as_deref(),
+        Some("aws-iam-authenticator:111122223333:AROAEXAMPLE")
+    );
+    assert_eq!(ev.user.groups, ["system:authenticated"]);
+    assert_eq!(ev.user_extra("sessionName"), Some("alice"));
+    assert_eq!(ev.user_extra("accessKeyId"), Some("ASIAEXAMPLE"));
+    let imp = ev.impersonated_user.as_ref().unwrap();
+    assert_eq!(imp.username.as_deref(), Some("bob"));
+    assert_eq!(imp.groups, ["devs"]);
+    assert_eq!(ev.source_ips, ["203.0.113.7", "10.0.1.2"]);
+    assert!(ev.user_agent.as_deref().unwrap().starts_with("kubectl/"));
+    let obj = ev.object_ref.as_ref().unwrap();
+    assert_eq!(obj.resource.as_deref(), Some("clusterrolebindings"));
+    assert_eq!(obj.name.as_deref(), Some("pwn"));
+    assert_eq!(obj.api_group.as_deref(), Some("rbac.authorization.k8s.io"));
+    assert_eq!(obj.namespace, None);
+    assert_eq!(ev.code(), Some(201));
+    assert_eq!(
+        ev.request_object,
+        Some(
+            r#"{"kind":"ClusterRoleBinding","roleRef":{"name":"cluster-admin"},"note":"a } and a \" inside"}"#
+        )
+    );
+    assert_eq!(ev.response_object, None);
+    assert_eq!(ev.decision(), Some("allow"));
+    assert_eq!(
+        ev.reason(),
+        Some(r#"RBAC: allowed by ClusterRoleBinding "admins" of ClusterRole "cluster-admin" to Group "devs""#)
+    );
+    assert_eq!(
+        ev.annotation("pod-security.kubernetes.io/enforce-policy"),
+        Some("privileged:latest")
+    );
+    assert_eq!(ev.time_micros(), Some(1_793_607_331_130_001));
+    assert!(!ev.truncated);
+}
+
+#[test]
+fn table_detail_skips_what_a_table_does_not_show() {
+    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Table).unwrap();
+    assert_eq!(ev.verb(), Some("create"));
+    assert_eq!(ev.source_ips.len(), 2);
+    assert!(ev.user.groups.is_empty());
+    assert!(ev.user.extra.is_empty());
+    assert_eq!(ev.annotations.len(), 2, "decision and reason only");
+    assert_eq!(ev.decision(), Some("allow"));
+}
+
+#[test]
+fn strings_borrow_from_the_input() {
+    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Full).unwrap();
+    assert!(matches!(ev.verb, Some(Cow::Borrowed(_))));
+    // The reason holds escaped quotes, so it alone is decoded into an owned string.
+    let (_, reason) = &ev.annotations[1];
+    assert!(matches!(reason, Cow::Owned(_)));
+}
+
+#[test]
+fn v1beta1_timestamp_is_the_fallback_time() {
+    let line = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","timestamp":"2017-09-11T19:55:05Z","auditID":"a","verb":"get"}"#;
+    let ev = decode_event(line.as_bytes(), Detail::Table).unwrap();
+    assert_eq!(ev.time_micros(), Some(1_505_159_705_000_000));
+}
+
+#[test]
+fn an_event_without_kind_but_with_audit_id_is_accepted() {
+    let ev = decode_event(br#"{"auditID":"x","verb":"list"}"#, Detail::Table).unwrap();
+    assert_eq!(ev.audit_id.as_deref(), Some("x"));
+}
+
+#[test]
+fn cut_events_are_salvaged_and_marked() {
+    // Cut inside requestObject, as CloudWatch's 256 KB cap does to big objects.
+    let cut = &EKS_EVENT[..EKS_EVENT.find("\"note\"").unwrap() + 8];
+    let ev = decode_event(cut.as_bytes(), Detail::Full).unwrap();
+    assert!(ev.truncated);
+    assert_eq!(ev.verb(), Some("create"));
+    assert_eq!(ev.code(), Some(201));
+    assert_eq!(ev.request_object, None);
+    assert_eq!(ev.decision(), None, "annotations came after the cut");
+    // Cut at every byte: never a panic, and always either salvaged or a clean error.
+    for n in 0..EKS_EVENT.len() {
+        match decode_event(&EKS_EVENT.as_bytes()[..n], Detail::Full) {
+            Ok(ev) => assert!(ev.truncated, "cut at {n} not marked"),
+            Err(e) => assert!(
+                matches!(
+                    e.kind,
+                    DecodeErrorKind::CutBeforeAnyField | DecodeErrorKind::Empty
+                ),
+                "cut at {n}: {e:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_cut_inside_a_multibyte_character_is_still_salvaged() {
+    let line = "{\"auditID\":\"a\",\"verb\":\"get\",\"userAgent\":\"caf\u{e9}";
+    let bytes = line.as_bytes();
+    let ev = decode_event(&bytes[..bytes.len() - 1], Detail::Full).unwrap();
+    assert!(ev.truncated);
+    assert_eq!(ev.verb(), Some("get"));
+}
+
+#[test]
+fn the_nested_member_being_read_when_cut_keeps_its_prefix() {
+    let line = r#"{"auditID":"a","objectRef":{"resource":"secrets","namespace":"prod","na"#;
+    let ev = decode_event(line.as_bytes(), Detail::Full).unwrap();
+    let obj = ev.object_ref.unwrap();
+    assert_eq!(obj.resource.as_deref(), Some("secrets"));
+    assert_eq!(obj.namespace.as_deref(), Some("prod"));
+    assert!(ev.truncated);
+}
+
+#[test]
+fn malformed_records_say_what_and_where() {
+    let cases: &[(&str, usize, &str)] = &[
+        (r#"{"kind": 0}"#, 10, "`kind` is a number, expected a string"),
+        (r#"{"auditID":"a" "verb":"x"}"#, 16, "invalid JSON: expected ',' or '}' in an object"),
+        (r#"{"auditID":"a"} {"#, 17, "unexpected text after the event"),
+        (r#"{"sourceIPs":"1.2.3.4","auditID":"a"}"#, 14, "`sourceIPs[]` is a string, expected an array"),
+        (r#"{"auditID":"a","responseStatus":{"code":true}}"#, 41, "`responseStatus.code` is a boolean, expected an integer"),
+        (r#"{"kind":"EventList","items":[]}"#, 1, "not an audit event: its kind is \"EventList\""),
+        (r#"{"kind":"Event","apiVersion":"v1","reason":"Pulled"}"#, 1, "not an audit event: a Kubernetes Event of apiVersion \"v1\", not an audit.k8s.io Event"),
+        (r#"{"technique":"x"}"#, 1, "not an audit event: no `kind` and no `auditID`"),
+        (r#"[1,2]"#, 1, "not an audit event: the record is an array, not an object"),
+        ("   ", 1, "empty record"),
+        (r#"{"auditID":"a","verb":nope}"#, 23, "invalid JSON: invalid literal"),
+        (r#"{"verb"#, 7, "the record ends before any audit field could be read"),
+    ];
+    let mut wrong = Vec::new();
+    for (input, column, message) in cases {
+        let e = decode_event(input.as_bytes(), Detail::Full).unwrap_err();
+        let got = (e.column_in(input.as_bytes()), e.to_string());
+        if got != (*column, message.to_string()) {
+            wrong.push(format!("{input}\n  got {got:?}\n want {:?}", (column, message)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_offset() {
+    let mut bytes = br#"{"auditID":"a","verb":"get","userAgent":"x"#.to_vec();
+    bytes.push(0xff);
+    bytes.extend_from_slice(br#""}"#);
+    let e = decode_event(&bytes, Detail::Full).unwrap_err();
+    assert_eq!(e.kind, DecodeErrorKind::InvalidUtf8);
+    assert_eq!(e.offset, bytes.len() - 3);
+}
+
+#[test]
+fn escapes_and_unicode_are_decoded() {
+    let line = r#"{"auditID":"a","userAgent":"evil\u001b]0;title\u0007 \ud83d\ude00 \"q\" \\ \/"}"#;
+    let ev = decode_event(line.as_bytes(), Detail::Full).unwrap();
+    assert_eq!(
+        ev.user_agent.as_deref(),
+        Some("evil\u{1b}]0;title\u{7} 😀 \"q\" \\ /")
+    );
+}
+
+#[test]
+fn nulls_are_absent_values() {
+    let line = r#"{"auditID":"a","verb":null,"user":null,"objectRef":null,"sourceIPs":null,"annotations":null,"responseStatus":{"code":null}}"#;
+    let ev = decode_event(line.as_bytes(), Detail::Full).unwrap();
+    assert_eq!(ev.verb, None);
+    assert_eq!(ev.object_ref, None);
+    assert_eq!(ev.code(), None);
+}
+
+#[test]
+fn agrees_with_serde_json_on_the_members_it_reads() {
+    let v: serde_json::Value = serde_json::from_str(EKS_EVENT).unwrap();
+    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Full).unwrap();
+    assert_eq!(v["auditID"].as_str(), ev.audit_id.as_deref());
+    assert_eq!(v["objectRef"]["apiVersion"].as_str(), ev.object_ref.unwrap().api_version.as_deref());
+    assert_eq!(v["responseStatus"]["code"].as_i64(), ev.response_status.unwrap().code);
+    let req: serde_json::Value = serde_json::from_str(ev.request_object.unwrap()).unwrap();
+    assert_eq!(req, v["requestObject"]);
+}

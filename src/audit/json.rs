@@ -1,0 +1,413 @@
+//! A small pull scanner over JSON text that borrows from its input and skips what nobody asked
+//! for.
+//!
+//! Decoding an audit event with a general JSON parser builds every `requestObject` and
+//! `responseObject` only to throw it away. This scanner lets the decoder read the few members a
+//! view needs and jump over the rest by tracking nothing but string boundaries and nesting depth.
+//! Skipped values are checked for balance, not for full JSON validity; members that are read are
+//! checked strictly.
+
+use std::borrow::Cow;
+
+/// Why scanning stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ScanError {
+    /// The input ended inside a value: the text was cut short.
+    Eof,
+    /// The text is not JSON at byte `at`.
+    Syntax { at: usize, msg: Cow<'static, str> },
+    /// A member the caller reads holds the wrong kind of value.
+    WrongType {
+        at: usize,
+        field: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+}
+
+pub(crate) type Scan<T> = Result<T, ScanError>;
+
+/// Bytes that matter while skipping a nested value.
+const STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
+
+/// The kind of JSON value that starts at a byte, for type errors.
+pub(crate) fn kind_name(first: u8) -> &'static str {
+    match first {
+        b'"' => "a string",
+        b'{' => "an object",
+        b'[' => "an array",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        b'-' | b'0'..=b'9' => "a number",
+        _ => "not JSON",
+    }
+}
+
+pub(crate) struct Scanner<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    pub pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(src: &'a str) -> Self {
+        Scanner {
+            src,
+            b: src.as_bytes(),
+            pos: 0,
+        }
+    }
+
+    pub fn syntax<T>(&self, at: usize, msg: impl Into<Cow<'static, str>>) -> Scan<T> {
+        Err(ScanError::Syntax {
+            at,
+            msg: msg.into(),
+        })
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.pos >= self.b.len()
+    }
+
+    pub fn skip_ws(&mut self) {
+        while let Some(&c) = self.b.get(self.pos) {
+            if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// The next non-blank byte, without consuming it.
+    pub fn peek(&mut self) -> Scan<u8> {
+        self.skip_ws();
+        self.b.get(self.pos).copied().ok_or(ScanError::Eof)
+    }
+
+    pub fn expect(&mut self, c: u8, what: &'static str) -> Scan<()> {
+        if self.peek()? == c {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.syntax(self.pos, what)
+        }
+    }
+
+    /// Reads a string value; borrowed unless it holds escapes.
+    pub fn string(&mut self) -> Scan<Cow<'a, str>> {
+        self.expect(b'"', "expected a string")?;
+        let start = self.pos;
+        let k = memchr::memchr2(b'"', b'\\', &self.b[start..]).ok_or(ScanError::Eof)?;
+        let i = start + k;
+        if self.b[i] == b'"' {
+            self.pos = i + 1;
+            return Ok(Cow::Borrowed(&self.src[start..i]));
+        }
+        self.escaped_string(start, i).map(Cow::Owned)
+    }
+
+    /// Slow path of [`Self::string`] from the first backslash at `i`.
+    fn escaped_string(&mut self, start: usize, mut i: usize) -> Scan<String> {
+        let mut out = String::with_capacity(i - start + 16);
+        out.push_str(&self.src[start..i]);
+        loop {
+            // self.b[i] is a backslash here.
+            let esc = *self.b.get(i + 1).ok_or(ScanError::Eof)?;
+            i += 2;
+            match esc {
+                b'"' => out.push('"'),
+                b'\\' => out.push('\\'),
+                b'/' => out.push('/'),
+                b'b' => out.push('\u{8}'),
+                b'f' => out.push('\u{c}'),
+                b'n' => out.push('\n'),
+                b'r' => out.push('\r'),
+                b't' => out.push('\t'),
+                b'u' => {
+                    let (c, next) = self.unicode_escape(i)?;
+                    out.push(c);
+                    i = next;
+                }
+                _ => return self.syntax(i - 1, "invalid escape in a string"),
+            }
+            let k = memchr::memchr2(b'"', b'\\', &self.b[i..]).ok_or(ScanError::Eof)?;
+            out.push_str(&self.src[i..i + k]);
+            i += k;
+            if self.b[i] == b'"' {
+                self.pos = i + 1;
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Decodes `XXXX` (and a following `\uXXXX` low surrogate) at `i`; returns the char and the
+    /// index after it. Unpaired surrogates become U+FFFD, as Go's encoder would have written.
+    fn unicode_escape(&self, i: usize) -> Scan<(char, usize)> {
+        let hi = self.hex4(i)?;
+        if (0xD800..0xDC00).contains(&hi) {
+            if self.b.get(i + 4) == Some(&b'\\') && self.b.get(i + 5) == Some(&b'u') {
+                let lo = self.hex4(i + 6)?;
+                if (0xDC00..0xE000).contains(&lo) {
+                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    return Ok((char::from_u32(c).unwrap_or('\u{FFFD}'), i + 10));
+                }
+            }
+            return Ok(('\u{FFFD}', i + 4));
+        }
+        Ok((char::from_u32(hi).unwrap_or('\u{FFFD}'), i + 4))
+    }
+
+    fn hex4(&self, i: usize) -> Scan<u32> {
+        let digits = self.b.get(i..i + 4).ok_or(ScanError::Eof)?;
+        let mut v = 0u32;
+        for &d in digits {
+            let n = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return self.syntax(i, "invalid \\u escape"),
+            };
+            v = v * 16 + u32::from(n);
+        }
+        Ok(v)
+    }
+
+    fn skip_string(&mut self) -> Scan<()> {
+        let mut i = self.pos + 1;
+        loop {
+            let k = memchr::memchr2(b'"', b'\\', &self.b[i..]).ok_or(ScanError::Eof)?;
+            i += k;
+            if self.b[i] == b'"' {
+                self.pos = i + 1;
+                return Ok(());
+            }
+            i += 2;
+            if i > self.b.len() {
+                return Err(ScanError::Eof);
+            }
+        }
+    }
+
+    /// Skips one value of any kind and returns its raw text.
+    pub fn raw_value(&mut self) -> Scan<&'a str> {
+        let first = self.peek()?;
+        let start = self.pos;
+        match first {
+            b'"' => self.skip_string()?,
+            b'{' | b'[' => self.skip_nested()?,
+            b't' => self.literal("true")?,
+            b'f' => self.literal("false")?,
+            b'n' => self.literal("null")?,
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => return self.syntax(start, "expected a JSON value"),
+        }
+        Ok(&self.src[start..self.pos])
+    }
+
+    /// Skips one value of any kind.
+    pub fn skip_value(&mut self) -> Scan<()> {
+        self.raw_value().map(|_| ())
+    }
+
+    fn skip_nested(&mut self) -> Scan<()> {
+        let mut depth = 0usize;
+        loop {
+            let k = self.b[self.pos..]
+                .iter()
+                .position(|&c| STRUCTURAL[usize::from(c)])
+                .ok_or(ScanError::Eof)?;
+            self.pos += k;
+            match self.b[self.pos] {
+                b'"' => self.skip_string()?,
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                _ => {
+                    depth -= 1;
+                    self.pos += 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &'static str) -> Scan<()> {
+        let end = self.pos + word.len();
+        match self.b.get(self.pos..end) {
+            Some(got) if got == word.as_bytes() => {
+                self.pos = end;
+                Ok(())
+            }
+            // A literal cut by the end of the input is a truncation, not a typo.
+            None if word.as_bytes().starts_with(&self.b[self.pos..]) => Err(ScanError::Eof),
+            _ => self.syntax(self.pos, "invalid literal"),
+        }
+    }
+
+    fn skip_number(&mut self) {
+        while let Some(&c) = self.b.get(self.pos) {
+            if !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Reads an integer; a float with an integral value is accepted, as are digits in a string
+    /// (lenient, as readers of hand-edited logs expect).
+    pub fn integer(&mut self) -> Scan<i64> {
+        let start = self.pos;
+        if self.peek()? == b'"' {
+            let s = self.string()?;
+            return s
+                .trim()
+                .parse()
+                .or_else(|_| self.syntax(start, "expected an integer"));
+        }
+        self.skip_number();
+        if self.pos == self.b.len() {
+            return Err(ScanError::Eof);
+        }
+        let text = &self.src[start..self.pos];
+        if let Ok(v) = text.parse::<i64>() {
+            return Ok(v);
+        }
+        match text.parse::<f64>() {
+            Ok(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+            _ => self.syntax(start, "expected an integer"),
+        }
+    }
+
+    /// Is the next value `null`? Consumes it if so.
+    pub fn null(&mut self) -> Scan<bool> {
+        if self.peek()? == b'n' {
+            self.literal("null")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// Calls `f` for each member of an object, with the scanner positioned at the value; `f`
+    /// must consume the value.
+    pub fn members(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Scan<()>) -> Scan<()> {
+        self.expect(b'{', "expected an object")?;
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            let key = self.string()?;
+            self.expect(b':', "expected ':' after an object key")?;
+            self.skip_ws();
+            f(self, key)?;
+            match self.peek()? {
+                b',' => {
+                    self.pos += 1;
+                    if self.peek()? != b'"' {
+                        return self.syntax(self.pos, "expected an object key");
+                    }
+                }
+                b'}' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.syntax(self.pos, "expected ',' or '}' in an object"),
+            }
+        }
+    }
+
+    /// Calls `f` for each element of an array, with the scanner positioned at the element.
+    pub fn elements(&mut self, mut f: impl FnMut(&mut Self) -> Scan<()>) -> Scan<()> {
+        self.expect(b'[', "expected an array")?;
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            f(self)?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.syntax(self.pos, "expected ',' or ']' in an array"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        let mut s = Scanner::new(r#""plain" "a\"b\\c\u00e9\ud83d\ude00\n""#);
+        assert!(matches!(s.string().unwrap(), Cow::Borrowed("plain")));
+        let v = s.string().unwrap();
+        assert!(matches!(v, Cow::Owned(_)));
+        assert_eq!(v, "a\"b\\cé😀\n");
+        assert!(s.peek().is_err());
+    }
+
+    #[test]
+    fn skips_nested_values_with_tricky_strings() {
+        let text = r#"{"a":[1,{"b":"}]\"{"}],"c":null} tail"#;
+        let mut s = Scanner::new(text);
+        let raw = s.raw_value().unwrap();
+        assert_eq!(raw, r#"{"a":[1,{"b":"}]\"{"}],"c":null}"#);
+    }
+
+    #[test]
+    fn cut_input_is_eof_not_syntax() {
+        for cut in [r#"{"a":"xy"#, r#"{"a":[1,2"#, r#"{"a":tr"#, r#""abc\"#, r#"{"a":"\u00"#] {
+            let mut s = Scanner::new(cut);
+            assert_eq!(s.skip_value(), Err(ScanError::Eof), "{cut}");
+        }
+    }
+
+    #[test]
+    fn members_and_elements() {
+        let mut s = Scanner::new(r#"{"x": [ "a" , "b" ], "y" : 7 }"#);
+        let mut got = Vec::new();
+        s.members(|s, k| {
+            if k == "x" {
+                s.elements(|s| {
+                    got.push(s.string()?.into_owned());
+                    Ok(())
+                })
+            } else {
+                got.push(s.integer()?.to_string());
+                Ok(())
+            }
+        })
+        .unwrap();
+        assert_eq!(got, ["a", "b", "7"]);
+    }
+
+    #[test]
+    fn syntax_errors_carry_positions() {
+        let mut s = Scanner::new(r#"{"a" 1}"#);
+        let err = s.members(|s, _| s.skip_value()).unwrap_err();
+        assert_eq!(
+            err,
+            ScanError::Syntax {
+                at: 5,
+                msg: "expected ':' after an object key".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! The Kubernetes audit event model and everything that turns bytes into it.
+
+pub mod annotations;
+pub mod decode;
+pub mod event;
+pub mod formats;
+mod json;
+pub mod reason;
+pub mod time;
+
+pub use decode::{DecodeError, DecodeErrorKind, Detail, decode_event};
+pub use event::{Event, ObjectRef, ResponseStatus, Text, UserInfo};

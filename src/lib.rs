@@ -1,0 +1,21 @@
+//! kaudit: a terminal console for investigating Kubernetes API-server audit logs, above all
+//! Amazon EKS audit logs in CloudWatch Logs.
+//!
+//! # Module map
+//! Modules depend only downward in this list.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`text`] | making attacker-controlled text safe to show on a terminal |
+//! | [`audit`] | the audit event model, its fast decoder, input formats, the `authorization.k8s.io/reason` decoder |
+//! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow) and [`source::demo`] (the built-in incident) |
+//! | [`catalog`] | the canned queries of `queries/`: embedded defaults, a user folder on top |
+//! | [`cli`] | argument parsing and the headless commands (`events`, `formats`, `demo`, `completions`) |
+//!
+//! `main.rs` only calls [`cli::main`].
+
+pub mod audit;
+pub mod catalog;
+pub mod cli;
+pub mod source;
+pub mod text;

@@ -1,0 +1,4 @@
+//! Where events come from.
+
+pub mod demo;
+pub mod local;
