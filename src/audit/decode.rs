@@ -95,10 +95,19 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
     match s.peek() {
         Err(_) => return Err(err(0, DecodeErrorKind::Empty)),
         Ok(b'{') => {}
+        Ok(c) if kind_name(c) == "not JSON" => {
+            return Err(err(
+                s.pos,
+                DecodeErrorKind::Syntax("expected a JSON object".into()),
+            ));
+        }
         Ok(c) => {
             return Err(err(
                 s.pos,
-                DecodeErrorKind::NotAnEvent(format!("the record is {}, not an object", kind_name(c))),
+                DecodeErrorKind::NotAnEvent(format!(
+                    "the record is {}, not an object",
+                    kind_name(c)
+                )),
             ));
         }
     }
@@ -328,7 +337,8 @@ fn annotation_members<'a>(
     detail: Detail,
 ) -> Scan<()> {
     s.members(|s, key| {
-        let wanted = detail == Detail::Full || key == DECISION_ANNOTATION || key == REASON_ANNOTATION;
+        let wanted =
+            detail == Detail::Full || key == DECISION_ANNOTATION || key == REASON_ANNOTATION;
         if wanted {
             let value = any_as_text(s)?;
             out.push((key, value));

@@ -42,7 +42,9 @@ fn decodes_every_member_of_an_eks_event() {
     assert_eq!(ev.decision(), Some("allow"));
     assert_eq!(
         ev.reason(),
-        Some(r#"RBAC: allowed by ClusterRoleBinding "admins" of ClusterRole "cluster-admin" to Group "devs""#)
+        Some(
+            r#"RBAC: allowed by ClusterRoleBinding "admins" of ClusterRole "cluster-admin" to Group "devs""#
+        )
     );
     assert_eq!(
         ev.annotation("pod-security.kubernetes.io/enforce-policy"),
@@ -132,25 +134,73 @@ fn the_nested_member_being_read_when_cut_keeps_its_prefix() {
 #[test]
 fn malformed_records_say_what_and_where() {
     let cases: &[(&str, usize, &str)] = &[
-        (r#"{"kind": 0}"#, 10, "`kind` is a number, expected a string"),
-        (r#"{"auditID":"a" "verb":"x"}"#, 16, "invalid JSON: expected ',' or '}' in an object"),
-        (r#"{"auditID":"a"} {"#, 17, "unexpected text after the event"),
-        (r#"{"sourceIPs":"1.2.3.4","auditID":"a"}"#, 14, "`sourceIPs[]` is a string, expected an array"),
-        (r#"{"auditID":"a","responseStatus":{"code":true}}"#, 41, "`responseStatus.code` is a boolean, expected an integer"),
-        (r#"{"kind":"EventList","items":[]}"#, 1, "not an audit event: its kind is \"EventList\""),
-        (r#"{"kind":"Event","apiVersion":"v1","reason":"Pulled"}"#, 1, "not an audit event: a Kubernetes Event of apiVersion \"v1\", not an audit.k8s.io Event"),
-        (r#"{"technique":"x"}"#, 1, "not an audit event: no `kind` and no `auditID`"),
-        (r#"[1,2]"#, 1, "not an audit event: the record is an array, not an object"),
+        (
+            r#"{"kind": 0}"#,
+            10,
+            "`kind` is a number, expected a string",
+        ),
+        (
+            r#"{"auditID":"a" "verb":"x"}"#,
+            16,
+            "invalid JSON: expected ',' or '}' in an object",
+        ),
+        (
+            r#"{"auditID":"a"} {"#,
+            17,
+            "unexpected text after the event",
+        ),
+        (
+            r#"{"sourceIPs":"1.2.3.4","auditID":"a"}"#,
+            14,
+            "`sourceIPs[]` is a string, expected an array",
+        ),
+        (
+            r#"{"auditID":"a","responseStatus":{"code":true}}"#,
+            41,
+            "`responseStatus.code` is a boolean, expected an integer",
+        ),
+        (
+            r#"{"kind":"EventList","items":[]}"#,
+            1,
+            "not an audit event: its kind is \"EventList\"",
+        ),
+        (
+            r#"{"kind":"Event","apiVersion":"v1","reason":"Pulled"}"#,
+            1,
+            "not an audit event: a Kubernetes Event of apiVersion \"v1\", not an audit.k8s.io Event",
+        ),
+        (
+            r#"{"technique":"x"}"#,
+            1,
+            "not an audit event: no `kind` and no `auditID`",
+        ),
+        (
+            r#"[1,2]"#,
+            1,
+            "not an audit event: the record is an array, not an object",
+        ),
         ("   ", 1, "empty record"),
-        (r#"{"auditID":"a","verb":nope}"#, 23, "invalid JSON: invalid literal"),
-        (r#"{"verb"#, 7, "the record ends before any audit field could be read"),
+        ("hello", 1, "invalid JSON: expected a JSON object"),
+        (
+            r#"{"auditID":"a","verb":nope}"#,
+            23,
+            "invalid JSON: invalid literal",
+        ),
+        (
+            r#"{"verb"#,
+            7,
+            "the record ends before any audit field could be read",
+        ),
     ];
     let mut wrong = Vec::new();
     for (input, column, message) in cases {
         let e = decode_event(input.as_bytes(), Detail::Full).unwrap_err();
         let got = (e.column_in(input.as_bytes()), e.to_string());
         if got != (*column, message.to_string()) {
-            wrong.push(format!("{input}\n  got {got:?}\n want {:?}", (column, message)));
+            wrong.push(format!(
+                "{input}\n  got {got:?}\n want {:?}",
+                (column, message)
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -190,8 +240,14 @@ fn agrees_with_serde_json_on_the_members_it_reads() {
     let v: serde_json::Value = serde_json::from_str(EKS_EVENT).unwrap();
     let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Full).unwrap();
     assert_eq!(v["auditID"].as_str(), ev.audit_id.as_deref());
-    assert_eq!(v["objectRef"]["apiVersion"].as_str(), ev.object_ref.unwrap().api_version.as_deref());
-    assert_eq!(v["responseStatus"]["code"].as_i64(), ev.response_status.unwrap().code);
+    assert_eq!(
+        v["objectRef"]["apiVersion"].as_str(),
+        ev.object_ref.unwrap().api_version.as_deref()
+    );
+    assert_eq!(
+        v["responseStatus"]["code"].as_i64(),
+        ev.response_status.unwrap().code
+    );
     let req: serde_json::Value = serde_json::from_str(ev.request_object.unwrap()).unwrap();
     assert_eq!(req, v["requestObject"]);
 }

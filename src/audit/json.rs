@@ -349,6 +349,32 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The same JSON with the blanks between tokens removed (strings untouched), so a
+/// pretty-printed event fits on one line without re-encoding anything.
+pub fn compact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,10 +399,22 @@ mod tests {
 
     #[test]
     fn cut_input_is_eof_not_syntax() {
-        for cut in [r#"{"a":"xy"#, r#"{"a":[1,2"#, r#"{"a":tr"#, r#""abc\"#, r#"{"a":"\u00"#] {
+        for cut in [
+            r#"{"a":"xy"#,
+            r#"{"a":[1,2"#,
+            r#"{"a":tr"#,
+            r#""abc\"#,
+            r#"{"a":"\u00"#,
+        ] {
             let mut s = Scanner::new(cut);
             assert_eq!(s.skip_value(), Err(ScanError::Eof), "{cut}");
         }
+    }
+
+    #[test]
+    fn compacting_keeps_strings_intact() {
+        let pretty = "{\n  \"a\" : [ 1, 2 ],\n  \"b\": \"x  y \\\" }\"\n}";
+        assert_eq!(compact(pretty), r#"{"a":[1,2],"b":"x  y \" }"}"#);
     }
 
     #[test]

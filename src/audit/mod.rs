@@ -4,7 +4,7 @@ pub mod annotations;
 pub mod decode;
 pub mod event;
 pub mod formats;
-mod json;
+pub mod json;
 pub mod reason;
 pub mod time;
 

@@ -1,0 +1,391 @@
+//! Local inputs: files (plain or gzip), folders, standard input, bytes held in memory, and
+//! following a growing file.
+//!
+//! [`expand`] turns the paths a user gave into [`InputSpec`]s, [`open`] reads one into a
+//! [`LocalInput`] (memory-mapped, decompressed or read), and [`LocalInput::scan`] hands its bytes
+//! to [`crate::audit::formats::scan`]. [`Follower`] keeps reading a file as it grows.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use flate2::read::MultiGzDecoder;
+use memmap2::Mmap;
+
+use crate::audit::decode::Detail;
+use crate::audit::formats::{self, AuditRecord, Origin, Problem, ProblemKind, ScanReport};
+
+mod follow;
+
+pub use follow::{FollowStart, Follower};
+
+/// One input to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSpec {
+    /// A file (or a FIFO, such as `<(zcat …)`).
+    Path(PathBuf),
+    /// Standard input (`-` on the command line).
+    Stdin,
+    /// Bytes held in memory (the built-in demo), plain or gzip.
+    Bytes { name: String, data: Vec<u8> },
+}
+
+impl InputSpec {
+    /// How the input is named in messages.
+    pub fn name(&self) -> String {
+        match self {
+            InputSpec::Path(path) => path.display().to_string(),
+            InputSpec::Stdin => STDIN_NAME.to_string(),
+            InputSpec::Bytes { name, .. } => name.clone(),
+        }
+    }
+}
+
+const STDIN_NAME: &str = "<stdin>";
+
+/// Why an input could not be opened. Every message names the input and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{}: no such file or folder; check the path", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{}: cannot read it: {source}; check that it exists and that you may read it", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("standard input: cannot read it: {source}")]
+    Stdin {
+        #[source]
+        source: io::Error,
+    },
+    #[error("`-` (standard input) is given more than once; it can be read only once")]
+    StdinTwice,
+    #[error("{}: is a folder; give it to `expand` to read the files inside", path.display())]
+    Folder { path: PathBuf },
+    #[error("{}: is gzip-compressed and cannot be followed; follow the uncompressed log instead", path.display())]
+    FollowCompressed { path: PathBuf },
+}
+
+impl InputError {
+    fn io(path: &Path, source: io::Error) -> InputError {
+        if source.kind() == io::ErrorKind::NotFound {
+            InputError::NotFound {
+                path: path.to_path_buf(),
+            }
+        } else {
+            InputError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+}
+
+impl From<InputError> for io::Error {
+    /// For callers that work in `io::Result` (a follow loop): the message is kept whole.
+    fn from(err: InputError) -> io::Error {
+        let kind = match &err {
+            InputError::NotFound { .. } => io::ErrorKind::NotFound,
+            InputError::Io { source, .. } | InputError::Stdin { source } => source.kind(),
+            _ => io::ErrorKind::InvalidInput,
+        };
+        io::Error::new(kind, err.to_string())
+    }
+}
+
+/// Turns paths into inputs: `-` is standard input, a folder gives the files inside it
+/// (recursively, sorted by path, hidden entries skipped, symbolic links followed once), and a
+/// file named twice is read once.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<InputSpec>, InputError> {
+    let mut out = Vec::new();
+    let mut seen_files = HashSet::new();
+    let mut seen_dirs = HashSet::new();
+    let mut stdin = false;
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if stdin {
+                return Err(InputError::StdinTwice);
+            }
+            stdin = true;
+            out.push(InputSpec::Stdin);
+            continue;
+        }
+        let meta = fs::metadata(path).map_err(|e| InputError::io(path, e))?;
+        if meta.is_dir() {
+            walk(path, &mut seen_dirs, &mut seen_files, &mut out)?;
+        } else {
+            push_file(path, &mut seen_files, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+fn push_file(path: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<InputSpec>) {
+    let key = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if seen.insert(key) {
+        out.push(InputSpec::Path(path.to_path_buf()));
+    }
+}
+
+fn walk(
+    dir: &Path,
+    seen_dirs: &mut HashSet<PathBuf>,
+    seen_files: &mut HashSet<PathBuf>,
+    out: &mut Vec<InputSpec>,
+) -> Result<(), InputError> {
+    // A link back to a parent would otherwise walk forever.
+    let key = fs::canonicalize(dir).map_err(|e| InputError::io(dir, e))?;
+    if !seen_dirs.insert(key) {
+        return Ok(());
+    }
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| InputError::io(dir, e))? {
+        let entry = entry.map_err(|e| InputError::io(dir, e))?;
+        if !entry.file_name().to_string_lossy().starts_with('.') {
+            entries.push(entry.path());
+        }
+    }
+    entries.sort();
+    for path in entries {
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => walk(&path, seen_dirs, seen_files, out)?,
+            Ok(meta) if meta.is_file() => push_file(&path, seen_files, out),
+            // Sockets, devices and dangling links in a folder are not logs.
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(InputError::io(&path, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Files smaller than this are read: mapping them costs more than copying them.
+const MAP_MIN: u64 = 64 * 1024;
+/// A file written to this recently is being written to: it is read, not mapped (see [`map`]).
+const QUIET: Duration = Duration::from_secs(2);
+const GZIP_MAGIC: [u8; 2] = [0x1F, 0x8B];
+
+enum Data {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+/// One input, read and decompressed, ready to scan.
+pub struct LocalInput {
+    origin: Origin,
+    data: Data,
+    compressed: bool,
+    /// Why decompression stopped early, if it did: the bytes before are kept.
+    gzip_error: Option<String>,
+}
+
+impl std::fmt::Debug for LocalInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalInput")
+            .field("origin", &self.origin)
+            .field("len", &self.bytes().len())
+            .field("compressed", &self.compressed)
+            .finish()
+    }
+}
+
+/// Opens one input: plain files are memory-mapped (or read, when small or still being
+/// written), gzip is decompressed (all members of a multi-member file), standard input is read
+/// to its end.
+pub fn open(spec: &InputSpec) -> Result<LocalInput, InputError> {
+    match spec {
+        InputSpec::Path(path) => open_path(path),
+        InputSpec::Stdin => {
+            let origin = stdin_origin();
+            LocalInput::from_reader(origin, io::stdin().lock())
+                .map_err(|source| InputError::Stdin { source })
+        }
+        InputSpec::Bytes { name, data } => {
+            let id = if name.len() <= 12
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                name.clone()
+            } else {
+                formats::source_id(name.as_bytes())
+            };
+            Ok(LocalInput::from_vec(
+                Origin::new(name.clone(), id),
+                data.clone(),
+            ))
+        }
+    }
+}
+
+fn stdin_origin() -> Origin {
+    Origin {
+        name: STDIN_NAME.to_string(),
+        log_group: STDIN_NAME.to_string(),
+        log_stream: "kube-apiserver-audit-stdin".to_string(),
+        source_id: "stdin".to_string(),
+    }
+}
+
+/// The origin of a file: named as given, identified by its canonical path.
+pub fn path_origin(path: &Path) -> Origin {
+    let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let canonical = canonical.to_string_lossy();
+    let mut origin = Origin::new(
+        path.display().to_string(),
+        formats::source_id(canonical.as_bytes()),
+    );
+    origin.log_stream = formats::default_log_stream(&canonical);
+    origin
+}
+
+fn open_path(path: &Path) -> Result<LocalInput, InputError> {
+    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| InputError::io(path, e))?;
+    if meta.is_dir() {
+        return Err(InputError::Folder {
+            path: path.to_path_buf(),
+        });
+    }
+    let origin = path_origin(path);
+    let quiet = meta
+        .modified()
+        .ok()
+        .and_then(|m| SystemTime::now().duration_since(m).ok())
+        .is_some_and(|age| age >= QUIET);
+    if meta.is_file() && meta.len() >= MAP_MIN && quiet {
+        let map = map(&file).map_err(|e| InputError::io(path, e))?;
+        if map.starts_with(&GZIP_MAGIC) {
+            let (data, gzip_error) = gunzip(&map[..]);
+            return Ok(LocalInput {
+                origin,
+                data: Data::Owned(data),
+                compressed: true,
+                gzip_error,
+            });
+        }
+        return Ok(LocalInput {
+            origin,
+            data: Data::Mapped(map),
+            compressed: false,
+            gzip_error: None,
+        });
+    }
+    LocalInput::from_reader(origin, file).map_err(|e| InputError::io(path, e))
+}
+
+/// Maps a file read-only.
+fn map(file: &File) -> io::Result<Mmap> {
+    // SAFETY: a mapping is only as stable as the file under it. Another process may rewrite the
+    // file while it is mapped (the bytes the scanner already checked would change under it) or
+    // truncate it (reading past the new end raises SIGBUS). We map only regular files that have
+    // not been written to for a while: a live log still being written is read into memory
+    // instead, and `Follower` never maps. What remains is someone rewriting an old log in place
+    // during a scan; the scanner only reads the bytes, so that yields garbled records, and a
+    // truncation ends the process — a risk taken for reading large logs without copying them.
+    #[allow(unsafe_code)]
+    unsafe {
+        Mmap::map(file)
+    }
+}
+
+/// Decompresses every gzip member. On a corrupt or cut stream, keeps what came before and says
+/// what went wrong.
+fn gunzip(compressed: &[u8]) -> (Vec<u8>, Option<String>) {
+    // Audit JSON compresses about tenfold; the guess only saves reallocations.
+    let mut out = Vec::with_capacity(compressed.len().saturating_mul(8).min(1 << 28));
+    match MultiGzDecoder::new(compressed).read_to_end(&mut out) {
+        Ok(_) => (out, None),
+        Err(e) => {
+            let at = out.len();
+            (
+                out,
+                Some(format!(
+                    "the gzip data is corrupt or cut short after {at} decompressed bytes ({e}); \
+                     the records before were read"
+                )),
+            )
+        }
+    }
+}
+
+impl LocalInput {
+    /// Reads an input from any reader (standard input, a pipe), decompressing gzip.
+    pub fn from_reader(origin: Origin, mut reader: impl Read) -> io::Result<LocalInput> {
+        let mut data = Vec::new();
+        reader.read_to_end(&mut data)?;
+        Ok(LocalInput::from_vec(origin, data))
+    }
+
+    /// An input from bytes in memory, decompressing gzip.
+    pub fn from_vec(origin: Origin, data: Vec<u8>) -> LocalInput {
+        if data.starts_with(&GZIP_MAGIC) {
+            let (data, gzip_error) = gunzip(&data);
+            LocalInput {
+                origin,
+                data: Data::Owned(data),
+                compressed: true,
+                gzip_error,
+            }
+        } else {
+            LocalInput {
+                origin,
+                data: Data::Owned(data),
+                compressed: false,
+                gzip_error: None,
+            }
+        }
+    }
+
+    /// The input's name in messages: the path as given, `<stdin>`, or the name of the bytes.
+    pub fn name(&self) -> &str {
+        &self.origin.name
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// Was the input gzip-compressed?
+    pub fn compressed(&self) -> bool {
+        self.compressed
+    }
+
+    /// The (decompressed) bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Mapped(map) => map,
+            Data::Owned(vec) => vec,
+        }
+    }
+
+    /// Finds every audit event (see [`formats::scan`]); a gzip stream that ended badly is
+    /// reported as an [`ProblemKind::Unreadable`] problem at its end.
+    pub fn scan(
+        &self,
+        detail: Detail,
+        on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
+    ) -> ScanReport {
+        let bytes = self.bytes();
+        let mut report = formats::scan(bytes, &self.origin, detail, on_event);
+        if let Some(message) = &self.gzip_error {
+            let line = report.lines.max(1);
+            let column = bytes
+                .rsplit(|b| *b == b'\n')
+                .next()
+                .map_or(0, |last| String::from_utf8_lossy(last).chars().count())
+                as u64
+                + 1;
+            report.add_problem(Problem {
+                line,
+                column,
+                offset: bytes.len() as u64,
+                kind: ProblemKind::Unreadable,
+                message: message.clone(),
+            });
+        }
+        report
+    }
+}
