@@ -1,0 +1,190 @@
+//! Decoding speed over a demo file of a million events (by default), on one core.
+//!
+//! `cargo bench --bench decode` writes `target/bench-data/demo-<N>.jsonl` once (set
+//! `KAUDIT_BENCH_EVENTS` for another size), then times each way of reading it three times and
+//! prints the median, next to a raw newline split of the same bytes.
+
+#![allow(clippy::unwrap_used)]
+
+use std::hint::black_box;
+use std::io::BufWriter;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use kaudit::audit::formats::{Origin, scan};
+use kaudit::audit::{Detail, decode_event};
+use kaudit::source::demo::{DemoConfig, DemoFormat, write_demo};
+use serde::Deserialize;
+
+fn main() {
+    let events: usize = std::env::var("KAUDIT_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let path = demo_file(events);
+    let data = std::fs::read(&path).unwrap();
+    let mb = data.len() as f64 / 1e6;
+    println!(
+        "input: {} ({} events, {:.0} MB), one core, median of 3\n",
+        path.display(),
+        events,
+        mb
+    );
+    println!(
+        "{:<44} {:>9} {:>10} {:>12}",
+        "reader", "seconds", "MB/s", "events/s"
+    );
+    let rows: [(&str, Reader); 5] = [
+        ("newline split (memchr; baseline)", newline_split),
+        ("decode_event, table fields", |d| {
+            decode_lines(d, Detail::Table)
+        }),
+        ("decode_event, every field", |d| {
+            decode_lines(d, Detail::Full)
+        }),
+        ("formats::scan (detect + decode + @fields)", scan_table),
+        ("serde_json typed, table fields (compare)", serde_typed),
+    ];
+    for (name, f) in rows {
+        let mut times = Vec::new();
+        let mut count = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            count = black_box(f(black_box(&data)));
+            times.push(t.elapsed());
+        }
+        times.sort();
+        let median: Duration = times[1];
+        let secs = median.as_secs_f64();
+        println!(
+            "{name:<44} {secs:>9.3} {:>10.0} {:>12.0}",
+            mb / secs,
+            count as f64 / secs
+        );
+    }
+}
+
+/// A way of reading the file that returns how many events it saw.
+type Reader = fn(&[u8]) -> u64;
+
+fn demo_file(events: usize) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("demo-{events}.jsonl"));
+    if !path.exists() {
+        let tmp = path.with_extension("tmp");
+        let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp).unwrap());
+        let cfg = DemoConfig {
+            events,
+            ..DemoConfig::default()
+        };
+        write_demo(&cfg, DemoFormat::Jsonl, &mut out).unwrap();
+        drop(out);
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+    path
+}
+
+fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    data.split(|&b| b == b'\n').filter(|l| !l.is_empty())
+}
+
+fn newline_split(data: &[u8]) -> u64 {
+    let mut n = 0u64;
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', data) {
+        if end > start {
+            n += 1;
+        }
+        start = end + 1;
+    }
+    n
+}
+
+/// Decodes each line and touches what a table row shows, so nothing is optimised away.
+fn decode_lines(data: &[u8], detail: Detail) -> u64 {
+    let mut n = 0u64;
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', data) {
+        let ev = decode_event(&data[start..end], detail).unwrap();
+        black_box((
+            ev.username(),
+            ev.source_ips.first(),
+            ev.verb(),
+            ev.object_ref
+                .as_ref()
+                .map(|o| (&o.resource, &o.namespace, &o.name)),
+            ev.code(),
+            ev.decision(),
+            ev.time_micros(),
+        ));
+        n += 1;
+        start = end + 1;
+    }
+    n
+}
+
+fn scan_table(data: &[u8]) -> u64 {
+    let origin = Origin::new("bench.jsonl", "bench");
+    let report = scan(data, &origin, Detail::Table, |rec| {
+        black_box((rec.event.verb(), rec.system.timestamp_ms));
+        ControlFlow::Continue(())
+    });
+    report.events
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct TypedEvent<'a> {
+    #[serde(borrow, rename = "auditID")]
+    audit_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    verb: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    user: Option<TypedUser<'a>>,
+    #[serde(borrow, rename = "sourceIPs", default)]
+    source_ips: Vec<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "objectRef")]
+    object_ref: Option<TypedObject<'a>>,
+    #[serde(rename = "responseStatus")]
+    response_status: Option<TypedStatus>,
+    #[serde(borrow, rename = "stageTimestamp")]
+    stage_timestamp: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    annotations: std::collections::HashMap<std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct TypedUser<'a> {
+    #[serde(borrow)]
+    username: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct TypedObject<'a> {
+    #[serde(borrow)]
+    resource: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    namespace: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct TypedStatus {
+    code: Option<i64>,
+}
+
+fn serde_typed(data: &[u8]) -> u64 {
+    let mut n = 0;
+    for line in lines(data) {
+        let ev: TypedEvent<'_> = serde_json::from_slice(line).unwrap();
+        black_box(&ev);
+        n += 1;
+    }
+    n
+}

@@ -1,0 +1,104 @@
+//! The command line: argument parsing and the headless commands.
+//!
+//! Each command lives in its own file; this one parses and dispatches.
+
+mod demo;
+mod events;
+mod formats;
+mod output;
+mod problems;
+mod source_args;
+mod table;
+mod time_args;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+pub use source_args::SourceArgs;
+pub use time_args::TimeArgs;
+
+const EXAMPLES: &str = "\
+Examples:
+  kaudit                                   the built-in demo incident
+  kaudit events --demo | head              the demo's events as a table
+  kaudit events audit.log.gz --since 2h    a gzipped API-server audit log, last two hours
+  aws logs filter-log-events --log-group-name /aws/eks/prod/cluster \\
+      --log-stream-name-prefix kube-apiserver-audit > page.json
+  kaudit events page.json --output jsonl   CloudWatch CLI output, as JSON lines
+  kaudit formats ./exports/                what each file holds, and what could not be read
+  kaudit demo --events 1000000 > big.log   a million-event demo file";
+
+/// A console for investigating Kubernetes API-server audit logs (Amazon EKS first).
+#[derive(Debug, Parser)]
+#[command(name = "kaudit", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// With no command: the events of SOURCE as a table (the demo incident when none is given).
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print events: a table of what an analyst scans, or the original JSON.
+    Events(events::EventsArgs),
+    /// Say what each input holds: its format, counts, and every record that could not be read.
+    Formats(formats::FormatsArgs),
+    /// Write the built-in demo incident (a deterministic EKS audit log of a cluster under attack).
+    Demo(demo::DemoArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+}
+
+/// How a command ended, as an exit status: 0 success, 1 an input or output failed, 2 bad usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Failure => ExitCode::from(1),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Events(args)) => events::run(&args),
+        Some(Command::Formats(args)) => formats::run(&args),
+        Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "kaudit", &mut std::io::stdout());
+            Ok(Outcome::Success)
+        }
+        None => events::run(&events::EventsArgs::with_source(cli.source)),
+    };
+    match result {
+        Ok(outcome) => outcome.into(),
+        Err(e) => {
+            eprintln!("kaudit: {}", crate::text::sanitize(&format!("{e:#}")));
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,184 @@
+//! The event table: the columns an analyst scans, made safe for the terminal.
+
+use std::io::{self, Write};
+
+use crate::audit::Event;
+use crate::audit::time::format_millis_utc;
+use crate::text::sanitize;
+
+/// Column titles and the widest each may grow.
+const COLUMNS: [(&str, usize); 8] = [
+    ("TIME", 24),
+    ("USER", 44),
+    ("SOURCE IP", 15),
+    ("VERB", 8),
+    ("RESOURCE", 28),
+    ("NAMESPACE/NAME", 44),
+    ("CODE", 4),
+    ("DECISION", 8),
+];
+
+pub type Row = [String; 8];
+
+/// One row of the table for an event whose `@timestamp` is `timestamp_ms`.
+pub fn row(event: &Event<'_>, timestamp_ms: Option<i64>) -> Row {
+    let time = timestamp_ms
+        .map(|ms| format_millis_utc(ms * 1000))
+        .unwrap_or_else(|| "-".to_string());
+    let user = event.username().unwrap_or("-");
+    let ip = event.source_ips.first().map_or("-", |s| s.as_ref());
+    let verb = event.verb().unwrap_or("-");
+    let obj = event.object_ref.as_ref();
+    let resource = match obj.map(|o| (o.resource.as_deref(), o.subresource.as_deref())) {
+        Some((Some(r), Some(sub))) => format!("{r}/{sub}"),
+        Some((Some(r), None)) => r.to_string(),
+        _ => event
+            .request_uri
+            .as_deref()
+            .map_or_else(|| "-".to_string(), |u| u.to_string()),
+    };
+    let target = match obj.map(|o| (o.namespace.as_deref(), o.name.as_deref())) {
+        Some((Some(ns), Some(name))) => format!("{ns}/{name}"),
+        Some((Some(ns), None)) => format!("{ns}/"),
+        Some((None, Some(name))) => name.to_string(),
+        _ => "-".to_string(),
+    };
+    let code = event
+        .code()
+        .map_or_else(|| "-".to_string(), |c| c.to_string());
+    let mut decision = event.decision().unwrap_or("-").to_string();
+    if event.truncated {
+        decision.push_str(" [cut]");
+    }
+    let cells: [&str; 8] = [&time, user, ip, verb, &resource, &target, &code, &decision];
+    cells.map(|cell| sanitize(cell).into_owned())
+}
+
+/// Writes rows as aligned columns, streaming. Column widths fit the first rows (up to each
+/// column's maximum) and then stay fixed; longer cells are shortened in the middle, where ARNs
+/// and paths are least informative.
+#[derive(Debug, Default)]
+pub struct TableWriter {
+    pending: Vec<Row>,
+    widths: Option<[usize; 8]>,
+}
+
+/// Rows looked at before the widths are fixed.
+const SAMPLE_ROWS: usize = 500;
+
+impl TableWriter {
+    pub fn push(&mut self, out: &mut dyn Write, row: Row) -> io::Result<()> {
+        match &self.widths {
+            Some(widths) => write_line(out, &row, widths),
+            None => {
+                self.pending.push(row);
+                if self.pending.len() >= SAMPLE_ROWS {
+                    self.flush(out)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes what is held back; from then on rows are written as they come.
+    pub fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let widths = match self.widths {
+            Some(w) => w,
+            None => {
+                let w = fit_widths(&self.pending);
+                write_line(out, &COLUMNS.map(|(t, _)| t.to_string()), &w)?;
+                self.widths = Some(w);
+                w
+            }
+        };
+        for r in self.pending.drain(..) {
+            write_line(out, &r, &widths)?;
+        }
+        Ok(())
+    }
+}
+
+fn fit_widths(rows: &[Row]) -> [usize; 8] {
+    let mut widths = COLUMNS.map(|(title, _)| title.chars().count());
+    for r in rows {
+        for (i, cell) in r.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count().min(COLUMNS[i].1));
+        }
+    }
+    widths
+}
+
+fn write_line(out: &mut dyn Write, cells: &[String; 8], widths: &[usize; 8]) -> io::Result<()> {
+    let mut line = String::with_capacity(200);
+    for (i, cell) in cells.iter().enumerate() {
+        let text = shorten_middle(cell, widths[i]);
+        line.push_str(&text);
+        if i + 1 < cells.len() {
+            let pad = widths[i] - text.chars().count() + 2;
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
+}
+
+fn shorten_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let head = (max - 1) / 2;
+    let tail = max - 1 - head;
+    let mut out: String = s.chars().take(head).collect();
+    out.push('…');
+    out.extend(s.chars().skip(n - tail));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Detail, decode_event};
+
+    #[test]
+    fn a_row_shows_what_an_analyst_scans() {
+        let line = br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","verb":"get","user":{"username":"alice"},"sourceIPs":["203.0.113.9"],"objectRef":{"resource":"pods","subresource":"exec","namespace":"prod","name":"web-1"},"responseStatus":{"code":403},"annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}"#;
+        let ev = decode_event(line, Detail::Table).unwrap();
+        let r = row(&ev, Some(1_793_606_400_123));
+        assert_eq!(
+            r,
+            [
+                "2026-11-02T08:00:00.123Z",
+                "alice",
+                "203.0.113.9",
+                "get",
+                "pods/exec",
+                "prod/web-1",
+                "403",
+                "forbid"
+            ]
+        );
+    }
+
+    #[test]
+    fn hostile_text_is_escaped_and_long_text_shortened() {
+        let line = br#"{"auditID":"a","verb":"get","user":{"username":"\u001b]0;pwned\u0007mallory"},"objectRef":{"name":"arn:aws:iam::111122223333:role/a-very-long-role-name-that-goes-on-and-on/session"}}"#;
+        let ev = decode_event(line, Detail::Table).unwrap();
+        let r = row(&ev, None);
+        assert!(
+            !r[1].contains('\u{1b}') && !r[1].contains('\u{7}'),
+            "{}",
+            r[1]
+        );
+        let mut out = Vec::new();
+        let mut table = TableWriter::default();
+        table.push(&mut out, r).unwrap();
+        table.flush(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\u{1b}'));
+        assert!(text.contains('…'), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() < 220));
+    }
+}

@@ -1,0 +1,270 @@
+//! The real binary, run as a user would.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn kaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn kaudit_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+const EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"11111111-2222-3333-4444-555555555555","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/prod/secrets/db","verb":"get","user":{"username":"mallory","groups":["system:authenticated"]},"sourceIPs":["198.51.100.9"],"userAgent":"evil\u001b]0;pwned\u0007\u001b[2J","objectRef":{"resource":"secrets","namespace":"prod","name":"db\u202egpj.exe","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":403},"requestReceivedTimestamp":"2026-11-02T08:00:00.000001Z","stageTimestamp":"2026-11-02T08:00:00.000002Z","annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}"#;
+
+#[test]
+fn events_of_the_demo_are_a_table() {
+    let out = kaudit(&["events", "--demo", "-n", "5"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    for title in [
+        "TIME",
+        "USER",
+        "SOURCE IP",
+        "VERB",
+        "RESOURCE",
+        "NAMESPACE/NAME",
+        "CODE",
+        "DECISION",
+    ] {
+        assert!(lines[0].contains(title), "{}", lines[0]);
+    }
+    assert!(lines[1].starts_with("2026-11-02T06:"), "{}", lines[1]);
+}
+
+#[test]
+fn no_command_shows_the_demo() {
+    let out = kaudit(&["-n", "3"]).status;
+    // `-n` belongs to `events`; plain `kaudit` takes only a source.
+    assert!(!out.success());
+    let out = kaudit(&[]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("203.0.113.77"),
+        "the intrusion is in the demo"
+    );
+    assert!(stdout.lines().count() > 1000);
+}
+
+#[test]
+fn stdin_and_jsonl_output_keep_the_original_bytes() {
+    let input = format!("{EVENT}\n{EVENT}\n");
+    let out = kaudit_stdin(&["events", "-", "--output", "jsonl"], input.as_bytes());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), input);
+    let out = kaudit_stdin(&["events", "-", "--output", "json"], input.as_bytes());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["verb"], "get");
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal() {
+    let out = kaudit_stdin(&["events", "-"], EVENT.as_bytes());
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(!stdout.contains('\u{7}'));
+    assert!(!stdout.contains('\u{202e}'));
+    assert!(stdout.contains(r"db\u{202e}gpj.exe"), "{stdout}");
+    assert!(stdout.contains("forbid"));
+}
+
+#[test]
+fn bad_records_are_counted_and_located_on_stderr() {
+    let cut = &EVENT[..EVENT.len() / 2];
+    let input = format!("{EVENT}\n{{\"kind\": 0}}\n{cut}\n");
+    let out = kaudit_stdin(&["events", "-"], input.as_bytes());
+    assert!(out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("1 truncated"), "{stderr}");
+    assert!(stderr.contains("1 malformed"), "{stderr}");
+    assert!(stderr.contains("<stdin>:2:10"), "{stderr}");
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        3,
+        "header, the event and the salvaged one"
+    );
+    assert!(stdout.contains("[cut]"));
+    // JSON output stays valid with the cut event wrapped.
+    let out = kaudit_stdin(&["events", "-", "-o", "jsonl"], input.as_bytes());
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["@truncated"], true);
+    assert_eq!(lines[1]["@message"], cut);
+}
+
+#[test]
+fn time_ranges_filter_and_explain_an_empty_result() {
+    let out = kaudit(&[
+        "events",
+        "--demo",
+        "--start",
+        "2026-11-02T07:00:00Z",
+        "--end",
+        "2026-11-02T07:00:10Z",
+    ]);
+    let stdout = text(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r.starts_with("2026-11-02T07:00:0")),
+        "{stdout}"
+    );
+    let out = kaudit(&["events", "--demo", "--since", "1h"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("the input spans 2026-11-02T06:"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = kaudit(&["events", "--demo", "--since", "soon"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn demo_is_deterministic_and_reads_back_in_both_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.json");
+    let out = kaudit(&[
+        "demo",
+        "--events",
+        "3000",
+        "--seed",
+        "7",
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let again = kaudit(&["demo", "--events", "3000", "--seed", "7"]);
+    assert_eq!(std::fs::read(&a).unwrap(), again.stdout);
+    let out = kaudit(&[
+        "demo",
+        "--events",
+        "3000",
+        "--seed",
+        "7",
+        "--format",
+        "cloudwatch",
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let report = kaudit(&[
+        "formats",
+        "-o",
+        "json",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(v[0]["events"], 3000);
+    assert_eq!(v[0]["formats"]["json-lines"], 3000);
+    assert_eq!(v[1]["events"], 3000);
+    assert_eq!(v[1]["formats"]["cloudwatch-json"], 3000);
+    assert_eq!(v[0]["malformed"], 0);
+    // Same events either way.
+    let jl = kaudit(&["events", a.to_str().unwrap(), "-o", "jsonl"]).stdout;
+    let cw = kaudit(&["events", b.to_str().unwrap(), "-o", "jsonl"]).stdout;
+    assert_eq!(jl, cw);
+}
+
+#[test]
+fn gzip_is_read_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(format!("{EVENT}\n").as_bytes()).unwrap();
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let out = kaudit(&["events", "--file", path.to_str().unwrap(), "-o", "jsonl"]);
+    assert_eq!(text(&out.stdout), format!("{EVENT}\n"));
+}
+
+#[test]
+fn a_missing_file_fails_with_its_name() {
+    let out = kaudit(&["events", "/nonexistent/audit.log"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("/nonexistent/audit.log"));
+}
+
+#[test]
+fn formats_over_the_corpus_falco_trace_files() {
+    let Some(corpus) = common::corpus_dir("formats_over_the_corpus_falco_trace_files") else {
+        return;
+    };
+    let falco = corpus.join("falco-trace-files");
+    let mut files: Vec<String> = std::fs::read_dir(&falco)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 47);
+    let mut args = vec!["formats", "-o", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let out = kaudit(&args);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reports = v.as_array().unwrap();
+    let events: u64 = reports.iter().map(|r| r["events"].as_u64().unwrap()).sum();
+    assert_eq!(events, 51);
+    let bad: Vec<&serde_json::Value> = reports
+        .iter()
+        .filter(|r| r["malformed"].as_u64().unwrap() > 0)
+        .collect();
+    assert_eq!(bad.len(), 1);
+    assert!(
+        bad[0]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("fal_01_003.json")
+    );
+    assert_eq!(bad[0]["problems"][0]["line"], 1);
+    assert_eq!(bad[0]["problems"][0]["column"], 10);
+    // The text form says the same in words.
+    let out = kaudit(&["formats", falco.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("fal_01_003.json: 0 events; 1 malformed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1:10: malformed: `kind` is a number, expected a string"));
+    let audit2rbac = corpus.join("audit2rbac/demo.log");
+    let out = kaudit(&["formats", audit2rbac.to_str().unwrap()]);
+    assert!(text(&out.stdout).contains("demo.log: 37 events (JSON lines 37)"));
+}
+
+#[test]
+fn completions_are_printed() {
+    let out = kaudit(&["completions", "bash"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("kaudit"));
+}
