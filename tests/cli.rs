@@ -268,3 +268,35 @@ fn completions_are_printed() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("kaudit"));
 }
+
+#[test]
+fn follow_prints_lines_appended_by_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log");
+    std::fs::write(&path, format!("{EVENT}\n")).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["events", path.to_str().unwrap(), "--follow", "-n", "3"])
+        .args(["-o", "jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The writer appends in pieces, as a logger does; the reader must wait for whole lines.
+    let (first, rest) = EVENT.split_at(100);
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    for _ in 0..2 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        file.write_all(first.as_bytes()).unwrap();
+        file.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        file.write_all(format!("{rest}\n").as_bytes()).unwrap();
+        file.flush().unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{EVENT}\n{EVENT}\n{EVENT}\n"));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}

@@ -13,7 +13,7 @@ use super::table::{Row, TableWriter, row};
 use super::time_args::{TimeArgs, TimeRange};
 use super::{Outcome, problems};
 use crate::audit::Detail;
-use crate::audit::formats::{AuditRecord, ScanReport};
+use crate::audit::formats::AuditRecord;
 use crate::audit::json::compact;
 use crate::audit::time::format_millis_utc;
 use crate::source::local::{self, Follower, InputSpec};
@@ -61,9 +61,35 @@ struct Printer<'w> {
     form: EventsOutput,
     table: TableWriter,
     printed: u64,
+    limit: u64,
+    range: TimeRange,
+    /// What the inputs covered, to explain an empty range.
+    span: TimeSpan,
 }
 
 impl Printer<'_> {
+    fn full(&self) -> bool {
+        self.printed >= self.limit
+    }
+
+    /// Prints `rec` if it is in the time range; stops the scan at the limit or on a write error
+    /// (kept in `failed`).
+    fn offer(&mut self, rec: &AuditRecord<'_>, failed: &mut Option<io::Error>) -> ControlFlow<()> {
+        self.span.add(rec.system.timestamp_ms);
+        if !self.range.contains(rec.system.timestamp_ms) {
+            return ControlFlow::Continue(());
+        }
+        if let Err(e) = self.print(rec) {
+            *failed = Some(e);
+            return ControlFlow::Break(());
+        }
+        if self.full() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
     fn print(&mut self, rec: &AuditRecord<'_>) -> io::Result<()> {
         match self.form {
             EventsOutput::Table => {
@@ -116,10 +142,8 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
     if args.follow && inputs.iter().any(|i| !matches!(i, InputSpec::Path(_))) {
         bail!("--follow reads files: give the paths of the files to follow");
     }
-    let limit = args.limit.unwrap_or(u64::MAX);
     let mut reports = Vec::new();
     let mut outcome = Outcome::Success;
-    let mut seen_span = TimeSpan::default();
     let mut printed = 0;
     to_stdout(|out| {
         let mut printer = Printer {
@@ -127,88 +151,62 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
             form: args.output,
             table: TableWriter::default(),
             printed: 0,
+            limit: args.limit.unwrap_or(u64::MAX),
+            range,
+            span: TimeSpan::default(),
         };
-        for spec in &inputs {
-            if printer.printed >= limit {
-                break;
+        if args.follow {
+            follow(&inputs, &mut printer)?;
+        } else {
+            for spec in &inputs {
+                if printer.full() {
+                    break;
+                }
+                match local::open(spec) {
+                    Ok(input) => {
+                        let mut failed = None;
+                        let report =
+                            input.scan(Detail::Table, |rec| printer.offer(rec, &mut failed));
+                        reports.push(report);
+                        if let Some(e) = failed {
+                            return Err(e);
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("kaudit: {}", crate::text::sanitize(&e.to_string()));
+                        outcome = Outcome::Failure;
+                    }
+                }
             }
-            let input = match local::open(spec) {
-                Ok(input) => input,
-                Err(e) => {
-                    eprintln!("kaudit: {}", crate::text::sanitize(&e.to_string()));
-                    outcome = Outcome::Failure;
-                    continue;
-                }
-            };
-            let mut failed = None;
-            let report = input.scan(Detail::Table, |rec| {
-                seen_span.add(rec.system.timestamp_ms);
-                if !range.contains(rec.system.timestamp_ms) {
-                    return ControlFlow::Continue(());
-                }
-                if let Err(e) = printer.print(rec) {
-                    failed = Some(e);
-                    return ControlFlow::Break(());
-                }
-                if printer.printed >= limit {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            });
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            reports.push(report);
-        }
-        if args.follow && printer.printed < limit {
-            follow(&inputs, &range, &mut printer, limit)?;
         }
         printed = printer.printed;
+        if range.is_bounded() && printed == 0 {
+            printer.span.explain_empty_range();
+        }
         printer.finish()
     })?;
     problems::summarize(&reports);
-    if range.is_bounded() && printed == 0 {
-        seen_span.explain_empty_range();
-    }
     Ok(outcome)
 }
 
-fn follow(
-    inputs: &[InputSpec],
-    range: &TimeRange,
-    printer: &mut Printer<'_>,
-    limit: u64,
-) -> io::Result<()> {
+/// Reads the files from their start and keeps reading as they grow, until the limit or Ctrl-C.
+fn follow(inputs: &[InputSpec], printer: &mut Printer<'_>) -> io::Result<()> {
     let mut followers = Vec::new();
     for spec in inputs {
         if let InputSpec::Path(path) = spec {
-            followers.push(Follower::from_end(path)?);
+            followers.push(Follower::from_start(path)?);
         }
     }
     loop {
         let mut failed = None;
         for f in &mut followers {
-            let report: ScanReport = f.poll(Detail::Table, |rec| {
-                if !range.contains(rec.system.timestamp_ms) {
-                    return ControlFlow::Continue(());
-                }
-                if let Err(e) = printer.print(rec) {
-                    failed = Some(e);
-                    return ControlFlow::Break(());
-                }
-                if printer.printed >= limit {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            })?;
+            let report = f.poll(Detail::Table, |rec| printer.offer(rec, &mut failed))?;
             problems::summarize(&[report]);
+            if let Some(e) = failed {
+                return Err(e);
+            }
         }
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        if printer.printed >= limit {
+        if printer.full() {
             return Ok(());
         }
         printer.table.flush(printer.out)?;
