@@ -1,9 +1,9 @@
 //! Writing JSON text straight into a reused byte buffer: strings escaped the way the API server's
 //! Go encoder escapes them, numbers, RFC 3339 times and UUIDs, with no allocation per value.
 
-/// What a byte needs when it appears inside a JSON string written by Go's `encoding/json`.
-/// 0: copy as is; b'u': `\u00XX`; anything else: a backslash and that byte.
-const GO_ESCAPE: [u8; 256] = {
+/// What a byte needs inside a JSON string, as every encoder escapes it: 0 copy as is; b'u'
+/// `\u00XX`; anything else: a backslash and that byte.
+const fn common_escapes() -> [u8; 256] {
     let mut table = [0u8; 256];
     let mut i = 0;
     while i < 0x20 {
@@ -15,6 +15,12 @@ const GO_ESCAPE: [u8; 256] = {
     table[b'\t' as usize] = b't';
     table[b'"' as usize] = b'"';
     table[b'\\' as usize] = b'\\';
+    table
+}
+
+/// The escapes of Go's `encoding/json`, which writes the audit log.
+const GO_ESCAPE: [u8; 256] = {
+    let mut table = common_escapes();
     // Go escapes these three so JSON can be embedded in HTML; real audit logs show
     // `\u0026` in every requestURI with a query string.
     table[b'<' as usize] = b'u';
@@ -23,22 +29,12 @@ const GO_ESCAPE: [u8; 256] = {
     table
 };
 
-/// The same for a JSON string written by Python's `json.dumps(ensure_ascii=False)`, which is how
-/// the AWS CLI prints a CloudWatch message.
+/// The escapes of Python's `json.dumps(ensure_ascii=False)`, which is how the AWS CLI prints a
+/// CloudWatch message.
 const PY_ESCAPE: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        table[i] = b'u';
-        i += 1;
-    }
-    table[b'\n' as usize] = b'n';
-    table[b'\r' as usize] = b'r';
-    table[b'\t' as usize] = b't';
+    let mut table = common_escapes();
     table[0x08] = b'b';
     table[0x0c] = b'f';
-    table[b'"' as usize] = b'"';
-    table[b'\\' as usize] = b'\\';
     table
 };
 
