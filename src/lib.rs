@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`text`] | making attacker-controlled text safe to show on a terminal |
 //! | [`audit`] | the audit event model, its fast decoder, input formats, the `authorization.k8s.io/reason` decoder |
+//! | [`insights`] | the Logs Insights query language: lexer, positioned AST, checker, evaluator |
 //! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow) and [`source::demo`] (the built-in incident) |
 //! | [`catalog`] | the canned queries of `queries/`: embedded defaults, a user folder on top |
 //! | [`cli`] | argument parsing and the headless commands (`events`, `formats`, `demo`, `completions`) |
@@ -17,5 +18,6 @@
 pub mod audit;
 pub mod catalog;
 pub mod cli;
+pub mod insights;
 pub mod source;
 pub mod text;
