@@ -2,3 +2,4 @@
 //! checker → evaluator. Pure: no terminal, AWS or async runtime here.
 
 pub mod registry;
+pub mod value;
