@@ -1,5 +1,33 @@
 //! The CloudWatch Logs Insights query language over local events: lexer → positioned AST →
 //! checker → evaluator. Pure: no terminal, AWS or async runtime here.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`token`], [`lexer`], [`parser`], [`ast`] | query text → a syntax tree whose nodes carry their spans |
+//! | [`checker`], [`diag`], [`suggest`] | errors and warnings with a caret, and "did you mean" |
+//! | [`registry`] | every function's name, kind and arity |
+//! | [`value`], [`duration`], [`functions`], [`aggregates`] | values and what computes them |
+//! | [`fields`] | the fields of an event as Logs Insights names them, read lazily |
+//! | [`exec`] | plans and runs a query over records |
+//!
+//! The decisions kaudit made where AWS's documentation is silent are in `docs/insights.md`.
 
+pub mod aggregates;
+pub mod ast;
+pub mod checker;
+pub mod diag;
+pub mod duration;
+pub mod exec;
+pub mod fields;
+pub mod functions;
+mod functions_ip;
+pub mod functions_json;
+mod functions_string;
+pub mod lexer;
+pub mod parser;
 pub mod registry;
+pub mod suggest;
+pub mod token;
 pub mod value;
+mod value_format;
+mod value_ops;

@@ -1,0 +1,337 @@
+//! Expressions, loosest binding first, as the Logs Insights documentation orders them:
+//! `or`, `and`, `not`, comparisons (`=`, `like`, `in` …), then arithmetic (`+ -`, `* / %`,
+//! unary `-`, `^`).
+
+use super::{PResult, Parser};
+use crate::insights::ast::{
+    BinaryOp, Expr, ExprKind, FieldRef, LikePattern, Literal, UnaryOp, regex_is_case_insensitive,
+};
+use crate::insights::diag::Diagnostic;
+use crate::insights::token::{Keyword, Span, TokenKind};
+
+fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+    Expr {
+        span: lhs.span.to(rhs.span),
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+    }
+}
+
+fn comparison_op(kind: &TokenKind) -> Option<BinaryOp> {
+    Some(match kind {
+        TokenKind::Eq => BinaryOp::Eq,
+        TokenKind::Ne => BinaryOp::Ne,
+        TokenKind::Lt => BinaryOp::Lt,
+        TokenKind::Le => BinaryOp::Le,
+        TokenKind::Gt => BinaryOp::Gt,
+        TokenKind::Ge => BinaryOp::Ge,
+        TokenKind::RegexMatch => BinaryOp::RegexMatch,
+        TokenKind::NotRegexMatch => BinaryOp::NotRegexMatch,
+        _ => return None,
+    })
+}
+
+/// Checks a regex literal now, so that its mistake points into the query.
+pub(super) fn check_regex(source: &str, span: Span) -> PResult<()> {
+    match regex::Regex::new(source) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Diagnostic::error(
+            span,
+            format!("invalid regex: {}", regex_error_summary(&e)),
+        )),
+    }
+}
+
+/// The last line of the regex crate's message: what is wrong, without its own ASCII caret.
+fn regex_error_summary(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
+}
+
+impl Parser<'_> {
+    pub(super) fn expr(&mut self) -> PResult<Expr> {
+        self.left_assoc(
+            |k| (k == &TokenKind::Keyword(Keyword::Or)).then_some(BinaryOp::Or),
+            Self::and_expr,
+        )
+    }
+
+    fn and_expr(&mut self) -> PResult<Expr> {
+        self.left_assoc(
+            |k| (k == &TokenKind::Keyword(Keyword::And)).then_some(BinaryOp::And),
+            Self::not_expr,
+        )
+    }
+
+    /// `operand (op operand)*`, grouped to the left.
+    fn left_assoc(
+        &mut self,
+        op: fn(&TokenKind) -> Option<BinaryOp>,
+        operand: fn(&mut Self) -> PResult<Expr>,
+    ) -> PResult<Expr> {
+        let mut lhs = operand(self)?;
+        while let Some(op) = self.peek_kind().and_then(op) {
+            self.bump();
+            let rhs = operand(self)?;
+            lhs = binary(op, lhs, rhs);
+        }
+        Ok(lhs)
+    }
+
+    fn not_expr(&mut self) -> PResult<Expr> {
+        if let Some(not) = self.eat_keyword(Keyword::Not) {
+            let expr = self.not_expr()?;
+            return Ok(Expr {
+                span: not.to(expr.span),
+                kind: ExprKind::Unary {
+                    op: UnaryOp::Not,
+                    expr: Box::new(expr),
+                },
+            });
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> PResult<Expr> {
+        let lhs = self.additive()?;
+        let result = if let Some(op) = self.peek_kind().and_then(comparison_op) {
+            let op_span = self.bump_span();
+            if op == BinaryOp::Eq && self.peek_kind() == Some(&TokenKind::Eq) {
+                let second = self.bump_span();
+                return Err(Diagnostic::error(
+                    op_span.to(second),
+                    "`==` is not an operator: Logs Insights compares with a single `=`",
+                ));
+            }
+            let rhs = self.additive()?;
+            binary(op, lhs, rhs)
+        } else if self.peek_kind() == Some(&TokenKind::Keyword(Keyword::Not)) {
+            let not = self.bump_span();
+            if self.eat_keyword(Keyword::Like).is_some() {
+                self.like(lhs, true)?
+            } else if self.eat_keyword(Keyword::In).is_some() {
+                self.in_list(lhs, true)?
+            } else {
+                return Err(Diagnostic::error(
+                    not.to(self.peek_span()),
+                    format!(
+                        "expected `like` or `in` after `not`, found {}: to negate a whole condition, put `not` before it",
+                        self.found()
+                    ),
+                ));
+            }
+        } else if self.eat_keyword(Keyword::Like).is_some() {
+            self.like(lhs, false)?
+        } else if self.eat_keyword(Keyword::In).is_some() {
+            self.in_list(lhs, false)?
+        } else {
+            return Ok(lhs);
+        };
+        let chained = self.peek_kind().and_then(comparison_op).is_some()
+            || matches!(
+                self.peek_kind(),
+                Some(TokenKind::Keyword(Keyword::Like | Keyword::In))
+            );
+        if chained {
+            return Err(Diagnostic::error(
+                result.span.to(self.peek_span()),
+                "comparisons do not chain: join them with `and`, as in `a < b and b < c`",
+            ));
+        }
+        Ok(result)
+    }
+
+    fn like(&mut self, lhs: Expr, negated: bool) -> PResult<Expr> {
+        let Some(token) = self.peek().cloned() else {
+            return Err(self.expected("a \"substring\" or a /regex/ after `like`"));
+        };
+        let pattern = match token.kind {
+            TokenKind::Str(s) => LikePattern::Substring(s),
+            TokenKind::Regex(source) => {
+                check_regex(&source, token.span)?;
+                LikePattern::Regex {
+                    case_insensitive: regex_is_case_insensitive(&source),
+                    source,
+                }
+            }
+            _ => return Err(self.expected("a \"substring\" or a /regex/ after `like`")),
+        };
+        self.bump();
+        Ok(Expr {
+            span: lhs.span.to(token.span),
+            kind: ExprKind::Like {
+                expr: Box::new(lhs),
+                pattern,
+                negated,
+            },
+        })
+    }
+
+    fn in_list(&mut self, lhs: Expr, negated: bool) -> PResult<Expr> {
+        if self.peek_kind() != Some(&TokenKind::LBracket) {
+            return Err(
+                self.expected("a list in brackets after `in`, such as `[\"get\", \"list\"]`")
+            );
+        }
+        self.bump();
+        let mut list = Vec::new();
+        if self.peek_kind() != Some(&TokenKind::RBracket) {
+            loop {
+                list.push(self.additive()?);
+                if self.eat(&TokenKind::Comma).is_none() {
+                    break;
+                }
+            }
+        }
+        let Some(close) = self.eat(&TokenKind::RBracket) else {
+            return Err(self.expected("`,` or `]` in the list"));
+        };
+        Ok(Expr {
+            span: lhs.span.to(close),
+            kind: ExprKind::In {
+                expr: Box::new(lhs),
+                list,
+                negated,
+            },
+        })
+    }
+
+    fn additive(&mut self) -> PResult<Expr> {
+        self.left_assoc(
+            |k| match k {
+                TokenKind::Plus => Some(BinaryOp::Add),
+                TokenKind::Minus => Some(BinaryOp::Sub),
+                _ => None,
+            },
+            Self::multiplicative,
+        )
+    }
+
+    fn multiplicative(&mut self) -> PResult<Expr> {
+        self.left_assoc(
+            |k| match k {
+                TokenKind::Star => Some(BinaryOp::Mul),
+                TokenKind::Slash => Some(BinaryOp::Div),
+                TokenKind::Percent => Some(BinaryOp::Mod),
+                _ => None,
+            },
+            Self::unary,
+        )
+    }
+
+    fn unary(&mut self) -> PResult<Expr> {
+        if let Some(minus) = self.eat(&TokenKind::Minus) {
+            let expr = self.unary()?;
+            return Ok(Expr {
+                span: minus.to(expr.span),
+                kind: ExprKind::Unary {
+                    op: UnaryOp::Neg,
+                    expr: Box::new(expr),
+                },
+            });
+        }
+        self.power()
+    }
+
+    /// `^` binds tighter than unary minus (`-2 ^ 2` is -4) and groups to the right.
+    fn power(&mut self) -> PResult<Expr> {
+        let base = self.primary()?;
+        if self.eat(&TokenKind::Caret).is_some() {
+            let exponent = self.unary()?;
+            return Ok(binary(BinaryOp::Pow, base, exponent));
+        }
+        Ok(base)
+    }
+
+    pub(super) fn primary(&mut self) -> PResult<Expr> {
+        let Some(token) = self.peek().cloned() else {
+            return Err(self.expected("an expression"));
+        };
+        let span = token.span;
+        let literal = |l: Literal| Expr {
+            kind: ExprKind::Literal(l),
+            span,
+        };
+        let expr = match token.kind {
+            TokenKind::Ident(name) if self.peek_nth_kind(1) == Some(&TokenKind::LParen) => {
+                return self.call(name, span);
+            }
+            TokenKind::Ident(path) | TokenKind::Quoted(path) => Expr {
+                kind: ExprKind::Field(FieldRef { path, span }),
+                span,
+            },
+            TokenKind::Str(s) => literal(Literal::Str(s)),
+            TokenKind::Int(i) => literal(Literal::Int(i)),
+            TokenKind::Float(f) => literal(Literal::Float(f)),
+            TokenKind::Duration { millis, text } => literal(Literal::Duration { millis, text }),
+            TokenKind::Regex(source) => {
+                check_regex(&source, span)?;
+                literal(Literal::Regex {
+                    case_insensitive: regex_is_case_insensitive(&source),
+                    source,
+                })
+            }
+            TokenKind::Keyword(Keyword::True) => literal(Literal::Bool(true)),
+            TokenKind::Keyword(Keyword::False) => literal(Literal::Bool(false)),
+            TokenKind::LParen => {
+                self.bump();
+                let inner = self.expr()?;
+                let Some(close) = self.eat(&TokenKind::RParen) else {
+                    return Err(self.expected("`)`"));
+                };
+                return Ok(Expr {
+                    kind: inner.kind,
+                    span: span.to(close),
+                });
+            }
+            TokenKind::Star => {
+                return Err(Diagnostic::error(
+                    span,
+                    "`*` stands for every record only in `count(*)`",
+                ));
+            }
+            _ => return Err(self.expected("an expression")),
+        };
+        self.bump();
+        Ok(expr)
+    }
+
+    fn call(&mut self, name: String, name_span: Span) -> PResult<Expr> {
+        self.bump();
+        self.bump();
+        let mut args = Vec::new();
+        if self.peek_kind() != Some(&TokenKind::RParen) {
+            loop {
+                // No expression starts with `*`, so here it can only be the `*` of `count(*)`.
+                if self.peek_kind() == Some(&TokenKind::Star) {
+                    let span = self.bump_span();
+                    args.push(Expr {
+                        kind: ExprKind::Star,
+                        span,
+                    });
+                } else {
+                    args.push(self.expr()?);
+                }
+                if self.eat(&TokenKind::Comma).is_none() {
+                    break;
+                }
+            }
+        }
+        let Some(close) = self.eat(&TokenKind::RParen) else {
+            return Err(self.expected(&format!("`,` or `)` in the arguments of `{name}`")));
+        };
+        Ok(Expr {
+            kind: ExprKind::Call { name, args },
+            span: name_span.to(close),
+        })
+    }
+}

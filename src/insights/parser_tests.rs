@@ -1,0 +1,398 @@
+use super::*;
+use crate::insights::ast::{
+    CommandKind, Expr, ExprKind, LikePattern, Literal, ParsePattern, Projection, UnaryOp,
+};
+
+fn query(text: &str) -> Query {
+    match parse(text) {
+        Ok(q) => q,
+        Err(e) => panic!("{text}: {}", crate::insights::diag::render_all(text, &e)),
+    }
+}
+
+fn kinds(text: &str) -> Vec<CommandKind> {
+    query(text).commands.into_iter().map(|c| c.kind).collect()
+}
+
+fn only(text: &str) -> CommandKind {
+    let mut k = kinds(text);
+    assert_eq!(k.len(), 1, "{text}");
+    k.remove(0)
+}
+
+/// An expression as a fully parenthesised string, to see how it grouped.
+fn show(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Field(f) => f.path.clone(),
+        ExprKind::Literal(Literal::Int(i)) => i.to_string(),
+        ExprKind::Literal(Literal::Float(f)) => f.to_string(),
+        ExprKind::Literal(Literal::Str(s)) => format!("{s:?}"),
+        ExprKind::Literal(Literal::Duration { text, .. }) => text.clone(),
+        ExprKind::Literal(Literal::Regex { source, .. }) => format!("/{source}/"),
+        ExprKind::Literal(Literal::Bool(b)) => b.to_string(),
+        ExprKind::Star => "*".into(),
+        ExprKind::Unary { op, expr } => match op {
+            UnaryOp::Not => format!("(not {})", show(expr)),
+            UnaryOp::Neg => format!("(-{})", show(expr)),
+        },
+        ExprKind::Binary { op, lhs, rhs } => {
+            format!("({} {} {})", show(lhs), op.symbol(), show(rhs))
+        }
+        ExprKind::Like {
+            expr,
+            pattern,
+            negated,
+        } => {
+            let p = match pattern {
+                LikePattern::Substring(s) => format!("{s:?}"),
+                LikePattern::Regex { source, .. } => format!("/{source}/"),
+            };
+            let not = if *negated { "not " } else { "" };
+            format!("({} {not}like {p})", show(expr))
+        }
+        ExprKind::In {
+            expr,
+            list,
+            negated,
+        } => {
+            let items: Vec<String> = list.iter().map(show).collect();
+            let not = if *negated { "not " } else { "" };
+            format!("({} {not}in [{}])", show(expr), items.join(", "))
+        }
+        ExprKind::Call { name, args } => {
+            let args: Vec<String> = args.iter().map(show).collect();
+            format!("{name}({})", args.join(", "))
+        }
+    }
+}
+
+fn filter(cond: &str) -> String {
+    match only(&format!("filter {cond}")) {
+        CommandKind::Filter(e) => show(&e),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match parse(text) {
+        Ok(q) => panic!("{text} parsed: {q:?}"),
+        Err(e) => e.into_iter().map(|d| d.message).collect(),
+    }
+}
+
+fn names(list: &[Projection]) -> Vec<(&str, Option<&str>)> {
+    list.iter()
+        .map(|p| (p.name.as_str(), p.alias.as_deref()))
+        .collect()
+}
+
+#[test]
+fn precedence_follows_the_documented_order() {
+    assert_eq!(
+        filter("a = 1 or b = 2 and c = 3"),
+        "((a = 1) or ((b = 2) and (c = 3)))"
+    );
+    assert_eq!(filter("not a = 1 and b"), "((not (a = 1)) and b)");
+    assert_eq!(
+        filter("a + b * c = d - e / f % g"),
+        "((a + (b * c)) = (d - ((e / f) % g)))"
+    );
+    assert_eq!(filter("-a ^ 2 = 2 ^ 3 ^ 2"), "((-(a ^ 2)) = (2 ^ (3 ^ 2)))");
+    assert_eq!(filter("(a or b) and c"), "((a or b) and c)");
+    assert_eq!(filter("a - b - c = 0"), "(((a - b) - c) = 0)");
+    assert_eq!(filter("not not a"), "(not (not a))");
+    assert_eq!(filter("2 ^ -1 > 0"), "((2 ^ (-1)) > 0)");
+}
+
+#[test]
+fn every_comparison_operator() {
+    for op in ["=", "!=", "<", "<=", ">", ">=", "=~", "!=~"] {
+        let rhs = if op.contains('~') { "/x/" } else { "1" };
+        assert_eq!(filter(&format!("a {op} {rhs}")), format!("(a {op} {rhs})"));
+    }
+}
+
+#[test]
+fn like_in_and_their_negations() {
+    assert_eq!(
+        filter("@logStream like \"audit\""),
+        "(@logStream like \"audit\")"
+    );
+    assert_eq!(
+        filter("@message not like /(?i)secret/"),
+        "(@message not like /(?i)secret/)"
+    );
+    assert_eq!(
+        filter("verb in [\"get\", \"list\"] and code not in [401, 403]"),
+        "((verb in [\"get\", \"list\"]) and (code not in [401, 403]))"
+    );
+    assert_eq!(filter("a in []"), "(a in [])");
+    assert_eq!(
+        filter("a IN [1] OR b NOT LIKE 'x'"),
+        "((a in [1]) or (b not like \"x\"))"
+    );
+    match only("filter m like /(?i)Foo/") {
+        CommandKind::Filter(Expr {
+            kind: ExprKind::Like { pattern, .. },
+            ..
+        }) => assert_eq!(
+            pattern,
+            LikePattern::Regex {
+                source: "(?i)Foo".into(),
+                case_insensitive: true
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn literals_fields_and_calls() {
+    assert_eq!(
+        filter("x = true or y = FALSE"),
+        "((x = true) or (y = false))"
+    );
+    assert_eq!(filter("x = 1.5"), "(x = 1.5)");
+    assert_eq!(
+        filter("`annotations.authorization.k8s.io/decision` = 'allow'"),
+        "(annotations.authorization.k8s.io/decision = \"allow\")"
+    );
+    assert_eq!(
+        filter("sourceIPs.0 = \"10.0.0.1\""),
+        "(sourceIPs.0 = \"10.0.0.1\")"
+    );
+    assert_eq!(
+        filter("isIpv4InSubnet(sourceIPs.0, \"10.0.0.0/8\")"),
+        "isIpv4InSubnet(sourceIPs.0, \"10.0.0.0/8\")"
+    );
+    assert_eq!(
+        filter("strlen(concat(a, \"-\", b)) > 3"),
+        "(strlen(concat(a, \"-\", b)) > 3)"
+    );
+    assert_eq!(filter("ispresent(x)"), "ispresent(x)");
+    assert_eq!(
+        filter("datefloor(@timestamp, 1h) > 0"),
+        "(datefloor(@timestamp, 1h) > 0)"
+    );
+}
+
+#[test]
+fn fields_and_display_with_aliases_and_names_as_written() {
+    match only("fields @timestamp, x as y, concat(a, b) as c, `count(*)`, strlen( m )") {
+        CommandKind::Fields(list) => assert_eq!(
+            names(&list),
+            vec![
+                ("@timestamp", None),
+                ("y", Some("y")),
+                ("c", Some("c")),
+                ("count(*)", None),
+                ("strlen( m )", None),
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    match only("display a, `b c`") {
+        CommandKind::Display(list) => assert_eq!(names(&list), vec![("a", None), ("b c", None)]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn stats_with_aggregates_groups_and_bins() {
+    match only("stats count(*) as n, avg(x) by bin(5m), user.username") {
+        CommandKind::Stats { aggregates, by } => {
+            assert_eq!(names(&aggregates), vec![("n", Some("n")), ("avg(x)", None)]);
+            assert_eq!(names(&by), vec![("bin(5m)", None), ("user.username", None)]);
+            assert_eq!(show(&aggregates[0].expr), "count(*)");
+        }
+        other => panic!("{other:?}"),
+    }
+    match only("STATS count() BY bin(1m) as minute") {
+        CommandKind::Stats { aggregates, by } => {
+            assert_eq!(names(&aggregates), vec![("count()", None)]);
+            assert_eq!(names(&by), vec![("minute", Some("minute"))]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let k = kinds("stats count(*) as n by verb | stats avg(n)");
+    assert_eq!(k.len(), 2);
+}
+
+#[test]
+fn sort_limit_dedup() {
+    match only("sort a desc, b asc, c") {
+        CommandKind::Sort(keys) => {
+            let d: Vec<(String, bool)> =
+                keys.iter().map(|k| (show(&k.expr), k.descending)).collect();
+            assert_eq!(
+                d,
+                vec![("a".into(), true), ("b".into(), false), ("c".into(), false)]
+            );
+            assert_eq!(keys[0].span, Span::new(5, 11));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(only("sort by x desc"), CommandKind::Sort(k) if k.len() == 1));
+    assert_eq!(only("limit 25"), CommandKind::Limit(25));
+    match only("dedup objectRef.name, `user.username`") {
+        CommandKind::Dedup(f) => {
+            let p: Vec<&str> = f.iter().map(|f| f.path.as_str()).collect();
+            assert_eq!(p, vec!["objectRef.name", "user.username"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn parse_glob_and_regex() {
+    match only("parse @message \"user=* ip=*\" as user, ip") {
+        CommandKind::Parse { source, pattern } => {
+            assert_eq!(show(&source), "@message");
+            assert_eq!(
+                pattern,
+                ParsePattern::Glob {
+                    pattern: "user=* ip=*".into(),
+                    names: vec!["user".into(), "ip".into()]
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match only(r"parse @message /(?i)user=(?<user>\S+) ip=(?<ip>[\d.]+)/") {
+        CommandKind::Parse { pattern, .. } => assert_eq!(
+            pattern,
+            ParsePattern::Regex {
+                regex: r"(?i)user=(?<user>\S+) ip=(?<ip>[\d.]+)".into(),
+                names: vec!["user".into(), "ip".into()]
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    // without a field, `parse` reads @message
+    match only("parse 'Init Duration: * ms' as d") {
+        CommandKind::Parse { source, pattern } => {
+            assert_eq!(show(&source), "@message");
+            assert_eq!(pattern.names(), ["d".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn unnest_and_aws_only_commands() {
+    match only("unnest j.items into item") {
+        CommandKind::Unnest { source, alias } => {
+            assert_eq!(show(&source), "j.items");
+            assert_eq!(alias, "item");
+        }
+        other => panic!("{other:?}"),
+    }
+    let k = kinds(
+        "SOURCE logGroups(namePrefix: [\"eks\"]) | pattern @message | anomaly | diff | lookup t key | filterIndex x = 1",
+    );
+    let n: Vec<&str> = k.iter().map(|k| k.name()).collect();
+    assert_eq!(
+        n,
+        vec![
+            "SOURCE",
+            "pattern",
+            "anomaly",
+            "diff",
+            "lookup",
+            "filterIndex"
+        ]
+    );
+}
+
+#[test]
+fn commands_in_any_case_comments_and_spans() {
+    let text = "# the guide's query\nFIELDS @timestamp # shown\n| Filter a = 1\n| limit 5\n";
+    let q = query(text);
+    assert_eq!(q.commands.len(), 3);
+    let spans: Vec<&str> = q.commands.iter().map(|c| c.span.slice(text)).collect();
+    assert_eq!(spans, vec!["FIELDS @timestamp", "Filter a = 1", "limit 5"]);
+    match &q.commands[1].kind {
+        CommandKind::Filter(e) => assert_eq!(e.span.slice(text), "a = 1"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn every_canned_query_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "insights") {
+            query(&std::fs::read_to_string(&path).unwrap());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 8);
+}
+
+#[test]
+fn syntax_errors_are_all_reported() {
+    assert_eq!(
+        errors("feilds a | stats | limit x"),
+        vec![
+            "unknown command `feilds`",
+            "expected an aggregate after `stats`, such as `stats count(*) by verb`, found `|`, the end of the command",
+            "expected a whole number of rows after `limit`, such as `limit 100`, found `x`",
+        ]
+    );
+    assert_eq!(
+        errors("filter a == 1"),
+        vec!["`==` is not an operator: Logs Insights compares with a single `=`"]
+    );
+    assert_eq!(
+        errors("filter a < b < c"),
+        vec!["comparisons do not chain: join them with `and`, as in `a < b and b < c`"]
+    );
+    assert_eq!(
+        errors("filter a || b"),
+        vec!["`||` is not an operator: write `or`; a single `|` separates commands"]
+    );
+    assert_eq!(
+        errors("filter a && b"),
+        vec![
+            "expected `|` or the end of the query after `filter`, found `&`: write `and` instead of `&&`"
+        ]
+    );
+    assert_eq!(
+        errors("fields a |"),
+        vec!["expected a command after `|`, found the end of the query"]
+    );
+    assert_eq!(
+        errors("  # only a comment"),
+        vec!["empty query: write a command such as `fields @timestamp, @message`"]
+    );
+}
+
+/// Every prefix of these queries, and each with one character dropped, parses or fails
+/// cleanly, checks and renders without a panic.
+#[test]
+fn no_prefix_or_deletion_panics() {
+    let queries = [
+        "fields @timestamp, `a.b/c` as x | filter x like /(?i)fo\\/o/ and not y in [1, -2.5, 'z'] | stats count(*) as n, pct(b, 95) by bin(5m) | sort n desc | limit 10",
+        "parse @message \"user=* ip=*\" as u, ip | unnest j.items into it | dedup u | limit 1 # é",
+        "SOURCE logGroups(namePrefix: [\"x\"]) | pattern @message | filter a !=~ /b/ or c == 1 && d",
+        "stats sum(x)/count(*) as m by verb | stats avg(m) | display `m` | sort m",
+    ];
+    for q in queries {
+        let cuts = q.char_indices().map(|(i, _)| i).chain([q.len()]);
+        for end in cuts {
+            let mut variants = vec![q[..end].to_string()];
+            if let Some(c) = q[end..].chars().next() {
+                variants.push(format!("{}{}", &q[..end], &q[end + c.len_utf8()..]));
+            }
+            for text in variants {
+                let diagnostics = match parse(&text) {
+                    Ok(query) => crate::insights::checker::check(&query),
+                    Err(errors) => errors,
+                };
+                let _ = crate::insights::diag::render_all(&text, &diagnostics);
+            }
+        }
+    }
+}

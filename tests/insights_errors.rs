@@ -1,0 +1,256 @@
+#![allow(clippy::unwrap_used)]
+//! Golden error cases of the Logs Insights front end: one TOML file per case in
+//! `tests/golden/errors/`, with the `query` and the exact diagnostics it must produce (`error`),
+//! caret lines included, so that the wording is tested too.
+//!
+//! Optional keys: `fields`, the field names the events are known to have, and `target`,
+//! `"local"` (the default) or `"cloudwatch"`.
+//!
+//! Every mismatch is reported at once. `KAUDIT_BLESS=1 cargo test --test insights_errors`
+//! rewrites each file's `error` with what kaudit says now, for review with `git diff`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use kaudit::insights::checker::{self, CheckOptions, Target};
+use kaudit::insights::diag::{Diagnostic, render_all};
+use kaudit::insights::parser;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    query: String,
+    error: String,
+    #[serde(default)]
+    fields: Vec<String>,
+    #[serde(default)]
+    target: Option<String>,
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/errors")
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(golden_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Parse errors, or else everything the checker says.
+fn diagnostics(case: &Case) -> Vec<Diagnostic> {
+    match parser::parse(&case.query) {
+        Err(errors) => errors,
+        Ok(query) => {
+            let fields: Vec<&str> = case.fields.iter().map(String::as_str).collect();
+            let target = match case.target.as_deref() {
+                None | Some("local") => Target::Local,
+                Some("cloudwatch") => Target::CloudWatch,
+                Some(other) => panic!("unknown target {other:?}"),
+            };
+            let options = CheckOptions {
+                target,
+                known_fields: &fields,
+            };
+            checker::check_with(&query, &options)
+        }
+    }
+}
+
+/// A TOML multi-line literal string: no escapes, and the newline after the opening quotes is
+/// dropped by TOML itself.
+fn literal(s: &str) -> String {
+    assert!(!s.contains("'''"), "cannot bless text containing '''");
+    format!("'''\n{s}'''")
+}
+
+fn bless(path: &Path, case: &Case, actual: &str) {
+    let mut out = format!(
+        "query = {}\n",
+        literal(&format!("{}\n", case.query.trim_end()))
+    );
+    if !case.fields.is_empty() {
+        let list: Vec<String> = case.fields.iter().map(|f| format!("{f:?}")).collect();
+        writeln!(out, "fields = [{}]", list.join(", ")).unwrap();
+    }
+    if let Some(t) = &case.target {
+        writeln!(out, "target = {t:?}").unwrap();
+    }
+    writeln!(out, "error = {}", literal(actual)).unwrap();
+    fs::write(path, out).unwrap();
+}
+
+#[test]
+fn golden_error_cases() {
+    let files = cases();
+    assert!(files.len() >= 40, "only {} golden error cases", files.len());
+    let blessing = std::env::var_os("KAUDIT_BLESS").is_some();
+    let mut mismatches = String::new();
+    let mut failed = 0;
+    for path in &files {
+        let case: Case = toml::from_str(&fs::read_to_string(path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let actual = render_all(&case.query, &diagnostics(&case));
+        if actual == case.error {
+            continue;
+        }
+        if blessing {
+            bless(path, &case, &actual);
+            continue;
+        }
+        failed += 1;
+        let name = path.file_name().unwrap().to_string_lossy();
+        write!(
+            mismatches,
+            "\n=== {name}\n--- expected\n{}--- actual\n{}",
+            case.error, actual
+        )
+        .unwrap();
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{failed} of {} golden error cases differ:{mismatches}",
+        files.len()
+    );
+}
+
+#[test]
+fn every_golden_case_says_something() {
+    for path in cases() {
+        let case: Case = toml::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(
+            !diagnostics(&case).is_empty(),
+            "{}: the query has nothing to report",
+            path.display()
+        );
+    }
+}
+
+/// The EKS guide's queries parse; those that put `limit` before `filter` are told what kaudit
+/// does with it, and nothing else is said about any of them.
+#[test]
+fn canned_queries_parse_with_only_the_documented_warnings() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut seen = 0;
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "insights") {
+            continue;
+        }
+        seen += 1;
+        let text = fs::read_to_string(&path).unwrap();
+        let query = parser::parse(&text).unwrap_or_else(|e| {
+            panic!("{}:\n{}", path.display(), render_all(&text, &e));
+        });
+        let diagnostics = checker::check(&query);
+        let limit_before_filter = text
+            .find("| limit")
+            .is_some_and(|l| text[l..].contains("| filter"));
+        for d in &diagnostics {
+            assert!(!d.is_error(), "{}: {}", path.display(), d.render(&text));
+            assert!(
+                d.message.starts_with("this `filter` comes after `limit`"),
+                "{}: {}",
+                path.display(),
+                d.render(&text)
+            );
+        }
+        assert_eq!(
+            !diagnostics.is_empty(),
+            limit_before_filter,
+            "{}",
+            path.display()
+        );
+        let cloudwatch = CheckOptions {
+            target: Target::CloudWatch,
+            known_fields: &[],
+        };
+        assert!(checker::check_with(&query, &cloudwatch).is_empty());
+    }
+    assert!(seen >= 8, "only {seen} canned queries");
+}
+
+fn messages(q: &str, known: &[&str]) -> Vec<String> {
+    let query = parser::parse(q).unwrap();
+    let options = CheckOptions {
+        target: Target::Local,
+        known_fields: known,
+    };
+    checker::check_with(&query, &options)
+        .into_iter()
+        .map(|d| d.message)
+        .collect()
+}
+
+#[test]
+fn clean_queries_have_nothing_to_say() {
+    for q in [
+        "fields @timestamp, verb | filter verb = \"get\" | sort @timestamp desc | limit 10",
+        "stats count(*) as n by verb | sort n desc | limit 5",
+        "stats count(*) by verb | sort `count(*)` desc | limit 5",
+        "stats count(*) by bin(5m), user.username | limit 5",
+        "stats sum(x) / count(*) as mean by verb | limit 1",
+        "stats max(a) as hi, min(a) as lo, hi - lo as spread | limit 1",
+        "stats count(*) as n by verb | stats avg(n) as mean | limit 1",
+        "fields strlen(@message) as len | stats sum(len)/1024 as kb by bin(5m) | stats max(kb) | limit 1",
+        "fields jsonParse(@message) as j | unnest j.items into item | display item | limit 3",
+        "parse @message \"user=*\" as u | filter u like \"x\" | stats count(*) by u | limit 2",
+        "sort @timestamp desc | dedup verb | limit 3",
+        "filter datefloor(@timestamp, 1h) > 0 and isIpv4InSubnet(sourceIPs.0, \"10.0.0.0/8\") | limit 1",
+        "stats pct(latency, 99.9), count_distinct(user.username), earliest(@timestamp) | limit 1",
+        "filter @message =~ \"secret\" or @message like /(?i)token/ | limit 1",
+        "limit 5 | stats count(*) by verb | filter verb = \"get\" | sort verb asc",
+    ] {
+        assert_eq!(messages(q, &[]), Vec::<String>::new(), "{q}");
+    }
+}
+
+#[test]
+fn cloudwatch_target_leaves_aws_commands_and_kaudit_choices_alone() {
+    let query =
+        parser::parse("fields a | limit 5 | filter a = 1 | sort a | pattern @message").unwrap();
+    let options = CheckOptions {
+        target: Target::CloudWatch,
+        known_fields: &[],
+    };
+    assert!(checker::check_with(&query, &options).is_empty());
+    assert_eq!(checker::check(&query).len(), 3);
+}
+
+#[test]
+fn known_fields_warn_with_the_nearest_name() {
+    let known = ["objectRef.resource", "verb", "sourceIPs.0"];
+    let query =
+        parser::parse("filter objectRef.resorce = \"x\" and sourceIPs = 1 | limit 1").unwrap();
+    let options = CheckOptions {
+        target: Target::Local,
+        known_fields: &known,
+    };
+    let d = checker::check_with(&query, &options);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].suggestion.as_deref(), Some("objectRef.resource"));
+    // names the query made, system fields and fields under a known object are all known
+    let said = messages(
+        "fields x as y | filter y = 1 and @message like \"a\" and @logStream like \"b\" | limit 1",
+        &known,
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("`x`"));
+}
+
+#[test]
+fn row_cap_warning_only_without_limit() {
+    assert!(checker::row_cap_warning(&parser::parse("fields a | limit 3").unwrap()).is_none());
+    let text = "fields a\n| sort a desc";
+    let d = checker::row_cap_warning(&parser::parse(text).unwrap()).unwrap();
+    assert!(!d.is_error());
+    assert_eq!(
+        d.render(text),
+        "warning: line 2, column 14: no `limit`: only the first 10,000 rows are shown, as CloudWatch Logs would; add `| limit N` to choose\n    | sort a desc\n                 ^\n"
+    );
+}
