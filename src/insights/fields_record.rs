@@ -1,0 +1,110 @@
+//! The system fields Logs Insights adds to every record (`@timestamp`, `@message`, …), next to
+//! the fields of the event's JSON.
+
+use std::fmt;
+
+use crate::audit::formats::AuditRecord;
+use crate::insights::value::Value;
+
+use super::{FieldPath, FieldSet, get};
+
+/// A field Logs Insights generates for every record rather than reading it from the event.
+///
+/// CloudWatch also has `@entity` (telemetry entities, absent from EKS audit logs) and no
+/// `@eventId`: the event id of `filter-log-events` output stays on [`AuditRecord`], so that a
+/// query gives the same answer here as in CloudWatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SystemField {
+    /// The event time, as [`Value::Time`].
+    Timestamp,
+    /// The whole event JSON.
+    Message,
+    LogStream,
+    /// The log group (a local input's name when it has none).
+    Log,
+    /// When CloudWatch received the event, as [`Value::Time`]; missing for local files.
+    IngestionTime,
+    /// `<source id>:<byte offset>`: where the record is, for the detail view.
+    Ptr,
+}
+
+impl SystemField {
+    pub const ALL: [SystemField; 6] = [
+        SystemField::Timestamp,
+        SystemField::Message,
+        SystemField::LogStream,
+        SystemField::Log,
+        SystemField::IngestionTime,
+        SystemField::Ptr,
+    ];
+
+    /// The name in a query, `@` included.
+    pub fn name(self) -> &'static str {
+        match self {
+            SystemField::Timestamp => "@timestamp",
+            SystemField::Message => "@message",
+            SystemField::LogStream => "@logStream",
+            SystemField::Log => "@log",
+            SystemField::IngestionTime => "@ingestionTime",
+            SystemField::Ptr => "@ptr",
+        }
+    }
+
+    /// The field a name stands for; exact case, as in Logs Insights.
+    pub fn from_name(name: &str) -> Option<SystemField> {
+        SystemField::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for SystemField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The fields of one record: system fields from the record, every other name from its JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordFields<'r, 'a> {
+    record: &'r AuditRecord<'a>,
+}
+
+impl<'r, 'a> RecordFields<'r, 'a> {
+    pub fn new(record: &'r AuditRecord<'a>) -> Self {
+        RecordFields { record }
+    }
+
+    /// The event JSON as text.
+    pub fn message(&self) -> &'r str {
+        self.record.message_str()
+    }
+
+    pub fn system(&self, field: SystemField) -> Value {
+        let sys = &self.record.system;
+        match field {
+            SystemField::Timestamp => sys.timestamp_ms.map_or(Value::Missing, Value::Time),
+            SystemField::Message => Value::str(self.message()),
+            SystemField::LogStream => Value::str(&sys.log_stream),
+            SystemField::Log => Value::str(&sys.log_group),
+            SystemField::IngestionTime => sys.ingestion_time_ms.map_or(Value::Missing, Value::Time),
+            SystemField::Ptr => Value::str(&sys.ptr()),
+        }
+    }
+
+    /// The value of one name.
+    pub fn get(&self, path: &FieldPath) -> Value {
+        match path.system() {
+            Some(field) => self.system(field),
+            None => get(self.message(), path),
+        }
+    }
+
+    /// All the names of `set` at once, as [`FieldSet::resolve`] with the system fields filled.
+    pub fn resolve(&self, set: &FieldSet, out: &mut [Value]) {
+        set.resolve(self.message(), out);
+        for (slot, path) in out.iter_mut().zip(set.paths()) {
+            if let Some(field) = path.system() {
+                *slot = self.system(field);
+            }
+        }
+    }
+}
