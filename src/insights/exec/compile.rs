@@ -1,0 +1,280 @@
+//! Expressions compiled once per query: field names become row slots, regular expressions and
+//! functions are resolved, constants are folded into values.
+
+use regex::Regex;
+
+use super::Slots;
+use crate::insights::ast::{BinaryOp, Expr, ExprKind, LikePattern, Literal, UnaryOp};
+use crate::insights::diag::Diagnostic;
+use crate::insights::duration::{Period, parse_period};
+use crate::insights::functions::{
+    ScalarFn, compile_regex, in_list, like_substring, regex_matches, resolve_scalar,
+};
+use crate::insights::registry::{FunctionKind, signature};
+use crate::insights::value::{Arith, Comparison, Value};
+
+/// An expression ready to evaluate against a row.
+#[derive(Debug, Clone)]
+pub(super) enum CExpr {
+    Slot(usize),
+    Const(Value),
+    Not(Box<CExpr>),
+    Neg(Box<CExpr>),
+    Compare(Comparison, Box<CExpr>, Box<CExpr>),
+    And(Box<CExpr>, Box<CExpr>),
+    Or(Box<CExpr>, Box<CExpr>),
+    Arith(Arith, Box<CExpr>, Box<CExpr>),
+    Regex {
+        expr: Box<CExpr>,
+        re: Regex,
+        negated: bool,
+    },
+    Substring {
+        expr: Box<CExpr>,
+        needle: String,
+        negated: bool,
+    },
+    In {
+        expr: Box<CExpr>,
+        list: Vec<CExpr>,
+        negated: bool,
+    },
+    Call {
+        f: ScalarFn,
+        args: Vec<CExpr>,
+    },
+    /// `bin(period)`: the period that holds the row's `@timestamp`.
+    Bin {
+        period: Period,
+        timestamp: usize,
+    },
+}
+
+/// Turns aggregate calls into something else (the slot their result lands in); outside `stats`
+/// an aggregate is an error.
+pub(super) type AggregateHook<'h> =
+    dyn FnMut(&Expr, &str, &[Expr], &mut Slots) -> Result<CExpr, Diagnostic> + 'h;
+
+pub(super) fn compile(
+    expr: &Expr,
+    slots: &mut Slots,
+    aggregates: &mut Option<&mut AggregateHook<'_>>,
+) -> Result<CExpr, Diagnostic> {
+    let mut sub = |e: &Expr, slots: &mut Slots| compile(e, slots, aggregates).map(Box::new);
+    Ok(match &expr.kind {
+        ExprKind::Field(f) => CExpr::Slot(slots.slot(&f.path)),
+        ExprKind::Literal(lit) => CExpr::Const(literal(lit)),
+        ExprKind::Star => CExpr::Const(Value::Missing),
+        ExprKind::Unary { op, expr: inner } => match op {
+            UnaryOp::Not => CExpr::Not(sub(inner, slots)?),
+            UnaryOp::Neg => CExpr::Neg(sub(inner, slots)?),
+        },
+        ExprKind::Binary { op, lhs, rhs } => {
+            if let BinaryOp::RegexMatch | BinaryOp::NotRegexMatch = op {
+                let re = regex_operand(rhs)?;
+                return Ok(CExpr::Regex {
+                    expr: sub(lhs, slots)?,
+                    re,
+                    negated: *op == BinaryOp::NotRegexMatch,
+                });
+            }
+            let (l, r) = (sub(lhs, slots)?, sub(rhs, slots)?);
+            match op {
+                BinaryOp::Eq => CExpr::Compare(Comparison::Eq, l, r),
+                BinaryOp::Ne => CExpr::Compare(Comparison::Ne, l, r),
+                BinaryOp::Lt => CExpr::Compare(Comparison::Lt, l, r),
+                BinaryOp::Le => CExpr::Compare(Comparison::Le, l, r),
+                BinaryOp::Gt => CExpr::Compare(Comparison::Gt, l, r),
+                BinaryOp::Ge => CExpr::Compare(Comparison::Ge, l, r),
+                BinaryOp::And => CExpr::And(l, r),
+                BinaryOp::Or => CExpr::Or(l, r),
+                BinaryOp::Add => CExpr::Arith(Arith::Add, l, r),
+                BinaryOp::Sub => CExpr::Arith(Arith::Sub, l, r),
+                BinaryOp::Mul => CExpr::Arith(Arith::Mul, l, r),
+                BinaryOp::Div => CExpr::Arith(Arith::Div, l, r),
+                BinaryOp::Pow => CExpr::Arith(Arith::Pow, l, r),
+                BinaryOp::Mod => CExpr::Arith(Arith::Rem, l, r),
+                BinaryOp::RegexMatch | BinaryOp::NotRegexMatch => unreachable_regex(expr)?,
+            }
+        }
+        ExprKind::Like {
+            expr: inner,
+            pattern,
+            negated,
+        } => match pattern {
+            LikePattern::Substring(needle) => CExpr::Substring {
+                expr: sub(inner, slots)?,
+                needle: needle.clone(),
+                negated: *negated,
+            },
+            LikePattern::Regex {
+                source,
+                case_insensitive,
+            } => CExpr::Regex {
+                expr: sub(inner, slots)?,
+                re: regex(source, *case_insensitive, expr)?,
+                negated: *negated,
+            },
+        },
+        ExprKind::In {
+            expr: inner,
+            list,
+            negated,
+        } => CExpr::In {
+            expr: sub(inner, slots)?,
+            list: list
+                .iter()
+                .map(|e| compile(e, slots, aggregates))
+                .collect::<Result<_, _>>()?,
+            negated: *negated,
+        },
+        ExprKind::Call { name, args } => {
+            let is_aggregate = signature(name).is_some_and(|s| s.kind == FunctionKind::Aggregate);
+            if is_aggregate {
+                return match aggregates {
+                    Some(hook) => hook(expr, name, args, slots),
+                    None => Err(Diagnostic::error(
+                        expr.span,
+                        format!("`{name}` is an aggregate function: use it only inside `stats`"),
+                    )),
+                };
+            }
+            if name == "bin" {
+                let period = period_arg(args.first(), expr)?;
+                return Ok(CExpr::Bin {
+                    period,
+                    timestamp: slots.slot("@timestamp"),
+                });
+            }
+            let f = resolve_scalar(name, args.len())
+                .map_err(|e| Diagnostic::error(expr.span, e.to_string()))?;
+            let args = args
+                .iter()
+                .map(|e| compile(e, slots, aggregates))
+                .collect::<Result<_, _>>()?;
+            CExpr::Call { f, args }
+        }
+    })
+}
+
+fn unreachable_regex(expr: &Expr) -> Result<CExpr, Diagnostic> {
+    Err(Diagnostic::error(
+        expr.span,
+        "a regular expression is expected here",
+    ))
+}
+
+pub(super) fn literal(lit: &Literal) -> Value {
+    match lit {
+        Literal::Int(i) => Value::Int(*i),
+        Literal::Float(f) => Value::float(*f),
+        Literal::Str(s) => Value::str(s),
+        Literal::Duration { text, .. } => Value::str(text),
+        Literal::Regex { source, .. } => Value::str(source),
+        Literal::Bool(b) => Value::Bool(*b),
+    }
+}
+
+fn regex(source: &str, case_insensitive: bool, at: &Expr) -> Result<Regex, Diagnostic> {
+    let pattern = if case_insensitive {
+        format!("(?i){source}")
+    } else {
+        source.to_string()
+    };
+    compile_regex(&pattern).map_err(|e| Diagnostic::error(at.span, e.to_string()))
+}
+
+/// The right side of `=~`: a `/regex/` or a string holding one.
+fn regex_operand(rhs: &Expr) -> Result<Regex, Diagnostic> {
+    match &rhs.kind {
+        ExprKind::Literal(Literal::Regex {
+            source,
+            case_insensitive,
+        }) => regex(source, *case_insensitive, rhs),
+        ExprKind::Literal(Literal::Str(source)) => regex(source, false, rhs),
+        _ => Err(Diagnostic::error(
+            rhs.span,
+            "`=~` takes a regular expression such as /^kube-/ on its right",
+        )),
+    }
+}
+
+fn period_arg(arg: Option<&Expr>, call: &Expr) -> Result<Period, Diagnostic> {
+    let Some(arg) = arg else {
+        return Err(Diagnostic::error(
+            call.span,
+            "`bin` takes a period such as 5m",
+        ));
+    };
+    let value = match &arg.kind {
+        ExprKind::Literal(Literal::Duration { text, .. }) => {
+            return parse_period(text).map_err(|e| Diagnostic::error(arg.span, e.to_string()));
+        }
+        ExprKind::Literal(lit) => literal(lit),
+        _ => {
+            return Err(Diagnostic::error(
+                arg.span,
+                "`bin` takes a constant period such as 5m or 1h",
+            ));
+        }
+    };
+    Period::from_value(&value, "bin").map_err(|e| Diagnostic::error(arg.span, e.to_string()))
+}
+
+impl CExpr {
+    pub(super) fn eval(&self, row: &[Value]) -> Value {
+        match self {
+            CExpr::Slot(i) => row.get(*i).cloned().unwrap_or(Value::Missing),
+            CExpr::Const(v) => v.clone(),
+            CExpr::Not(e) => {
+                let v = e.eval(row);
+                if v.is_absent() {
+                    Value::Bool(false)
+                } else {
+                    Value::Bool(!v.is_truthy())
+                }
+            }
+            CExpr::Neg(e) => e.eval(row).negate(),
+            CExpr::Compare(op, l, r) => Value::Bool(l.eval(row).satisfies(*op, &r.eval(row))),
+            CExpr::And(l, r) => Value::Bool(l.test(row) && r.test(row)),
+            CExpr::Or(l, r) => Value::Bool(l.test(row) || r.test(row)),
+            CExpr::Arith(op, l, r) => l.eval(row).arith(*op, &r.eval(row)),
+            CExpr::Regex { expr, re, negated } => {
+                predicate(regex_matches(&expr.eval(row), re), *negated)
+            }
+            CExpr::Substring {
+                expr,
+                needle,
+                negated,
+            } => predicate(like_substring(&expr.eval(row), needle), *negated),
+            CExpr::In {
+                expr,
+                list,
+                negated,
+            } => {
+                let items: Vec<Value> = list.iter().map(|e| e.eval(row)).collect();
+                predicate(in_list(&expr.eval(row), &items), *negated)
+            }
+            CExpr::Call { f, args } => {
+                let values: Vec<Value> = args.iter().map(|e| e.eval(row)).collect();
+                // Arity and constant arguments were checked when the function was resolved;
+                // what is left to fail is data, which gives no value.
+                f(&values).unwrap_or(Value::Missing)
+            }
+            CExpr::Bin { period, timestamp } => match row.get(*timestamp) {
+                Some(Value::Time(t)) => Value::Time(period.floor(*t)),
+                _ => Value::Missing,
+            },
+        }
+    }
+
+    /// Whether `filter` keeps the row.
+    pub(super) fn test(&self, row: &[Value]) -> bool {
+        self.eval(row).is_truthy()
+    }
+}
+
+/// A predicate's answer; an absent operand is false whether or not it is negated.
+fn predicate(answer: Option<bool>, negated: bool) -> Value {
+    Value::Bool(answer.is_some_and(|b| b != negated))
+}

@@ -1,0 +1,281 @@
+//! Running a query over local events.
+//!
+//! A [`Plan`] is compiled once: every name the query uses gets a slot in a row, and the commands
+//! become stages. A [`Run`] takes records one at a time ([`Run::push`]): the leading streaming
+//! stages (`filter`, `fields`, `parse`, `unnest`, `dedup`, `limit` …) run per record, so a query
+//! never holds more than it must; the first `sort` or `stats` collects rows, and everything after
+//! it runs over the collection at [`Run::finish`]. Commands apply in the order they are written.
+
+mod compile;
+mod stages;
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use crate::audit::formats::AuditRecord;
+use crate::insights::ast::{CommandKind, Query};
+use crate::insights::diag::Diagnostic;
+use crate::insights::fields::{FieldSet, RecordFields};
+use crate::insights::value::Value;
+
+use stages::{Flow, Stage};
+
+/// How many rows a query without `limit` returns, as CloudWatch does (docs/insights.md).
+pub const DEFAULT_ROW_CAP: usize = 10_000;
+
+/// The names of a query, each a position in a row.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Slots {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Slots {
+    pub(crate) fn slot(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), self.names.len() - 1);
+        self.names.len() - 1
+    }
+
+    /// A slot no query name can take (aggregate results, hidden keys).
+    pub(crate) fn hidden(&mut self, what: &str) -> usize {
+        let name = format!("\u{0}{what}{}", self.names.len());
+        self.slot(&name)
+    }
+
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+}
+
+/// A compiled query.
+#[derive(Debug)]
+pub struct Plan {
+    slots: Slots,
+    /// The names read from each record, and the slots they fill.
+    load: FieldSet,
+    load_slots: Vec<usize>,
+    stages: Vec<Stage>,
+    /// The result's columns, in order, with their slots.
+    columns: Vec<(String, usize)>,
+    /// `limit`, else [`DEFAULT_ROW_CAP`].
+    cap: usize,
+    /// No `limit` was given.
+    default_cap: bool,
+}
+
+/// What a run counted, as CloudWatch's query statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Statistics {
+    /// Records read.
+    pub records_scanned: u64,
+    /// Bytes of event JSON read.
+    pub bytes_scanned: u64,
+    /// Records that passed the query's filters before any `stats`, `sort` or `limit`.
+    pub records_matched: u64,
+}
+
+/// A query's answer: named columns and rows of values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    pub statistics: Statistics,
+    /// A query without `limit` reached the default cap: there may be more rows.
+    pub capped: bool,
+}
+
+impl Plan {
+    /// Compiles a parsed (and checked) query. Errors point at the query text.
+    pub fn new(query: &Query) -> Result<Plan, Diagnostic> {
+        let mut slots = Slots::default();
+        // `bin` and `earliest`/`latest` read the time of every row.
+        slots.slot("@timestamp");
+        let mut columns: Vec<String> = vec!["@timestamp".into(), "@message".into()];
+        let mut chose_columns = false;
+        let mut stages = Vec::new();
+        let mut cap = None;
+        // In kaudit's execution order (a `filter` written after `sort | limit` runs first).
+        for command in query.execution_order() {
+            let stage = Stage::compile(command, &mut slots)?;
+            match &command.kind {
+                CommandKind::Fields(projections) => {
+                    if !chose_columns {
+                        columns.clear();
+                        chose_columns = true;
+                    }
+                    for p in projections {
+                        if !columns.contains(&p.name) {
+                            columns.push(p.name.clone());
+                        }
+                    }
+                }
+                CommandKind::Display(projections) => {
+                    columns = projections.iter().map(|p| p.name.clone()).collect();
+                    chose_columns = true;
+                }
+                CommandKind::Stats { aggregates, by } => {
+                    columns = by
+                        .iter()
+                        .chain(aggregates)
+                        .map(|p| p.name.clone())
+                        .collect();
+                    chose_columns = true;
+                }
+                // CloudWatch returns at most 10,000 rows, whatever the limit (the checker says so).
+                CommandKind::Limit(n) => {
+                    cap = Some(
+                        usize::try_from(*n)
+                            .unwrap_or(usize::MAX)
+                            .min(DEFAULT_ROW_CAP),
+                    );
+                }
+                _ => {}
+            }
+            stages.push(stage);
+        }
+        // Slots for the columns first, so that a column nothing else names is still read.
+        let columns: Vec<(String, usize)> = columns
+            .into_iter()
+            .map(|c| {
+                let slot = slots.slot(&c);
+                (c, slot)
+            })
+            .collect();
+        let mut load_names = Vec::new();
+        let mut load_slots = Vec::new();
+        for (i, name) in slots.names.iter().enumerate() {
+            if !name.starts_with('\u{0}') {
+                load_names.push(name.clone());
+                load_slots.push(i);
+            }
+        }
+        Ok(Plan {
+            load: FieldSet::from_names(&load_names),
+            load_slots,
+            slots,
+            stages,
+            columns,
+            default_cap: cap.is_none(),
+            cap: cap.unwrap_or(DEFAULT_ROW_CAP),
+        })
+    }
+
+    pub fn start(&self) -> Run<'_> {
+        Run {
+            plan: self,
+            states: self.stages.iter().map(Stage::new_state).collect(),
+            collected: Vec::new(),
+            streaming: self
+                .stages
+                .iter()
+                .position(Stage::collects)
+                .unwrap_or(self.stages.len()),
+            stats: Statistics::default(),
+            loaded: vec![Value::Missing; self.load_slots.len()],
+            done: false,
+            started: Instant::now(),
+        }
+    }
+}
+
+/// One execution of a [`Plan`].
+pub struct Run<'p> {
+    plan: &'p Plan,
+    states: Vec<stages::State>,
+    /// Rows that reached the first collecting stage (or the end).
+    collected: Vec<Vec<Value>>,
+    /// Index of the first collecting stage.
+    streaming: usize,
+    stats: Statistics,
+    loaded: Vec<Value>,
+    done: bool,
+    started: Instant,
+}
+
+impl Run<'_> {
+    /// Feeds one record. `Break` when no later record can change the answer (a `limit` reached).
+    pub fn push(&mut self, record: &AuditRecord<'_>) -> ControlFlow<()> {
+        if self.done {
+            return ControlFlow::Break(());
+        }
+        self.stats.records_scanned += 1;
+        self.stats.bytes_scanned += record.message.len() as u64;
+        let plan = self.plan;
+        RecordFields::new(record).resolve(&plan.load, &mut self.loaded);
+        let mut row = vec![Value::Missing; plan.slots.len()];
+        for (value, &slot) in self.loaded.iter_mut().zip(&plan.load_slots) {
+            row[slot] = std::mem::replace(value, Value::Missing);
+        }
+        let mut rows = vec![row];
+        let mut matched = false;
+        for (i, stage) in plan.stages[..self.streaming].iter().enumerate() {
+            if matches!(stage, Stage::Limit(_)) && !matched && !rows.is_empty() {
+                matched = true;
+                self.stats.records_matched += 1;
+            }
+            let flow = stage.stream(&mut self.states[i], &mut rows);
+            if flow == Flow::Done {
+                self.done = true;
+            }
+            if rows.is_empty() {
+                break;
+            }
+        }
+        if !matched && !rows.is_empty() {
+            self.stats.records_matched += 1;
+        }
+        match plan.stages.get(self.streaming) {
+            // `stats` folds rows as they come rather than holding them.
+            Some(stage @ Stage::Stats(_)) => stage.absorb(&mut self.states[self.streaming], rows),
+            _ => self.collected.append(&mut rows),
+        }
+        // With no collecting stage, the cap is reached as soon as enough rows are kept.
+        if self.streaming == plan.stages.len() && self.collected.len() >= plan.cap {
+            self.done = true;
+        }
+        if self.done {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// Runs the collecting stages and returns the result.
+    pub fn finish(mut self) -> QueryResult {
+        let plan = self.plan;
+        let mut rows = std::mem::take(&mut self.collected);
+        for (i, stage) in plan.stages.iter().enumerate().skip(self.streaming) {
+            rows = stage.batch(&mut self.states[i], rows, plan.slots.len());
+        }
+        let capped = plan.default_cap && rows.len() >= plan.cap;
+        rows.truncate(plan.cap);
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                plan.columns
+                    .iter()
+                    .map(|(_, slot)| row.get(*slot).cloned().unwrap_or(Value::Missing))
+                    .collect()
+            })
+            .collect();
+        QueryResult {
+            columns: plan.columns.iter().map(|(c, _)| c.clone()).collect(),
+            rows,
+            statistics: self.stats,
+            capped,
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

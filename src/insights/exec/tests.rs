@@ -1,0 +1,150 @@
+use std::ops::ControlFlow;
+
+use super::*;
+use crate::audit::Detail;
+use crate::audit::formats::{Origin, scan};
+use crate::insights::parser::parse;
+
+/// Runs `query` over JSON lines and returns the result's columns and rows as display text.
+fn run(query: &str, lines: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let q = parse(query).unwrap();
+    let plan = Plan::new(&q).unwrap();
+    let mut run = plan.start();
+    scan(
+        lines.as_bytes(),
+        &Origin::new("t.log", "t"),
+        Detail::Table,
+        |rec| run.push(rec),
+    );
+    let result = run.finish();
+    let rows = result
+        .rows
+        .iter()
+        .map(|r| r.iter().map(Value::display).collect())
+        .collect();
+    (result.columns, rows)
+}
+
+const EVENTS: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"1","verb":"get","user":{"username":"alice"},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"secrets","namespace":"prod","name":"db"},"responseStatus":{"code":403},"stageTimestamp":"2026-11-02T08:00:10Z","annotations":{"authorization.k8s.io/decision":"forbid"}}
+{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"2","verb":"list","user":{"username":"bob"},"sourceIPs":["10.0.0.2"],"objectRef":{"resource":"pods","namespace":"prod"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-02T08:00:50Z","annotations":{"authorization.k8s.io/decision":"allow"}}
+{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"3","verb":"get","user":{"username":"alice"},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"secrets","namespace":"dev","name":"api"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-02T08:01:30Z","annotations":{"authorization.k8s.io/decision":"allow"}}
+{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"4","verb":"delete","user":{"username":"carol"},"sourceIPs":["203.0.113.7"],"objectRef":{"resource":"rolebindings","namespace":"dev","name":"x"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-02T08:02:00Z"}
+"#;
+
+#[test]
+fn filter_with_loose_typing_and_in() {
+    let (cols, rows) = run(
+        r#"filter responseStatus.code = "403" or verb in ["delete"] | fields auditID"#,
+        EVENTS,
+    );
+    assert_eq!(cols, ["auditID"]);
+    assert_eq!(rows, [["1"], ["4"]]);
+}
+
+#[test]
+fn stats_by_field_and_bin() {
+    let (cols, rows) = run("stats count(*) as n by user.username", EVENTS);
+    assert_eq!(cols, ["user.username", "n"]);
+    assert_eq!(rows, [["alice", "2"], ["bob", "1"], ["carol", "1"]]);
+    let (cols, rows) = run("stats count(*) by bin(1m)", EVENTS);
+    assert_eq!(cols, ["bin(1m)", "count(*)"]);
+    assert_eq!(
+        rows,
+        [
+            ["2026-11-02 08:00:00.000", "2"],
+            ["2026-11-02 08:01:00.000", "1"],
+            ["2026-11-02 08:02:00.000", "1"]
+        ]
+    );
+}
+
+#[test]
+fn sort_limit_and_default_columns() {
+    let (cols, rows) = run("sort @timestamp desc | limit 2", EVENTS);
+    assert_eq!(cols, ["@timestamp", "@message"]);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][0], "2026-11-02 08:02:00.000");
+    let (_, rows) = run(
+        "fields auditID | sort user.username desc, auditID asc",
+        EVENTS,
+    );
+    assert_eq!(rows, [["4"], ["2"], ["1"], ["3"]]);
+}
+
+#[test]
+fn like_regex_parse_dedup_and_backticks() {
+    let (_, rows) = run(
+        r#"filter user.username like /^(?i)AL/ | dedup user.username | fields auditID"#,
+        EVENTS,
+    );
+    assert_eq!(rows, [["1"]]);
+    let (_, rows) = run(
+        r#"parse @message '"resource":"*"' as res | filter res = "rolebindings" | fields res, `annotations.authorization.k8s.io/decision` as d"#,
+        EVENTS,
+    );
+    assert_eq!(rows, [["rolebindings", ""]]);
+    let (_, rows) = run(
+        "filter `annotations.authorization.k8s.io/decision` = 'forbid' | fields auditID",
+        EVENTS,
+    );
+    assert_eq!(rows, [["1"]]);
+}
+
+#[test]
+fn expressions_over_aggregates_and_a_second_stats() {
+    let (cols, rows) = run(
+        "stats count(*) as n, count_distinct(user.username) as users, sum(responseStatus.code) / count(*) as avgcode",
+        EVENTS,
+    );
+    assert_eq!(cols, ["n", "users", "avgcode"]);
+    assert_eq!(rows, [["4", "3", "250.75"]]);
+    let (cols, rows) = run(
+        "stats count(*) as n by user.username | stats max(n) as most",
+        EVENTS,
+    );
+    assert_eq!(cols, ["most"]);
+    assert_eq!(rows, [["2"]]);
+}
+
+#[test]
+fn limit_stops_reading_early() {
+    let q = parse("limit 1").unwrap();
+    let plan = Plan::new(&q).unwrap();
+    let mut run = plan.start();
+    let report = scan(
+        EVENTS.as_bytes(),
+        &Origin::new("t", "t"),
+        Detail::Table,
+        |rec| run.push(rec),
+    );
+    assert!(report.stopped_early);
+    let result = run.finish();
+    assert_eq!(result.rows.len(), 1);
+    assert_eq!(result.statistics.records_scanned, 1);
+}
+
+#[test]
+fn aws_only_commands_say_so() {
+    let q = parse("pattern @message").unwrap();
+    let err = Plan::new(&q).unwrap_err();
+    assert!(err.message.contains("CloudWatch"), "{}", err.message);
+}
+
+#[test]
+fn matched_counts_records_past_the_filters() {
+    let q = parse("filter verb = 'get' | stats count(*)").unwrap();
+    let plan = Plan::new(&q).unwrap();
+    let mut run = plan.start();
+    scan(
+        EVENTS.as_bytes(),
+        &Origin::new("t", "t"),
+        Detail::Table,
+        |rec| {
+            let _ = run.push(rec);
+            ControlFlow::Continue(())
+        },
+    );
+    let result = run.finish();
+    assert_eq!(result.statistics.records_scanned, 4);
+    assert_eq!(result.statistics.records_matched, 2);
+}
