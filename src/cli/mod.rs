@@ -7,6 +7,7 @@ mod events;
 mod formats;
 mod output;
 mod problems;
+mod query;
 mod source_args;
 mod table;
 mod time_args;
@@ -27,6 +28,9 @@ Examples:
       --log-stream-name-prefix kube-apiserver-audit > page.json
   kaudit events page.json --output jsonl   CloudWatch CLI output, as JSON lines
   kaudit formats ./exports/                what each file holds, and what could not be read
+  kaudit query --demo 'stats count(*) by verb'
+                                           a Logs Insights query, offline
+  kaudit query --demo --canned aws-auth-changes
   kaudit demo --events 1000000 > big.log   a million-event demo file";
 
 /// A console for investigating Kubernetes API-server audit logs (Amazon EKS first).
@@ -44,6 +48,8 @@ pub struct Cli {
 enum Command {
     /// Print events: a table of what an analyst scans, or the original JSON.
     Events(events::EventsArgs),
+    /// Run a CloudWatch Logs Insights query over local events.
+    Query(query::QueryArgs),
     /// Say what each input holds: its format, counts, and every record that could not be read.
     Formats(formats::FormatsArgs),
     /// Write the built-in demo incident (a deterministic EKS audit log of a cluster under attack).
@@ -60,6 +66,8 @@ enum Command {
 pub enum Outcome {
     Success,
     Failure,
+    /// A specific status, such as 2 for a query that does not parse.
+    Exit(u8),
 }
 
 impl From<Outcome> for ExitCode {
@@ -67,6 +75,7 @@ impl From<Outcome> for ExitCode {
         match o {
             Outcome::Success => ExitCode::SUCCESS,
             Outcome::Failure => ExitCode::from(1),
+            Outcome::Exit(code) => ExitCode::from(code),
         }
     }
 }
@@ -76,6 +85,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Events(args)) => events::run(&args),
         Some(Command::Formats(args)) => formats::run(&args),
+        Some(Command::Query(args)) => query::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();

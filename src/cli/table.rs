@@ -18,7 +18,7 @@ const COLUMNS: [(&str, usize); 8] = [
     ("DECISION", 8),
 ];
 
-pub type Row = [String; 8];
+pub type Row = Vec<String>;
 
 /// One row of the table for an event whose `@timestamp` is `timestamp_ms`.
 pub fn row(event: &Event<'_>, timestamp_ms: Option<i64>) -> Row {
@@ -51,22 +51,46 @@ pub fn row(event: &Event<'_>, timestamp_ms: Option<i64>) -> Row {
         decision.push_str(" [cut]");
     }
     let cells: [&str; 8] = [&time, user, ip, verb, &resource, &target, &code, &decision];
-    cells.map(|cell| sanitize(cell).into_owned())
+    cells
+        .iter()
+        .map(|cell| sanitize(cell).into_owned())
+        .collect()
 }
 
 /// Writes rows as aligned columns, streaming. Column widths fit the first rows (up to each
 /// column's maximum) and then stay fixed; longer cells are shortened in the middle, where ARNs
-/// and paths are least informative.
-#[derive(Debug, Default)]
+/// and paths are least informative. Cells must already be terminal-safe.
+#[derive(Debug)]
 pub struct TableWriter {
+    titles: Vec<String>,
+    max: Vec<usize>,
     pending: Vec<Row>,
-    widths: Option<[usize; 8]>,
+    widths: Option<Vec<usize>>,
+}
+
+impl Default for TableWriter {
+    /// The event table.
+    fn default() -> Self {
+        TableWriter::new(
+            COLUMNS.iter().map(|(t, _)| t.to_string()).collect(),
+            COLUMNS.iter().map(|(_, w)| *w).collect(),
+        )
+    }
 }
 
 /// Rows looked at before the widths are fixed.
 const SAMPLE_ROWS: usize = 500;
 
 impl TableWriter {
+    pub fn new(titles: Vec<String>, max: Vec<usize>) -> Self {
+        TableWriter {
+            titles,
+            max,
+            pending: Vec::new(),
+            widths: None,
+        }
+    }
+
     pub fn push(&mut self, out: &mut dyn Write, row: Row) -> io::Result<()> {
         match &self.widths {
             Some(widths) => write_line(out, &row, widths),
@@ -85,39 +109,40 @@ impl TableWriter {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let widths = match self.widths {
+        let widths = match self.widths.take() {
             Some(w) => w,
             None => {
-                let w = fit_widths(&self.pending);
-                write_line(out, &COLUMNS.map(|(t, _)| t.to_string()), &w)?;
-                self.widths = Some(w);
+                let w = self.fit_widths();
+                write_line(out, &self.titles, &w)?;
                 w
             }
         };
         for r in self.pending.drain(..) {
             write_line(out, &r, &widths)?;
         }
+        self.widths = Some(widths);
         Ok(())
     }
-}
 
-fn fit_widths(rows: &[Row]) -> [usize; 8] {
-    let mut widths = COLUMNS.map(|(title, _)| title.chars().count());
-    for r in rows {
-        for (i, cell) in r.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count().min(COLUMNS[i].1));
+    fn fit_widths(&self) -> Vec<usize> {
+        let mut widths: Vec<usize> = self.titles.iter().map(|t| t.chars().count()).collect();
+        for r in &self.pending {
+            for (i, cell) in r.iter().enumerate().take(widths.len()) {
+                let max = self.max.get(i).copied().unwrap_or(usize::MAX);
+                widths[i] = widths[i].max(cell.chars().count().min(max));
+            }
         }
+        widths
     }
-    widths
 }
 
-fn write_line(out: &mut dyn Write, cells: &[String; 8], widths: &[usize; 8]) -> io::Result<()> {
+fn write_line(out: &mut dyn Write, cells: &[String], widths: &[usize]) -> io::Result<()> {
     let mut line = String::with_capacity(200);
-    for (i, cell) in cells.iter().enumerate() {
-        let text = shorten_middle(cell, widths[i]);
+    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        let text = shorten_middle(cell, *width);
         line.push_str(&text);
         if i + 1 < cells.len() {
-            let pad = widths[i] - text.chars().count() + 2;
+            let pad = width - text.chars().count() + 2;
             line.extend(std::iter::repeat_n(' ', pad));
         }
     }
@@ -128,6 +153,9 @@ fn shorten_middle(s: &str, max: usize) -> String {
     let n = s.chars().count();
     if n <= max {
         return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
     }
     let head = (max - 1) / 2;
     let tail = max - 1 - head;

@@ -1,0 +1,261 @@
+//! `kaudit query`: a Logs Insights query over local events.
+
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, ValueEnum};
+
+use super::Outcome;
+use super::output::to_stdout;
+use super::problems;
+use super::source_args::SourceArgs;
+use super::table::TableWriter;
+use super::time_args::TimeArgs;
+use crate::audit::Detail;
+use crate::catalog::{Catalog, default_user_dir};
+use crate::insights::checker::{check, row_cap_warning};
+use crate::insights::diag::{Diagnostic, render_all};
+use crate::insights::exec::{Plan, QueryResult};
+use crate::insights::parser::parse;
+use crate::insights::value::Value;
+use crate::source::local;
+use crate::text::sanitize;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum QueryOutput {
+    /// Aligned columns.
+    #[default]
+    Table,
+    /// A JSON array of objects, keys in column order.
+    Json,
+    /// One JSON object per row, keys in column order.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct QueryArgs {
+    /// Read the built-in demo incident (the default when no file is given).
+    #[arg(long)]
+    pub demo: bool,
+    /// A file or folder to read (repeatable); `-` reads standard input.
+    #[arg(long = "file", short = 'f', value_name = "PATH")]
+    pub file: Vec<PathBuf>,
+    /// Files or folders to read, then the query (unless --query-file or --canned gives it).
+    #[arg(value_name = "PATH… QUERY")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// How to print the result.
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub output: QueryOutput,
+    /// Read the query from this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "canned")]
+    pub query_file: Option<PathBuf>,
+    /// Run a query of the library by name (`queries/`, and the user's folder).
+    #[arg(long, value_name = "NAME")]
+    pub canned: Option<String>,
+}
+
+/// Exit status for a query that does not parse or check: the message went to stderr.
+const QUERY_ERROR: u8 = 2;
+
+pub fn run(args: &QueryArgs) -> Result<Outcome> {
+    let mut positional = args.args.clone();
+    let text = match (&args.query_file, &args.canned) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the query file {}", path.display()))?,
+        (None, Some(name)) => canned(name)?,
+        (None, None) => positional
+            .pop()
+            .ok_or_else(|| anyhow!("give a query, --query-file FILE or --canned NAME"))?,
+    };
+    if args.demo && !positional.is_empty() {
+        return Err(anyhow!(
+            "--demo reads the demo incident: give either --demo or files, not both"
+        ));
+    }
+    let source = SourceArgs {
+        demo: args.demo,
+        file: args.file.clone(),
+        paths: positional.into_iter().map(PathBuf::from).collect(),
+    };
+    let query = match parse(&text) {
+        Ok(q) => q,
+        Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
+    };
+    let diagnostics = check(&query);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(report_query_error(&text, &diagnostics));
+    }
+    let plan = match Plan::new(&query) {
+        Ok(plan) => plan,
+        Err(d) => return Ok(report_query_error(&text, &[d])),
+    };
+    if !diagnostics.is_empty() {
+        eprint!("{}", render_all(&text, &diagnostics));
+    }
+    let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
+    let started = Instant::now();
+    let mut run = plan.start();
+    let mut outcome = Outcome::Success;
+    let mut reports = Vec::new();
+    for spec in source.inputs()? {
+        let input = match local::open(&spec) {
+            Ok(input) => input,
+            Err(e) => {
+                eprintln!("kaudit: {}", sanitize(&e.to_string()));
+                outcome = Outcome::Failure;
+                continue;
+            }
+        };
+        let mut finished = false;
+        reports.push(input.scan(Detail::Table, |rec| {
+            if !range.contains(rec.system.timestamp_ms) {
+                return ControlFlow::Continue(());
+            }
+            let flow = run.push(rec);
+            finished = flow.is_break();
+            flow
+        }));
+        if finished {
+            break;
+        }
+    }
+    let result = run.finish();
+    problems::summarize(&reports);
+    if result.capped
+        && let Some(w) = row_cap_warning(&query)
+    {
+        eprint!("{}", render_all(&text, &[w]));
+    }
+    to_stdout(|out| write_result(out, &result, args.output))?;
+    let s = result.statistics;
+    eprintln!(
+        "records scanned: {}, matched: {}, bytes scanned: {}, rows: {}, elapsed: {:.3} s",
+        s.records_scanned,
+        s.records_matched,
+        s.bytes_scanned,
+        result.rows.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(outcome)
+}
+
+fn canned(name: &str) -> Result<String> {
+    let catalog = Catalog::load(default_user_dir().as_deref());
+    for p in &catalog.problems {
+        eprintln!("kaudit: {}", sanitize(&p.to_string()));
+    }
+    match catalog.get(name) {
+        Some(q) => Ok(q.text.clone()),
+        None => {
+            let names: Vec<&str> = catalog.names().collect();
+            Err(anyhow!(
+                "no canned query named {name:?}; the library has: {}",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+fn report_query_error(text: &str, diagnostics: &[Diagnostic]) -> Outcome {
+    eprint!("{}", render_all(text, diagnostics));
+    Outcome::Exit(QUERY_ERROR)
+}
+
+fn write_result(out: &mut dyn Write, result: &QueryResult, form: QueryOutput) -> io::Result<()> {
+    match form {
+        QueryOutput::Table => {
+            let mut table = TableWriter::new(
+                result
+                    .columns
+                    .iter()
+                    .map(|c| sanitize(c).into_owned())
+                    .collect(),
+                result.columns.iter().map(|_| 120).collect(),
+            );
+            for row in &result.rows {
+                let cells = row
+                    .iter()
+                    .map(|v| sanitize(&v.display()).into_owned())
+                    .collect();
+                table.push(out, cells)?;
+            }
+            table.flush(out)
+        }
+        QueryOutput::Json => {
+            out.write_all(b"[")?;
+            for (i, row) in result.rows.iter().enumerate() {
+                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                write_object(out, &result.columns, row)?;
+            }
+            out.write_all(if result.rows.is_empty() {
+                b"]\n"
+            } else {
+                b"\n]\n"
+            })
+        }
+        QueryOutput::Jsonl => {
+            for row in &result.rows {
+                write_object(out, &result.columns, row)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+        QueryOutput::Csv => {
+            write_csv_line(out, result.columns.iter().map(|c| c.as_str().into()))?;
+            for row in &result.rows {
+                write_csv_line(out, row.iter().map(|v| v.display().into()))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `{"column": value, …}` with keys in column order (a map would sort them).
+fn write_object(out: &mut dyn Write, columns: &[String], row: &[Value]) -> io::Result<()> {
+    out.write_all(b"{")?;
+    for (i, (c, v)) in columns.iter().zip(row).enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, c)?;
+        out.write_all(b":")?;
+        let json = if v.is_missing() {
+            serde_json::Value::Null
+        } else {
+            v.to_json()
+        };
+        serde_json::to_writer(&mut *out, &json)?;
+    }
+    out.write_all(b"}")
+}
+
+/// One CSV record (RFC 4180 quoting). Control characters are escaped as everywhere else, so a
+/// CSV shown on a terminal is as safe as the table.
+fn write_csv_line<'a>(
+    out: &mut dyn Write,
+    cells: impl Iterator<Item = std::borrow::Cow<'a, str>>,
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        let cell = sanitize(&cell).into_owned();
+        if cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ') {
+            line.push('"');
+            line.push_str(&cell.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(&cell);
+        }
+    }
+    line.push_str("\r\n");
+    out.write_all(line.as_bytes())
+}
