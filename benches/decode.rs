@@ -6,22 +6,19 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::hint::black_box;
-use std::io::BufWriter;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::{bench_events, demo_file};
 use kaudit::audit::formats::{Origin, scan};
 use kaudit::audit::{Detail, decode_event};
-use kaudit::source::demo::{DemoConfig, DemoFormat, write_demo};
 use serde::Deserialize;
 
 fn main() {
-    let events: usize = std::env::var("KAUDIT_BENCH_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let events = bench_events();
     let path = demo_file(events);
     let data = std::fs::read(&path).unwrap();
     let mb = data.len() as f64 / 1e6;
@@ -67,24 +64,6 @@ fn main() {
 
 /// A way of reading the file that returns how many events it saw.
 type Reader = fn(&[u8]) -> u64;
-
-fn demo_file(events: usize) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("demo-{events}.jsonl"));
-    if !path.exists() {
-        let tmp = path.with_extension("tmp");
-        let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp).unwrap());
-        let cfg = DemoConfig {
-            events,
-            ..DemoConfig::default()
-        };
-        write_demo(&cfg, DemoFormat::Jsonl, &mut out).unwrap();
-        drop(out);
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
-}
 
 fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     data.split(|&b| b == b'\n').filter(|l| !l.is_empty())

@@ -1,0 +1,34 @@
+//! What the benchmarks share: the demo file they read.
+
+use std::io::BufWriter;
+use std::path::PathBuf;
+
+use kaudit::source::demo::{DemoConfig, DemoFormat, write_demo};
+
+/// Events in the benchmark file: `KAUDIT_BENCH_EVENTS`, else a million.
+pub fn bench_events() -> usize {
+    std::env::var("KAUDIT_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+/// `target/bench-data/demo-<events>.jsonl`, written once and reused.
+pub fn demo_file(events: usize) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("create target/bench-data");
+    let path = dir.join(format!("demo-{events}.jsonl"));
+    if !path.exists() {
+        let tmp = path.with_extension("tmp");
+        let file = std::fs::File::create(&tmp).expect("create the demo file");
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let cfg = DemoConfig {
+            events,
+            ..DemoConfig::default()
+        };
+        write_demo(&cfg, DemoFormat::Jsonl, &mut out).expect("write the demo file");
+        drop(out);
+        std::fs::rename(&tmp, &path).expect("rename the demo file");
+    }
+    path
+}
