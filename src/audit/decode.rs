@@ -14,6 +14,10 @@ pub enum Detail {
     /// What an event table shows: time, user name, source IPs, verb, object, code, decision and
     /// reason. User groups, `extra`, uids and other annotations are skipped.
     Table,
+    /// Only what says the record is an audit event and when it happened: kind, apiVersion,
+    /// auditID, verb, requestURI and the timestamps. For readers that take their fields from the
+    /// raw JSON themselves (the query engine).
+    Minimal,
     /// Everything in the model.
     Full,
 }
@@ -206,6 +210,9 @@ fn any_as_text<'a>(s: &mut Scanner<'a>) -> Scan<Text<'a>> {
 }
 
 fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, detail: Detail) -> Scan<()> {
+    if detail == Detail::Minimal {
+        return minimal_members(s, ev);
+    }
     s.members(|s, key| {
         match key.as_ref() {
             "kind" => ev.kind = opt_string(s, "kind")?,
@@ -252,6 +259,26 @@ fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, detail: Detail) ->
             }
             "requestObject" => ev.request_object = raw_unless_null(s)?,
             "responseObject" => ev.response_object = raw_unless_null(s)?,
+            _ => s.skip_value()?,
+        }
+        Ok(())
+    })
+}
+
+/// The members of [`Detail::Minimal`]; every other value is skipped unread.
+fn minimal_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>) -> Scan<()> {
+    s.members(|s, key| {
+        match key.as_ref() {
+            "kind" => ev.kind = opt_string(s, "kind")?,
+            "apiVersion" => ev.api_version = opt_string(s, "apiVersion")?,
+            "auditID" => ev.audit_id = opt_string(s, "auditID")?,
+            "verb" => ev.verb = opt_string(s, "verb")?,
+            "requestURI" => ev.request_uri = opt_string(s, "requestURI")?,
+            "requestReceivedTimestamp" => {
+                ev.request_received_timestamp = opt_string(s, "requestReceivedTimestamp")?;
+            }
+            "stageTimestamp" => ev.stage_timestamp = opt_string(s, "stageTimestamp")?,
+            "timestamp" => ev.timestamp = opt_string(s, "timestamp")?,
             _ => s.skip_value()?,
         }
         Ok(())

@@ -251,3 +251,22 @@ fn agrees_with_serde_json_on_the_members_it_reads() {
     let req: serde_json::Value = serde_json::from_str(ev.request_object.unwrap()).unwrap();
     assert_eq!(req, v["requestObject"]);
 }
+
+#[test]
+fn minimal_detail_reads_identity_and_time_only() {
+    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Minimal).unwrap();
+    assert_eq!(ev.verb(), Some("create"));
+    assert_eq!(ev.time_micros(), Some(1_793_607_331_130_001));
+    assert!(ev.audit_id.is_some());
+    assert_eq!(ev.username(), None);
+    assert!(ev.annotations.is_empty());
+    assert_eq!(ev.object_ref, None);
+    // Still strict about what it reads, and still salvages.
+    assert!(decode_event(br#"{"kind": 0}"#, Detail::Minimal).is_err());
+    let cut = &EKS_EVENT[..EKS_EVENT.len() / 2];
+    assert!(
+        decode_event(cut.as_bytes(), Detail::Minimal)
+            .unwrap()
+            .truncated
+    );
+}
