@@ -104,6 +104,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let mut run = plan.start();
     let mut outcome = Outcome::Success;
     let mut reports = Vec::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for spec in source.inputs()? {
         let input = match local::open(&spec) {
             Ok(input) => input,
@@ -113,8 +114,45 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
                 continue;
             }
         };
+        let parts = if plan.splits() {
+            input.parts(threads)
+        } else {
+            input.parts(1)
+        };
+        if parts.len() > 1 {
+            // Each part on its own thread with its own run, merged in input order.
+            let results: Vec<_> = std::thread::scope(|scope| {
+                let handles: Vec<_> = parts
+                    .iter()
+                    .map(|part| {
+                        let (input, plan) = (&input, &plan);
+                        scope.spawn(move || {
+                            let mut part_run = plan.start();
+                            let report = input.scan_part(part, Detail::Minimal, |rec| {
+                                if range.contains(rec.system.timestamp_ms) {
+                                    part_run.push(rec)
+                                } else {
+                                    ControlFlow::Continue(())
+                                }
+                            });
+                            (part_run, report)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join()).collect()
+            });
+            let mut report = crate::audit::formats::ScanReport::default();
+            for result in results {
+                let (part_run, part_report) =
+                    result.map_err(|_| anyhow!("a reader thread failed"))?;
+                run.merge(part_run);
+                report.absorb(part_report);
+            }
+            reports.push(report);
+            continue;
+        }
         let mut finished = false;
-        reports.push(input.scan(Detail::Table, |rec| {
+        reports.push(input.scan(Detail::Minimal, |rec| {
             if !range.contains(rec.system.timestamp_ms) {
                 return ControlFlow::Continue(());
             }

@@ -19,7 +19,7 @@ use crate::insights::diag::Diagnostic;
 use crate::insights::fields::{FieldSet, RecordFields};
 use crate::insights::value::Value;
 
-use stages::{Flow, Stage};
+use stages::{Flow, Stage, State};
 
 /// How many rows a query without `limit` returns, as CloudWatch does (docs/insights.md).
 pub const DEFAULT_ROW_CAP: usize = 10_000;
@@ -165,6 +165,20 @@ impl Plan {
         })
     }
 
+    /// Whether parts of an input may be run apart ([`Plan::start`] per part) and merged in order
+    /// ([`Run::merge`]) with the same answer as one run: true unless a `limit` or `dedup` runs
+    /// per record, whose answer depends on what came before.
+    pub fn splits(&self) -> bool {
+        let streaming = self
+            .stages
+            .iter()
+            .position(Stage::collects)
+            .unwrap_or(self.stages.len());
+        !self.stages[..streaming]
+            .iter()
+            .any(|s| matches!(s, Stage::Limit(_) | Stage::Dedup(_)))
+    }
+
     pub fn start(&self) -> Run<'_> {
         Run {
             plan: self,
@@ -268,6 +282,23 @@ impl Run<'_> {
             rows,
             statistics: self.stats,
             capped,
+        }
+    }
+
+    /// Adds the run of the part of the input that follows this run's part (see
+    /// [`Plan::splits`]).
+    pub fn merge(&mut self, later: Run<'_>) {
+        self.stats.records_scanned += later.stats.records_scanned;
+        self.stats.bytes_scanned += later.stats.bytes_scanned;
+        self.stats.records_matched += later.stats.records_matched;
+        self.done |= later.done;
+        let mut later_collected = later.collected;
+        self.collected.append(&mut later_collected);
+        if let (Some(State::Groups(mine)), Some(State::Groups(theirs))) = (
+            self.states.get_mut(self.streaming),
+            later.states.into_iter().nth(later.streaming),
+        ) {
+            mine.merge(theirs);
         }
     }
 

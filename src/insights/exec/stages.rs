@@ -68,6 +68,30 @@ pub(super) struct Groups {
     entries: Vec<(Vec<Value>, Vec<Aggregator>)>,
 }
 
+impl Groups {
+    /// Adds the groups of a later part of the input: a group both saw merges its aggregators
+    /// (the later part's values count as later), a new one comes after the existing ones.
+    pub(super) fn merge(&mut self, later: Groups) {
+        let mut keyed: Vec<(usize, Vec<GroupKey>)> =
+            later.index.into_iter().map(|(k, i)| (i, k)).collect();
+        keyed.sort_by_key(|(i, _)| *i);
+        for ((_, key), (values, aggs)) in keyed.into_iter().zip(later.entries) {
+            match self.index.get(&key) {
+                Some(&i) => {
+                    for (mine, theirs) in self.entries[i].1.iter_mut().zip(aggs) {
+                        // Both come from the same plan, so their kinds always agree.
+                        let _ = mine.merge(theirs);
+                    }
+                }
+                None => {
+                    self.entries.push((values, aggs));
+                    self.index.insert(key, self.entries.len() - 1);
+                }
+            }
+        }
+    }
+}
+
 impl Stage {
     pub(super) fn compile(command: &Command, slots: &mut Slots) -> Result<Stage, Diagnostic> {
         let mut no_aggregates = None;

@@ -148,3 +148,54 @@ fn matched_counts_records_past_the_filters() {
     assert_eq!(result.statistics.records_scanned, 4);
     assert_eq!(result.statistics.records_matched, 2);
 }
+
+#[test]
+fn runs_over_parts_merge_to_the_answer_of_one_run() {
+    let lines: Vec<&str> = EVENTS.lines().collect();
+    for query in [
+        "stats count(*) as n, earliest(auditID) as first, latest(auditID) as last by user.username",
+        "filter verb = 'get' | fields auditID",
+        "sort @timestamp desc | fields auditID",
+        "stats count(*) by bin(1m) | sort `count(*)` desc",
+    ] {
+        let q = parse(query).unwrap();
+        let plan = Plan::new(&q).unwrap();
+        assert!(plan.splits(), "{query}");
+        let one = {
+            let mut run = plan.start();
+            scan(
+                EVENTS.as_bytes(),
+                &Origin::new("t", "t"),
+                Detail::Minimal,
+                |r| run.push(r),
+            );
+            run.finish()
+        };
+        for cut in 1..lines.len() {
+            let (a, b) = lines.split_at(cut);
+            let mut first = plan.start();
+            let mut second = plan.start();
+            let text = |l: &[&str]| l.join("\n") + "\n";
+            scan(
+                text(a).as_bytes(),
+                &Origin::new("t", "t"),
+                Detail::Minimal,
+                |r| first.push(r),
+            );
+            scan(
+                text(b).as_bytes(),
+                &Origin::new("t", "t"),
+                Detail::Minimal,
+                |r| second.push(r),
+            );
+            first.merge(second);
+            assert_eq!(first.finish().rows, one.rows, "{query} cut at {cut}");
+        }
+    }
+    for query in ["limit 2", "dedup verb"] {
+        assert!(
+            !Plan::new(&parse(query).unwrap()).unwrap().splits(),
+            "{query}"
+        );
+    }
+}

@@ -19,8 +19,10 @@ use crate::audit::decode::Detail;
 use crate::audit::formats::{self, AuditRecord, Origin, Problem, ProblemKind, ScanReport};
 
 mod follow;
+mod parts;
 
 pub use follow::{FollowStart, Follower};
+pub use parts::Part;
 
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,24 +370,31 @@ impl LocalInput {
         detail: Detail,
         on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
     ) -> ScanReport {
-        let bytes = self.bytes();
-        let mut report = formats::scan(bytes, &self.origin, detail, on_event);
-        if let Some(message) = &self.gzip_error {
-            let line = report.lines.max(1);
-            let column = bytes
-                .rsplit(|b| *b == b'\n')
-                .next()
-                .map_or(0, |last| String::from_utf8_lossy(last).chars().count())
-                as u64
-                + 1;
-            report.add_problem(Problem {
-                line,
-                column,
-                offset: bytes.len() as u64,
-                kind: ProblemKind::Unreadable,
-                message: message.clone(),
-            });
-        }
+        let mut report = formats::scan(self.bytes(), &self.origin, detail, on_event);
+        self.report_gzip_error(&mut report);
         report
+    }
+
+    /// Adds a gzip stream that ended badly, as an [`ProblemKind::Unreadable`] problem at the
+    /// end of the input.
+    fn report_gzip_error(&self, report: &mut ScanReport) {
+        let Some(message) = &self.gzip_error else {
+            return;
+        };
+        let bytes = self.bytes();
+        let line = report.lines.max(1);
+        let column = bytes
+            .rsplit(|b| *b == b'\n')
+            .next()
+            .map_or(0, |last| String::from_utf8_lossy(last).chars().count())
+            as u64
+            + 1;
+        report.add_problem(Problem {
+            line,
+            column,
+            offset: bytes.len() as u64,
+            kind: ProblemKind::Unreadable,
+            message: message.clone(),
+        });
     }
 }

@@ -1,0 +1,175 @@
+//! Splitting a large JSON-lines input so that several threads can scan it at once.
+
+use std::ops::{ControlFlow, Range};
+
+use super::LocalInput;
+use crate::audit::decode::{Detail, decode_event};
+use crate::audit::formats::{self, AuditRecord, Position, ScanReport};
+
+/// Below this, one thread reads faster than two start.
+const MIN_PART: usize = 16 << 20;
+
+/// A piece of an input that starts at a line boundary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// Where the piece starts in the input: byte offset and lines before it.
+    pub start: Position,
+    pub range: Range<usize>,
+}
+
+impl LocalInput {
+    /// Up to `n` parts of about equal size, each to be scanned with [`LocalInput::scan_part`],
+    /// together covering the input in order. Only an input of one-line events is split, and only
+    /// where the next line is a whole event: a pretty-printed document or a CloudWatch page must be
+    /// read whole, so such an input is one part.
+    pub fn parts(&self, n: usize) -> Vec<Part> {
+        let data = self.bytes();
+        let whole = vec![Part {
+            start: Position::default(),
+            range: 0..data.len(),
+        }];
+        if n < 2 || data.len() < 2 * MIN_PART || !starts_with_event_line(data) {
+            return whole;
+        }
+        let mut cuts = vec![0];
+        for k in 1..n {
+            let target = data.len() * k / n;
+            match cut_near(data, target) {
+                Some(cut) if cut > *cuts.last().unwrap_or(&0) + MIN_PART => cuts.push(cut),
+                _ => {}
+            }
+        }
+        if cuts.len() < 2 {
+            return whole;
+        }
+        cuts.push(data.len());
+        let mut parts = Vec::with_capacity(cuts.len() - 1);
+        let mut lines = 0u64;
+        for w in cuts.windows(2) {
+            parts.push(Part {
+                start: Position {
+                    offset: w[0] as u64,
+                    line: lines,
+                },
+                range: w[0]..w[1],
+            });
+            lines += memchr::memchr_iter(b'\n', &data[w[0]..w[1]]).count() as u64;
+        }
+        parts
+    }
+
+    /// Scans one part (see [`LocalInput::scan`]); the first part also looks at the input as a
+    /// whole, the last reports a gzip stream that ended badly.
+    pub fn scan_part(
+        &self,
+        part: &Part,
+        detail: Detail,
+        on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
+    ) -> ScanReport {
+        let data = self.bytes();
+        let mut report = if part.range.start == 0 {
+            formats::scan(&data[part.range.clone()], &self.origin, detail, on_event)
+        } else {
+            let chunk = &data[part.range.clone()];
+            formats::scan_lines(chunk, &self.origin, part.start, detail, on_event)
+        };
+        if part.range.end == data.len() {
+            self.report_gzip_error(&mut report);
+        }
+        report
+    }
+}
+
+/// Does the input begin with a line that is one whole event?
+fn starts_with_event_line(data: &[u8]) -> bool {
+    let end = memchr::memchr(b'\n', data).unwrap_or(data.len());
+    whole_event(&data[..end])
+}
+
+fn whole_event(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    line.first() == Some(&b'{')
+        && line.last() == Some(&b'}')
+        && decode_event(line, Detail::Minimal).is_ok_and(|e| !e.truncated)
+}
+
+/// The start of the first line at or after `target` that is a whole event, looking a little way.
+fn cut_near(data: &[u8], target: usize) -> Option<usize> {
+    let mut at = target;
+    for _ in 0..64 {
+        let nl = at + memchr::memchr(b'\n', data.get(at..)?)?;
+        let start = nl + 1;
+        let end = memchr::memchr(b'\n', data.get(start..)?).map_or(data.len(), |k| start + k);
+        let before = &data[..nl];
+        let before = before.strip_suffix(b"\r").unwrap_or(before);
+        if before.last() == Some(&b'}') && whole_event(&data[start..end]) {
+            return Some(start);
+        }
+        at = start;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::formats::Origin;
+
+    fn event(i: usize) -> String {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{i}","verb":"get","requestObject":{{"pad":"{}"}}}}"#,
+            "x".repeat(i % 300)
+        )
+    }
+
+    #[test]
+    fn parts_cover_the_input_and_scan_to_the_same_events() {
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 3 * MIN_PART {
+            text.push_str(&event(i));
+            text.push('\n');
+            if i % 1000 == 7 {
+                text.push_str("{\"kind\": 0}\n");
+            }
+            i += 1;
+        }
+        let input = LocalInput::from_vec(Origin::new("big.log", "big"), text.into_bytes());
+        let parts = input.parts(2);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].range.start, 0);
+        assert_eq!(parts[0].range.end, parts[1].range.start);
+        assert_eq!(parts[1].range.end, input.bytes().len());
+        let whole_ids = |p: &[Part]| {
+            let mut ids = Vec::new();
+            let mut report = ScanReport::default();
+            for part in p {
+                report.absorb(input.scan_part(part, Detail::Minimal, |r| {
+                    ids.push((
+                        r.line,
+                        r.system.offset,
+                        r.event.audit_id.as_deref().map(String::from),
+                    ));
+                    ControlFlow::Continue(())
+                }));
+            }
+            (ids, report.events, report.malformed, report.problems)
+        };
+        let one = whole_ids(&input.parts(1));
+        let two = whole_ids(&parts);
+        assert_eq!(one, two, "lines, offsets, events and problems agree");
+        assert_eq!(two.1, i as u64);
+    }
+
+    #[test]
+    fn pretty_or_small_inputs_stay_whole() {
+        let pretty = format!(
+            "{{\n  \"auditID\": \"a\"\n}}\n{}",
+            "\n".repeat(3 * MIN_PART)
+        );
+        let input = LocalInput::from_vec(Origin::new("p", "p"), pretty.into_bytes());
+        assert_eq!(input.parts(2).len(), 1);
+        let small = LocalInput::from_vec(Origin::new("s", "s"), event(1).into_bytes());
+        assert_eq!(small.parts(2).len(), 1);
+    }
+}
