@@ -8,6 +8,8 @@ mod commands;
 #[path = "parser_expr.rs"]
 mod expr;
 
+pub(crate) use expr::check_regex;
+
 use super::ast::{Command, CommandKind, Query};
 use super::diag::Diagnostic;
 use super::lexer;

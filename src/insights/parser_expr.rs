@@ -35,7 +35,7 @@ fn comparison_op(kind: &TokenKind) -> Option<BinaryOp> {
 }
 
 /// Checks a regex literal now, so that its mistake points into the query.
-pub(super) fn check_regex(source: &str, span: Span) -> PResult<()> {
+pub(crate) fn check_regex(source: &str, span: Span) -> PResult<()> {
     match regex::Regex::new(source) {
         Ok(_) => Ok(()),
         Err(e) => Err(Diagnostic::error(

@@ -309,34 +309,33 @@ impl Value {
         }
     }
 
-    /// The sort class: numbers, then text, lists, maps; absent values sort apart (see
-    /// [`Value::sort_order`]).
+    /// The sort class, as CloudWatch documents its natural sort: every value that is not a
+    /// number (text, lists, maps) before every number (numbers, numeric strings, times,
+    /// booleans); absent values sort apart (see [`Value::sort_order`]).
     fn sort_rank(&self) -> u8 {
         match self {
-            Value::Int(_) | Value::Float(_) | Value::Time(_) | Value::Bool(_) => 0,
-            Value::Str(s) if parse_number(s).is_some() => 0,
-            Value::Str(_) => 1,
-            Value::List(_) => 2,
-            Value::Map(_) => 3,
+            Value::Int(_) | Value::Float(_) | Value::Time(_) | Value::Bool(_) => 1,
+            Value::Str(s) if parse_number(s).is_some() => 1,
+            Value::Str(_) | Value::List(_) | Value::Map(_) => 0,
             Value::Null => 4,
             Value::Missing => 5,
         }
     }
 
-    /// A total ascending order: numbers (numeric strings and times among them, by value), then
-    /// strings (byte order, case-sensitive), lists, maps, `null`, missing.
+    /// A total ascending order: text (natural order, see [`natural_cmp`]), then numbers by
+    /// value, then `null`, then missing.
     pub fn sort_cmp(&self, other: &Value) -> Ordering {
         let (ra, rb) = (self.sort_rank(), other.sort_rank());
         if ra != rb {
             return ra.cmp(&rb);
         }
         match ra {
-            0 => match (self.as_number(), other.as_number()) {
+            1 => match (self.as_number(), other.as_number()) {
                 (Some(a), Some(b)) => a.cmp_exact(b),
                 _ => Ordering::Equal,
             },
-            4 | 5 => Ordering::Equal,
-            _ => self.text_form().cmp(&other.text_form()),
+            0 => natural_cmp(&self.text_form(), &other.text_form()),
+            _ => Ordering::Equal,
         }
     }
 
@@ -356,6 +355,43 @@ impl Value {
     pub fn group_key(&self) -> GroupKey {
         GroupKey(self.clone())
     }
+}
+
+/// CloudWatch's natural order of text: runs of digits and runs of other characters compare
+/// chunk by chunk; two runs of digits by length, then by value; anything else by Unicode order.
+/// So `ip-10-0-9` sorts before `ip-10-0-10`.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a, b);
+    loop {
+        match (chunk(x), chunk(y)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some((cx, rx)), Some((cy, ry))) => {
+                let digits = |c: &str| c.as_bytes()[0].is_ascii_digit();
+                let order = if digits(cx) && digits(cy) {
+                    cx.len().cmp(&cy.len()).then_with(|| cx.cmp(cy))
+                } else {
+                    cx.cmp(cy)
+                };
+                if order.is_ne() {
+                    return order;
+                }
+                (x, y) = (rx, ry);
+            }
+        }
+    }
+}
+
+/// The first run of ASCII digits, or of other characters, and the rest.
+fn chunk(s: &str) -> Option<(&str, &str)> {
+    let first = s.bytes().next()?;
+    let is_digit = first.is_ascii_digit();
+    let end = s
+        .bytes()
+        .position(|b| b.is_ascii_digit() != is_digit)
+        .unwrap_or(s.len());
+    Some(s.split_at(end))
 }
 
 /// A value wrapped for hashing, with the same equality as `=`, except that absent values group

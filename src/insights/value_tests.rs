@@ -212,7 +212,28 @@ fn arithmetic_promotes_and_coerces() {
 /// The sort order table: every value sorts after the one before it.
 #[test]
 fn sort_order_table() {
+    // CloudWatch's natural sort: text first (digit runs by length, then value), then numbers.
     let ascending = [
+        s(""),
+        s("!:"),
+        s("*%04"),
+        s("0#"),
+        s("5A"),
+        s("111A"),
+        s("2345_"),
+        s("@"),
+        s("A"),
+        s("A9876fghj"),
+        s("B"),
+        // Lists and maps order by their JSON text.
+        list(vec![Value::Int(1)]),
+        list(vec![]),
+        s("a"),
+        s("ab"),
+        s("ip-10-0-9"),
+        s("ip-10-0-10"),
+        s("ip-10-0-100"),
+        map(vec![("a", Value::Int(1))]),
         Value::Int(-5),
         Value::Bool(false),
         Value::Float(0.5),
@@ -221,14 +242,6 @@ fn sort_order_table() {
         Value::Float(2.5),
         s("10"),
         Value::Int(i64::MAX),
-        s(""),
-        s("B"),
-        s("a"),
-        s("ab"),
-        // Lists and maps order by their JSON text.
-        list(vec![Value::Int(1)]),
-        list(vec![]),
-        map(vec![("a", Value::Int(1))]),
         Value::Null,
         Value::Missing,
     ];
@@ -256,10 +269,10 @@ fn sort_puts_absent_values_last_in_both_directions() {
     assert_eq!(
         values,
         vec![
-            Value::Int(2),
-            Value::Int(10),
             s("a"),
             s("b"),
+            Value::Int(2),
+            Value::Int(10),
             Value::Null,
             Value::Missing
         ]
@@ -268,10 +281,10 @@ fn sort_puts_absent_values_last_in_both_directions() {
     assert_eq!(
         values,
         vec![
-            s("b"),
-            s("a"),
             Value::Int(10),
             Value::Int(2),
+            s("b"),
+            s("a"),
             Value::Null,
             Value::Missing
         ]

@@ -10,6 +10,7 @@ use crate::insights::duration::{Period, parse_period};
 use crate::insights::functions::{
     ScalarFn, compile_regex, in_list, like_substring, regex_matches, resolve_scalar,
 };
+use crate::insights::parser::check_regex;
 use crate::insights::registry::{FunctionKind, signature};
 use crate::insights::value::{Arith, Comparison, Value};
 
@@ -43,6 +44,8 @@ pub(super) enum CExpr {
         f: ScalarFn,
         args: Vec<CExpr>,
     },
+    /// A member of a map or list the query made: `m.webhook`, `ev.user.groups.0`.
+    Member(usize, Vec<String>),
     /// `bin(period)`: the period that holds the row's `@timestamp`.
     Bin {
         period: Period,
@@ -62,7 +65,10 @@ pub(super) fn compile(
 ) -> Result<CExpr, Diagnostic> {
     let mut sub = |e: &Expr, slots: &mut Slots| compile(e, slots, aggregates).map(Box::new);
     Ok(match &expr.kind {
-        ExprKind::Field(f) => CExpr::Slot(slots.slot(&f.path)),
+        ExprKind::Field(f) => match slots.under_defined(&f.path) {
+            Some((base, path)) => CExpr::Member(slots.slot(&base), path),
+            None => CExpr::Slot(slots.slot(&f.path)),
+        },
         ExprKind::Literal(lit) => CExpr::Const(literal(lit)),
         ExprKind::Star => CExpr::Const(Value::Missing),
         ExprKind::Unary { op, expr: inner } => match op {
@@ -148,13 +154,45 @@ pub(super) fn compile(
             }
             let f = resolve_scalar(name, args.len())
                 .map_err(|e| Diagnostic::error(expr.span, e.to_string()))?;
-            let args = args
+            let compiled: Vec<CExpr> = args
                 .iter()
                 .map(|e| compile(e, slots, aggregates))
                 .collect::<Result<_, _>>()?;
-            CExpr::Call { f, args }
+            probe_constants(f, args, &compiled, expr)?;
+            CExpr::Call { f, args: compiled }
         }
     })
+}
+
+/// Functions fail only on a wrong query, never on data (a value they cannot use gives no
+/// value): so a call with every non-constant argument absent fails exactly when a constant
+/// argument is wrong (a subnet that does not parse, a period of the wrong form). That is found
+/// here, before any record is read, and pinned on the argument to blame.
+fn probe_constants(
+    f: ScalarFn,
+    args: &[Expr],
+    compiled: &[CExpr],
+    call: &Expr,
+) -> Result<(), Diagnostic> {
+    let probe: Vec<Value> = compiled
+        .iter()
+        .map(|c| match c {
+            CExpr::Const(v) => v.clone(),
+            _ => Value::Missing,
+        })
+        .collect();
+    let Err(error) = f(&probe) else {
+        return Ok(());
+    };
+    let culprit = (0..probe.len())
+        .filter(|&i| matches!(compiled[i], CExpr::Const(_)))
+        .find(|&i| {
+            let mut without = probe.clone();
+            without[i] = Value::Missing;
+            f(&without).is_ok()
+        });
+    let span = culprit.map_or(call.span, |i| args[i].span);
+    Err(Diagnostic::error(span, error.to_string()))
 }
 
 fn unreachable_regex(expr: &Expr) -> Result<CExpr, Diagnostic> {
@@ -181,6 +219,7 @@ fn regex(source: &str, case_insensitive: bool, at: &Expr) -> Result<Regex, Diagn
     } else {
         source.to_string()
     };
+    check_regex(&pattern, at.span)?;
     compile_regex(&pattern).map_err(|e| Diagnostic::error(at.span, e.to_string()))
 }
 
@@ -226,6 +265,16 @@ impl CExpr {
         match self {
             CExpr::Slot(i) => row.get(*i).cloned().unwrap_or(Value::Missing),
             CExpr::Const(v) => v.clone(),
+            CExpr::Member(slot, path) => {
+                let mut value = row.get(*slot).unwrap_or(Value::missing_ref());
+                for key in path {
+                    match value.member(key) {
+                        Some(v) => value = v,
+                        None => return Value::Missing,
+                    }
+                }
+                value.clone()
+            }
             CExpr::Not(e) => {
                 let v = e.eval(row);
                 if v.is_absent() {

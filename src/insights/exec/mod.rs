@@ -29,6 +29,9 @@ pub const DEFAULT_ROW_CAP: usize = 10_000;
 pub(crate) struct Slots {
     names: Vec<String>,
     index: HashMap<String, usize>,
+    /// Names the query itself made (aliases, `parse` and `unnest` names, `stats` columns): a
+    /// dotted name under one of them reads into its value (`m.webhook` of `jsonParse(…) as m`).
+    defined: Vec<String>,
 }
 
 impl Slots {
@@ -39,6 +42,28 @@ impl Slots {
         self.names.push(name.to_string());
         self.index.insert(name.to_string(), self.names.len() - 1);
         self.names.len() - 1
+    }
+
+    pub(crate) fn define(&mut self, name: &str) {
+        if !self.defined.iter().any(|d| d == name) {
+            self.defined.push(name.to_string());
+        }
+    }
+
+    /// For a dotted name under a name the query made: that name and the path below it.
+    pub(crate) fn under_defined(&self, path: &str) -> Option<(String, Vec<String>)> {
+        if self.defined.iter().any(|d| d == path) {
+            return None;
+        }
+        self.defined
+            .iter()
+            .filter(|d| path.len() > d.len() + 1 && path.starts_with(d.as_str()))
+            .filter(|d| path.as_bytes()[d.len()] == b'.')
+            .max_by_key(|d| d.len())
+            .map(|d| {
+                let rest = path[d.len() + 1..].split('.').map(str::to_string).collect();
+                (d.clone(), rest)
+            })
     }
 
     /// A slot no query name can take (aggregate results, hidden keys).
@@ -102,6 +127,11 @@ impl Plan {
         // In kaudit's execution order (a `filter` written after `sort | limit` runs first).
         for command in query.execution_order() {
             let stage = Stage::compile(command, &mut slots)?;
+            if matches!(stage, Stage::Dedup(_))
+                && !stages.iter().any(|s| matches!(s, Stage::Sort(_)))
+            {
+                stages.push(Stage::newest_first(&mut slots));
+            }
             match &command.kind {
                 CommandKind::Fields(projections) => {
                     if !chose_columns {

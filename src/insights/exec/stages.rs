@@ -104,6 +104,9 @@ impl Stage {
                     let c = expr(&p.expr, slots)?;
                     out.push((slots.slot(&p.name), c));
                 }
+                for p in ps.iter().filter(|p| p.alias.is_some()) {
+                    slots.define(&p.name);
+                }
                 Stage::Project(out)
             }
             CommandKind::Parse { source, pattern } => {
@@ -114,13 +117,20 @@ impl Stage {
                 let re = compile_regex(&re)
                     .map_err(|e| Diagnostic::error(command.span, e.to_string()))?;
                 let source = expr(source, slots)?;
+                for n in pattern.names() {
+                    slots.define(n);
+                }
                 let slots = pattern.names().iter().map(|n| slots.slot(n)).collect();
                 Stage::Parse { source, re, slots }
             }
-            CommandKind::Unnest { source, alias } => Stage::Unnest {
-                source: expr(source, slots)?,
-                slot: slots.slot(alias),
-            },
+            CommandKind::Unnest { source, alias } => {
+                let source = expr(source, slots)?;
+                slots.define(alias);
+                Stage::Unnest {
+                    source,
+                    slot: slots.slot(alias),
+                }
+            }
             CommandKind::Dedup(fields) => {
                 Stage::Dedup(fields.iter().map(|f| slots.slot(&f.path)).collect())
             }
@@ -144,6 +154,12 @@ impl Stage {
                 ));
             }
         })
+    }
+
+    /// The order `dedup` keeps the first of when the query sorts nothing before it: the latest
+    /// event first, as CloudWatch does.
+    pub(super) fn newest_first(slots: &mut Slots) -> Stage {
+        Stage::Sort(vec![(CExpr::Slot(slots.slot("@timestamp")), true)])
     }
 
     /// Whether the stage must see every row before it can pass any on.
@@ -184,6 +200,10 @@ impl Stage {
             Stage::Dedup(keys) => {
                 if let State::Seen(seen) = state {
                     rows.retain(|r| {
+                        // CloudWatch keeps every event with an absent value in a dedup field.
+                        if keys.iter().any(|&k| r[k].is_absent()) {
+                            return true;
+                        }
                         let key: Vec<GroupKey> = keys.iter().map(|&k| r[k].group_key()).collect();
                         seen.insert(key)
                     });
@@ -341,6 +361,9 @@ impl Stats {
             let c = compile(&p.expr, slots, &mut none)?;
             by_out.push((slots.slot(&p.name), c));
         }
+        for p in aggregates.iter().chain(by) {
+            slots.define(&p.name);
+        }
         Ok(Stats {
             by: by_out,
             aggregates: found,
@@ -387,9 +410,9 @@ impl Stats {
                 for ((_, _, slot), agg) in self.aggregates.iter().zip(&aggs) {
                     row[*slot] = agg.finish();
                 }
-                let computed: Vec<Value> = self.outputs.iter().map(|(_, e)| e.eval(&row)).collect();
-                for ((slot, _), v) in self.outputs.iter().zip(computed) {
-                    row[*slot] = v;
+                // In order, so that an output may use the ones before it (`hi - lo as spread`).
+                for (slot, e) in &self.outputs {
+                    row[*slot] = e.eval(&row);
                 }
                 row
             })
