@@ -300,3 +300,88 @@ fn follow_prints_lines_appended_by_another_process() {
     assert_eq!(text(&out.stdout), format!("{EVENT}\n{EVENT}\n{EVENT}\n"));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn query_prints_rows_in_every_form_and_statistics_on_stderr() {
+    let input = format!("{EVENT}\n{EVENT}\n");
+    let q = "stats count(*) as n by verb, responseStatus.code";
+    let out = kaudit_stdin(&["query", "-", q, "-o", "jsonl"], input.as_bytes());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"verb\":\"get\",\"responseStatus.code\":403,\"n\":2}\n",
+        "keys in column order, numbers as numbers"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("records scanned: 2, matched: 2"),
+        "{stderr}"
+    );
+    let out = kaudit_stdin(&["query", "-", q, "-o", "csv"], input.as_bytes());
+    assert_eq!(
+        text(&out.stdout),
+        "verb,responseStatus.code,n\r\nget,403,2\r\n"
+    );
+    let out = kaudit_stdin(&["query", "-", q, "-o", "json"], input.as_bytes());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["n"], 2);
+    let out = kaudit_stdin(
+        &["query", "-", "fields userAgent, objectRef.name"],
+        input.as_bytes(),
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("userAgent"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{202e}'),
+        "{stdout:?}"
+    );
+}
+
+#[test]
+fn query_errors_exit_2_with_a_caret_and_io_errors_exit_1() {
+    let out = kaudit(&["query", "--demo", "stats coutn(*) by verb"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("line 1, column 7: unknown function `coutn`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("          ^~~~~"), "{stderr}");
+    assert!(stderr.contains("did you mean `count`?"), "{stderr}");
+    let out = kaudit(&["query", "/nonexistent/audit.log", "fields verb"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = kaudit(&["query", "--demo", "--canned", "no-such-query"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("aws-auth-changes"));
+}
+
+#[test]
+fn query_runs_a_canned_query_and_a_query_file() {
+    let out = kaudit(&[
+        "query",
+        "--demo",
+        "--canned",
+        "validating-webhook-changes",
+        "-o",
+        "jsonl",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    assert!(text(&out.stderr).is_empty() || !text(&out.stderr).contains("error"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("q.insights");
+    std::fs::write(&file, "# who used exec\nfilter objectRef.subresource = \"exec\"\n| stats count(*) as n by user.username\n").unwrap();
+    let out = kaudit(&[
+        "query",
+        "--demo",
+        "--query-file",
+        file.to_str().unwrap(),
+        "-o",
+        "csv",
+    ]);
+    assert_eq!(
+        text(&out.stdout),
+        "user.username,n\r\nsystem:serviceaccount:kube-system:node-health-agent,3\r\n",
+        "the three exec events of the story's pod-exec step"
+    );
+}
