@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use kaudit::audit::Detail;
-use kaudit::audit::formats::{Origin, scan};
+use kaudit::audit::formats::{Origin, Skip, scan_skipping};
 use kaudit::insights::checker::check;
 use kaudit::insights::diag::render_all;
 use kaudit::insights::exec::Plan;
@@ -44,19 +44,37 @@ fn run(case: &Case) -> Result<Produced, String> {
         return Err(rendered);
     }
     let plan = Plan::new(&query).map_err(|d| render_all(&case.query, &[d]))?;
-    let mut run = plan.start();
     let origin = Origin::new("golden.log", "golden");
-    scan(case.input.as_bytes(), &origin, Detail::Table, |rec| {
-        let _ = run.push(rec);
-        ControlFlow::Continue(())
-    });
-    let result = run.finish();
-    let rows = result
-        .rows
-        .iter()
-        .map(|r| r.iter().map(Value::display).collect())
-        .collect();
-    Ok((result.columns, rows, rendered))
+    let run_with = |skip: Option<Skip<'_>>| {
+        let mut run = plan.start();
+        scan_skipping(
+            case.input.as_bytes(),
+            &origin,
+            Detail::Minimal,
+            skip,
+            |rec| {
+                let _ = run.push(rec);
+                ControlFlow::Continue(())
+            },
+        );
+        let result = run.finish();
+        let rows: Vec<Vec<String>> = result
+            .rows
+            .iter()
+            .map(|r| r.iter().map(Value::display).collect())
+            .collect();
+        (result.columns, rows)
+    };
+    let (columns, rows) = run_with(None);
+    // The literal prefilter passes over records unread: it must never change an answer.
+    if let Some(prefilter) = plan.prefilter() {
+        let skip = |raw: &[u8]| !prefilter.may_match(raw);
+        let with = run_with(Some(&skip));
+        if with != (columns.clone(), rows.clone()) {
+            return Err(format!("the prefilter changed the answer: {with:?}"));
+        }
+    }
+    Ok((columns, rows, rendered))
 }
 
 fn check_case(path: &Path) -> Result<(), String> {

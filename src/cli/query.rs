@@ -15,6 +15,7 @@ use super::source_args::SourceArgs;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use crate::audit::Detail;
+use crate::audit::formats::{ScanReport, Skip};
 use crate::catalog::{Catalog, default_user_dir};
 use crate::insights::checker::{check, row_cap_warning};
 use crate::insights::diag::{Diagnostic, render_all};
@@ -105,6 +106,9 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let mut outcome = Outcome::Success;
     let mut reports = Vec::new();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let prefilter = plan.prefilter();
+    let skip_fn = |raw: &[u8]| prefilter.as_ref().is_some_and(|p| !p.may_match(raw));
+    let skip: Option<Skip<'_>> = prefilter.is_some().then_some(&skip_fn);
     for spec in source.inputs()? {
         let input = match local::open(&spec) {
             Ok(input) => input,
@@ -114,53 +118,37 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
                 continue;
             }
         };
-        let parts = if plan.splits() {
-            input.parts(threads)
-        } else {
-            input.parts(1)
-        };
-        if parts.len() > 1 {
-            // Each part on its own thread with its own run, merged in input order.
-            let results: Vec<_> = std::thread::scope(|scope| {
-                let handles: Vec<_> = parts
-                    .iter()
-                    .map(|part| {
-                        let (input, plan) = (&input, &plan);
-                        scope.spawn(move || {
-                            let mut part_run = plan.start();
-                            let report = input.scan_part(part, Detail::Minimal, |rec| {
-                                if range.contains(rec.system.timestamp_ms) {
-                                    part_run.push(rec)
-                                } else {
-                                    ControlFlow::Continue(())
-                                }
-                            });
-                            (part_run, report)
-                        })
+        let parts = input.parts(if plan.splits() { threads } else { 1 });
+        // Each part on its own thread with its own run, merged in input order.
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|part| {
+                    let (input, plan) = (&input, &plan);
+                    scope.spawn(move || {
+                        let mut part_run = plan.start();
+                        let report = input.scan_part(part, Detail::Minimal, skip, |rec| {
+                            if range.contains(rec.system.timestamp_ms) {
+                                part_run.push(rec)
+                            } else {
+                                ControlFlow::Continue(())
+                            }
+                        });
+                        (part_run, report)
                     })
-                    .collect();
-                handles.into_iter().map(|h| h.join()).collect()
-            });
-            let mut report = crate::audit::formats::ScanReport::default();
-            for result in results {
-                let (part_run, part_report) =
-                    result.map_err(|_| anyhow!("a reader thread failed"))?;
-                run.merge(part_run);
-                report.absorb(part_report);
-            }
-            reports.push(report);
-            continue;
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join()).collect()
+        });
+        let mut report = ScanReport::default();
+        for result in results {
+            let (part_run, part_report) = result.map_err(|_| anyhow!("a reader thread failed"))?;
+            run.merge(part_run);
+            report.absorb(part_report);
         }
-        let mut finished = false;
-        reports.push(input.scan(Detail::Minimal, |rec| {
-            if !range.contains(rec.system.timestamp_ms) {
-                return ControlFlow::Continue(());
-            }
-            let flow = run.push(rec);
-            finished = flow.is_break();
-            flow
-        }));
-        if finished {
+        let stopped = report.stopped_early;
+        reports.push(report);
+        if stopped {
             break;
         }
     }
@@ -173,11 +161,14 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     }
     to_stdout(|out| write_result(out, &result, args.output))?;
     let s = result.statistics;
+    // Records the prefilter passed over were scanned too, just not decoded.
+    let skipped: u64 = reports.iter().map(|r| r.skipped).sum();
+    let skipped_bytes: u64 = reports.iter().map(|r| r.skipped_bytes).sum();
     eprintln!(
         "records scanned: {}, matched: {}, bytes scanned: {}, rows: {}, elapsed: {:.3} s",
-        s.records_scanned,
+        s.records_scanned + skipped,
         s.records_matched,
-        s.bytes_scanned,
+        s.bytes_scanned + skipped_bytes,
         result.rows.len(),
         started.elapsed().as_secs_f64()
     );

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 use super::shapes::{self, split_export};
-use super::{AuditRecord, Format, OnEvent, Origin, Position, SystemFields};
+use super::{AuditRecord, Format, OnEvent, Origin, Position, Skip, SystemFields};
 use crate::audit::decode::{DecodeError, DecodeErrorKind, Detail, decode_event};
 use crate::audit::event::Event;
 
@@ -35,6 +35,8 @@ pub(super) struct Run<'d, 'r> {
     /// Set when the end of a cut document was already reported with the record it cut.
     pub cut_reported: bool,
     pub texts: Texts<'d>,
+    /// Says which one-line records cannot matter to the reader, so they are not decoded.
+    pub skip: Option<Skip<'r>>,
 }
 
 impl<'d, 'r> Run<'d, 'r> {
@@ -61,6 +63,7 @@ impl<'d, 'r> Run<'d, 'r> {
             stopped: false,
             cut_reported: false,
             texts: Texts::new(data),
+            skip: None,
         }
     }
 
@@ -111,6 +114,15 @@ impl<'d, 'r> Run<'d, 'r> {
         let Some(first) = rec.iter().position(|b| !b.is_ascii_whitespace()) else {
             return end + 1;
         };
+        if let Some(skip) = self.skip
+            && rec[first] == b'{'
+            && rec.last() == Some(&b'}')
+            && skip(rec)
+        {
+            self.report.skipped += 1;
+            self.report.skipped_bytes += rec.len() as u64;
+            return end + 1;
+        }
         match rec[first] {
             b'{' => match decode_event(rec, self.detail) {
                 Ok(event) => {

@@ -249,6 +249,22 @@ pub fn scan(
     data: &[u8],
     origin: &Origin,
     detail: Detail,
+    on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
+) -> ScanReport {
+    scan_skipping(data, origin, detail, None, on_event)
+}
+
+/// Says of a one-line record (its raw bytes) that it cannot matter to the reader: such a record
+/// is counted in [`ScanReport::skipped`] and neither decoded nor handed out. Only records that
+/// look whole (`{` … `}`) are offered, so a cut or garbled line is still decoded and reported.
+pub type Skip<'s> = &'s (dyn Fn(&[u8]) -> bool + Sync);
+
+/// [`scan`] with a [`Skip`] predicate (the query engine's literal prefilter).
+pub fn scan_skipping(
+    data: &[u8],
+    origin: &Origin,
+    detail: Detail,
+    skip: Option<Skip<'_>>,
     mut on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
     let verdict = shapes::sniff(data, &origin.name);
@@ -263,6 +279,7 @@ pub fn scan(
         0
     };
     let mut run = lines::Run::new(data, origin, detail, Position::default(), &mut on_event);
+    run.skip = skip;
     run.lines(start);
     let report = run.finish();
     // Text that starts like no known format may still hold records further down: it was read
@@ -281,9 +298,22 @@ pub fn scan_lines(
     origin: &Origin,
     start: Position,
     detail: Detail,
+    on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
+) -> ScanReport {
+    scan_lines_skipping(data, origin, start, detail, None, on_event)
+}
+
+/// [`scan_lines`] with a [`Skip`] predicate.
+pub fn scan_lines_skipping(
+    data: &[u8],
+    origin: &Origin,
+    start: Position,
+    detail: Detail,
+    skip: Option<Skip<'_>>,
     mut on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
     let mut run = lines::Run::new(data, origin, detail, start, &mut on_event);
+    run.skip = skip;
     run.lines(0);
     run.finish()
 }

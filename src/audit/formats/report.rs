@@ -97,6 +97,10 @@ pub struct ScanReport {
     pub problems: Vec<Problem>,
     /// The event callback asked to stop: the counts cover only what was read until then.
     pub stopped_early: bool,
+    /// One-line records the reader's prefilter said could not matter, passed over unread
+    /// ([`super::scan_skipping`]), and their bytes.
+    pub skipped: u64,
+    pub skipped_bytes: u64,
 }
 
 impl ScanReport {
@@ -192,6 +196,8 @@ impl ScanReport {
         let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
         self.problems.extend(other.problems.into_iter().take(room));
         self.stopped_early |= other.stopped_early;
+        self.skipped += other.skipped;
+        self.skipped_bytes += other.skipped_bytes;
     }
 
     /// The kept problems as `name:line:column: kind: message`, one per line of output.

@@ -7,7 +7,10 @@
 //! it runs over the collection at [`Run::finish`]. Commands apply in the order they are written.
 
 mod compile;
+mod prefilter;
 mod stages;
+
+pub use prefilter::RecordPrefilter;
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -70,6 +73,10 @@ impl Slots {
     pub(crate) fn hidden(&mut self, what: &str) -> usize {
         let name = format!("\u{0}{what}{}", self.names.len());
         self.slot(&name)
+    }
+
+    pub(crate) fn name(&self, slot: usize) -> &str {
+        &self.names[slot]
     }
 
     fn len(&self) -> usize {
@@ -207,6 +214,12 @@ impl Plan {
         !self.stages[..streaming]
             .iter()
             .any(|s| matches!(s, Stage::Limit(_) | Stage::Dedup(_)))
+    }
+
+    /// Literals a record must hold to get past the query's leading filters, to pass over the
+    /// rest unread (see `formats::scan_skipping`); `None` when the filters name none.
+    pub fn prefilter(&self) -> Option<RecordPrefilter> {
+        RecordPrefilter::new(&self.stages, &self.slots)
     }
 
     pub fn start(&self) -> Run<'_> {

@@ -200,3 +200,51 @@ fn runs_over_parts_merge_to_the_answer_of_one_run() {
         );
     }
 }
+
+#[test]
+fn prefilters_name_the_literals_a_record_must_hold() {
+    let literals = |query: &str, raw: &str| {
+        let plan = Plan::new(&parse(query).unwrap()).unwrap();
+        plan.prefilter().map(|p| p.may_match(raw.as_bytes()))
+    };
+    let raw = r#"{"verb":"get","objectRef":{"resource":"secrets"}}"#;
+    assert_eq!(literals(r#"filter verb = "get""#, raw), Some(true));
+    assert_eq!(literals(r#"filter verb = "list""#, raw), Some(false));
+    assert_eq!(
+        literals(r#"filter verb in ["list", "get"]"#, raw),
+        Some(true)
+    );
+    assert_eq!(
+        literals(
+            r#"filter verb = "get" and objectRef.resource = "pods""#,
+            raw
+        ),
+        Some(false)
+    );
+    assert_eq!(
+        literals(
+            r#"filter verb = "list" or objectRef.resource like "secr""#,
+            raw
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        literals(r#"filter @message like "resource""#, raw),
+        Some(true)
+    );
+    // Nothing can be said: no literal, a number, a negation, a system field, an OR with an
+    // unknown side, a filter after fields that may rename.
+    for query in [
+        "filter responseStatus.code = 403",
+        r#"filter responseStatus.code = "403""#,
+        r#"filter verb != "get""#,
+        r#"filter verb not like "g""#,
+        r#"filter @logStream = "kube-apiserver-audit-x""#,
+        r#"filter verb = "list" or responseStatus.code > 400"#,
+        r#"fields objectRef.name as verb | filter verb = "list""#,
+        r#"filter verb = "a/b""#,
+        "stats count(*) by verb",
+    ] {
+        assert_eq!(literals(query, raw), None, "{query}");
+    }
+}

@@ -4,7 +4,7 @@ use std::ops::{ControlFlow, Range};
 
 use super::LocalInput;
 use crate::audit::decode::{Detail, decode_event};
-use crate::audit::formats::{self, AuditRecord, Position, ScanReport};
+use crate::audit::formats::{self, AuditRecord, Position, ScanReport, Skip};
 
 /// Below this, one thread reads faster than two start.
 const MIN_PART: usize = 16 << 20;
@@ -64,14 +64,15 @@ impl LocalInput {
         &self,
         part: &Part,
         detail: Detail,
+        skip: Option<Skip<'_>>,
         on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
     ) -> ScanReport {
         let data = self.bytes();
+        let chunk = &data[part.range.clone()];
         let mut report = if part.range.start == 0 {
-            formats::scan(&data[part.range.clone()], &self.origin, detail, on_event)
+            formats::scan_skipping(chunk, &self.origin, detail, skip, on_event)
         } else {
-            let chunk = &data[part.range.clone()];
-            formats::scan_lines(chunk, &self.origin, part.start, detail, on_event)
+            formats::scan_lines_skipping(chunk, &self.origin, part.start, detail, skip, on_event)
         };
         if part.range.end == data.len() {
             self.report_gzip_error(&mut report);
@@ -144,7 +145,7 @@ mod tests {
             let mut ids = Vec::new();
             let mut report = ScanReport::default();
             for part in p {
-                report.absorb(input.scan_part(part, Detail::Minimal, |r| {
+                report.absorb(input.scan_part(part, Detail::Minimal, None, |r| {
                     ids.push((
                         r.line,
                         r.system.offset,
