@@ -18,6 +18,11 @@ pub enum Detail {
     /// auditID, verb, requestURI and the timestamps. For readers that take their fields from the
     /// raw JSON themselves (the query engine).
     Minimal,
+    /// Only whether the record is an audit event: reading stops as soon as `kind` and
+    /// `apiVersion` say so, and the rest of a record that ends in `}` is not looked at (a record
+    /// that does not is read as [`Detail::Minimal`], to salvage and mark it). No time is read:
+    /// for readers that need none (a query that never uses `@timestamp`).
+    Classify,
     /// Everything in the model.
     Full,
 }
@@ -86,6 +91,9 @@ impl DecodeError {
 /// An event cut short (CloudWatch caps entries at 256 KB; a file may end mid-line) is salvaged:
 /// the members its prefix holds are kept and [`Event::truncated`] is set.
 pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeError> {
+    if detail == Detail::Classify && input.trim_ascii_end().last() != Some(&b'}') {
+        return decode_event(input, Detail::Minimal);
+    }
     let (text, cut_in_char) = match std::str::from_utf8(input) {
         Ok(t) => (t, false),
         // An incomplete character at the very end is what a byte-level cut leaves behind.
@@ -116,6 +124,19 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
         }
     }
     let mut event = Event::default();
+    if detail == Detail::Classify {
+        match classify_members(&mut s, &mut event) {
+            Ok(true) => {
+                check_is_event(&event)?;
+                return Ok(event);
+            }
+            // Read to its end without deciding: judged as a whole record below.
+            Ok(false) => {}
+            Err(_) => return decode_event(input, Detail::Minimal),
+        }
+        s = Scanner::new(text);
+        event = Event::default();
+    }
     let outcome = event_members(&mut s, &mut event, detail);
     match outcome {
         Ok(()) => {
@@ -263,6 +284,38 @@ fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, detail: Detail) ->
         }
         Ok(())
     })
+}
+
+/// The members of [`Detail::Classify`], until they decide: `Ok(true)` when reading stopped
+/// early, `Ok(false)` when the object ended first.
+fn classify_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>) -> Scan<bool> {
+    s.expect(b'{', "expected an object")?;
+    if s.peek()? == b'}' {
+        return Ok(false);
+    }
+    loop {
+        let key = s.string()?;
+        s.expect(b':', "expected ':' after an object key")?;
+        s.skip_ws();
+        match key.as_ref() {
+            "kind" => ev.kind = opt_string(s, "kind")?,
+            "apiVersion" => ev.api_version = opt_string(s, "apiVersion")?,
+            "auditID" => ev.audit_id = opt_string(s, "auditID")?,
+            _ => s.skip_value()?,
+        }
+        let decided = match ev.kind.as_deref() {
+            Some("Event") => ev.api_version.is_some(),
+            Some(_) => true,
+            None => false,
+        };
+        if decided {
+            return Ok(true);
+        }
+        match s.peek()? {
+            b',' => s.pos += 1,
+            _ => return Ok(false),
+        }
+    }
 }
 
 /// The members of [`Detail::Minimal`]; every other value is skipped unread.

@@ -270,3 +270,31 @@ fn minimal_detail_reads_identity_and_time_only() {
             .truncated
     );
 }
+
+#[test]
+fn classify_stops_once_the_record_is_known() {
+    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Classify).unwrap();
+    assert_eq!(ev.kind.as_deref(), Some("Event"));
+    assert_eq!(ev.verb, None, "not read");
+    assert_eq!(ev.time_micros(), None, "not read");
+    // Whatever it says agrees with a full read on what is and is not an event.
+    for line in [
+        EKS_EVENT,
+        r#"{"kind":"Event","apiVersion":"v1","reason":"Pulled"}"#,
+        r#"{"kind":"EventList","items":[]}"#,
+        r#"{"auditID":"a","verb":"get"}"#,
+        r#"{"technique":"x"}"#,
+        r#"{"kind": 0}"#,
+    ] {
+        assert_eq!(
+            decode_event(line.as_bytes(), Detail::Classify).is_ok(),
+            decode_event(line.as_bytes(), Detail::Full).is_ok(),
+            "{line}"
+        );
+    }
+    // A cut record is read as Minimal: salvaged and marked.
+    let cut = &EKS_EVENT[..EKS_EVENT.len() / 2];
+    let ev = decode_event(cut.as_bytes(), Detail::Classify).unwrap();
+    assert!(ev.truncated);
+    assert_eq!(ev.verb(), Some("create"));
+}

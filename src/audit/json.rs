@@ -9,6 +9,8 @@
 
 use std::borrow::Cow;
 
+use super::skip;
+
 /// Why scanning stopped.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ScanError {
@@ -26,17 +28,6 @@ pub(crate) enum ScanError {
 }
 
 pub(crate) type Scan<T> = Result<T, ScanError>;
-
-/// Bytes that matter while skipping a nested value.
-const STRUCTURAL: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'"' as usize] = true;
-    t[b'{' as usize] = true;
-    t[b'}' as usize] = true;
-    t[b'[' as usize] = true;
-    t[b']' as usize] = true;
-    t
-};
 
 /// The kind of JSON value that starts at a byte, for type errors.
 pub(crate) fn kind_name(first: u8) -> &'static str {
@@ -181,19 +172,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_string(&mut self) -> Scan<()> {
-        let mut i = self.pos + 1;
-        loop {
-            let k = memchr::memchr2(b'"', b'\\', &self.b[i..]).ok_or(ScanError::Eof)?;
-            i += k;
-            if self.b[i] == b'"' {
-                self.pos = i + 1;
-                return Ok(());
-            }
-            i += 2;
-            if i > self.b.len() {
-                return Err(ScanError::Eof);
-            }
-        }
+        let (end, _) = skip::string_end(self.b, self.pos).ok_or(ScanError::Eof)?;
+        self.pos = end;
+        Ok(())
     }
 
     /// Skips one value of any kind and returns its raw text.
@@ -217,29 +198,12 @@ impl<'a> Scanner<'a> {
         self.raw_value().map(|_| ())
     }
 
+    /// Skips an object or array, many bytes at a time (see [`skip::container_end`]).
     fn skip_nested(&mut self) -> Scan<()> {
-        let mut depth = 0usize;
-        loop {
-            let k = self.b[self.pos..]
-                .iter()
-                .position(|&c| STRUCTURAL[usize::from(c)])
-                .ok_or(ScanError::Eof)?;
-            self.pos += k;
-            match self.b[self.pos] {
-                b'"' => self.skip_string()?,
-                b'{' | b'[' => {
-                    depth += 1;
-                    self.pos += 1;
-                }
-                _ => {
-                    depth -= 1;
-                    self.pos += 1;
-                    if depth == 0 {
-                        return Ok(());
-                    }
-                }
-            }
-        }
+        let open = self.b[self.pos];
+        let close = if open == b'{' { b'}' } else { b']' };
+        self.pos = skip::container_end(self.b, self.pos, open, close, 0).ok_or(ScanError::Eof)?;
+        Ok(())
     }
 
     fn literal(&mut self, word: &'static str) -> Scan<()> {

@@ -6,6 +6,7 @@ pub mod event;
 pub mod formats;
 pub mod json;
 pub mod reason;
+pub(crate) mod skip;
 pub mod time;
 
 pub use decode::{DecodeError, DecodeErrorKind, Detail, decode_event};

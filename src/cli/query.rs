@@ -107,6 +107,12 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let mut reports = Vec::new();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let prefilter = plan.prefilter();
+    // A query that never reads the time need not read records to their end for it.
+    let detail = if range.is_bounded() || plan.needs_timestamp() {
+        Detail::Minimal
+    } else {
+        Detail::Classify
+    };
     let skip_fn = |raw: &[u8]| prefilter.as_ref().is_some_and(|p| !p.may_match(raw));
     let skip: Option<Skip<'_>> = prefilter.is_some().then_some(&skip_fn);
     for spec in source.inputs()? {
@@ -127,7 +133,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
                     let (input, plan) = (&input, &plan);
                     scope.spawn(move || {
                         let mut part_run = plan.start();
-                        let report = input.scan_part(part, Detail::Minimal, skip, |rec| {
+                        let report = input.scan_part(part, detail, skip, |rec| {
                             if range.contains(rec.system.timestamp_ms) {
                                 part_run.push(rec)
                             } else {

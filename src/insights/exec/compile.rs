@@ -67,7 +67,7 @@ pub(super) fn compile(
     Ok(match &expr.kind {
         ExprKind::Field(f) => match slots.under_defined(&f.path) {
             Some((base, path)) => CExpr::Member(slots.slot(&base), path),
-            None => CExpr::Slot(slots.slot(&f.path)),
+            None => CExpr::Slot(slots.read(&f.path)),
         },
         ExprKind::Literal(lit) => CExpr::Const(literal(lit)),
         ExprKind::Star => CExpr::Const(Value::Missing),

@@ -35,16 +35,39 @@ pub(crate) struct Slots {
     /// Names the query itself made (aliases, `parse` and `unnest` names, `stats` columns): a
     /// dotted name under one of them reads into its value (`m.webhook` of `jsonParse(…) as m`).
     defined: Vec<String>,
+    /// Something reads `@timestamp` (a column, `bin`, `earliest`, a sort …).
+    timestamp_used: bool,
+    /// Names read from the event: used by the query before (or without) being made by it.
+    from_event: Vec<bool>,
 }
 
 impl Slots {
     pub(crate) fn slot(&mut self, name: &str) -> usize {
+        if name == "@timestamp" {
+            self.timestamp_used = true;
+        }
         if let Some(&i) = self.index.get(name) {
             return i;
         }
         self.names.push(name.to_string());
+        self.from_event.push(false);
         self.index.insert(name.to_string(), self.names.len() - 1);
         self.names.len() - 1
+    }
+
+    /// The slot of a field the query reads: from the event, unless the query made it first.
+    pub(crate) fn read(&mut self, name: &str) -> usize {
+        let slot = self.slot(name);
+        if !self.defined.iter().any(|d| d == name) {
+            self.from_event[slot] = true;
+        }
+        slot
+    }
+
+    /// The slot of `@timestamp` (always the first), without counting it as read: `stats` keeps it
+    /// at hand for `earliest`/`latest`, which count themselves.
+    pub(crate) fn timestamp(&self) -> usize {
+        0
     }
 
     pub(crate) fn define(&mut self, name: &str) {
@@ -125,8 +148,10 @@ impl Plan {
     /// Compiles a parsed (and checked) query. Errors point at the query text.
     pub fn new(query: &Query) -> Result<Plan, Diagnostic> {
         let mut slots = Slots::default();
-        // `bin` and `earliest`/`latest` read the time of every row.
+        // `bin` and `earliest`/`latest` read the time of every row; whether anything does is
+        // tracked from here on.
         slots.slot("@timestamp");
+        slots.timestamp_used = false;
         let mut columns: Vec<String> = vec!["@timestamp".into(), "@message".into()];
         let mut chose_columns = false;
         let mut stages = Vec::new();
@@ -179,14 +204,16 @@ impl Plan {
         let columns: Vec<(String, usize)> = columns
             .into_iter()
             .map(|c| {
-                let slot = slots.slot(&c);
+                let slot = slots.read(&c);
                 (c, slot)
             })
             .collect();
+        // Only what comes from the event is looked up in it: a name the query made (an alias, a
+        // `stats` column) is not, so the lookup can stop as soon as the real fields are found.
         let mut load_names = Vec::new();
         let mut load_slots = Vec::new();
         for (i, name) in slots.names.iter().enumerate() {
-            if !name.starts_with('\u{0}') {
+            if slots.from_event[i] || i == slots.timestamp() {
                 load_names.push(name.clone());
                 load_slots.push(i);
             }
@@ -220,6 +247,12 @@ impl Plan {
     /// rest unread (see `formats::scan_skipping`); `None` when the filters name none.
     pub fn prefilter(&self) -> Option<RecordPrefilter> {
         RecordPrefilter::new(&self.stages, &self.slots)
+    }
+
+    /// Whether the query reads `@timestamp` at all; when it does not, records need not be read
+    /// for their time (`Detail::Classify`).
+    pub fn needs_timestamp(&self) -> bool {
+        self.slots.timestamp_used
     }
 
     pub fn start(&self) -> Run<'_> {

@@ -132,7 +132,7 @@ impl Stage {
                 }
             }
             CommandKind::Dedup(fields) => {
-                Stage::Dedup(fields.iter().map(|f| slots.slot(&f.path)).collect())
+                Stage::Dedup(fields.iter().map(|f| slots.read(&f.path)).collect())
             }
             CommandKind::Limit(n) => Stage::Limit(usize::try_from(*n).unwrap_or(usize::MAX)),
             CommandKind::Sort(keys) => {
@@ -368,7 +368,7 @@ impl Stats {
             by: by_out,
             aggregates: found,
             outputs,
-            timestamp: slots.slot("@timestamp"),
+            timestamp: slots.timestamp(),
         })
     }
 
@@ -453,6 +453,9 @@ fn aggregate_call(
             )),
         })
         .collect::<Result<_, _>>()?;
+    if matches!(name, "earliest" | "latest") {
+        slots.slot("@timestamp");
+    }
     let aggregator = Aggregator::new(name, input, &params)
         .map_err(|e| Diagnostic::error(call.span, e.to_string()))?;
     let slot = slots.hidden("aggregate");

@@ -248,3 +248,19 @@ fn prefilters_name_the_literals_a_record_must_hold() {
         assert_eq!(literals(query, raw), None, "{query}");
     }
 }
+
+#[test]
+fn the_plan_knows_whether_it_reads_the_time() {
+    let needs = |q: &str| Plan::new(&parse(q).unwrap()).unwrap().needs_timestamp();
+    assert!(!needs("stats count(*) by verb"));
+    assert!(!needs("filter verb = 'get' | fields auditID"));
+    assert!(needs("filter verb = 'get'"), "the default columns show it");
+    assert!(needs("stats count(*) by bin(5m)"));
+    assert!(needs("stats latest(verb) by user.username"));
+    assert!(needs("fields auditID | sort @timestamp desc"));
+    assert!(
+        needs("fields auditID | dedup verb"),
+        "dedup keeps the newest"
+    );
+    assert!(needs("fields datefloor(@timestamp, 1h) as h"));
+}

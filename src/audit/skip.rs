@@ -1,5 +1,5 @@
-//! Byte-level moves over raw JSON for the field resolver: find where a string or a whole value
-//! ends without decoding it.
+//! Byte-level moves over raw JSON for the event decoder and the field resolver: find where a
+//! string or a whole value ends without decoding it.
 //!
 //! Most of an audit event's bytes sit in values no query asks for (`user.extra`,
 //! `requestObject`, `responseObject`), so skipping them is the hot loop. Containers are skipped
@@ -9,7 +9,7 @@
 
 /// Blanks JSON allows between tokens.
 #[inline]
-pub(super) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     while let Some(&c) = b.get(pos) {
         if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
             break;
@@ -22,7 +22,7 @@ pub(super) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
 /// The end of the string whose opening quote is at `pos`: the index after the closing quote,
 /// and whether the string holds escapes.
 #[inline]
-pub(super) fn string_end(b: &[u8], pos: usize) -> Option<(usize, bool)> {
+pub(crate) fn string_end(b: &[u8], pos: usize) -> Option<(usize, bool)> {
     let mut i = pos + 1;
     let mut escaped = false;
     loop {
@@ -64,7 +64,7 @@ fn zero_bytes(w: u64) -> u64 {
 
 /// The end of the value that starts at `pos` (no blanks before it).
 #[inline]
-pub(super) fn value_end(b: &[u8], pos: usize) -> Option<usize> {
+pub(crate) fn value_end(b: &[u8], pos: usize) -> Option<usize> {
     match *b.get(pos)? {
         b'"' => string_end(b, pos).map(|(end, _)| end),
         b'{' => container_end(b, pos, b'{', b'}', 0),
@@ -75,7 +75,7 @@ pub(super) fn value_end(b: &[u8], pos: usize) -> Option<usize> {
 
 /// The end of a number or a literal (`true`, `false`, `null`).
 #[inline]
-pub(super) fn scalar_end(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn scalar_end(b: &[u8], mut pos: usize) -> usize {
     while let Some(&c) = b.get(pos) {
         if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
             break;
@@ -92,7 +92,7 @@ const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 /// index after the bracket that closes depth 0. Called at an opening bracket with `depth` 0 it
 /// skips that container; called just inside one with `depth` 1 it skips the rest of it. Only
 /// `open` and `close` are counted: in valid JSON the other kind of bracket is balanced inside.
-pub(super) fn container_end(
+pub(crate) fn container_end(
     b: &[u8],
     mut pos: usize,
     open: u8,
@@ -198,7 +198,7 @@ fn prefix_xor(mut x: u64) -> u64 {
 /// The bytes escaped by a backslash (the byte after an odd run of backslashes), carrying a run
 /// that ends the block into the next one. The carry-propagating add finds where each run ends.
 #[inline]
-pub(super) fn find_escaped(backslash: u64, prev_escaped: &mut u64) -> u64 {
+pub(crate) fn find_escaped(backslash: u64, prev_escaped: &mut u64) -> u64 {
     let backslash = backslash & !*prev_escaped;
     let follows_escape = (backslash << 1) | *prev_escaped;
     let odd_starts = backslash & !EVEN_BITS & !follows_escape;
