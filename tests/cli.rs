@@ -385,3 +385,50 @@ fn query_runs_a_canned_query_and_a_query_file() {
         "the three exec events of the story's pod-exec step"
     );
 }
+
+#[test]
+fn query_time_ranges_keep_only_events_inside() {
+    let out = kaudit(&[
+        "query",
+        "--demo",
+        "--start",
+        "2026-11-02T07:00:00Z",
+        "--end",
+        "2026-11-02T07:00:10Z",
+        "fields @timestamp | sort @timestamp asc",
+        "-o",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r.starts_with("2026-11-02 07:00:0")),
+        "{stdout}"
+    );
+    // The same count as the events command over the same range.
+    let events = kaudit(&[
+        "events",
+        "--demo",
+        "--start",
+        "2026-11-02T07:00:00Z",
+        "--end",
+        "2026-11-02T07:00:10Z",
+        "-o",
+        "jsonl",
+    ]);
+    assert_eq!(text(&events.stdout).lines().count(), rows.len());
+    let stats = kaudit(&[
+        "query",
+        "--demo",
+        "--start",
+        "2026-11-02T07:00:00Z",
+        "--end",
+        "2026-11-02T07:00:10Z",
+        "stats count(*) as n",
+        "-o",
+        "csv",
+    ]);
+    assert_eq!(text(&stats.stdout), format!("n\r\n{}\r\n", rows.len()));
+}

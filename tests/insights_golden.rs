@@ -45,12 +45,8 @@ fn run(case: &Case) -> Result<Produced, String> {
     }
     let plan = Plan::new(&query).map_err(|d| render_all(&case.query, &[d]))?;
     let origin = Origin::new("golden.log", "golden");
-    // As `kaudit query` reads: records are read for their time only when the query uses it.
-    let detail = if plan.needs_timestamp() {
-        Detail::Minimal
-    } else {
-        Detail::Classify
-    };
+    // As `kaudit query` reads: records are only classified, the run reads the rest.
+    let detail = Detail::Classify;
     let run_with = |skip: Option<Skip<'_>>| {
         let mut run = plan.start();
         scan_skipping(case.input.as_bytes(), &origin, detail, skip, |rec| {

@@ -1,7 +1,6 @@
 //! `kaudit query`: a Logs Insights query over local events.
 
 use std::io::{self, Write};
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -107,12 +106,9 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let mut reports = Vec::new();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let prefilter = plan.prefilter();
-    // A query that never reads the time need not read records to their end for it.
-    let detail = if range.is_bounded() || plan.needs_timestamp() {
-        Detail::Minimal
-    } else {
-        Detail::Classify
-    };
+    // Records are only classified as they are read: the run reads what it needs, the time
+    // included, in its own single pass over each event.
+    let detail = Detail::Classify;
     let skip_fn = |raw: &[u8]| prefilter.as_ref().is_some_and(|p| !p.may_match(raw));
     let skip: Option<Skip<'_>> = prefilter.is_some().then_some(&skip_fn);
     for spec in source.inputs()? {
@@ -132,14 +128,8 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
                 .map(|part| {
                     let (input, plan) = (&input, &plan);
                     scope.spawn(move || {
-                        let mut part_run = plan.start();
-                        let report = input.scan_part(part, detail, skip, |rec| {
-                            if range.contains(rec.system.timestamp_ms) {
-                                part_run.push(rec)
-                            } else {
-                                ControlFlow::Continue(())
-                            }
-                        });
+                        let mut part_run = plan.start_in(range.start_ms, range.end_ms);
+                        let report = input.scan_part(part, detail, skip, |rec| part_run.push(rec));
                         (part_run, report)
                     })
                 })

@@ -112,7 +112,7 @@ impl Slots {
 pub struct Plan {
     slots: Slots,
     /// The names read from each record, and the slots they fill.
-    load: FieldSet,
+    load_names: Vec<String>,
     load_slots: Vec<usize>,
     stages: Vec<Stage>,
     /// The result's columns, in order, with their slots.
@@ -219,7 +219,7 @@ impl Plan {
             }
         }
         Ok(Plan {
-            load: FieldSet::from_names(&load_names),
+            load_names,
             load_slots,
             slots,
             stages,
@@ -256,7 +256,26 @@ impl Plan {
     }
 
     pub fn start(&self) -> Run<'_> {
+        self.start_in(None, None)
+    }
+
+    /// A run that keeps only records whose `@timestamp` is in `[start_ms, end_ms)`.
+    pub fn start_in(&self, start_ms: Option<i64>, end_ms: Option<i64>) -> Run<'_> {
+        let range = (start_ms.is_some() || end_ms.is_some()).then_some((start_ms, end_ms));
+        let mut names = self.load_names.clone();
+        // A reader that did not decode the event's time leaves it to the run: it is read in the
+        // same pass as the query's fields, and only when the query or its range needs it.
+        let time_fields = if self.needs_timestamp() || range.is_some() {
+            let first = names.len();
+            names.extend(EVENT_TIME_FIELDS.iter().map(|n| n.to_string()));
+            Some(first)
+        } else {
+            None
+        };
         Run {
+            load: FieldSet::from_names(&names),
+            time_fields,
+            range,
             plan: self,
             states: self.stages.iter().map(Stage::new_state).collect(),
             collected: Vec::new(),
@@ -266,16 +285,23 @@ impl Plan {
                 .position(Stage::collects)
                 .unwrap_or(self.stages.len()),
             stats: Statistics::default(),
-            loaded: vec![Value::Missing; self.load_slots.len()],
+            loaded: vec![Value::Missing; names.len()],
             done: false,
             started: Instant::now(),
         }
     }
 }
 
+/// The event's own times, in the order `@timestamp` falls back to them.
+const EVENT_TIME_FIELDS: [&str; 3] = ["stageTimestamp", "requestReceivedTimestamp", "timestamp"];
+
 /// One execution of a [`Plan`].
 pub struct Run<'p> {
     plan: &'p Plan,
+    load: FieldSet,
+    /// Where the [`EVENT_TIME_FIELDS`] are in `loaded`, when they are read.
+    time_fields: Option<usize>,
+    range: Option<(Option<i64>, Option<i64>)>,
     states: Vec<stages::State>,
     /// Rows that reached the first collecting stage (or the end).
     collected: Vec<Vec<Value>>,
@@ -293,14 +319,23 @@ impl Run<'_> {
         if self.done {
             return ControlFlow::Break(());
         }
+        let plan = self.plan;
+        RecordFields::new(record).resolve(&self.load, &mut self.loaded);
+        let timestamp = record.system.timestamp_ms.or_else(|| self.event_time());
+        if let Some((start, end)) = self.range {
+            let inside = timestamp
+                .is_some_and(|t| start.is_none_or(|s| t >= s) && end.is_none_or(|e| t < e));
+            if !inside {
+                return ControlFlow::Continue(());
+            }
+        }
         self.stats.records_scanned += 1;
         self.stats.bytes_scanned += record.message.len() as u64;
-        let plan = self.plan;
-        RecordFields::new(record).resolve(&plan.load, &mut self.loaded);
         let mut row = vec![Value::Missing; plan.slots.len()];
         for (value, &slot) in self.loaded.iter_mut().zip(&plan.load_slots) {
             row[slot] = std::mem::replace(value, Value::Missing);
         }
+        row[plan.slots.timestamp()] = timestamp.map_or(Value::Missing, Value::Time);
         let mut rows = vec![row];
         let mut matched = false;
         for (i, stage) in plan.stages[..self.streaming].iter().enumerate() {
@@ -333,6 +368,18 @@ impl Run<'_> {
         } else {
             ControlFlow::Continue(())
         }
+    }
+
+    /// `@timestamp` from the event's own time fields, read with the query's fields.
+    fn event_time(&self) -> Option<i64> {
+        let first = self.time_fields?;
+        self.loaded[first..first + EVENT_TIME_FIELDS.len()]
+            .iter()
+            .find_map(|v| match v {
+                Value::Str(s) => crate::audit::time::parse_rfc3339_micros(s),
+                _ => None,
+            })
+            .map(|us| us.div_euclid(1000))
     }
 
     /// Runs the collecting stages and returns the result.
