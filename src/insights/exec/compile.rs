@@ -317,6 +317,23 @@ impl CExpr {
         }
     }
 
+    /// Whether evaluating reads `slot`.
+    pub(super) fn reads(&self, slot: usize) -> bool {
+        match self {
+            CExpr::Slot(s) | CExpr::Member(s, _) => *s == slot,
+            CExpr::Bin { timestamp, .. } => *timestamp == slot,
+            CExpr::Const(_) => false,
+            CExpr::Not(e) | CExpr::Neg(e) => e.reads(slot),
+            CExpr::Compare(_, l, r)
+            | CExpr::And(l, r)
+            | CExpr::Or(l, r)
+            | CExpr::Arith(_, l, r) => l.reads(slot) || r.reads(slot),
+            CExpr::Regex { expr, .. } | CExpr::Substring { expr, .. } => expr.reads(slot),
+            CExpr::In { expr, list, .. } => expr.reads(slot) || list.iter().any(|e| e.reads(slot)),
+            CExpr::Call { args, .. } => args.iter().any(|e| e.reads(slot)),
+        }
+    }
+
     /// Whether `filter` keeps the row.
     pub(super) fn test(&self, row: &[Value]) -> bool {
         self.eval(row).is_truthy()

@@ -262,19 +262,33 @@ impl Plan {
     /// A run that keeps only records whose `@timestamp` is in `[start_ms, end_ms)`.
     pub fn start_in(&self, start_ms: Option<i64>, end_ms: Option<i64>) -> Run<'_> {
         let range = (start_ms.is_some() || end_ms.is_some()).then_some((start_ms, end_ms));
-        let mut names = self.load_names.clone();
-        // A reader that did not decode the event's time leaves it to the run: it is read in the
-        // same pass as the query's fields, and only when the query or its range needs it.
-        let time_fields = if self.needs_timestamp() || range.is_some() {
-            let first = names.len();
-            names.extend(EVENT_TIME_FIELDS.iter().map(|n| n.to_string()));
-            Some(first)
+        // A reader that did not decode the event's time leaves it to the run, which reads it
+        // only when the query or its range needs it, and only for the records that get past the
+        // filters that do not look at it (the time fields come last in an audit event).
+        let needs_time = self.needs_timestamp() || range.is_some();
+        let early_filters = if range.is_some() {
+            0
         } else {
-            None
+            self.stages
+                .iter()
+                .take_while(|s| matches!(s, Stage::Filter(e) if !e.reads(self.slots.timestamp())))
+                .count()
         };
+        // Every record needs its time: read it in the same pass as the fields.
+        let mut names = self.load_names.clone();
+        let time_in_load = (needs_time && early_filters == 0).then(|| {
+            names.extend(EVENT_TIME_FIELDS.iter().map(|n| n.to_string()));
+            self.load_names.len()
+        });
+        let time =
+            (needs_time && time_in_load.is_none()).then(|| FieldSet::from_names(EVENT_TIME_FIELDS));
         Run {
             load: FieldSet::from_names(&names),
-            time_fields,
+            loaded: vec![Value::Missing; names.len()],
+            time,
+            time_in_load,
+            time_loaded: vec![Value::Missing; EVENT_TIME_FIELDS.len()],
+            early_filters,
             range,
             plan: self,
             states: self.stages.iter().map(Stage::new_state).collect(),
@@ -285,7 +299,6 @@ impl Plan {
                 .position(Stage::collects)
                 .unwrap_or(self.stages.len()),
             stats: Statistics::default(),
-            loaded: vec![Value::Missing; names.len()],
             done: false,
             started: Instant::now(),
         }
@@ -299,8 +312,13 @@ const EVENT_TIME_FIELDS: [&str; 3] = ["stageTimestamp", "requestReceivedTimestam
 pub struct Run<'p> {
     plan: &'p Plan,
     load: FieldSet,
-    /// Where the [`EVENT_TIME_FIELDS`] are in `loaded`, when they are read.
-    time_fields: Option<usize>,
+    /// The [`EVENT_TIME_FIELDS`], when the time is needed, and their values.
+    time: Option<FieldSet>,
+    /// Where the time fields are in `loaded` when they are read with the query's fields.
+    time_in_load: Option<usize>,
+    time_loaded: Vec<Value>,
+    /// Leading filters that run before the time is read.
+    early_filters: usize,
     range: Option<(Option<i64>, Option<i64>)>,
     states: Vec<stages::State>,
     /// Rows that reached the first collecting stage (or the end).
@@ -320,9 +338,13 @@ impl Run<'_> {
             return ControlFlow::Break(());
         }
         let plan = self.plan;
-        RecordFields::new(record).resolve(&self.load, &mut self.loaded);
-        let timestamp = record.system.timestamp_ms.or_else(|| self.event_time());
+        let fields = RecordFields::new(record);
+        fields.resolve(&self.load, &mut self.loaded);
+        let mut timestamp = record.system.timestamp_ms;
+        let mut time_read = false;
         if let Some((start, end)) = self.range {
+            timestamp = timestamp.or_else(|| self.event_time(&fields));
+            time_read = true;
             let inside = timestamp
                 .is_some_and(|t| start.is_none_or(|s| t >= s) && end.is_none_or(|e| t < e));
             if !inside {
@@ -335,10 +357,24 @@ impl Run<'_> {
         for (value, &slot) in self.loaded.iter_mut().zip(&plan.load_slots) {
             row[slot] = std::mem::replace(value, Value::Missing);
         }
+        for stage in &plan.stages[..self.early_filters] {
+            if let Stage::Filter(e) = stage
+                && !e.test(&row)
+            {
+                return ControlFlow::Continue(());
+            }
+        }
+        if !time_read {
+            timestamp = timestamp.or_else(|| self.event_time(&fields));
+        }
         row[plan.slots.timestamp()] = timestamp.map_or(Value::Missing, Value::Time);
         let mut rows = vec![row];
         let mut matched = false;
-        for (i, stage) in plan.stages[..self.streaming].iter().enumerate() {
+        for (i, stage) in plan.stages[..self.streaming]
+            .iter()
+            .enumerate()
+            .skip(self.early_filters)
+        {
             if matches!(stage, Stage::Limit(_)) && !matched && !rows.is_empty() {
                 matched = true;
                 self.stats.records_matched += 1;
@@ -357,7 +393,10 @@ impl Run<'_> {
         match plan.stages.get(self.streaming) {
             // `stats` folds rows as they come rather than holding them.
             Some(stage @ Stage::Stats(_)) => stage.absorb(&mut self.states[self.streaming], rows),
-            _ => self.collected.append(&mut rows),
+            _ => {
+                self.collected.append(&mut rows);
+                self.prune_top();
+            }
         }
         // With no collecting stage, the cap is reached as soon as enough rows are kept.
         if self.streaming == plan.stages.len() && self.collected.len() >= plan.cap {
@@ -370,10 +409,37 @@ impl Run<'_> {
         }
     }
 
-    /// `@timestamp` from the event's own time fields, read with the query's fields.
-    fn event_time(&self) -> Option<i64> {
-        let first = self.time_fields?;
-        self.loaded[first..first + EVENT_TIME_FIELDS.len()]
+    /// `sort … | limit n` needs only the first n rows in the sort order: keep the collection
+    /// near that size as it grows (sorting is stable, so ties keep input order either way).
+    fn prune_top(&mut self) {
+        let plan = self.plan;
+        let (Some(sort @ Stage::Sort(_)), Some(Stage::Limit(n))) = (
+            plan.stages.get(self.streaming),
+            plan.stages.get(self.streaming + 1),
+        ) else {
+            return;
+        };
+        let keep = (*n).max(1);
+        if self.collected.len() < 2 * keep.max(4096) {
+            return;
+        }
+        let rows = std::mem::take(&mut self.collected);
+        let mut sorted = sort.batch(&mut self.states[self.streaming], rows, plan.slots.len());
+        sorted.truncate(keep);
+        self.collected = sorted;
+    }
+
+    /// `@timestamp` from the event's own time fields, when the query needs it.
+    fn event_time(&mut self, fields: &RecordFields<'_, '_>) -> Option<i64> {
+        let values = match (self.time_in_load, &self.time) {
+            (Some(first), _) => &self.loaded[first..],
+            (None, Some(time)) => {
+                fields.resolve(time, &mut self.time_loaded);
+                &self.time_loaded[..]
+            }
+            (None, None) => return None,
+        };
+        values
             .iter()
             .find_map(|v| match v {
                 Value::Str(s) => crate::audit::time::parse_rfc3339_micros(s),
@@ -417,6 +483,7 @@ impl Run<'_> {
         self.done |= later.done;
         let mut later_collected = later.collected;
         self.collected.append(&mut later_collected);
+        self.prune_top();
         if let (Some(State::Groups(mine)), Some(State::Groups(theirs))) = (
             self.states.get_mut(self.streaming),
             later.states.into_iter().nth(later.streaming),

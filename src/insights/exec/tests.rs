@@ -264,3 +264,27 @@ fn the_plan_knows_whether_it_reads_the_time() {
     );
     assert!(needs("fields datefloor(@timestamp, 1h) as h"));
 }
+
+#[test]
+fn sort_then_limit_keeps_only_the_top_rows_with_the_same_answer() {
+    // Enough rows to prune several times, with many ties on the sort key.
+    let mut lines = String::new();
+    for i in 0..20_000 {
+        lines.push_str(&format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{i}","verb":"v{}","stageTimestamp":"2026-11-02T08:00:{:02}Z"}}"#,
+            i % 7,
+            i % 60
+        ));
+        lines.push('\n');
+    }
+    let (_, top) = run(
+        "sort verb desc, @timestamp asc | limit 5000 | fields auditID",
+        &lines,
+    );
+    let (_, all) = run(
+        "sort verb desc, @timestamp asc | fields auditID | limit 10000",
+        &lines,
+    );
+    assert_eq!(top.len(), 5000);
+    assert_eq!(top[..], all[..5000]);
+}
