@@ -66,16 +66,21 @@ impl fmt::Display for SystemField {
 #[derive(Debug, Clone, Copy)]
 pub struct RecordFields<'r, 'a> {
     record: &'r AuditRecord<'a>,
+    /// The event JSON as text, checked for UTF-8 once.
+    message: &'r str,
 }
 
 impl<'r, 'a> RecordFields<'r, 'a> {
     pub fn new(record: &'r AuditRecord<'a>) -> Self {
-        RecordFields { record }
+        RecordFields {
+            record,
+            message: record.message_str(),
+        }
     }
 
     /// The event JSON as text.
     pub fn message(&self) -> &'r str {
-        self.record.message_str()
+        self.message
     }
 
     pub fn system(&self, field: SystemField) -> Value {

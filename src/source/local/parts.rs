@@ -45,7 +45,8 @@ impl LocalInput {
         cuts.push(data.len());
         let mut parts = Vec::with_capacity(cuts.len() - 1);
         let mut lines = 0u64;
-        for w in cuts.windows(2) {
+        let last = cuts.len() - 2;
+        for (i, w) in cuts.windows(2).enumerate() {
             parts.push(Part {
                 start: Position {
                     offset: w[0] as u64,
@@ -53,7 +54,10 @@ impl LocalInput {
                 },
                 range: w[0]..w[1],
             });
-            lines += memchr::memchr_iter(b'\n', &data[w[0]..w[1]]).count() as u64;
+            // Only the parts after this one need its line count.
+            if i < last {
+                lines += memchr::memchr_iter(b'\n', &data[w[0]..w[1]]).count() as u64;
+            }
         }
         parts
     }
