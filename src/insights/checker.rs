@@ -7,6 +7,7 @@ use super::ast::{
     BinaryOp, Command, CommandKind, Expr, ExprKind, FieldRef, Literal, Projection, Query, Span,
 };
 use super::diag::Diagnostic;
+use super::fields::SystemField;
 use super::registry::{self, FunctionKind};
 use super::suggest;
 
@@ -15,15 +16,10 @@ use super::suggest;
 pub const DEFAULT_LIMIT: u64 = 10_000;
 pub const MAX_LIMIT: u64 = 10_000;
 
-/// The fields every record has (see the audit module's system fields).
-pub const SYSTEM_FIELDS: &[&str] = &[
-    "@timestamp",
-    "@message",
-    "@logStream",
-    "@log",
-    "@ingestionTime",
-    "@ptr",
-];
+/// The fields every record has.
+fn system_fields() -> impl Iterator<Item = &'static str> {
+    SystemField::ALL.into_iter().map(SystemField::name)
+}
 
 /// Where the query will run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -327,17 +323,17 @@ impl Checker<'_> {
             Scope::Events { defined } => {
                 let known = self.options.known_fields;
                 if known.is_empty()
-                    || SYSTEM_FIELDS.contains(&path)
+                    || system_fields().any(|f| f == path)
                     || known.iter().any(|k| *k == path || is_under(k, path))
                     || defined.iter().any(|d| d == path || is_under(path, d))
                 {
                     return;
                 }
-                let candidates = known
-                    .iter()
-                    .copied()
-                    .chain(SYSTEM_FIELDS.iter().copied())
-                    .chain(defined.iter().map(String::as_str));
+                let mut candidates: Vec<&str> = known.to_vec();
+                for f in system_fields() {
+                    candidates.push(f);
+                }
+                candidates.extend(defined.iter().map(String::as_str));
                 let suggestion = suggest::nearest(path, candidates);
                 self.push(
                     Diagnostic::warning(

@@ -25,7 +25,7 @@ use crate::insights::value::Value;
 use stages::{Flow, Stage, State};
 
 /// How many rows a query without `limit` returns, as CloudWatch does (docs/insights.md).
-pub const DEFAULT_ROW_CAP: usize = 10_000;
+pub const DEFAULT_ROW_CAP: usize = crate::insights::checker::DEFAULT_LIMIT as usize;
 
 /// The names of a query, each a position in a row.
 #[derive(Debug, Default, Clone)]
