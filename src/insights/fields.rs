@@ -376,6 +376,16 @@ impl Prefilter {
         })
     }
 
+    /// A prefilter for a field loosely equal to the integer `n`: its text holds `n`'s digits
+    /// whether it is the number `401`, `401.0` or the string `"401"`. Only a value written with an
+    /// exponent (`4.01e2`) would escape it, and no Kubernetes audit writer writes integers so
+    /// (docs/insights.md).
+    pub fn integer(n: i64) -> Prefilter {
+        Prefilter {
+            finder: memchr::memmem::Finder::new(n.to_string().as_bytes()).into_owned(),
+        }
+    }
+
     /// False only when no string field of `message` can contain the needle.
     #[inline]
     pub fn may_match(&self, message: &[u8]) -> bool {

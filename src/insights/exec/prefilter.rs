@@ -5,7 +5,7 @@ use super::Slots;
 use super::compile::CExpr;
 use super::stages::Stage;
 use crate::insights::fields::Prefilter;
-use crate::insights::value::{Comparison, Value};
+use crate::insights::value::{Comparison, Number, Value, parse_number};
 
 /// All of the groups must hold; a group holds when any of its literals occurs in the record.
 #[derive(Debug, Default)]
@@ -87,10 +87,20 @@ fn alternatives(expr: &CExpr, slots: &Slots) -> Option<Vec<Prefilter>> {
     }
 }
 
-/// A string constant compared with a field read from the event's text.
+/// A constant compared with `=` (or `in`) to a field read from the event's text.
 fn literal(slots: &Slots, slot: usize, value: &Value) -> Option<Prefilter> {
+    if !readable(slots, slot) {
+        return None;
+    }
+    // 0 and 1 also equal the booleans `false` and `true`, whose text has no digit.
+    let integer = |n: i64| (!matches!(n, 0 | 1)).then(|| Prefilter::integer(n));
     match value {
-        Value::Str(s) if readable(slots, slot) => Prefilter::new(s),
+        Value::Int(n) => integer(*n),
+        Value::Str(s) => match parse_number(s) {
+            Some(Number::Int(n)) => integer(n),
+            Some(Number::Float(_)) => None,
+            None => Prefilter::new(s),
+        },
         _ => None,
     }
 }

@@ -234,9 +234,27 @@ fn prefilters_name_the_literals_a_record_must_hold() {
     );
     // Nothing can be said: no literal, a number, a negation, a system field, an OR with an
     // unknown side, a filter after fields that may rename.
+    // Integers: their digits, however the field writes the number.
+    let coded = r#"{"responseStatus":{"code":403.0}}"#;
+    assert_eq!(
+        literals("filter responseStatus.code = 403", coded),
+        Some(true)
+    );
+    assert_eq!(
+        literals(r#"filter responseStatus.code = "403""#, coded),
+        Some(true)
+    );
+    assert_eq!(
+        literals("filter responseStatus.code in [401, 403]", coded),
+        Some(true)
+    );
+    assert_eq!(
+        literals("filter responseStatus.code = 401", coded),
+        Some(false)
+    );
     for query in [
-        "filter responseStatus.code = 403",
-        r#"filter responseStatus.code = "403""#,
+        "filter responseStatus.code = 403.5",
+        "filter requestObject.spec.hostNetwork = 1",
         r#"filter verb != "get""#,
         r#"filter verb not like "g""#,
         r#"filter @logStream = "kube-apiserver-audit-x""#,
