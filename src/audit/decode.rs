@@ -123,7 +123,10 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
             ));
         }
     }
-    let mut event = Event::default();
+    let mut event = Event {
+        text,
+        ..Event::default()
+    };
     if detail == Detail::Classify {
         match classify_members(&mut s, &mut event) {
             Ok(true) => {
@@ -135,7 +138,10 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
             Err(_) => return decode_event(input, Detail::Minimal),
         }
         s = Scanner::new(text);
-        event = Event::default();
+        event = Event {
+            text,
+            ..Event::default()
+        };
     }
     let outcome = event_members(&mut s, &mut event, detail);
     match outcome {

@@ -37,6 +37,9 @@ pub struct Event<'a> {
     /// The input ended before the event did (CloudWatch cuts entries at 256 KB): what the
     /// prefix held is kept, the rest is missing.
     pub truncated: bool,
+    /// The record's text as decoded, checked for UTF-8 (up to the last whole character of a
+    /// record cut inside one), so that later readers need not check it again.
+    pub text: &'a str,
 }
 
 /// `user` and `impersonatedUser`.

@@ -220,6 +220,10 @@ pub struct AuditRecord<'a> {
 impl AuditRecord<'_> {
     /// `@message` as text (up to the last whole character of a truncated event).
     pub fn message_str(&self) -> &str {
+        // The decoder checked the same bytes already.
+        if self.event.text.len() == self.message.len() {
+            return self.event.text;
+        }
         match std::str::from_utf8(self.message) {
             Ok(s) => s,
             Err(e) => std::str::from_utf8(&self.message[..e.valid_up_to()]).unwrap_or_default(),
