@@ -251,8 +251,8 @@ fn coalesce(args: &[Value]) -> Result<Value, EvalError> {
 }
 
 /// Compiles the regular expression of `like /…/` or `=~`. The syntax is the `regex` crate's,
-/// which covers what the AWS guide uses (classes, anchors, groups, `(?i)`); look-around and
-/// back-references are not supported.
+/// which covers what the AWS guide uses (classes, anchors, groups, `(?i)`); the crate refuses
+/// look-around and back-references with its own reason (docs/insights.md, decision 8).
 pub fn compile_regex(pattern: &str) -> Result<Regex, EvalError> {
     Regex::new(pattern).map_err(|e| EvalError::InvalidRegex {
         pattern: pattern.to_string(),
