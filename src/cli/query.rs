@@ -138,7 +138,10 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         });
         let mut report = ScanReport::default();
         for result in results {
-            let (part_run, part_report) = result.map_err(|_| anyhow!("a reader thread failed"))?;
+            let (part_run, mut part_report) =
+                result.map_err(|_| anyhow!("a reader thread failed"))?;
+            // A part counts lines from its own start: put its problems in place.
+            part_report.shift_lines(report.lines);
             run.merge(part_run);
             report.absorb(part_report);
         }

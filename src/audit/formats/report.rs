@@ -200,6 +200,14 @@ impl ScanReport {
         self.skipped_bytes += other.skipped_bytes;
     }
 
+    /// Moves the problems' lines by `by`: for a report of a part of an input scanned on its own,
+    /// once the lines before the part are known.
+    pub fn shift_lines(&mut self, by: u64) {
+        for p in &mut self.problems {
+            p.line += by;
+        }
+    }
+
     /// The kept problems as `name:line:column: kind: message`, one per line of output.
     pub fn located_problems(&self) -> impl Iterator<Item = String> + '_ {
         self.problems.iter().map(|p| format!("{}:{p}", self.name))

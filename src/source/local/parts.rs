@@ -10,9 +10,14 @@ use crate::audit::formats::{self, AuditRecord, Position, ScanReport, Skip};
 const MIN_PART: usize = 16 << 20;
 
 /// A piece of an input that starts at a line boundary.
+///
+/// Lines are counted from the part's own start (counting the lines before it would be one more
+/// pass over them before any thread could begin): the report of each part counts its lines, and
+/// [`ScanReport::shift_lines`] moves a later part's problems by the lines of the parts before.
+/// Offsets are the input's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
-    /// Where the piece starts in the input: byte offset and lines before it.
+    /// Where the piece starts in the input: its byte offset (lines from the part's start).
     pub start: Position,
     pub range: Range<usize>,
 }
@@ -43,23 +48,15 @@ impl LocalInput {
             return whole;
         }
         cuts.push(data.len());
-        let mut parts = Vec::with_capacity(cuts.len() - 1);
-        let mut lines = 0u64;
-        let last = cuts.len() - 2;
-        for (i, w) in cuts.windows(2).enumerate() {
-            parts.push(Part {
+        cuts.windows(2)
+            .map(|w| Part {
                 start: Position {
                     offset: w[0] as u64,
-                    line: lines,
+                    line: 0,
                 },
                 range: w[0]..w[1],
-            });
-            // Only the parts after this one need its line count.
-            if i < last {
-                lines += memchr::memchr_iter(b'\n', &data[w[0]..w[1]]).count() as u64;
-            }
-        }
-        parts
+            })
+            .collect()
     }
 
     /// Scans one part (see [`LocalInput::scan`]); the first part also looks at the input as a
@@ -148,15 +145,19 @@ mod tests {
         let whole_ids = |p: &[Part]| {
             let mut ids = Vec::new();
             let mut report = ScanReport::default();
+            let mut lines_before = 0;
             for part in p {
-                report.absorb(input.scan_part(part, Detail::Minimal, None, |r| {
+                let mut part_report = input.scan_part(part, Detail::Minimal, None, |r| {
                     ids.push((
-                        r.line,
+                        r.line + lines_before,
                         r.system.offset,
                         r.event.audit_id.as_deref().map(String::from),
                     ));
                     ControlFlow::Continue(())
-                }));
+                });
+                part_report.shift_lines(lines_before);
+                lines_before += part_report.lines;
+                report.absorb(part_report);
             }
             (ids, report.events, report.malformed, report.problems)
         };
