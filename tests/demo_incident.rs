@@ -569,3 +569,24 @@ fn cloudwatch_messages_are_the_jsonl_lines() {
         .collect();
     assert!(streams.iter().all(|s| LOG_STREAMS.contains(s)) && streams.len() >= 2);
 }
+
+#[test]
+fn stage_timestamp_from_the_end_agrees_with_decoding_over_the_demo() {
+    let demo = kaudit::source::demo::demo_bytes(&kaudit::source::demo::DemoConfig {
+        events: 5000,
+        seed: 9,
+    });
+    let text = std::str::from_utf8(&demo).unwrap();
+    let mut found = 0;
+    for line in text.lines() {
+        let ev = kaudit::audit::decode_event(line.as_bytes(), kaudit::audit::Detail::Full).unwrap();
+        if let Some(ts) = kaudit::audit::stage_timestamp_from_end(line) {
+            assert_eq!(Some(ts), ev.stage_timestamp.as_deref(), "{line}");
+            found += 1;
+        }
+    }
+    assert_eq!(
+        found, 5000,
+        "every event the API server wrote is found from its end"
+    );
+}

@@ -298,3 +298,23 @@ fn classify_stops_once_the_record_is_known() {
     assert!(ev.truncated);
     assert_eq!(ev.verb(), Some("create"));
 }
+
+#[test]
+fn stage_timestamp_is_found_from_the_end() {
+    assert_eq!(
+        stage_timestamp_from_end(EKS_EVENT),
+        Some("2026-11-02T08:15:31.130001Z")
+    );
+    let bare = r#"{"auditID":"a","requestObject":{"stageTimestamp":"1999-01-01T00:00:00Z"},"stageTimestamp":"2026-11-02T08:00:00Z"}"#;
+    assert_eq!(stage_timestamp_from_end(bare), Some("2026-11-02T08:00:00Z"));
+    // Only a decoy, or no time at all: the reader must walk the event.
+    for text in [
+        r#"{"auditID":"a","annotations":{"stageTimestamp":"1999-01-01T00:00:00Z","x":"y"}}"#,
+        r#"{"auditID":"a","annotations":{"stageTimestamp":"1999-01-01T00:00:00Z"}}"#,
+        r#"{"auditID":"a","requestObject":{"stageTimestamp":"1999-01-01T00:00:00Z"},"verb":"get"}"#,
+        r#"{"auditID":"a","userAgent":"\"stageTimestamp\":\"1999\""}"#,
+        r#"{"auditID":"a"}"#,
+    ] {
+        assert_eq!(stage_timestamp_from_end(text), None, "{text}");
+    }
+}

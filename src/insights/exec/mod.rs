@@ -12,6 +12,8 @@ mod stages;
 
 pub use prefilter::RecordPrefilter;
 
+use crate::audit::stage_timestamp_from_end;
+use crate::audit::time::parse_rfc3339_micros;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -274,19 +276,11 @@ impl Plan {
                 .take_while(|s| matches!(s, Stage::Filter(e) if !e.reads(self.slots.timestamp())))
                 .count()
         };
-        // Every record needs its time: read it in the same pass as the fields.
-        let mut names = self.load_names.clone();
-        let time_in_load = (needs_time && early_filters == 0).then(|| {
-            names.extend(EVENT_TIME_FIELDS.iter().map(|n| n.to_string()));
-            self.load_names.len()
-        });
-        let time =
-            (needs_time && time_in_load.is_none()).then(|| FieldSet::from_names(EVENT_TIME_FIELDS));
+        let time = needs_time.then(|| FieldSet::from_names(EVENT_TIME_FIELDS));
         Run {
-            load: FieldSet::from_names(&names),
-            loaded: vec![Value::Missing; names.len()],
+            load: FieldSet::from_names(&self.load_names),
+            loaded: vec![Value::Missing; self.load_names.len()],
             time,
-            time_in_load,
             time_loaded: vec![Value::Missing; EVENT_TIME_FIELDS.len()],
             early_filters,
             range,
@@ -314,8 +308,6 @@ pub struct Run<'p> {
     load: FieldSet,
     /// The [`EVENT_TIME_FIELDS`], when the time is needed, and their values.
     time: Option<FieldSet>,
-    /// Where the time fields are in `loaded` when they are read with the query's fields.
-    time_in_load: Option<usize>,
     time_loaded: Vec<Value>,
     /// Leading filters that run before the time is read.
     early_filters: usize,
@@ -431,18 +423,17 @@ impl Run<'_> {
 
     /// `@timestamp` from the event's own time fields, when the query needs it.
     fn event_time(&mut self, fields: &RecordFields<'_, '_>) -> Option<i64> {
-        let values = match (self.time_in_load, &self.time) {
-            (Some(first), _) => &self.loaded[first..],
-            (None, Some(time)) => {
-                fields.resolve(time, &mut self.time_loaded);
-                &self.time_loaded[..]
-            }
-            (None, None) => return None,
-        };
-        values
+        let time = self.time.as_ref()?;
+        // The API server's own layout puts the time last: look there before walking the event.
+        if let Some(us) = stage_timestamp_from_end(fields.message()).and_then(parse_rfc3339_micros)
+        {
+            return Some(us.div_euclid(1000));
+        }
+        fields.resolve(time, &mut self.time_loaded);
+        self.time_loaded
             .iter()
             .find_map(|v| match v {
-                Value::Str(s) => crate::audit::time::parse_rfc3339_micros(s),
+                Value::Str(s) => parse_rfc3339_micros(s),
                 _ => None,
             })
             .map(|us| us.div_euclid(1000))
