@@ -278,6 +278,13 @@ impl Stage {
 }
 
 fn project(ps: &[(usize, CExpr)], row: &mut Row) {
+    // `fields a, b` names fields already in their slots: nothing to compute.
+    if ps
+        .iter()
+        .all(|(slot, e)| matches!(e, CExpr::Slot(s) if s == slot))
+    {
+        return;
+    }
     // Computed against the row as it was, so `fields b as a, a as b` swaps.
     let values: Vec<Value> = ps.iter().map(|(_, e)| e.eval(row)).collect();
     for ((slot, _), v) in ps.iter().zip(values) {
