@@ -92,6 +92,28 @@ pub fn format_millis_utc(micros: i64) -> String {
     }
 }
 
+/// `[start, end)` in epoch milliseconds; an open side is `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+}
+
+impl TimeRange {
+    pub fn contains(&self, ms: Option<i64>) -> bool {
+        if self.start_ms.is_none() && self.end_ms.is_none() {
+            return true;
+        }
+        // An event without any time cannot be placed in a range, so a range excludes it.
+        let Some(ms) = ms else { return false };
+        self.start_ms.is_none_or(|s| ms >= s) && self.end_ms.is_none_or(|e| ms < e)
+    }
+
+    pub fn is_bounded(&self) -> bool {
+        self.start_ms.is_some() || self.end_ms.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -128,7 +128,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
                 .map(|part| {
                     let (input, plan) = (&input, &plan);
                     scope.spawn(move || {
-                        let mut part_run = plan.start_in(range.start_ms, range.end_ms);
+                        let mut part_run = plan.start_in(range);
                         let report = input.scan_part(part, detail, skip, |rec| part_run.push(rec));
                         (part_run, report)
                     })

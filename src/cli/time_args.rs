@@ -3,6 +3,8 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
+pub use crate::audit::time::TimeRange;
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct TimeArgs {
     /// Only events from this long ago until now: 30s, 15m, 1h, 24h, 7d, 2w.
@@ -14,28 +16,6 @@ pub struct TimeArgs {
     /// Only events before this time (RFC 3339 or a date).
     #[arg(long, value_name = "TIME")]
     pub end: Option<String>,
-}
-
-/// `[start, end)` in epoch milliseconds; an open side is `None`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TimeRange {
-    pub start_ms: Option<i64>,
-    pub end_ms: Option<i64>,
-}
-
-impl TimeRange {
-    pub fn contains(&self, ms: Option<i64>) -> bool {
-        if self.start_ms.is_none() && self.end_ms.is_none() {
-            return true;
-        }
-        // An event without any time cannot be placed in a range, so a range excludes it.
-        let Some(ms) = ms else { return false };
-        self.start_ms.is_none_or(|s| ms >= s) && self.end_ms.is_none_or(|e| ms < e)
-    }
-
-    pub fn is_bounded(&self) -> bool {
-        self.start_ms.is_some() || self.end_ms.is_some()
-    }
 }
 
 impl TimeArgs {

@@ -13,10 +13,9 @@ mod stages;
 pub use prefilter::RecordPrefilter;
 
 use crate::audit::stage_timestamp_from_end;
-use crate::audit::time::parse_rfc3339_micros;
+use crate::audit::time::{TimeRange, parse_rfc3339_micros};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
 
 use crate::audit::formats::AuditRecord;
 use crate::insights::ast::{CommandKind, Query};
@@ -258,17 +257,16 @@ impl Plan {
     }
 
     pub fn start(&self) -> Run<'_> {
-        self.start_in(None, None)
+        self.start_in(TimeRange::default())
     }
 
-    /// A run that keeps only records whose `@timestamp` is in `[start_ms, end_ms)`.
-    pub fn start_in(&self, start_ms: Option<i64>, end_ms: Option<i64>) -> Run<'_> {
-        let range = (start_ms.is_some() || end_ms.is_some()).then_some((start_ms, end_ms));
+    /// A run that keeps only records whose `@timestamp` is in `range`.
+    pub fn start_in(&self, range: TimeRange) -> Run<'_> {
         // A reader that did not decode the event's time leaves it to the run, which reads it
         // only when the query or its range needs it, and only for the records that get past the
         // filters that do not look at it (the time fields come last in an audit event).
-        let needs_time = self.needs_timestamp() || range.is_some();
-        let early_filters = if range.is_some() {
+        let needs_time = self.needs_timestamp() || range.is_bounded();
+        let early_filters = if range.is_bounded() {
             0
         } else {
             self.stages
@@ -294,7 +292,6 @@ impl Plan {
                 .unwrap_or(self.stages.len()),
             stats: Statistics::default(),
             done: false,
-            started: Instant::now(),
         }
     }
 }
@@ -311,7 +308,7 @@ pub struct Run<'p> {
     time_loaded: Vec<Value>,
     /// Leading filters that run before the time is read.
     early_filters: usize,
-    range: Option<(Option<i64>, Option<i64>)>,
+    range: TimeRange,
     states: Vec<stages::State>,
     /// Rows that reached the first collecting stage (or the end).
     collected: Vec<Vec<Value>>,
@@ -320,7 +317,6 @@ pub struct Run<'p> {
     stats: Statistics,
     loaded: Vec<Value>,
     done: bool,
-    started: Instant,
 }
 
 impl Run<'_> {
@@ -334,12 +330,10 @@ impl Run<'_> {
         fields.resolve(&self.load, &mut self.loaded);
         let mut timestamp = record.system.timestamp_ms;
         let mut time_read = false;
-        if let Some((start, end)) = self.range {
+        if self.range.is_bounded() {
             timestamp = timestamp.or_else(|| self.event_time(&fields));
             time_read = true;
-            let inside = timestamp
-                .is_some_and(|t| start.is_none_or(|s| t >= s) && end.is_none_or(|e| t < e));
-            if !inside {
+            if !self.range.contains(timestamp) {
                 return ControlFlow::Continue(());
             }
         }
@@ -481,10 +475,6 @@ impl Run<'_> {
         ) {
             mine.merge(theirs);
         }
-    }
-
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
     }
 }
 

@@ -370,9 +370,7 @@ impl LocalInput {
         detail: Detail,
         on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
     ) -> ScanReport {
-        let mut report = formats::scan(self.bytes(), &self.origin, detail, on_event);
-        self.report_gzip_error(&mut report);
-        report
+        self.scan_part(&Part::whole(self.bytes().len()), detail, None, on_event)
     }
 
     /// Adds a gzip stream that ended badly, as an [`ProblemKind::Unreadable`] problem at the

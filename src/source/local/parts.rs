@@ -22,6 +22,16 @@ pub struct Part {
     pub range: Range<usize>,
 }
 
+impl Part {
+    /// The whole of an input of `len` bytes.
+    pub fn whole(len: usize) -> Part {
+        Part {
+            start: Position::default(),
+            range: 0..len,
+        }
+    }
+}
+
 impl LocalInput {
     /// Up to `n` parts of about equal size, each to be scanned with [`LocalInput::scan_part`],
     /// together covering the input in order. Only an input of one-line events is split, and only
@@ -29,10 +39,7 @@ impl LocalInput {
     /// read whole, so such an input is one part.
     pub fn parts(&self, n: usize) -> Vec<Part> {
         let data = self.bytes();
-        let whole = vec![Part {
-            start: Position::default(),
-            range: 0..data.len(),
-        }];
+        let whole = vec![Part::whole(data.len())];
         if n < 2 || data.len() < 2 * MIN_PART || !starts_with_event_line(data) {
             return whole;
         }
