@@ -5,6 +5,9 @@
 //! `KAUDIT_BENCH_EVENTS` for another size) and times `kaudit query` on each query (median of 3
 //! runs). `KAUDIT_BENCH_JQ=1` also times jq (slow: tens of seconds a query); DuckDB is timed when
 //! `python3 -c 'import duckdb'` works (`pip install duckdb`).
+//!
+//! Every tool's answer is brought to one canonical form and compared with kaudit's: the table
+//! says `same` or `DIFFERS`, and the bench fails when any answer differs.
 
 #![allow(clippy::unwrap_used)]
 
@@ -21,6 +24,18 @@ struct Case {
     kaudit: &'static str,
     jq: &'static str,
     duckdb: &'static str,
+    /// The answer in a form every tool's output can be brought to.
+    answer: fn(Tool, &str) -> Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Tool {
+    /// `kaudit query -o jsonl`: one object a row.
+    Kaudit,
+    /// `jq -c`: one value a line.
+    Jq,
+    /// The DuckDB script: one JSON array a row.
+    DuckDb,
 }
 
 const CASES: &[Case] = &[
@@ -29,30 +44,67 @@ const CASES: &[Case] = &[
         kaudit: r#"filter objectRef.resource="clusterrolebindings" and verb in ["create","update","patch","delete"]"#,
         jq: r#"select(.objectRef.resource=="clusterrolebindings" and (.verb|IN("create","update","patch","delete")))"#,
         duckdb: r#"select auditID from t where objectRef.resource='clusterrolebindings' and verb in ('create','update','patch','delete')"#,
+        answer: |_, out| vec![format!("{} rows", out.lines().count())],
     },
     Case {
         name: "Q2 stats count by verb",
         kaudit: "stats count(*) by verb",
         jq: r#"[inputs] | group_by(.verb) | map({verb: .[0].verb, n: length}) | .[]"#,
         duckdb: "select verb, count(*) from t group by verb",
+        answer: |tool, out| {
+            rows(tool, out, |v| match tool {
+                Tool::Kaudit => format!("{}={}", text(&v["verb"]), v["count(*)"]),
+                Tool::Jq => format!("{}={}", text(&v["verb"]), v["n"]),
+                Tool::DuckDb => format!("{}={}", text(&v[0]), v[1]),
+            })
+        },
     },
     Case {
         name: "Q3 401/403 per minute",
         kaudit: "filter responseStatus.code in [401,403] | stats count(*) by bin(1m)",
         jq: r#"select(.responseStatus.code==401 or .responseStatus.code==403) | .stageTimestamp[0:16]"#,
         duckdb: "select date_trunc('minute', stageTimestamp::timestamp) m, count(*) from t where responseStatus.code in (401,403) group by m",
+        answer: |tool, out| match tool {
+            Tool::Kaudit => rows(tool, out, |v| {
+                format!("{}={}", minute(&text(&v["bin(1m)"])), v["count(*)"])
+            }),
+            Tool::Jq => {
+                let mut per_minute = std::collections::BTreeMap::<String, u64>::new();
+                for line in out.lines() {
+                    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                    *per_minute.entry(minute(&text(&v))).or_default() += 1;
+                }
+                per_minute.iter().map(|(m, n)| format!("{m}={n}")).collect()
+            }
+            Tool::DuckDb => rows(tool, out, |v| format!("{}={}", minute(&text(&v[0])), v[1])),
+        },
     },
     Case {
         name: "Q4 free text in @message",
         kaudit: r#"filter @message like "priya.sharma" | stats count(*)"#,
         jq: r#"select(tostring | contains("priya.sharma"))"#,
         duckdb: "select count(*) from read_csv('FILE', columns={'line':'VARCHAR'}, delim=chr(1), quote='', escape='', header=false, max_line_size=20000000) where line like '%priya.sharma%'",
+        answer: |tool, out| match tool {
+            Tool::Kaudit => rows(tool, out, |v| v["count(*)"].to_string()),
+            Tool::Jq => vec![out.lines().count().to_string()],
+            Tool::DuckDb => rows(tool, out, |v| v[0].to_string()),
+        },
     },
     Case {
         name: "Q5 latest 100",
         kaudit: "fields @timestamp, user.username, verb | sort @timestamp desc | limit 100",
         jq: r#"[inputs | {t: .stageTimestamp, u: .user.username, v: .verb}] | sort_by(.t) | reverse | .[:100] | .[]"#,
         duckdb: "select stageTimestamp, user.username, verb from t order by stageTimestamp desc limit 100",
+        answer: |tool, out| {
+            rows(tool, out, |v| {
+                let (t, u, verb) = match tool {
+                    Tool::Kaudit => (&v["@timestamp"], &v["user.username"], &v["verb"]),
+                    Tool::Jq => (&v["t"], &v["u"], &v["v"]),
+                    Tool::DuckDb => (&v[0], &v[1], &v[2]),
+                };
+                format!("{} {} {}", millis(&text(t)), text(u), text(verb))
+            })
+        },
     },
 ];
 
@@ -73,7 +125,7 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "{:<28} {:>10} {:>8} {:>10} {:>10}",
+        "{:<28} {:>10} {:>8} {:>14} {:>14}",
         "query", "kaudit s", "GB/s", "jq s", "duckdb s"
     );
     let (secs, matches) = typed_baseline(&path);
@@ -83,8 +135,9 @@ fn main() {
         secs,
         bytes / 1e9 / secs
     );
+    let mut differ = Vec::new();
     for case in CASES {
-        let kaudit = median(|| {
+        let (kaudit, out) = median(|| {
             run(Command::new(env!("CARGO_BIN_EXE_kaudit")).args([
                 "query",
                 path.to_str().unwrap(),
@@ -93,6 +146,21 @@ fn main() {
                 "jsonl",
             ]))
         });
+        let expected = (case.answer)(Tool::Kaudit, &out);
+        let mut same = |tool: Tool, name: &str, out: &str| {
+            let got = (case.answer)(tool, out);
+            if got == expected {
+                "same".to_string()
+            } else {
+                differ.push(format!(
+                    "{}: {name} answered {:?}…, kaudit {:?}…",
+                    case.name,
+                    &got[..got.len().min(3)],
+                    &expected[..expected.len().min(3)]
+                ));
+                "DIFFERS".to_string()
+            }
+        };
         let jq = with_jq.then(|| {
             let slurp = case.jq.starts_with("[inputs");
             let mut cmd = Command::new("jq");
@@ -101,12 +169,16 @@ fn main() {
                 cmd.arg("-n");
             }
             cmd.arg(case.jq).arg(&path);
-            median(|| run(&mut cmd))
+            let (secs, out) = median(|| run(&mut cmd));
+            format!("{secs:.2} {}", same(Tool::Jq, "jq", &out))
         });
-        let duck = with_duckdb.then(|| median(|| duckdb(case.duckdb, &path)));
-        let show = |t: Option<f64>| t.map_or("-".to_string(), |t| format!("{t:.2}"));
+        let duck = with_duckdb.then(|| {
+            let (secs, out) = median(|| duckdb(case.duckdb, &path));
+            format!("{secs:.2} {}", same(Tool::DuckDb, "DuckDB", &out))
+        });
+        let show = |t: Option<String>| t.unwrap_or_else(|| "-".to_string());
         println!(
-            "{:<28} {:>10.3} {:>8.2} {:>10} {:>10}",
+            "{:<28} {:>10.3} {:>8.2} {:>14} {:>14}",
             case.name,
             kaudit,
             bytes / 1e9 / kaudit,
@@ -114,6 +186,55 @@ fn main() {
             show(duck)
         );
     }
+    if !differ.is_empty() {
+        eprintln!("\nanswers differ:\n{}", differ.join("\n"));
+        std::process::exit(1);
+    }
+}
+
+/// Each line of a tool's output as JSON, through `row`, sorted (row order is not compared:
+/// ties in a sort may come in any order).
+fn rows(tool: Tool, out: &str, row: impl Fn(&serde_json::Value) -> String) -> Vec<String> {
+    let mut rows: Vec<String> = out
+        .lines()
+        .map(|line| {
+            let v = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}: {line}: {e}", tool_name(tool)));
+            row(&v)
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn tool_name(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Kaudit => "kaudit",
+        Tool::Jq => "jq",
+        Tool::DuckDb => "DuckDB",
+    }
+}
+
+/// A JSON value as text: strings bare, null as `-`.
+fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "-".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `2026-11-02 06:01:…` or `2026-11-02T06:01…` as `2026-11-02T06:01`.
+fn minute(t: &str) -> String {
+    t.replacen(' ', "T", 1).chars().take(16).collect()
+}
+
+/// A time to the millisecond, `2026-11-02T06:01:02.345` (CloudWatch shows milliseconds).
+fn millis(t: &str) -> String {
+    let t = t.replacen(' ', "T", 1);
+    let t = t.trim_end_matches('Z');
+    let (secs, frac) = t.split_once('.').unwrap_or((t, ""));
+    format!("{secs}.{:0<3}", &frac[..frac.len().min(3)])
 }
 
 /// The raw typed-parse baseline: every line parsed with serde_json into the fields Q1 needs, on
@@ -166,32 +287,33 @@ fn typed_baseline(path: &Path) -> (f64, usize) {
     (t.elapsed().as_secs_f64(), matches)
 }
 
-fn run(cmd: &mut Command) {
-    let status = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "{cmd:?}");
+/// Runs a command to its end; its output.
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.stderr(Stdio::null()).output().unwrap();
+    assert!(out.status.success(), "{cmd:?}");
+    String::from_utf8(out.stdout).unwrap()
 }
 
-fn duckdb(sql: &str, path: &Path) {
+/// Runs a query in DuckDB; the rows as JSON arrays, one a line.
+fn duckdb(sql: &str, path: &Path) -> String {
     let file = path.to_str().unwrap();
     let sql = sql.replace("FILE", file);
     let script = format!(
-        "import duckdb\ncon = duckdb.connect()\ncon.execute(\"create view t as select * from read_ndjson_auto('{file}')\")\ncon.execute({sql:?}).fetchall()\n"
+        "import duckdb\ncon = duckdb.connect()\ncon.execute(\"create view t as select * from read_ndjson_auto('{file}')\")\nrows = con.execute({sql:?}).fetchall()\nimport json\nfor r in rows: print(json.dumps([v if v is None or isinstance(v, (int, float)) else str(v) for v in r]))\n"
     );
-    run(Command::new("python3").args(["-c", &script]));
+    run(Command::new("python3").args(["-c", &script]))
 }
 
-fn median(mut f: impl FnMut()) -> f64 {
+/// The median time of three runs, and the output of the last.
+fn median(mut f: impl FnMut() -> String) -> (f64, String) {
+    let mut out = String::new();
     let mut times: Vec<f64> = (0..3)
         .map(|_| {
             let t = Instant::now();
-            f();
+            out = f();
             t.elapsed().as_secs_f64()
         })
         .collect();
     times.sort_by(f64::total_cmp);
-    times[1]
+    (times[1], out)
 }

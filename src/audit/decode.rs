@@ -185,16 +185,16 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
 /// its text without reading the rest: Go writes the members in a fixed order that ends
 /// `"stageTimestamp":"…"` and then, at most, `"annotations":{…}`, whose values are all strings.
 /// `None` when the text does not end that way (a reader then walks the event).
-pub fn stage_timestamp_from_end(text: &str) -> Option<&str> {
-    const KEY: &str = "\"stageTimestamp\":\"";
-    let at = memchr::memmem::rfind(text.as_bytes(), KEY.as_bytes())?;
+pub fn stage_timestamp_from_end(text: &[u8]) -> Option<&str> {
+    const KEY: &[u8] = b"\"stageTimestamp\":\"";
+    let at = memchr::memmem::rfind(text, KEY)?;
     let value_start = at + KEY.len();
-    let len = text.get(value_start..)?.find('"')?;
-    let value = &text[value_start..value_start + len];
-    let rest = text[value_start + len + 1..].trim_end();
+    let len = memchr::memchr(b'"', text.get(value_start..)?)?;
+    let value = std::str::from_utf8(&text[value_start..value_start + len]).ok()?;
+    let rest = text[value_start + len + 1..].trim_ascii_end();
     // A key of that name inside the annotations would be followed by more annotations, never
     // by the top-level object's end or its `annotations` member.
-    (rest == "}" || rest.starts_with(",\"annotations\":{")).then_some(value)
+    (rest == b"}" || rest.starts_with(b",\"annotations\":{")).then_some(value)
 }
 
 fn err(offset: usize, kind: DecodeErrorKind) -> DecodeError {

@@ -302,11 +302,14 @@ fn classify_stops_once_the_record_is_known() {
 #[test]
 fn stage_timestamp_is_found_from_the_end() {
     assert_eq!(
-        stage_timestamp_from_end(EKS_EVENT),
+        stage_timestamp_from_end(EKS_EVENT.as_bytes()),
         Some("2026-11-02T08:15:31.130001Z")
     );
     let bare = r#"{"auditID":"a","requestObject":{"stageTimestamp":"1999-01-01T00:00:00Z"},"stageTimestamp":"2026-11-02T08:00:00Z"}"#;
-    assert_eq!(stage_timestamp_from_end(bare), Some("2026-11-02T08:00:00Z"));
+    assert_eq!(
+        stage_timestamp_from_end(bare.as_bytes()),
+        Some("2026-11-02T08:00:00Z")
+    );
     // Only a decoy, or no time at all: the reader must walk the event.
     for text in [
         r#"{"auditID":"a","annotations":{"stageTimestamp":"1999-01-01T00:00:00Z","x":"y"}}"#,
@@ -315,6 +318,6 @@ fn stage_timestamp_is_found_from_the_end() {
         r#"{"auditID":"a","userAgent":"\"stageTimestamp\":\"1999\""}"#,
         r#"{"auditID":"a"}"#,
     ] {
-        assert_eq!(stage_timestamp_from_end(text), None, "{text}");
+        assert_eq!(stage_timestamp_from_end(text.as_bytes()), None, "{text}");
     }
 }

@@ -13,8 +13,6 @@ use super::problems;
 use super::source_args::SourceArgs;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
-use crate::audit::Detail;
-use crate::audit::formats::{ScanReport, Skip};
 use crate::catalog::{Catalog, default_user_dir};
 use crate::insights::checker::{check, row_cap_warning};
 use crate::insights::diag::{Diagnostic, render_all};
@@ -101,16 +99,9 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     }
     let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
     let started = Instant::now();
-    let mut run = plan.start();
+    let mut local_query = local::LocalQuery::new(&plan, range);
     let mut outcome = Outcome::Success;
     let mut reports = Vec::new();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let prefilter = plan.prefilter();
-    // Records are only classified as they are read: the run reads what it needs, the time
-    // included, in its own single pass over each event.
-    let detail = Detail::Classify;
-    let skip_fn = |raw: &[u8]| prefilter.as_ref().is_some_and(|p| !p.may_match(raw));
-    let skip: Option<Skip<'_>> = prefilter.is_some().then_some(&skip_fn);
     for spec in source.inputs()? {
         let input = match local::open(&spec) {
             Ok(input) => input,
@@ -120,38 +111,16 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
                 continue;
             }
         };
-        let parts = input.parts(if plan.splits() { threads } else { 1 });
-        // Each part on its own thread with its own run, merged in input order.
-        let results: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .iter()
-                .map(|part| {
-                    let (input, plan) = (&input, &plan);
-                    scope.spawn(move || {
-                        let mut part_run = plan.start_in(range);
-                        let report = input.scan_part(part, detail, skip, |rec| part_run.push(rec));
-                        (part_run, report)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join()).collect()
-        });
-        let mut report = ScanReport::default();
-        for result in results {
-            let (part_run, mut part_report) =
-                result.map_err(|_| anyhow!("a reader thread failed"))?;
-            // A part counts lines from its own start: put its problems in place.
-            part_report.shift_lines(report.lines);
-            run.merge(part_run);
-            report.absorb(part_report);
-        }
+        let report = local_query
+            .read(&input)
+            .map_err(|_| anyhow!("a reader thread failed"))?;
         let stopped = report.stopped_early;
         reports.push(report);
         if stopped {
             break;
         }
     }
-    let result = run.finish();
+    let result = local_query.finish();
     problems::summarize(&reports);
     if result.capped
         && let Some(w) = row_cap_warning(&query)
@@ -160,14 +129,11 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     }
     to_stdout(|out| write_result(out, &result, args.output))?;
     let s = result.statistics;
-    // Records the prefilter passed over were scanned too, just not decoded.
-    let skipped: u64 = reports.iter().map(|r| r.skipped).sum();
-    let skipped_bytes: u64 = reports.iter().map(|r| r.skipped_bytes).sum();
     eprintln!(
         "records scanned: {}, matched: {}, bytes scanned: {}, rows: {}, elapsed: {:.3} s",
-        s.records_scanned + skipped,
+        s.records_scanned,
         s.records_matched,
-        s.bytes_scanned + skipped_bytes,
+        s.bytes_scanned,
         result.rows.len(),
         started.elapsed().as_secs_f64()
     );

@@ -9,13 +9,16 @@
 mod compile;
 mod prefilter;
 mod stages;
+mod time_floor;
 
 pub use prefilter::RecordPrefilter;
+pub use time_floor::TimeFloor;
 
 use crate::audit::stage_timestamp_from_end;
 use crate::audit::time::{TimeRange, parse_rfc3339_micros};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use crate::audit::formats::AuditRecord;
 use crate::insights::ast::{CommandKind, Query};
@@ -23,6 +26,7 @@ use crate::insights::diag::Diagnostic;
 use crate::insights::fields::{FieldSet, RecordFields};
 use crate::insights::value::Value;
 
+use compile::CExpr;
 use stages::{Flow, Stage, State};
 
 /// How many rows a query without `limit` returns, as CloudWatch does (docs/insights.md).
@@ -256,12 +260,44 @@ impl Plan {
         self.slots.timestamp_used
     }
 
+    /// For a query whose answer is the n newest (or oldest) records, `sort @timestamp … | limit
+    /// n` with nothing before the sort that drops records: a bound that lets its runs pass over
+    /// the records that cannot make it (see [`TimeFloor`]). Runs given the same floor
+    /// ([`Plan::start_with`]) share it.
+    pub fn time_floor(&self, range: TimeRange) -> Option<Arc<TimeFloor>> {
+        let streaming = self.stages.iter().position(Stage::collects)?;
+        let (Some(Stage::Sort(keys)), Some(Stage::Limit(n))) =
+            (self.stages.get(streaming), self.stages.get(streaming + 1))
+        else {
+            return None;
+        };
+        let time = self.slots.timestamp();
+        let (CExpr::Slot(first), descending) = keys.first()? else {
+            return None;
+        };
+        // Every record must reach the sort with its own time.
+        let keeps_time = |stage: &Stage| match stage {
+            Stage::Project(ps) => ps
+                .iter()
+                .all(|(slot, e)| *slot != time || matches!(e, CExpr::Slot(s) if *s == time)),
+            Stage::Parse { slots, .. } => !slots.contains(&time),
+            _ => false,
+        };
+        (*first == time && self.stages[..streaming].iter().all(keeps_time))
+            .then(|| Arc::new(TimeFloor::new(*descending, (*n).max(1), range)))
+    }
+
     pub fn start(&self) -> Run<'_> {
         self.start_in(TimeRange::default())
     }
 
     /// A run that keeps only records whose `@timestamp` is in `range`.
     pub fn start_in(&self, range: TimeRange) -> Run<'_> {
+        self.start_with(range, None)
+    }
+
+    /// [`Plan::start_in`], sharing a [`TimeFloor`] of this plan's with other runs.
+    pub fn start_with(&self, range: TimeRange, floor: Option<Arc<TimeFloor>>) -> Run<'_> {
         // A reader that did not decode the event's time leaves it to the run, which reads it
         // only when the query or its range needs it, and only for the records that get past the
         // filters that do not look at it (the time fields come last in an audit event).
@@ -292,6 +328,7 @@ impl Plan {
                 .unwrap_or(self.stages.len()),
             stats: Statistics::default(),
             done: false,
+            floor,
         }
     }
 }
@@ -317,6 +354,7 @@ pub struct Run<'p> {
     stats: Statistics,
     loaded: Vec<Value>,
     done: bool,
+    floor: Option<Arc<TimeFloor>>,
 }
 
 impl Run<'_> {
@@ -327,10 +365,9 @@ impl Run<'_> {
         }
         let plan = self.plan;
         let fields = RecordFields::new(record);
-        fields.resolve(&self.load, &mut self.loaded);
         let mut timestamp = record.system.timestamp_ms;
         let mut time_read = false;
-        if self.range.is_bounded() {
+        if self.range.is_bounded() || self.floor.is_some() {
             timestamp = timestamp.or_else(|| self.event_time(&fields));
             time_read = true;
             if !self.range.contains(timestamp) {
@@ -339,6 +376,14 @@ impl Run<'_> {
         }
         self.stats.records_scanned += 1;
         self.stats.bytes_scanned += record.message.len() as u64;
+        if let (Some(floor), Some(t)) = (&self.floor, timestamp)
+            && floor.excludes(t)
+        {
+            // It would have reached the sort: matched, just not kept.
+            self.stats.records_matched += 1;
+            return ControlFlow::Continue(());
+        }
+        fields.resolve(&self.load, &mut self.loaded);
         let mut row = vec![Value::Missing; plan.slots.len()];
         for (value, &slot) in self.loaded.iter_mut().zip(&plan.load_slots) {
             row[slot] = std::mem::replace(value, Value::Missing);
@@ -412,6 +457,12 @@ impl Run<'_> {
         let rows = std::mem::take(&mut self.collected);
         let mut sorted = sort.batch(&mut self.states[self.streaming], rows, plan.slots.len());
         sorted.truncate(keep);
+        if let Some(floor) = &self.floor
+            && sorted.len() >= floor.keep()
+            && let Some(Value::Time(t)) = sorted.last().and_then(|r| r.get(plan.slots.timestamp()))
+        {
+            floor.tighten(*t);
+        }
         self.collected = sorted;
     }
 
@@ -419,7 +470,8 @@ impl Run<'_> {
     fn event_time(&mut self, fields: &RecordFields<'_, '_>) -> Option<i64> {
         let time = self.time.as_ref()?;
         // The API server's own layout puts the time last: look there before walking the event.
-        if let Some(us) = stage_timestamp_from_end(fields.message()).and_then(parse_rfc3339_micros)
+        if let Some(us) =
+            stage_timestamp_from_end(fields.message().as_bytes()).and_then(parse_rfc3339_micros)
         {
             return Some(us.div_euclid(1000));
         }
@@ -439,6 +491,9 @@ impl Run<'_> {
         let mut rows = std::mem::take(&mut self.collected);
         for (i, stage) in plan.stages.iter().enumerate().skip(self.streaming) {
             rows = stage.batch(&mut self.states[i], rows, plan.slots.len());
+        }
+        if let Some(floor) = &self.floor {
+            self.stats.records_matched += floor.passed_over();
         }
         let capped = plan.default_cap && rows.len() >= plan.cap;
         rows.truncate(plan.cap);

@@ -20,9 +20,11 @@ use crate::audit::formats::{self, AuditRecord, Origin, Problem, ProblemKind, Sca
 
 mod follow;
 mod parts;
+mod query;
 
 pub use follow::{FollowStart, Follower};
 pub use parts::Part;
+pub use query::{LocalQuery, QueryProgress};
 
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq)]

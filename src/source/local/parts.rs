@@ -7,7 +7,7 @@ use crate::audit::decode::{Detail, decode_event};
 use crate::audit::formats::{self, AuditRecord, Position, ScanReport, Skip};
 
 /// Below this, one thread reads faster than two start.
-const MIN_PART: usize = 16 << 20;
+pub(super) const MIN_PART: usize = 16 << 20;
 
 /// A piece of an input that starts at a line boundary.
 ///
@@ -33,21 +33,22 @@ impl Part {
 }
 
 impl LocalInput {
-    /// Up to `n` parts of about equal size, each to be scanned with [`LocalInput::scan_part`],
+    /// Up to `n` parts of about equal size, none under `min_bytes` (so at most one for a small
+    /// input), each to be scanned with [`LocalInput::scan_part`],
     /// together covering the input in order. Only an input of one-line events is split, and only
     /// where the next line is a whole event: a pretty-printed document or a CloudWatch page must be
     /// read whole, so such an input is one part.
-    pub fn parts(&self, n: usize) -> Vec<Part> {
+    pub fn parts(&self, n: usize, min_bytes: usize) -> Vec<Part> {
         let data = self.bytes();
         let whole = vec![Part::whole(data.len())];
-        if n < 2 || data.len() < 2 * MIN_PART || !starts_with_event_line(data) {
+        if n < 2 || data.len() < 2 * min_bytes || !starts_with_event_line(data) {
             return whole;
         }
         let mut cuts = vec![0];
         for k in 1..n {
             let target = data.len() * k / n;
             match cut_near(data, target) {
-                Some(cut) if cut > *cuts.last().unwrap_or(&0) + MIN_PART => cuts.push(cut),
+                Some(cut) if cut >= *cuts.last().unwrap_or(&0) + min_bytes => cuts.push(cut),
                 _ => {}
             }
         }
@@ -144,7 +145,7 @@ mod tests {
             i += 1;
         }
         let input = LocalInput::from_vec(Origin::new("big.log", "big"), text.into_bytes());
-        let parts = input.parts(2);
+        let parts = input.parts(2, MIN_PART);
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].range.start, 0);
         assert_eq!(parts[0].range.end, parts[1].range.start);
@@ -168,7 +169,7 @@ mod tests {
             }
             (ids, report.events, report.malformed, report.problems)
         };
-        let one = whole_ids(&input.parts(1));
+        let one = whole_ids(&input.parts(1, MIN_PART));
         let two = whole_ids(&parts);
         assert_eq!(one, two, "lines, offsets, events and problems agree");
         assert_eq!(two.1, i as u64);
@@ -181,8 +182,8 @@ mod tests {
             "\n".repeat(3 * MIN_PART)
         );
         let input = LocalInput::from_vec(Origin::new("p", "p"), pretty.into_bytes());
-        assert_eq!(input.parts(2).len(), 1);
+        assert_eq!(input.parts(2, MIN_PART).len(), 1);
         let small = LocalInput::from_vec(Origin::new("s", "s"), event(1).into_bytes());
-        assert_eq!(small.parts(2).len(), 1);
+        assert_eq!(small.parts(2, MIN_PART).len(), 1);
     }
 }

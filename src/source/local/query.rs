@@ -1,0 +1,186 @@
+//! A Logs Insights query over local inputs, on every core: each input is cut into parts, the
+//! parts are read by a few threads, each with its own [`Run`], and the runs are merged in input
+//! order, so the answer is the one a single pass would give.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use super::LocalInput;
+use super::parts::{MIN_PART, Part};
+use crate::audit::decode::Detail;
+use crate::audit::formats::{ScanReport, Skip};
+use crate::audit::time::TimeRange;
+use crate::insights::exec::{Plan, QueryResult, RecordPrefilter, Run, Statistics, TimeFloor};
+
+/// How far a query has got, for whoever watches it from another thread.
+#[derive(Debug, Default)]
+pub struct QueryProgress {
+    /// Bytes of the inputs read so far (whole parts).
+    pub bytes_done: AtomicU64,
+    /// Records read so far (whole parts).
+    pub records_done: AtomicU64,
+}
+
+/// One query over one or more local inputs.
+pub struct LocalQuery<'p> {
+    plan: &'p Plan,
+    range: TimeRange,
+    prefilter: Option<RecordPrefilter>,
+    floor: Option<Arc<TimeFloor>>,
+    threads: usize,
+    part_bytes: usize,
+    cancel: Arc<AtomicBool>,
+    progress: Arc<QueryProgress>,
+    run: Run<'p>,
+    /// Records the prefilter or the floor passed over: read, not decoded.
+    passed_over: u64,
+    passed_over_bytes: u64,
+}
+
+impl<'p> LocalQuery<'p> {
+    pub fn new(plan: &'p Plan, range: TimeRange) -> LocalQuery<'p> {
+        let floor = plan.time_floor(range);
+        LocalQuery {
+            plan,
+            range,
+            prefilter: plan.prefilter(),
+            run: plan.start_with(range, floor.clone()),
+            floor,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            part_bytes: MIN_PART,
+            cancel: Arc::default(),
+            progress: Arc::default(),
+            passed_over: 0,
+            passed_over_bytes: 0,
+        }
+    }
+
+    /// Reads with this many threads (at least one).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Cuts inputs into parts of about this many bytes (at least one part a thread).
+    pub fn part_bytes(mut self, bytes: usize) -> Self {
+        self.part_bytes = bytes.max(1);
+        self
+    }
+
+    /// Stops reading (at the next record) once `cancel` is set.
+    pub fn cancel_on(mut self, cancel: Arc<AtomicBool>) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// Counts what has been read into `progress`.
+    pub fn report_to(mut self, progress: Arc<QueryProgress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Reads one input into the query. The report has the input's problems, line numbers
+    /// counted from its start; `stopped_early` when nothing later can change the answer.
+    pub fn read(&mut self, input: &LocalInput) -> std::thread::Result<ScanReport> {
+        let plan = self.plan;
+        let parts = if plan.splits() {
+            // Many parts, so that a part read late can profit from what earlier ones found (the
+            // floor), and both threads stay busy to the end.
+            let n = (input.bytes().len() / self.part_bytes).max(self.threads);
+            input.parts(n, self.part_bytes)
+        } else {
+            vec![Part::whole(input.bytes().len())]
+        };
+        // The newest records are at the end of an input (the API server writes in time order):
+        // for the newest n, read the last parts first.
+        let newest_first = self.floor.as_ref().is_some_and(|f| f.descending());
+        let order: Vec<usize> = if newest_first {
+            (0..parts.len()).rev().collect()
+        } else {
+            (0..parts.len()).collect()
+        };
+        let next = AtomicUsize::new(0);
+        let (prefilter, floor) = (self.prefilter.as_ref(), self.floor.as_deref());
+        let skip_fn = |raw: &[u8]| {
+            prefilter.is_some_and(|p| !p.may_match(raw))
+                || floor.is_some_and(|f| f.passes_over(raw))
+        };
+        let skip: Option<Skip<'_>> = (prefilter.is_some() || floor.is_some()).then_some(&skip_fn);
+        let (range, cancel, progress) = (self.range, &self.cancel, &self.progress);
+        let workers = self.threads.min(parts.len());
+        let mut done: Vec<(usize, Run<'p>, ScanReport)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (parts, order, next) = (&parts, &order, &next);
+                    let floor = self.floor.clone();
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&i) = order.get(k) else { break };
+                            let part = &parts[i];
+                            let mut run = plan.start_with(range, floor.clone());
+                            let mut records = 0u64;
+                            let report = input.scan_part(part, Detail::Classify, skip, |record| {
+                                records += 1;
+                                if cancel.load(Ordering::Relaxed) {
+                                    return ControlFlow::Break(());
+                                }
+                                run.push(record)
+                            });
+                            progress
+                                .bytes_done
+                                .fetch_add(part.range.len() as u64, Ordering::Relaxed);
+                            progress
+                                .records_done
+                                .fetch_add(records + report.skipped, Ordering::Relaxed);
+                            out.push((i, run, report));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            let mut all = Vec::new();
+            for handle in handles {
+                all.extend(handle.join()?);
+            }
+            Ok::<_, Box<dyn std::any::Any + Send>>(all)
+        })?;
+        done.sort_by_key(|(i, _, _)| *i);
+        let mut report = ScanReport::default();
+        for (_, part_run, mut part_report) in done {
+            // A part counts lines from its own start: put its problems in place.
+            part_report.shift_lines(report.lines);
+            self.passed_over += part_report.skipped;
+            self.passed_over_bytes += part_report.skipped_bytes;
+            self.run.merge(part_run);
+            report.absorb(part_report);
+        }
+        Ok(report)
+    }
+
+    /// Records read so far but passed over undecoded: they could not change the answer.
+    pub fn passed_over(&self) -> u64 {
+        self.passed_over
+    }
+
+    /// Whether the query was cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// The answer. Its statistics count the records passed over unread as scanned (and, for
+    /// the newest n, as matched), as CloudWatch counts every record in the range.
+    pub fn finish(self) -> QueryResult {
+        let (outside, outside_bytes) = self.floor.as_ref().map_or((0, 0), |f| f.outside_range());
+        let mut result = self.run.finish();
+        let s = &mut result.statistics;
+        *s = Statistics {
+            records_scanned: s.records_scanned + self.passed_over - outside,
+            bytes_scanned: s.bytes_scanned + self.passed_over_bytes - outside_bytes,
+            records_matched: s.records_matched,
+        };
+        result
+    }
+}
