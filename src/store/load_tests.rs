@@ -1,0 +1,227 @@
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+use crate::audit::formats::{Origin, ProblemKind};
+use crate::store::Facet;
+use crate::store::testing::{Ev, input};
+
+/// Lines of varied events, with broken lines at known places (1-based line numbers).
+fn lines_with_problems(n: usize) -> (Vec<String>, Vec<u64>) {
+    let users = [
+        "alice",
+        "bob",
+        "carol",
+        "system:serviceaccount:kube-system:node-agent",
+    ];
+    let verbs = ["get", "list", "watch", "create", "delete"];
+    let mut lines = Vec::new();
+    let mut broken = Vec::new();
+    for i in 0..n {
+        if i % 397 == 5 {
+            lines.push(r#"{"kind": 0, "oops": "#.to_string() + &"x".repeat(i % 50));
+            broken.push(lines.len() as u64);
+        }
+        let ev = Ev {
+            user: Some(users[i % users.len()]),
+            verb: verbs[i % verbs.len()],
+            code: Some(if i % 11 == 0 { 403 } else { 200 }),
+            namespace: (i % 3 != 0).then_some("team-a"),
+            second: (i / 10) as u32,
+            ..Ev::default()
+        };
+        lines.push(ev.line());
+    }
+    (lines, broken)
+}
+
+type Snapshot = Vec<(
+    Option<i64>,
+    Vec<Option<String>>,
+    Option<String>,
+    Vec<u8>,
+    bool,
+    bool,
+)>;
+
+fn snapshot(store: &EventStore) -> Snapshot {
+    (0..store.len() as u32)
+        .map(|row| {
+            (
+                store.time_ms(row),
+                Facet::ALL
+                    .iter()
+                    .map(|f| store.value(row, *f).map(String::from))
+                    .collect(),
+                store.name(row).map(String::from),
+                store.raw(row).to_vec(),
+                store.truncated(row),
+                store.denied(row),
+            )
+        })
+        .collect()
+}
+
+fn load(input: &Arc<LocalInput>, threads: usize, part_bytes: usize) -> (EventStore, ScanReport) {
+    let mut store = EventStore::default();
+    let loader = StoreLoader::new(input.clone())
+        .threads(threads)
+        .part_bytes(part_bytes);
+    let report = store.load_with(loader, |_| {});
+    (store, report)
+}
+
+#[test]
+fn rows_and_problems_are_the_same_on_any_number_of_threads() {
+    let (lines, broken) = lines_with_problems(3000);
+    let input = input("many.log", &lines);
+    let (one, one_report) = load(&input, 1, 1 << 30);
+    assert_eq!(one.len(), 3000);
+    assert_eq!(one_report.malformed, broken.len() as u64);
+    let at: Vec<u64> = one_report.problems.iter().map(|p| p.line).collect();
+    assert_eq!(at, broken[..at.len()]);
+    let expected = snapshot(&one);
+    for threads in [1, 2, 4] {
+        let (store, report) = load(&input, threads, 16 * 1024);
+        assert_eq!(snapshot(&store), expected, "{threads} threads");
+        assert_eq!(report, one_report, "{threads} threads");
+        assert_eq!(store.problems(), std::slice::from_ref(&one_report));
+    }
+}
+
+#[test]
+fn raw_is_exactly_the_line() {
+    let (lines, _) = lines_with_problems(500);
+    let events: Vec<&String> = lines.iter().filter(|l| l.contains("auditID")).collect();
+    let input = input("raw.log", &lines);
+    let (store, _) = load(&input, 2, 8 * 1024);
+    assert_eq!(store.len(), events.len());
+    for (row, line) in events.iter().enumerate() {
+        assert_eq!(store.raw(row as u32), line.as_bytes());
+    }
+}
+
+#[test]
+fn a_cut_last_event_is_kept_and_marked() {
+    let whole = Ev::default().line();
+    let cut = Ev {
+        verb: "delete",
+        ..Ev::default()
+    }
+    .line();
+    let cut = &cut[..cut.len() - 40];
+    let text = format!("{whole}\n{cut}");
+    let input = Arc::new(LocalInput::from_vec(Origin::new("cut", "cut"), text.into()));
+    let (store, report) = load(&input, 2, 1 << 20);
+    assert_eq!(store.len(), 2);
+    assert!(!store.truncated(0));
+    assert!(store.truncated(1));
+    assert_eq!(store.value(1, Facet::Verb), Some("delete"));
+    assert_eq!(store.raw(1), cut.as_bytes());
+    assert_eq!(report.truncated, 1);
+    assert_eq!(report.problems[0].kind, ProblemKind::Truncated);
+    assert_eq!(report.problems[0].line, 2);
+}
+
+#[test]
+fn batches_arrive_in_order_and_progress_grows() {
+    let (lines, _) = lines_with_problems(2000);
+    let input = input("progress.log", &lines);
+    let total = input.bytes().len() as u64;
+    let mut store = EventStore::default();
+    let mut seen = Vec::new();
+    store.load_with(
+        StoreLoader::new(input).threads(2).part_bytes(32 * 1024),
+        |p| seen.push(p),
+    );
+    assert!(seen.len() > 4, "the input was cut into parts");
+    assert!(seen.windows(2).all(|w| w[0].events <= w[1].events));
+    assert!(seen.windows(2).all(|w| w[0].bytes_done < w[1].bytes_done));
+    let last = seen.last().unwrap();
+    assert_eq!((last.bytes_done, last.bytes_total), (total, total));
+    assert_eq!(last.events, 2000);
+    assert_eq!(last.problems, store.problem_count());
+}
+
+#[test]
+fn a_loader_stops_when_told() {
+    let (lines, _) = lines_with_problems(2000);
+    let input = input("stop.log", &lines);
+    let mut store = EventStore::default();
+    let mut batches = 0;
+    let done = StoreLoader::new(input.clone())
+        .threads(2)
+        .part_bytes(32 * 1024)
+        .run(|batch| {
+            batches += 1;
+            store.append(batch);
+            ControlFlow::Break(())
+        });
+    assert!(!done);
+    assert_eq!(batches, 1);
+    assert!(!store.is_empty() && store.len() < 2000);
+    let cancel = Arc::new(AtomicBool::new(true));
+    let done = StoreLoader::new(input)
+        .cancel_on(cancel)
+        .run(|_| ControlFlow::Continue(()));
+    assert!(!done);
+}
+
+#[test]
+fn inputs_follow_one_another_and_keep_their_own_reports() {
+    let a = input("a.log", &[Ev::default().line(), "garbage".to_string()]);
+    let b_line = Ev {
+        user: Some("bob"),
+        ..Ev::default()
+    }
+    .line();
+    let b = input("b.log", std::slice::from_ref(&b_line));
+    let empty = Arc::new(LocalInput::from_vec(Origin::new("empty", "e"), Vec::new()));
+    let mut store = EventStore::default();
+    store.load(a, 2, |_| {});
+    store.load(empty, 2, |_| {});
+    store.push_owned(Ev::default().line().as_bytes()).unwrap();
+    store.load(b, 2, |_| {});
+    assert_eq!(store.len(), 3);
+    assert_eq!(store.value(2, Facet::User), Some("bob"));
+    assert_eq!(store.raw(2), b_line.as_bytes());
+    let names: Vec<&str> = store.problems().iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["a.log", "empty", crate::store::APPENDED, "b.log"]);
+    assert_eq!(store.problems()[0].malformed, 1);
+    assert_eq!(store.problems()[0].problems[0].line, 2);
+    assert!(store.problems()[1].not_audit_data.is_some());
+}
+
+#[test]
+fn unescaped_messages_are_kept_in_the_arena() {
+    let message = Ev::default().line();
+    let doc = serde_json::json!({
+        "events": [
+            {"logStreamName": "kube-apiserver-audit-1", "timestamp": 1_793_606_400_500_i64,
+             "message": message, "ingestionTime": 1_793_606_401_000_i64, "eventId": "1"}
+        ]
+    });
+    let input = Arc::new(LocalInput::from_vec(
+        Origin::new("cw.json", "cw"),
+        doc.to_string().into_bytes(),
+    ));
+    let (store, report) = load(&input, 2, 1 << 20);
+    assert_eq!(report.events, 1);
+    assert_eq!(store.raw(0), message.as_bytes());
+    assert_eq!(store.time_ms(0), Some(1_793_606_400_500));
+}
+
+#[test]
+fn load_shared_lets_readers_in_between_parts() {
+    let (lines, _) = lines_with_problems(1500);
+    let input = input("shared.log", &lines);
+    let store = RwLock::new(EventStore::default());
+    let mut lens = Vec::new();
+    let report = load_shared_with(&store, StoreLoader::new(input).part_bytes(32 * 1024), |p| {
+        // The lock is free when progress is told: a reader sees the rows so far.
+        lens.push((p.events, store.read().unwrap().len()));
+    });
+    assert!(lens.len() > 2);
+    assert!(lens.iter().all(|(told, held)| told == held));
+    assert_eq!(store.read().unwrap().len(), 1500);
+    assert_eq!(report.events, 1500);
+}

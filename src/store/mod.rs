@@ -1,0 +1,312 @@
+//! Events held in memory for the console: compact columns, interned strings, facet counts and a
+//! timeline.
+//!
+//! An [`EventStore`] keeps, per event, only what the results table, the facets and the timeline
+//! need (about 60 bytes: a time, eight facet ids, a name id, two flags and where the event's text
+//! is), and finds the text itself in the memory-mapped input when the detail view or an export
+//! asks for it. Strings are interned per column, so a filter resolves its values to ids once and
+//! compares integers.
+//!
+//! A [`StoreLoader`] reads an input in parts on several threads; each part is indexed with its
+//! own interners and merged in input order ([`EventStore::append`]), so a console can show the
+//! first rows while the rest is read ([`load_shared`]). Events that arrive later (a followed
+//! file) are pushed one by one and their text is kept in an append-only arena.
+//!
+//! [`EventStore::filter`] picks rows by facet values, time and text;
+//! [`EventStore::facet_counts`] counts the values of a set of rows; [`EventStore::histogram`]
+//! spreads them over time.
+
+use std::sync::Arc;
+
+use crate::audit::decode::{DecodeError, DecodeErrorKind, Detail, decode_event};
+use crate::audit::formats::{AuditRecord, Format, Problem, ProblemKind, ScanReport};
+use crate::source::local::LocalInput;
+
+mod columns;
+mod facets;
+mod filter;
+mod histogram;
+mod intern;
+mod load;
+mod par;
+#[cfg(test)]
+mod testing;
+
+pub use facets::FacetCounts;
+pub use filter::FilterSet;
+pub use histogram::{Bucket, Histogram};
+pub use load::{Batch, PART_BYTES, Progress, StoreLoader, load_shared, load_shared_with};
+
+use columns::{Columns, DENIED, Interners, NO_TIME, OWNED, TRUNCATED};
+
+/// A column the console counts values of and filters on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Facet {
+    /// `user.username`.
+    User,
+    /// The first of `sourceIPs`: the client as the API server saw it.
+    SourceIp,
+    Verb,
+    /// `objectRef.resource`.
+    Resource,
+    /// `objectRef.namespace`.
+    Namespace,
+    /// `responseStatus.code`, as text (`"403"`).
+    Code,
+    /// The `authorization.k8s.io/decision` annotation (`allow`, `forbid`).
+    Decision,
+    UserAgent,
+}
+
+impl Facet {
+    /// Every facet, in the order the console lists them.
+    pub const ALL: [Facet; 8] = [
+        Facet::User,
+        Facet::SourceIp,
+        Facet::Verb,
+        Facet::Resource,
+        Facet::Namespace,
+        Facet::Code,
+        Facet::Decision,
+        Facet::UserAgent,
+    ];
+
+    /// How the facet is named on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Facet::User => "user",
+            Facet::SourceIp => "source IP",
+            Facet::Verb => "verb",
+            Facet::Resource => "resource",
+            Facet::Namespace => "namespace",
+            Facet::Code => "code",
+            Facet::Decision => "decision",
+            Facet::UserAgent => "user agent",
+        }
+    }
+
+    /// Its position in [`Facet::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One input whose bytes rows point into.
+#[derive(Debug)]
+struct StoredInput {
+    /// Where the input starts in the address space of raw texts: the inputs back to back.
+    base: u64,
+    input: Arc<LocalInput>,
+    /// Its report in [`EventStore::problems`].
+    report: usize,
+    /// The first row read from it.
+    first_row: usize,
+}
+
+/// The name of the report that counts what [`EventStore::push_owned`] could not read.
+pub const APPENDED: &str = "appended events";
+
+/// Events in memory, in input order; a row number is an event's place in that order across
+/// everything loaded or pushed.
+#[derive(Debug, Default)]
+pub struct EventStore {
+    columns: Columns,
+    interners: Interners,
+    inputs: Vec<StoredInput>,
+    next_base: u64,
+    /// The text of events that are not in an input: pushed ones, and messages a format had to
+    /// unescape (CloudWatch JSON).
+    arena: Vec<u8>,
+    reports: Vec<ScanReport>,
+    /// The report of pushed events in `reports`, once there is one.
+    appended: Option<usize>,
+}
+
+impl EventStore {
+    /// Events held.
+    pub fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// True when no event is held.
+    pub fn is_empty(&self) -> bool {
+        self.columns.len() == 0
+    }
+
+    /// The event's `@timestamp` in epoch ms (its `stageTimestamp` for raw audit lines); `None`
+    /// when it has none or `row` is past the end.
+    pub fn time_ms(&self, row: u32) -> Option<i64> {
+        let t = *self.columns.time.get(row as usize)?;
+        (t != NO_TIME).then_some(t)
+    }
+
+    /// The event's value of a facet (`Code` as `"403"`); `None` when it has none.
+    pub fn value(&self, row: u32, facet: Facet) -> Option<&str> {
+        let id = *self.columns.facets[facet.index()].get(row as usize)?;
+        self.interners.facets[facet.index()].get(id)
+    }
+
+    /// `objectRef.name`.
+    pub fn name(&self, row: u32) -> Option<&str> {
+        let id = *self.columns.name.get(row as usize)?;
+        self.interners.name.get(id)
+    }
+
+    /// The event's text exactly as read (for raw audit lines, the line without its line end);
+    /// empty past the end.
+    pub fn raw(&self, row: u32) -> &[u8] {
+        let row = row as usize;
+        let (Some(&at), Some(&len)) = (self.columns.raw_at.get(row), self.columns.raw_len.get(row))
+        else {
+            return &[];
+        };
+        let len = len as usize;
+        let text = if at & OWNED != 0 {
+            let start = (at & !OWNED) as usize;
+            self.arena.get(start..start + len)
+        } else {
+            let i = self.inputs.partition_point(|s| s.base <= at);
+            self.inputs.get(i.wrapping_sub(1)).and_then(|s| {
+                let start = (at - s.base) as usize;
+                s.input.bytes().get(start..start + len)
+            })
+        };
+        text.unwrap_or_default()
+    }
+
+    /// The event was cut short (CloudWatch keeps 256 KB of an entry): it holds what its prefix
+    /// said.
+    pub fn truncated(&self, row: u32) -> bool {
+        self.flags(row) & TRUNCATED != 0
+    }
+
+    /// The request was refused: code 401 or 403, or the authorizer's decision `forbid`.
+    pub fn denied(&self, row: u32) -> bool {
+        self.flags(row) & DENIED != 0
+    }
+
+    fn flags(&self, row: u32) -> u8 {
+        self.columns.flags.get(row as usize).copied().unwrap_or(0)
+    }
+
+    /// What each input held besides events (malformed lines, truncated events, …), one report per
+    /// input in the order loaded, plus one named [`APPENDED`] once [`EventStore::push_owned`] has
+    /// been used, and the reports given to [`EventStore::add_report`].
+    pub fn problems(&self) -> &[ScanReport] {
+        &self.reports
+    }
+
+    /// Problems counted over every report.
+    pub fn problem_count(&self) -> u64 {
+        self.reports.iter().map(ScanReport::problem_count).sum()
+    }
+
+    /// Every distinct value of a facet seen so far, in order of first appearance.
+    pub fn values(&self, facet: Facet) -> impl Iterator<Item = &str> {
+        self.interners.facets[facet.index()].iter().map(|(_, v)| v)
+    }
+
+    /// Heap bytes held by the columns, the interners and the arena; not the inputs, which are
+    /// memory-mapped (or were read into memory before the store saw them).
+    pub fn memory_bytes(&self) -> usize {
+        self.columns.memory_bytes()
+            + self.interners.memory_bytes()
+            + self.arena.capacity()
+            + self.inputs.capacity() * size_of::<StoredInput>()
+            + self.reports.capacity() * size_of::<ScanReport>()
+    }
+
+    /// Appends one event found by a reader (a followed file's new lines): its text is copied, its
+    /// time is the record's `@timestamp`. What the reader could not read is in its own report;
+    /// give that to [`EventStore::add_report`]. Returns the new row.
+    pub fn push_record(&mut self, record: &AuditRecord<'_>) -> u32 {
+        let row = self
+            .interners
+            .row(&record.event, record.system.timestamp_ms);
+        let at = OWNED | self.arena.len() as u64;
+        self.arena.extend_from_slice(record.message);
+        self.columns.push(row, at, record.message.len());
+        (self.columns.len() - 1) as u32
+    }
+
+    /// Appends one event given as its JSON text (one line of a followed log), decoded here and
+    /// kept in the arena. A text that is not an audit event is counted in the [`APPENDED`]
+    /// report and returned as the error; a cut one is kept, marked truncated, and counted there
+    /// too.
+    pub fn push_owned(&mut self, raw: &[u8]) -> Result<u32, DecodeError> {
+        // Pushed texts have no input of their own: a problem's line is the push's ordinal and
+        // its offset is counted over the texts pushed before, as if they were one input.
+        let report = self.appended_report();
+        let ordinal = self.reports[report].lines + 1;
+        let offset = self.reports[report].bytes;
+        self.reports[report].lines = ordinal;
+        self.reports[report].bytes += raw.len() as u64;
+        let event = match decode_event(raw, Detail::Table) {
+            Ok(event) => event,
+            Err(err) => {
+                // As the line reader sees it: text that does not open an object is not JSON,
+                // whatever word it starts with.
+                let object = raw.trim_ascii_start().first() == Some(&b'{');
+                let kind = match err.kind {
+                    DecodeErrorKind::NotAnEvent(_) if object => ProblemKind::NotAuditEvent,
+                    _ => ProblemKind::Malformed,
+                };
+                self.reports[report].add_problem(Problem {
+                    line: ordinal,
+                    column: err.column_in(raw) as u64,
+                    offset: offset + err.offset as u64,
+                    kind,
+                    message: err.kind.to_string(),
+                });
+                return Err(err);
+            }
+        };
+        let time_ms = event.time_micros().map(|us| us.div_euclid(1000));
+        let row = self.interners.row(&event, time_ms);
+        let r = &mut self.reports[report];
+        r.events += 1;
+        match r.formats.iter_mut().find(|(f, _)| *f == Format::JsonLines) {
+            Some((_, n)) => *n += 1,
+            None => r.formats.push((Format::JsonLines, 1)),
+        }
+        if event.truncated {
+            r.add_problem(Problem {
+                line: ordinal,
+                column: 1,
+                offset,
+                kind: ProblemKind::Truncated,
+                message: format!(
+                    "event cut short after {} bytes: kept what it holds",
+                    raw.len()
+                ),
+            });
+        }
+        let at = OWNED | self.arena.len() as u64;
+        self.arena.extend_from_slice(raw);
+        self.columns.push(row, at, raw.len());
+        Ok((self.columns.len() - 1) as u32)
+    }
+
+    /// Keeps a reader's report (a followed file's poll): added to the report of the same name,
+    /// else kept as a new one. Its lines are taken as already counted from the input's start.
+    pub fn add_report(&mut self, report: ScanReport) {
+        match self.reports.iter_mut().find(|r| r.name == report.name) {
+            Some(kept) => kept.absorb(report),
+            None => self.reports.push(report),
+        }
+    }
+
+    fn appended_report(&mut self) -> usize {
+        *self.appended.get_or_insert_with(|| {
+            self.reports.push(ScanReport {
+                name: APPENDED.to_string(),
+                ..ScanReport::default()
+            });
+            self.reports.len() - 1
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;
