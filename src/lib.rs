@@ -10,7 +10,9 @@
 //! | [`audit`] | the audit event model, its fast decoder, input formats, the `authorization.k8s.io/reason` decoder |
 //! | [`insights`] | the Logs Insights query language: lexer, positioned AST, checker, evaluator |
 //! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow) and [`source::demo`] (the built-in incident) |
+//! | [`store`] | events held in memory for the console: compact columns, interned strings, facets |
 //! | [`catalog`] | the canned queries of `queries/`: embedded defaults, a user folder on top |
+//! | [`export`] | selected events written out exactly as read, to JSON or JSON lines, safely |
 //! | [`cli`] | argument parsing and the headless commands (`events`, `formats`, `demo`, `completions`) |
 //!
 //! `main.rs` only calls [`cli::main`].
@@ -18,6 +20,8 @@
 pub mod audit;
 pub mod catalog;
 pub mod cli;
+pub mod export;
 pub mod insights;
 pub mod source;
+pub mod store;
 pub mod text;
