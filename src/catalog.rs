@@ -23,22 +23,18 @@
 //! cannot be used is listed in [`Catalog::problems`] and skipped: one broken file must not take the
 //! console, or the other queries, down with it.
 
+mod files;
+pub mod themes;
+
 use std::fmt;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// `(file name, text)` of each default, in the order the console lists them.
-macro_rules! embedded {
-    ($($stem:literal),* $(,)?) => {
-        &[$((
-            concat!($stem, ".insights"),
-            include_str!(concat!("../queries/", $stem, ".insights")),
-        )),*]
-    };
-}
+use files::{embedded, is_hidden, read_limited, stem};
 
+/// `(file name, text)` of each default, in the order the console lists them.
 const EMBEDDED: &[(&str, &str)] = embedded![
+    "../queries", "insights":
     "aws-auth-changes",
     "validating-webhook-changes",
     "role-changes",
@@ -310,10 +306,7 @@ impl Catalog {
         // Names already taken by user files, and where from, to name both sides of a clash.
         let mut from_user: Vec<(String, PathBuf)> = Vec::new();
         for path in files {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let stem = stem(&path);
             if let Some((_, first)) = from_user.iter().find(|(name, _)| *name == stem) {
                 let message = format!(
                     "a query named `{stem}` was already loaded from {}; rename one of them",
@@ -322,7 +315,7 @@ impl Catalog {
                 self.problem(&path, None, message);
                 continue;
             }
-            let text = match read_limited(&path) {
+            let text = match read_limited(&path, MAX_FILE_BYTES, "a canned query") {
                 Ok(text) => text,
                 Err(message) => {
                     self.problem(&path, None, message);
@@ -363,12 +356,7 @@ impl Catalog {
         // In order, so that which of two links to one folder is searched is always the same.
         paths.sort();
         for path in paths {
-            // Dot files are editor and VCS leftovers (emacs's `.#x.insights` lock is a dangling
-            // symlink), never queries.
-            if path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            {
+            if is_hidden(&path) {
                 continue;
             }
             // `metadata` follows symlinks, so a linked folder or query counts as what it points to.
@@ -410,26 +398,6 @@ impl Catalog {
             message,
         });
     }
-}
-
-fn read_limited(path: &Path) -> Result<String, String> {
-    let file = fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the file: {e}"))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is larger than {} KiB; a canned query is a short text file",
-            MAX_FILE_BYTES / 1024
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "the file is not UTF-8 text (bad byte at offset {}); save it as UTF-8",
-            e.utf8_error().valid_up_to()
-        )
-    })
 }
 
 /// The user query folder: `$XDG_CONFIG_HOME/kaudit/queries`, else

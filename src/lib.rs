@@ -11,7 +11,7 @@
 //! | [`insights`] | the Logs Insights query language: lexer, positioned AST, checker, evaluator |
 //! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow) and [`source::demo`] (the built-in incident) |
 //! | [`store`] | events held in memory for the console: compact columns, interned strings, facets |
-//! | [`catalog`] | the canned queries of `queries/`: embedded defaults, a user folder on top |
+//! | [`catalog`] | the canned queries of `queries/` and the themes of `themes/`: embedded defaults, a user folder on top |
 //! | [`export`] | selected events written out exactly as read, to JSON or JSON lines, safely |
 //! | [`cli`] | argument parsing and the headless commands (`events`, `formats`, `demo`, `completions`) |
 //!
