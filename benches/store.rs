@@ -13,7 +13,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{bench_events, demo_file};
+use common::{bench_events, demo_file, rss_anon_kb};
 use kaudit::source::demo::DEVELOPER;
 use kaudit::source::local::{self, InputSpec};
 use kaudit::store::{EventStore, Facet, FilterSet};
@@ -172,14 +172,4 @@ fn secs(d: Duration) -> String {
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-/// The process's anonymous resident memory (heap, stacks; not mapped files), in KiB.
-fn rss_anon_kb() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }

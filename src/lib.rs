@@ -13,6 +13,7 @@
 //! | [`store`] | events held in memory for the console: compact columns, interned strings, facets |
 //! | [`catalog`] | the canned queries of `queries/` and the themes of `themes/`: embedded defaults, a user folder on top |
 //! | [`export`] | selected events written out exactly as read, to JSON or JSON lines, safely |
+//! | [`tui`] | the console: messages, pure update, effects, read-only views, the terminal loop |
 //! | [`cli`] | argument parsing and the headless commands (`events`, `formats`, `demo`, `completions`) |
 //!
 //! `main.rs` only calls [`cli::main`].
@@ -25,3 +26,4 @@ pub mod insights;
 pub mod source;
 pub mod store;
 pub mod text;
+pub mod tui;

@@ -32,3 +32,14 @@ pub fn demo_file(events: usize) -> PathBuf {
     }
     path
 }
+
+/// The process's anonymous resident memory (heap, stacks; not mapped files), in KiB.
+#[allow(dead_code)]
+pub fn rss_anon_kb() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}

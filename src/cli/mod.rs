@@ -2,6 +2,7 @@
 //!
 //! Each command lives in its own file; this one parses and dispatches.
 
+mod console;
 mod demo;
 mod events;
 mod formats;
@@ -39,9 +40,17 @@ Examples:
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// With no command: the events of SOURCE as a table (the demo incident when none is given).
+    /// With no command: the console over SOURCE (the demo incident when none is given); when
+    /// standard output is not a terminal, the events as a table.
     #[command(flatten)]
     source: SourceArgs,
+    /// The console's colour theme: dark, light, high-contrast, solarized-dark, or one of the
+    /// user's themes folder (NO_COLOR turns colour off).
+    #[arg(long, value_name = "NAME")]
+    theme: Option<String>,
+    /// With no command: keep reading the files as they grow, new events streaming into the console.
+    #[arg(long)]
+    follow: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,7 +101,14 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "kaudit", &mut std::io::stdout());
             Ok(Outcome::Success)
         }
-        None => events::run(&events::EventsArgs::with_source(cli.source)),
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+            console::run(&cli.source, cli.theme.as_deref(), cli.follow)
+        }
+        None => {
+            let mut args = events::EventsArgs::with_source(cli.source);
+            args.follow = cli.follow;
+            events::run(&args)
+        }
     };
     match result {
         Ok(outcome) => outcome.into(),

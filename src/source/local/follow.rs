@@ -25,6 +25,9 @@ pub enum FollowStart {
     Beginning,
     /// Only what is added from now on (a line being written now is read whole).
     End,
+    /// What follows this byte offset, the start of a line: an input read up to there, followed
+    /// from there on without reading anything twice.
+    After(u64),
 }
 
 /// How much of the file's start is remembered to notice it was replaced in place.
@@ -86,8 +89,10 @@ impl Follower {
             pending: Vec::new(),
             head: Vec::new(),
         };
-        if start == FollowStart::End {
-            follower.skip_to_end().map_err(err)?;
+        match start {
+            FollowStart::Beginning => {}
+            FollowStart::End => follower.skip_to(u64::MAX).map_err(err)?,
+            FollowStart::After(offset) => follower.skip_to(offset).map_err(err)?,
         }
         follower.refresh_head().map_err(err)?;
         Ok(follower)
@@ -233,14 +238,19 @@ impl Follower {
     }
 
     /// Moves to the end of the last complete line, keeping a partial last line pending.
-    fn skip_to_end(&mut self) -> io::Result<()> {
+    /// Skips the whole lines that end at or before `limit`, counting them.
+    fn skip_to(&mut self, limit: u64) -> io::Result<()> {
         self.file.seek(SeekFrom::Start(0))?;
         let mut buf = vec![0u8; CHUNK];
         let mut offset = 0u64;
         let mut after_last_newline = 0u64;
         let mut lines = 0u64;
         loop {
-            let n = match self.file.read(&mut buf) {
+            let room = (limit - offset).min(CHUNK as u64) as usize;
+            if room == 0 {
+                break;
+            }
+            let n = match self.file.read(&mut buf[..room]) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

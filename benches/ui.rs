@@ -1,0 +1,197 @@
+//! The console over a demo file of a million events (by default), as a person meets it: time
+//! until the first rows are on screen, until every event is indexed, a facet re-filter, a frame,
+//! and the memory the loaded events take. Drawn into a test terminal, so only the console's own
+//! work is timed. `cargo bench --bench ui`; `KAUDIT_BENCH_EVENTS` sets the size.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use common::{bench_events, demo_file, rss_anon_kb};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kaudit::catalog::themes::Themes;
+use kaudit::source::demo::DEVELOPER;
+use kaudit::source::local::{self, InputSpec};
+use kaudit::store::{EventStore, load_shared};
+use kaudit::tui::msg::{LoadProgress, Msg};
+use kaudit::tui::runner::filter_now;
+use kaudit::tui::{Effect, State, Styles, update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 60;
+const RUNS: usize = 15;
+
+/// Carries out refilters and detail reads as the runner does, on this thread.
+fn settle(state: &mut State, store: &EventStore, mut effects: Vec<Effect>) {
+    while let Some(effect) = effects.pop() {
+        let msg = match effect {
+            Effect::Refilter { ticket, filter } => {
+                Msg::Filtered(Box::new(filter_now(store, ticket, &filter)))
+            }
+            Effect::LoadDetail { row } => Msg::Detail {
+                row,
+                data: Box::new(kaudit::tui::detail::DetailData::from_raw(store.raw(row))),
+            },
+            _ => continue,
+        };
+        effects.extend(update(state, msg));
+    }
+}
+
+fn loaded(state: &mut State, store: &EventStore) {
+    let effects = update(
+        state,
+        Msg::Loaded(LoadProgress {
+            events: store.len(),
+            ..LoadProgress::default()
+        }),
+    );
+    settle(state, store, effects);
+}
+
+fn key(state: &mut State, store: &EventStore, code: KeyCode) {
+    let effects = update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    settle(state, store, effects);
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let events = bench_events();
+    let path = demo_file(events);
+    // A warm page cache, as after a first look at the file.
+    drop(std::fs::read(&path).unwrap());
+    let styles = Styles::from_theme(Themes::load(None).default_theme());
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    println!(
+        "input: {} ({events} events); a {WIDTH}×{HEIGHT} terminal\n",
+        path.display()
+    );
+
+    let rss_before = rss_anon_kb();
+    let started = Instant::now();
+    let store = Arc::new(RwLock::new(EventStore::default()));
+    let loader = {
+        let store = store.clone();
+        let input = Arc::new(local::open(&InputSpec::Path(path.clone())).unwrap());
+        std::thread::spawn(move || {
+            load_shared(&store, input, |_| {});
+        })
+    };
+    let mut state = State::new("bench", None);
+    state.width = WIDTH;
+    state.height = HEIGHT;
+    // First rows on screen: as soon as the store has any, filter and draw, as the console does.
+    let first_rows = loop {
+        let guard = store.read().unwrap();
+        if !guard.is_empty() {
+            loaded(&mut state, &guard);
+            terminal
+                .draw(|f| view::draw(f, &state, &guard, &styles))
+                .unwrap();
+            break (started.elapsed(), state.results.rows.len());
+        }
+        drop(guard);
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    loader.join().unwrap();
+    let indexed = started.elapsed();
+    let store = store.read().unwrap();
+    let rss_after = rss_anon_kb();
+    loaded(&mut state, &store);
+
+    // Keep one user from the facets, and take the filter off again.
+    let mut refilter = Vec::new();
+    let mut kept = 0;
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let effects = update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)),
+        );
+        settle(&mut state, &store, effects);
+        for c in format!("user {DEVELOPER}").chars() {
+            key(&mut state, &store, KeyCode::Char(c));
+        }
+        key(&mut state, &store, KeyCode::Enter);
+        refilter.push(t.elapsed());
+        kept = state.results.rows.len();
+        key(&mut state, &store, KeyCode::Char('c'));
+    }
+
+    // Frames: the middle of a million rows, the detail open.
+    state.results.move_by(events as isize / 2, state.page());
+    key(&mut state, &store, KeyCode::Enter);
+    let mut frames = Vec::new();
+    for i in 0..RUNS * 2 {
+        key(
+            &mut state,
+            &store,
+            if i % 2 == 0 {
+                KeyCode::Down
+            } else {
+                KeyCode::Up
+            },
+        );
+        let t = Instant::now();
+        terminal
+            .draw(|f| view::draw(f, &state, &store, &styles))
+            .unwrap();
+        frames.push(t.elapsed());
+    }
+
+    let rows: [(&str, String, &str); 5] = [
+        (
+            "first rows on screen",
+            format!(
+                "{:.3} s ({} rows)",
+                first_rows.0.as_secs_f64(),
+                first_rows.1
+            ),
+            "< 0.5 s",
+        ),
+        (
+            "fully indexed",
+            format!("{:.3} s ({} events)", indexed.as_secs_f64(), store.len()),
+            "< 2 s",
+        ),
+        (
+            "facet re-filter (keep one user)",
+            format!(
+                "{:.1} ms ({kept} rows, median of {RUNS})",
+                median(refilter).as_secs_f64() * 1e3
+            ),
+            "< 100 ms",
+        ),
+        (
+            "frame (table, facets, timeline, detail)",
+            format!(
+                "{:.2} ms (median of {})",
+                median(frames).as_secs_f64() * 1e3,
+                RUNS * 2
+            ),
+            "< 16 ms",
+        ),
+        (
+            "memory for the loaded events",
+            format!(
+                "{:.0} MB held, {:.0} MB anonymous RSS growth",
+                store.memory_bytes() as f64 / 1e6,
+                rss_after.saturating_sub(rss_before) as f64 / 1e3
+            ),
+            "≤ 200 MB",
+        ),
+    ];
+    println!("{:<42} {:<48} target", "measure", "value");
+    for (name, value, target) in rows {
+        println!("{name:<42} {value:<48} {target}");
+    }
+}

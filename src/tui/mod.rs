@@ -1,0 +1,133 @@
+//! The console: all input becomes a [`Msg`], a pure [`update()`] turns it into state changes and
+//! [`Effect`]s, a [`runner::Runner`] carries the effects out on worker threads and answers with
+//! more messages, and the views draw the state read-only.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `msg`, `effect` | what can happen, what can be asked for |
+//! | `state/` | the state, in parts: results, facets, filters, prompt |
+//! | `update` | the pure update |
+//! | `detail` | what the detail pane shows of one event, pivots included |
+//! | `view/` | drawing, and the layout the update uses for the mouse |
+//! | `runner` | effects on worker threads |
+//! | `terminal` | taking the terminal over and giving it back, on panic too |
+//! | `styles`, `config` | the theme as ratatui styles; the config file |
+
+pub mod config;
+pub mod detail;
+pub mod effect;
+pub mod msg;
+pub mod runner;
+pub mod state;
+pub mod styles;
+pub mod tail;
+mod terminal;
+pub mod update;
+pub mod view;
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+pub use effect::Effect;
+pub use msg::Msg;
+pub use state::State;
+pub use styles::Styles;
+pub use update::update;
+
+use crate::source::local::InputSpec;
+use crate::store::EventStore;
+use runner::Runner;
+
+/// What the console opens on.
+#[derive(Debug)]
+pub struct Options {
+    pub inputs: Vec<InputSpec>,
+    /// The source's name, for the title line.
+    pub source: String,
+    /// A first line for newcomers (the demo says what it is and how to open real data).
+    pub banner: Option<String>,
+    /// A problem met while starting (a bad config file), for the status line.
+    pub notice: Option<String>,
+    pub styles: Styles,
+    /// Keep reading the files as they grow.
+    pub follow: bool,
+}
+
+/// Runs the console until the user quits. The terminal is given back on every way out.
+pub fn run(options: Options) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the console's worker threads")?;
+    runtime.block_on(run_loop(options))
+}
+
+fn from_terminal(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}
+
+async fn run_loop(options: Options) -> Result<()> {
+    let mut guard = terminal::Guard::enter().context("taking over the terminal")?;
+    let size = guard.terminal.size()?;
+    let mut state = State::new(&options.source, options.banner);
+    if let Some(notice) = options.notice {
+        state.say(notice, state::Level::Warning);
+    }
+    state.width = size.width;
+    state.height = size.height;
+    let styles = options.styles;
+    let store = Arc::new(RwLock::new(EventStore::default()));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let runner = Runner::new(store.clone(), tx);
+    runner.load(options.inputs, options.follow);
+    let mut terminal_events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut dirty = true;
+    while !state.quit {
+        if dirty {
+            // A poisoned lock means a worker panicked; the panic hook has reported it.
+            let Ok(store) = store.read() else { break };
+            guard
+                .terminal
+                .draw(|frame| view::draw(frame, &state, &store, &styles))?;
+            dirty = false;
+        }
+        let first = tokio::select! {
+            event = terminal_events.next() => match event {
+                Some(Ok(event)) => from_terminal(event),
+                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                None => break,
+            },
+            Some(msg) = rx.recv() => Some(msg),
+            _ = tick.tick() => Some(Msg::Tick),
+        };
+        // Drain what else is queued, then draw once.
+        let mut batch: Vec<Msg> = first.into_iter().collect();
+        while let Ok(msg) = rx.try_recv() {
+            batch.push(msg);
+        }
+        for msg in batch {
+            let quiet_tick = matches!(msg, Msg::Tick) && state.status.load.done;
+            for effect in update(&mut state, msg) {
+                runner.run(effect);
+            }
+            dirty |= !quiet_tick;
+        }
+    }
+    runner
+        .tail
+        .stop
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    drop(guard);
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Everything that can happen to the console, as one message type.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::detail::DetailData;
+use crate::export::ExportSummary;
+use crate::store::{Facet, FacetCounts, Histogram};
+
+/// A number that ties a piece of background work to the request that started it: a reply whose
+/// ticket is not the latest is stale and dropped.
+pub type Ticket = u64;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// About four times a second: the elapsed time of running work moves on.
+    Tick,
+    /// Events were added to the store (loading or tailing).
+    Loaded(LoadProgress),
+    /// How the live tail is doing.
+    Tail(TailStatus),
+    /// A filter's answer.
+    Filtered(Box<Filtered>),
+    /// The decoded detail of one event.
+    Detail {
+        row: u32,
+        data: Box<DetailData>,
+    },
+    Exported(Result<ExportSummary, ExportFailure>),
+    /// Something in the background failed; the message is for the status line.
+    Failed(String),
+}
+
+/// How far loading has got.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadProgress {
+    pub events: usize,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// Lines that could not be read as audit events, so far.
+    pub problems: u64,
+    pub done: bool,
+}
+
+/// The live tail of followed files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TailStatus {
+    /// Events added to the store by the tail, in all.
+    pub added: u64,
+    /// Over the last few seconds.
+    pub per_second: f64,
+    /// Waiting while the tail is paused.
+    pub buffered: usize,
+    /// Dropped because the pause buffer was full.
+    pub dropped: u64,
+    pub paused: bool,
+}
+
+/// The rows that pass the active filters, with what the facets and the timeline show of them.
+#[derive(Debug, Clone)]
+pub struct Filtered {
+    pub ticket: Ticket,
+    pub rows: Arc<Vec<u32>>,
+    pub facets: Vec<(Facet, FacetCounts)>,
+    pub histogram: Histogram,
+    /// How long the filter took, shown in the status line.
+    pub took_ms: u64,
+}
+
+/// An export that did not happen; `exists` when only confirmation is missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportFailure {
+    pub path: PathBuf,
+    pub message: String,
+    pub exists: bool,
+}

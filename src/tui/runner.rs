@@ -1,0 +1,171 @@
+//! Carrying out effects: long work runs on worker threads and answers with messages. Only the
+//! latest filter request is worked on; an older one still waiting is skipped.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::detail::DetailData;
+use super::effect::Effect;
+use super::msg::{ExportFailure, Filtered, LoadProgress, Msg, Ticket};
+use super::tail::{self, Followed, TailControl};
+use crate::export::{ExportError, export};
+use crate::source::local::{self, InputSpec};
+use crate::store::{EventStore, FilterSet};
+
+/// Buckets in the timeline (the view folds them into the columns it has).
+pub const HISTOGRAM_BUCKETS: usize = 240;
+/// Values kept per facet.
+pub const FACET_TOP: usize = 200;
+
+pub type SharedStore = Arc<RwLock<EventStore>>;
+
+/// The answer to a filter request: the rows, every facet's counts, the timeline.
+pub fn filter_now(store: &EventStore, ticket: Ticket, filter: &FilterSet) -> Filtered {
+    let started = Instant::now();
+    let rows = store.filter(filter);
+    let facets = store.facet_counts_all(&rows, FACET_TOP);
+    let histogram = store.histogram(&rows, HISTOGRAM_BUCKETS);
+    Filtered {
+        ticket,
+        rows: Arc::new(rows),
+        facets,
+        histogram,
+        took_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+#[derive(Clone)]
+pub struct Runner {
+    pub store: SharedStore,
+    pub tx: UnboundedSender<Msg>,
+    latest_filter: Arc<AtomicU64>,
+    pub tail: Arc<TailControl>,
+}
+
+impl Runner {
+    pub fn new(store: SharedStore, tx: UnboundedSender<Msg>) -> Runner {
+        Runner {
+            store,
+            tx,
+            latest_filter: Arc::default(),
+            tail: Arc::default(),
+        }
+    }
+
+    pub fn run(&self, effect: Effect) {
+        let this = self.clone();
+        match effect {
+            Effect::PauseTail(paused) => self.tail.paused.store(paused, Ordering::Relaxed),
+            Effect::Refilter { ticket, filter } => {
+                self.latest_filter.store(ticket, Ordering::Relaxed);
+                tokio::task::spawn_blocking(move || {
+                    if this.latest_filter.load(Ordering::Relaxed) != ticket {
+                        return;
+                    }
+                    let Ok(store) = this.store.read() else {
+                        return;
+                    };
+                    let filtered = filter_now(&store, ticket, &filter);
+                    drop(store);
+                    let _ = this.tx.send(Msg::Filtered(Box::new(filtered)));
+                });
+            }
+            Effect::LoadDetail { row } => {
+                tokio::task::spawn_blocking(move || {
+                    let data = match this.store.read() {
+                        Ok(store) => DetailData::from_raw(store.raw(row)),
+                        Err(_) => return,
+                    };
+                    let _ = this.tx.send(Msg::Detail {
+                        row,
+                        data: Box::new(data),
+                    });
+                });
+            }
+            Effect::Export {
+                rows,
+                path,
+                format,
+                overwrite,
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    let result = match this.store.read() {
+                        Ok(store) => {
+                            export(rows.iter().map(|r| store.raw(*r)), &path, format, overwrite)
+                        }
+                        Err(_) => return,
+                    };
+                    let reply = result.map_err(|e| ExportFailure {
+                        exists: matches!(e, ExportError::AlreadyExists { .. }),
+                        message: e.to_string(),
+                        path: path.clone(),
+                    });
+                    let _ = this.tx.send(Msg::Exported(reply));
+                });
+            }
+        }
+    }
+
+    /// Reads every input into the store on worker threads, telling the console as events arrive;
+    /// with `follow`, then follows the files from where their reading stopped.
+    pub fn load(&self, inputs: Vec<InputSpec>, follow: bool) {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut progress = LoadProgress::default();
+            let mut followed = Vec::new();
+            for spec in inputs {
+                let input = match local::open(&spec) {
+                    Ok(input) => Arc::new(input),
+                    Err(e) => {
+                        let _ = this.tx.send(Msg::Failed(e.to_string()));
+                        continue;
+                    }
+                };
+                progress.bytes_total += input.bytes().len() as u64;
+                if let (true, InputSpec::Path(path)) = (follow, &spec) {
+                    if input.compressed() {
+                        let _ = this.tx.send(Msg::Failed(format!(
+                            "{} is compressed and cannot be followed; it was read once",
+                            path.display()
+                        )));
+                    } else {
+                        // From the end of the last whole line read: nothing twice, nothing lost.
+                        let bytes = input.bytes();
+                        let from = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+                        followed.push(Followed {
+                            path: path.clone(),
+                            from: from as u64,
+                        });
+                    }
+                }
+                let base = progress.clone();
+                let tx = this.tx.clone();
+                crate::store::load_shared(&this.store, input, |p| {
+                    let mut now = base.clone();
+                    now.events = p.events;
+                    now.bytes_done = base.bytes_done + p.bytes_done;
+                    now.problems = base.problems + p.problems;
+                    let _ = tx.send(Msg::Loaded(now));
+                });
+                if let Ok(store) = this.store.read() {
+                    progress.events = store.len();
+                    progress.bytes_done = progress.bytes_total;
+                    progress.problems = store.problem_count();
+                }
+            }
+            progress.done = true;
+            let _ = this.tx.send(Msg::Loaded(progress));
+            if !followed.is_empty() {
+                tail::run(
+                    followed,
+                    this.store.clone(),
+                    this.tx.clone(),
+                    this.tail.clone(),
+                );
+            }
+        });
+    }
+}

@@ -1,0 +1,123 @@
+//! The console's state, in small parts, each with its own update logic.
+
+mod facets;
+mod filters;
+mod prompt;
+mod results;
+
+pub use facets::FacetsState;
+pub use filters::{Chip, Filters};
+pub use prompt::{Prompt, PromptKind};
+pub use results::ResultsState;
+
+use std::path::PathBuf;
+
+use super::detail::DetailData;
+use super::msg::{LoadProgress, TailStatus, Ticket};
+use crate::store::Histogram;
+
+/// Which pane keys go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Results,
+    Facets,
+    Detail,
+}
+
+impl Focus {
+    pub fn next(self, detail_open: bool) -> Focus {
+        match self {
+            Focus::Results => Focus::Facets,
+            Focus::Facets if detail_open => Focus::Detail,
+            Focus::Facets | Focus::Detail => Focus::Results,
+        }
+    }
+}
+
+/// How serious a status message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// The selected event, decoded.
+#[derive(Debug, Clone, Default)]
+pub struct DetailState {
+    pub open: bool,
+    pub row: Option<u32>,
+    pub data: Option<DetailData>,
+    pub scroll: u16,
+    /// The pivot under the cursor.
+    pub pivot: usize,
+}
+
+/// An export asked for, kept until it is done or answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingExport {
+    pub path: PathBuf,
+    pub all: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub message: Option<(String, Level)>,
+    /// Said once on a first run over the demo: what this is and how to open real data.
+    pub banner: Option<String>,
+    pub load: LoadProgress,
+    /// Set when files are followed.
+    pub tail: Option<TailStatus>,
+    /// Filtering in progress since this many ticks.
+    pub filtering: bool,
+    pub filter_ms: Option<u64>,
+    /// The name of the input(s), for the title.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub focus: Focus,
+    pub results: ResultsState,
+    pub facets: FacetsState,
+    pub filters: Filters,
+    pub detail: DetailState,
+    pub prompt: Option<Prompt>,
+    /// The export waiting for an answer (a file that exists).
+    pub pending_export: Option<PendingExport>,
+    /// Events over time in the current result.
+    pub histogram: Histogram,
+    pub help: bool,
+    pub status: Status,
+    pub quit: bool,
+    /// The latest filter request; replies with another ticket are stale.
+    pub filter_ticket: Ticket,
+    /// The latest detail request.
+    pub detail_row: Option<u32>,
+    /// The terminal's size, for paging.
+    pub width: u16,
+    pub height: u16,
+}
+
+impl State {
+    pub fn new(source: &str, banner: Option<String>) -> State {
+        State {
+            status: Status {
+                banner,
+                source: source.to_string(),
+                ..Status::default()
+            },
+            ..State::default()
+        }
+    }
+
+    /// Rows of the results table that fit on screen, from the layout's arithmetic.
+    pub fn page(&self) -> usize {
+        super::view::results_rows(self).max(1)
+    }
+
+    pub fn say(&mut self, text: impl Into<String>, level: Level) {
+        self.status.message = Some((text.into(), level));
+    }
+}

@@ -1,0 +1,156 @@
+//! The results table: which rows pass the filters, the cursor, the scroll and the marks.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct ResultsState {
+    /// Store rows that pass the filters, in input order.
+    pub rows: Arc<Vec<u32>>,
+    /// Index into `rows`.
+    pub cursor: usize,
+    /// The first index shown.
+    pub offset: usize,
+    /// Store rows marked for export; they stay marked while filters change.
+    pub marked: BTreeSet<u32>,
+}
+
+impl ResultsState {
+    /// The store row under the cursor.
+    pub fn selected(&self) -> Option<u32> {
+        self.rows.get(self.cursor).copied()
+    }
+
+    /// New rows from a filter: the cursor stays on the same event when it is still there, else
+    /// on the nearest one before it.
+    pub fn set_rows(&mut self, rows: Arc<Vec<u32>>, page: usize) {
+        let keep = self.selected();
+        self.rows = rows;
+        self.cursor = match keep {
+            Some(row) => match self.rows.binary_search(&row) {
+                Ok(i) => i,
+                Err(i) => i.saturating_sub(1),
+            },
+            None => 0,
+        };
+        self.clamp(page);
+    }
+
+    /// Moves the cursor by `delta` rows (negative up), keeping it on screen.
+    pub fn move_by(&mut self, delta: isize, page: usize) {
+        let last = self.rows.len().saturating_sub(1);
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.clamp(page);
+    }
+
+    pub fn top(&mut self, page: usize) {
+        self.cursor = 0;
+        self.clamp(page);
+    }
+
+    pub fn bottom(&mut self, page: usize) {
+        self.cursor = self.rows.len().saturating_sub(1);
+        self.clamp(page);
+    }
+
+    /// Scrolls the view by `delta` rows, the cursor following when it would leave the screen.
+    pub fn scroll_by(&mut self, delta: isize, page: usize) {
+        let max_offset = self.rows.len().saturating_sub(page);
+        self.offset = self.offset.saturating_add_signed(delta).min(max_offset);
+        self.cursor = self.cursor.clamp(
+            self.offset,
+            (self.offset + page).saturating_sub(1).max(self.offset),
+        );
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Puts the cursor on the `i`-th visible line (a mouse click).
+    pub fn click(&mut self, line: usize, page: usize) {
+        if self.offset + line < self.rows.len() {
+            self.cursor = self.offset + line;
+            self.clamp(page);
+        }
+    }
+
+    /// Marks or unmarks the row under the cursor; true when it is now marked.
+    pub fn toggle_mark(&mut self) -> Option<bool> {
+        let row = self.selected()?;
+        if self.marked.remove(&row) {
+            Some(false)
+        } else {
+            self.marked.insert(row);
+            Some(true)
+        }
+    }
+
+    fn clamp(&mut self, page: usize) {
+        let page = page.max(1);
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + page {
+            self.offset = self.cursor + 1 - page;
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(page));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(n: u32) -> ResultsState {
+        ResultsState {
+            rows: Arc::new((0..n).map(|i| i * 10).collect()),
+            ..ResultsState::default()
+        }
+    }
+
+    #[test]
+    fn the_cursor_stays_on_screen_and_in_range() {
+        let mut r = results(100);
+        r.move_by(15, 10);
+        assert_eq!((r.cursor, r.offset), (15, 6));
+        r.move_by(-12, 10);
+        assert_eq!((r.cursor, r.offset), (3, 3));
+        r.bottom(10);
+        assert_eq!((r.cursor, r.offset), (99, 90));
+        r.move_by(5, 10);
+        assert_eq!(r.cursor, 99);
+        r.top(10);
+        assert_eq!((r.cursor, r.offset), (0, 0));
+        r.move_by(-1, 10);
+        assert_eq!(r.cursor, 0);
+    }
+
+    #[test]
+    fn new_rows_keep_the_cursor_on_the_same_event() {
+        let mut r = results(100);
+        r.move_by(50, 10);
+        assert_eq!(r.selected(), Some(500));
+        // A filter that keeps every other event: 500 is still there.
+        r.set_rows(Arc::new((0..100).map(|i| i * 20).collect()), 10);
+        assert_eq!(r.selected(), Some(500));
+        // One that drops it: the nearest before it.
+        r.set_rows(Arc::new(vec![10, 490, 510]), 10);
+        assert_eq!(r.selected(), Some(490));
+        r.set_rows(Arc::new(Vec::new()), 10);
+        assert_eq!(r.selected(), None);
+    }
+
+    #[test]
+    fn scrolling_drags_the_cursor_along_and_marks_survive_filters() {
+        let mut r = results(100);
+        r.scroll_by(30, 10);
+        assert_eq!((r.offset, r.cursor), (30, 30));
+        r.scroll_by(-100, 10);
+        assert_eq!((r.offset, r.cursor), (0, 9));
+        assert_eq!(r.toggle_mark(), Some(true));
+        r.set_rows(Arc::new(vec![1, 2]), 10);
+        assert!(r.marked.contains(&90));
+        r.click(1, 10);
+        assert_eq!(r.selected(), Some(2));
+        r.click(5, 10);
+        assert_eq!(r.selected(), Some(2));
+    }
+}

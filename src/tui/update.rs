@@ -1,0 +1,506 @@
+//! The pure heart of the console: a message and the state in, the state changed and the
+//! effects to carry out returned. No I/O, no clock, no terminal.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::effect::Effect;
+use super::msg::{ExportFailure, Filtered, Msg};
+use super::state::{Focus, Level, Prompt, PromptKind, State};
+use crate::export::{ExportFormat, ExportSummary};
+use crate::store::Facet;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
+        Msg::Key(_) | Msg::Tick => Vec::new(),
+        Msg::Mouse(mouse) => on_mouse(state, mouse),
+        Msg::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            let page = state.page();
+            state.results.move_by(0, page);
+            Vec::new()
+        }
+        Msg::Loaded(progress) => {
+            let grew = progress.events != state.status.load.events;
+            let finished = progress.done && !state.status.load.done;
+            state.status.load = progress;
+            if grew || finished {
+                vec![refilter(state)]
+            } else {
+                Vec::new()
+            }
+        }
+        Msg::Tail(tail) => {
+            state.status.tail = Some(tail);
+            Vec::new()
+        }
+        Msg::Filtered(filtered) => on_filtered(state, *filtered),
+        Msg::Detail { row, data } => {
+            if state.detail_row == Some(row) {
+                state.detail.row = Some(row);
+                state.detail.data = Some(*data);
+                state.detail.pivot = 0;
+            }
+            Vec::new()
+        }
+        Msg::Exported(result) => on_exported(state, result),
+        Msg::Failed(message) => {
+            state.say(message, Level::Error);
+            Vec::new()
+        }
+    }
+}
+
+/// A new filter request; the reply to any earlier one will be dropped.
+pub fn refilter(state: &mut State) -> Effect {
+    state.filter_ticket += 1;
+    state.status.filtering = true;
+    Effect::Refilter {
+        ticket: state.filter_ticket,
+        filter: state.filters.to_filter_set(),
+    }
+}
+
+fn on_filtered(state: &mut State, filtered: Filtered) -> Vec<Effect> {
+    if filtered.ticket != state.filter_ticket {
+        return Vec::new();
+    }
+    state.status.filtering = false;
+    state.status.filter_ms = Some(filtered.took_ms);
+    let page = state.page();
+    // Following a tail with the cursor on the last row: stay on the last row, as `tail -f`.
+    let at_end = state.results.cursor + 1 >= state.results.rows.len();
+    let tailing = state.status.tail.as_ref().is_some_and(|t| !t.paused);
+    state.results.set_rows(filtered.rows, page);
+    if tailing && at_end {
+        state.results.bottom(page);
+    }
+    state.facets.set(filtered.facets);
+    state.histogram = filtered.histogram;
+    follow_selection(state)
+}
+
+/// The detail pane follows the cursor.
+fn follow_selection(state: &mut State) -> Vec<Effect> {
+    let row = state.results.selected();
+    if !state.detail.open || row == state.detail_row {
+        return Vec::new();
+    }
+    state.detail_row = row;
+    state.detail.scroll = 0;
+    match row {
+        Some(row) => vec![Effect::LoadDetail { row }],
+        None => {
+            state.detail.data = None;
+            Vec::new()
+        }
+    }
+}
+
+fn on_exported(state: &mut State, result: Result<ExportSummary, ExportFailure>) -> Vec<Effect> {
+    match result {
+        Ok(summary) => {
+            let mut text = format!(
+                "exported {} events ({} bytes) to {}",
+                summary.events,
+                summary.bytes,
+                summary.path.display()
+            );
+            if summary.truncated > 0 {
+                text.push_str(&format!(", {} of them truncated", summary.truncated));
+            }
+            state.say(text, Level::Info);
+        }
+        Err(failure) if failure.exists => {
+            let all = matches!(
+                state.pending_export,
+                Some(super::state::PendingExport { all: true, .. })
+            );
+            state.prompt = Some(Prompt::new(PromptKind::ConfirmOverwrite { all }, ""));
+            state.say(failure.message, Level::Warning);
+        }
+        Err(failure) => state.say(failure.message, Level::Error),
+    }
+    Vec::new()
+}
+
+fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if ctrl(&key, 'c') {
+        state.quit = true;
+        return Vec::new();
+    }
+    if state.prompt.is_some() {
+        return on_prompt_key(state, key);
+    }
+    if state.help {
+        if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
+            state.help = false;
+        }
+        return Vec::new();
+    }
+    // The banner and any message go once a key is pressed: they have been read.
+    state.status.banner = None;
+    state.status.message = None;
+    let page = state.page();
+    match key.code {
+        KeyCode::Char('q') => state.quit = true,
+        KeyCode::Char('?') => state.help = true,
+        KeyCode::Tab => state.focus = state.focus.next(state.detail.open),
+        KeyCode::BackTab => {
+            state.focus = match state.focus {
+                Focus::Results if state.detail.open => Focus::Detail,
+                Focus::Results | Focus::Detail => Focus::Facets,
+                Focus::Facets => Focus::Results,
+            }
+        }
+        KeyCode::Esc => {
+            if state.focus == Focus::Detail || state.detail.open {
+                state.detail.open = false;
+                state.focus = Focus::Results;
+            } else {
+                state.focus = Focus::Results;
+            }
+        }
+        KeyCode::Char('/') => {
+            let text = state.filters.text.clone().unwrap_or_default();
+            state.prompt = Some(Prompt::new(PromptKind::Search, &text));
+        }
+        KeyCode::Char(':') => state.prompt = Some(Prompt::new(PromptKind::Command, "")),
+        KeyCode::Char('c') => {
+            if state.filters.clear() {
+                return vec![refilter(state)];
+            }
+        }
+        KeyCode::Backspace => {
+            if state.filters.pop() {
+                return vec![refilter(state)];
+            }
+        }
+        KeyCode::Char(' ') => {
+            let marked = state.results.toggle_mark();
+            if state.focus == Focus::Results && marked.is_some() {
+                state.results.move_by(1, page);
+                return follow_selection(state);
+            }
+        }
+        KeyCode::Char('e') => {
+            if state.results.marked.is_empty() {
+                state.say(
+                    "nothing marked: Space marks a row, E exports the whole filtered result",
+                    Level::Warning,
+                );
+            } else {
+                let name = default_export_name(state.results.marked.len());
+                state.prompt = Some(Prompt::new(PromptKind::Export { all: false }, &name));
+            }
+        }
+        KeyCode::Char('p') if state.status.tail.is_some() => {
+            let paused = state.status.tail.as_ref().is_some_and(|t| t.paused);
+            if let Some(tail) = state.status.tail.as_mut() {
+                tail.paused = !paused;
+            }
+            return vec![Effect::PauseTail(!paused)];
+        }
+        KeyCode::Char('E') => {
+            let name = default_export_name(state.results.rows.len());
+            state.prompt = Some(Prompt::new(PromptKind::Export { all: true }, &name));
+        }
+        _ => {
+            return match state.focus {
+                Focus::Results => on_results_key(state, key, page),
+                Focus::Facets => on_facets_key(state, key),
+                Focus::Detail => on_detail_key(state, key),
+            };
+        }
+    }
+    Vec::new()
+}
+
+fn default_export_name(events: usize) -> String {
+    format!("kaudit-export-{events}-events.json")
+}
+
+fn on_results_key(state: &mut State, key: KeyEvent, page: usize) -> Vec<Effect> {
+    let r = &mut state.results;
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => r.move_by(1, page),
+        KeyCode::Up | KeyCode::Char('k') => r.move_by(-1, page),
+        KeyCode::PageDown => r.move_by(page as isize, page),
+        KeyCode::PageUp => r.move_by(-(page as isize), page),
+        KeyCode::Char('d') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            r.move_by(page as isize / 2, page)
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            r.move_by(-(page as isize) / 2, page)
+        }
+        KeyCode::Home | KeyCode::Char('g') => r.top(page),
+        KeyCode::End | KeyCode::Char('G') => r.bottom(page),
+        KeyCode::Enter => {
+            state.detail.open = true;
+            state.focus = Focus::Detail;
+        }
+        _ => return Vec::new(),
+    }
+    follow_selection(state)
+}
+
+fn on_facets_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let f = &mut state.facets;
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => f.move_by(1),
+        KeyCode::Up | KeyCode::Char('k') => f.move_by(-1),
+        KeyCode::Right | KeyCode::Char('l') => f.next_facet(1),
+        KeyCode::Left | KeyCode::Char('h') => f.next_facet(-1),
+        KeyCode::Enter | KeyCode::Char('+' | 'i') => return include(state, true),
+        KeyCode::Char('-' | 'x') => return include(state, false),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Keeps (or drops) the facet value under the cursor.
+fn include(state: &mut State, keep: bool) -> Vec<Effect> {
+    let Some((facet, value)) = state.facets.selected() else {
+        return Vec::new();
+    };
+    let value = value.to_string();
+    if state.filters.add(facet, &value, keep) {
+        vec![refilter(state)]
+    } else {
+        Vec::new()
+    }
+}
+
+fn on_detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let pivots = state.detail.data.as_ref().map_or(0, |d| d.pivots.len());
+    let d = &mut state.detail;
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => d.scroll = d.scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => d.scroll = d.scroll.saturating_sub(1),
+        KeyCode::PageDown => d.scroll = d.scroll.saturating_add(10),
+        KeyCode::PageUp => d.scroll = d.scroll.saturating_sub(10),
+        KeyCode::Home | KeyCode::Char('g') => d.scroll = 0,
+        KeyCode::Right | KeyCode::Char('l') if pivots > 0 => d.pivot = (d.pivot + 1) % pivots,
+        KeyCode::Left | KeyCode::Char('h') if pivots > 0 => {
+            d.pivot = (d.pivot + pivots - 1) % pivots
+        }
+        KeyCode::Enter => {
+            let i = d.pivot;
+            return pivot(state, i);
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            let i = c as usize - '1' as usize;
+            return pivot(state, i);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Replaces the filters with the `i`-th pivot of the event.
+fn pivot(state: &mut State, i: usize) -> Vec<Effect> {
+    let Some(p) = state
+        .detail
+        .data
+        .as_ref()
+        .and_then(|d| d.pivots.get(i))
+        .cloned()
+    else {
+        return Vec::new();
+    };
+    state.filters.clear();
+    for (facet, value) in &p.include {
+        state.filters.add(*facet, value, true);
+    }
+    state.filters.text = p.text;
+    state.focus = Focus::Results;
+    state.say(
+        format!("{} (Backspace drops a filter, c clears)", p.label),
+        Level::Info,
+    );
+    vec![refilter(state)]
+}
+
+fn on_prompt_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(prompt) = state.prompt.as_mut() else {
+        return Vec::new();
+    };
+    if let PromptKind::ConfirmOverwrite { .. } = prompt.kind {
+        state.prompt = None;
+        return match (key.code, state.pending_export.take()) {
+            (KeyCode::Char('y' | 'Y'), Some(pending)) => {
+                vec![export_effect(state, pending.path, pending.all, true)]
+            }
+            _ => {
+                state.say("export cancelled: nothing was written", Level::Info);
+                Vec::new()
+            }
+        };
+    }
+    match key.code {
+        KeyCode::Esc => state.prompt = None,
+        KeyCode::Enter => {
+            let Some(prompt) = state.prompt.take() else {
+                return Vec::new();
+            };
+            return submit(state, prompt);
+        }
+        KeyCode::Backspace => prompt.backspace(),
+        KeyCode::Delete => prompt.delete(),
+        KeyCode::Left => prompt.left(),
+        KeyCode::Right => prompt.right(),
+        KeyCode::Home => prompt.cursor = 0,
+        KeyCode::End => prompt.cursor = prompt.input.chars().count(),
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            *prompt = Prompt::new(prompt.kind, "")
+        }
+        KeyCode::Char(c) => prompt.insert(c),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn submit(state: &mut State, prompt: Prompt) -> Vec<Effect> {
+    let input = prompt.input.trim().to_string();
+    match prompt.kind {
+        PromptKind::Search => {
+            let text = (!input.is_empty()).then_some(input);
+            if text != state.filters.text {
+                state.filters.text = text;
+                return vec![refilter(state)];
+            }
+            Vec::new()
+        }
+        PromptKind::Export { all } => {
+            if input.is_empty() {
+                state.say("export cancelled: no file name", Level::Info);
+                return Vec::new();
+            }
+            vec![export_effect(state, PathBuf::from(input), all, false)]
+        }
+        PromptKind::Command => command(state, &input),
+        PromptKind::ConfirmOverwrite { .. } => Vec::new(),
+    }
+}
+
+fn export_effect(state: &mut State, path: PathBuf, all: bool, overwrite: bool) -> Effect {
+    let rows: Vec<u32> = if all {
+        state.results.rows.as_ref().clone()
+    } else {
+        state.results.marked.iter().copied().collect()
+    };
+    state.pending_export = Some(super::state::PendingExport {
+        path: path.clone(),
+        all,
+    });
+    Effect::Export {
+        rows: Arc::new(rows),
+        format: ExportFormat::from_path(&path),
+        path,
+        overwrite,
+    }
+}
+
+/// `:` commands.
+fn command(state: &mut State, input: &str) -> Vec<Effect> {
+    let (name, arg) = input
+        .split_once(char::is_whitespace)
+        .map_or((input, ""), |(n, a)| (n, a.trim()));
+    match name {
+        "" => Vec::new(),
+        "q" | "quit" => {
+            state.quit = true;
+            Vec::new()
+        }
+        "help" => {
+            state.help = true;
+            Vec::new()
+        }
+        "clear" => {
+            state.filters.clear();
+            vec![refilter(state)]
+        }
+        "export" | "export-all" if arg.is_empty() => {
+            state.say(
+                format!("usage: :{name} FILE (.json or .jsonl)"),
+                Level::Warning,
+            );
+            Vec::new()
+        }
+        "export" => {
+            if state.results.marked.is_empty() {
+                state.say("nothing marked: Space marks a row; :export-all FILE writes the filtered result", Level::Warning);
+                return Vec::new();
+            }
+            vec![export_effect(state, PathBuf::from(arg), false, false)]
+        }
+        "export-all" => vec![export_effect(state, PathBuf::from(arg), true, false)],
+        "user" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision" => {
+            let facet = match name {
+                "user" => Facet::User,
+                "ip" => Facet::SourceIp,
+                "verb" => Facet::Verb,
+                "resource" => Facet::Resource,
+                "namespace" => Facet::Namespace,
+                "code" => Facet::Code,
+                _ => Facet::Decision,
+            };
+            let (keep, value) = match arg.strip_prefix('!') {
+                Some(v) => (false, v.trim()),
+                None => (true, arg),
+            };
+            if value.is_empty() {
+                state.say(
+                    format!("usage: :{name} VALUE (or !VALUE to drop it)"),
+                    Level::Warning,
+                );
+                return Vec::new();
+            }
+            if state.filters.add(facet, value, keep) {
+                return vec![refilter(state)];
+            }
+            Vec::new()
+        }
+        other => {
+            let shown = crate::text::sanitize(other).into_owned();
+            state.say(
+                format!("unknown command :{shown} (try :export, :export-all, :user, :ip, :verb, :clear, :q; ? for help)"),
+                Level::Error,
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
+    let page = state.page();
+    match mouse.kind {
+        MouseEventKind::ScrollDown => state.results.scroll_by(3, page),
+        MouseEventKind::ScrollUp => state.results.scroll_by(-3, page),
+        MouseEventKind::Down(_) => {
+            let layout = super::view::layout(state);
+            if let Some(line) = layout.results_line(mouse.column, mouse.row) {
+                state.focus = Focus::Results;
+                state.results.click(line, page);
+            } else if layout.in_facets(mouse.column, mouse.row) {
+                state.focus = Focus::Facets;
+            } else if layout.in_detail(mouse.column, mouse.row) {
+                state.focus = Focus::Detail;
+            }
+        }
+        _ => return Vec::new(),
+    }
+    follow_selection(state)
+}
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

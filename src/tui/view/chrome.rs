@@ -1,0 +1,134 @@
+//! The title line, the filter chips and the status line.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::super::state::{Level, State};
+use super::super::styles::Styles;
+use crate::catalog::themes::Role;
+use crate::store::EventStore;
+use crate::text::sanitize;
+
+pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, styles: &Styles) {
+    let load = &state.status.load;
+    let mut spans = vec![
+        Span::styled(" kaudit ", styles.get(Role::Accent)),
+        Span::styled(
+            format!("{} ", sanitize(&state.status.source)),
+            styles.get(Role::Text),
+        ),
+        Span::styled(
+            format!("· {} events ", store.len()),
+            styles.get(Role::Muted),
+        ),
+    ];
+    if !load.done && load.bytes_total > 0 {
+        let pct = load.bytes_done * 100 / load.bytes_total.max(1);
+        spans.push(Span::styled(
+            format!("· loading {pct}% "),
+            styles.get(Role::Warning),
+        ));
+    }
+    if load.problems > 0 {
+        spans.push(Span::styled(
+            format!(
+                "· {} unreadable lines (kaudit formats lists them) ",
+                load.problems
+            ),
+            styles.get(Role::Warning),
+        ));
+    }
+    if let Some(tail) = &state.status.tail {
+        let text = if tail.paused {
+            format!("· tail PAUSED, {} waiting (p resumes) ", tail.buffered)
+        } else {
+            format!("· following: {} new, {:.1}/s ", tail.added, tail.per_second)
+        };
+        let role = if tail.paused {
+            Role::Warning
+        } else {
+            Role::Accent
+        };
+        spans.push(Span::styled(text, styles.get(role)));
+        if tail.dropped > 0 {
+            spans.push(Span::styled(
+                format!("· {} dropped while paused ", tail.dropped),
+                styles.get(Role::Error),
+            ));
+        }
+    }
+    if state.status.filtering {
+        spans.push(Span::styled("· filtering… ", styles.get(Role::Muted)));
+    } else if let Some(ms) = state.status.filter_ms {
+        spans.push(Span::styled(
+            format!("· filtered in {ms} ms "),
+            styles.get(Role::Muted),
+        ));
+    }
+    spans.push(Span::styled("· ? help", styles.get(Role::Muted)));
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+pub fn chips(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
+    if area.is_empty() {
+        return;
+    }
+    let mut spans = vec![Span::styled(" filters: ", styles.get(Role::Muted))];
+    for chip in &state.filters.chips {
+        spans.push(Span::styled(
+            format!(" {} ", sanitize(&chip.label())),
+            styles.get(Role::Chip),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(text) = &state.filters.text {
+        spans.push(Span::styled(
+            format!(" text: {} ", sanitize(text)),
+            styles.get(Role::Chip),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(
+        "(Backspace drops the last, c clears)",
+        styles.get(Role::Muted),
+    ));
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+pub fn status(frame: &mut Frame<'_>, area: Rect, state: &State, styles: &Styles) {
+    if let Some(prompt) = &state.prompt {
+        let label = prompt.label();
+        let text = sanitize(&prompt.input).into_owned();
+        let line = Line::from(vec![
+            Span::styled(label, styles.get(Role::Accent)),
+            Span::styled(text, styles.get(Role::Text)),
+        ]);
+        Paragraph::new(line).render(area, frame.buffer_mut());
+        let before: String = prompt.input.chars().take(prompt.cursor).collect();
+        let x = area.x + (label.chars().count() + sanitize(&before).chars().count()) as u16;
+        if x < area.x + area.width {
+            frame.set_cursor_position(Position::new(x, area.y));
+        }
+        return;
+    }
+    let (text, role) = if let Some((text, level)) = &state.status.message {
+        let role = match level {
+            Level::Info => Role::Text,
+            Level::Warning => Role::Warning,
+            Level::Error => Role::Error,
+        };
+        (sanitize(text).into_owned(), role)
+    } else if let Some(banner) = &state.status.banner {
+        (banner.clone(), Role::Accent)
+    } else {
+        (
+            "Tab pane · Enter detail · / search · Space mark · e export · ? help · q quit"
+                .to_string(),
+            Role::Muted,
+        )
+    };
+    Paragraph::new(Line::styled(text, styles.get(role))).render(area, frame.buffer_mut());
+}

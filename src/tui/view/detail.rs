@@ -1,0 +1,87 @@
+//! The detail pane: the selected event at a glance, its authorization decoded, the pivots, and
+//! the request and response objects.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use super::super::detail::Tone;
+use super::super::state::{Focus, State};
+use super::super::styles::Styles;
+use crate::catalog::themes::Role;
+use crate::text::sanitize;
+
+fn tone_role(tone: Tone) -> Role {
+    match tone {
+        Tone::Plain => Role::Text,
+        Tone::Allow => Role::Allow,
+        Tone::Deny => Role::Deny,
+        Tone::Warning => Role::Warning,
+        Tone::Muted => Role::Muted,
+    }
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
+    if area.is_empty() {
+        return;
+    }
+    let focused = state.focus == Focus::Detail;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" event · Enter/1-9 pivot · ←→ choose · Esc close ")
+        .border_style(styles.border(focused));
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    match &state.detail.data {
+        None => lines.push(Line::styled("reading…", styles.get(Role::Muted))),
+        Some(data) => {
+            if let Some(error) = &data.error {
+                lines.push(Line::styled(
+                    sanitize(error).into_owned(),
+                    styles.get(Role::Error),
+                ));
+            }
+            for section in &data.sections {
+                lines.push(Line::styled(section.title, styles.get(Role::Header)));
+                for l in &section.lines {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {:<14}", l.label), styles.get(Role::Muted)),
+                        Span::styled(
+                            sanitize(&l.value).into_owned(),
+                            styles.get(tone_role(l.tone)),
+                        ),
+                    ]));
+                }
+            }
+            if !data.pivots.is_empty() {
+                lines.push(Line::styled("Pivots", styles.get(Role::Header)));
+                for (i, p) in data.pivots.iter().enumerate() {
+                    let mut style = styles.get(Role::Accent);
+                    if i == state.detail.pivot {
+                        style = style.patch(styles.get(Role::Selected));
+                    }
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {} ", i + 1), styles.get(Role::Muted)),
+                        Span::styled(sanitize(&p.label).into_owned(), style),
+                    ]));
+                }
+            }
+            for (title, json) in [("Request", &data.request), ("Response", &data.response)] {
+                if let Some(json) = json {
+                    lines.push(Line::styled(title, styles.get(Role::Header)));
+                    for l in json.lines() {
+                        lines.push(Line::styled(
+                            format!("  {}", sanitize(l)),
+                            styles.get(Role::Text),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((state.detail.scroll, 0))
+        .render(area, buf);
+}

@@ -1,0 +1,97 @@
+//! The help overlay (`?`).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use super::super::styles::Styles;
+use crate::catalog::themes::Role;
+
+/// Every key, by where it works. The README's key table says the same.
+pub const KEYS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "Everywhere",
+        &[
+            ("q, Ctrl-C", "quit"),
+            ("?", "this help"),
+            ("Tab, Shift-Tab", "next / previous pane"),
+            ("Esc", "back out: close the detail, the prompt or this help"),
+            ("/", "search the events' text"),
+            (
+                ":",
+                "command: export FILE, export-all FILE, user NAME, ip ADDR, verb V, clear, q",
+            ),
+            ("Backspace", "drop the last filter"),
+            ("c", "clear every filter"),
+            ("Space", "mark or unmark the event (and move down)"),
+            (
+                "e / E",
+                "export the marked events / the whole filtered result",
+            ),
+        ],
+    ),
+    (
+        "Events",
+        &[
+            ("j k, ↓ ↑", "move"),
+            ("PgDn PgUp, Ctrl-D Ctrl-U", "page, half page"),
+            ("g G, Home End", "first, last"),
+            ("Enter", "open the event's detail"),
+            ("mouse", "scroll; click a row to select it"),
+        ],
+    ),
+    (
+        "Facets",
+        &[
+            ("h l, ← →", "previous / next facet"),
+            ("j k", "move through the values"),
+            (
+                "Enter, +, i",
+                "keep only this value (values of one facet add up)",
+            ),
+            ("-, x", "drop this value"),
+        ],
+    ),
+    (
+        "Detail",
+        &[
+            ("j k", "scroll"),
+            ("← →, Enter", "choose a pivot, take it"),
+            ("1-9", "take that pivot"),
+        ],
+    ),
+];
+
+pub fn draw(buf: &mut Buffer, area: Rect, styles: &Styles) {
+    let width = area.width.min(84);
+    let lines_needed: usize = KEYS.iter().map(|(_, keys)| keys.len() + 2).sum();
+    let height = area.height.min(lines_needed as u16 + 2);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(popup, buf);
+    let mut lines = Vec::new();
+    for (section, keys) in KEYS {
+        lines.push(Line::styled(*section, styles.get(Role::Header)));
+        for (key, what) in *keys {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {key:<26}"), styles.get(Role::Accent)),
+                Span::styled(*what, styles.get(Role::Text)),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    Paragraph::new(lines)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" keys · Esc or ? closes ")
+                .border_style(styles.border(true)),
+        )
+        .style(styles.get(Role::Text))
+        .render(popup, buf);
+}

@@ -1,0 +1,79 @@
+//! The timeline: events over the result's time span, denied requests (401, 403, forbid) drawn
+//! in their own colour on top, so that bursts stand out.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Borders, Widget};
+
+use super::super::state::State;
+use super::super::styles::Styles;
+use super::results::format_time;
+use crate::catalog::themes::Role;
+
+const LEVELS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+
+pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
+    if area.is_empty() {
+        return;
+    }
+    let h = &state.histogram;
+    let denied: u64 = h.buckets.iter().map(|b| b.denied).sum();
+    let total: u64 = h.buckets.iter().map(|b| b.total).sum();
+    let title = match (h.buckets.first(), h.buckets.last()) {
+        (Some(first), Some(last)) => format!(
+            " {} → {} · {total} events, {denied} denied ",
+            format_time(Some(first.start_ms)),
+            format_time(Some(last.start_ms))
+        ),
+        _ => " timeline ".to_string(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(styles.border(false));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.is_empty() || h.buckets.is_empty() {
+        return;
+    }
+    let columns = usize::from(inner.width);
+    let rows = u64::from(inner.height);
+    // Buckets to columns. A column may get one bucket more than its neighbour: draw each
+    // column's mean, so that equal rates look equal (in hundredths, to keep small counts).
+    let n = h.buckets.len();
+    let width = columns.min(n).max(1);
+    let mut sums = vec![(0u64, 0u64, 0u64); width];
+    for (i, b) in h.buckets.iter().enumerate() {
+        let c = i * width / n;
+        sums[c].0 += b.total;
+        sums[c].1 += b.denied;
+        sums[c].2 += 1;
+    }
+    let sums: Vec<(u64, u64)> = sums
+        .iter()
+        .map(|(all, denied, k)| (all * 100 / k.max(&1), denied * 100 / k.max(&1)))
+        .collect();
+    let max = sums.iter().map(|s| s.0).max().unwrap_or(1).max(1);
+    let eighths = |v: u64| (v * rows * 8).div_ceil(max);
+    debug_assert!(sums.len() <= columns);
+    for (x, (all, denied)) in sums.iter().enumerate() {
+        let all8 = eighths(*all);
+        let denied8 = eighths(*denied);
+        for y in 0..rows {
+            // From the bottom: how much of this cell is filled.
+            let level = all8.saturating_sub(y * 8).min(8) as usize;
+            if level == 0 {
+                continue;
+            }
+            let role = if denied8 > y * 8 {
+                Role::Deny
+            } else {
+                Role::Bar
+            };
+            let cell = (inner.x + x as u16, inner.y + inner.height - 1 - y as u16);
+            buf[cell]
+                .set_symbol(LEVELS[level])
+                .set_style(styles.get(role));
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The console drawn into a test terminal: layout snapshots at two sizes, and exact styles for
+//! the colours that carry meaning.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use crate::catalog::themes::{Role, Themes};
+use crate::source::demo::{DemoConfig, demo_bytes};
+use crate::source::local::{LocalInput, path_origin};
+use crate::store::EventStore;
+use crate::tui::msg::{LoadProgress, Msg};
+use crate::tui::runner::filter_now;
+use crate::tui::{Effect, State, Styles, update};
+
+fn demo_store() -> EventStore {
+    let data = demo_bytes(&DemoConfig {
+        events: 3_000,
+        seed: 1,
+    });
+    let input = Arc::new(LocalInput::from_vec(path_origin("demo".as_ref()), data));
+    let mut store = EventStore::default();
+    store.load(input, 2, |_| {});
+    store
+}
+
+fn styles() -> Styles {
+    Styles::from_theme(Themes::load(None).get("dark").expect("the dark theme"))
+}
+
+/// Carries out the effects the way the runner does, with the filter time fixed.
+fn settle(state: &mut State, store: &EventStore, mut effects: Vec<Effect>) {
+    while let Some(effect) = effects.pop() {
+        let msg = match effect {
+            Effect::Refilter { ticket, filter } => {
+                let mut f = filter_now(store, ticket, &filter);
+                f.took_ms = 7;
+                Msg::Filtered(Box::new(f))
+            }
+            Effect::LoadDetail { row } => Msg::Detail {
+                row,
+                data: Box::new(crate::tui::detail::DetailData::from_raw(store.raw(row))),
+            },
+            _ => continue,
+        };
+        effects.extend(update(state, msg));
+    }
+}
+
+fn console(store: &EventStore, width: u16, height: u16) -> State {
+    let mut state = State::new(
+        "demo incident",
+        Some("Demo incident: press ? for keys".into()),
+    );
+    let mut effects = update(&mut state, Msg::Resize { width, height });
+    effects.extend(update(
+        &mut state,
+        Msg::Loaded(LoadProgress {
+            events: store.len(),
+            done: true,
+            ..LoadProgress::default()
+        }),
+    ));
+    settle(&mut state, store, effects);
+    state
+}
+
+fn press(state: &mut State, store: &EventStore, code: KeyCode) {
+    let effects = update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    settle(state, store, effects);
+}
+
+fn draw(state: &State, store: &EventStore, styles: &Styles) -> Buffer {
+    let mut terminal =
+        Terminal::new(TestBackend::new(state.width, state.height)).expect("a test terminal");
+    terminal
+        .draw(|frame| super::draw(frame, state, store, styles))
+        .expect("drawing");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_console_at_two_sizes() {
+    let store = demo_store();
+    let styles = styles();
+    for (width, height) in [(80, 24), (140, 40)] {
+        let state = console(&store, width, height);
+        insta::assert_snapshot!(
+            format!("console_{width}x{height}"),
+            text(&draw(&state, &store, &styles))
+        );
+    }
+}
+
+#[test]
+fn a_user_kept_from_the_facets_with_the_detail_open() {
+    let store = demo_store();
+    let styles = styles();
+    for (width, height) in [(100, 30), (180, 45)] {
+        let mut state = console(&store, width, height);
+        press(&mut state, &store, KeyCode::Tab);
+        // priya.sharma, the incident's actor, among the users.
+        let at = state
+            .facets
+            .current()
+            .and_then(|(_, c)| c.values.iter().position(|(v, _)| v == "priya.sharma"))
+            .expect("priya.sharma in the user facet");
+        for _ in 0..at {
+            press(&mut state, &store, KeyCode::Down);
+        }
+        press(&mut state, &store, KeyCode::Enter);
+        press(&mut state, &store, KeyCode::BackTab);
+        press(&mut state, &store, KeyCode::Enter);
+        let screen = text(&draw(&state, &store, &styles));
+        assert!(screen.contains("user: priya.sharma"), "{screen}");
+        insta::assert_snapshot!(format!("detail_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn help_and_prompt_overlays() {
+    let store = demo_store();
+    let styles = styles();
+    for (width, height) in [(80, 24), (140, 40)] {
+        let mut state = console(&store, width, height);
+        press(&mut state, &store, KeyCode::Char('?'));
+        insta::assert_snapshot!(
+            format!("help_{width}x{height}"),
+            text(&draw(&state, &store, &styles))
+        );
+        press(&mut state, &store, KeyCode::Esc);
+        press(&mut state, &store, KeyCode::Char('/'));
+        for c in "secret".chars() {
+            press(&mut state, &store, KeyCode::Char(c));
+        }
+        let screen = text(&draw(&state, &store, &styles));
+        assert!(
+            screen.lines().last().unwrap_or("").starts_with("/secret"),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
+fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
+    let store = demo_store();
+    let styles = styles();
+    let mut state = console(&store, 140, 40);
+    // Only the refused ones: 401s and 403s.
+    let effects = update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)),
+    );
+    settle(&mut state, &store, effects);
+    for c in "code 403".chars() {
+        press(&mut state, &store, KeyCode::Char(c));
+    }
+    press(&mut state, &store, KeyCode::Enter);
+    assert!(!state.results.rows.is_empty());
+    press(&mut state, &store, KeyCode::Down);
+    let buf = draw(&state, &store, &styles);
+    let deny = styles.get(Role::Deny);
+    let text_style = styles.get(Role::Text);
+    assert_ne!(deny.fg, text_style.fg, "the theme must tell them apart");
+    let body = super::layout(&state).results_body();
+    // The second row (not under the cursor): its time cell is in the deny colour.
+    let cell = &buf[(body.x + 2, body.y + 1)];
+    assert_eq!(cell.fg, deny.fg.expect("deny has a colour"), "{:?}", cell);
+    // Drop the filter: the first event of the demo is an ordinary allowed request.
+    press(&mut state, &store, KeyCode::Char('c'));
+    press(&mut state, &store, KeyCode::Char('g'));
+    press(&mut state, &store, KeyCode::Down);
+    let buf = draw(&state, &store, &styles);
+    let row = state.results.rows[0];
+    assert!(!store.denied(row));
+    let cell = &buf[(body.x + 2, body.y)];
+    assert_ne!(Some(cell.fg), deny.fg);
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal_raw() {
+    let line = br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"x","verb":"get","user":{"username":"evil\u001b]0;pwned\u0007\u001b[2J"},"sourceIPs":["10.0.0.1"],"userAgent":"curl\u001b[31m","stageTimestamp":"2026-11-02T08:00:00Z","requestReceivedTimestamp":"2026-11-02T08:00:00Z"}"#;
+    let input = Arc::new(LocalInput::from_vec(
+        path_origin("x".as_ref()),
+        line.to_vec(),
+    ));
+    let mut store = EventStore::default();
+    store.load(input, 1, |_| {});
+    let mut state = console(&store, 140, 40);
+    press(&mut state, &store, KeyCode::Enter);
+    let screen = text(&draw(&state, &store, &styles()));
+    assert!(
+        !screen.chars().any(|c| c.is_control() && c != '\n'),
+        "{screen:?}"
+    );
+    assert!(screen.contains("evil"), "{screen}");
+}

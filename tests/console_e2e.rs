@@ -1,0 +1,249 @@
+//! The console end to end, as a person uses it: the real binary in a tmux pane, keys sent,
+//! the screen read back.
+//!
+//! tmux is required where `KAUDIT_REQUIRE_TMUX` is set (CI sets it); elsewhere, without tmux,
+//! these tests say plainly that they did not run.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Pane {
+    session: String,
+}
+
+impl Pane {
+    /// Starts `kaudit ARGS` in a new detached tmux session of this size, in `dir`, with a
+    /// private config folder.
+    fn start(name: &str, dir: &Path, args: &[&str], width: u16, height: u16) -> Pane {
+        let session = format!("kaudit-e2e-{name}-{}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_kaudit");
+        let mut command = format!(
+            "cd '{}' && env XDG_CONFIG_HOME='{}' NO_COLOR= TERM=xterm-256color '{bin}'",
+            dir.display(),
+            dir.join("config").display()
+        );
+        for arg in args {
+            command.push_str(&format!(" '{arg}'"));
+        }
+        // Keep the pane after kaudit exits, to read what it left on the screen.
+        command.push_str("; echo kaudit-exited-$?; sleep 30");
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Pane { session }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            let status = Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, key])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            // A person does not type faster than the console reads.
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    fn literal(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-l", "-t", &self.session, text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen after a generous while (a
+    /// wait for a condition, not a timing).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?}; the screen is:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+fn tmux_available(test: &str) -> bool {
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("KAUDIT_REQUIRE_TMUX").is_none(),
+            "KAUDIT_REQUIRE_TMUX is set but tmux is not installed"
+        );
+        eprintln!("NOT RUN: {test}: tmux is not installed");
+    }
+    found
+}
+
+#[test]
+fn an_analyst_narrows_to_one_user_reads_why_and_exports_two_events() {
+    if !tmux_available("console end to end") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pane = Pane::start("triage", dir.path(), &[], 160, 45);
+    pane.wait_for("Demo incident");
+    pane.wait_for("events 20000 of 20000");
+    // To the facets (users first), down to the incident's actor, and keep only her.
+    pane.keys(&["Tab"]);
+    let screen = pane.wait_for("priya.sharma");
+    // The facets pane is the left column of the screen; the table beside it shows users too.
+    let facet_lines: Vec<String> = screen
+        .lines()
+        .skip_while(|l| !l.contains("◂ user"))
+        .skip(1)
+        .map(|l| l.chars().take(34).collect())
+        .collect();
+    let at = facet_lines
+        .iter()
+        .position(|l| l.contains("priya.sharma"))
+        .unwrap();
+    for _ in 0..at {
+        pane.keys(&["j"]);
+    }
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("user: priya.sharma");
+    let shown = screen
+        .lines()
+        .find(|l| l.contains("events ") && l.contains(" of 20000"))
+        .unwrap();
+    assert!(!shown.contains("events 20000 of"), "{shown}");
+    // Her first event, in detail: the decision and the reason decoded.
+    pane.keys(&["BTab", "Enter"]);
+    let screen = pane.wait_for("authorizer");
+    assert!(screen.contains("decision"), "{screen}");
+    assert!(screen.contains("RBAC"), "{screen}");
+    assert!(screen.contains("binding"), "{screen}");
+    assert!(screen.contains("role"), "{screen}");
+    // Back to the table, mark two rows, export them.
+    pane.keys(&["Escape", "g", "Space", "Space"]);
+    pane.wait_for("marked 2");
+    pane.keys(&["e"]);
+    pane.wait_for("export marked to:");
+    pane.keys(&["C-u"]);
+    pane.literal("evidence.json");
+    pane.keys(&["Enter"]);
+    pane.wait_for("exported 2 events");
+    let path = dir.path().join("evidence.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let events: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(events.len(), 2);
+    // Exactly the original events: each is one of the demo's lines.
+    let demo = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    let originals: Vec<serde_json::Value> = String::from_utf8(demo.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for event in &events {
+        assert_eq!(event["user"]["username"], "priya.sharma");
+        assert!(originals.contains(event), "{event}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // The same name again is not overwritten without a yes.
+    pane.keys(&["e"]);
+    pane.wait_for("export marked to:");
+    pane.keys(&["C-u"]);
+    pane.literal("evidence.json");
+    pane.keys(&["Enter"]);
+    pane.wait_for("replace it? (y/n)");
+    pane.keys(&["n"]);
+    pane.wait_for("export cancelled");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    pane.keys(&["q"]);
+    let screen = pane.wait_for("kaudit-exited-0");
+    // The terminal was given back: the console's frame is gone.
+    assert!(!screen.contains("events 20000"), "{screen}");
+}
+
+#[test]
+fn a_followed_file_streams_into_the_console_and_pauses() {
+    if !tmux_available("console live tail") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["demo", "--events", "2000"])
+        .output()
+        .unwrap();
+    let lines: Vec<&str> = std::str::from_utf8(&demo.stdout).unwrap().lines().collect();
+    let log = dir.path().join("audit.log");
+    std::fs::write(&log, lines[..1500].join("\n") + "\n").unwrap();
+    let pane = Pane::start("tail", dir.path(), &["--follow", "audit.log"], 160, 45);
+    pane.wait_for("events 1500 of 1500");
+    pane.wait_for("following:");
+    // Another process appends, a few lines at a time.
+    let writer = {
+        let log = log.clone();
+        let more: Vec<String> = lines[1500..1700].iter().map(|l| l.to_string()).collect();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            for chunk in more.chunks(50) {
+                let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+                f.write_all((chunk.join("\n") + "\n").as_bytes()).unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    writer.join().unwrap();
+    pane.wait_for("events 1700 of 1700");
+    pane.wait_for("following: 200 new");
+    // Paused: new events wait, counted, and come in on resume.
+    pane.keys(&["p"]);
+    pane.wait_for("PAUSED");
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        f.write_all((lines[1700..1800].join("\n") + "\n").as_bytes())
+            .unwrap();
+    }
+    pane.wait_for("100 waiting");
+    assert!(pane.screen().contains("events 1700 of 1700"));
+    pane.keys(&["p"]);
+    pane.wait_for("events 1800 of 1800");
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+}
