@@ -17,6 +17,7 @@ pub mod config;
 pub mod detail;
 pub mod effect;
 pub mod msg;
+pub mod query;
 pub mod runner;
 pub mod state;
 pub mod styles;

@@ -1,0 +1,239 @@
+//! The canned queries, fuzzy-searched by name, description and tags, with the chosen one's
+//! description and text beside the list.
+//!
+//! Typing always goes to the search (so `j`, `k` and `e` are letters); the arrows move through
+//! the list, Enter runs the query and Tab (or Ctrl-E) takes it to the editor.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use super::buffer::TextBuffer;
+use super::{ctrl, typed};
+use crate::catalog::{CannedQuery, Catalog};
+
+/// Every key of the browser, for the help overlay.
+pub const KEYS: &[(&str, &str)] = &[
+    (
+        "letters",
+        "search names, descriptions and tags (words match separately)",
+    ),
+    ("↑ ↓, Ctrl-P Ctrl-N", "move"),
+    ("PgUp PgDn, Home End", "page, first, last"),
+    ("Enter", "run the query"),
+    ("Tab, Ctrl-E", "edit the query first"),
+    ("Ctrl-U", "clear the search"),
+    ("Esc", "close"),
+];
+
+/// What the browser asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrowserAction {
+    None,
+    /// Run this canned query as it is.
+    Run {
+        text: String,
+        name: String,
+    },
+    /// Open this canned query in the editor.
+    Edit {
+        text: String,
+        name: String,
+    },
+    Close,
+}
+
+/// One query that matches the search, and which of its characters matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Into [`Browser::queries`].
+    pub index: usize,
+    pub score: i64,
+    /// Character positions in the name, the description and [`tag_line`].
+    pub name: Vec<usize>,
+    pub description: Vec<usize>,
+    pub tags: Vec<usize>,
+}
+
+/// The tags as the browser shows (and searches) them.
+pub fn tag_line(query: &CannedQuery) -> String {
+    query.tags.join(", ")
+}
+
+/// The browser's state.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    queries: Vec<CannedQuery>,
+    pub(super) search: TextBuffer,
+    hits: Vec<Hit>,
+    /// Into `hits`.
+    selected: usize,
+}
+
+/// Rows PgUp and PgDn move.
+const PAGE: usize = 10;
+
+/// A name hit counts for more: names are what people remember of a query.
+const NAME_WEIGHT: i64 = 2;
+
+impl Browser {
+    pub fn new(catalog: &Catalog) -> Browser {
+        let mut browser = Browser {
+            queries: catalog.queries().to_vec(),
+            search: TextBuffer::default(),
+            hits: Vec::new(),
+            selected: 0,
+        };
+        browser.refilter();
+        browser
+    }
+
+    pub fn queries(&self) -> &[CannedQuery] {
+        &self.queries
+    }
+
+    /// The matching queries, best first.
+    pub fn hits(&self) -> &[Hit] {
+        &self.hits
+    }
+
+    pub fn search(&self) -> String {
+        self.search.text()
+    }
+
+    /// The hit under the cursor, if anything matches.
+    pub fn selected(&self) -> Option<(&Hit, &CannedQuery)> {
+        let hit = self.hits.get(self.selected)?;
+        Some((hit, &self.queries[hit.index]))
+    }
+
+    pub(super) fn selected_index(&self) -> usize {
+        self.selected
+    }
+
+    fn refilter(&mut self) {
+        self.hits = filter(&self.queries, &self.search.text());
+        self.selected = 0;
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> BrowserAction {
+        if key.kind == KeyEventKind::Release {
+            return BrowserAction::None;
+        }
+        match key.code {
+            KeyCode::Esc => BrowserAction::Close,
+            KeyCode::Enter => self.take(false),
+            KeyCode::Tab => self.take(true),
+            _ if ctrl(&key, 'e') => self.take(true),
+            _ => {
+                if self.move_or_edit(key) {
+                    self.refilter();
+                }
+                BrowserAction::None
+            }
+        }
+    }
+
+    /// True when the search changed.
+    fn move_or_edit(&mut self, key: KeyEvent) -> bool {
+        if let Some(c) = typed(&key) {
+            return self.search.insert(c);
+        }
+        let last = self.hits.len().saturating_sub(1) as isize;
+        let by = match key.code {
+            _ if ctrl(&key, 'u') => {
+                let had = !self.search.is_empty();
+                self.search = TextBuffer::default();
+                return had;
+            }
+            KeyCode::Backspace => return self.search.backspace(),
+            KeyCode::Delete => return self.search.delete(),
+            KeyCode::Left => {
+                self.search.left();
+                return false;
+            }
+            KeyCode::Right => {
+                self.search.right();
+                return false;
+            }
+            _ if ctrl(&key, 'p') => -1,
+            _ if ctrl(&key, 'n') => 1,
+            KeyCode::Up => -1,
+            KeyCode::Down => 1,
+            KeyCode::PageUp => -(PAGE as isize),
+            KeyCode::PageDown => PAGE as isize,
+            KeyCode::Home => -last,
+            KeyCode::End => last,
+            _ => 0,
+        };
+        self.selected = self
+            .selected
+            .saturating_add_signed(by)
+            .min(last.max(0) as usize);
+        false
+    }
+
+    fn take(&self, edit: bool) -> BrowserAction {
+        let Some((_, query)) = self.selected() else {
+            return BrowserAction::None;
+        };
+        let (text, name) = (query.text.clone(), query.name.clone());
+        if edit {
+            BrowserAction::Edit { text, name }
+        } else {
+            BrowserAction::Run { text, name }
+        }
+    }
+}
+
+/// The queries that match `search`, best first; every query, in catalog order, for an empty
+/// search. Each word of the search must match the name, the description or the tags.
+pub fn filter(queries: &[CannedQuery], search: &str) -> Vec<Hit> {
+    let matcher = SkimMatcherV2::default().smart_case();
+    let words: Vec<&str> = search.split_whitespace().collect();
+    let mut hits: Vec<Hit> = queries
+        .iter()
+        .enumerate()
+        .filter_map(|(index, q)| {
+            let tags = tag_line(q);
+            let mut hit = Hit {
+                index,
+                score: 0,
+                name: Vec::new(),
+                description: Vec::new(),
+                tags: Vec::new(),
+            };
+            for word in &words {
+                let fields = [
+                    (matcher.fuzzy_indices(&q.name, word), NAME_WEIGHT, 0),
+                    (matcher.fuzzy_indices(&q.description, word), 1, 1),
+                    (matcher.fuzzy_indices(&tags, word), 1, 2),
+                ];
+                let best = fields
+                    .into_iter()
+                    .filter_map(|(m, weight, field)| m.map(|(s, at)| (s * weight, at, field)))
+                    .max_by_key(|(score, _, _)| *score)?;
+                let (score, at, field) = best;
+                hit.score += score;
+                let into = match field {
+                    0 => &mut hit.name,
+                    1 => &mut hit.description,
+                    _ => &mut hit.tags,
+                };
+                into.extend(at);
+            }
+            for v in [&mut hit.name, &mut hit.description, &mut hit.tags] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            Some(hit)
+        })
+        .collect();
+    // Stable: equal scores keep the catalog's curated order.
+    hits.sort_by_key(|h| std::cmp::Reverse(h.score));
+    hits
+}
+
+#[cfg(test)]
+#[path = "browser_tests.rs"]
+mod tests;

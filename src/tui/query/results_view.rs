@@ -1,0 +1,254 @@
+//! Drawing the results: the table (only the rows on screen are built), the column picker, the
+//! chart, and the run's figures. Read-only.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widget};
+
+use super::super::styles::Styles;
+use super::chart::{ChartKind, bin_step, draw_bars, draw_series, time_of};
+use super::columns::{ColumnWidth, SPACING, cell_text, fit};
+use super::results::{Mode, ResultsView, visible_offset};
+use super::stats::thousands;
+use crate::catalog::themes::Role;
+use crate::text::sanitize;
+
+impl ResultsView {
+    pub fn render(&self, area: Rect, buf: &mut Buffer, styles: &Styles, focused: bool) {
+        if area.is_empty() {
+            return;
+        }
+        let mut title = format!(" {} ", sanitize(&self.title));
+        if let Some(r) = &self.result {
+            title.push_str(&format!("· {} rows ", thousands(r.rows.len() as u64)));
+        }
+        let mut hints = String::from(" s sort · c columns ");
+        if self.chart.is_some() {
+            hints.push_str(match self.mode {
+                Mode::Table => "· v chart ",
+                Mode::Chart => "· v table ",
+            });
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Line::styled(title, styles.get(Role::Accent)))
+            .title_bottom(Line::styled(hints, styles.get(Role::Muted)).right_aligned())
+            .border_style(styles.border(focused));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 {
+            return;
+        }
+        let body = Rect {
+            height: inner.height - 1,
+            ..inner
+        };
+        let footer = Rect {
+            y: inner.bottom() - 1,
+            height: 1,
+            ..inner
+        };
+        self.render_footer(footer, buf, styles);
+        let Some(result) = &self.result else {
+            let text = if self.run.running {
+                "running…"
+            } else {
+                "no answer yet"
+            };
+            Paragraph::new(Line::styled(text, styles.get(Role::Muted))).render(body, buf);
+            return;
+        };
+        if result.rows.is_empty() {
+            let text = "no rows: nothing matched the query in this time range";
+            Paragraph::new(Line::styled(text, styles.get(Role::Muted))).render(body, buf);
+        } else if let (Mode::Chart, Some(chart)) = (self.mode, &self.chart) {
+            self.render_chart(chart, body, buf, styles);
+        } else {
+            self.render_table(body, buf, styles);
+        }
+        if let Some(at) = self.picker {
+            self.render_picker(at, body, buf, styles);
+        }
+    }
+
+    fn render_footer(&self, area: Rect, buf: &mut Buffer, styles: &Styles) {
+        let mut spans = vec![Span::styled(self.run.line(), styles.get(Role::Muted))];
+        if self.result.as_ref().is_some_and(|r| r.capped) {
+            spans.push(Span::styled(
+                " · stopped at the row cap: add `limit` or narrow the query",
+                styles.get(Role::Warning),
+            ));
+        }
+        if let Some(note) = &self.note {
+            spans.push(Span::styled(
+                format!(" · {note}"),
+                styles.get(Role::Warning),
+            ));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+
+    fn render_table(&self, area: Rect, buf: &mut Buffer, styles: &Styles) {
+        let Some(result) = &self.result else { return };
+        let shown = self.shown_columns();
+        let rows_on_screen = usize::from(area.height.saturating_sub(1));
+        let offset = visible_offset(self.offset, self.cursor, rows_on_screen);
+        let end = (offset + rows_on_screen).min(self.order.len());
+        let text = styles.get(Role::Text);
+        let rows = (offset..end).map(|i| {
+            let row = &result.rows[self.order[i]];
+            let cells = shown
+                .iter()
+                .map(|&c| Cell::from(row.get(c).map(cell_text).unwrap_or_default()));
+            let style = if i == self.cursor {
+                text.patch(styles.get(Role::Selected))
+            } else {
+                text
+            };
+            Row::new(cells.collect::<Vec<_>>()).style(style)
+        });
+        let header = shown.iter().map(|&c| {
+            let mut name = sanitize(&result.columns[c]).into_owned();
+            match self.sort {
+                Some(s) if s.column == c && s.descending => name.push_str(" ▼"),
+                Some(s) if s.column == c => name.push_str(" ▲"),
+                _ => {}
+            }
+            Cell::from(name)
+        });
+        let wanted: Vec<ColumnWidth> = shown
+            .iter()
+            .map(|&c| {
+                self.widths.get(c).copied().unwrap_or(ColumnWidth {
+                    content: 8,
+                    title: 8,
+                    plain: false,
+                })
+            })
+            .collect();
+        let room = usize::from(area.width).saturating_sub(SPACING * shown.len().saturating_sub(1));
+        let widths: Vec<Constraint> = fit(&wanted, room)
+            .into_iter()
+            .map(|w| Constraint::Length(w as u16))
+            .collect();
+        Table::new(rows, widths)
+            .header(Row::new(header.collect::<Vec<_>>()).style(styles.get(Role::Header)))
+            .column_spacing(SPACING as u16)
+            .render(area, buf);
+    }
+
+    fn render_chart(&self, chart: &ChartKind, area: Rect, buf: &mut Buffer, styles: &Styles) {
+        let Some(result) = &self.result else { return };
+        let number = |row: &Vec<_>, c: usize| {
+            row.get(c)
+                .and_then(crate::insights::value::Value::as_number)
+                .map_or(0.0, |n| n.as_f64())
+        };
+        match chart {
+            ChartKind::Bars { labels, value } => {
+                let max = result
+                    .rows
+                    .iter()
+                    .map(|r| number(r, *value))
+                    .fold(0.0_f64, f64::max);
+                let rows = usize::from(area.height);
+                let offset = visible_offset(self.offset, self.cursor, rows);
+                let end = (offset + rows).min(self.order.len());
+                let bars: Vec<_> = (offset..end)
+                    .map(|i| {
+                        let row = &result.rows[self.order[i]];
+                        let label: Vec<String> = labels
+                            .iter()
+                            .map(|&c| row.get(c).map(cell_text).unwrap_or_default())
+                            .collect();
+                        let style = if i == self.cursor {
+                            styles.get(Role::Text).patch(styles.get(Role::Selected))
+                        } else {
+                            styles.get(Role::Text)
+                        };
+                        (label.join(" · "), number(row, *value), style)
+                    })
+                    .collect();
+                draw_bars(area, buf, &bars, max, styles.get(Role::Bar));
+            }
+            ChartKind::Series { time, value } => {
+                let mut points: Vec<(i64, f64)> = result
+                    .rows
+                    .iter()
+                    .filter_map(|r| Some((time_of(r.get(*time)?)?, number(r, *value))))
+                    .collect();
+                points.sort_by_key(|p| p.0);
+                let title = format!(
+                    "{} by {}",
+                    sanitize(&result.columns[*value]),
+                    sanitize(&result.columns[*time])
+                );
+                buf.set_stringn(
+                    area.x,
+                    area.y,
+                    &title,
+                    usize::from(area.width),
+                    styles.get(Role::Header),
+                );
+                let plot = Rect {
+                    y: area.y + 1,
+                    height: area.height.saturating_sub(1),
+                    ..area
+                };
+                draw_series(
+                    plot,
+                    buf,
+                    &points,
+                    bin_step(&result.columns[*time]),
+                    [styles.get(Role::Bar), styles.get(Role::Muted)],
+                );
+            }
+        }
+    }
+
+    fn render_picker(&self, at: usize, area: Rect, buf: &mut Buffer, styles: &Styles) {
+        let Some(result) = &self.result else { return };
+        let names: Vec<String> = result
+            .columns
+            .iter()
+            .map(|c| sanitize(c).into_owned())
+            .collect();
+        let widest = names.iter().map(|n| super::width(n)).max().unwrap_or(0);
+        let width = ((widest + 8) as u16).max(30).min(area.width);
+        let height = (names.len() as u16 + 2).min(area.height);
+        let popup = Rect {
+            x: area.right().saturating_sub(width),
+            y: area.y,
+            width,
+            height,
+        };
+        Clear.render(popup, buf);
+        let rows = usize::from(height.saturating_sub(2));
+        let top = at.saturating_sub(rows.saturating_sub(1));
+        let lines: Vec<Line> = names
+            .iter()
+            .enumerate()
+            .skip(top)
+            .take(rows)
+            .map(|(i, name)| {
+                let mark = if self.hidden[i] { "[ ]" } else { "[x]" };
+                let line = Line::from(format!(" {mark} {name}"));
+                if i == at {
+                    line.style(styles.get(Role::Selected))
+                } else {
+                    line
+                }
+            })
+            .collect();
+        Paragraph::new(lines)
+            .style(styles.get(Role::Text))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" columns · Space shows/hides ")
+                    .border_style(styles.border(true)),
+            )
+            .render(popup, buf);
+    }
+}
