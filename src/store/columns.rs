@@ -42,14 +42,19 @@ pub(super) struct Columns {
     pub raw_at: Vec<u64>,
     /// Its length. An event past 4 GiB would be cut here; no input format allows one.
     pub raw_len: Vec<u32>,
+    /// The record's byte offset in its input (the offset of its `@ptr`), or [`NO_ORIGIN`].
+    pub origin: Vec<u64>,
 }
+
+/// The origin of a row that has no input (pushed one by one).
+pub(super) const NO_ORIGIN: u64 = u64::MAX;
 
 impl Columns {
     pub fn len(&self) -> usize {
         self.time.len()
     }
 
-    pub fn push(&mut self, row: Row, raw_at: u64, raw_len: usize) {
+    pub fn push(&mut self, row: Row, raw_at: u64, raw_len: usize, origin: u64) {
         if self.spare() == 0 {
             // Rows pushed one by one (a followed file) after a load that fitted the columns to
             // its size: doubling a million-row store for each new event would hold twice the
@@ -65,6 +70,7 @@ impl Columns {
         self.raw_at.push(raw_at);
         self.raw_len
             .push(u32::try_from(raw_len).unwrap_or(u32::MAX));
+        self.origin.push(origin);
     }
 
     /// Appends `other`, its ids translated by `remap` and its raw addresses by `address`.
@@ -84,6 +90,7 @@ impl Columns {
         self.raw_at
             .extend(other.raw_at.iter().map(|at| address(*at)));
         self.raw_len.extend_from_slice(&other.raw_len);
+        self.origin.extend_from_slice(&other.origin);
     }
 
     /// Makes room for `more` rows exactly: a load knows about how many are coming, and growing
@@ -97,6 +104,7 @@ impl Columns {
         self.flags.reserve_exact(more);
         self.raw_at.reserve_exact(more);
         self.raw_len.reserve_exact(more);
+        self.origin.reserve_exact(more);
     }
 
     /// Rows that fit without growing.
@@ -114,6 +122,7 @@ impl Columns {
         self.flags.shrink_to_fit();
         self.raw_at.shrink_to_fit();
         self.raw_len.shrink_to_fit();
+        self.origin.shrink_to_fit();
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -127,6 +136,7 @@ impl Columns {
             + self.flags.capacity()
             + self.raw_at.capacity() * size_of::<u64>()
             + self.raw_len.capacity() * size_of::<u32>()
+            + self.origin.capacity() * size_of::<u64>()
     }
 }
 

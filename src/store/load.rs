@@ -191,7 +191,7 @@ fn read_part(
             at
         };
         let row = interners.row(&record.event, record.system.timestamp_ms);
-        columns.push(row, at, message.len());
+        columns.push(row, at, message.len(), record.system.offset);
         ControlFlow::Continue(())
     });
     Batch {
@@ -252,6 +252,7 @@ impl EventStore {
                 input: batch.input.clone(),
                 report: self.reports.len(),
                 first_row: self.columns.len(),
+                rows: 0,
             });
             self.next_base += batch.input.bytes().len() as u64;
             self.reports.push(ScanReport {
@@ -272,6 +273,9 @@ impl EventStore {
                 0 => base + at,
                 _ => at + arena,
             });
+        if let Some(stored) = self.inputs.last_mut() {
+            stored.rows += batch.columns.len();
+        }
         let report = &mut self.reports[report_at];
         let mut part_report = batch.report;
         // A part counts lines from its own start: put its problems in place.

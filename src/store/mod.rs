@@ -37,7 +37,7 @@ pub use filter::FilterSet;
 pub use histogram::{Bucket, Histogram};
 pub use load::{Batch, PART_BYTES, Progress, StoreLoader, load_shared, load_shared_with};
 
-use columns::{Columns, DENIED, Interners, NO_TIME, OWNED, TRUNCATED};
+use columns::{Columns, DENIED, Interners, NO_ORIGIN, NO_TIME, OWNED, TRUNCATED};
 
 /// A column the console counts values of and filters on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -101,6 +101,8 @@ struct StoredInput {
     report: usize,
     /// The first row read from it.
     first_row: usize,
+    /// Rows read from it.
+    rows: usize,
 }
 
 /// The name of the report that counts what [`EventStore::push_owned`] could not read.
@@ -120,6 +122,9 @@ pub struct EventStore {
     reports: Vec<ScanReport>,
     /// The report of pushed events in `reports`, once there is one.
     appended: Option<usize>,
+    /// Where the events pushed by [`EventStore::push_record`] are in their source: per source
+    /// id, `(offset, row)` in the order pushed.
+    pushed: Vec<(String, Vec<(u64, u32)>)>,
 }
 
 impl EventStore {
@@ -174,6 +179,29 @@ impl EventStore {
         text.unwrap_or_default()
     }
 
+    /// The row of the event at a query answer's `@ptr` (`<source id>:<byte offset>`), when the
+    /// store holds it.
+    pub fn row_of_ptr(&self, ptr: &str) -> Option<u32> {
+        let (source, offset) = ptr.rsplit_once(':')?;
+        let offset: u64 = offset.parse().ok()?;
+        for stored in &self.inputs {
+            if stored.input.origin().source_id != source {
+                continue;
+            }
+            let rows = stored.first_row..stored.first_row + stored.rows;
+            let origins = self.columns.origin.get(rows)?;
+            if let Ok(i) = origins.binary_search(&offset) {
+                return Some((stored.first_row + i) as u32);
+            }
+        }
+        let (_, pushed) = self.pushed.iter().find(|(s, _)| s == source)?;
+        // In file order, unless the file was cut and written again.
+        match pushed.binary_search_by_key(&offset, |(o, _)| *o) {
+            Ok(i) => Some(pushed[i].1),
+            Err(_) => pushed.iter().find(|(o, _)| *o == offset).map(|(_, r)| *r),
+        }
+    }
+
     /// The event was cut short (CloudWatch keeps 256 KB of an entry): it holds what its prefix
     /// said.
     pub fn truncated(&self, row: u32) -> bool {
@@ -225,8 +253,16 @@ impl EventStore {
             .row(&record.event, record.system.timestamp_ms);
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(record.message);
-        self.columns.push(row, at, record.message.len());
-        (self.columns.len() - 1) as u32
+        self.columns.push(row, at, record.message.len(), NO_ORIGIN);
+        let added = (self.columns.len() - 1) as u32;
+        let source = record.system.source_id;
+        match self.pushed.iter_mut().find(|(s, _)| s == source) {
+            Some((_, rows)) => rows.push((record.system.offset, added)),
+            None => self
+                .pushed
+                .push((source.to_string(), vec![(record.system.offset, added)])),
+        }
+        added
     }
 
     /// Appends one event given as its JSON text (one line of a followed log), decoded here and
@@ -283,7 +319,7 @@ impl EventStore {
         }
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(raw);
-        self.columns.push(row, at, raw.len());
+        self.columns.push(row, at, raw.len(), NO_ORIGIN);
         Ok((self.columns.len() - 1) as u32)
     }
 

@@ -126,6 +126,8 @@ pub struct Plan {
     cap: usize,
     /// No `limit` was given.
     default_cap: bool,
+    /// `@ptr` was added to the columns ([`Plan::with_ptr`]).
+    ptr_appended: bool,
 }
 
 /// What a run counted, as CloudWatch's query statistics.
@@ -152,6 +154,27 @@ pub struct QueryResult {
 impl Plan {
     /// Compiles a parsed (and checked) query. Errors point at the query text.
     pub fn new(query: &Query) -> Result<Plan, Diagnostic> {
+        Plan::build(query, false)
+    }
+
+    /// [`Plan::new`], and a query without `stats` also answers `@ptr` (as CloudWatch does with
+    /// every row of events), as its last column unless the query names it: the console ties
+    /// rows back to the events it holds with it.
+    pub fn with_ptr(query: &Query) -> Result<Plan, Diagnostic> {
+        Plan::build(query, true)
+    }
+
+    /// The `@ptr` column among the result's, asked for or added by [`Plan::with_ptr`].
+    pub fn ptr_column(&self) -> Option<usize> {
+        self.columns.iter().position(|(c, _)| c == "@ptr")
+    }
+
+    /// `@ptr` was added by [`Plan::with_ptr`], not asked for.
+    pub fn ptr_appended(&self) -> bool {
+        self.ptr_appended
+    }
+
+    fn build(query: &Query, with_ptr: bool) -> Result<Plan, Diagnostic> {
         let mut slots = Slots::default();
         // `bin` and `earliest`/`latest` read the time of every row; whether anything does is
         // tracked from here on.
@@ -205,6 +228,11 @@ impl Plan {
             }
             stages.push(stage);
         }
+        let has_stats = stages.iter().any(|s| matches!(s, Stage::Stats(_)));
+        let ptr_appended = with_ptr && !has_stats && !columns.iter().any(|c| c == "@ptr");
+        if ptr_appended {
+            columns.push("@ptr".to_string());
+        }
         // Slots for the columns first, so that a column nothing else names is still read.
         let columns: Vec<(String, usize)> = columns
             .into_iter()
@@ -231,6 +259,7 @@ impl Plan {
             columns,
             default_cap: cap.is_none(),
             cap: cap.unwrap_or(DEFAULT_ROW_CAP),
+            ptr_appended,
         })
     }
 
