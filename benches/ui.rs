@@ -30,9 +30,16 @@ const RUNS: usize = 15;
 fn settle(state: &mut State, store: &EventStore, mut effects: Vec<Effect>) {
     while let Some(effect) = effects.pop() {
         let msg = match effect {
-            Effect::Refilter { ticket, filter } => {
-                Msg::Filtered(Box::new(filter_now(store, ticket, &filter)))
-            }
+            Effect::Refilter {
+                ticket,
+                filter,
+                within,
+            } => Msg::Filtered(Box::new(filter_now(
+                store,
+                ticket,
+                &filter,
+                within.as_deref().map(|v| &v[..]),
+            ))),
             Effect::LoadDetail { row } => Msg::Detail {
                 row,
                 data: Box::new(kaudit::tui::detail::DetailData::from_raw(store.raw(row))),

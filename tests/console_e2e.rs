@@ -111,7 +111,7 @@ fn tmux_available(test: &str) -> bool {
 }
 
 #[test]
-fn an_analyst_narrows_to_one_user_reads_why_and_exports_two_events() {
+fn an_analyst_runs_the_aws_auth_query_follows_its_actor_and_exports_two_events() {
     if !tmux_available("console end to end") {
         return;
     }
@@ -119,39 +119,37 @@ fn an_analyst_narrows_to_one_user_reads_why_and_exports_two_events() {
     let pane = Pane::start("triage", dir.path(), &[], 160, 45);
     pane.wait_for("Demo incident");
     pane.wait_for("events 20000 of 20000");
-    // To the facets (users first), down to the incident's actor, and keep only her.
-    pane.keys(&["Tab"]);
-    let screen = pane.wait_for("priya.sharma");
-    // The facets pane is the left column of the screen; the table beside it shows users too.
-    let facet_lines: Vec<String> = screen
-        .lines()
-        .skip_while(|l| !l.contains("◂ user"))
-        .skip(1)
-        .map(|l| l.chars().take(34).collect())
-        .collect();
-    let at = facet_lines
-        .iter()
-        .position(|l| l.contains("priya.sharma"))
-        .unwrap();
-    for _ in 0..at {
-        pane.keys(&["j"]);
-    }
+    // Who touched aws-auth? The canned query, found in the browser by typing.
+    pane.keys(&["b"]);
+    pane.wait_for("aws-auth-changes");
+    pane.literal("aws-auth");
     pane.keys(&["Enter"]);
-    let screen = pane.wait_for("user: priya.sharma");
-    let shown = screen
-        .lines()
-        .find(|l| l.contains("events ") && l.contains(" of 20000"))
-        .unwrap();
-    assert!(!shown.contains("events 20000 of"), "{shown}");
-    // Her first event, in detail: the decision and the reason decoded.
+    let screen = pane.wait_for("aws-auth-changes: 1 row");
+    assert!(
+        screen.contains("query: aws-auth-changes (1 event)"),
+        "{screen}"
+    );
+    assert!(screen.contains("@message"), "{screen}");
+    // The facets now count the query's events: its one user is the actor. Keep only them.
+    pane.keys(&["Tab"]);
+    pane.wait_for("◂ user");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("user: system:serviceaccount:kube-system:node-health-agent");
+    assert!(screen.contains("events 1 of 20000"), "{screen}");
+    // The event in detail: the decision and the reason decoded.
     pane.keys(&["BTab", "Enter"]);
     let screen = pane.wait_for("authorizer");
     assert!(screen.contains("decision"), "{screen}");
     assert!(screen.contains("RBAC"), "{screen}");
     assert!(screen.contains("binding"), "{screen}");
     assert!(screen.contains("role"), "{screen}");
-    // Back to the table, mark two rows, export them.
-    pane.keys(&["Escape", "g", "Space", "Space"]);
+    // Everything else this identity did: drop the query's chip, keep the user's.
+    pane.keys(&["Escape", ":"]);
+    pane.literal("drop 1");
+    pane.keys(&["Enter"]);
+    pane.wait_for("events 8 of 20000");
+    // Mark two rows, export them.
+    pane.keys(&["g", "Space", "Space"]);
     pane.wait_for("marked 2");
     pane.keys(&["e"]);
     pane.wait_for("export marked to:");
@@ -174,7 +172,10 @@ fn an_analyst_narrows_to_one_user_reads_why_and_exports_two_events() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     for event in &events {
-        assert_eq!(event["user"]["username"], "priya.sharma");
+        assert_eq!(
+            event["user"]["username"],
+            "system:serviceaccount:kube-system:node-health-agent"
+        );
         assert!(originals.contains(event), "{event}");
     }
     #[cfg(unix)]

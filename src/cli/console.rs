@@ -3,9 +3,11 @@
 use anyhow::Result;
 
 use super::{Outcome, SourceArgs};
+use crate::catalog::Catalog;
 use crate::catalog::themes::{Themes, no_color_requested};
 use crate::source::demo::DemoConfig;
 use crate::source::local::InputSpec;
+use crate::tui::query::{History, history};
 use crate::tui::{self, Styles, config};
 
 /// The line a newcomer sees first on the demo.
@@ -34,8 +36,30 @@ pub fn run(source: &SourceArgs, theme: Option<&str>, follow: bool) -> Result<Out
         .map(|p| config::load(&p))
         .unwrap_or_default();
     let themes = Themes::load(crate::catalog::themes::default_user_dir().as_deref());
-    if let Some(problem) = themes.problems.first() {
-        notice.get_or_insert_with(|| problem.to_string());
+    let catalog = Catalog::load(crate::catalog::default_user_dir().as_deref());
+    let mut problems: Vec<String> = themes.problems.iter().map(|p| p.to_string()).collect();
+    problems.extend(catalog.problems.iter().map(|p| p.to_string()));
+    let history_path = history::default_path();
+    let history = match history_path.as_deref().map(history::load) {
+        Some(Ok((history, 0))) => history,
+        Some(Ok((history, skipped))) => {
+            problems.push(format!(
+                "{skipped} lines of the query history could not be read and were left out"
+            ));
+            history
+        }
+        Some(Err(e)) => {
+            problems.push(e.to_string());
+            History::default()
+        }
+        None => History::default(),
+    };
+    if let Some(first) = problems.first() {
+        let more = match problems.len() {
+            1 => String::new(),
+            n => format!(" (and {} more problems)", n - 1),
+        };
+        notice.get_or_insert_with(|| format!("{first}{more}"));
     }
     let wanted = theme.map(str::to_string).or(config.theme);
     let styles = if no_color_requested() {
@@ -59,6 +83,9 @@ pub fn run(source: &SourceArgs, theme: Option<&str>, follow: bool) -> Result<Out
         notice,
         styles,
         follow,
+        catalog,
+        history,
+        history_path,
     })?;
     Ok(Outcome::Success)
 }

@@ -41,6 +41,8 @@ pub struct Pivot {
     pub include: Vec<(Facet, String)>,
     /// Text the event must hold.
     pub text: Option<String>,
+    /// Instead of filtering: run this canned query, narrowed to the object of this name.
+    pub canned: Option<(String, String)>,
 }
 
 impl Pivot {
@@ -49,6 +51,7 @@ impl Pivot {
             label,
             include: vec![(facet, value.to_string())],
             text: None,
+            canned: None,
         }
     }
 
@@ -57,19 +60,24 @@ impl Pivot {
             label,
             include: Vec::new(),
             text: Some(text),
+            canned: None,
         }
     }
 
-    /// The writes to one object, as the canned `*-changes` queries find them.
+    /// The writes to one object: the canned `*-changes` query of its resource, narrowed to its
+    /// name.
     fn changes(label: String, resource: &str, name: &str) -> Pivot {
-        let mut include = vec![(Facet::Resource, resource.to_string())];
-        for verb in ["create", "update", "patch", "delete"] {
-            include.push((Facet::Verb, verb.to_string()));
-        }
+        let query = match resource {
+            "clusterroles" => "clusterrole-changes",
+            "rolebindings" => "rolebinding-changes",
+            "clusterrolebindings" => "clusterrolebinding-changes",
+            _ => "role-changes",
+        };
         Pivot {
-            label,
-            include,
-            text: Some(format!("\"name\":\"{name}\"")),
+            label: format!("{label} (runs {query})"),
+            include: Vec::new(),
+            text: None,
+            canned: Some((query.to_string(), name.to_string())),
         }
     }
 }

@@ -4,13 +4,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::msg::Ticket;
+use super::query::{History, TimeChoice};
 use crate::export::ExportFormat;
 use crate::store::FilterSet;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Filter the store and count the facets; replies `Msg::Filtered` with this ticket.
-    Refilter { ticket: Ticket, filter: FilterSet },
+    /// `within`: the only rows that may pass (a query's events), sorted.
+    Refilter {
+        ticket: Ticket,
+        filter: FilterSet,
+        within: Option<Arc<Vec<u32>>>,
+    },
     /// Decode one event for the detail pane; replies `Msg::Detail`.
     LoadDetail { row: u32 },
     /// Hold new tailed events back (true) or let them in, the held ones first.
@@ -22,4 +28,15 @@ pub enum Effect {
         format: ExportFormat,
         overwrite: bool,
     },
+    /// Run a Logs Insights query over the console's inputs; replies `Msg::QueryProgress` while
+    /// it runs and `Msg::QueryDone` at the end. A new run stops the one before.
+    RunQuery {
+        ticket: Ticket,
+        text: String,
+        range: TimeChoice,
+    },
+    /// Stop the running query; its answer so far still comes.
+    CancelQuery,
+    /// Write the query history to its file.
+    SaveHistory(History),
 }

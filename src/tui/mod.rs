@@ -6,7 +6,9 @@
 //! |---|---|
 //! | `msg`, `effect` | what can happen, what can be asked for |
 //! | `state/` | the state, in parts: results, facets, filters, prompt |
-//! | `update` | the pure update |
+//! | `update`, `update_query` | the pure update; its query side (browser, editor, runs) |
+//! | `query/` | the query components: browser, editor, history, time range, answer view |
+//! | `query_run` | a query run on a worker thread, its rows tied back to the events |
 //! | `detail` | what the detail pane shows of one event, pivots included |
 //! | `view/` | drawing, and the layout the update uses for the mouse |
 //! | `runner` | effects on worker threads |
@@ -18,12 +20,14 @@ pub mod detail;
 pub mod effect;
 pub mod msg;
 pub mod query;
+pub mod query_run;
 pub mod runner;
 pub mod state;
 pub mod styles;
 pub mod tail;
 mod terminal;
 pub mod update;
+mod update_query;
 pub mod view;
 
 use std::sync::{Arc, RwLock};
@@ -57,6 +61,12 @@ pub struct Options {
     pub styles: Styles,
     /// Keep reading the files as they grow.
     pub follow: bool,
+    /// The canned queries the browser offers.
+    pub catalog: crate::catalog::Catalog,
+    /// Past queries, for the editor.
+    pub history: query::History,
+    /// Where the history is saved after each run; `None` keeps it for this run only.
+    pub history_path: Option<std::path::PathBuf>,
 }
 
 /// Runs the console until the user quits. The terminal is given back on every way out.
@@ -86,10 +96,13 @@ async fn run_loop(options: Options) -> Result<()> {
     }
     state.width = size.width;
     state.height = size.height;
+    state.query.browser = query::Browser::new(&options.catalog);
+    state.query.editor = query::Editor::new("", options.history);
     let styles = options.styles;
     let store = Arc::new(RwLock::new(EventStore::default()));
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let runner = Runner::new(store.clone(), tx);
+    let mut runner = Runner::new(store.clone(), tx);
+    runner.history_path = options.history_path;
     runner.load(options.inputs, options.follow);
     let mut terminal_events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::detail::DetailData;
+use super::query::RunStats;
 use crate::export::ExportSummary;
+use crate::insights::exec::QueryResult;
 use crate::store::{Facet, FacetCounts, Histogram};
 
 /// A number that ties a piece of background work to the request that started it: a reply whose
@@ -35,6 +37,16 @@ pub enum Msg {
         data: Box<DetailData>,
     },
     Exported(Result<ExportSummary, ExportFailure>),
+    /// How far the running query has got.
+    QueryProgress {
+        ticket: Ticket,
+        stats: RunStats,
+    },
+    /// The query's answer, or why there is none.
+    QueryDone {
+        ticket: Ticket,
+        outcome: Result<Box<QueryAnswer>, QueryFailure>,
+    },
     /// Something in the background failed; the message is for the status line.
     Failed(String),
 }
@@ -81,4 +93,28 @@ pub struct ExportFailure {
     pub path: PathBuf,
     pub message: String,
     pub exists: bool,
+}
+
+/// A query's answer, its rows tied to the console's events.
+#[derive(Debug, Clone)]
+pub struct QueryAnswer {
+    /// Without the `@ptr` column the console asked for itself.
+    pub result: QueryResult,
+    /// Per answer row, the store row of its event, when there is one.
+    pub row_of: Vec<Option<u32>>,
+    /// The answer is rows of events (no `stats`).
+    pub events: bool,
+    pub elapsed_ms: u64,
+    /// Stopped by the user: the answer holds what was read until then.
+    pub cancelled: bool,
+    /// The checker's warnings, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// A query that gave no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryFailure {
+    pub message: String,
+    /// The query text is at fault (the editor shows where); else reading failed.
+    pub in_query: bool,
 }

@@ -1,8 +1,9 @@
 //! Carrying out effects: long work runs on worker threads and answers with messages. Only the
 //! latest filter request is worked on; an older one still waiting is skipped.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -10,6 +11,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::detail::DetailData;
 use super::effect::Effect;
 use super::msg::{ExportFailure, Filtered, LoadProgress, Msg, Ticket};
+use super::query::history;
+use super::query_run::{self, LoadedInputs, QueryJob};
 use super::tail::{self, Followed, TailControl};
 use crate::export::{ExportError, export};
 use crate::source::local::{self, InputSpec};
@@ -22,10 +25,19 @@ pub const FACET_TOP: usize = 200;
 
 pub type SharedStore = Arc<RwLock<EventStore>>;
 
-/// The answer to a filter request: the rows, every facet's counts, the timeline.
-pub fn filter_now(store: &EventStore, ticket: Ticket, filter: &FilterSet) -> Filtered {
+/// The answer to a filter request: the rows, every facet's counts, the timeline. `within`, when
+/// given, holds the only rows that may pass (a query's events), sorted.
+pub fn filter_now(
+    store: &EventStore,
+    ticket: Ticket,
+    filter: &FilterSet,
+    within: Option<&[u32]>,
+) -> Filtered {
     let started = Instant::now();
-    let rows = store.filter(filter);
+    let mut rows = store.filter(filter);
+    if let Some(within) = within {
+        rows = intersect(&rows, within);
+    }
     let facets = store.facet_counts_all(&rows, FACET_TOP);
     let histogram = store.histogram(&rows, HISTOGRAM_BUCKETS);
     Filtered {
@@ -37,12 +49,28 @@ pub fn filter_now(store: &EventStore, ticket: Ticket, filter: &FilterSet) -> Fil
     }
 }
 
+/// The rows in both sorted lists.
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    small
+        .iter()
+        .copied()
+        .filter(|r| large.binary_search(r).is_ok())
+        .collect()
+}
+
 #[derive(Clone)]
 pub struct Runner {
     pub store: SharedStore,
     pub tx: UnboundedSender<Msg>,
     latest_filter: Arc<AtomicU64>,
     pub tail: Arc<TailControl>,
+    /// What was loaded, for queries to read again.
+    inputs: LoadedInputs,
+    /// The running query's stop flag.
+    query_cancel: Arc<Mutex<Option<Arc<AtomicBool>>>>,
+    /// Where the query history is kept; `None` keeps it for this run only.
+    pub history_path: Option<PathBuf>,
 }
 
 impl Runner {
@@ -52,6 +80,9 @@ impl Runner {
             tx,
             latest_filter: Arc::default(),
             tail: Arc::default(),
+            inputs: Arc::default(),
+            query_cancel: Arc::default(),
+            history_path: None,
         }
     }
 
@@ -59,7 +90,11 @@ impl Runner {
         let this = self.clone();
         match effect {
             Effect::PauseTail(paused) => self.tail.paused.store(paused, Ordering::Relaxed),
-            Effect::Refilter { ticket, filter } => {
+            Effect::Refilter {
+                ticket,
+                filter,
+                within,
+            } => {
                 self.latest_filter.store(ticket, Ordering::Relaxed);
                 tokio::task::spawn_blocking(move || {
                     if this.latest_filter.load(Ordering::Relaxed) != ticket {
@@ -68,9 +103,48 @@ impl Runner {
                     let Ok(store) = this.store.read() else {
                         return;
                     };
-                    let filtered = filter_now(&store, ticket, &filter);
+                    let filtered =
+                        filter_now(&store, ticket, &filter, within.as_deref().map(|v| &v[..]));
                     drop(store);
                     let _ = this.tx.send(Msg::Filtered(Box::new(filtered)));
+                });
+            }
+            Effect::RunQuery {
+                ticket,
+                text,
+                range,
+            } => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                if let Ok(mut running) = self.query_cancel.lock()
+                    && let Some(before) = running.replace(cancel.clone())
+                {
+                    before.store(true, Ordering::Relaxed);
+                }
+                let job = QueryJob {
+                    ticket,
+                    text,
+                    range,
+                    cancel,
+                };
+                tokio::task::spawn_blocking(move || {
+                    query_run::run(job, &this.inputs, &this.store, &this.tx);
+                });
+            }
+            Effect::CancelQuery => {
+                if let Ok(running) = self.query_cancel.lock()
+                    && let Some(cancel) = running.as_ref()
+                {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            Effect::SaveHistory(entries) => {
+                let Some(path) = self.history_path.clone() else {
+                    return;
+                };
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = history::save(&path, &entries) {
+                        let _ = this.tx.send(Msg::Failed(e.to_string()));
+                    }
                 });
             }
             Effect::LoadDetail { row } => {
@@ -125,6 +199,9 @@ impl Runner {
                     }
                 };
                 progress.bytes_total += input.bytes().len() as u64;
+                if let Ok(mut inputs) = this.inputs.lock() {
+                    inputs.push((spec.clone(), input.clone()));
+                }
                 if let (true, InputSpec::Path(path)) = (follow, &spec) {
                     if input.compressed() {
                         let _ = this.tx.send(Msg::Failed(format!(

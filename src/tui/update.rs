@@ -9,6 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use super::effect::Effect;
 use super::msg::{ExportFailure, Filtered, Msg};
 use super::state::{Focus, Level, Prompt, PromptKind, State};
+use super::update_query;
 use crate::export::{ExportFormat, ExportSummary};
 use crate::store::Facet;
 
@@ -22,6 +23,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.height = height;
             let page = state.page();
             state.results.move_by(0, page);
+            if let Some(run) = state.query.run.as_mut() {
+                run.view.set_page(page.saturating_sub(2));
+            }
             Vec::new()
         }
         Msg::Loaded(progress) => {
@@ -48,6 +52,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Exported(result) => on_exported(state, result),
+        Msg::QueryProgress { ticket, stats } => update_query::on_progress(state, ticket, stats),
+        Msg::QueryDone { ticket, outcome } => update_query::on_done(state, ticket, outcome),
         Msg::Failed(message) => {
             state.say(message, Level::Error);
             Vec::new()
@@ -62,6 +68,7 @@ pub fn refilter(state: &mut State) -> Effect {
     Effect::Refilter {
         ticket: state.filter_ticket,
         filter: state.filters.to_filter_set(),
+        within: state.query.within(),
     }
 }
 
@@ -84,9 +91,18 @@ fn on_filtered(state: &mut State, filtered: Filtered) -> Vec<Effect> {
     follow_selection(state)
 }
 
+/// The event under the cursor: in the events table, or the query answer's row when it is one
+/// event.
+pub fn selected_event(state: &State) -> Option<u32> {
+    match &state.query.run {
+        Some(run) if state.query.showing => run.selected_event(),
+        _ => state.results.selected(),
+    }
+}
+
 /// The detail pane follows the cursor.
-fn follow_selection(state: &mut State) -> Vec<Effect> {
-    let row = state.results.selected();
+pub fn follow_selection(state: &mut State) -> Vec<Effect> {
+    let row = selected_event(state);
     if !state.detail.open || row == state.detail_row {
         return Vec::new();
     }
@@ -141,17 +157,53 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return on_prompt_key(state, key);
     }
     if state.help {
-        if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
-            state.help = false;
+        let most = super::view::help_lines().saturating_sub(4);
+        let at = &mut state.help_scroll;
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('?' | 'q') | KeyCode::F(1) => state.help = false,
+            KeyCode::Down | KeyCode::Char('j') => *at = (*at + 1).min(most),
+            KeyCode::Up | KeyCode::Char('k') => *at = at.saturating_sub(1),
+            KeyCode::PageDown | KeyCode::Char(' ') => *at = (*at + 10).min(most),
+            KeyCode::PageUp => *at = at.saturating_sub(10),
+            KeyCode::Home | KeyCode::Char('g') => *at = 0,
+            _ => {}
         }
         return Vec::new();
+    }
+    if state.query.browser_open {
+        return update_query::browser_key(state, key);
+    }
+    if state.query.editor_open {
+        return update_query::editor_key(state, key);
     }
     // The banner and any message go once a key is pressed: they have been read.
     state.status.banner = None;
     state.status.message = None;
     let page = state.page();
+    if ctrl(&key, 'x') || key.code == KeyCode::F(6) {
+        return update_query::cancel(state);
+    }
+    if state.query.showing
+        && state.focus == Focus::Results
+        && let Some(effects) = update_query::view_key(state, key)
+    {
+        return effects;
+    }
     match key.code {
         KeyCode::Char('q') => state.quit = true,
+        KeyCode::Char('b') => state.query.browser_open = true,
+        KeyCode::Char(';') | KeyCode::F(2) => state.query.editor_open = true,
+        KeyCode::Char('r') => {
+            if state.query.run.is_some() {
+                state.query.showing = !state.query.showing;
+                state.focus = Focus::Results;
+                return follow_selection(state);
+            }
+            state.say(
+                "no query has run yet: b browses the canned queries, ; opens the editor",
+                Level::Warning,
+            );
+        }
         KeyCode::Char('?') => state.help = true,
         KeyCode::Tab => state.focus = state.focus.next(state.detail.open),
         KeyCode::BackTab => {
@@ -164,23 +216,25 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Esc => {
             if state.focus == Focus::Detail || state.detail.open {
                 state.detail.open = false;
-                state.focus = Focus::Results;
-            } else {
-                state.focus = Focus::Results;
+            } else if state.query.showing && state.focus == Focus::Results {
+                state.query.showing = false;
             }
+            state.focus = Focus::Results;
         }
         KeyCode::Char('/') => {
             let text = state.filters.text.clone().unwrap_or_default();
             state.prompt = Some(Prompt::new(PromptKind::Search, &text));
         }
         KeyCode::Char(':') => state.prompt = Some(Prompt::new(PromptKind::Command, "")),
-        KeyCode::Char('c') => {
-            if state.filters.clear() {
+        KeyCode::Char('c' | 'C') => {
+            let narrowed = std::mem::take(&mut state.query.narrowing);
+            if state.filters.clear() || narrowed {
                 return vec![refilter(state)];
             }
         }
         KeyCode::Backspace => {
-            if state.filters.pop() {
+            // The query's events were there first: they go last.
+            if state.filters.pop() || std::mem::take(&mut state.query.narrowing) {
                 return vec![refilter(state)];
             }
         }
@@ -272,6 +326,8 @@ fn include(state: &mut State, keep: bool) -> Vec<Effect> {
         return Vec::new();
     };
     let value = value.to_string();
+    // Filters narrow the events: show them.
+    state.query.showing = false;
     if state.filters.add(facet, &value, keep) {
         vec![refilter(state)]
     } else {
@@ -316,11 +372,16 @@ fn pivot(state: &mut State, i: usize) -> Vec<Effect> {
     else {
         return Vec::new();
     };
+    if let Some((query, object)) = &p.canned {
+        return update_query::run_canned(state, query, Some(object));
+    }
     state.filters.clear();
     for (facet, value) in &p.include {
         state.filters.add(*facet, value, true);
     }
     state.filters.text = p.text;
+    state.query.narrowing = false;
+    state.query.showing = false;
     state.focus = Focus::Results;
     state.say(
         format!("{} (Backspace drops a filter, c clears)", p.label),
@@ -373,6 +434,7 @@ fn submit(state: &mut State, prompt: Prompt) -> Vec<Effect> {
     match prompt.kind {
         PromptKind::Search => {
             let text = (!input.is_empty()).then_some(input);
+            state.query.showing = false;
             if text != state.filters.text {
                 state.filters.text = text;
                 return vec![refilter(state)];
@@ -426,7 +488,52 @@ fn command(state: &mut State, input: &str) -> Vec<Effect> {
         }
         "clear" => {
             state.filters.clear();
+            state.query.narrowing = false;
             vec![refilter(state)]
+        }
+        "drop" => {
+            let chips = state.chip_labels().len();
+            match arg.parse::<usize>() {
+                Ok(n) if (1..=chips).contains(&n) => {
+                    state.drop_chip(n - 1);
+                    vec![refilter(state)]
+                }
+                _ => {
+                    state.say(
+                        format!("usage: :drop N, N the chip's number (1 to {chips})"),
+                        Level::Warning,
+                    );
+                    Vec::new()
+                }
+            }
+        }
+        "queries" | "browse" => {
+            state.query.browser_open = true;
+            Vec::new()
+        }
+        "edit" | "editor" => {
+            if !arg.is_empty() {
+                state.query.editor.set_text(arg);
+            }
+            state.query.editor_open = true;
+            Vec::new()
+        }
+        "run" if arg.is_empty() => {
+            state.say(
+                "usage: :run NAME (a canned query; b lists them)",
+                Level::Warning,
+            );
+            Vec::new()
+        }
+        "run" => update_query::run_canned(state, arg, None),
+        "query" if arg.is_empty() => {
+            state.say("usage: :query TEXT (or ; for the editor)", Level::Warning);
+            Vec::new()
+        }
+        "query" => {
+            let range = state.query.editor.time();
+            let title = update_query::title_of(arg);
+            update_query::start(state, &title, arg, range)
         }
         "export" | "export-all" if arg.is_empty() => {
             state.say(
@@ -472,7 +579,7 @@ fn command(state: &mut State, input: &str) -> Vec<Effect> {
         other => {
             let shown = crate::text::sanitize(other).into_owned();
             state.say(
-                format!("unknown command :{shown} (try :export, :export-all, :user, :ip, :verb, :clear, :q; ? for help)"),
+                format!("unknown command :{shown} (try :run, :query, :queries, :export, :export-all, :user, :ip, :verb, :clear, :q; ? for help)"),
                 Level::Error,
             );
             Vec::new()
@@ -482,12 +589,30 @@ fn command(state: &mut State, input: &str) -> Vec<Effect> {
 
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     let page = state.page();
+    let in_query = state.query.showing && state.query.run.is_some();
     match mouse.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp if in_query => {
+            let code = match mouse.kind {
+                MouseEventKind::ScrollDown => KeyCode::Down,
+                _ => KeyCode::Up,
+            };
+            if let Some(run) = state.query.run.as_mut() {
+                for _ in 0..3 {
+                    run.view.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+                }
+            }
+        }
         MouseEventKind::ScrollDown => state.results.scroll_by(3, page),
         MouseEventKind::ScrollUp => state.results.scroll_by(-3, page),
         MouseEventKind::Down(_) => {
             let layout = super::view::layout(state);
-            if let Some(line) = layout.results_line(mouse.column, mouse.row) {
+            if let Some(i) = layout.chip_at(state, mouse.column, mouse.row) {
+                if state.drop_chip(i) {
+                    return vec![refilter(state)];
+                }
+            } else if in_query && layout.results.contains((mouse.column, mouse.row).into()) {
+                state.focus = Focus::Results;
+            } else if let Some(line) = layout.results_line(mouse.column, mouse.row) {
                 state.focus = Focus::Results;
                 state.results.click(line, page);
             } else if layout.in_facets(mouse.column, mouse.row) {

@@ -75,7 +75,7 @@ fn reply(state: &mut State, ticket: u64, rows: Vec<u32>) -> Vec<Effect> {
 
 fn refilter_of(effects: &[Effect]) -> (u64, crate::store::FilterSet) {
     match effects {
-        [Effect::Refilter { ticket, filter }] => (*ticket, filter.clone()),
+        [Effect::Refilter { ticket, filter, .. }] => (*ticket, filter.clone()),
         other => panic!("expected one refilter, got {other:?}"),
     }
 }
@@ -212,9 +212,9 @@ fn a_pivot_replaces_the_filters() {
             "all events by user eve",
             "all events from 203.0.113.9",
             "all events on secrets db",
-            "changes to ClusterRole admin",
+            "changes to ClusterRole admin (runs clusterrole-changes)",
             "all events allowed by ClusterRoleBinding ops",
-            "changes to ClusterRoleBinding ops",
+            "changes to ClusterRoleBinding ops (runs clusterrolebinding-changes)",
         ]
     );
     let (_, filter) = refilter_of(&update(&mut state, ch('5')));

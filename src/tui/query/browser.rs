@@ -61,7 +61,7 @@ pub fn tag_line(query: &CannedQuery) -> String {
 }
 
 /// The browser's state.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Browser {
     queries: Vec<CannedQuery>,
     pub(super) search: TextBuffer,
@@ -90,6 +90,11 @@ impl Browser {
 
     pub fn queries(&self) -> &[CannedQuery] {
         &self.queries
+    }
+
+    /// The canned query of this name.
+    pub fn get(&self, name: &str) -> Option<&CannedQuery> {
+        self.queries.iter().find(|q| q.name == name)
     }
 
     /// The matching queries, best first.

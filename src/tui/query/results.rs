@@ -211,6 +211,11 @@ impl ResultsView {
         self.order.get(self.cursor).map(|&i| r.rows[i].as_slice())
     }
 
+    /// The index in the answer of the row under the cursor (the table may be sorted).
+    pub fn selected_index(&self) -> Option<usize> {
+        self.order.get(self.cursor).copied()
+    }
+
     /// The rows in display order, as text (for tests and copying).
     pub fn ordered(&self) -> impl Iterator<Item = &[Value]> {
         let rows = self.result.as_ref().map_or(&[][..], |r| &r.rows[..]);

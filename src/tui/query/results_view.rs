@@ -21,7 +21,9 @@ impl ResultsView {
         }
         let mut title = format!(" {} ", sanitize(&self.title));
         if let Some(r) = &self.result {
-            title.push_str(&format!("· {} rows ", thousands(r.rows.len() as u64)));
+            let n = r.rows.len();
+            let rows = if n == 1 { "row" } else { "rows" };
+            title.push_str(&format!("· {} {rows} ", thousands(n as u64)));
         }
         let mut hints = String::from(" s sort · c columns ");
         if self.chart.is_some() {

@@ -3,11 +3,13 @@
 mod facets;
 mod filters;
 mod prompt;
+mod query;
 mod results;
 
 pub use facets::FacetsState;
 pub use filters::{Chip, Filters};
 pub use prompt::{Prompt, PromptKind};
+pub use query::{QueryRun, QueryState};
 pub use results::ResultsState;
 
 use std::path::PathBuf;
@@ -83,16 +85,22 @@ pub struct State {
     pub facets: FacetsState,
     pub filters: Filters,
     pub detail: DetailState,
+    /// Canned queries, the editor, and the latest run.
+    pub query: QueryState,
     pub prompt: Option<Prompt>,
     /// The export waiting for an answer (a file that exists).
     pub pending_export: Option<PendingExport>,
     /// Events over time in the current result.
     pub histogram: Histogram,
     pub help: bool,
+    /// Lines of the help scrolled past.
+    pub help_scroll: u16,
     pub status: Status,
     pub quit: bool,
     /// The latest filter request; replies with another ticket are stale.
     pub filter_ticket: Ticket,
+    /// The latest query run; answers with another ticket are stale.
+    pub query_ticket: Ticket,
     /// The latest detail request.
     pub detail_row: Option<u32>,
     /// The terminal's size, for paging.
@@ -115,6 +123,40 @@ impl State {
     /// Rows of the results table that fit on screen, from the layout's arithmetic.
     pub fn page(&self) -> usize {
         super::view::results_rows(self).max(1)
+    }
+
+    /// The active filters as the chips line shows them, in order: the query's events, the facet
+    /// values, the text search. Terminal-safe.
+    pub fn chip_labels(&self) -> Vec<String> {
+        let mut labels = Vec::new();
+        if let (Some(run), Some(events)) = (&self.query.run, self.query.within()) {
+            let n = super::update_query::count(events.len(), "event");
+            labels.push(format!("query: {} ({n})", run.title));
+        }
+        labels.extend(self.filters.chips.iter().map(|c| c.label()));
+        if let Some(text) = &self.filters.text {
+            labels.push(format!("text: {text}"));
+        }
+        labels
+            .into_iter()
+            .map(|l| crate::text::sanitize(&l).into_owned())
+            .collect()
+    }
+
+    /// Removes the `i`-th chip (from 0, in [`State::chip_labels`] order); true when one went.
+    pub fn drop_chip(&mut self, mut i: usize) -> bool {
+        if self.query.within().is_some() {
+            if i == 0 {
+                self.query.narrowing = false;
+                return true;
+            }
+            i -= 1;
+        }
+        if i < self.filters.chips.len() {
+            self.filters.chips.remove(i);
+            return true;
+        }
+        i == self.filters.chips.len() && self.filters.text.take().is_some()
     }
 
     pub fn say(&mut self, text: impl Into<String>, level: Level) {

@@ -60,6 +60,12 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
             ));
         }
     }
+    if let Some(run) = state.query.run.as_ref().filter(|r| r.running) {
+        spans.push(Span::styled(
+            format!("· query running: {} (Ctrl-X stops) ", sanitize(&run.title)),
+            styles.get(Role::Warning),
+        ));
+    }
     if state.status.filtering {
         spans.push(Span::styled("· filtering… ", styles.get(Role::Muted)));
     } else if let Some(ms) = state.status.filter_ms {
@@ -72,30 +78,42 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
+/// Where the chips line starts its first chip.
+pub const CHIPS_PREFIX: &str = " filters: ";
+
+/// A chip as drawn: its number (for `:drop N`) and label.
+pub fn chip_text(i: usize, label: &str) -> String {
+    format!(" {} {label} ", i + 1)
+}
+
 pub fn chips(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     if area.is_empty() {
         return;
     }
-    let mut spans = vec![Span::styled(" filters: ", styles.get(Role::Muted))];
-    for chip in &state.filters.chips {
-        spans.push(Span::styled(
-            format!(" {} ", sanitize(&chip.label())),
-            styles.get(Role::Chip),
-        ));
-        spans.push(Span::raw(" "));
-    }
-    if let Some(text) = &state.filters.text {
-        spans.push(Span::styled(
-            format!(" text: {} ", sanitize(text)),
-            styles.get(Role::Chip),
-        ));
+    let mut spans = vec![Span::styled(CHIPS_PREFIX, styles.get(Role::Muted))];
+    for (i, label) in state.chip_labels().iter().enumerate() {
+        spans.push(Span::styled(chip_text(i, label), styles.get(Role::Chip)));
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(
-        "(Backspace drops the last, c clears)",
+        "(Backspace drops the last, :drop N or a click one, C all)",
         styles.get(Role::Muted),
     ));
     Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+/// The chip at a column of the chips line.
+pub fn chip_at(state: &State, area: Rect, column: u16) -> Option<usize> {
+    let mut x = usize::from(area.x) + Span::raw(CHIPS_PREFIX).width();
+    let column = usize::from(column);
+    for (i, label) in state.chip_labels().iter().enumerate() {
+        let w = Span::raw(chip_text(i, label)).width();
+        if (x..x + w).contains(&column) {
+            return Some(i);
+        }
+        x += w + 1;
+    }
+    None
 }
 
 pub fn status(frame: &mut Frame<'_>, area: Rect, state: &State, styles: &Styles) {
@@ -125,7 +143,7 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, state: &State, styles: &Styles)
         (banner.clone(), Role::Accent)
     } else {
         (
-            "Tab pane · Enter detail · / search · Space mark · e export · ? help · q quit"
+            "b queries · ; editor · Tab pane · Enter detail · / search · Space mark · e export · ? help · q quit"
                 .to_string(),
             Role::Muted,
         )

@@ -18,12 +18,14 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("Tab, Shift-Tab", "next / previous pane"),
             ("Esc", "back out: close the detail, the prompt or this help"),
             ("/", "search the events' text"),
+            (":", "command: run NAME, query TEXT, drop N (a chip),"),
+            ("", "export FILE, export-all FILE, queries, edit,"),
+            ("", "user NAME, ip ADDR, verb V (!V drops it), clear, q"),
             (
-                ":",
-                "command: export FILE, export-all FILE, user NAME, ip ADDR, verb V, clear, q",
+                "Backspace",
+                "drop the last filter (the query's events last)",
             ),
-            ("Backspace", "drop the last filter"),
-            ("c", "clear every filter"),
+            ("c, C", "clear every filter (in an answer, c picks columns)"),
             ("Space", "mark or unmark the event (and move down)"),
             (
                 "e / E",
@@ -31,6 +33,23 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ),
         ],
     ),
+    (
+        "Queries",
+        &[
+            ("b", "browse the canned queries (Enter runs, Tab edits)"),
+            (";, F2", "open the query editor (F5 or Ctrl-R runs)"),
+            ("r", "switch between the events and the query's answer"),
+            ("Ctrl-X, F6", "stop the running query"),
+            ("Esc", "from the answer back to the events"),
+            (
+                "Enter, Space",
+                "in the answer: the row's event in detail, mark it",
+            ),
+        ],
+    ),
+    ("Query answer", super::super::query::results::KEYS),
+    ("Query browser", super::super::query::browser::KEYS),
+    ("Query editor", super::super::query::editor::KEYS),
     (
         "Events",
         &[
@@ -63,7 +82,12 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
-pub fn draw(buf: &mut Buffer, area: Rect, styles: &Styles) {
+/// Lines the help takes, for scrolling.
+pub fn lines() -> u16 {
+    KEYS.iter().map(|(_, keys)| keys.len() as u16 + 2).sum()
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, styles: &Styles, scroll: u16) {
     let width = area.width.min(84);
     let lines_needed: usize = KEYS.iter().map(|(_, keys)| keys.len() + 2).sum();
     let height = area.height.min(lines_needed as u16 + 2);
@@ -89,9 +113,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, styles: &Styles) {
         .block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(" keys · Esc or ? closes ")
+                .title(" keys · j k scroll · Esc or ? closes ")
                 .border_style(styles.border(true)),
         )
         .style(styles.get(Role::Text))
+        .scroll((scroll, 0))
         .render(popup, buf);
 }

@@ -31,6 +31,8 @@ pub struct Layout {
     pub results: Rect,
     pub detail: Rect,
     pub status: Rect,
+    /// Where the query browser and editor go: everything but the title and status lines.
+    pub overlay: Rect,
 }
 
 impl Layout {
@@ -43,6 +45,14 @@ impl Layout {
 
     pub fn in_facets(&self, column: u16, row: u16) -> bool {
         self.facets.contains(Position::new(column, row))
+    }
+
+    /// The filter chip at a screen position.
+    pub fn chip_at(&self, state: &State, column: u16, row: u16) -> Option<usize> {
+        if !self.chips.contains(Position::new(column, row)) {
+            return None;
+        }
+        chrome::chip_at(state, self.chips, column)
     }
 
     pub fn in_detail(&self, column: u16, row: u16) -> bool {
@@ -75,7 +85,7 @@ pub fn layout(state: &State) -> Layout {
 }
 
 fn layout_in(area: Rect, state: &State) -> Layout {
-    let show_chips = !state.filters.is_empty();
+    let show_chips = !state.filters.is_empty() || state.query.within().is_some();
     let tall = area.height >= 24;
     let [title, timeline, chips, main, status] = Split::default()
         .direction(Direction::Vertical)
@@ -126,7 +136,17 @@ fn layout_in(area: Rect, state: &State) -> Layout {
         results,
         detail,
         status,
+        overlay: Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(2),
+            ..area
+        },
     }
+}
+
+/// Lines the help overlay takes.
+pub fn help_lines() -> u16 {
+    help::lines()
 }
 
 /// How many table rows fit on screen.
@@ -144,13 +164,36 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     timeline::draw(buf, l.timeline, state, styles);
     chrome::chips(buf, l.chips, state, styles);
     facets::draw(buf, l.facets, state, styles);
-    results::draw(buf, l.results, state, store, styles);
+    match &state.query.run {
+        Some(run) if state.query.showing => {
+            let focused = state.focus == super::state::Focus::Results;
+            run.view.render(l.results, buf, styles, focused);
+        }
+        _ => results::draw(buf, l.results, state, store, styles),
+    }
     if state.detail.open {
         detail::draw(buf, l.detail, state, styles);
     }
     chrome::status(frame, l.status, state, styles);
+    if state.query.browser_open {
+        state
+            .query
+            .browser
+            .render(l.overlay, frame.buffer_mut(), styles);
+        if let Some(at) = state.query.browser.cursor_position(l.overlay) {
+            frame.set_cursor_position(at);
+        }
+    } else if state.query.editor_open {
+        state
+            .query
+            .editor
+            .render(l.overlay, frame.buffer_mut(), styles);
+        if let Some(at) = state.query.editor.cursor_position(l.overlay) {
+            frame.set_cursor_position(at);
+        }
+    }
     if state.help {
-        help::draw(frame.buffer_mut(), area, styles);
+        help::draw(frame.buffer_mut(), area, styles, state.help_scroll);
     }
 }
 

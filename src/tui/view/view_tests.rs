@@ -8,6 +8,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
+use crate::audit::time::TimeRange;
+use crate::catalog::Catalog;
 use crate::catalog::themes::{Role, Themes};
 use crate::source::demo::{DemoConfig, demo_bytes};
 use crate::source::local::{LocalInput, path_origin};
@@ -15,6 +17,14 @@ use crate::store::EventStore;
 use crate::tui::msg::{LoadProgress, Msg};
 use crate::tui::runner::filter_now;
 use crate::tui::{Effect, State, Styles, update};
+
+fn demo_input() -> Arc<LocalInput> {
+    let data = demo_bytes(&DemoConfig {
+        events: 3_000,
+        seed: 1,
+    });
+    Arc::new(LocalInput::from_vec(path_origin("demo".as_ref()), data))
+}
 
 fn demo_store() -> EventStore {
     let data = demo_bytes(&DemoConfig {
@@ -32,11 +42,34 @@ fn styles() -> Styles {
 }
 
 /// Carries out the effects the way the runner does, with the filter time fixed.
-fn settle(state: &mut State, store: &EventStore, mut effects: Vec<Effect>) {
+fn settle(state: &mut State, store: &EventStore, effects: Vec<Effect>) {
+    settle_with(state, store, &[], effects)
+}
+
+/// [`settle`], with queries run over `inputs`.
+fn settle_with(
+    state: &mut State,
+    store: &EventStore,
+    inputs: &[Arc<LocalInput>],
+    mut effects: Vec<Effect>,
+) {
     while let Some(effect) = effects.pop() {
         let msg = match effect {
-            Effect::Refilter { ticket, filter } => {
-                let mut f = filter_now(store, ticket, &filter);
+            Effect::RunQuery { ticket, text, .. } => {
+                let outcome =
+                    crate::tui::query_run::answer_now(&text, TimeRange::default(), inputs, store)
+                        .map(|mut answer| {
+                            answer.elapsed_ms = 5;
+                            Box::new(answer)
+                        });
+                Msg::QueryDone { ticket, outcome }
+            }
+            Effect::Refilter {
+                ticket,
+                filter,
+                within,
+            } => {
+                let mut f = filter_now(store, ticket, &filter, within.as_deref().map(|v| &v[..]));
                 f.took_ms = 7;
                 Msg::Filtered(Box::new(f))
             }
@@ -152,6 +185,54 @@ fn help_and_prompt_overlays() {
             screen.lines().last().unwrap_or("").starts_with("/secret"),
             "{screen}"
         );
+    }
+}
+
+#[test]
+fn the_query_browser_editor_and_answer_at_two_sizes() {
+    let input = demo_input();
+    let mut store = EventStore::default();
+    store.load(input.clone(), 2, |_| {});
+    let inputs = [input];
+    let styles = styles();
+    for (width, height) in [(80, 24), (140, 40)] {
+        let mut state = console(&store, width, height);
+        state.query.browser = crate::tui::query::Browser::new(&Catalog::load(None));
+        let keys = |state: &mut State, text: &str| {
+            for c in text.chars() {
+                let code = match c {
+                    '\n' => KeyCode::Enter,
+                    c => KeyCode::Char(c),
+                };
+                let effects = update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+                settle_with(state, &store, &inputs, effects);
+            }
+        };
+        keys(&mut state, "brolebinding");
+        insta::assert_snapshot!(
+            format!("query_browser_{width}x{height}"),
+            text(&draw(&state, &store, &styles))
+        );
+        // Enter runs it: the answer in the main pane, its events behind the facets.
+        keys(&mut state, "\n");
+        let screen = text(&draw(&state, &store, &styles));
+        let title = state.query.run.as_ref().expect("a run").title.clone();
+        assert!(title.ends_with("rolebinding-changes"), "{title}");
+        assert!(screen.contains(&format!("query: {title}")), "{screen}");
+        insta::assert_snapshot!(format!("query_answer_{width}x{height}"), screen);
+        let events = state.query.within().expect("the answer's events");
+        assert!(!events.is_empty());
+        assert!(events.iter().all(|&r| {
+            store
+                .value(r, crate::store::Facet::Resource)
+                .is_some_and(|v| v.ends_with("rolebindings"))
+        }));
+        assert_eq!(state.results.rows.as_slice(), events.as_slice());
+        // The editor, with a mistake shown in place.
+        keys(&mut state, ";stats cout(*) by verb");
+        let screen = text(&draw(&state, &store, &styles));
+        assert!(screen.contains("count"), "a suggestion: {screen}");
+        insta::assert_snapshot!(format!("query_editor_{width}x{height}"), screen);
     }
 }
 

@@ -1,0 +1,228 @@
+//! Running a Logs Insights query for the console, on a worker thread: over the same inputs the
+//! console loaded (files opened again, so a followed file is read as it is now), with progress
+//! while it runs, cancellable, and its rows tied back to the console's events through `@ptr`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::msg::{Msg, QueryAnswer, QueryFailure, Ticket};
+use super::query::{RunStats, TimeChoice};
+use super::runner::SharedStore;
+use crate::audit::time::TimeRange;
+use crate::insights::checker::check;
+use crate::insights::exec::{Plan, QueryResult};
+use crate::insights::parser::parse;
+use crate::insights::value::Value;
+use crate::source::local::{self, InputSpec, LocalInput, LocalQuery, QueryProgress};
+use crate::store::EventStore;
+
+/// How often a running query reports how far it has got.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// The inputs as loaded: a file is opened again for each query, the others (standard input, the
+/// demo) are read from what was loaded.
+pub type LoadedInputs = Arc<Mutex<Vec<(InputSpec, Arc<LocalInput>)>>>;
+
+/// One query to run.
+pub struct QueryJob {
+    pub ticket: Ticket,
+    pub text: String,
+    pub range: TimeChoice,
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// Runs the job and sends its answer; progress goes out every [`PROGRESS_EVERY`] meanwhile.
+pub fn run(job: QueryJob, inputs: &LoadedInputs, store: &SharedStore, tx: &UnboundedSender<Msg>) {
+    let ticket = job.ticket;
+    let outcome = answer(job, inputs, store, tx).map(Box::new);
+    let _ = tx.send(Msg::QueryDone { ticket, outcome });
+}
+
+fn in_query(message: String) -> QueryFailure {
+    QueryFailure {
+        message,
+        in_query: true,
+    }
+}
+
+/// A query checked and compiled, with the checker's warnings.
+struct Prepared {
+    plan: Plan,
+    warnings: Vec<String>,
+}
+
+fn prepare(text: &str) -> Result<Prepared, QueryFailure> {
+    let query = parse(text).map_err(|d| in_query(first_error(&d)))?;
+    let diagnostics = check(&query);
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return Err(in_query(first_error(&diagnostics)));
+    }
+    let warnings = diagnostics
+        .iter()
+        .map(|d| crate::text::sanitize(&d.message).into_owned())
+        .collect();
+    let plan = Plan::with_ptr(&query).map_err(|d| in_query(first_error(&[d])))?;
+    Ok(Prepared { plan, warnings })
+}
+
+/// Reads the inputs into the query; whether it was cancelled.
+fn read(
+    plan: &Plan,
+    range: TimeRange,
+    inputs: &[Arc<LocalInput>],
+    cancel: Arc<AtomicBool>,
+    progress: Arc<QueryProgress>,
+) -> Result<(QueryResult, bool), QueryFailure> {
+    let mut run = LocalQuery::new(plan, range)
+        .cancel_on(cancel)
+        .report_to(progress);
+    for input in inputs {
+        match run.read(input) {
+            Ok(report) if report.stopped_early => break,
+            Ok(_) => {}
+            Err(_) => {
+                return Err(QueryFailure {
+                    message: "a reader thread failed; there is no answer".to_string(),
+                    in_query: false,
+                });
+            }
+        }
+        if run.cancelled() {
+            break;
+        }
+    }
+    let cancelled = run.cancelled();
+    Ok((run.finish(), cancelled))
+}
+
+/// Ties each row to the store row of its event, and takes off the `@ptr` column the console
+/// added.
+fn tie(plan: &Plan, result: &mut QueryResult, store: &EventStore) -> Vec<Option<u32>> {
+    let Some(column) = plan.ptr_column() else {
+        return Vec::new();
+    };
+    let row_of = result
+        .rows
+        .iter()
+        .map(|row| match row.get(column) {
+            Some(Value::Str(ptr)) => store.row_of_ptr(ptr),
+            _ => None,
+        })
+        .collect();
+    if plan.ptr_appended() {
+        result.columns.remove(column);
+        for row in &mut result.rows {
+            if column < row.len() {
+                row.remove(column);
+            }
+        }
+    }
+    row_of
+}
+
+/// The answer of `text` over `inputs`, on this thread: for tests and benches.
+pub fn answer_now(
+    text: &str,
+    range: TimeRange,
+    inputs: &[Arc<LocalInput>],
+    store: &EventStore,
+) -> Result<QueryAnswer, QueryFailure> {
+    let started = Instant::now();
+    let Prepared { plan, warnings } = prepare(text)?;
+    let (mut result, cancelled) = read(&plan, range, inputs, Arc::default(), Arc::default())?;
+    let row_of = tie(&plan, &mut result, store);
+    Ok(QueryAnswer {
+        events: plan.ptr_column().is_some(),
+        result,
+        row_of,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        cancelled,
+        warnings,
+    })
+}
+
+fn answer(
+    job: QueryJob,
+    inputs: &LoadedInputs,
+    store: &SharedStore,
+    tx: &UnboundedSender<Msg>,
+) -> Result<QueryAnswer, QueryFailure> {
+    let started = Instant::now();
+    let Prepared { plan, warnings } = prepare(&job.text)?;
+    let range = job.range.resolve(jiff::Timestamp::now().as_millisecond());
+    let loaded: Vec<(InputSpec, Arc<LocalInput>)> = match inputs.lock() {
+        Ok(inputs) => inputs.clone(),
+        Err(_) => Vec::new(),
+    };
+    let mut opened = Vec::new();
+    for (spec, input) in loaded {
+        match &spec {
+            InputSpec::Path(_) => match local::open(&spec) {
+                Ok(input) => opened.push(Arc::new(input)),
+                Err(e) => {
+                    return Err(QueryFailure {
+                        message: e.to_string(),
+                        in_query: false,
+                    });
+                }
+            },
+            _ => opened.push(input),
+        }
+    }
+    let bytes_total: u64 = opened.iter().map(|i| i.bytes().len() as u64).sum();
+    let progress = Arc::new(QueryProgress::default());
+    let finished = Arc::new(AtomicBool::new(false));
+    let reporter = {
+        let (progress, finished, tx) = (progress.clone(), finished.clone(), tx.clone());
+        std::thread::spawn(move || {
+            while !finished.load(Ordering::Relaxed) {
+                std::thread::sleep(PROGRESS_EVERY);
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                let stats = RunStats::from_progress(&progress, Some(bytes_total), elapsed_ms);
+                let msg = Msg::QueryProgress {
+                    ticket: job.ticket,
+                    stats,
+                };
+                if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let read = read(&plan, range, &opened, job.cancel.clone(), progress);
+    finished.store(true, Ordering::Relaxed);
+    let _ = reporter.join();
+    let (mut result, cancelled) = read?;
+    let row_of = match store.read() {
+        Ok(store) => tie(&plan, &mut result, &store),
+        Err(_) => {
+            return Err(QueryFailure {
+                message: "the events could not be read".to_string(),
+                in_query: false,
+            });
+        }
+    };
+    Ok(QueryAnswer {
+        events: plan.ptr_column().is_some(),
+        result,
+        row_of,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        cancelled,
+        warnings,
+    })
+}
+
+/// The first error (else the first diagnostic) as one line, with where it is.
+fn first_error(diagnostics: &[crate::insights::diag::Diagnostic]) -> String {
+    let d = diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .or(diagnostics.first());
+    match d {
+        Some(d) => crate::text::sanitize(&d.message).into_owned(),
+        None => "the query cannot run".to_string(),
+    }
+}

@@ -1,0 +1,78 @@
+//! The query side of the console: the browser and editor overlays, and the latest run with its
+//! answer.
+
+use std::sync::Arc;
+
+use super::super::query::{Browser, Editor, ResultsView};
+
+/// The latest query run and what it found.
+#[derive(Debug, Clone)]
+pub struct QueryRun {
+    /// A canned query's name, or the first line of the text.
+    pub title: String,
+    pub text: String,
+    pub view: ResultsView,
+    /// Still running.
+    pub running: bool,
+    /// For each row of the answer, in the answer's order: the store row of its event, when the
+    /// row is one event (`@ptr`) that the console holds.
+    pub row_of: Vec<Option<u32>>,
+    /// The store rows of the answer, sorted; `None` for an answer of groups (`stats`).
+    pub events: Option<Arc<Vec<u32>>>,
+    /// Rows of the answer whose event the console does not hold (appended since loading).
+    pub unmatched: usize,
+}
+
+impl QueryRun {
+    pub fn new(title: &str, text: &str) -> QueryRun {
+        QueryRun {
+            title: title.to_string(),
+            text: text.to_string(),
+            view: ResultsView::new(title, text),
+            running: true,
+            row_of: Vec::new(),
+            events: None,
+            unmatched: 0,
+        }
+    }
+
+    /// The store row of the answer row under the cursor.
+    pub fn selected_event(&self) -> Option<u32> {
+        let i = self.view.selected_index()?;
+        self.row_of.get(i).copied().flatten()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueryState {
+    /// The canned queries; shown while `browser_open`.
+    pub browser: Browser,
+    pub browser_open: bool,
+    /// Kept while closed, so that the text and its history survive.
+    pub editor: Editor,
+    pub editor_open: bool,
+    pub run: Option<QueryRun>,
+    /// The main pane shows the run's answer rather than the events.
+    pub showing: bool,
+    /// Narrow the events to the answer's events (set when an answer of events arrives).
+    pub narrowing: bool,
+}
+
+impl QueryState {
+    pub fn running(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| r.running)
+    }
+
+    /// The answer's events, when the events are narrowed to them.
+    pub fn within(&self) -> Option<Arc<Vec<u32>>> {
+        if !self.narrowing {
+            return None;
+        }
+        self.run.as_ref().and_then(|r| r.events.clone())
+    }
+
+    /// Something of the query side covers the screen.
+    pub fn overlay_open(&self) -> bool {
+        self.browser_open || self.editor_open
+    }
+}

@@ -1,0 +1,288 @@
+//! The update's query side: the browser and editor overlays, starting and cancelling runs, and
+//! taking in their answers. Pure, as the rest of the update.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::effect::Effect;
+use super::msg::{QueryAnswer, QueryFailure, Ticket};
+use super::query::{BrowserAction, EditorAction, ResultsAction, RunStats, TimeChoice};
+use super::state::{Focus, Level, QueryRun, State};
+use super::update::{follow_selection, refilter};
+
+/// Keys while the browser is open.
+pub fn browser_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match state.query.browser.handle_key(key) {
+        BrowserAction::None => Vec::new(),
+        BrowserAction::Close => {
+            state.query.browser_open = false;
+            Vec::new()
+        }
+        BrowserAction::Run { text, name } => {
+            state.query.browser_open = false;
+            let range = state.query.editor.time();
+            start(state, &name, &text, range)
+        }
+        BrowserAction::Edit { text, .. } => {
+            state.query.browser_open = false;
+            state.query.editor.set_text(&text);
+            state.query.editor_open = true;
+            Vec::new()
+        }
+    }
+}
+
+/// Keys while the editor is open.
+pub fn editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match state.query.editor.handle_key(key) {
+        EditorAction::None => Vec::new(),
+        EditorAction::Close => {
+            state.query.editor_open = false;
+            Vec::new()
+        }
+        EditorAction::Help => {
+            state.help = true;
+            Vec::new()
+        }
+        EditorAction::Cancel => cancel(state),
+        EditorAction::Run { text, range } => {
+            state.query.editor_open = false;
+            let title = title_of(&text);
+            let mut effects = vec![Effect::SaveHistory(state.query.editor.history().clone())];
+            effects.extend(start(state, &title, &text, range));
+            effects
+        }
+    }
+}
+
+/// A query's title: its first line that is not a comment.
+pub fn title_of(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("query");
+    crate::text::sanitize(line).into_owned()
+}
+
+/// Starts a run; the one before, if still running, is stopped by the runner.
+pub fn start(state: &mut State, title: &str, text: &str, range: TimeChoice) -> Vec<Effect> {
+    state.query_ticket += 1;
+    let was_narrowing = state.query.within().is_some();
+    let mut run = QueryRun::new(title, text);
+    run.view.set_page(state.page());
+    state.query.run = Some(run);
+    state.query.showing = true;
+    state.query.narrowing = false;
+    state.focus = Focus::Results;
+    let mut effects = vec![Effect::RunQuery {
+        ticket: state.query_ticket,
+        text: text.to_string(),
+        range,
+    }];
+    if was_narrowing {
+        effects.push(refilter(state));
+    }
+    effects
+}
+
+pub fn cancel(state: &mut State) -> Vec<Effect> {
+    if state.query.running() {
+        state.say("stopping the query…", Level::Info);
+        vec![Effect::CancelQuery]
+    } else {
+        Vec::new()
+    }
+}
+
+pub fn on_progress(state: &mut State, ticket: Ticket, stats: RunStats) -> Vec<Effect> {
+    if ticket == state.query_ticket
+        && let Some(run) = state.query.run.as_mut().filter(|r| r.running)
+    {
+        run.view.set_progress(stats);
+    }
+    Vec::new()
+}
+
+pub fn on_done(
+    state: &mut State,
+    ticket: Ticket,
+    outcome: Result<Box<QueryAnswer>, QueryFailure>,
+) -> Vec<Effect> {
+    if ticket != state.query_ticket {
+        return Vec::new();
+    }
+    let Some(run) = state.query.run.as_mut() else {
+        return Vec::new();
+    };
+    run.running = false;
+    let answer = match outcome {
+        Ok(answer) => *answer,
+        Err(failure) => {
+            let stats = RunStats {
+                running: false,
+                ..run.view.stats()
+            };
+            run.view.set_progress(stats);
+            if failure.in_query {
+                // The editor shows the error in place, with a caret.
+                let text = run.text.clone();
+                state.query.editor.set_text(&text);
+                state.query.editor_open = true;
+            }
+            state.say(
+                format!("the query did not run: {}", failure.message),
+                Level::Error,
+            );
+            return Vec::new();
+        }
+    };
+    let rows = answer.result.rows.len();
+    let capped = answer.result.capped;
+    run.view.set_result(answer.result, answer.elapsed_ms);
+    run.unmatched = answer.row_of.iter().filter(|r| r.is_none()).count();
+    run.events = answer.events.then(|| {
+        let mut events: Vec<u32> = answer.row_of.iter().flatten().copied().collect();
+        events.sort_unstable();
+        events.dedup();
+        Arc::new(events)
+    });
+    run.row_of = answer.row_of;
+    let mut text = format!("{}: {}", run.title, count(rows, "row"));
+    if capped {
+        text.push_str(" (the default cap; add `limit` for more)");
+    }
+    if answer.cancelled {
+        text.push_str(", stopped early: what was read until then");
+    }
+    let events = run.events.as_ref().map(|e| e.len());
+    let unmatched = run.unmatched;
+    if let Some(n) = events {
+        text.push_str(&format!(
+            "; the events view, facets and timeline now hold its {} (r switches views, Backspace drops it)",
+            count(n, "event")
+        ));
+        if unmatched > 0 {
+            text.push_str(&format!(
+                "; {} appended since loading, not held",
+                count(unmatched, "event")
+            ));
+        }
+    }
+    let level = if answer.cancelled || !answer.warnings.is_empty() {
+        Level::Warning
+    } else {
+        Level::Info
+    };
+    if let Some(w) = answer.warnings.first() {
+        text.push_str(&format!(" — note: {w}"));
+    }
+    state.say(text, level);
+    if events.is_some() {
+        state.query.narrowing = true;
+        let mut effects = vec![refilter(state)];
+        effects.extend(follow_selection(state));
+        return effects;
+    }
+    follow_selection(state)
+}
+
+/// Keys for the query's answer in the main pane; `None` when the key is not one of its own.
+pub fn view_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+    let page = super::view::results_rows(state).saturating_sub(2);
+    let run = state.query.run.as_mut()?;
+    run.view.set_page(page);
+    match key.code {
+        KeyCode::Enter => {
+            if run.selected_event().is_none() {
+                state.say(
+                    "this row is not one event (a `stats` group, or an event appended since loading)",
+                    Level::Warning,
+                );
+                return Some(Vec::new());
+            }
+            state.detail.open = true;
+            state.focus = Focus::Detail;
+            return Some(follow_selection(state));
+        }
+        KeyCode::Char(' ') => {
+            let Some(row) = run.selected_event() else {
+                return Some(Vec::new());
+            };
+            if !state.results.marked.remove(&row) {
+                state.results.marked.insert(row);
+            }
+            let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+            run.view.handle_key(down);
+            return Some(follow_selection(state));
+        }
+        _ => {}
+    }
+    match run.view.handle_key(key) {
+        ResultsAction::Ignored => None,
+        ResultsAction::None => Some(follow_selection(state)),
+    }
+}
+
+/// Runs the canned query `name`, narrowed to one object when `object` is given.
+pub fn run_canned(state: &mut State, name: &str, object: Option<&str>) -> Vec<Effect> {
+    let Some(canned) = state.query.browser.get(name) else {
+        let shown = crate::text::sanitize(name).into_owned();
+        state.say(
+            format!("no canned query named {shown} (b lists them)"),
+            Level::Error,
+        );
+        return Vec::new();
+    };
+    let mut text = canned.text.clone();
+    let mut title = canned.name.clone();
+    if let Some(object) = object {
+        text.push_str(&format!(
+            "\n| filter objectRef.name = {}",
+            string_literal(object)
+        ));
+        title.push_str(&format!(" · {object}"));
+    }
+    let range = state.query.editor.time();
+    start(state, &crate::text::sanitize(&title), &text, range)
+}
+
+/// `1 row`, `2 rows`.
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// `s` as a query string literal.
+fn string_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+#[path = "update_query_tests.rs"]
+mod flow_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_skip_comments_and_literals_escape() {
+        assert_eq!(title_of("# name: x\n\n fields a\n| limit 1"), "fields a");
+        assert_eq!(title_of(""), "query");
+        assert_eq!(string_literal(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}

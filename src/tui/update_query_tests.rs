@@ -1,0 +1,352 @@
+//! The query side of the update, without a terminal: browsing, editing, running, answers,
+//! narrowing the events, and the pivots that run canned queries.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::catalog::Catalog;
+use crate::insights::exec::{QueryResult, Statistics};
+use crate::insights::value::Value;
+use crate::store::{Facet, Histogram};
+use crate::tui::detail::{DetailData, Pivot};
+use crate::tui::msg::{Filtered, LoadProgress, QueryAnswer, QueryFailure};
+use crate::tui::query::{Browser, RunStats};
+use crate::tui::state::{Focus, State};
+use crate::tui::{Effect, Msg, update};
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn typed(state: &mut State, text: &str) {
+    for c in text.chars() {
+        update(state, ch(c));
+    }
+}
+
+/// A 120×40 console over 100 events, with the built-in canned queries.
+fn console() -> State {
+    let mut state = State::new("test", None);
+    state.query.browser = Browser::new(&Catalog::load(None));
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    let effects = update(
+        &mut state,
+        Msg::Loaded(LoadProgress {
+            events: 100,
+            done: true,
+            ..LoadProgress::default()
+        }),
+    );
+    let ticket = state.filter_ticket;
+    assert!(matches!(effects.as_slice(), [Effect::Refilter { .. }]));
+    filtered(&mut state, ticket, (0..100).collect());
+    state
+}
+
+fn filtered(state: &mut State, ticket: u64, rows: Vec<u32>) -> Vec<Effect> {
+    update(
+        state,
+        Msg::Filtered(Box::new(Filtered {
+            ticket,
+            rows: Arc::new(rows),
+            facets: Vec::new(),
+            histogram: Histogram::default(),
+            took_ms: 1,
+        })),
+    )
+}
+
+fn run_of(effects: &[Effect]) -> (u64, String) {
+    let runs: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RunQuery { ticket, text, .. } => Some((*ticket, text.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(runs.len(), 1, "{effects:?}");
+    runs[0].clone()
+}
+
+fn within_of(effects: &[Effect]) -> Option<Arc<Vec<u32>>> {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Refilter { within, .. } => Some(within.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no refilter in {effects:?}"))
+}
+
+/// An answer of events: one row per event, its `@message` and store row.
+fn events_answer(rows: &[Option<u32>]) -> Box<QueryAnswer> {
+    Box::new(QueryAnswer {
+        result: QueryResult {
+            columns: vec!["@timestamp".into(), "@message".into()],
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, _)| vec![Value::Time(i as i64), Value::str(&format!("e{i}"))])
+                .collect(),
+            statistics: Statistics {
+                records_scanned: 100,
+                bytes_scanned: 1000,
+                records_matched: rows.len() as u64,
+            },
+            capped: false,
+        },
+        row_of: rows.to_vec(),
+        events: true,
+        elapsed_ms: 12,
+        cancelled: false,
+        warnings: Vec::new(),
+    })
+}
+
+#[test]
+fn the_browser_runs_a_canned_query_and_its_events_narrow_the_console() {
+    let mut state = console();
+    update(&mut state, ch('b'));
+    assert!(state.query.browser_open);
+    typed(&mut state, "aws-auth");
+    let (ticket, text) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    assert!(!state.query.browser_open);
+    assert!(text.contains("objectRef.name = \"aws-auth\""), "{text}");
+    assert!(state.query.running() && state.query.showing);
+    assert_eq!(state.query.run.as_ref().unwrap().title, "aws-auth-changes");
+    // Progress shows while it runs.
+    let stats = RunStats {
+        records_scanned: 42,
+        running: true,
+        ..RunStats::default()
+    };
+    update(&mut state, Msg::QueryProgress { ticket, stats });
+    assert_eq!(
+        state
+            .query
+            .run
+            .as_ref()
+            .unwrap()
+            .view
+            .stats()
+            .records_scanned,
+        42
+    );
+    // The answer: three rows, two of them events the console holds (one twice).
+    let effects = update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Ok(events_answer(&[Some(7), None, Some(3), Some(7)])),
+        },
+    );
+    assert!(!state.query.running());
+    assert_eq!(within_of(&effects).as_deref(), Some(&vec![3, 7]));
+    assert_eq!(state.query.run.as_ref().unwrap().unmatched, 1);
+    assert!(state.chip_labels()[0].starts_with("query: aws-auth-changes (2 events)"));
+    let (said, _) = state.status.message.clone().unwrap();
+    assert!(
+        said.contains("4 rows") && said.contains("1 event appended"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_stale_answer_is_dropped_and_a_new_run_widens_the_events_again() {
+    let mut state = console();
+    update(&mut state, ch(':'));
+    typed(&mut state, "query filter verb = \"get\"");
+    let (first, _) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    update(
+        &mut state,
+        Msg::QueryDone {
+            ticket: first,
+            outcome: Ok(events_answer(&[Some(1)])),
+        },
+    );
+    assert!(state.query.within().is_some());
+    update(&mut state, ch(':'));
+    typed(&mut state, "query filter verb = \"delete\"");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let (second, _) = run_of(&effects);
+    assert!(second > first);
+    // The first answer's narrowing is gone while the second runs.
+    assert_eq!(within_of(&effects), None);
+    let late = update(
+        &mut state,
+        Msg::QueryDone {
+            ticket: first,
+            outcome: Ok(events_answer(&[Some(9)])),
+        },
+    );
+    assert!(late.is_empty(), "{late:?}");
+    assert!(state.query.running());
+}
+
+#[test]
+fn the_editor_runs_saves_history_and_shows_errors_in_place() {
+    let mut state = console();
+    update(&mut state, ch(';'));
+    assert!(state.query.editor_open);
+    typed(&mut state, "stats count(*) by verb");
+    let effects = update(&mut state, key(KeyCode::F(5)));
+    assert!(!state.query.editor_open);
+    let (ticket, text) = run_of(&effects);
+    assert_eq!(text, "stats count(*) by verb");
+    match effects.first() {
+        Some(Effect::SaveHistory(h)) => assert_eq!(h.entries().next(), Some(text.as_str())),
+        other => panic!("{other:?}"),
+    }
+    // An answer of groups does not narrow the events.
+    let mut answer = events_answer(&[]);
+    answer.events = false;
+    answer.result.columns = vec!["verb".into(), "count(*)".into()];
+    answer.result.rows = vec![vec![Value::str("get"), Value::Int(9)]];
+    let effects = update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Ok(answer),
+        },
+    );
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Refilter { .. })));
+    assert!(state.query.within().is_none());
+    // Enter on a group: not an event, said so.
+    update(&mut state, key(KeyCode::Enter));
+    assert!(!state.detail.open);
+    // A query the runner refuses: the editor opens on it again.
+    update(&mut state, ch(':'));
+    typed(&mut state, "query fields x");
+    let (ticket, _) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Err(QueryFailure {
+                message: "unknown command".into(),
+                in_query: true,
+            }),
+        },
+    );
+    assert!(state.query.editor_open);
+    assert_eq!(state.query.editor.text(), "fields x");
+}
+
+#[test]
+fn cancel_only_while_running() {
+    let mut state = console();
+    assert!(update(&mut state, ctrl('x')).is_empty());
+    update(&mut state, ch(':'));
+    typed(&mut state, "run role-changes");
+    run_of(&update(&mut state, key(KeyCode::Enter)));
+    assert_eq!(update(&mut state, ctrl('x')), vec![Effect::CancelQuery]);
+    assert_eq!(
+        update(&mut state, key(KeyCode::F(6))),
+        vec![Effect::CancelQuery]
+    );
+}
+
+/// A console narrowed to the events 3 and 7 of a query, with `user: alice` kept too.
+fn narrowed_with_a_user() -> State {
+    let mut state = console();
+    update(&mut state, ch(':'));
+    typed(&mut state, "run aws-auth-changes");
+    let (ticket, _) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Ok(events_answer(&[Some(3), Some(7)])),
+        },
+    );
+    update(&mut state, ch(':'));
+    typed(&mut state, "user alice");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(within_of(&effects).as_deref(), Some(&vec![3, 7]));
+    state
+}
+
+#[test]
+fn backspace_drops_the_user_before_the_query_and_drop_takes_any_chip() {
+    let mut state = narrowed_with_a_user();
+    assert_eq!(state.chip_labels().len(), 2);
+    let effects = update(&mut state, key(KeyCode::Backspace));
+    assert!(within_of(&effects).is_some());
+    assert!(state.filters.chips.is_empty());
+    let effects = update(&mut state, key(KeyCode::Backspace));
+    assert_eq!(within_of(&effects), None);
+
+    let mut state = narrowed_with_a_user();
+    update(&mut state, ch(':'));
+    typed(&mut state, "drop 1");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(within_of(&effects), None);
+    assert_eq!(state.filters.chips.len(), 1);
+    assert_eq!(state.filters.chips[0].facet, Facet::User);
+    update(&mut state, ch(':'));
+    typed(&mut state, "drop 5");
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    assert!(state.status.message.unwrap().0.contains("1 to 1"));
+}
+
+#[test]
+fn the_answer_pane_opens_the_row_event_in_detail_and_marks_it() {
+    let mut state = narrowed_with_a_user();
+    update(&mut state, ch('r'));
+    assert!(!state.query.showing);
+    update(&mut state, ch('r'));
+    assert!(state.query.showing);
+    update(&mut state, ch('G'));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(effects, vec![Effect::LoadDetail { row: 7 }]);
+    assert_eq!(state.focus, Focus::Detail);
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, ch('g'));
+    update(&mut state, ch(' '));
+    assert!(state.results.marked.contains(&3));
+    // Esc goes back to the events.
+    update(&mut state, key(KeyCode::Esc));
+    assert!(!state.query.showing);
+}
+
+#[test]
+fn a_change_pivot_runs_the_canned_query_for_that_object() {
+    let mut state = console();
+    state.detail.open = true;
+    state.focus = Focus::Detail;
+    state.detail_row = Some(0);
+    state.detail.data = Some(DetailData {
+        pivots: vec![Pivot {
+            label: "changes to ClusterRole x".into(),
+            include: Vec::new(),
+            text: None,
+            canned: Some(("clusterrole-changes".into(), "evil\"role".into())),
+        }],
+        ..DetailData::default()
+    });
+    let (_, text) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    assert!(
+        text.contains("objectRef.resource=\"clusterroles\""),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("| filter objectRef.name = \"evil\\\"role\""),
+        "{text}"
+    );
+    assert!(state.query.showing);
+}
