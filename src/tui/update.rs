@@ -170,6 +170,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if state.timeline_cursor.is_some() {
+        return timeline_key(state, key);
+    }
     if state.query.browser_open {
         return update_query::browser_key(state, key);
     }
@@ -192,6 +195,17 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Char('q') => state.quit = true,
         KeyCode::Char('b') => state.query.browser_open = true,
+        KeyCode::Char('t') => {
+            let columns = super::view::timeline_columns(state);
+            if columns == 0 {
+                state.say(
+                    "no timeline to pick from (it shows on a terminal 24 lines or taller)",
+                    Level::Warning,
+                );
+            } else {
+                state.timeline_cursor = Some(columns - 1);
+            }
+        }
         KeyCode::Char(';') | KeyCode::F(2) => state.query.editor_open = true,
         KeyCode::Char('r') => {
             if state.query.run.is_some() {
@@ -276,6 +290,50 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// Keys while a timeline column is picked: move, narrow the range to it, or back out.
+fn timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let columns = super::view::timeline_columns(state);
+    let Some(at) = state.timeline_cursor.filter(|_| columns > 0) else {
+        state.timeline_cursor = None;
+        return Vec::new();
+    };
+    let step = if key.modifiers.contains(KeyModifiers::SHIFT) {
+        10
+    } else {
+        1
+    };
+    state.timeline_cursor = Some(match key.code {
+        KeyCode::Left | KeyCode::Char('h' | 'H') => at.saturating_sub(step),
+        KeyCode::Right | KeyCode::Char('l' | 'L') => (at + step).min(columns - 1),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        KeyCode::End | KeyCode::Char('G') => columns - 1,
+        KeyCode::Enter => {
+            state.timeline_cursor = None;
+            return narrow_to_column(state, at);
+        }
+        KeyCode::Esc | KeyCode::Char('t' | 'q') => {
+            state.timeline_cursor = None;
+            return Vec::new();
+        }
+        _ => at,
+    });
+    Vec::new()
+}
+
+/// Narrows the time range to a timeline column's span.
+fn narrow_to_column(state: &mut State, x: usize) -> Vec<Effect> {
+    let Some(range) = super::view::timeline_span(state, x) else {
+        return Vec::new();
+    };
+    state.filters.range = range;
+    state.query.showing = false;
+    state.say(
+        "the range is that bar's (the timeline zooms in; Backspace widens it again)",
+        Level::Info,
+    );
+    vec![refilter(state)]
 }
 
 fn default_export_name(events: usize) -> String {
@@ -606,7 +664,10 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
         MouseEventKind::ScrollUp => state.results.scroll_by(-3, page),
         MouseEventKind::Down(_) => {
             let layout = super::view::layout(state);
-            if let Some(i) = layout.chip_at(state, mouse.column, mouse.row) {
+            if let Some(x) = super::view::timeline_column(state, mouse.column, mouse.row) {
+                state.timeline_cursor = None;
+                return narrow_to_column(state, x);
+            } else if let Some(i) = layout.chip_at(state, mouse.column, mouse.row) {
                 if state.drop_chip(i) {
                     return vec![refilter(state)];
                 }

@@ -47,9 +47,14 @@ impl Filters {
         true
     }
 
-    /// Removes the last chip, else the text search; true when something was removed.
+    /// Removes the time range, else the last chip, else the text search (the order the chips
+    /// line shows them in, from its end); true when something was removed.
     pub fn pop(&mut self) -> bool {
-        self.chips.pop().is_some() || self.text.take().is_some()
+        if self.range.is_bounded() {
+            self.range = TimeRange::default();
+            return true;
+        }
+        self.text.take().is_some() || self.chips.pop().is_some()
     }
 
     pub fn clear(&mut self) -> bool {

@@ -92,6 +92,8 @@ pub struct State {
     pub pending_export: Option<PendingExport>,
     /// Events over time in the current result.
     pub histogram: Histogram,
+    /// The timeline column picked with `t` (Enter narrows the range to it).
+    pub timeline_cursor: Option<usize>,
     pub help: bool,
     /// Lines of the help scrolled past.
     pub help_scroll: u16,
@@ -137,6 +139,11 @@ impl State {
         if let Some(text) = &self.filters.text {
             labels.push(format!("text: {text}"));
         }
+        if self.filters.range.is_bounded() {
+            let at = |ms| super::view::format_time(ms);
+            let r = self.filters.range;
+            labels.push(format!("time: {} → {}", at(r.start_ms), at(r.end_ms)));
+        }
         labels
             .into_iter()
             .map(|l| crate::text::sanitize(&l).into_owned())
@@ -156,7 +163,18 @@ impl State {
             self.filters.chips.remove(i);
             return true;
         }
-        i == self.filters.chips.len() && self.filters.text.take().is_some()
+        i -= self.filters.chips.len();
+        match (i, self.filters.text.is_some()) {
+            (0, true) => {
+                self.filters.text = None;
+                true
+            }
+            (0, false) | (1, true) if self.filters.range.is_bounded() => {
+                self.filters.range = Default::default();
+                true
+            }
+            _ => false,
+        }
     }
 
     pub fn say(&mut self, text: impl Into<String>, level: Level) {

@@ -27,6 +27,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ),
             ("c, C", "clear every filter (in an answer, c picks columns)"),
             ("Space", "mark or unmark the event (and move down)"),
+            ("t", "pick a timeline bar: ← → move, Enter narrows to it"),
             (
                 "e / E",
                 "export the marked events / the whole filtered result",

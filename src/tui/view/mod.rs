@@ -144,6 +144,29 @@ fn layout_in(area: Rect, state: &State) -> Layout {
     }
 }
 
+pub use results::format_time;
+
+/// The timeline column at a screen position, and how many columns it has.
+pub fn timeline_column(state: &State, column: u16, row: u16) -> Option<usize> {
+    let area = inner(layout(state).timeline);
+    if !area.contains(Position::new(column, row)) {
+        return None;
+    }
+    let x = usize::from(column - area.x);
+    (x < timeline::columns(&state.histogram, area.width)).then_some(x)
+}
+
+/// Columns of the timeline as drawn.
+pub fn timeline_columns(state: &State) -> usize {
+    let area = inner(layout(state).timeline);
+    timeline::columns(&state.histogram, area.width)
+}
+
+/// The time span of a timeline column.
+pub fn timeline_span(state: &State, x: usize) -> Option<crate::audit::time::TimeRange> {
+    timeline::column_span(&state.histogram, timeline_columns(state), x).map(|(r, _, _)| r)
+}
+
 /// Lines the help overlay takes.
 pub fn help_lines() -> u16 {
     help::lines()

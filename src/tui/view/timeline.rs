@@ -8,9 +8,44 @@ use ratatui::widgets::{Block, Borders, Widget};
 use super::super::state::State;
 use super::super::styles::Styles;
 use super::results::format_time;
+use crate::audit::time::TimeRange;
 use crate::catalog::themes::Role;
+use crate::store::Histogram;
 
 const LEVELS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+
+/// How many columns the histogram takes in a timeline `inner_width` wide.
+pub fn columns(h: &Histogram, inner_width: u16) -> usize {
+    usize::from(inner_width).min(h.buckets.len())
+}
+
+/// The buckets drawn in column `x` of `width` columns: a column may get one bucket more than
+/// its neighbour.
+fn buckets_of(n: usize, width: usize, x: usize) -> std::ops::Range<usize> {
+    let first = (x * n).div_ceil(width);
+    let end = ((x + 1) * n).div_ceil(width);
+    first..end.min(n)
+}
+
+/// The time span of column `x` (start included, end excluded), and the events and refused
+/// requests in it.
+pub fn column_span(h: &Histogram, width: usize, x: usize) -> Option<(TimeRange, u64, u64)> {
+    if width == 0 || x >= width {
+        return None;
+    }
+    let range = buckets_of(h.buckets.len(), width, x);
+    let buckets = h.buckets.get(range.clone())?;
+    let first = buckets.first()?;
+    let end = h.start_ms + (range.end as i64) * h.bucket_ms.max(1);
+    Some((
+        TimeRange {
+            start_ms: Some(first.start_ms),
+            end_ms: Some(end),
+        },
+        buckets.iter().map(|b| b.total).sum(),
+        buckets.iter().map(|b| b.denied).sum(),
+    ))
+}
 
 pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     if area.is_empty() {
@@ -19,8 +54,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     let h = &state.histogram;
     let denied: u64 = h.buckets.iter().map(|b| b.denied).sum();
     let total: u64 = h.buckets.iter().map(|b| b.total).sum();
-    let title = match (h.buckets.first(), h.buckets.last()) {
-        (Some(first), Some(last)) => format!(
+    let width = columns(h, area.width.saturating_sub(2));
+    let picked = state
+        .timeline_cursor
+        .and_then(|x| Some((x, column_span(h, width, x)?)));
+    let title = match (h.buckets.first(), h.buckets.last(), picked) {
+        (_, _, Some((_, (range, n, refused)))) => format!(
+            " ◂ {} → {} · {n} events, {refused} denied ▸ Enter narrows to it · Esc ",
+            format_time(range.start_ms),
+            format_time(range.end_ms)
+        ),
+        (Some(first), Some(last), None) => format!(
             " {} → {} · {total} events, {denied} denied ",
             format_time(Some(first.start_ms)),
             format_time(Some(last.start_ms))
@@ -30,7 +74,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
-        .border_style(styles.border(false));
+        .border_style(styles.border(picked.is_some()));
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.is_empty() || h.buckets.is_empty() {
@@ -41,7 +85,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     // Buckets to columns. A column may get one bucket more than its neighbour: draw each
     // column's mean, so that equal rates look equal (in hundredths, to keep small counts).
     let n = h.buckets.len();
-    let width = columns.min(n).max(1);
+    let width = width.max(1);
     let mut sums = vec![(0u64, 0u64, 0u64); width];
     for (i, b) in h.buckets.iter().enumerate() {
         let c = i * width / n;
@@ -53,6 +97,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
         .iter()
         .map(|(all, denied, k)| (all * 100 / k.max(&1), denied * 100 / k.max(&1)))
         .collect();
+    if let Some((x, _)) = picked {
+        for y in 0..inner.height {
+            buf[(inner.x + x as u16, inner.y + y)].set_style(styles.get(Role::Selected));
+        }
+    }
     let max = sums.iter().map(|s| s.0).max().unwrap_or(1).max(1);
     let eighths = |v: u64| (v * rows * 8).div_ceil(max);
     debug_assert!(sums.len() <= columns);
@@ -71,9 +120,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
                 Role::Bar
             };
             let cell = (inner.x + x as u16, inner.y + inner.height - 1 - y as u16);
-            buf[cell]
-                .set_symbol(LEVELS[level])
-                .set_style(styles.get(role));
+            let style = match picked {
+                Some((at, _)) if at == x => styles.get(Role::Selected),
+                _ => styles.get(role),
+            };
+            buf[cell].set_symbol(LEVELS[level]).set_style(style);
         }
     }
 }

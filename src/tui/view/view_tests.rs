@@ -237,6 +237,62 @@ fn the_query_browser_editor_and_answer_at_two_sizes() {
 }
 
 #[test]
+fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
+    let store = demo_store();
+    let styles = styles();
+    let mut state = console(&store, 140, 40);
+    let all = state.results.rows.len();
+    let columns = super::timeline_columns(&state);
+    assert_eq!(columns, 138);
+    press(&mut state, &store, KeyCode::Char('t'));
+    assert_eq!(state.timeline_cursor, Some(columns - 1));
+    for _ in 0..5 {
+        press(&mut state, &store, KeyCode::Left);
+    }
+    let x = columns - 6;
+    let span = super::timeline_span(&state, x).expect("a span");
+    let buf = draw(&state, &store, &styles);
+    let area = super::layout(&state).timeline;
+    // The picked column is drawn selected, and the title says its span.
+    let cell = &buf[(area.x + 1 + x as u16, area.y + area.height - 2)];
+    assert_eq!(
+        cell.bg,
+        styles.get(Role::Selected).bg.expect("a background")
+    );
+    assert!(text(&buf).contains("Enter narrows to it"));
+    press(&mut state, &store, KeyCode::Enter);
+    assert_eq!(state.timeline_cursor, None);
+    assert_eq!(state.filters.range, span);
+    let kept = state.results.rows.len();
+    assert!(kept > 0 && kept < all / 20, "{kept} of {all}");
+    for &row in state.results.rows.iter() {
+        assert!(span.contains(store.time_ms(row)));
+    }
+    let screen = text(&draw(&state, &store, &styles));
+    assert!(screen.contains(" 1 time: "), "{screen}");
+    // Bar by bar, the same events: no event falls between two bars.
+    let state = console(&store, 140, 40);
+    let mut sum = 0;
+    for x in 0..columns {
+        let span = super::timeline_span(&state, x).expect("a span");
+        sum += state
+            .results
+            .rows
+            .iter()
+            .filter(|&&r| span.contains(store.time_ms(r)))
+            .count();
+    }
+    assert_eq!(sum, all);
+    // Backspace takes the range off.
+    let mut state = console(&store, 140, 40);
+    press(&mut state, &store, KeyCode::Char('t'));
+    press(&mut state, &store, KeyCode::Enter);
+    assert!(state.results.rows.len() < all);
+    press(&mut state, &store, KeyCode::Backspace);
+    assert_eq!(state.results.rows.len(), all);
+}
+
+#[test]
 fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
     let store = demo_store();
     let styles = styles();
