@@ -38,11 +38,13 @@ fn settle(state: &mut State, store: &EventStore, mut effects: Vec<Effect>) {
                 ticket,
                 filter,
                 within,
+                sort,
             } => Msg::Filtered(Box::new(filter_now(
                 store,
                 ticket,
                 &filter,
                 within.as_deref().map(|v| &v[..]),
+                sort,
             ))),
             Effect::LoadDetail { row } => Msg::Detail {
                 row,
@@ -135,7 +137,7 @@ fn main() {
         key(&mut state, &store, KeyCode::Enter);
         refilter.push(t.elapsed());
         kept = state.results.rows.len();
-        key(&mut state, &store, KeyCode::Char('c'));
+        key(&mut state, &store, KeyCode::Char('C'));
     }
 
     // A canned query from the console: the answer, and every pane narrowed to its events.

@@ -29,6 +29,7 @@ mod histogram;
 mod intern;
 mod load;
 mod par;
+mod sort;
 #[cfg(test)]
 mod testing;
 
@@ -36,6 +37,7 @@ pub use facets::FacetCounts;
 pub use filter::FilterSet;
 pub use histogram::{Bucket, Histogram};
 pub use load::{Batch, PART_BYTES, Progress, StoreLoader, load_shared, load_shared_with};
+pub use sort::SortKey;
 
 use columns::{Columns, DENIED, Interners, NO_ORIGIN, NO_TIME, OWNED, TRUNCATED};
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::msg::Ticket;
 use super::query::{History, TimeChoice};
 use crate::export::ExportFormat;
-use crate::store::FilterSet;
+use crate::store::{FilterSet, SortKey};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -16,6 +16,8 @@ pub enum Effect {
         ticket: Ticket,
         filter: FilterSet,
         within: Option<Arc<Vec<u32>>>,
+        /// The table's order, when not the events' own; `true` for descending.
+        sort: Option<(SortKey, bool)>,
     },
     /// Decode one event for the detail pane; replies `Msg::Detail`.
     LoadDetail { row: u32 },

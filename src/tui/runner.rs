@@ -16,7 +16,7 @@ use super::query_run::{self, LoadedInputs, QueryJob};
 use super::tail::{self, Followed, TailControl};
 use crate::export::{ExportError, export};
 use crate::source::local::{self, InputSpec};
-use crate::store::{EventStore, FilterSet};
+use crate::store::{EventStore, FilterSet, SortKey};
 
 /// Buckets in the timeline (the view folds them into the columns it has).
 pub const HISTOGRAM_BUCKETS: usize = 240;
@@ -32,11 +32,15 @@ pub fn filter_now(
     ticket: Ticket,
     filter: &FilterSet,
     within: Option<&[u32]>,
+    sort: Option<(SortKey, bool)>,
 ) -> Filtered {
     let started = Instant::now();
     let mut rows = store.filter(filter);
     if let Some(within) = within {
         rows = intersect(&rows, within);
+    }
+    if let Some((key, descending)) = sort {
+        store.sort_rows(&mut rows, key, descending);
     }
     let facets = store.facet_counts_all(&rows, FACET_TOP);
     let histogram = store.histogram(&rows, HISTOGRAM_BUCKETS);
@@ -94,6 +98,7 @@ impl Runner {
                 ticket,
                 filter,
                 within,
+                sort,
             } => {
                 self.latest_filter.store(ticket, Ordering::Relaxed);
                 tokio::task::spawn_blocking(move || {
@@ -103,8 +108,13 @@ impl Runner {
                     let Ok(store) = this.store.read() else {
                         return;
                     };
-                    let filtered =
-                        filter_now(&store, ticket, &filter, within.as_deref().map(|v| &v[..]));
+                    let filtered = filter_now(
+                        &store,
+                        ticket,
+                        &filter,
+                        within.as_deref().map(|v| &v[..]),
+                        sort,
+                    );
                     drop(store);
                     let _ = this.tx.send(Msg::Filtered(Box::new(filtered)));
                 });

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 
 use super::effect::Effect;
 use super::msg::{ExportFailure, Filtered, Msg};
-use super::state::{Focus, Level, Prompt, PromptKind, State};
+use super::state::{EventColumn, Focus, Level, Prompt, PromptKind, State};
 use super::update_query;
 use crate::export::{ExportFormat, ExportSummary};
 use crate::store::Facet;
@@ -69,6 +69,10 @@ pub fn refilter(state: &mut State) -> Effect {
         ticket: state.filter_ticket,
         filter: state.filters.to_filter_set(),
         within: state.query.within(),
+        sort: state
+            .columns
+            .sort
+            .map(|s| (s.column.sort_key(), s.descending)),
     }
 }
 
@@ -173,6 +177,20 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.timeline_cursor.is_some() {
         return timeline_key(state, key);
     }
+    if let Some(at) = state.columns.picker {
+        let last = EventColumn::ALL.len() - 1;
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => state.columns.picker = Some((at + 1).min(last)),
+            KeyCode::Up | KeyCode::Char('k') => state.columns.picker = Some(at.saturating_sub(1)),
+            KeyCode::Char(' ' | 'x') => {
+                if !state.columns.toggle() {
+                    state.say("the last column shown stays", Level::Warning);
+                }
+            }
+            _ => state.columns.picker = None,
+        }
+        return Vec::new();
+    }
     if state.query.browser_open {
         return update_query::browser_key(state, key);
     }
@@ -240,7 +258,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.prompt = Some(Prompt::new(PromptKind::Search, &text));
         }
         KeyCode::Char(':') => state.prompt = Some(Prompt::new(PromptKind::Command, "")),
-        KeyCode::Char('c' | 'C') => {
+        KeyCode::Char('c') => state.columns.picker = Some(0),
+        KeyCode::Char('C') => {
             let narrowed = std::mem::take(&mut state.query.narrowing);
             if state.filters.clear() || narrowed {
                 return vec![refilter(state)];
@@ -359,6 +378,14 @@ fn on_results_key(state: &mut State, key: KeyEvent, page: usize) -> Vec<Effect> 
             state.detail.open = true;
             state.focus = Focus::Detail;
         }
+        KeyCode::Char('s') => {
+            state.columns.next_sort();
+            return vec![refilter(state)];
+        }
+        KeyCode::Char('S') => {
+            state.columns.flip_sort();
+            return vec![refilter(state)];
+        }
         _ => return Vec::new(),
     }
     follow_selection(state)
@@ -442,7 +469,7 @@ fn pivot(state: &mut State, i: usize) -> Vec<Effect> {
     state.query.showing = false;
     state.focus = Focus::Results;
     state.say(
-        format!("{} (Backspace drops a filter, c clears)", p.label),
+        format!("{} (Backspace drops a filter, C clears)", p.label),
         Level::Info,
     );
     vec![refilter(state)]

@@ -125,9 +125,9 @@ fn facet_keys_include_exclude_and_chips_come_off() {
     assert!(update(&mut state, ch('x')).is_empty());
     let (_, filter) = refilter_of(&update(&mut state, key(KeyCode::Backspace)));
     assert!(filter.exclude.is_empty());
-    let (_, filter) = refilter_of(&update(&mut state, ch('c')));
+    let (_, filter) = refilter_of(&update(&mut state, ch('C')));
     assert!(filter.include.is_empty());
-    assert!(update(&mut state, ch('c')).is_empty());
+    assert!(update(&mut state, ch('C')).is_empty());
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! The console's state, in small parts, each with its own update logic.
 
+mod columns;
 mod facets;
 mod filters;
 mod prompt;
 mod query;
 mod results;
 
+pub use columns::{EventColumn, EventColumns, EventSort};
 pub use facets::FacetsState;
 pub use filters::{Chip, Filters};
 pub use prompt::{Prompt, PromptKind};
@@ -82,6 +84,8 @@ pub struct Status {
 pub struct State {
     pub focus: Focus,
     pub results: ResultsState,
+    /// The events table's columns and order.
+    pub columns: EventColumns,
     pub facets: FacetsState,
     pub filters: Filters,
     pub detail: DetailState,

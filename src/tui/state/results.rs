@@ -27,9 +27,11 @@ impl ResultsState {
         let keep = self.selected();
         self.rows = rows;
         self.cursor = match keep {
+            // In time order, found by halving; sorted by a column, by looking.
             Some(row) => match self.rows.binary_search(&row) {
                 Ok(i) => i,
-                Err(i) => i.saturating_sub(1),
+                Err(i) if self.rows.is_sorted() => i.saturating_sub(1),
+                Err(_) => self.rows.iter().position(|r| *r == row).unwrap_or(0),
             },
             None => 0,
         };

@@ -25,7 +25,8 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "Backspace",
                 "drop the last filter (the query's events last)",
             ),
-            ("c, C", "clear every filter (in an answer, c picks columns)"),
+            ("c", "choose the table's columns (Space shows or hides one)"),
+            ("C", "clear every filter"),
             ("Space", "mark or unmark the event (and move down)"),
             ("t", "pick a timeline bar: ← → move, Enter narrows to it"),
             (
@@ -58,6 +59,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("PgDn PgUp, Ctrl-D Ctrl-U", "page, half page"),
             ("g G, Home End", "first, last"),
             ("Enter", "open the event's detail"),
+            ("s, S", "sort by the next column (then time order), reverse"),
             ("mouse", "scroll; click a row to select it"),
         ],
     ),

@@ -2,69 +2,45 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
 use ratatui::text::Text;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widget};
 
-use super::super::state::{Focus, State};
+use super::super::state::{EventColumn, EventColumns, Focus, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
 use crate::store::{EventStore, Facet};
 use crate::text::sanitize;
 
-/// The columns an analyst scans.
+/// A column of the table: the mark, then the events' columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
     Mark,
-    Time,
-    User,
-    SourceIp,
-    Verb,
-    Resource,
-    Object,
-    Code,
-    Decision,
+    Event(EventColumn),
 }
 
-impl Column {
-    fn title(self) -> &'static str {
-        match self {
-            Column::Mark => " ",
-            Column::Time => "time (UTC)",
-            Column::User => "user",
-            Column::SourceIp => "source IP",
-            Column::Verb => "verb",
-            Column::Resource => "resource",
-            Column::Object => "namespace/name",
-            Column::Code => "code",
-            Column::Decision => "decision",
-        }
-    }
-
-    fn width(self, short_time: bool) -> Constraint {
-        match self {
-            Column::Mark => Constraint::Length(1),
-            Column::Time if short_time => Constraint::Length(12),
-            Column::Time => Constraint::Length(18),
-            Column::User => Constraint::Fill(3),
-            Column::SourceIp => Constraint::Length(15),
-            Column::Verb => Constraint::Length(7),
-            Column::Resource => Constraint::Fill(2),
-            Column::Object => Constraint::Fill(3),
-            Column::Code => Constraint::Length(4),
-            Column::Decision => Constraint::Length(8),
-        }
+fn width(column: EventColumn, short_time: bool) -> Constraint {
+    match column {
+        EventColumn::Time if short_time => Constraint::Length(12),
+        EventColumn::Time => Constraint::Length(18),
+        EventColumn::User => Constraint::Fill(3),
+        EventColumn::SourceIp => Constraint::Length(15),
+        EventColumn::Verb => Constraint::Length(7),
+        EventColumn::Resource => Constraint::Fill(2),
+        EventColumn::Object => Constraint::Fill(3),
+        EventColumn::Code => Constraint::Length(4),
+        EventColumn::Decision => Constraint::Length(8),
+        EventColumn::UserAgent => Constraint::Fill(3),
     }
 }
 
-/// What fits in `width` cells: on a narrow screen the time loses its date and the decision
-/// column goes (a refused row keeps its colour, and its code says 401 or 403).
-fn columns(width: u16) -> (Vec<Column>, bool) {
-    use Column::*;
-    let mut cols = vec![
-        Mark, Time, User, SourceIp, Verb, Resource, Object, Code, Decision,
-    ];
-    if width < 110 {
-        cols.retain(|c| *c != Decision);
+/// What fits in `width` cells of the chosen columns: on a narrow screen the time loses its date
+/// and the decision column goes (a refused row keeps its colour, and its code says 401 or 403).
+fn columns(width: u16, chosen: &EventColumns) -> (Vec<Column>, bool) {
+    let mut cols = vec![Column::Mark];
+    cols.extend(chosen.visible().into_iter().map(Column::Event));
+    if width < 110 && cols.len() > 2 {
+        cols.retain(|c| *c != Column::Event(EventColumn::Decision));
     }
     (cols, width < 130)
 }
@@ -96,18 +72,22 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
     }
     let r = &state.results;
     let focused = state.focus == Focus::Results;
-    let title = format!(
+    let mut title = format!(
         " events {} of {} · marked {} ",
         r.rows.len(),
         store.len(),
         r.marked.len()
     );
+    if let Some(sort) = state.columns.sort {
+        let arrow = if sort.descending { "▼" } else { "▲" };
+        title.push_str(&format!("· by {} {arrow} ", sort.column.title()));
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .title(title)
         .border_style(styles.border(focused));
     let visible = usize::from(area.height.saturating_sub(3));
-    let (cols, short_time) = columns(area.width.saturating_sub(2));
+    let (cols, short_time) = columns(area.width.saturating_sub(2), &state.columns);
     let end = (r.offset + visible).min(r.rows.len());
     let rows = (r.offset..end).map(|i| {
         let row = r.rows[i];
@@ -137,23 +117,81 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
         }
         let cells = cols.iter().map(|c| match c {
             Column::Mark => Cell::from(mark),
-            Column::Time => Cell::from(table_time(store.time_ms(row), short_time)),
-            Column::User => Cell::from(value(Facet::User)),
-            Column::SourceIp => Cell::from(value(Facet::SourceIp)),
-            Column::Verb => Cell::from(value(Facet::Verb)),
-            Column::Resource => Cell::from(value(Facet::Resource)),
-            Column::Object => Cell::from(sanitize(&object).into_owned()),
-            Column::Code => Cell::from(code.clone()),
-            Column::Decision => Cell::from(decision.clone()),
+            Column::Event(c) => Cell::from(match c {
+                EventColumn::Time => table_time(store.time_ms(row), short_time),
+                EventColumn::User => value(Facet::User),
+                EventColumn::SourceIp => value(Facet::SourceIp),
+                EventColumn::Verb => value(Facet::Verb),
+                EventColumn::Resource => value(Facet::Resource),
+                EventColumn::Object => sanitize(&object).into_owned(),
+                EventColumn::Code => code.clone(),
+                EventColumn::Decision => decision.clone(),
+                EventColumn::UserAgent => value(Facet::UserAgent),
+            }),
         });
         Row::new(cells.collect::<Vec<_>>()).style(style)
     });
-    let header = Row::new(cols.iter().map(|c| Cell::from(Text::from(c.title()))))
-        .style(styles.get(Role::Header));
-    let widths: Vec<Constraint> = cols.iter().map(|c| c.width(short_time)).collect();
+    let header = Row::new(cols.iter().map(|c| {
+        let title = match c {
+            Column::Mark => " ".to_string(),
+            Column::Event(c) => match state.columns.sort {
+                Some(s) if s.column == *c => {
+                    format!("{} {}", c.title(), if s.descending { "▼" } else { "▲" })
+                }
+                _ => c.title().to_string(),
+            },
+        };
+        Cell::from(Text::from(title))
+    }))
+    .style(styles.get(Role::Header));
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .map(|c| match c {
+            Column::Mark => Constraint::Length(1),
+            Column::Event(c) => width(*c, short_time),
+        })
+        .collect();
     Table::new(rows, widths)
         .header(header)
         .block(block)
         .column_spacing(1)
         .render(area, buf);
+    if let Some(at) = state.columns.picker {
+        picker(buf, area, &state.columns, at, styles);
+    }
+}
+
+/// The column picker, over the table's top right corner.
+fn picker(buf: &mut Buffer, area: Rect, chosen: &EventColumns, at: usize, styles: &Styles) {
+    let width = 30.min(area.width);
+    let height = (EventColumn::ALL.len() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + area.width - width,
+        y: area.y,
+        width,
+        height,
+    };
+    Clear.render(popup, buf);
+    let lines: Vec<Line> = EventColumn::ALL
+        .iter()
+        .zip(chosen.shown)
+        .enumerate()
+        .map(|(i, (c, shown))| {
+            let text = format!("{} {}", if shown { "[x]" } else { "[ ]" }, c.title());
+            let style = if i == at {
+                styles.get(Role::Selected)
+            } else {
+                styles.get(Role::Text)
+            };
+            Line::styled(text, style)
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" columns · Space · Esc ")
+                .border_style(styles.border(true)),
+        )
+        .render(popup, buf);
 }

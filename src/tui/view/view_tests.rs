@@ -68,8 +68,15 @@ fn settle_with(
                 ticket,
                 filter,
                 within,
+                sort,
             } => {
-                let mut f = filter_now(store, ticket, &filter, within.as_deref().map(|v| &v[..]));
+                let mut f = filter_now(
+                    store,
+                    ticket,
+                    &filter,
+                    within.as_deref().map(|v| &v[..]),
+                    sort,
+                );
                 f.took_ms = 7;
                 Msg::Filtered(Box::new(f))
             }
@@ -293,6 +300,53 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
 }
 
 #[test]
+fn columns_are_picked_and_the_table_sorts_by_one() {
+    let store = demo_store();
+    let styles = styles();
+    let mut state = console(&store, 140, 40);
+    press(&mut state, &store, KeyCode::Char('c'));
+    for _ in 0..8 {
+        press(&mut state, &store, KeyCode::Char('j'));
+    }
+    press(&mut state, &store, KeyCode::Char(' '));
+    let screen = text(&draw(&state, &store, &styles));
+    assert!(screen.contains("[x] user agent"), "{screen}");
+    press(&mut state, &store, KeyCode::Esc);
+    assert_eq!(state.columns.picker, None);
+    let screen = text(&draw(&state, &store, &styles));
+    assert!(screen.contains("user agent"), "{screen}");
+    // s: by time, then by user.
+    press(&mut state, &store, KeyCode::Char('s'));
+    press(&mut state, &store, KeyCode::Char('s'));
+    let users: Vec<&str> = state
+        .results
+        .rows
+        .iter()
+        .map(|&r| {
+            store
+                .value(r, crate::store::Facet::User)
+                .unwrap_or("\u{10ffff}")
+        })
+        .collect();
+    assert!(users.is_sorted(), "not by user");
+    assert_eq!(users.len(), 3_000);
+    let screen = text(&draw(&state, &store, &styles));
+    assert!(screen.contains("user ▲"), "{screen}");
+    // S reverses; the cursor stays on its event.
+    press(&mut state, &store, KeyCode::Char('j'));
+    let before = state.results.selected();
+    press(&mut state, &store, KeyCode::Char('S'));
+    assert_eq!(state.results.selected(), before);
+    let users: Vec<&str> = state
+        .results
+        .rows
+        .iter()
+        .filter_map(|&r| store.value(r, crate::store::Facet::User))
+        .collect();
+    assert!(users.windows(2).all(|w| w[0] >= w[1]), "not reversed");
+}
+
+#[test]
 fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
     let store = demo_store();
     let styles = styles();
@@ -318,7 +372,7 @@ fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
     let cell = &buf[(body.x + 2, body.y + 1)];
     assert_eq!(cell.fg, deny.fg.expect("deny has a colour"), "{:?}", cell);
     // Drop the filter: the first event of the demo is an ordinary allowed request.
-    press(&mut state, &store, KeyCode::Char('c'));
+    press(&mut state, &store, KeyCode::Char('C'));
     press(&mut state, &store, KeyCode::Char('g'));
     press(&mut state, &store, KeyCode::Down);
     let buf = draw(&state, &store, &styles);
