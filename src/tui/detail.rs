@@ -3,6 +3,7 @@
 //! binding → role → subject; impersonation; the other annotations; the request and response
 //! objects; and the pivots the analyst can take from here.
 
+use super::json::JsonDoc;
 use crate::audit::annotations::{Group, classify_all};
 use crate::audit::decode::{Detail, decode_event};
 use crate::audit::event::Event;
@@ -86,9 +87,9 @@ impl Pivot {
 pub struct DetailData {
     pub sections: Vec<Section>,
     pub pivots: Vec<Pivot>,
-    /// The request and response objects, indented.
-    pub request: Option<String>,
-    pub response: Option<String>,
+    /// The request and response objects, members in the order written.
+    pub request: Option<JsonDoc>,
+    pub response: Option<JsonDoc>,
     pub truncated: bool,
     /// Why the event could not be read, when it could not.
     pub error: Option<String>,
@@ -258,8 +259,8 @@ fn from_event(e: &Event<'_>) -> DetailData {
             )],
         });
     }
-    data.request = e.request_object.map(pretty);
-    data.response = e.response_object.map(pretty);
+    data.request = e.request_object.map(JsonDoc::parse);
+    data.response = e.response_object.map(JsonDoc::parse);
     pivots(e, &mut data.pivots);
     data
 }
@@ -371,10 +372,17 @@ fn pivots(e: &Event<'_>, out: &mut Vec<Pivot>) {
     *out = first;
 }
 
-/// JSON indented two spaces; the text as it was when it does not parse.
-fn pretty(json: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(json)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| json.to_string())
+impl DetailData {
+    /// How deep the request and response objects nest: how far folding goes.
+    pub fn json_depth(&self) -> usize {
+        [&self.request, &self.response]
+            .into_iter()
+            .flatten()
+            .map(|doc| match doc {
+                JsonDoc::Tree(node) => super::json::depth(node),
+                JsonDoc::Text(_) => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
 }

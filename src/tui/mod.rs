@@ -18,6 +18,7 @@
 pub mod config;
 pub mod detail;
 pub mod effect;
+pub mod json;
 pub mod msg;
 pub mod query;
 pub mod query_run;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
+use super::detail::DetailData;
 use super::effect::Effect;
 use super::msg::{ExportFailure, Filtered, Msg};
 use super::state::{EventColumn, Focus, Level, Prompt, PromptKind, State};
@@ -429,6 +430,12 @@ fn on_detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::PageDown => d.scroll = d.scroll.saturating_add(10),
         KeyCode::PageUp => d.scroll = d.scroll.saturating_sub(10),
         KeyCode::Home | KeyCode::Char('g') => d.scroll = 0,
+        // Fold one level more, or one less.
+        KeyCode::Char('z') => d.fold_at = Some(d.fold_at.map_or(2, |at| at.saturating_sub(1))),
+        KeyCode::Char('Z') => {
+            let deepest = d.data.as_ref().map_or(0, DetailData::json_depth);
+            d.fold_at = d.fold_at.map(|at| at + 1).filter(|at| *at < deepest);
+        }
         KeyCode::Right | KeyCode::Char('l') if pivots > 0 => d.pivot = (d.pivot + 1) % pivots,
         KeyCode::Left | KeyCode::Char('h') if pivots > 0 => {
             d.pivot = (d.pivot + pivots - 1) % pivots

@@ -56,6 +56,8 @@ pub struct DetailState {
     pub scroll: u16,
     /// The pivot under the cursor.
     pub pivot: usize,
+    /// Objects in the request and response nested this deep or deeper are folded to one line.
+    pub fold_at: Option<usize>,
 }
 
 /// An export asked for, kept until it is done or answered.

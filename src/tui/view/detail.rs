@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::super::detail::Tone;
+use super::super::json::{self, JsonDoc, Piece};
 use super::super::state::{Focus, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
@@ -20,6 +21,23 @@ fn tone_role(tone: Tone) -> Role {
         Tone::Warning => Role::Warning,
         Tone::Muted => Role::Muted,
     }
+}
+
+/// One line of a JSON object, coloured by what each piece is; every piece made terminal-safe.
+fn json_line(depth: usize, pieces: &[Piece], styles: &Styles) -> Line<'static> {
+    let mut spans = vec![Span::raw("  ".repeat(depth + 1))];
+    for p in pieces {
+        let (text, role) = match p {
+            Piece::Key(k) => (k.as_str(), Role::SyntaxField),
+            Piece::Str(s) => (s.as_str(), Role::SyntaxString),
+            Piece::Num(n) => (n.as_str(), Role::SyntaxNumber),
+            Piece::Lit(l) => (*l, Role::SyntaxKeyword),
+            Piece::Punct(p) => (p.as_str(), Role::SyntaxOperator),
+            Piece::Note(n) => (n.as_str(), Role::Muted),
+        };
+        spans.push(Span::styled(sanitize(text).into_owned(), styles.get(role)));
+    }
+    Line::from(spans)
 }
 
 pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
@@ -67,13 +85,28 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
                 }
             }
             for (title, json) in [("Request", &data.request), ("Response", &data.response)] {
-                if let Some(json) = json {
-                    lines.push(Line::styled(title, styles.get(Role::Header)));
-                    for l in json.lines() {
-                        lines.push(Line::styled(
-                            format!("  {}", sanitize(l)),
-                            styles.get(Role::Text),
-                        ));
+                let Some(json) = json else { continue };
+                let fold = match state.detail.fold_at {
+                    Some(at) => format!(" (folded from depth {at}; z folds, Z unfolds)"),
+                    None => " (z folds)".to_string(),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(title, styles.get(Role::Header)),
+                    Span::styled(fold, styles.get(Role::Muted)),
+                ]));
+                match json {
+                    JsonDoc::Text(text) => {
+                        for l in text.lines() {
+                            lines.push(Line::styled(
+                                format!("  {}", sanitize(l)),
+                                styles.get(Role::Text),
+                            ));
+                        }
+                    }
+                    JsonDoc::Tree(node) => {
+                        for (depth, pieces) in json::lines(node, state.detail.fold_at) {
+                            lines.push(json_line(depth, &pieces, styles));
+                        }
                     }
                 }
             }

@@ -81,6 +81,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("j k", "scroll"),
             ("← →, Enter", "choose a pivot, take it"),
             ("1-9", "take that pivot"),
+            ("z, Z", "fold the request and response one level more, less"),
         ],
     ),
 ];

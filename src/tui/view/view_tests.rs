@@ -347,6 +347,52 @@ fn columns_are_picked_and_the_table_sorts_by_one() {
 }
 
 #[test]
+fn the_request_object_is_drawn_in_written_order_and_folds() {
+    let line = br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"x","verb":"create","user":{"username":"eve"},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"clusterrolebindings","name":"pwn"},"requestObject":{"kind":"ClusterRoleBinding","metadata":{"name":"pwn","labels":{"evil\u001b[2J":"x"}},"roleRef":{"kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"eve"}]},"stageTimestamp":"2026-11-02T08:00:00Z"}"#;
+    let input = Arc::new(LocalInput::from_vec(
+        path_origin("x".as_ref()),
+        line.to_vec(),
+    ));
+    let mut store = EventStore::default();
+    store.load(input, 1, |_| {});
+    let styles = styles();
+    let mut state = console(&store, 120, 60);
+    press(&mut state, &store, KeyCode::Enter);
+    let screen = text(&draw(&state, &store, &styles));
+    let at = |s: &str| screen.find(s).unwrap_or_else(|| panic!("{s} in {screen}"));
+    // As written: kind, metadata, roleRef, subjects (sorted keys would put roleRef last but one).
+    assert!(at("kind: \"ClusterRoleBinding\"") < at("metadata: {"));
+    assert!(at("metadata: {") < at("roleRef: {"));
+    assert!(at("roleRef: {") < at("subjects: ["));
+    assert!(screen.contains("evil\\x1b[2J"), "{screen}");
+    // The field names in the field colour.
+    let buf = draw(&state, &store, &styles);
+    let (x, y) = (0..buf.area.height)
+        .find_map(|y| {
+            let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            row.find("roleRef").map(|x| (x as u16, y))
+        })
+        .expect("roleRef on screen");
+    assert_eq!(
+        buf[(x, y)].fg,
+        styles.get(Role::SyntaxField).fg.unwrap_or_default()
+    );
+    // z folds one level more each time; Z opens one again.
+    press(&mut state, &store, KeyCode::Char('z'));
+    assert_eq!(state.detail.fold_at, Some(2));
+    press(&mut state, &store, KeyCode::Char('z'));
+    let screen = text(&draw(&state, &store, &styles));
+    assert!(screen.contains("metadata: {…}, 2 keys"), "{screen}");
+    assert!(screen.contains("subjects: […] 1 item"), "{screen}");
+    assert!(!screen.contains("cluster-admin"), "{screen}");
+    press(&mut state, &store, KeyCode::Char('Z'));
+    press(&mut state, &store, KeyCode::Char('Z'));
+    assert_eq!(state.detail.fold_at, None);
+    let screen = text(&draw(&state, &store, &styles));
+    assert!(screen.contains("cluster-admin"), "{screen}");
+}
+
+#[test]
 fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
     let store = demo_store();
     let styles = styles();
