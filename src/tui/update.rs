@@ -11,6 +11,7 @@ use super::effect::Effect;
 use super::msg::{ExportFailure, Filtered, Msg};
 use super::state::{EventColumn, Focus, Level, Prompt, PromptKind, State};
 use super::update_query;
+use super::view::FacetClick;
 use crate::export::{ExportFormat, ExportSummary};
 use crate::store::Facet;
 
@@ -710,6 +711,19 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             } else if let Some(line) = layout.results_line(mouse.column, mouse.row) {
                 state.focus = Focus::Results;
                 state.results.click(line, page);
+            } else if let Some(click) = super::view::facet_click(state, mouse.column, mouse.row) {
+                let was = (state.focus, state.facets.cursor);
+                state.focus = Focus::Facets;
+                match click {
+                    FacetClick::Title { next } => {
+                        state.facets.next_facet(if next { 1 } else { -1 })
+                    }
+                    // A click on the value already picked keeps it, as Enter does.
+                    FacetClick::Value(i) if was == (Focus::Facets, i) => {
+                        return include(state, true);
+                    }
+                    FacetClick::Value(i) => state.facets.cursor = i,
+                }
             } else if layout.in_facets(mouse.column, mouse.row) {
                 state.focus = Focus::Facets;
             } else if layout.in_detail(mouse.column, mouse.row) {

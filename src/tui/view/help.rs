@@ -73,6 +73,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "keep only this value (values of one facet add up)",
             ),
             ("-, x", "drop this value"),
+            ("mouse", "click a value to pick it, again to keep it"),
         ],
     ),
     (

@@ -167,6 +167,38 @@ pub fn timeline_span(state: &State, x: usize) -> Option<crate::audit::time::Time
     timeline::column_span(&state.histogram, timeline_columns(state), x).map(|(r, _, _)| r)
 }
 
+/// What a click in the facets pane hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FacetClick {
+    /// The title: the facet before (left half) or after.
+    Title { next: bool },
+    /// The value of this index in the current facet.
+    Value(usize),
+}
+
+/// The part of the facets pane at a screen position, from the same arithmetic the pane draws
+/// with.
+pub fn facet_click(state: &State, column: u16, row: u16) -> Option<FacetClick> {
+    let area = layout(state).facets;
+    if !area.contains(Position::new(column, row)) {
+        return None;
+    }
+    if row == area.y {
+        return Some(FacetClick::Title {
+            next: column >= area.x + area.width / 2,
+        });
+    }
+    let body = inner(area);
+    if !body.contains(Position::new(column, row)) {
+        return None;
+    }
+    let height = usize::from(body.height);
+    let first = state.facets.cursor.saturating_sub(height.saturating_sub(1));
+    let i = first + usize::from(row - body.y);
+    let values = state.facets.current().map_or(0, |(_, c)| c.values.len());
+    (i < values).then_some(FacetClick::Value(i))
+}
+
 /// Lines the help overlay takes.
 pub fn help_lines() -> u16 {
     help::lines()
