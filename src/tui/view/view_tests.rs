@@ -393,6 +393,89 @@ fn the_request_object_is_drawn_in_written_order_and_folds() {
 }
 
 #[test]
+fn every_screen_draws_at_any_size_and_clicks_anywhere_are_safe() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let input = demo_input();
+    let mut store = EventStore::default();
+    store.load(input.clone(), 2, |_| {});
+    let inputs = [input];
+    let styles = styles();
+    let mut base = console(&store, 140, 40);
+    base.query.browser = crate::tui::query::Browser::new(&Catalog::load(None));
+    let mut screens: Vec<State> = Vec::new();
+    let steps: [&[KeyCode]; 7] = [
+        &[],
+        &[KeyCode::Enter],
+        &[KeyCode::Char('b')],
+        &[KeyCode::Char(';')],
+        &[KeyCode::Char('?')],
+        &[KeyCode::Char('c')],
+        &[KeyCode::Char('t')],
+    ];
+    for keys in steps {
+        let mut state = base.clone();
+        for code in keys {
+            let effects = update(
+                &mut state,
+                Msg::Key(KeyEvent::new(*code, KeyModifiers::NONE)),
+            );
+            settle_with(&mut state, &store, &inputs, effects);
+        }
+        screens.push(state);
+    }
+    // An answer of events in the main pane, the detail of its row open.
+    let mut answer = base.clone();
+    for c in ":run aws-auth-changes\n\n".chars() {
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        let effects = update(
+            &mut answer,
+            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+        settle_with(&mut answer, &store, &inputs, effects);
+    }
+    assert!(answer.query.showing && answer.detail.open);
+    screens.push(answer);
+    for state in screens {
+        for (width, height) in [
+            (1, 1),
+            (2, 3),
+            (10, 5),
+            (30, 8),
+            (45, 12),
+            (80, 24),
+            (97, 23),
+            (200, 60),
+        ] {
+            let mut state = state.clone();
+            let effects = update(&mut state, Msg::Resize { width, height });
+            settle_with(&mut state, &store, &inputs, effects);
+            draw(&state, &store, &styles);
+            for (column, row) in [
+                (0, 0),
+                (width / 2, height / 2),
+                (width - 1, height - 1),
+                (3, 8),
+            ] {
+                let click = MouseEvent {
+                    kind: MouseEventKind::Down(MouseButton::Left),
+                    column,
+                    row,
+                    modifiers: KeyModifiers::NONE,
+                };
+                let mut clicked = state.clone();
+                let effects = update(&mut clicked, Msg::Mouse(click));
+                settle_with(&mut clicked, &store, &inputs, effects);
+                draw(&clicked, &store, &styles);
+            }
+        }
+    }
+}
+
+#[test]
 fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
     let store = demo_store();
     let styles = styles();
