@@ -201,7 +201,7 @@ fn an_analyst_runs_the_aws_auth_query_follows_its_actor_and_exports_two_events()
 }
 
 #[test]
-fn a_followed_file_streams_into_the_console_and_pauses() {
+fn a_followed_file_streams_into_the_console_pauses_and_is_queried() {
     if !tmux_available("console live tail") {
         return;
     }
@@ -245,6 +245,23 @@ fn a_followed_file_streams_into_the_console_and_pauses() {
     assert!(pane.screen().contains("events 1700 of 1700"));
     pane.keys(&["p"]);
     pane.wait_for("events 1800 of 1800");
+    // An ad-hoc query from the editor reads the file as it is now; the history is kept, 0600.
+    // (F2 rather than `;`, which tmux reads as the end of its own command.)
+    pane.keys(&["F2"]);
+    pane.wait_for("F5 run");
+    pane.literal("stats count(*) as n, count_distinct(user.username) as users");
+    pane.keys(&["F5"]);
+    let screen = pane.wait_for("1,800 records");
+    assert!(screen.contains("1800"), "{screen}");
+    let history = dir.path().join("config/kaudit/history.jsonl");
+    let text = std::fs::read_to_string(&history).unwrap();
+    assert!(text.contains("count_distinct(user.username)"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&history).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
 }
