@@ -1,0 +1,54 @@
+//! CloudWatch Logs, where EKS writes its audit log: discovery of the clusters' audit log groups
+//! and Logs Insights queries. This is the only module that names an SDK type; the rest of kaudit
+//! sees [`Logs`], which speaks the project's own types.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `types` | log groups, query polls, statistics, the errors, in kaudit's terms |
+//! | `client` | [`Logs`] over the real SDK (`aws-sdk-cloudwatchlogs`), and connecting it |
+//! | `errors` | SDK errors into [`CloudError`], naming the IAM action refused |
+//! | `insights` | a query's whole life: start, poll with backoff and progress, cancel, answer |
+//! | `values` | the answer's text values as the engine's values (numbers, AWS's timestamps) |
+
+mod client;
+mod errors;
+mod insights;
+mod types;
+mod values;
+
+pub use client::{Connect, SdkLogs};
+pub use insights::{CloudQuery, CloudRun, run_query};
+pub use types::{
+    CloudError, LogGroup, QueryPoll, QueryState, QueryStats, audit_group_of_cluster,
+    cluster_of_group,
+};
+pub use values::{answer_from_rows, parse_aws_time};
+
+use std::future::Future;
+
+/// What kaudit asks of CloudWatch Logs. Implemented over the SDK ([`SdkLogs`]), and by test
+/// wrappers that inject faults.
+pub trait Logs: Send + Sync {
+    /// Log groups whose name starts with `prefix`, every page.
+    fn log_groups(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<LogGroup>, CloudError>> + Send;
+
+    /// Starts a Logs Insights query over `groups` from `start_s` to `end_s` (epoch seconds);
+    /// returns its id.
+    fn start_query(
+        &self,
+        groups: &[String],
+        start_s: i64,
+        end_s: i64,
+        text: &str,
+    ) -> impl Future<Output = Result<String, CloudError>> + Send;
+
+    /// Where the query stands, and its rows so far.
+    fn query_results(&self, id: &str)
+    -> impl Future<Output = Result<QueryPoll, CloudError>> + Send;
+
+    /// Stops a running query.
+    fn stop_query(&self, id: &str) -> impl Future<Output = Result<(), CloudError>> + Send;
+}

@@ -1,0 +1,101 @@
+//! moto's server, the CloudWatch Logs emulator the tests run the real SDK against: started on a
+//! free port of 127.0.0.1, waited for, and killed when dropped.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudwatchlogs::Client;
+use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
+
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+}
+
+const HOW_TO_INSTALL: &str = "the CloudWatch tests need moto's server: `pip install 'moto[server]==5.2.5'` \
+     (or set KAUDIT_MOTO_SERVER to its `moto_server` executable)";
+
+/// A port no server of this test process was given before: the kernel may hand a port just
+/// released to the next caller, and two emulators must not race for one.
+fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let program = std::env::var("KAUDIT_MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+        let port = free_port();
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e}; {HOW_TO_INSTALL}"));
+        let mut moto = Moto { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                panic!("{program} exited ({status}) before listening; {HOW_TO_INSTALL}");
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{program} did not listen within 20 s; {HOW_TO_INSTALL}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        moto
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client of `url` with fixed test credentials, us-east-1, and one attempt per call (retries
+/// are kaudit's own business in these tests).
+pub fn client(url: &str) -> Client {
+    let config = aws_sdk_cloudwatchlogs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .endpoint_url(url)
+        .retry_config(
+            aws_sdk_cloudwatchlogs::config::retry::RetryConfig::standard().with_max_attempts(1),
+        )
+        .build();
+    Client::from_conf(config)
+}
+
+/// The environment a `kaudit` process needs to reach the emulator.
+pub fn env() -> [(&'static str, &'static str); 6] {
+    [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_MAX_ATTEMPTS", "1"),
+        ("NO_PROXY", "127.0.0.1,localhost"),
+    ]
+}
