@@ -9,12 +9,12 @@
 //! | [`text`] | making attacker-controlled text safe to show on a terminal |
 //! | [`audit`] | the audit event model, its fast decoder, input formats, the `authorization.k8s.io/reason` decoder |
 //! | [`insights`] | the Logs Insights query language: lexer, positioned AST, checker, evaluator |
-//! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow) and [`source::demo`] (the built-in incident) |
+//! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow), [`source::cloudwatch`] (CloudWatch Logs, the only module that names an SDK type) and [`source::demo`] (the built-in incident) |
 //! | [`store`] | events held in memory for the console: compact columns, interned strings, facets |
 //! | [`catalog`] | the canned queries of `queries/` and the themes of `themes/`: embedded defaults, a user folder on top |
 //! | [`export`] | selected events written out exactly as read, to JSON or JSON lines, safely |
 //! | [`tui`] | the console: messages, pure update, effects, read-only views, the terminal loop |
-//! | [`cli`] | argument parsing and the headless commands (`events`, `formats`, `demo`, `completions`) |
+//! | [`cli`] | argument parsing and the headless commands (`events`, `query`, `clusters`, `formats`, `demo`, `completions`) |
 //!
 //! `main.rs` only calls [`cli::main`].
 

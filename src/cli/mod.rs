@@ -2,6 +2,9 @@
 //!
 //! Each command lives in its own file; this one parses and dispatches.
 
+mod cloud_args;
+mod cloud_query;
+mod clusters;
 mod console;
 mod demo;
 mod events;
@@ -57,8 +60,11 @@ pub struct Cli {
 enum Command {
     /// Print events: a table of what an analyst scans, or the original JSON.
     Events(events::EventsArgs),
-    /// Run a CloudWatch Logs Insights query over local events.
+    /// Run a Logs Insights query over local events, or in CloudWatch Logs (--cluster,
+    /// --log-group).
     Query(query::QueryArgs),
+    /// List the EKS clusters whose audit log is in CloudWatch Logs.
+    Clusters(clusters::ClustersArgs),
     /// Say what each input holds: its format, counts, and every record that could not be read.
     Formats(formats::FormatsArgs),
     /// Write the built-in demo incident (a deterministic EKS audit log of a cluster under attack).
@@ -95,6 +101,7 @@ pub fn main() -> ExitCode {
         Some(Command::Events(args)) => events::run(&args),
         Some(Command::Formats(args)) => formats::run(&args),
         Some(Command::Query(args)) => query::run(&args),
+        Some(Command::Clusters(args)) => clusters::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();

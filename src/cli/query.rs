@@ -8,13 +8,14 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
+use super::cloud_args::CloudArgs;
 use super::output::to_stdout;
 use super::problems;
 use super::source_args::SourceArgs;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use crate::catalog::{Catalog, default_user_dir};
-use crate::insights::checker::{check, row_cap_warning};
+use crate::insights::checker::{CheckOptions, Target, check, check_with, row_cap_warning};
 use crate::insights::diag::{Diagnostic, render_all};
 use crate::insights::exec::{Plan, QueryResult};
 use crate::insights::parser::parse;
@@ -57,6 +58,8 @@ pub struct QueryArgs {
     /// Run a query of the library by name (`queries/`, and the user's folder).
     #[arg(long, value_name = "NAME")]
     pub canned: Option<String>,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
 }
 
 /// Exit status for a query that does not parse or check: the message went to stderr.
@@ -86,6 +89,26 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         Ok(q) => q,
         Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
     };
+    if args.cloud.is_set() {
+        if args.demo || !source.paths.is_empty() || !args.file.is_empty() {
+            return Err(anyhow!(
+                "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both"
+            ));
+        }
+        // Checked as CloudWatch will run it: a mistake is caught before AWS bills a byte.
+        let options = CheckOptions {
+            target: Target::CloudWatch,
+            ..CheckOptions::default()
+        };
+        let diagnostics = check_with(&query, &options);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Ok(report_query_error(&text, &diagnostics));
+        }
+        if !diagnostics.is_empty() {
+            eprint!("{}", render_all(&text, &diagnostics));
+        }
+        return super::cloud_query::run(args, &text);
+    }
     let diagnostics = check(&query);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(report_query_error(&text, &diagnostics));
@@ -127,7 +150,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     {
         eprint!("{}", render_all(&text, &[w]));
     }
-    to_stdout(|out| write_result(out, &result, args.output))?;
+    print_result(&result, args.output)?;
     let s = result.statistics;
     eprintln!(
         "records scanned: {}, matched: {}, bytes scanned: {}, rows: {}, elapsed: {:.3} s",
@@ -155,6 +178,11 @@ fn canned(name: &str) -> Result<String> {
             ))
         }
     }
+}
+
+/// The result on standard output, in the chosen form.
+pub fn print_result(result: &QueryResult, form: QueryOutput) -> io::Result<()> {
+    to_stdout(|out| write_result(out, result, form))
 }
 
 fn report_query_error(text: &str, diagnostics: &[Diagnostic]) -> Outcome {

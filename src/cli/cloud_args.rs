@@ -1,0 +1,56 @@
+//! Where in CloudWatch Logs to read: clusters or log groups, and how to connect.
+
+use clap::Args;
+
+use crate::source::cloudwatch::{Connect, audit_group_of_cluster};
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct CloudArgs {
+    /// Read the audit log of this EKS cluster in CloudWatch Logs (its log group
+    /// /aws/eks/NAME/cluster); repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Vec<String>,
+    /// Read this CloudWatch log group; repeatable (up to 50 at once).
+    #[arg(long = "log-group", value_name = "GROUP")]
+    pub log_group: Vec<String>,
+    /// The AWS region (else the profile's or AWS_REGION).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// A profile of the AWS config files (else the default credential chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Call CloudWatch Logs at this URL: a VPC endpoint, or an emulator.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+impl CloudArgs {
+    /// Clusters or log groups were given.
+    pub fn is_set(&self) -> bool {
+        !self.cluster.is_empty() || !self.log_group.is_empty()
+    }
+
+    /// Every log group to read, clusters first, without repeats.
+    pub fn groups(&self) -> Vec<String> {
+        let mut groups: Vec<String> = Vec::new();
+        for g in self
+            .cluster
+            .iter()
+            .map(|c| audit_group_of_cluster(c))
+            .chain(self.log_group.iter().cloned())
+        {
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+        groups
+    }
+
+    pub fn connect(&self) -> Connect {
+        Connect {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}
