@@ -11,7 +11,10 @@ use anyhow::{Result, anyhow};
 
 use super::Outcome;
 use super::query::{QueryArgs, print_result};
-use crate::source::cloudwatch::{CloudQuery, SdkLogs, answer_from_rows, run_query};
+use crate::insights::ast::{CommandKind, ExprKind, Query};
+use crate::source::cloudwatch::{
+    AWS_ROW_CAP, CloudQuery, Order, SdkLogs, SplitRun, answer_from_rows, run_split,
+};
 use crate::text::sanitize;
 
 /// How far back a query reads when no range is given: CloudWatch bills every byte scanned.
@@ -20,7 +23,35 @@ const DEFAULT_SPAN_MS: i64 = 3600 * 1000;
 /// CloudWatch reads at most this many log groups in one query.
 const MAX_GROUPS: usize = 50;
 
-pub fn run(args: &QueryArgs, text: &str) -> Result<Outcome> {
+/// How the answer can be split past the cap: only a query of events, in time order, with no
+/// `limit` of its own (a `limit` is a choice, not a cap).
+fn split_order(query: &Query) -> Option<Order> {
+    let mut order = Order::NewestFirst;
+    for command in &query.commands {
+        match &command.kind {
+            CommandKind::Stats { .. } | CommandKind::Limit(_) | CommandKind::Dedup(_) => {
+                return None;
+            }
+            CommandKind::Sort(keys) => {
+                let first = keys.first()?;
+                match &first.expr.kind {
+                    ExprKind::Field(f) if f.path == "@timestamp" => {
+                        order = if first.descending {
+                            Order::NewestFirst
+                        } else {
+                            Order::OldestFirst
+                        };
+                    }
+                    _ => return None,
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(order)
+}
+
+pub fn run(args: &QueryArgs, text: &str, parsed: &Query) -> Result<Outcome> {
     let groups = args.cloud.groups();
     if groups.len() > MAX_GROUPS {
         return Err(anyhow!(
@@ -49,7 +80,12 @@ pub fn run(args: &QueryArgs, text: &str) -> Result<Outcome> {
     let cancel = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let terminal = std::io::stderr().is_terminal();
-    let run = runtime.block_on(async {
+    let (order, max_rows) = match split_order(parsed) {
+        Some(order) => (order, args.max_rows),
+        None => (Order::NewestFirst, usize::MAX),
+    };
+    let splits = split_order(parsed).is_some();
+    let run: Result<SplitRun, _> = runtime.block_on(async {
         let logs = SdkLogs::connect(&args.cloud.connect()).await;
         let stop = cancel.clone();
         let ctrl_c = tokio::spawn(async move {
@@ -57,16 +93,19 @@ pub fn run(args: &QueryArgs, text: &str) -> Result<Outcome> {
                 stop.store(true, Ordering::Relaxed);
             }
         });
-        let run = run_query(
+        let run = run_split(
             &logs,
             &query,
-            |poll| {
+            order,
+            if splits { max_rows } else { usize::MAX },
+            |p| {
                 if terminal {
                     eprint!(
-                        "\r\x1b[Krunning… {:.0} records ({:.1} MB) scanned, {:.0} matched, {:.1} s (Ctrl-C stops it)",
-                        poll.stats.records_scanned,
-                        poll.stats.bytes_scanned / 1e6,
-                        poll.stats.records_matched,
+                        "\r\x1b[Krunning… query {}, {} rows so far, {:.0} records ({:.1} MB) scanned, {:.1} s (Ctrl-C stops it)",
+                        p.queries,
+                        p.rows,
+                        p.part.records_scanned,
+                        p.part.bytes_scanned / 1e6,
                         started.elapsed().as_secs_f64()
                     );
                 }
@@ -80,25 +119,48 @@ pub fn run(args: &QueryArgs, text: &str) -> Result<Outcome> {
     if terminal {
         eprint!("\r\x1b[K");
     }
-    let run = run.map_err(|e| anyhow!("{}", sanitize(&e.to_string())))?;
+    let mut run = run.map_err(|e| anyhow!("{}", sanitize(&e.to_string())))?;
     if run.cancelled {
         eprintln!(
-            "kaudit: stopped: StopQuery was sent for {}; the rows below are what CloudWatch had found",
-            sanitize(&run.query_id)
+            "kaudit: stopped: StopQuery was sent; the rows below are what CloudWatch had found"
         );
     }
-    let rows = run.poll.rows.len();
-    let result = answer_from_rows(&run.poll.rows, run.poll.stats, keep_ptr, false);
+    let capped = !splits && run.rows.len() >= AWS_ROW_CAP;
+    if capped {
+        eprintln!(
+            "kaudit: CloudWatch returned its cap of {AWS_ROW_CAP} rows; this query (stats, limit, dedup or a sort not on @timestamp) cannot be split by time, so there may be more"
+        );
+    }
+    if run.queries > 1 {
+        eprintln!(
+            "kaudit: past CloudWatch's {AWS_ROW_CAP}-row cap, the range was split into {} queries",
+            run.queries
+        );
+    }
+    for (start_s, _) in &run.uncovered {
+        eprintln!(
+            "kaudit: not covered: the second {} holds more than {AWS_ROW_CAP} matching events; only {AWS_ROW_CAP} of them are here",
+            jiff::Timestamp::from_second(*start_s).map_or(start_s.to_string(), |t| t.to_string())
+        );
+    }
+    if run.stopped_at_max {
+        eprintln!(
+            "kaudit: stopped at --max-rows {}: older parts of the range were not read",
+            args.max_rows
+        );
+    }
+    let rows = run.rows.len();
+    let stats = run.stats;
+    let result = answer_from_rows(&std::mem::take(&mut run.rows), stats, keep_ptr, capped);
     print_result(&result, args.output)?;
     let _ = std::io::stdout().flush();
-    let s = run.poll.stats;
     eprintln!(
-        "records scanned: {:.0}, matched: {:.0}, bytes scanned: {:.0}, rows: {rows}, elapsed: {:.3} s (CloudWatch query {})",
-        s.records_scanned,
-        s.records_matched,
-        s.bytes_scanned,
+        "records scanned: {:.0}, matched: {:.0}, bytes scanned: {:.0}, rows: {rows}, elapsed: {:.3} s (CloudWatch, {} queries)",
+        stats.records_scanned,
+        stats.records_matched,
+        stats.bytes_scanned,
         started.elapsed().as_secs_f64(),
-        sanitize(&run.query_id)
+        run.queries
     );
     Ok(if run.cancelled {
         Outcome::Failure

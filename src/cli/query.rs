@@ -60,6 +60,10 @@ pub struct QueryArgs {
     pub canned: Option<String>,
     #[command(flatten)]
     pub cloud: CloudArgs,
+    /// In CloudWatch: the most rows to fetch when an answer of events is split past AWS's
+    /// 10,000-row cap.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_rows: usize,
 }
 
 /// Exit status for a query that does not parse or check: the message went to stderr.
@@ -107,7 +111,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         if !diagnostics.is_empty() {
             eprint!("{}", render_all(&text, &diagnostics));
         }
-        return super::cloud_query::run(args, &text);
+        return super::cloud_query::run(args, &text, &query);
     }
     let diagnostics = check(&query);
     if diagnostics.iter().any(Diagnostic::is_error) {

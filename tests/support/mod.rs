@@ -1,4 +1,5 @@
 //! What the CloudWatch tests share: the emulator, and seeding it.
 #![allow(dead_code)]
 
+pub mod cloud_server;
 pub mod moto;

@@ -163,4 +163,21 @@ impl Logs for SdkLogs {
             .map(|_| ())
             .map_err(|e| from_sdk("StopQuery", e))
     }
+
+    async fn log_record(&self, ptr: &str) -> Result<Vec<(String, String)>, CloudError> {
+        let out = self
+            .client
+            .get_log_record()
+            .log_record_pointer(ptr)
+            .send()
+            .await
+            .map_err(|e| from_sdk("GetLogRecord", e))?;
+        let mut fields: Vec<(String, String)> = out
+            .log_record()
+            .map(|r| r.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        // A map has no order: the system fields first, then by name.
+        fields.sort_by(|a, b| (!a.0.starts_with('@'), &a.0).cmp(&(!b.0.starts_with('@'), &b.0)));
+        Ok(fields)
+    }
 }

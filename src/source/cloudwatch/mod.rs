@@ -8,16 +8,19 @@
 //! | `client` | [`Logs`] over the real SDK (`aws-sdk-cloudwatchlogs`), and connecting it |
 //! | `errors` | SDK errors into [`CloudError`], naming the IAM action refused |
 //! | `insights` | a query's whole life: start, poll with backoff and progress, cancel, answer |
+//! | `split` | past the 10,000-row cap: the range cut in two until every part answers in full |
 //! | `values` | the answer's text values as the engine's values (numbers, AWS's timestamps) |
 
 mod client;
 mod errors;
 mod insights;
+mod split;
 mod types;
 mod values;
 
 pub use client::{Connect, SdkLogs};
 pub use insights::{CloudQuery, CloudRun, run_query};
+pub use split::{AWS_ROW_CAP, Order, SplitProgress, SplitRun, run_split};
 pub use types::{
     CloudError, LogGroup, QueryPoll, QueryState, QueryStats, audit_group_of_cluster,
     cluster_of_group,
@@ -51,4 +54,10 @@ pub trait Logs: Send + Sync {
 
     /// Stops a running query.
     fn stop_query(&self, id: &str) -> impl Future<Output = Result<(), CloudError>> + Send;
+
+    /// The whole event a result row's `@ptr` points at: its fields, `@message` among them.
+    fn log_record(
+        &self,
+        ptr: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, CloudError>> + Send;
 }

@@ -1,0 +1,374 @@
+//! A loopback server of CloudWatch Logs' JSON protocol for what moto does not do: StopQuery,
+//! GetLogRecord, scripted queries (long-running ones, ones that hit the 10,000-row cap) and
+//! injected throttling. Every other call is forwarded to moto as it came. It records the
+//! operations it saw, so tests can prove what reached "AWS".
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+/// One event a scripted query can find: its time (epoch ms), `@ptr` and message.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub time_ms: i64,
+    pub ptr: String,
+    pub message: String,
+}
+
+/// How scripted queries answer.
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    /// The events of the log group; a query returns those in its range, newest first, at most
+    /// `cap` of them.
+    pub events: Vec<Event>,
+    pub cap: usize,
+    /// GetQueryResults answers `Running` this many times before `Complete`.
+    pub running_polls: usize,
+}
+
+#[derive(Debug, Default)]
+struct Query {
+    start_s: i64,
+    end_s: i64,
+    polls: usize,
+    stopped: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    /// Every operation received, in order (`StartQuery`, …).
+    pub calls: Vec<String>,
+    /// Operations to refuse with a ThrottlingException, and how many times more.
+    pub throttle: HashMap<String, usize>,
+    /// When set, StartQuery and GetQueryResults are answered here.
+    pub script: Option<Script>,
+    /// GetLogRecord's answers, by pointer.
+    pub records: HashMap<String, HashMap<String, String>>,
+    queries: HashMap<String, Query>,
+    /// The ranges scripted queries were started with, in order.
+    pub ranges: Vec<(i64, i64)>,
+}
+
+pub struct CloudServer {
+    pub port: u16,
+    pub state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl CloudServer {
+    /// Listens on a free loopback port; calls it does not answer go to `upstream`.
+    pub fn start(upstream: &str) -> CloudServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = listener.local_addr().expect("an address").port();
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        {
+            let (state, stop) = (state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let Ok(conn) = conn else { continue };
+                    let (state, upstream) = (state.clone(), upstream.clone());
+                    std::thread::spawn(move || serve(conn, &state, &upstream));
+                }
+            });
+        }
+        CloudServer { port, state, stop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .calls
+            .clone()
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Drop for CloudServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// One HTTP request: its head lines and body.
+struct Request {
+    head: Vec<String>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.iter().skip(1).find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end_matches(['\r', '\n']).to_string();
+        if line.is_empty() {
+            break;
+        }
+        head.push(line);
+    }
+    let mut request = Request {
+        head,
+        body: Vec::new(),
+    };
+    let len: usize = request
+        .header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    request.body = vec![0; len];
+    reader.read_exact(&mut request.body).ok()?;
+    Some(request)
+}
+
+fn respond(out: &mut TcpStream, status: &str, body: &[u8]) -> std::io::Result<()> {
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nx-amzn-requestid: kaudit-test\r\n\r\n",
+        body.len()
+    )?;
+    out.write_all(body)?;
+    out.flush()
+}
+
+fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
+    let Ok(mut out) = conn.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(conn);
+    while let Some(request) = read_request(&mut reader) {
+        let op = request
+            .header("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or_default()
+            .to_string();
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let answer = {
+            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            s.calls.push(op.clone());
+            answer(&mut s, &op, &body)
+        };
+        let sent = match answer {
+            Some((status, body)) => respond(&mut out, status, body.to_string().as_bytes()),
+            None => forward(&request, upstream, &mut out),
+        };
+        if sent.is_err() {
+            break;
+        }
+    }
+    let _ = out.shutdown(Shutdown::Both);
+}
+
+/// The answer given here, or `None` to forward.
+fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)> {
+    if let Some(left) = s.throttle.get_mut(op)
+        && *left > 0
+    {
+        *left -= 1;
+        return Some((
+            "400 Bad Request",
+            json!({"__type": "ThrottlingException", "message": "Rate exceeded"}),
+        ));
+    }
+    match op {
+        "StopQuery" => {
+            let id = body["queryId"].as_str().unwrap_or_default();
+            let Some(q) = s.queries.get_mut(id) else {
+                // A query moto ran: it is over already, as far as anyone can tell.
+                return Some(("200 OK", json!({"success": false})));
+            };
+            q.stopped = true;
+            Some(("200 OK", json!({"success": true})))
+        }
+        "GetLogRecord" => {
+            let ptr = body["logRecordPointer"].as_str().unwrap_or_default();
+            match s.records.get(ptr) {
+                Some(record) => Some(("200 OK", json!({"logRecord": record}))),
+                None => Some((
+                    "400 Bad Request",
+                    json!({"__type": "InvalidParameterException", "message": "The specified log record pointer is invalid"}),
+                )),
+            }
+        }
+        "StartQuery" if s.script.is_some() => {
+            let id = format!("q-{}", s.queries.len() + 1);
+            let (start_s, end_s) = (
+                body["startTime"].as_i64().unwrap_or(0),
+                body["endTime"].as_i64().unwrap_or(0),
+            );
+            s.ranges.push((start_s, end_s));
+            s.queries.insert(
+                id.clone(),
+                Query {
+                    start_s,
+                    end_s,
+                    ..Query::default()
+                },
+            );
+            Some(("200 OK", json!({"queryId": id})))
+        }
+        "GetQueryResults" if s.script.is_some() => {
+            let script = s.script.clone().unwrap_or_default();
+            let id = body["queryId"].as_str().unwrap_or_default();
+            let q = s.queries.get_mut(id)?;
+            q.polls += 1;
+            let status = if q.stopped {
+                "Cancelled"
+            } else if q.polls <= script.running_polls {
+                "Running"
+            } else {
+                "Complete"
+            };
+            // Both ends are whole seconds and both are included, as CloudWatch does.
+            let mut found: VecDeque<&Event> = script
+                .events
+                .iter()
+                .filter(|e| e.time_ms >= q.start_s * 1000 && e.time_ms < (q.end_s + 1) * 1000)
+                .collect();
+            let matched = found.len();
+            found
+                .make_contiguous()
+                .sort_by_key(|e| std::cmp::Reverse(e.time_ms));
+            let shown = if status == "Complete" || status == "Cancelled" {
+                matched.min(script.cap)
+            } else {
+                (matched / 2).min(script.cap)
+            };
+            let results: Vec<Value> = found
+                .iter()
+                .take(shown)
+                .map(|e| {
+                    json!([
+                        {"field": "@timestamp", "value": aws_time(e.time_ms)},
+                        {"field": "@message", "value": e.message},
+                        {"field": "@ptr", "value": e.ptr},
+                    ])
+                })
+                .collect();
+            Some((
+                "200 OK",
+                json!({
+                    "status": status,
+                    "results": results,
+                    "statistics": {"recordsMatched": matched as f64, "recordsScanned": matched as f64, "bytesScanned": (matched * 100) as f64}
+                }),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// `2026-11-02 08:00:00.123`, as CloudWatch writes a result's time.
+pub fn aws_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string())
+        .unwrap_or_default()
+}
+
+/// Sends the request to moto on a fresh connection and copies its answer back.
+fn forward(request: &Request, upstream: &str, out: &mut TcpStream) -> std::io::Result<()> {
+    let mut up = TcpStream::connect(upstream)?;
+    for (i, line) in request.head.iter().enumerate() {
+        if i > 0 && line.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        write!(up, "{line}\r\n")?;
+    }
+    write!(up, "connection: close\r\n\r\n")?;
+    up.write_all(&request.body)?;
+    up.flush()?;
+    let mut reader = BufReader::new(up);
+    let mut head = Vec::new();
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            break;
+        }
+        let trimmed = line.trim_end_matches(['\r', '\n']).to_string();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = trimmed.split_once(':')
+            && k.trim().eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse::<usize>().ok();
+        }
+        if !trimmed.to_ascii_lowercase().starts_with("connection:") {
+            head.push(trimmed);
+        }
+    }
+    let mut body = Vec::new();
+    match len {
+        Some(n) => {
+            body.resize(n, 0);
+            reader.read_exact(&mut body)?;
+        }
+        None => {
+            reader.read_to_end(&mut body)?;
+            let chunked = head.iter().any(|l| {
+                let l = l.to_ascii_lowercase();
+                l.starts_with("transfer-encoding:") && l.contains("chunked")
+            });
+            if chunked {
+                head.retain(|l| !l.to_ascii_lowercase().starts_with("transfer-encoding:"));
+                body = dechunk(&body);
+            }
+            head.push(format!("content-length: {}", body.len()));
+        }
+    }
+    for line in &head {
+        write!(out, "{line}\r\n")?;
+    }
+    write!(out, "\r\n")?;
+    out.write_all(&body)?;
+    out.flush()
+}
+
+/// The body of a chunked transfer.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(end) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&raw[..end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok())
+            .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = end + 2;
+        body.extend_from_slice(&raw[start..(start + size).min(raw.len())]);
+        raw = raw.get(start + size + 2..).unwrap_or_default();
+    }
+    body
+}
