@@ -14,6 +14,7 @@ mod problems;
 mod query;
 mod source_args;
 mod table;
+mod tail;
 mod time_args;
 
 use std::process::ExitCode;
@@ -65,6 +66,8 @@ enum Command {
     Query(query::QueryArgs),
     /// List the EKS clusters whose audit log is in CloudWatch Logs.
     Clusters(clusters::ClustersArgs),
+    /// Follow a cluster's audit log in CloudWatch Logs as it is written.
+    Tail(tail::TailArgs),
     /// Say what each input holds: its format, counts, and every record that could not be read.
     Formats(formats::FormatsArgs),
     /// Write the built-in demo incident (a deterministic EKS audit log of a cluster under attack).
@@ -102,6 +105,7 @@ pub fn main() -> ExitCode {
         Some(Command::Formats(args)) => formats::run(&args),
         Some(Command::Query(args)) => query::run(&args),
         Some(Command::Clusters(args)) => clusters::run(&args),
+        Some(Command::Tail(args)) => tail::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();

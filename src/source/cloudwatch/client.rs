@@ -7,6 +7,7 @@ use aws_sdk_cloudwatchlogs::types::QueryStatus;
 
 use super::Logs;
 use super::errors::from_sdk;
+use super::poll::{FilterPage, TailEvent, TailTarget};
 use super::types::{CloudError, LogGroup, QueryPoll, QueryState, QueryStats};
 
 /// Where and as whom to connect.
@@ -179,5 +180,43 @@ impl Logs for SdkLogs {
         // A map has no order: the system fields first, then by name.
         fields.sort_by(|a, b| (!a.0.starts_with('@'), &a.0).cmp(&(!b.0.starts_with('@'), &b.0)));
         Ok(fields)
+    }
+
+    async fn filter_log_events(
+        &self,
+        target: &TailTarget,
+        start_ms: i64,
+        end_ms: i64,
+        next: Option<String>,
+    ) -> Result<FilterPage, CloudError> {
+        let out = self
+            .client
+            .filter_log_events()
+            .log_group_name(&target.group)
+            .set_log_stream_name_prefix(target.stream_prefix.clone())
+            .set_filter_pattern(target.pattern.clone())
+            .start_time(start_ms)
+            .end_time(end_ms)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| from_sdk("FilterLogEvents", e))?;
+        let events = out
+            .events()
+            .iter()
+            .filter_map(|e| {
+                Some(TailEvent {
+                    event_id: e.event_id()?.to_string(),
+                    time_ms: e.timestamp()?,
+                    ingestion_ms: e.ingestion_time(),
+                    stream: e.log_stream_name().unwrap_or_default().to_string(),
+                    message: e.message().unwrap_or_default().to_string(),
+                })
+            })
+            .collect();
+        Ok(FilterPage {
+            events,
+            next: out.next_token().map(str::to_string),
+        })
     }
 }

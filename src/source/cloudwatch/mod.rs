@@ -8,18 +8,21 @@
 //! | `client` | [`Logs`] over the real SDK (`aws-sdk-cloudwatchlogs`), and connecting it |
 //! | `errors` | SDK errors into [`CloudError`], naming the IAM action refused |
 //! | `insights` | a query's whole life: start, poll with backoff and progress, cancel, answer |
+//! | `poll` | tailing by FilterLogEvents: a look-back window, de-duplicated by event id |
 //! | `split` | past the 10,000-row cap: the range cut in two until every part answers in full |
 //! | `values` | the answer's text values as the engine's values (numbers, AWS's timestamps) |
 
 mod client;
 mod errors;
 mod insights;
+mod poll;
 mod split;
 mod types;
 mod values;
 
 pub use client::{Connect, SdkLogs};
 pub use insights::{CloudQuery, CloudRun, run_query};
+pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
 pub use split::{AWS_ROW_CAP, Order, SplitProgress, SplitRun, run_split};
 pub use types::{
     CloudError, LogGroup, QueryPoll, QueryState, QueryStats, audit_group_of_cluster,
@@ -60,4 +63,13 @@ pub trait Logs: Send + Sync {
         &self,
         ptr: &str,
     ) -> impl Future<Output = Result<Vec<(String, String)>, CloudError>> + Send;
+
+    /// One page of the target's events from `start_ms` to `end_ms` (both epoch ms).
+    fn filter_log_events(
+        &self,
+        target: &TailTarget,
+        start_ms: i64,
+        end_ms: i64,
+        next: Option<String>,
+    ) -> impl Future<Output = Result<FilterPage, CloudError>> + Send;
 }
