@@ -166,6 +166,7 @@ fn kaudit_tail_prints_the_history_then_stops_at_count() {
         "200ms",
         "--count",
         "25",
+        "--poll",
         "-o",
         "jsonl",
     ]);

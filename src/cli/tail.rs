@@ -1,6 +1,8 @@
-//! `kaudit tail`: the audit log of clusters in CloudWatch Logs as it is written, by polling
-//! FilterLogEvents with a look-back window and de-duplication by event id, so that no event is
-//! lost or printed twice (events sharing a millisecond, events arriving late included).
+//! `kaudit tail`: the audit log of clusters in CloudWatch Logs as it is written. Live tail
+//! (StartLiveTail) by default: the history first (`--since`), sessions restarted and their gaps
+//! read back, sampling told on stderr. With `--poll`, or when live tail is refused, FilterLogEvents
+//! is polled with a look-back window and de-duplication by event id. Either way no event is lost
+//! or printed twice.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -15,7 +17,10 @@ use super::cloud_args::CloudArgs;
 use super::table::{TableWriter, row};
 use super::time_args::parse_duration_ms;
 use crate::audit::decode::{Detail, decode_event};
-use crate::source::cloudwatch::{Poller, SdkLogs, TailEvent, TailTarget, poll};
+use crate::source::cloudwatch::{
+    CloudError, LiveNote, LiveOptions, LiveTarget, Logs, Poller, SdkLogs, TailEvent, TailTarget,
+    follow, poll,
+};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -49,6 +54,9 @@ pub struct TailArgs {
     /// Stop after this many events.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
+    /// Poll FilterLogEvents instead of a live tail session (no sampling, a few seconds behind).
+    #[arg(long)]
+    pub poll: bool,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: TailOutput,
 }
@@ -80,6 +88,40 @@ fn print(
     }
 }
 
+/// Where printing stands: the table, and how many events went out.
+struct Out {
+    table: TableWriter,
+    printed: u64,
+    form: TailOutput,
+    count: Option<u64>,
+}
+
+impl Out {
+    fn done(&self) -> bool {
+        self.count.is_some_and(|n| self.printed >= n)
+    }
+
+    /// Prints the events (up to the count); false when standard output is gone.
+    fn events(&mut self, events: &[TailEvent]) -> std::io::Result<bool> {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        for e in events {
+            if self.done() {
+                break;
+            }
+            let written = print(&mut out, &mut self.table, self.form, e)
+                .and_then(|()| self.table.flush(&mut out))
+                .and_then(|()| out.flush());
+            match written {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(false),
+                other => other?,
+            }
+            self.printed += 1;
+        }
+        Ok(true)
+    }
+}
+
 pub fn run(args: &TailArgs) -> Result<Outcome> {
     let groups = args.cloud.groups();
     if groups.is_empty() {
@@ -87,6 +129,135 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
     }
     let since = parse_duration_ms(&args.since)?;
     let lookback = parse_duration_ms(&args.lookback)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut out = Out {
+        table: TableWriter::default(),
+        printed: 0,
+        form: args.output,
+        count: args.count,
+    };
+    runtime.block_on(async {
+        let logs = SdkLogs::connect(&args.cloud.connect()).await;
+        let flag = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::Relaxed);
+            }
+        });
+        if !args.poll {
+            match live(&logs, args, &groups, since, lookback, &mut out, &stop).await {
+                Err(e @ (CloudError::NoCredentials { .. } | CloudError::BadCredentials { .. })) => {
+                    return Err(anyhow!("{}", sanitize(&e.to_string())));
+                }
+                Err(e) => {
+                    eprintln!(
+                        "kaudit: live tail is not available ({}); polling FilterLogEvents instead",
+                        sanitize(&e.to_string())
+                    );
+                }
+                Ok(()) => return Ok(()),
+            }
+        }
+        polled(&logs, args, &groups, since, lookback, &mut out, &stop).await
+    })?;
+    Ok(Outcome::Success)
+}
+
+/// The ARN of each group, from DescribeLogGroups.
+async fn arns(logs: &SdkLogs, groups: &[String]) -> Result<Vec<String>, CloudError> {
+    let mut arns = Vec::new();
+    for group in groups {
+        let found = logs.log_groups(group).await?;
+        match found
+            .into_iter()
+            .find(|g| g.name == *group)
+            .and_then(|g| g.arn)
+        {
+            Some(arn) => arns.push(arn),
+            None => {
+                return Err(CloudError::NotFound {
+                    message: format!("no log group named {group} in this account and region"),
+                });
+            }
+        }
+    }
+    Ok(arns)
+}
+
+async fn live(
+    logs: &SdkLogs,
+    args: &TailArgs,
+    groups: &[String],
+    since: i64,
+    lookback: i64,
+    out: &mut Out,
+    stop: &AtomicBool,
+) -> Result<(), CloudError> {
+    let target = LiveTarget {
+        identifiers: arns(logs, groups).await?,
+        groups: groups.to_vec(),
+        stream_prefix: Some(args.stream_prefix.clone()).filter(|p| !p.is_empty()),
+        pattern: args.filter_pattern.clone(),
+    };
+    let now = jiff::Timestamp::now().as_millisecond();
+    let options = LiveOptions {
+        lookback_ms: lookback,
+        backfill_from: (since > 0).then_some(now - since),
+        ..LiveOptions::default()
+    };
+    let mut failed = None;
+    let result = follow(
+        logs,
+        &target,
+        options,
+        |note| match note {
+            LiveNote::Events(events) => match out.events(&events) {
+                Ok(true) if !out.done() => {}
+                Ok(_) => stop.store(true, Ordering::Relaxed),
+                Err(e) => {
+                    failed = Some(e);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            },
+            LiveNote::Sampled(true) => eprintln!(
+                "kaudit: WARNING: CloudWatch is sampling this live tail (over 500 events a second): some events are not shown; narrow it with --filter-pattern, or use --poll"
+            ),
+            LiveNote::Sampled(false) => eprintln!("kaudit: CloudWatch stopped sampling: every event is shown again"),
+            LiveNote::Reconnecting(why) => eprintln!(
+                "kaudit: live tail session ended ({}); starting a new one and reading the gap back",
+                sanitize(&why)
+            ),
+            LiveNote::Backfilled(n) => {
+                if n > 0 {
+                    eprintln!("kaudit: {n} events read back from the gap");
+                }
+            }
+        },
+        stop,
+    )
+    .await;
+    if let Some(e) = failed {
+        return Err(CloudError::Transport {
+            action: "writing the events".into(),
+            message: e.to_string(),
+        });
+    }
+    result
+}
+
+async fn polled(
+    logs: &SdkLogs,
+    args: &TailArgs,
+    groups: &[String],
+    since: i64,
+    lookback: i64,
+    out: &mut Out,
+    stop: &AtomicBool,
+) -> Result<()> {
     let interval = Duration::from_millis(parse_duration_ms(&args.interval)?.max(200) as u64);
     let now = jiff::Timestamp::now().as_millisecond();
     let mut tails: Vec<(TailTarget, Poller)> = groups
@@ -100,58 +271,26 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
             (target, Poller::new(now - since, lookback))
         })
         .collect();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut table = TableWriter::default();
-    let mut printed = 0u64;
-    let result: Result<()> = runtime.block_on(async {
-        let logs = SdkLogs::connect(&args.cloud.connect()).await;
-        let flag = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::Relaxed);
-            }
-        });
-        loop {
-            let now = jiff::Timestamp::now().as_millisecond();
-            let mut batch = Vec::new();
-            for (target, poller) in &mut tails {
-                let new = poll(&logs, target, poller, now)
-                    .await
-                    .map_err(|e| anyhow!("{}", sanitize(&e.to_string())))?;
-                batch.extend(new);
-            }
-            batch.sort_by(|a, b| (a.time_ms, &a.event_id).cmp(&(b.time_ms, &b.event_id)));
-            for e in &batch {
-                if args.count.is_some_and(|n| printed >= n) {
-                    break;
-                }
-                let written = print(&mut out, &mut table, args.output, e)
-                    .and_then(|()| table.flush(&mut out))
-                    .and_then(|()| out.flush());
-                match written {
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-                    other => other?,
-                }
-                printed += 1;
-            }
-            if args.count.is_some_and(|n| printed >= n) || stop.load(Ordering::Relaxed) {
-                return Ok(());
-            }
-            let mut waited = Duration::ZERO;
-            while waited < interval && !stop.load(Ordering::Relaxed) {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                waited += Duration::from_millis(50);
-            }
-            if stop.load(Ordering::Relaxed) {
-                return Ok(());
-            }
+    loop {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let mut batch = Vec::new();
+        for (target, poller) in &mut tails {
+            let new = poll(logs, target, poller, now)
+                .await
+                .map_err(|e| anyhow!("{}", sanitize(&e.to_string())))?;
+            batch.extend(new);
         }
-    });
-    result?;
-    Ok(Outcome::Success)
+        batch.sort_by(|a, b| (a.time_ms, &a.event_id).cmp(&(b.time_ms, &b.event_id)));
+        if !out.events(&batch)? || out.done() || stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut waited = Duration::ZERO;
+        while waited < interval && !stop.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            waited += Duration::from_millis(50);
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+    }
 }

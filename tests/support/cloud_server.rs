@@ -19,6 +19,22 @@ pub struct Event {
     pub message: String,
 }
 
+/// One step of a scripted live tail session.
+#[derive(Debug, Clone)]
+pub enum LiveStep {
+    /// A session update: `(time ms, stream, message)` events, and whether AWS sampled them.
+    Update {
+        events: Vec<(i64, String, String)>,
+        sampled: bool,
+    },
+    /// A pause, with heartbeats (empty updates) every 200 ms as AWS sends them.
+    Wait(u64),
+    /// The connection drops, mid-stream.
+    Drop,
+    /// AWS ends the session with a SessionTimeoutException.
+    Timeout,
+}
+
 /// How scripted queries answer.
 #[derive(Debug, Clone, Default)]
 pub struct Script {
@@ -51,6 +67,11 @@ pub struct State {
     queries: HashMap<String, Query>,
     /// The ranges scripted queries were started with, in order.
     pub ranges: Vec<(i64, i64)>,
+    /// Live tail sessions, one script each, in the order they are started; past the last, a
+    /// session sends heartbeats until it is closed.
+    pub live: VecDeque<Vec<LiveStep>>,
+    /// Live tail sessions started.
+    pub live_started: usize,
 }
 
 pub struct CloudServer {
@@ -173,6 +194,16 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
             .unwrap_or_default()
             .to_string();
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        if op == "StartLiveTail" {
+            let script = {
+                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                s.calls.push(op.clone());
+                s.live_started += 1;
+                s.live.pop_front()
+            };
+            let _ = live(&mut out, script);
+            break;
+        }
         let answer = {
             let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
             s.calls.push(op.clone());
@@ -371,4 +402,105 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
         raw = raw.get(start + size + 2..).unwrap_or_default();
     }
     body
+}
+
+/// One event-stream frame, as one HTTP chunk.
+fn frame(out: &mut TcpStream, kind: &str, name: &str, payload: &Value) -> std::io::Result<()> {
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+    let (type_header, message_type) = if kind == "exception" {
+        (":exception-type", "exception")
+    } else {
+        (":event-type", "event")
+    };
+    let message = Message::new(payload.to_string().into_bytes())
+        .add_header(Header::new(
+            ":message-type",
+            HeaderValue::String(message_type.to_string().into()),
+        ))
+        .add_header(Header::new(
+            type_header,
+            HeaderValue::String(name.to_string().into()),
+        ))
+        .add_header(Header::new(
+            ":content-type",
+            HeaderValue::String("application/json".to_string().into()),
+        ));
+    let mut bytes = Vec::new();
+    aws_smithy_eventstream::frame::write_message_to(&message, &mut bytes)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    write!(out, "{:x}\r\n", bytes.len())?;
+    out.write_all(&bytes)?;
+    out.write_all(b"\r\n")?;
+    out.flush()
+}
+
+fn heartbeat(out: &mut TcpStream) -> std::io::Result<()> {
+    frame(
+        out,
+        "event",
+        "sessionUpdate",
+        &json!({"sessionMetadata": {"sampled": false}, "sessionResults": []}),
+    )
+}
+
+/// A live tail session: the stream's head, the start, then the script (or heartbeats forever).
+fn live(out: &mut TcpStream, script: Option<Vec<LiveStep>>) -> std::io::Result<()> {
+    write!(
+        out,
+        "HTTP/1.1 200 OK\r\ncontent-type: application/vnd.amazon.eventstream\r\ntransfer-encoding: chunked\r\nx-amzn-requestid: kaudit-test\r\n\r\n"
+    )?;
+    frame(
+        out,
+        "event",
+        "sessionStart",
+        &json!({"sessionId": "s-1", "requestId": "r-1", "logGroupIdentifiers": []}),
+    )?;
+    let Some(steps) = script else {
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            heartbeat(out)?;
+        }
+    };
+    for step in steps {
+        match step {
+            LiveStep::Update { events, sampled } => {
+                let results: Vec<Value> = events
+                    .iter()
+                    .map(|(t, stream, message)| {
+                        json!({"logStreamName": stream, "logGroupIdentifier": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/prod/cluster", "message": message, "timestamp": t, "ingestionTime": t + 5})
+                    })
+                    .collect();
+                frame(
+                    out,
+                    "event",
+                    "sessionUpdate",
+                    &json!({"sessionMetadata": {"sampled": sampled}, "sessionResults": results}),
+                )?;
+            }
+            LiveStep::Wait(ms) => {
+                let mut left = ms;
+                while left > 0 {
+                    let step = left.min(200);
+                    std::thread::sleep(std::time::Duration::from_millis(step));
+                    left -= step;
+                    heartbeat(out)?;
+                }
+            }
+            LiveStep::Drop => {
+                return out.shutdown(Shutdown::Both);
+            }
+            LiveStep::Timeout => {
+                frame(
+                    out,
+                    "exception",
+                    "SessionTimeoutException",
+                    &json!({"message": "Session timed out after 3 hours"}),
+                )?;
+                out.write_all(b"0\r\n\r\n")?;
+                return out.flush();
+            }
+        }
+    }
+    out.write_all(b"0\r\n\r\n")?;
+    out.flush()
 }

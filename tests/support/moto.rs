@@ -81,6 +81,7 @@ pub fn client(url: &str) -> Client {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
         .endpoint_url(url)
+        .interceptor(kaudit::source::cloudwatch::NoStreamPrefix)
         .retry_config(
             aws_sdk_cloudwatchlogs::config::retry::RetryConfig::standard().with_max_attempts(1),
         )

@@ -5,8 +5,15 @@ use aws_config::BehaviorVersion;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::QueryStatus;
 
+use aws_sdk_cloudwatchlogs::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_cloudwatchlogs::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_cloudwatchlogs::types::StartLiveTailResponseStream;
+use aws_sdk_cloudwatchlogs::types::error::StartLiveTailResponseStreamError;
+use aws_smithy_runtime_api::client::endpoint::EndpointPrefix;
+
 use super::Logs;
-use super::errors::from_sdk;
+use super::errors::{classify, from_sdk};
+use super::live::{LiveMsg, LiveTarget};
 use super::poll::{FilterPage, TailEvent, TailTarget};
 use super::types::{CloudError, LogGroup, QueryPoll, QueryState, QueryStats};
 
@@ -19,6 +26,27 @@ pub struct Connect {
     pub region: Option<String>,
     /// An emulator or a VPC endpoint.
     pub endpoint_url: Option<String>,
+}
+
+/// StartLiveTail is sent to a host prefixed `stream-`; with an endpoint of one's own (an emulator,
+/// a VPC endpoint) that host does not exist, so the prefix is taken off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoStreamPrefix;
+
+impl Intercept for NoStreamPrefix {
+    fn name(&self) -> &'static str {
+        "NoStreamPrefix"
+    }
+
+    fn modify_before_retry_loop(
+        &self,
+        _context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        cfg.interceptor_state().unset::<EndpointPrefix>();
+        Ok(())
+    }
 }
 
 /// CloudWatch Logs through `aws-sdk-cloudwatchlogs`.
@@ -40,7 +68,7 @@ impl SdkLogs {
         let shared = loader.load().await;
         let mut config = aws_sdk_cloudwatchlogs::config::Builder::from(&shared);
         if let Some(url) = &connect.endpoint_url {
-            config = config.endpoint_url(url);
+            config = config.endpoint_url(url).interceptor(NoStreamPrefix);
         }
         SdkLogs {
             client: Client::from_conf(config.build()),
@@ -55,6 +83,35 @@ impl SdkLogs {
     /// The region the client will call, for messages.
     pub fn region(&self) -> Option<String> {
         self.client.config().region().map(|r| r.to_string())
+    }
+}
+
+/// A live session's end, named by the exception AWS sent when its code is not in the frame.
+fn live_error<R: std::fmt::Debug>(
+    e: aws_sdk_cloudwatchlogs::error::SdkError<StartLiveTailResponseStreamError, R>,
+) -> CloudError {
+    use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
+    let named = match &e {
+        aws_sdk_cloudwatchlogs::error::SdkError::ServiceError(service)
+            if service.err().code().is_none() =>
+        {
+            match service.err() {
+                StartLiveTailResponseStreamError::SessionTimeoutException(x) => Some((
+                    "SessionTimeoutException",
+                    x.message().unwrap_or_default().to_string(),
+                )),
+                StartLiveTailResponseStreamError::SessionStreamingException(x) => Some((
+                    "SessionStreamingException",
+                    x.message().unwrap_or_default().to_string(),
+                )),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match named {
+        Some((code, message)) => classify("StartLiveTail", code.to_string(), message),
+        None => from_sdk("StartLiveTail", e),
     }
 }
 
@@ -85,8 +142,13 @@ impl Logs for SdkLogs {
                 let Some(name) = g.log_group_name() else {
                     continue;
                 };
+                let arn = g
+                    .log_group_arn()
+                    .map(str::to_string)
+                    .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_string()));
                 groups.push(LogGroup {
                     name: name.to_string(),
+                    arn,
                     stored_bytes: g.stored_bytes(),
                     created_ms: g.creation_time(),
                 });
@@ -218,5 +280,65 @@ impl Logs for SdkLogs {
             events,
             next: out.next_token().map(str::to_string),
         })
+    }
+
+    async fn live_tail(
+        &self,
+        target: &LiveTarget,
+    ) -> Result<tokio::sync::mpsc::UnboundedReceiver<LiveMsg>, CloudError> {
+        let mut request = self.client.start_live_tail();
+        for id in &target.identifiers {
+            request = request.log_group_identifiers(id);
+        }
+        if let Some(prefix) = &target.stream_prefix {
+            request = request.log_stream_name_prefixes(prefix);
+        }
+        if let Some(pattern) = &target.pattern {
+            request = request.log_event_filter_pattern(pattern);
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        // `send` returns once the first frame is in: the session runs on its own task.
+        tokio::spawn(async move {
+            let mut out = match request.send().await {
+                Ok(out) => out,
+                Err(e) => {
+                    let _ = tx.send(LiveMsg::Ended(Some(from_sdk("StartLiveTail", e))));
+                    return;
+                }
+            };
+            let _ = tx.send(LiveMsg::Started);
+            loop {
+                // When the follower lets go of the session, the connection closes at once.
+                let received = tokio::select! {
+                    r = out.response_stream.recv() => r,
+                    () = tx.closed() => return,
+                };
+                let msg = match received {
+                    Ok(Some(StartLiveTailResponseStream::SessionUpdate(update))) => {
+                        let sampled = update.session_metadata().is_some_and(|m| m.sampled());
+                        let events = update
+                            .session_results()
+                            .iter()
+                            .map(|e| TailEvent {
+                                event_id: String::new(),
+                                time_ms: e.timestamp().unwrap_or_default(),
+                                ingestion_ms: e.ingestion_time(),
+                                stream: e.log_stream_name().unwrap_or_default().to_string(),
+                                message: e.message().unwrap_or_default().to_string(),
+                            })
+                            .collect();
+                        LiveMsg::Update { events, sampled }
+                    }
+                    Ok(Some(_)) => continue,
+                    Ok(None) => LiveMsg::Ended(None),
+                    Err(e) => LiveMsg::Ended(Some(live_error(e))),
+                };
+                let last = matches!(msg, LiveMsg::Ended(_));
+                if tx.send(msg).is_err() || last {
+                    return;
+                }
+            }
+        });
+        Ok(rx)
     }
 }

@@ -8,6 +8,7 @@
 //! | `client` | [`Logs`] over the real SDK (`aws-sdk-cloudwatchlogs`), and connecting it |
 //! | `errors` | SDK errors into [`CloudError`], naming the IAM action refused |
 //! | `insights` | a query's whole life: start, poll with backoff and progress, cancel, answer |
+//! | `live` | live tail: StartLiveTail sessions, restarted and their gaps read back, sampling told |
 //! | `poll` | tailing by FilterLogEvents: a look-back window, de-duplicated by event id |
 //! | `split` | past the 10,000-row cap: the range cut in two until every part answers in full |
 //! | `values` | the answer's text values as the engine's values (numbers, AWS's timestamps) |
@@ -15,13 +16,15 @@
 mod client;
 mod errors;
 mod insights;
+mod live;
 mod poll;
 mod split;
 mod types;
 mod values;
 
-pub use client::{Connect, SdkLogs};
+pub use client::{Connect, NoStreamPrefix, SdkLogs};
 pub use insights::{CloudQuery, CloudRun, run_query};
+pub use live::{LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow};
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
 pub use split::{AWS_ROW_CAP, Order, SplitProgress, SplitRun, run_split};
 pub use types::{
@@ -63,6 +66,12 @@ pub trait Logs: Send + Sync {
         &self,
         ptr: &str,
     ) -> impl Future<Output = Result<Vec<(String, String)>, CloudError>> + Send;
+
+    /// Starts a live tail session; its messages come on the channel, the last one `Ended`.
+    fn live_tail(
+        &self,
+        target: &LiveTarget,
+    ) -> impl Future<Output = Result<tokio::sync::mpsc::UnboundedReceiver<LiveMsg>, CloudError>> + Send;
 
     /// One page of the target's events from `start_ms` to `end_ms` (both epoch ms).
     fn filter_log_events(

@@ -6,6 +6,8 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogGroup {
     pub name: String,
+    /// Its ARN without the trailing `:*`, as StartLiveTail wants it.
+    pub arn: Option<String>,
     pub stored_bytes: Option<i64>,
     /// Epoch ms.
     pub created_ms: Option<i64>,

@@ -1,0 +1,257 @@
+//! Live tail: StartLiveTail sessions, followed for as long as the caller wants. A session that
+//! ends (a dropped connection, AWS's three-hour limit, which kaudit does not wait for) is started
+//! again and the gap is read back with FilterLogEvents, so nothing is lost; events are told apart
+//! by their audit ID, so nothing is shown twice. When AWS samples the stream (above 500 events a
+//! second), the caller is told, every time it starts or stops.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::Logs;
+use super::poll::{Poller, TailEvent, TailTarget, poll};
+use super::types::CloudError;
+
+/// What to follow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveTarget {
+    /// Log group ARNs, as StartLiveTail wants them.
+    pub identifiers: Vec<String>,
+    /// The same groups by name, for reading gaps back with FilterLogEvents.
+    pub groups: Vec<String>,
+    pub stream_prefix: Option<String>,
+    pub pattern: Option<String>,
+}
+
+/// What a live session sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveMsg {
+    Started,
+    Update {
+        events: Vec<TailEvent>,
+        sampled: bool,
+    },
+    /// The session is over: AWS closed it, the connection dropped (`Some`), or it ended cleanly.
+    Ended(Option<CloudError>),
+}
+
+/// What the follower tells its caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveNote {
+    /// New events, in time order, none seen before.
+    Events(Vec<TailEvent>),
+    /// AWS started (true) or stopped (false) sampling: some events are not sent.
+    Sampled(bool),
+    /// The session ended and is being started again; the gap will be read back.
+    Reconnecting(String),
+    /// A gap was read back: this many events were found in it.
+    Backfilled(usize),
+}
+
+/// How to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveOptions {
+    /// A session is replaced after this long (AWS ends one after three hours).
+    pub session_max: Duration,
+    /// How far before the newest event a gap is read back.
+    pub lookback_ms: i64,
+    /// Read the history from here (epoch ms) before the first session's events.
+    pub backfill_from: Option<i64>,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            session_max: Duration::from_secs(2 * 3600 + 50 * 60),
+            lookback_ms: 60_000,
+            backfill_from: None,
+        }
+    }
+}
+
+/// The key that tells events apart across live sessions and FilterLogEvents: the audit ID when
+/// the message has one (every audit event does), else the time, stream and text.
+pub fn event_key(time_ms: i64, stream: &str, message: &str) -> String {
+    if let Some(at) = message.find("\"auditID\":\"") {
+        let rest = &message[at + 11..];
+        if let Some(end) = rest.find('"') {
+            return format!("audit:{}", &rest[..end]);
+        }
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in message.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{time_ms}:{stream}:{h:016x}")
+}
+
+/// Events seen lately, by key, forgotten once older than the look-back.
+#[derive(Debug, Default)]
+struct Seen {
+    keys: HashMap<String, i64>,
+    newest_ms: i64,
+}
+
+impl Seen {
+    fn fresh(&mut self, events: Vec<TailEvent>, lookback_ms: i64) -> Vec<TailEvent> {
+        let mut new = Vec::new();
+        for e in events {
+            let key = event_key(e.time_ms, &e.stream, &e.message);
+            if self.keys.insert(key, e.time_ms).is_none() {
+                new.push(e);
+            }
+        }
+        new.sort_by_key(|e| e.time_ms);
+        if let Some(last) = new.last() {
+            self.newest_ms = self.newest_ms.max(last.time_ms);
+        }
+        let floor = self.newest_ms - lookback_ms;
+        self.keys.retain(|_, t| *t >= floor);
+        new
+    }
+}
+
+/// Reads the gap since `from_ms` back with FilterLogEvents, over every group.
+async fn backfill<L: Logs>(
+    logs: &L,
+    target: &LiveTarget,
+    from_ms: i64,
+) -> Result<Vec<TailEvent>, CloudError> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let mut events = Vec::new();
+    for group in &target.groups {
+        let t = TailTarget {
+            group: group.clone(),
+            stream_prefix: target.stream_prefix.clone(),
+            pattern: target.pattern.clone(),
+        };
+        let mut poller = Poller::new(from_ms, 0);
+        events.extend(poll(logs, &t, &mut poller, now).await?);
+    }
+    Ok(events)
+}
+
+/// A failure that starting again will not mend.
+fn fatal(e: &CloudError) -> bool {
+    matches!(
+        e,
+        CloudError::AccessDenied { .. }
+            | CloudError::NoCredentials { .. }
+            | CloudError::BadCredentials { .. }
+            | CloudError::NotFound { .. }
+    )
+}
+
+/// Follows `target` from now until `stop` is set, telling `note` what comes.
+pub async fn follow<L: Logs>(
+    logs: &L,
+    target: &LiveTarget,
+    options: LiveOptions,
+    mut note: impl FnMut(LiveNote),
+    stop: &AtomicBool,
+) -> Result<(), CloudError> {
+    let mut seen = Seen::default();
+    let mut sampled = false;
+    let mut gap_from: Option<i64> = options.backfill_from;
+    let mut pause = Duration::from_millis(200);
+    while !stop.load(Ordering::Relaxed) {
+        let mut session = logs.live_tail(target).await?;
+        let opened = Instant::now();
+        let mut replace = false;
+        let ended = loop {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if opened.elapsed() >= options.session_max {
+                replace = true;
+                break None;
+            }
+            let msg = tokio::time::timeout(Duration::from_millis(100), session.recv()).await;
+            let Ok(msg) = msg else { continue };
+            match msg {
+                Some(LiveMsg::Started) => {
+                    // Connected: read back what the gap before it held.
+                    if let Some(from) = gap_from.take() {
+                        let found =
+                            seen.fresh(backfill(logs, target, from).await?, options.lookback_ms);
+                        note(LiveNote::Backfilled(found.len()));
+                        if !found.is_empty() {
+                            note(LiveNote::Events(found));
+                        }
+                    }
+                    pause = Duration::from_millis(200);
+                }
+                Some(LiveMsg::Update {
+                    events,
+                    sampled: now,
+                }) => {
+                    if now != sampled {
+                        sampled = now;
+                        note(LiveNote::Sampled(now));
+                    }
+                    let fresh = seen.fresh(events, options.lookback_ms);
+                    if !fresh.is_empty() {
+                        note(LiveNote::Events(fresh));
+                    }
+                }
+                Some(LiveMsg::Ended(e)) => break e,
+                None => break None,
+            }
+        };
+        if let Some(e) = &ended
+            && fatal(e)
+        {
+            return Err(e.clone());
+        }
+        let why = match (&ended, replace) {
+            (_, true) => {
+                "the session is near AWS's three-hour limit: a new one takes over".to_string()
+            }
+            (Some(e), _) => e.to_string(),
+            (None, _) => "the session ended".to_string(),
+        };
+        note(LiveNote::Reconnecting(why));
+        let newest = if seen.newest_ms > 0 {
+            seen.newest_ms
+        } else {
+            jiff::Timestamp::now().as_millisecond()
+        };
+        gap_from = Some(
+            gap_from
+                .unwrap_or(newest - options.lookback_ms)
+                .min(newest - options.lookback_ms),
+        );
+        if !replace {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_told_apart_by_audit_id() {
+        assert_eq!(
+            event_key(1, "s", r#"{"kind":"Event","auditID":"abc-1","verb":"get"}"#),
+            "audit:abc-1"
+        );
+        assert_ne!(event_key(1, "s", "plain"), event_key(2, "s", "plain"));
+        let ev = |id: &str, t| TailEvent {
+            event_id: String::new(),
+            time_ms: t,
+            ingestion_ms: None,
+            stream: "s".into(),
+            message: format!(r#"{{"auditID":"{id}"}}"#),
+        };
+        let mut seen = Seen::default();
+        assert_eq!(seen.fresh(vec![ev("a", 5), ev("b", 3)], 10).len(), 2);
+        assert_eq!(seen.fresh(vec![ev("a", 5), ev("c", 6)], 10).len(), 1);
+        seen.fresh(vec![ev("d", 100)], 10);
+        assert_eq!(seen.keys.len(), 1);
+    }
+}
