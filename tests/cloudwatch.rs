@@ -189,3 +189,26 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("count"));
 }
+
+#[test]
+fn without_credentials_kaudit_says_where_it_looked_and_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args([
+            "clusters",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no AWS credentials were found"), "{stderr}");
+    assert!(stderr.contains("aws sso login"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one readable line: {stderr}");
+}

@@ -302,3 +302,50 @@ fn kaudit_query_splits_past_the_cap_and_prints_every_event_once() {
     // Only what was asked: no @ptr column.
     assert!(lines[0].get("@ptr").is_none());
 }
+
+#[test]
+fn a_refused_call_names_the_iam_action_and_expired_credentials_say_so() {
+    let moto = Moto::start();
+    let (server, _logs) = server(&moto, None);
+    let kaudit = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        command.args(args).args(["--endpoint-url", &server.url()]);
+        for (k, v) in moto::env() {
+            command.env(k, v);
+        }
+        command.output().unwrap()
+    };
+    server.with(|s| {
+        s.refuse.insert(
+            "StartQuery".into(),
+            (
+                "AccessDeniedException".into(),
+                "User: arn:aws:iam::123456789012:user/analyst is not authorized to perform: logs:StartQuery".into(),
+            ),
+        );
+    });
+    let out = kaudit(&["query", "--cluster", "prod", "fields @timestamp"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("needs `logs:StartQuery`"), "{stderr}");
+    assert!(
+        stderr.contains("is not authorized to perform"),
+        "AWS's words, verbatim: {stderr}"
+    );
+    server.with(|s| {
+        s.refuse.insert(
+            "DescribeLogGroups".into(),
+            (
+                "ExpiredTokenException".into(),
+                "The security token included in the request is expired".into(),
+            ),
+        );
+    });
+    let out = kaudit(&["clusters"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("expired or invalid") && stderr.contains("aws sso login"),
+        "{stderr}"
+    );
+}

@@ -60,6 +60,8 @@ pub struct State {
     pub calls: Vec<String>,
     /// Operations to refuse with a ThrottlingException, and how many times more.
     pub throttle: HashMap<String, usize>,
+    /// Operations to refuse every time with this `(error code, message)`.
+    pub refuse: HashMap<String, (String, String)>,
     /// When set, StartQuery and GetQueryResults are answered here.
     pub script: Option<Script>,
     /// GetLogRecord's answers, by pointer.
@@ -222,6 +224,12 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
 
 /// The answer given here, or `None` to forward.
 fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)> {
+    if let Some((code, message)) = s.refuse.get(op) {
+        return Some((
+            "400 Bad Request",
+            json!({"__type": code, "message": message}),
+        ));
+    }
     if let Some(left) = s.throttle.get_mut(op)
         && *left > 0
     {

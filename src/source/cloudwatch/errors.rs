@@ -17,8 +17,13 @@ where
         let message = e.message().unwrap_or_default().to_string();
         return classify(action, code, message);
     }
-    let detail = DisplayErrorContext(&err).to_string();
+    let detail = readable(&DisplayErrorContext(&err).to_string());
     let lower = detail.to_ascii_lowercase();
+    if lower.contains("no credentials found in chain") {
+        return CloudError::NoCredentials {
+            detail: "tried the environment, the profile files, web identity, the container and instance metadata".into(),
+        };
+    }
     if lower.contains("no credentials") || lower.contains("credentials provider") {
         return CloudError::NoCredentials { detail };
     }
@@ -26,6 +31,22 @@ where
         action: format!("logs:{action}"),
         message: detail,
     }
+}
+
+/// The SDK's account of an error without the debug dump it appends, on one line.
+fn readable(full: &str) -> String {
+    let cut = [
+        " (DispatchFailure(",
+        " (TimeoutError(",
+        " (ResponseError(",
+        " (ConstructionFailure(",
+        " (ServiceError(",
+    ]
+    .iter()
+    .filter_map(|m| full.find(m))
+    .min()
+    .unwrap_or(full.len());
+    full[..cut].split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// An error AWS answered with, by its code.
@@ -62,6 +83,16 @@ pub(super) fn classify(action: &str, code: String, message: String) -> CloudErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sdk_debug_dump_is_left_out() {
+        assert_eq!(
+            readable(
+                "dispatch failure: io error: refused\n  more (DispatchFailure(DispatchFailure { x }))"
+            ),
+            "dispatch failure: io error: refused more"
+        );
+    }
 
     #[test]
     fn codes_become_errors_that_say_what_to_do() {
