@@ -5,6 +5,8 @@
 //! these tests say plainly that they did not run.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -17,10 +19,26 @@ impl Pane {
     /// Starts `kaudit ARGS` in a new detached tmux session of this size, in `dir`, with a
     /// private config folder.
     fn start(name: &str, dir: &Path, args: &[&str], width: u16, height: u16) -> Pane {
+        Pane::start_with(name, dir, args, &[], width, height)
+    }
+
+    /// [`Pane::start`] with more of the environment set.
+    fn start_with(
+        name: &str,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        width: u16,
+        height: u16,
+    ) -> Pane {
         let session = format!("kaudit-e2e-{name}-{}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_kaudit");
+        let mut vars = String::new();
+        for (k, v) in env {
+            vars.push_str(&format!(" {k}='{v}'"));
+        }
         let mut command = format!(
-            "cd '{}' && env XDG_CONFIG_HOME='{}' NO_COLOR= TERM=xterm-256color '{bin}'",
+            "cd '{}' && env XDG_CONFIG_HOME='{}' NO_COLOR= TERM=xterm-256color{vars} '{bin}'",
             dir.display(),
             dir.join("config").display()
         );
@@ -262,6 +280,117 @@ fn a_followed_file_streams_into_the_console_pauses_and_is_queried() {
         let mode = std::fs::metadata(&history).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+}
+
+#[test]
+fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there() {
+    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+    use support::cloud_server::{CloudServer, LiveStep};
+    use support::moto::{self, Moto};
+    if !tmux_available("console over CloudWatch") {
+        return;
+    }
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    let group = "/aws/eks/prod/cluster";
+    let stream = "kube-apiserver-audit-77aa";
+    let demo = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["demo", "--events", "60"])
+        .output()
+        .unwrap();
+    let lines: Vec<String> = String::from_utf8(demo.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = moto::client(&moto.url());
+        client
+            .create_log_group()
+            .log_group_name(group)
+            .send()
+            .await
+            .unwrap();
+        client
+            .create_log_stream()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .send()
+            .await
+            .unwrap();
+        let mut request = client
+            .put_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream);
+        for (i, line) in lines[..40].iter().enumerate() {
+            request = request.log_events(
+                InputLogEvent::builder()
+                    .timestamp(now - 300_000 + i as i64 * 1000)
+                    .message(line)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        request.send().await.unwrap();
+    });
+    // Live: twenty more events, sampled, two seconds in.
+    server.with(|s| {
+        s.live.push_back(vec![
+            LiveStep::Wait(2_000),
+            LiveStep::Update {
+                events: lines[40..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (now + i as i64, stream.to_string(), l.clone()))
+                    .collect(),
+                sampled: true,
+            },
+            LiveStep::Wait(60_000),
+        ]);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url();
+    let env: Vec<(&str, &str)> = moto::env().to_vec();
+    let pane = Pane::start_with(
+        "cloud",
+        dir.path(),
+        &[
+            "--cluster",
+            "prod",
+            "--endpoint-url",
+            &url,
+            "--since",
+            "10m",
+            "--follow",
+        ],
+        &env,
+        160,
+        45,
+    );
+    pane.wait_for("CloudWatch /aws/eks/prod/cluster");
+    pane.wait_for("events 40 of 40");
+    let screen = pane.wait_for("events 60 of 60");
+    assert!(
+        pane.wait_for("SAMPLED by CloudWatch").contains("SAMPLED"),
+        "{screen}"
+    );
+    // A query runs in CloudWatch; its rows are tied to the events the console holds.
+    pane.keys(&[":"]);
+    pane.literal("query fields @timestamp, @message | sort @timestamp desc | limit 5");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("5 rows");
+    assert!(
+        server.calls().contains(&"StartQuery".to_string()),
+        "{screen}"
+    );
+    pane.wait_for("(5 events)");
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
 }

@@ -2,11 +2,14 @@
 
 use anyhow::Result;
 
+use super::cloud_args::CloudArgs;
+use super::time_args::parse_duration_ms;
 use super::{Outcome, SourceArgs};
 use crate::catalog::Catalog;
 use crate::catalog::themes::{Themes, no_color_requested};
 use crate::source::demo::DemoConfig;
 use crate::source::local::InputSpec;
+use crate::tui::cloud::CloudSource;
 use crate::tui::query::{History, history};
 use crate::tui::{self, Styles, config};
 
@@ -18,12 +21,50 @@ pub fn demo_banner() -> String {
     )
 }
 
-pub fn run(source: &SourceArgs, theme: Option<&str>, follow: bool) -> Result<Outcome> {
-    let inputs = source.inputs()?;
-    if follow && (source.is_demo() || inputs.iter().any(|i| !matches!(i, InputSpec::Path(_)))) {
-        anyhow::bail!("--follow reads files: give the paths of the files to follow");
+/// Events the console reads from CloudWatch at most.
+const MAX_CLOUD_EVENTS: usize = 1_000_000;
+
+pub fn run(
+    source: &SourceArgs,
+    theme: Option<&str>,
+    follow: bool,
+    cloud_args: &CloudArgs,
+    since: Option<&str>,
+) -> Result<Outcome> {
+    let cloud = if cloud_args.is_set() {
+        if !source.paths.is_empty() || !source.file.is_empty() || source.demo {
+            anyhow::bail!(
+                "--cluster and --log-group read CloudWatch Logs: give them or files, not both"
+            );
+        }
+        let span = parse_duration_ms(since.unwrap_or("1h"))?;
+        Some(CloudSource {
+            connect: cloud_args.connect(),
+            groups: cloud_args.groups(),
+            since_ms: jiff::Timestamp::now().as_millisecond() - span,
+            follow,
+            max_events: MAX_CLOUD_EVENTS,
+            max_rows: 100_000,
+        })
+    } else {
+        None
+    };
+    let inputs = if cloud.is_some() {
+        Vec::new()
+    } else {
+        source.inputs()?
+    };
+    if cloud.is_none()
+        && follow
+        && (source.is_demo() || inputs.iter().any(|i| !matches!(i, InputSpec::Path(_))))
+    {
+        anyhow::bail!(
+            "--follow reads files (or CloudWatch with --cluster): give the paths of the files to follow"
+        );
     }
-    let name = if source.is_demo() {
+    let name = if let Some(c) = &cloud {
+        format!("CloudWatch {}", c.groups.join(", "))
+    } else if source.is_demo() {
         "demo incident".to_string()
     } else {
         inputs
@@ -79,13 +120,14 @@ pub fn run(source: &SourceArgs, theme: Option<&str>, follow: bool) -> Result<Out
     tui::run(tui::Options {
         inputs,
         source: name,
-        banner: source.is_demo().then(demo_banner),
+        banner: (cloud.is_none() && source.is_demo()).then(demo_banner),
         notice,
         styles,
         follow,
         catalog,
         history,
         history_path,
+        cloud,
     })?;
     Ok(Outcome::Success)
 }

@@ -52,9 +52,16 @@ pub struct Cli {
     /// user's themes folder (NO_COLOR turns colour off).
     #[arg(long, value_name = "NAME")]
     theme: Option<String>,
-    /// With no command: keep reading the files as they grow, new events streaming into the console.
+    /// With no command: keep reading the files as they grow (or CloudWatch, live), new events
+    /// streaming into the console.
     #[arg(long)]
     follow: bool,
+    /// With no command: the console over CloudWatch Logs.
+    #[command(flatten)]
+    cloud: cloud_args::CloudArgs,
+    /// With --cluster or --log-group: read this far back (default 1h).
+    #[arg(long, value_name = "DURATION")]
+    since: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,9 +119,16 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "kaudit", &mut std::io::stdout());
             Ok(Outcome::Success)
         }
-        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
-            console::run(&cli.source, cli.theme.as_deref(), cli.follow)
-        }
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => console::run(
+            &cli.source,
+            cli.theme.as_deref(),
+            cli.follow,
+            &cli.cloud,
+            cli.since.as_deref(),
+        ),
+        None if cli.cloud.is_set() => Err(anyhow::anyhow!(
+            "the console needs a terminal; for scripts, use `kaudit query --cluster …` or `kaudit tail --cluster …`"
+        )),
         None => {
             let mut args = events::EventsArgs::with_source(cli.source);
             args.follow = cli.follow;

@@ -15,6 +15,7 @@
 //! | `terminal` | taking the terminal over and giving it back, on panic too |
 //! | `styles`, `config` | the theme as ratatui styles; the config file |
 
+pub mod cloud;
 pub mod config;
 pub mod detail;
 pub mod effect;
@@ -68,6 +69,8 @@ pub struct Options {
     pub history: query::History,
     /// Where the history is saved after each run; `None` keeps it for this run only.
     pub history_path: Option<std::path::PathBuf>,
+    /// Read CloudWatch Logs instead of `inputs`; queries then run in CloudWatch.
+    pub cloud: Option<cloud::CloudSource>,
 }
 
 /// Runs the console until the user quits. The terminal is given back on every way out.
@@ -104,7 +107,10 @@ async fn run_loop(options: Options) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut runner = Runner::new(store.clone(), tx);
     runner.history_path = options.history_path;
-    runner.load(options.inputs, options.follow);
+    match options.cloud {
+        Some(source) => runner.load_cloud(source),
+        None => runner.load(options.inputs, options.follow),
+    }
     let mut terminal_events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut dirty = true;

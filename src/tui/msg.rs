@@ -74,6 +74,8 @@ pub struct TailStatus {
     /// Dropped because the pause buffer was full.
     pub dropped: u64,
     pub paused: bool,
+    /// CloudWatch is sampling the live tail: some events are not sent.
+    pub sampled: bool,
 }
 
 /// The rows that pass the active filters, with what the facets and the timeline show of them.

@@ -75,6 +75,8 @@ pub struct Runner {
     query_cancel: Arc<Mutex<Option<Arc<AtomicBool>>>>,
     /// Where the query history is kept; `None` keeps it for this run only.
     pub history_path: Option<PathBuf>,
+    /// The CloudWatch source, when the console reads one: queries run there.
+    cloud: Option<super::cloud::CloudSource>,
 }
 
 impl Runner {
@@ -87,6 +89,7 @@ impl Runner {
             inputs: Arc::default(),
             query_cancel: Arc::default(),
             history_path: None,
+            cloud: None,
         }
     }
 
@@ -129,6 +132,18 @@ impl Runner {
                     && let Some(before) = running.replace(cancel.clone())
                 {
                     before.store(true, Ordering::Relaxed);
+                }
+                if let Some(source) = self.cloud.clone() {
+                    tokio::spawn(super::cloud::query(
+                        source,
+                        ticket,
+                        text,
+                        range,
+                        this.store.clone(),
+                        this.tx.clone(),
+                        cancel,
+                    ));
+                    return;
                 }
                 let job = QueryJob {
                     ticket,
@@ -191,6 +206,17 @@ impl Runner {
                 });
             }
         }
+    }
+
+    /// Reads CloudWatch into the store (and follows it when asked); queries then run there.
+    pub fn load_cloud(&mut self, source: super::cloud::CloudSource) {
+        self.cloud = Some(source.clone());
+        tokio::spawn(super::cloud::load(
+            source,
+            self.store.clone(),
+            self.tx.clone(),
+            self.tail.clone(),
+        ));
     }
 
     /// Reads every input into the store on worker threads, telling the console as events arrive;

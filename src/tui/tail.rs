@@ -54,10 +54,8 @@ pub fn run(
     if followers.is_empty() {
         return;
     }
-    let mut status = TailStatus::default();
-    let mut held: VecDeque<Vec<u8>> = VecDeque::new();
-    let mut arrivals: VecDeque<(Instant, u64)> = VecDeque::new();
-    let _ = tx.send(Msg::Tail(status.clone()));
+    let mut intake = Intake::default();
+    let _ = tx.send(Msg::Tail(intake.status.clone()));
     while !control.stop.load(Ordering::Relaxed) {
         let mut new: Vec<Vec<u8>> = Vec::new();
         let mut reports = Vec::new();
@@ -72,29 +70,59 @@ pub fn run(
                 }
             }
         }
+        if !intake.offer(new, reports, &store, &tx, &control) {
+            return;
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Where tailed events go: into the store, or held while paused (the oldest dropped and counted
+/// past [`PAUSE_BUFFER`]), with the rate measured and the console told.
+#[derive(Debug, Default)]
+pub struct Intake {
+    pub status: TailStatus,
+    held: VecDeque<Vec<u8>>,
+    arrivals: VecDeque<(Instant, u64)>,
+}
+
+impl Intake {
+    /// Takes what arrived (event texts, and reports of what could not be read); false when the
+    /// store is gone.
+    pub fn offer(
+        &mut self,
+        new: Vec<Vec<u8>>,
+        reports: Vec<crate::audit::formats::ScanReport>,
+        store: &SharedStore,
+        tx: &UnboundedSender<Msg>,
+        control: &TailControl,
+    ) -> bool {
         let now = Instant::now();
-        arrivals.push_back((now, new.len() as u64));
-        while arrivals
+        self.arrivals.push_back((now, new.len() as u64));
+        while self
+            .arrivals
             .front()
             .is_some_and(|(t, _)| now.duration_since(*t) > RATE_WINDOW)
         {
-            arrivals.pop_front();
+            self.arrivals.pop_front();
         }
-        let in_window: u64 = arrivals.iter().map(|(_, n)| n).sum();
+        let in_window: u64 = self.arrivals.iter().map(|(_, n)| n).sum();
         let paused = control.paused.load(Ordering::Relaxed);
-        held.extend(new);
+        self.held.extend(new);
         if paused {
-            while held.len() > PAUSE_BUFFER {
-                held.pop_front();
-                status.dropped += 1;
+            while self.held.len() > PAUSE_BUFFER {
+                self.held.pop_front();
+                self.status.dropped += 1;
             }
         }
         let problems = reports.iter().any(|r| !r.problems.is_empty());
         let mut added = 0;
-        if (!paused && !held.is_empty()) || problems {
-            let Ok(mut store) = store.write() else { return };
+        if (!paused && !self.held.is_empty()) || problems {
+            let Ok(mut store) = store.write() else {
+                return false;
+            };
             if !paused {
-                for raw in held.drain(..) {
+                for raw in self.held.drain(..) {
                     // A line the store cannot read is counted in its report: nothing is lost.
                     let _ = store.push_owned(&raw);
                     added += 1;
@@ -112,11 +140,11 @@ pub fn run(
             drop(store);
             let _ = tx.send(Msg::Loaded(progress));
         }
-        status.added += added;
-        status.per_second = in_window as f64 / RATE_WINDOW.as_secs_f64();
-        status.buffered = held.len();
-        status.paused = paused;
-        let _ = tx.send(Msg::Tail(status.clone()));
-        std::thread::sleep(POLL);
+        self.status.added += added;
+        self.status.per_second = in_window as f64 / RATE_WINDOW.as_secs_f64();
+        self.status.buffered = self.held.len();
+        self.status.paused = paused;
+        let _ = tx.send(Msg::Tail(self.status.clone()));
+        true
     }
 }

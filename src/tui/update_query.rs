@@ -142,7 +142,9 @@ pub fn on_done(
     let capped = answer.result.capped;
     run.view.set_result(answer.result, answer.elapsed_ms);
     run.unmatched = answer.row_of.iter().filter(|r| r.is_none()).count();
-    run.events = answer.events.then(|| {
+    // Rows tied to no held event (fields without the event's text) narrow nothing.
+    let tied = answer.row_of.iter().any(Option::is_some);
+    run.events = (answer.events && tied).then(|| {
         let mut events: Vec<u32> = answer.row_of.iter().flatten().copied().collect();
         events.sort_unstable();
         events.dedup();

@@ -148,10 +148,27 @@ pub async fn follow<L: Logs>(
     logs: &L,
     target: &LiveTarget,
     options: LiveOptions,
+    note: impl FnMut(LiveNote),
+    stop: &AtomicBool,
+) -> Result<(), CloudError> {
+    follow_from(logs, target, options, Vec::new(), note, stop).await
+}
+
+/// [`follow`], with events the caller holds already (their [`event_key`] and time): a gap read
+/// back over them does not show them again.
+pub async fn follow_from<L: Logs>(
+    logs: &L,
+    target: &LiveTarget,
+    options: LiveOptions,
+    known: Vec<(String, i64)>,
     mut note: impl FnMut(LiveNote),
     stop: &AtomicBool,
 ) -> Result<(), CloudError> {
     let mut seen = Seen::default();
+    for (key, time) in known {
+        seen.newest_ms = seen.newest_ms.max(time);
+        seen.keys.insert(key, time);
+    }
     let mut sampled = false;
     let mut gap_from: Option<i64> = options.backfill_from;
     let mut pause = Duration::from_millis(200);

@@ -24,7 +24,7 @@ mod values;
 
 pub use client::{Connect, NoStreamPrefix, SdkLogs};
 pub use insights::{CloudQuery, CloudRun, run_query};
-pub use live::{LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow};
+pub use live::{LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow, follow_from};
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
 pub use split::{AWS_ROW_CAP, Order, SplitProgress, SplitRun, run_split};
 pub use types::{

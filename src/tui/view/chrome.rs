@@ -53,6 +53,12 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
             Role::Accent
         };
         spans.push(Span::styled(text, styles.get(role)));
+        if tail.sampled {
+            spans.push(Span::styled(
+                "· SAMPLED by CloudWatch: some events are not sent ",
+                styles.get(Role::Error),
+            ));
+        }
         if tail.dropped > 0 {
             spans.push(Span::styled(
                 format!("· {} dropped while paused ", tail.dropped),

@@ -1,0 +1,392 @@
+//! The console over CloudWatch Logs: the range's events read into the store page by page
+//! (FilterLogEvents), then, when following, a live tail whose events stream in like a followed
+//! file's; queries run in CloudWatch Logs Insights, their rows tied to the events the console
+//! holds by audit ID.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::msg::{LoadProgress, Msg, QueryAnswer, QueryFailure, Ticket};
+use super::query::{RunStats, TimeChoice};
+use super::runner::SharedStore;
+use super::tail::{Intake, TailControl};
+use crate::insights::ast::CommandKind;
+use crate::insights::checker::{CheckOptions, Target, check_with};
+use crate::insights::parser::parse;
+use crate::source::cloudwatch::{
+    CloudQuery, Connect, LiveNote, LiveOptions, LiveTarget, Logs, Order, SdkLogs, TailTarget,
+    answer_from_rows, event_key, follow_from, run_split,
+};
+use crate::text::sanitize;
+
+/// The audit streams of an EKS log group.
+const AUDIT_STREAMS: &str = "kube-apiserver-audit";
+
+/// What the console reads from CloudWatch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudSource {
+    pub connect: Connect,
+    pub groups: Vec<String>,
+    /// The range read at start: from here (epoch ms) to now.
+    pub since_ms: i64,
+    pub follow: bool,
+    /// Loading stops here, with a notice.
+    pub max_events: usize,
+    /// Rows a query may fetch past CloudWatch's cap.
+    pub max_rows: usize,
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn failed(tx: &UnboundedSender<Msg>, text: String) {
+    let _ = tx.send(Msg::Failed(sanitize(&text).into_owned()));
+}
+
+/// Reads the range into the store, then follows when asked.
+pub async fn load(
+    source: CloudSource,
+    store: SharedStore,
+    tx: UnboundedSender<Msg>,
+    control: Arc<TailControl>,
+) {
+    let logs = SdkLogs::connect(&source.connect).await;
+    let until = now_ms();
+    let mut progress = LoadProgress::default();
+    let mut newest = source.since_ms;
+    let mut known: Vec<(String, i64)> = Vec::new();
+    'groups: for group in &source.groups {
+        let target = TailTarget {
+            group: group.clone(),
+            stream_prefix: Some(AUDIT_STREAMS.into()),
+            pattern: None,
+        };
+        let mut next = None;
+        loop {
+            let page = match logs
+                .filter_log_events(&target, source.since_ms, until, next.take())
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    failed(&tx, e.to_string());
+                    break;
+                }
+            };
+            let Ok(mut held) = store.write() else { return };
+            for e in &page.events {
+                if held.len() >= source.max_events {
+                    drop(held);
+                    failed(
+                        &tx,
+                        format!(
+                            "loading stopped at {} events: start later (--since) to see the rest",
+                            source.max_events
+                        ),
+                    );
+                    break 'groups;
+                }
+                // A message the store cannot read is counted in its report: nothing is lost.
+                let _ = held.push_owned(e.message.as_bytes());
+                newest = newest.max(e.time_ms);
+                known.push((event_key(e.time_ms, &e.stream, &e.message), e.time_ms));
+            }
+            progress.events = held.len();
+            progress.problems = held.problem_count();
+            drop(held);
+            let _ = tx.send(Msg::Loaded(progress.clone()));
+            match page.next {
+                Some(token) if !token.is_empty() => next = Some(token),
+                _ => break,
+            }
+        }
+    }
+    progress.done = true;
+    let _ = tx.send(Msg::Loaded(progress));
+    if source.follow {
+        tail(&logs, &source, newest, known, store, tx, control).await;
+    }
+}
+
+/// Follows the groups live, events into the store as a followed file's are.
+async fn tail(
+    logs: &SdkLogs,
+    source: &CloudSource,
+    newest: i64,
+    mut known: Vec<(String, i64)>,
+    store: SharedStore,
+    tx: UnboundedSender<Msg>,
+    control: Arc<TailControl>,
+) {
+    let options = LiveOptions::default();
+    known.retain(|(_, t)| *t >= newest - options.lookback_ms);
+    let mut identifiers = Vec::new();
+    for group in &source.groups {
+        match logs.log_groups(group).await {
+            Ok(found) => match found
+                .into_iter()
+                .find(|g| g.name == *group)
+                .and_then(|g| g.arn)
+            {
+                Some(arn) => identifiers.push(arn),
+                None => failed(&tx, format!("cannot follow {group}: no such log group")),
+            },
+            Err(e) => failed(&tx, e.to_string()),
+        }
+    }
+    let target = LiveTarget {
+        identifiers,
+        groups: source.groups.clone(),
+        stream_prefix: Some(AUDIT_STREAMS.into()),
+        pattern: None,
+    };
+    let intake = Arc::new(Mutex::new(Intake::default()));
+    // Held events go in on resume, and the rate falls when nothing comes: a tick does both.
+    let ticker = {
+        let (intake, store, tx, control) =
+            (intake.clone(), store.clone(), tx.clone(), control.clone());
+        tokio::spawn(async move {
+            while !control.stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                if let Ok(mut intake) = intake.lock() {
+                    intake.offer(Vec::new(), Vec::new(), &store, &tx, &control);
+                }
+            }
+        })
+    };
+    let result = follow_from(
+        logs,
+        &target,
+        LiveOptions {
+            backfill_from: Some(newest - options.lookback_ms),
+            ..options
+        },
+        known,
+        |note| {
+            let Ok(mut intake) = intake.lock() else { return };
+            match note {
+                LiveNote::Events(events) => {
+                    let texts = events.into_iter().map(|e| e.message.into_bytes()).collect();
+                    intake.offer(texts, Vec::new(), &store, &tx, &control);
+                }
+                LiveNote::Sampled(sampled) => {
+                    intake.status.sampled = sampled;
+                    let _ = tx.send(Msg::Tail(intake.status.clone()));
+                }
+                LiveNote::Reconnecting(why) => {
+                    failed(&tx, format!("live tail session ended ({why}); reconnecting, the gap will be read back"));
+                }
+                LiveNote::Backfilled(_) => {}
+            }
+        },
+        &control.stop,
+    )
+    .await;
+    ticker.abort();
+    if let Err(e) = result {
+        failed(&tx, format!("live tail stopped: {e}"));
+    }
+}
+
+/// Whether an answer can be split past the cap, and in which order (as `kaudit query`).
+fn split_order(text: &str) -> Option<Order> {
+    let query = parse(text).ok()?;
+    let mut order = Order::NewestFirst;
+    for command in &query.commands {
+        match &command.kind {
+            CommandKind::Stats { .. } | CommandKind::Limit(_) | CommandKind::Dedup(_) => {
+                return None;
+            }
+            CommandKind::Sort(keys) => match keys.first().map(|k| (&k.expr.kind, k.descending)) {
+                Some((crate::insights::ast::ExprKind::Field(f), descending))
+                    if f.path == "@timestamp" =>
+                {
+                    order = if descending {
+                        Order::NewestFirst
+                    } else {
+                        Order::OldestFirst
+                    };
+                }
+                _ => return None,
+            },
+            _ => {}
+        }
+    }
+    Some(order)
+}
+
+/// The audit ID in an event's text.
+fn audit_id(text: &[u8]) -> Option<&str> {
+    let at = memchr::memmem::find(text, b"\"auditID\":\"")? + 11;
+    let end = memchr::memchr(b'"', &text[at..])?;
+    std::str::from_utf8(&text[at..at + end]).ok()
+}
+
+/// Runs a query in CloudWatch for the console: progress while it runs, its rows tied to the
+/// events held.
+pub async fn query(
+    source: CloudSource,
+    ticket: Ticket,
+    text: String,
+    range: TimeChoice,
+    store: SharedStore,
+    tx: UnboundedSender<Msg>,
+    cancel: Arc<AtomicBool>,
+) {
+    let outcome = answer(&source, ticket, &text, range, &store, &tx, &cancel).await;
+    let _ = tx.send(Msg::QueryDone {
+        ticket,
+        outcome: outcome.map(Box::new),
+    });
+}
+
+async fn answer(
+    source: &CloudSource,
+    ticket: Ticket,
+    text: &str,
+    range: TimeChoice,
+    store: &SharedStore,
+    tx: &UnboundedSender<Msg>,
+    cancel: &AtomicBool,
+) -> Result<QueryAnswer, QueryFailure> {
+    let started = Instant::now();
+    let parsed = parse(text).map_err(|d| QueryFailure {
+        message: d.first().map(|d| d.message.clone()).unwrap_or_default(),
+        in_query: true,
+    })?;
+    let options = CheckOptions {
+        target: Target::CloudWatch,
+        ..CheckOptions::default()
+    };
+    let diagnostics = check_with(&parsed, &options);
+    if let Some(e) = diagnostics.iter().find(|d| d.is_error()) {
+        return Err(QueryFailure {
+            message: e.message.clone(),
+            in_query: true,
+        });
+    }
+    let now = now_ms();
+    let window = match range {
+        TimeChoice::All => crate::audit::time::TimeRange {
+            start_ms: Some(source.since_ms),
+            end_ms: Some(now),
+        },
+        other => other.resolve(now),
+    };
+    let (start, end) = (
+        window.start_ms.unwrap_or(source.since_ms),
+        window.end_ms.unwrap_or(now),
+    );
+    let query = CloudQuery {
+        groups: source.groups.clone(),
+        start_s: start.div_euclid(1000),
+        end_s: (end + 999).div_euclid(1000),
+        text: text.to_string(),
+    };
+    let order = split_order(text);
+    let logs = SdkLogs::connect(&source.connect).await;
+    let run = run_split(
+        &logs,
+        &query,
+        order.unwrap_or(Order::NewestFirst),
+        if order.is_some() {
+            source.max_rows
+        } else {
+            usize::MAX
+        },
+        |p| {
+            let stats = RunStats {
+                records_scanned: p.part.records_scanned as u64,
+                records_matched: None,
+                bytes_scanned: p.part.bytes_scanned as u64,
+                bytes_total: None,
+                elapsed_ms: started.elapsed().as_millis() as u64,
+                running: true,
+            };
+            let _ = tx.send(Msg::QueryProgress { ticket, stats });
+        },
+        cancel,
+    )
+    .await
+    .map_err(|e| QueryFailure {
+        message: e.to_string(),
+        in_query: false,
+    })?;
+    let events = order.is_some()
+        || !parsed
+            .commands
+            .iter()
+            .any(|c| matches!(c.kind, CommandKind::Stats { .. }));
+    let mut warnings: Vec<String> = diagnostics.iter().map(|d| d.message.clone()).collect();
+    if !run.uncovered.is_empty() {
+        warnings.push(format!(
+            "{} one-second ranges hold more than CloudWatch's 10,000 rows: some of their events are missing",
+            run.uncovered.len()
+        ));
+    }
+    if run.queries > 1 {
+        warnings.push(format!(
+            "past CloudWatch's 10,000-row cap: {} queries",
+            run.queries
+        ));
+    }
+    // Tie rows to held events by audit ID.
+    let row_of = if events {
+        let Ok(held) = store.read() else {
+            return Err(QueryFailure {
+                message: "the events could not be read".into(),
+                in_query: false,
+            });
+        };
+        let mut by_id: HashMap<&str, u32> = HashMap::with_capacity(held.len());
+        for row in 0..held.len() as u32 {
+            if let Some(id) = audit_id(held.raw(row)) {
+                by_id.insert(id, row);
+            }
+        }
+        run.rows
+            .iter()
+            .map(|r| {
+                let message = r.iter().find(|(f, _)| f == "@message")?;
+                by_id.get(audit_id(message.1.as_bytes())?).copied()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let capped = order.is_none() && run.rows.len() >= crate::source::cloudwatch::AWS_ROW_CAP;
+    let result = answer_from_rows(&run.rows, run.stats, text.contains("@ptr"), capped);
+    Ok(QueryAnswer {
+        result,
+        row_of,
+        events,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        cancelled: run.cancelled,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_ids_and_split_orders() {
+        assert_eq!(
+            audit_id(br#"{"kind":"Event","auditID":"a-1","x":1}"#),
+            Some("a-1")
+        );
+        assert_eq!(audit_id(b"{}"), None);
+        assert_eq!(split_order("fields @message"), Some(Order::NewestFirst));
+        assert_eq!(split_order("sort @timestamp asc"), Some(Order::OldestFirst));
+        assert_eq!(split_order("stats count(*) by verb"), None);
+        assert_eq!(split_order("fields x | limit 5"), None);
+        assert_eq!(split_order("sort verb"), None);
+    }
+}
