@@ -286,3 +286,96 @@ fn kaudit_tail_reads_the_history_then_follows_live_and_warns_of_sampling() {
     );
     assert!(server.calls().contains(&"StartLiveTail".to_string()));
 }
+
+#[test]
+fn a_session_is_replaced_before_aws_would_end_it_and_nothing_falls_in_between() {
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = jiff::Timestamp::now().as_millisecond();
+    rt.block_on(async {
+        let client = moto::client(&moto.url());
+        client
+            .create_log_group()
+            .log_group_name(GROUP)
+            .send()
+            .await
+            .unwrap();
+        client
+            .create_log_stream()
+            .log_group_name(GROUP)
+            .log_stream_name(STREAM)
+            .send()
+            .await
+            .unwrap();
+        // Written while one session hands over to the next: only the read-back finds them.
+        let mut request = client
+            .put_log_events()
+            .log_group_name(GROUP)
+            .log_stream_name(STREAM);
+        for i in 0..15 {
+            request = request.log_events(
+                InputLogEvent::builder()
+                    .timestamp(now + 100 + i as i64 * 100)
+                    .message(audit(i))
+                    .build()
+                    .unwrap(),
+            );
+        }
+        request.send().await.unwrap();
+    });
+    let logs = SdkLogs::from_client(moto::client(&server.url()));
+    let target = LiveTarget {
+        identifiers: vec![format!(
+            "arn:aws:logs:us-east-1:123456789012:log-group:{GROUP}"
+        )],
+        groups: vec![GROUP.into()],
+        stream_prefix: Some("kube-apiserver-audit".into()),
+        pattern: None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let notes = Arc::new(Mutex::new(Vec::new()));
+    rt.block_on(async {
+        let stop2 = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(5_000)).await;
+            stop2.store(true, Ordering::Relaxed);
+        });
+        let notes = notes.clone();
+        follow(
+            &logs,
+            &target,
+            LiveOptions {
+                session_max: Duration::from_millis(1_500),
+                lookback_ms: 60_000,
+                backfill_from: None,
+            },
+            move |n| notes.lock().unwrap().push(n),
+            &stop,
+        )
+        .await
+        .unwrap();
+    });
+    let notes = notes.lock().unwrap();
+    let replaced = notes
+        .iter()
+        .filter(|n| matches!(n, LiveNote::Reconnecting(w) if w.contains("three-hour")))
+        .count();
+    assert!(replaced >= 2, "{replaced}");
+    assert!(server.with(|s| s.live_started) >= 3);
+    let mut shown: HashMap<String, usize> = HashMap::new();
+    for n in notes.iter() {
+        if let LiveNote::Events(events) = n {
+            for e in events {
+                *shown.entry(e.message.clone()).or_default() += 1;
+            }
+        }
+    }
+    for i in 0..15 {
+        assert_eq!(shown.get(&audit(i)), Some(&1), "event {i}");
+    }
+}
