@@ -391,6 +391,33 @@ fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there()
         "{screen}"
     );
     pane.wait_for("(5 events)");
+    // An answer of events the console does not hold: Enter fetches the row's event
+    // (GetLogRecord) and opens it.
+    let outside = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"far-away-1","verb":"delete","user":{"username":"mallory"},"sourceIPs":["198.51.100.7"],"objectRef":{"resource":"secrets","namespace":"prod","name":"db"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-01T00:00:00Z"}"#;
+    server.with(|s| {
+        s.script = Some(support::cloud_server::Script {
+            events: vec![support::cloud_server::Event {
+                time_ms: now - 1_000,
+                ptr: "CmQKKwoncHRy-far".into(),
+                message: outside.into(),
+            }],
+            cap: 10_000,
+            running_polls: 1,
+        });
+        s.records.insert(
+            "CmQKKwoncHRy-far".into(),
+            [("@message".to_string(), outside.to_string())].into(),
+        );
+    });
+    pane.keys(&[":"]);
+    pane.literal("query fields @timestamp, @message");
+    pane.keys(&["Enter"]);
+    pane.wait_for("1 row");
+    pane.keys(&["Enter"]);
+    // The detail pane (only open once the event is held), decoded from the fetched record.
+    let screen = pane.wait_for("event · Enter/1-9 pivot");
+    assert!(screen.contains("audit ID      far-away-1"), "{screen}");
+    assert!(server.calls().contains(&"GetLogRecord".to_string()));
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
 }

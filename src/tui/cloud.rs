@@ -194,6 +194,31 @@ async fn tail(
     }
 }
 
+/// Fetches an answer row's whole event (GetLogRecord) into the store.
+pub async fn fetch_record(
+    source: CloudSource,
+    ticket: Ticket,
+    index: usize,
+    ptr: String,
+    store: SharedStore,
+    tx: UnboundedSender<Msg>,
+) {
+    let logs = SdkLogs::connect(&source.connect).await;
+    let row = match logs.log_record(&ptr).await {
+        Ok(fields) => match fields.into_iter().find(|(f, _)| f == "@message") {
+            Some((_, message)) => match store.write() {
+                Ok(mut held) => held.push_owned(message.as_bytes()).map_err(|e| {
+                    format!("the event CloudWatch returned is not an audit event: {e}")
+                }),
+                Err(_) => return,
+            },
+            None => Err("CloudWatch returned the record without its message".to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    let _ = tx.send(Msg::RecordFetched { ticket, index, row });
+}
+
 /// Whether an answer can be split past the cap, and in which order (as `kaudit query`).
 fn split_order(text: &str) -> Option<Order> {
     let query = parse(text).ok()?;
@@ -360,6 +385,11 @@ async fn answer(
     } else {
         Vec::new()
     };
+    let ptrs = run
+        .rows
+        .iter()
+        .map(|r| r.iter().find(|(f, _)| f == "@ptr").map(|(_, v)| v.clone()))
+        .collect();
     let capped = order.is_none() && run.rows.len() >= crate::source::cloudwatch::AWS_ROW_CAP;
     let result = answer_from_rows(&run.rows, run.stats, text.contains("@ptr"), capped);
     Ok(QueryAnswer {
@@ -369,6 +399,7 @@ async fn answer(
         elapsed_ms: started.elapsed().as_millis() as u64,
         cancelled: run.cancelled,
         warnings,
+        ptrs,
     })
 }
 

@@ -39,6 +39,12 @@ pub enum Effect {
     },
     /// Stop the running query; its answer so far still comes.
     CancelQuery,
+    /// Fetch an answer row's event from CloudWatch; replies `Msg::RecordFetched`.
+    FetchRecord {
+        ticket: Ticket,
+        index: usize,
+        ptr: String,
+    },
     /// Write the query history to its file.
     SaveHistory(History),
 }

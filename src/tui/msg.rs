@@ -49,6 +49,12 @@ pub enum Msg {
     },
     /// Something in the background failed; the message is for the status line.
     Failed(String),
+    /// An answer row's event, fetched from CloudWatch (GetLogRecord) into the store.
+    RecordFetched {
+        ticket: Ticket,
+        index: usize,
+        row: Result<u32, String>,
+    },
 }
 
 /// How far loading has got.
@@ -111,6 +117,9 @@ pub struct QueryAnswer {
     pub cancelled: bool,
     /// The checker's warnings, one line each.
     pub warnings: Vec<String>,
+    /// Per answer row, where CloudWatch keeps its event (`@ptr`), for rows the console does not
+    /// hold; empty for local answers.
+    pub ptrs: Vec<Option<String>>,
 }
 
 /// A query that gave no answer.

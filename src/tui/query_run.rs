@@ -141,6 +141,7 @@ pub fn answer_now(
         elapsed_ms: started.elapsed().as_millis() as u64,
         cancelled,
         warnings,
+        ptrs: Vec::new(),
     })
 }
 
@@ -212,6 +213,7 @@ fn answer(
         elapsed_ms: started.elapsed().as_millis() as u64,
         cancelled,
         warnings,
+        ptrs: Vec::new(),
     })
 }
 

@@ -155,6 +155,19 @@ impl Runner {
                     query_run::run(job, &this.inputs, &this.store, &this.tx);
                 });
             }
+            Effect::FetchRecord { ticket, index, ptr } => {
+                let Some(source) = self.cloud.clone() else {
+                    return;
+                };
+                tokio::spawn(super::cloud::fetch_record(
+                    source,
+                    ticket,
+                    index,
+                    ptr,
+                    this.store.clone(),
+                    this.tx.clone(),
+                ));
+            }
             Effect::CancelQuery => {
                 if let Ok(running) = self.query_cancel.lock()
                     && let Some(cancel) = running.as_ref()

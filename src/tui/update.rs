@@ -56,6 +56,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Exported(result) => on_exported(state, result),
         Msg::QueryProgress { ticket, stats } => update_query::on_progress(state, ticket, stats),
         Msg::QueryDone { ticket, outcome } => update_query::on_done(state, ticket, outcome),
+        Msg::RecordFetched { ticket, index, row } => {
+            update_query::on_record(state, ticket, index, row)
+        }
         Msg::Failed(message) => {
             state.say(message, Level::Error);
             Vec::new()

@@ -151,6 +151,7 @@ pub fn on_done(
         Arc::new(events)
     });
     run.row_of = answer.row_of;
+    run.ptrs = answer.ptrs;
     let mut text = format!("{}: {}", run.title, count(rows, "row"));
     if capped {
         text.push_str(" (the default cap; add `limit` for more)");
@@ -197,6 +198,18 @@ pub fn view_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     run.view.set_page(page);
     match key.code {
         KeyCode::Enter => {
+            if let Some((index, ptr)) = run.selected_ptr() {
+                let effect = Effect::FetchRecord {
+                    ticket: state.query_ticket,
+                    index,
+                    ptr: ptr.to_string(),
+                };
+                state.say(
+                    "fetching the event from CloudWatch (GetLogRecord)…",
+                    Level::Info,
+                );
+                return Some(vec![effect]);
+            }
             if run.selected_event().is_none() {
                 state.say(
                     "this row is not one event (a `stats` group, or an event appended since loading)",
@@ -271,6 +284,39 @@ fn string_literal(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// An answer row's event arrived from CloudWatch: the row is tied to it and its detail opens.
+pub fn on_record(
+    state: &mut State,
+    ticket: Ticket,
+    index: usize,
+    row: Result<u32, String>,
+) -> Vec<Effect> {
+    if ticket != state.query_ticket {
+        return Vec::new();
+    }
+    match row {
+        Ok(row) => {
+            if let Some(run) = state.query.run.as_mut()
+                && let Some(slot) = run.row_of.get_mut(index)
+            {
+                *slot = Some(row);
+                run.unmatched = run.unmatched.saturating_sub(1);
+            }
+            state.status.message = None;
+            state.detail.open = true;
+            state.focus = Focus::Detail;
+            follow_selection(state)
+        }
+        Err(message) => {
+            state.say(
+                format!("the event could not be fetched: {message}"),
+                Level::Error,
+            );
+            Vec::new()
+        }
+    }
 }
 
 #[cfg(test)]

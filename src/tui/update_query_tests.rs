@@ -115,6 +115,7 @@ fn events_answer(rows: &[Option<u32>]) -> Box<QueryAnswer> {
         elapsed_ms: 12,
         cancelled: false,
         warnings: Vec::new(),
+        ptrs: Vec::new(),
     })
 }
 
@@ -349,4 +350,62 @@ fn a_change_pivot_runs_the_canned_query_for_that_object() {
         "{text}"
     );
     assert!(state.query.showing);
+}
+
+#[test]
+fn a_row_not_held_is_fetched_from_cloudwatch_and_opened() {
+    let mut state = console();
+    update(&mut state, ch(':'));
+    typed(&mut state, "query fields @message");
+    let (ticket, _) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    let mut answer = events_answer(&[Some(4), None]);
+    answer.ptrs = vec![Some("p-0".into()), Some("p-1".into())];
+    update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Ok(answer),
+        },
+    );
+    // A held row opens at once; the other is fetched first.
+    update(&mut state, ch('j'));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::FetchRecord {
+            ticket,
+            index: 1,
+            ptr: "p-1".into()
+        }]
+    );
+    assert!(!state.detail.open);
+    let effects = update(
+        &mut state,
+        Msg::RecordFetched {
+            ticket,
+            index: 1,
+            row: Ok(100),
+        },
+    );
+    assert_eq!(effects, vec![Effect::LoadDetail { row: 100 }]);
+    assert!(state.detail.open);
+    assert_eq!(state.query.run.as_ref().unwrap().row_of[1], Some(100));
+    // A failure says so.
+    update(
+        &mut state,
+        Msg::RecordFetched {
+            ticket,
+            index: 0,
+            row: Err("AccessDenied".into()),
+        },
+    );
+    assert!(
+        state
+            .status
+            .message
+            .clone()
+            .unwrap()
+            .0
+            .contains("AccessDenied")
+    );
 }

@@ -21,6 +21,8 @@ pub struct QueryRun {
     pub events: Option<Arc<Vec<u32>>>,
     /// Rows of the answer whose event the console does not hold (appended since loading).
     pub unmatched: usize,
+    /// Per answer row, where CloudWatch keeps its event, to fetch the ones not held.
+    pub ptrs: Vec<Option<String>>,
 }
 
 impl QueryRun {
@@ -33,7 +35,18 @@ impl QueryRun {
             row_of: Vec::new(),
             events: None,
             unmatched: 0,
+            ptrs: Vec::new(),
         }
+    }
+
+    /// Where CloudWatch keeps the event of the answer row under the cursor, when the console
+    /// does not hold it.
+    pub fn selected_ptr(&self) -> Option<(usize, &str)> {
+        let i = self.view.selected_index()?;
+        if self.row_of.get(i).copied().flatten().is_some() {
+            return None;
+        }
+        Some((i, self.ptrs.get(i)?.as_deref()?))
     }
 
     /// The store row of the answer row under the cursor.
