@@ -421,3 +421,70 @@ fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there()
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
 }
+
+#[test]
+fn with_only_a_connection_the_console_lists_the_clusters_to_pick_one() {
+    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+    use support::moto::{self, Moto};
+    if !tmux_available("console cluster picker") {
+        return;
+    }
+    let moto = Moto::start();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = moto::client(&moto.url());
+        for (cluster, events) in [("prod-eu", 3), ("staging", 7)] {
+            let group = format!("/aws/eks/{cluster}/cluster");
+            client.create_log_group().log_group_name(&group).send().await.unwrap();
+            client
+                .create_log_stream()
+                .log_group_name(&group)
+                .log_stream_name("kube-apiserver-audit-1")
+                .send()
+                .await
+                .unwrap();
+            let mut request = client
+                .put_log_events()
+                .log_group_name(&group)
+                .log_stream_name("kube-apiserver-audit-1");
+            for i in 0..events {
+                let line = format!(
+                    r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{cluster}-{i}","verb":"get","user":{{"username":"u"}},"stageTimestamp":"2026-11-24T08:00:00Z"}}"#
+                );
+                request = request.log_events(
+                    InputLogEvent::builder().timestamp(now - 60_000 + i).message(line).build().unwrap(),
+                );
+            }
+            request.send().await.unwrap();
+        }
+        client.create_log_group().log_group_name("/aws/lambda/x").send().await.unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = moto.url();
+    let env: Vec<(&str, &str)> = moto::env().to_vec();
+    let pane = Pane::start_with(
+        "picker",
+        dir.path(),
+        &["--endpoint-url", &url],
+        &env,
+        140,
+        40,
+    );
+    let screen = pane.wait_for("EKS clusters · 2 of 2");
+    assert!(
+        screen.contains("prod-eu") && screen.contains("staging"),
+        "{screen}"
+    );
+    assert!(!screen.contains("lambda"), "{screen}");
+    pane.literal("stag");
+    pane.wait_for("1 of 2");
+    pane.keys(&["Enter"]);
+    pane.wait_for("CloudWatch /aws/eks/staging/cluster");
+    pane.wait_for("events 7 of 7");
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+}

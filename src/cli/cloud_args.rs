@@ -30,6 +30,13 @@ impl CloudArgs {
         !self.cluster.is_empty() || !self.log_group.is_empty()
     }
 
+    /// Only how to connect was given (a region, a profile, an endpoint): the console then lists
+    /// the clusters to pick one.
+    pub fn connection_only(&self) -> bool {
+        !self.is_set()
+            && (self.region.is_some() || self.profile.is_some() || self.endpoint_url.is_some())
+    }
+
     /// Every log group to read, clusters first, without repeats.
     pub fn groups(&self) -> Vec<String> {
         let mut groups: Vec<String> = Vec::new();

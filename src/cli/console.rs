@@ -31,7 +31,8 @@ pub fn run(
     cloud_args: &CloudArgs,
     since: Option<&str>,
 ) -> Result<Outcome> {
-    let cloud = if cloud_args.is_set() {
+    let local = !source.paths.is_empty() || !source.file.is_empty() || source.demo;
+    let cloud = if cloud_args.is_set() || (cloud_args.connection_only() && !local) {
         if !source.paths.is_empty() || !source.file.is_empty() || source.demo {
             anyhow::bail!(
                 "--cluster and --log-group read CloudWatch Logs: give them or files, not both"
@@ -63,7 +64,11 @@ pub fn run(
         );
     }
     let name = if let Some(c) = &cloud {
-        format!("CloudWatch {}", c.groups.join(", "))
+        if c.groups.is_empty() {
+            "CloudWatch: pick a cluster".to_string()
+        } else {
+            format!("CloudWatch {}", c.groups.join(", "))
+        }
     } else if source.is_demo() {
         "demo incident".to_string()
     } else {

@@ -126,9 +126,16 @@ pub fn main() -> ExitCode {
             &cli.cloud,
             cli.since.as_deref(),
         ),
-        None if cli.cloud.is_set() => Err(anyhow::anyhow!(
-            "the console needs a terminal; for scripts, use `kaudit query --cluster …` or `kaudit tail --cluster …`"
-        )),
+        None if cli.cloud.is_set()
+            || (cli.cloud.connection_only()
+                && cli.source.paths.is_empty()
+                && cli.source.file.is_empty()
+                && !cli.source.demo) =>
+        {
+            Err(anyhow::anyhow!(
+                "the console needs a terminal; for scripts, use `kaudit query --cluster …` or `kaudit tail --cluster …`"
+            ))
+        }
         None => {
             let mut args = events::EventsArgs::with_source(cli.source);
             args.follow = cli.follow;

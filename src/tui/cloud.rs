@@ -49,6 +49,28 @@ fn failed(tx: &UnboundedSender<Msg>, text: String) {
     let _ = tx.send(Msg::Failed(sanitize(&text).into_owned()));
 }
 
+/// Finds the EKS clusters' audit log groups, for the picker.
+pub async fn discover(source: CloudSource, tx: UnboundedSender<Msg>) {
+    let logs = SdkLogs::connect(&source.connect).await;
+    let found = logs
+        .log_groups("/aws/eks/")
+        .await
+        .map(|groups| {
+            groups
+                .into_iter()
+                .filter_map(|g| {
+                    Some(super::clusters::ClusterItem {
+                        cluster: g.cluster()?.to_string(),
+                        stored_bytes: g.stored_bytes,
+                        group: g.name,
+                    })
+                })
+                .collect()
+        })
+        .map_err(|e| sanitize(&e.to_string()).into_owned());
+    let _ = tx.send(Msg::Clusters(found));
+}
+
 /// Reads the range into the store, then follows when asked.
 pub async fn load(
     source: CloudSource,

@@ -45,6 +45,8 @@ pub enum Effect {
         index: usize,
         ptr: String,
     },
+    /// Read this CloudWatch log group (a cluster picked).
+    OpenGroup(String),
     /// Write the query history to its file.
     SaveHistory(History),
 }

@@ -16,6 +16,7 @@
 //! | `styles`, `config` | the theme as ratatui styles; the config file |
 
 pub mod cloud;
+pub mod clusters;
 pub mod config;
 pub mod detail;
 pub mod effect;
@@ -108,6 +109,11 @@ async fn run_loop(options: Options) -> Result<()> {
     let mut runner = Runner::new(store.clone(), tx);
     runner.history_path = options.history_path;
     match options.cloud {
+        // No group given: the clusters are found first, and one is picked.
+        Some(source) if source.groups.is_empty() => {
+            state.clusters = Some(clusters::ClusterPicker::default());
+            runner.discover(source);
+        }
         Some(source) => runner.load_cloud(source),
         None => runner.load(options.inputs, options.follow),
     }

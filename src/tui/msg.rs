@@ -49,6 +49,8 @@ pub enum Msg {
     },
     /// Something in the background failed; the message is for the status line.
     Failed(String),
+    /// The clusters found in CloudWatch Logs, for the picker.
+    Clusters(Result<Vec<super::clusters::ClusterItem>, String>),
     /// An answer row's event, fetched from CloudWatch (GetLogRecord) into the store.
     RecordFetched {
         ticket: Ticket,

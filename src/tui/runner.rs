@@ -76,7 +76,7 @@ pub struct Runner {
     /// Where the query history is kept; `None` keeps it for this run only.
     pub history_path: Option<PathBuf>,
     /// The CloudWatch source, when the console reads one: queries run there.
-    cloud: Option<super::cloud::CloudSource>,
+    cloud: Arc<Mutex<Option<super::cloud::CloudSource>>>,
 }
 
 impl Runner {
@@ -89,7 +89,7 @@ impl Runner {
             inputs: Arc::default(),
             query_cancel: Arc::default(),
             history_path: None,
-            cloud: None,
+            cloud: Arc::default(),
         }
     }
 
@@ -133,7 +133,7 @@ impl Runner {
                 {
                     before.store(true, Ordering::Relaxed);
                 }
-                if let Some(source) = self.cloud.clone() {
+                if let Some(source) = self.cloud_source() {
                     tokio::spawn(super::cloud::query(
                         source,
                         ticket,
@@ -155,8 +155,14 @@ impl Runner {
                     query_run::run(job, &this.inputs, &this.store, &this.tx);
                 });
             }
+            Effect::OpenGroup(group) => {
+                if let Some(mut source) = self.cloud_source() {
+                    source.groups = vec![group];
+                    self.load_cloud(source);
+                }
+            }
             Effect::FetchRecord { ticket, index, ptr } => {
-                let Some(source) = self.cloud.clone() else {
+                let Some(source) = self.cloud_source() else {
                     return;
                 };
                 tokio::spawn(super::cloud::fetch_record(
@@ -221,9 +227,23 @@ impl Runner {
         }
     }
 
+    fn cloud_source(&self) -> Option<super::cloud::CloudSource> {
+        self.cloud.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// Finds the clusters for the picker; the source's groups are set when one is picked.
+    pub fn discover(&self, source: super::cloud::CloudSource) {
+        if let Ok(mut cloud) = self.cloud.lock() {
+            *cloud = Some(source.clone());
+        }
+        tokio::spawn(super::cloud::discover(source, self.tx.clone()));
+    }
+
     /// Reads CloudWatch into the store (and follows it when asked); queries then run there.
-    pub fn load_cloud(&mut self, source: super::cloud::CloudSource) {
-        self.cloud = Some(source.clone());
+    pub fn load_cloud(&self, source: super::cloud::CloudSource) {
+        if let Ok(mut cloud) = self.cloud.lock() {
+            *cloud = Some(source.clone());
+        }
         tokio::spawn(super::cloud::load(
             source,
             self.store.clone(),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
+use super::clusters::PickerAction;
 use super::detail::DetailData;
 use super::effect::Effect;
 use super::msg::{ExportFailure, Filtered, Msg};
@@ -56,6 +57,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Exported(result) => on_exported(state, result),
         Msg::QueryProgress { ticket, stats } => update_query::on_progress(state, ticket, stats),
         Msg::QueryDone { ticket, outcome } => update_query::on_done(state, ticket, outcome),
+        Msg::Clusters(found) => {
+            if let Some(picker) = state.clusters.as_mut() {
+                match found {
+                    Ok(items) => picker.set_items(items),
+                    Err(e) => {
+                        picker.set_items(Vec::new());
+                        picker.error = Some(e);
+                    }
+                }
+            }
+            Vec::new()
+        }
         Msg::RecordFetched { ticket, index, row } => {
             update_query::on_record(state, ticket, index, row)
         }
@@ -161,6 +174,20 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl(&key, 'c') {
         state.quit = true;
         return Vec::new();
+    }
+    if let Some(picker) = state.clusters.as_mut() {
+        return match picker.handle_key(key) {
+            PickerAction::None => Vec::new(),
+            PickerAction::Quit => {
+                state.quit = true;
+                Vec::new()
+            }
+            PickerAction::Open(group) => {
+                state.clusters = None;
+                state.status.source = format!("CloudWatch {group}");
+                vec![Effect::OpenGroup(group)]
+            }
+        };
     }
     if state.prompt.is_some() {
         return on_prompt_key(state, key);

@@ -230,7 +230,9 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
         detail::draw(buf, l.detail, state, styles);
     }
     chrome::status(frame, l.status, state, styles);
-    if state.query.browser_open {
+    if let Some(picker) = &state.clusters {
+        picker.render(l.overlay, frame.buffer_mut(), styles);
+    } else if state.query.browser_open {
         state
             .query
             .browser

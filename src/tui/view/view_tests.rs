@@ -439,6 +439,18 @@ fn every_screen_draws_at_any_size_and_clicks_anywhere_are_safe() {
     }
     assert!(answer.query.showing && answer.detail.open);
     screens.push(answer);
+    // The cluster picker, found and empty.
+    let mut picker = base.clone();
+    let mut found = crate::tui::clusters::ClusterPicker::default();
+    found.set_items(vec![crate::tui::clusters::ClusterItem {
+        cluster: "prod\u{1b}[2J".into(),
+        group: "/aws/eks/prod/cluster".into(),
+        stored_bytes: Some(12_345_678_901),
+    }]);
+    picker.clusters = Some(found);
+    screens.push(picker.clone());
+    picker.clusters = Some(crate::tui::clusters::ClusterPicker::default());
+    screens.push(picker);
     for state in screens {
         for (width, height) in [
             (1, 1),
