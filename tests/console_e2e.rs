@@ -488,3 +488,55 @@ fn with_only_a_connection_the_console_lists_the_clusters_to_pick_one() {
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
 }
+
+#[test]
+fn quitting_while_a_cloudwatch_query_runs_stops_it_in_the_account() {
+    use support::cloud_server::{CloudServer, Script};
+    use support::moto::{self, Moto};
+    if !tmux_available("console quits a CloudWatch query") {
+        return;
+    }
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let client = moto::client(&moto.url());
+            client
+                .create_log_group()
+                .log_group_name("/aws/eks/prod/cluster")
+                .send()
+                .await
+                .unwrap();
+        });
+    // A query that never finishes by itself.
+    server.with(|s| {
+        s.script = Some(Script {
+            events: Vec::new(),
+            cap: 10_000,
+            running_polls: usize::MAX,
+        })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url();
+    let env: Vec<(&str, &str)> = moto::env().to_vec();
+    let pane = Pane::start_with(
+        "cloudquit",
+        dir.path(),
+        &["--cluster", "prod", "--endpoint-url", &url],
+        &env,
+        140,
+        40,
+    );
+    pane.wait_for("CloudWatch /aws/eks/prod/cluster");
+    pane.keys(&[":"]);
+    pane.literal("query fields @message");
+    pane.keys(&["Enter"]);
+    pane.wait_for("query running");
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+    let calls = server.calls();
+    assert!(calls.contains(&"StopQuery".to_string()), "{calls:?}");
+}

@@ -156,5 +156,23 @@ async fn run_loop(options: Options) -> Result<()> {
         .stop
         .store(true, std::sync::atomic::Ordering::Relaxed);
     drop(guard);
+    // Nothing is left running in the account: a query still running is stopped (StopQuery)
+    // before the console goes, waiting a few seconds at most for CloudWatch to answer.
+    if state.query.running() {
+        runner.run(Effect::CancelQuery);
+        let ticket = state.query_ticket;
+        let wait = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Some(msg) = rx.recv().await {
+                if matches!(msg, Msg::QueryDone { ticket: t, .. } if t == ticket) {
+                    break;
+                }
+            }
+        });
+        if wait.await.is_err() {
+            eprintln!(
+                "kaudit: the running query could not be stopped in time; it ends by itself in CloudWatch"
+            );
+        }
+    }
     Ok(())
 }
