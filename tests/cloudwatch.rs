@@ -177,6 +177,25 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
     assert_eq!(rows.len(), 7, "{stderr}");
     assert!(rows[0]["@timestamp"].is_string());
     assert!(stderr.contains("records scanned"), "{stderr}");
+    // A canned query of the library runs there as it does locally.
+    let out = kaudit(&[
+        "query",
+        "--cluster",
+        "prod",
+        "--endpoint-url",
+        &url,
+        "--canned",
+        "aws-auth-changes",
+        "-o",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rows.is_array());
     // A query the checker refuses costs nothing: exit 2, a caret, no call made.
     let out = kaudit(&[
         "query",

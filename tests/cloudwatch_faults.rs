@@ -64,6 +64,7 @@ fn cancel_sends_stop_query_and_keeps_what_was_found() {
         events: events(500, 600),
         cap: AWS_ROW_CAP,
         running_polls: usize::MAX,
+        ends: None,
     };
     let (server, logs) = server(&moto, Some(script));
     let cancel = Arc::new(AtomicBool::new(false));
@@ -99,6 +100,7 @@ fn throttling_is_retried_until_aws_answers_and_then_given_up() {
         events: events(50, 60),
         cap: AWS_ROW_CAP,
         running_polls: 1,
+        ends: None,
     };
     let (server, logs) = server(&moto, Some(script));
     server.with(|s| {
@@ -179,6 +181,7 @@ fn an_answer_at_the_cap_is_split_until_every_event_is_in_exactly_once() {
         events: all.clone(),
         cap: AWS_ROW_CAP,
         running_polls: 0,
+        ends: None,
     };
     let (server, logs) = server(&moto, Some(script));
     let cancel = AtomicBool::new(false);
@@ -241,6 +244,7 @@ fn a_second_holding_more_than_the_cap_is_named_as_not_covered() {
         events: all,
         cap: AWS_ROW_CAP,
         running_polls: 0,
+        ends: None,
     };
     let (_server, logs) = server(&moto, Some(script));
     let cancel = AtomicBool::new(false);
@@ -267,6 +271,7 @@ fn kaudit_query_splits_past_the_cap_and_prints_every_event_once() {
         events: events(12_000, 3600),
         cap: AWS_ROW_CAP,
         running_polls: 1,
+        ends: None,
     };
     let (server, _logs) = server(&moto, Some(script));
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"));
@@ -348,4 +353,24 @@ fn a_refused_call_names_the_iam_action_and_expired_credentials_say_so() {
         stderr.contains("expired or invalid") && stderr.contains("aws sso login"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_query_aws_fails_or_times_out_is_reported_as_such() {
+    let moto = Moto::start();
+    for (state, words) in [("Failed", "failed"), ("Timeout", "timed out")] {
+        let script = Script {
+            events: events(10, 60),
+            cap: AWS_ROW_CAP,
+            running_polls: 1,
+            ends: Some(state),
+        };
+        let (_server, logs) = server(&moto, Some(script));
+        let cancel = AtomicBool::new(false);
+        let err = rt()
+            .block_on(run_query(&logs, &query(T0, T0 + 60), |_| {}, &cancel))
+            .unwrap_err();
+        assert!(matches!(err, CloudError::QueryEnded { .. }), "{err}");
+        assert!(err.to_string().contains(words), "{err}");
+    }
 }

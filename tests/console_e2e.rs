@@ -403,6 +403,7 @@ fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there()
             }],
             cap: 10_000,
             running_polls: 1,
+            ends: None,
         });
         s.records.insert(
             "CmQKKwoncHRy-far".into(),
@@ -517,6 +518,7 @@ fn quitting_while_a_cloudwatch_query_runs_stops_it_in_the_account() {
             events: Vec::new(),
             cap: 10_000,
             running_polls: usize::MAX,
+            ends: None,
         })
     });
     let dir = tempfile::tempdir().unwrap();

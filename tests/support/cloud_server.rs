@@ -44,6 +44,8 @@ pub struct Script {
     pub cap: usize,
     /// GetQueryResults answers `Running` this many times before `Complete`.
     pub running_polls: usize,
+    /// Instead of `Complete`, the query ends in this state (`Failed`, `Timeout`).
+    pub ends: Option<&'static str>,
 }
 
 #[derive(Debug, Default)]
@@ -286,7 +288,7 @@ fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)
             } else if q.polls <= script.running_polls {
                 "Running"
             } else {
-                "Complete"
+                script.ends.unwrap_or("Complete")
             };
             // Both ends are whole seconds and both are included, as CloudWatch does.
             let mut found: VecDeque<&Event> = script
