@@ -15,8 +15,9 @@
 //! ```
 //!
 //! The header is every leading line that is blank or starts with `#`; `# key: value` lines set
-//! `name` (required, and equal to the file stem), `description`, `tags` (comma-separated) and
-//! `source`. Other `#` lines are free comments, and unknown keys are ignored so that older
+//! `name` (required, and equal to the file stem), `description`, `tags` (comma-separated),
+//! `source`, `severity` (detections: info, low, medium, high, critical) and `references`
+//! (comma-separated). `${name}` in the query is a parameter ([`params`]). Other `#` lines are free comments, and unknown keys are ignored so that older
 //! versions can read files written for newer ones.
 //!
 //! A user file whose name matches a default replaces it; any other name adds a query. A file that
@@ -24,6 +25,7 @@
 //! console, or the other queries, down with it.
 
 mod files;
+pub mod params;
 pub mod themes;
 
 use std::fmt;
@@ -43,6 +45,17 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "clusterrolebinding-changes",
     "unauthorized-secret-reads",
     "failed-anonymous-requests",
+    "user-activity",
+    "source-ip-activity",
+    "object-history",
+    "binding-uses",
+    "denied-per-user-per-minute",
+    "denied-per-ip-per-minute",
+    "first-seen-users",
+    "first-seen-source-ips",
+    "first-seen-user-agents",
+    "impersonation",
+    "forbid-decisions",
 ];
 
 /// The extension of a canned-query file.
@@ -68,6 +81,12 @@ pub struct CannedQuery {
     pub description: String,
     pub tags: Vec<String>,
     pub source: Option<String>,
+    /// A detection's severity; investigation queries have none.
+    pub severity: Option<Severity>,
+    /// Where the rule comes from (Falco rules, Sigma, guides), besides `source`.
+    pub references: Vec<String>,
+    /// The `${name}` parameters of the body, in order of first use.
+    pub params: Vec<String>,
     /// The whole file, header included; still a runnable query.
     pub text: String,
     /// The query without the header, trailing whitespace trimmed.
@@ -76,6 +95,39 @@ pub struct CannedQuery {
     /// file.
     pub body_line: usize,
     pub origin: Origin,
+}
+
+/// How bad a detection's finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
 }
 
 /// A file that was skipped, and why.
@@ -123,6 +175,8 @@ pub enum ParseError {
     BadName { name: String, line: usize },
     #[error("there is no query after the header; add the query below the `#` lines")]
     EmptyBody { line: usize },
+    #[error("the severity `{value}` is not one of info, low, medium, high, critical")]
+    BadSeverity { value: String, line: usize },
 }
 
 impl ParseError {
@@ -133,6 +187,7 @@ impl ParseError {
             Self::DuplicateKey { line, .. }
             | Self::NameMismatch { line, .. }
             | Self::BadName { line, .. }
+            | Self::BadSeverity { line, .. }
             | Self::EmptyBody { line } => Some(*line),
         }
     }
@@ -147,6 +202,8 @@ impl CannedQuery {
         let mut description: Option<(String, usize)> = None;
         let mut tags: Option<(Vec<String>, usize)> = None;
         let mut source: Option<(String, usize)> = None;
+        let mut severity: Option<(Severity, usize)> = None;
+        let mut references: Option<(Vec<String>, usize)> = None;
 
         let mut offset = 0;
         let mut line_no = 0;
@@ -169,6 +226,16 @@ impl CannedQuery {
                 }
                 "tags" => set_once(&mut tags, "tags", split_tags(value), line_no)?,
                 "source" => set_once(&mut source, "source", value.to_owned(), line_no)?,
+                "severity" => {
+                    let parsed = Severity::parse(value).ok_or_else(|| ParseError::BadSeverity {
+                        value: value.to_owned(),
+                        line: line_no,
+                    })?;
+                    set_once(&mut severity, "severity", parsed, line_no)?
+                }
+                "references" => {
+                    set_once(&mut references, "references", split_tags(value), line_no)?
+                }
                 _ => {}
             }
         }
@@ -203,6 +270,9 @@ impl CannedQuery {
             description: description.map(|(d, _)| d).unwrap_or_default(),
             tags: tags.map(|(t, _)| t).unwrap_or_default(),
             source: source.map(|(s, _)| s).filter(|s| !s.is_empty()),
+            severity: severity.map(|(s, _)| s),
+            references: references.map(|(r, _)| r).unwrap_or_default(),
+            params: params::params_of(&text[body_offset..]),
             text: text.to_owned(),
             body: text[body_offset..].trim_end().to_owned(),
             body_line,

@@ -11,6 +11,7 @@ mod events;
 mod formats;
 mod output;
 mod problems;
+mod queries;
 mod query;
 mod source_args;
 mod table;
@@ -71,6 +72,8 @@ enum Command {
     /// Run a Logs Insights query over local events, or in CloudWatch Logs (--cluster,
     /// --log-group).
     Query(query::QueryArgs),
+    /// List the canned queries of the library: name, severity, parameters, tags.
+    Queries(queries::QueriesArgs),
     /// List the EKS clusters whose audit log is in CloudWatch Logs.
     Clusters(clusters::ClustersArgs),
     /// Follow a cluster's audit log in CloudWatch Logs as it is written.
@@ -112,6 +115,7 @@ pub fn main() -> ExitCode {
         Some(Command::Formats(args)) => formats::run(&args),
         Some(Command::Query(args)) => query::run(&args),
         Some(Command::Clusters(args)) => clusters::run(&args),
+        Some(Command::Queries(args)) => queries::run(&args),
         Some(Command::Tail(args)) => tail::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Completions { shell }) => {

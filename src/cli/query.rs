@@ -60,6 +60,9 @@ pub struct QueryArgs {
     pub canned: Option<String>,
     #[command(flatten)]
     pub cloud: CloudArgs,
+    /// A value for a `${NAME}` parameter of the query (repeatable): `--param user=alice`.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = crate::catalog::params::parse_assignment)]
+    pub param: Vec<(String, String)>,
     /// In CloudWatch: the most rows to fetch when an answer of events is split past AWS's
     /// 10,000-row cap.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
@@ -78,6 +81,13 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         (None, None) => positional
             .pop()
             .ok_or_else(|| anyhow!("give a query, --query-file FILE or --canned NAME"))?,
+    };
+    let text = match crate::catalog::params::fill(&text, &args.param) {
+        Ok(text) => text,
+        Err(missing) => {
+            eprintln!("kaudit: {missing}");
+            return Ok(Outcome::Exit(QUERY_ERROR));
+        }
     };
     if args.demo && !positional.is_empty() {
         return Err(anyhow!(

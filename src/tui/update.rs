@@ -514,6 +514,11 @@ fn pivot(state: &mut State, i: usize) -> Vec<Effect> {
 }
 
 fn on_prompt_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if key.code == KeyCode::Esc && state.query.pending.take().is_some() {
+        state.prompt = None;
+        state.say("the query was not run", Level::Info);
+        return Vec::new();
+    }
     let Some(prompt) = state.prompt.as_mut() else {
         return Vec::new();
     };
@@ -530,7 +535,9 @@ fn on_prompt_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         };
     }
     match key.code {
-        KeyCode::Esc => state.prompt = None,
+        KeyCode::Esc => {
+            state.prompt = None;
+        }
         KeyCode::Enter => {
             let Some(prompt) = state.prompt.take() else {
                 return Vec::new();
@@ -572,6 +579,7 @@ fn submit(state: &mut State, prompt: Prompt) -> Vec<Effect> {
             vec![export_effect(state, PathBuf::from(input), all, false)]
         }
         PromptKind::Command => command(state, &input),
+        PromptKind::Param => update_query::param_given(state, input),
         PromptKind::ConfirmOverwrite { .. } => Vec::new(),
     }
 }

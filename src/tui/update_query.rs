@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::effect::Effect;
 use super::msg::{QueryAnswer, QueryFailure, Ticket};
 use super::query::{BrowserAction, EditorAction, ResultsAction, RunStats, TimeChoice};
-use super::state::{Focus, Level, QueryRun, State};
+use super::state::{Focus, Level, PendingCanned, Prompt, QueryRun, State};
 use super::update::{follow_selection, refilter};
 
 /// Keys while the browser is open.
@@ -21,8 +21,7 @@ pub fn browser_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         BrowserAction::Run { text, name } => {
             state.query.browser_open = false;
-            let range = state.query.editor.time();
-            start(state, &name, &text, range)
+            ask_or_start(state, &name, &text)
         }
         BrowserAction::Edit { text, .. } => {
             state.query.browser_open = false;
@@ -240,6 +239,56 @@ pub fn view_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     }
 }
 
+/// Starts a canned query, first asking for the values of its `${…}` parameters, one prompt each.
+pub fn ask_or_start(state: &mut State, name: &str, text: &str) -> Vec<Effect> {
+    let params = crate::catalog::params::params_of(text);
+    if params.is_empty() {
+        let range = state.query.editor.time();
+        return start(state, name, text, range);
+    }
+    let first = params[0].clone();
+    state.query.pending = Some(PendingCanned {
+        name: name.to_string(),
+        text: text.to_string(),
+        params,
+        values: Vec::new(),
+    });
+    state.prompt = Some(Prompt::for_param(&first));
+    Vec::new()
+}
+
+/// A parameter's value was typed: ask for the next, or run.
+pub fn param_given(state: &mut State, value: String) -> Vec<Effect> {
+    let Some(mut pending) = state.query.pending.take() else {
+        return Vec::new();
+    };
+    if !pending.params.is_empty() {
+        let name = pending.params.remove(0);
+        pending.values.push((name, value));
+    }
+    if let Some(next) = pending.params.first() {
+        state.prompt = Some(Prompt::for_param(next));
+        state.query.pending = Some(pending);
+        return Vec::new();
+    }
+    match crate::catalog::params::fill(&pending.text, &pending.values) {
+        Ok(text) => {
+            let range = state.query.editor.time();
+            let shown: Vec<String> = pending
+                .values
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let title = format!("{} · {}", pending.name, shown.join(" "));
+            start(state, &crate::text::sanitize(&title), &text, range)
+        }
+        Err(missing) => {
+            state.say(missing.to_string(), Level::Error);
+            Vec::new()
+        }
+    }
+}
+
 /// Runs the canned query `name`, narrowed to one object when `object` is given.
 pub fn run_canned(state: &mut State, name: &str, object: Option<&str>) -> Vec<Effect> {
     let Some(canned) = state.query.browser.get(name) else {
@@ -252,6 +301,9 @@ pub fn run_canned(state: &mut State, name: &str, object: Option<&str>) -> Vec<Ef
     };
     let mut text = canned.text.clone();
     let mut title = canned.name.clone();
+    if object.is_none() {
+        return ask_or_start(state, &title, &text);
+    }
     if let Some(object) = object {
         text.push_str(&format!(
             "\n| filter objectRef.name = {}",

@@ -409,3 +409,46 @@ fn a_row_not_held_is_fetched_from_cloudwatch_and_opened() {
             .contains("AccessDenied")
     );
 }
+
+#[test]
+fn a_canned_query_with_parameters_asks_for_each_then_runs() {
+    let mut state = console();
+    update(&mut state, ch(':'));
+    typed(&mut state, "run object-history");
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    let prompt = state
+        .prompt
+        .clone()
+        .expect("a prompt for the first parameter");
+    assert_eq!(prompt.label(), "resource: ");
+    typed(&mut state, "configmaps");
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    assert_eq!(state.prompt.as_ref().unwrap().label(), "name: ");
+    typed(&mut state, "aws\"auth");
+    let (_, text) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    assert!(
+        text.contains(r#"objectRef.resource = "configmaps""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"objectRef.name = "aws\"auth""#),
+        "the value stays a value: {text}"
+    );
+    assert!(
+        state
+            .query
+            .run
+            .as_ref()
+            .unwrap()
+            .title
+            .contains("resource=configmaps")
+    );
+    // Esc at a parameter runs nothing.
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, ch('b'));
+    typed(&mut state, "user-activity");
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    assert_eq!(state.prompt.as_ref().unwrap().label(), "user: ");
+    assert!(update(&mut state, key(KeyCode::Esc)).is_empty());
+    assert!(state.query.pending.is_none() && state.prompt.is_none());
+}

@@ -64,7 +64,7 @@ fn fuzzy_searches_find_the_query_meant_first() {
 #[test]
 fn every_word_must_match_somewhere() {
     let mut b = browser();
-    search(&mut b, "rbac bindings");
+    search(&mut b, "rbac bindings changes");
     let found = names(&b);
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(
@@ -163,7 +163,11 @@ fn nothing_matching_says_so() {
         screen.contains("no canned query matches “kubectl-cp”"),
         "{screen}"
     );
-    assert!(screen.contains("canned queries · 0 of 8"), "{screen}");
+    let all = b.queries().len();
+    assert!(
+        screen.contains(&format!("canned queries · 0 of {all}")),
+        "{screen}"
+    );
 }
 
 #[test]

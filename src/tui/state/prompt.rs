@@ -10,6 +10,8 @@ pub enum PromptKind {
     Export { all: bool },
     /// The export's file exists: `y` replaces it.
     ConfirmOverwrite { all: bool },
+    /// The value of a canned query's parameter (named in [`Prompt::param`]).
+    Param,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub struct Prompt {
     pub input: String,
     /// In characters.
     pub cursor: usize,
+    /// The parameter asked for, for [`PromptKind::Param`].
+    pub param: Option<String>,
 }
 
 impl Prompt {
@@ -26,16 +30,29 @@ impl Prompt {
             kind,
             input: input.to_string(),
             cursor: input.chars().count(),
+            param: None,
         }
     }
 
-    pub fn label(&self) -> &'static str {
+    /// A prompt for the value of parameter `name`.
+    pub fn for_param(name: &str) -> Prompt {
+        Prompt {
+            param: Some(name.to_string()),
+            ..Prompt::new(PromptKind::Param, "")
+        }
+    }
+
+    pub fn label(&self) -> String {
         match self.kind {
-            PromptKind::Search => "/",
-            PromptKind::Command => ":",
-            PromptKind::Export { all: false } => "export marked to: ",
-            PromptKind::Export { all: true } => "export all filtered to: ",
-            PromptKind::ConfirmOverwrite { .. } => "file exists; replace it? (y/n) ",
+            PromptKind::Search => "/".into(),
+            PromptKind::Command => ":".into(),
+            PromptKind::Export { all: false } => "export marked to: ".into(),
+            PromptKind::Export { all: true } => "export all filtered to: ".into(),
+            PromptKind::ConfirmOverwrite { .. } => "file exists; replace it? (y/n) ".into(),
+            PromptKind::Param => format!(
+                "{}: ",
+                crate::text::sanitize(self.param.as_deref().unwrap_or("value"))
+            ),
         }
     }
 

@@ -69,6 +69,18 @@ pub struct QueryState {
     pub showing: bool,
     /// Narrow the events to the answer's events (set when an answer of events arrives).
     pub narrowing: bool,
+    /// A canned query waiting for the values of its parameters.
+    pub pending: Option<PendingCanned>,
+}
+
+/// A canned query whose parameters are being asked for, one prompt each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PendingCanned {
+    pub name: String,
+    pub text: String,
+    /// Not asked for yet, the next first.
+    pub params: Vec<String>,
+    pub values: Vec<(String, String)>,
 }
 
 impl QueryState {

@@ -127,7 +127,7 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, state: &State, styles: &Styles)
         let label = prompt.label();
         let text = sanitize(&prompt.input).into_owned();
         let line = Line::from(vec![
-            Span::styled(label, styles.get(Role::Accent)),
+            Span::styled(label.clone(), styles.get(Role::Accent)),
             Span::styled(text, styles.get(Role::Text)),
         ]);
         Paragraph::new(line).render(area, frame.buffer_mut());

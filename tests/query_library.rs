@@ -1,0 +1,177 @@
+#![allow(clippy::unwrap_used)]
+//! The query library from the command line: listing, parameters, and the investigation queries
+//! over the demo incident, checked against the demo's own lines.
+
+use std::process::{Command, Output};
+
+fn kaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn jsonl(out: &Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The demo's events, parsed.
+fn demo() -> Vec<serde_json::Value> {
+    let out = kaudit(&["demo"]);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_library_lists_its_queries_with_their_parameters() {
+    let out = kaudit(&["queries"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "aws-auth-changes",
+        "user-activity",
+        "object-history",
+        "binding-uses",
+        "forbid-decisions",
+        "first-seen-users",
+    ] {
+        assert!(text.contains(name), "{name} in {text}");
+    }
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("object-history"))
+        .unwrap();
+    assert!(line.contains("resource, name"), "{line}");
+}
+
+#[test]
+fn a_parameter_not_given_is_asked_for_by_name() {
+    let out = kaudit(&["query", "--demo", "--canned", "user-activity"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--param user=VALUE"), "{stderr}");
+}
+
+#[test]
+fn investigation_queries_find_what_the_demo_holds() {
+    let events = demo();
+    let user = "priya.sharma";
+    let by_user = events
+        .iter()
+        .filter(|e| e["user"]["username"] == user)
+        .count();
+    let rows = jsonl(&kaudit(&[
+        "query",
+        "--demo",
+        "--canned",
+        "user-activity",
+        "--param",
+        &format!("user={user}"),
+        "-o",
+        "jsonl",
+    ]));
+    assert_eq!(rows.len(), by_user.min(10_000));
+    assert!(by_user > 10);
+
+    // Who touched aws-auth.
+    let touched = events
+        .iter()
+        .filter(|e| {
+            e["objectRef"]["resource"] == "configmaps" && e["objectRef"]["name"] == "aws-auth"
+        })
+        .count();
+    let rows = jsonl(&kaudit(&[
+        "query",
+        "--demo",
+        "--canned",
+        "object-history",
+        "--param",
+        "resource=configmaps",
+        "--param",
+        "name=aws-auth",
+        "-o",
+        "jsonl",
+    ]));
+    assert_eq!(rows.len(), touched);
+    assert!(rows.iter().any(|r| r["verb"] == "patch"));
+
+    // Every use of one binding, from the decoded reason.
+    let binding = "eks:node-manager";
+    let needle = format!("Binding \"{binding}\"");
+    let uses = events
+        .iter()
+        .filter(|e| {
+            e["annotations"]["authorization.k8s.io/reason"]
+                .as_str()
+                .is_some_and(|r| r.contains(&needle))
+        })
+        .count();
+    let rows = jsonl(&kaudit(&[
+        "query",
+        "--demo",
+        "--canned",
+        "binding-uses",
+        "--param",
+        &format!("binding={binding}"),
+        "-o",
+        "jsonl",
+    ]));
+    assert_eq!(rows.len(), uses);
+    assert!(uses > 0);
+
+    // Refusals.
+    let forbid = events
+        .iter()
+        .filter(|e| e["annotations"]["authorization.k8s.io/decision"] == "forbid")
+        .count();
+    let rows = jsonl(&kaudit(&[
+        "query",
+        "--demo",
+        "--canned",
+        "forbid-decisions",
+        "-o",
+        "jsonl",
+    ]));
+    assert_eq!(rows.len(), forbid);
+    let denied = events
+        .iter()
+        .filter(|e| matches!(e["responseStatus"]["code"].as_i64(), Some(401 | 403)))
+        .count() as i64;
+    let rows = jsonl(&kaudit(&[
+        "query",
+        "--demo",
+        "--canned",
+        "denied-per-user-per-minute",
+        "-o",
+        "jsonl",
+    ]));
+    let summed: i64 = rows.iter().map(|r| r["denied"].as_i64().unwrap()).sum();
+    assert_eq!(summed, denied);
+
+    // Every user once, with its first sighting.
+    let users: std::collections::HashSet<&str> = events
+        .iter()
+        .filter_map(|e| e["user"]["username"].as_str())
+        .collect();
+    let rows = jsonl(&kaudit(&[
+        "query",
+        "--demo",
+        "--canned",
+        "first-seen-users",
+        "-o",
+        "jsonl",
+    ]));
+    assert_eq!(rows.len(), users.len());
+}
