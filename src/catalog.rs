@@ -56,6 +56,20 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "first-seen-user-agents",
     "impersonation",
     "forbid-decisions",
+    "privileged-pod-created",
+    "sensitive-mount-pod-created",
+    "host-namespace-pod-created",
+    "exec-attach-portforward",
+    "cluster-admin-bound",
+    "clusterrole-wildcard",
+    "clusterrole-write-privileges",
+    "clusterrole-pod-exec",
+    "anonymous-request-allowed",
+    "nodeport-service-created",
+    "kube-namespace-serviceaccount",
+    "kube-namespace-pod-created",
+    "configmap-with-credentials",
+    "system-clusterrole-changed",
 ];
 
 /// The extension of a canned-query file.

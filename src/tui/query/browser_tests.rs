@@ -36,9 +36,10 @@ fn fuzzy_searches_find_the_query_meant_first() {
         ("aws", "aws-auth-changes"),
         ("authcm", "aws-auth-changes"),
         ("secret", "unauthorized-secret-reads"),
-        ("anon", "failed-anonymous-requests"),
+        ("anon", "anonymous-request-allowed"),
+        ("failed anon", "failed-anonymous-requests"),
         ("webhook", "validating-webhook-changes"),
-        ("crb", "clusterrolebinding-changes"),
+        ("crbinding", "clusterrolebinding-changes"),
     ] {
         let mut b = browser();
         search(&mut b, typed);
