@@ -169,3 +169,68 @@ fn groups_have_no_ptr_and_an_asked_ptr_is_not_repeated() {
     let plain = Plan::new(&parse("filter verb = \"get\"").unwrap()).unwrap();
     assert_eq!(plain.ptr_column(), None);
 }
+
+#[test]
+fn rows_of_every_file_format_find_their_events() {
+    let lines: Vec<String> = String::from_utf8(demo_bytes(&DemoConfig {
+        events: 60,
+        seed: 5,
+    }))
+    .unwrap()
+    .lines()
+    .map(str::to_string)
+    .collect();
+    let values: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let export: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("2026-11-02T08:{:02}:00.000Z {l}\n", i % 60))
+        .collect();
+    // Pretty-printed documents back to back, with and without a line between.
+    let documents = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| serde_json::to_string_pretty(v).unwrap() + ["\n", ""][i % 2])
+        .collect::<String>();
+    let array = serde_json::to_string_pretty(&values).unwrap();
+    let list = serde_json::json!({"kind": "EventList", "apiVersion": "audit.k8s.io/v1",
+        "metadata": {}, "items": values})
+    .to_string();
+    let subscription = lines
+        .chunks(25)
+        .map(|c| {
+            let events: Vec<_> = c
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    serde_json::json!({"id": format!("{i:056}"),
+                    "timestamp": 1_793_607_500_000_i64 + i as i64, "message": m})
+                })
+                .collect();
+            serde_json::json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
+                "logGroup": "/aws/eks/prod/cluster", "logStream": "kube-apiserver-audit-1",
+                "subscriptionFilters": ["to-firehose"], "logEvents": events})
+            .to_string()
+        })
+        .collect::<String>();
+    for (name, text) in [
+        ("export.log", export),
+        ("documents.json", documents),
+        ("array.json", array),
+        ("list.json", list),
+        ("firehose-1", subscription),
+    ] {
+        let input = Arc::new(LocalInput::from_vec(
+            path_origin(name.as_ref()),
+            text.into_bytes(),
+        ));
+        let store = loaded(&input, 1 << 10);
+        assert_eq!(store.len(), lines.len(), "{name}");
+        let p = plan("fields @message");
+        let result = run(&p, &input, 1 << 10);
+        assert_eq!(assert_tied(&p, &result, &store), lines.len(), "{name}");
+    }
+}

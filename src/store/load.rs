@@ -241,12 +241,24 @@ impl EventStore {
     /// Merges one batch: the first of an input starts a new input, the others continue the
     /// input of the batch before. Returns where the load stands.
     pub fn append(&mut self, batch: Batch) -> Progress {
-        let continues = batch.index > 0
-            && self
-                .inputs
-                .last()
-                .is_some_and(|s| Arc::ptr_eq(&s.input, &batch.input));
-        if !continues {
+        let continued = self
+            .inputs
+            .last()
+            .filter(|s| batch.index > 0 && Arc::ptr_eq(&s.input, &batch.input));
+        if let Some(stored) = continued {
+            // Rows pushed between two parts (a followed file) break the input's run of rows,
+            // which `row_of_ptr` searches: its next rows start a run of their own.
+            if stored.first_row + stored.rows != self.columns.len() {
+                let run = StoredInput {
+                    base: stored.base,
+                    input: stored.input.clone(),
+                    report: stored.report,
+                    first_row: self.columns.len(),
+                    rows: 0,
+                };
+                self.inputs.push(run);
+            }
+        } else {
             self.inputs.push(StoredInput {
                 base: self.next_base,
                 input: batch.input.clone(),

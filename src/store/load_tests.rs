@@ -225,3 +225,116 @@ fn load_shared_lets_readers_in_between_parts() {
     assert_eq!(store.read().unwrap().len(), 1500);
     assert_eq!(report.events, 1500);
 }
+
+/// `<source id>:<offset>` of each line of `lines` joined as [`input`] joins them.
+fn ptrs(source: &str, lines: &[String]) -> Vec<String> {
+    let mut at = 0;
+    lines
+        .iter()
+        .map(|line| {
+            let ptr = format!("{source}:{at}");
+            at += line.len() + 1;
+            ptr
+        })
+        .collect()
+}
+
+#[test]
+fn every_loaded_row_is_found_by_its_offset_whatever_the_parts() {
+    let (lines, broken) = lines_with_problems(2000);
+    let input = input("ptr.log", &lines);
+    let all = ptrs("ptr.log", &lines);
+    for part_bytes in [4 * 1024, 64 * 1024, 1 << 30] {
+        let (store, _) = load(&input, 3, part_bytes);
+        let mut row = 0;
+        for (i, ptr) in all.iter().enumerate() {
+            if broken.contains(&(i as u64 + 1)) {
+                assert_eq!(store.row_of_ptr(ptr), None, "a broken line is no row");
+                continue;
+            }
+            assert_eq!(store.row_of_ptr(ptr), Some(row), "{ptr} ({part_bytes})");
+            assert_eq!(store.raw(row), lines[i].as_bytes());
+            row += 1;
+        }
+        assert_eq!(row as usize, store.len());
+        let found = store.rows_of_ptrs(all.iter().map(String::as_str));
+        assert_eq!(found.iter().flatten().count(), store.len());
+        assert!(found.windows(2).all(|w| w[0] < w[1] || w[1].is_none()));
+    }
+}
+
+#[test]
+fn a_ptr_of_another_source_or_between_records_finds_nothing() {
+    let lines: Vec<String> = (0..20)
+        .map(|i| {
+            Ev {
+                second: i,
+                ..Ev::default()
+            }
+            .line()
+        })
+        .collect();
+    let (store, _) = load(&input("a.log", &lines), 2, 1024);
+    let second = ptrs("a.log", &lines)[1].clone();
+    let offset: u64 = second["a.log:".len()..].parse().unwrap();
+    assert_eq!(store.row_of_ptr(&second), Some(1));
+    for wrong in [
+        format!("b.log:{offset}"),
+        format!("a.log:{}", offset + 1),
+        format!("a.log:{}", offset - 1),
+        format!("a.log:{}", u64::MAX),
+        "a.log:".to_string(),
+        "a.log:-1".to_string(),
+        "a.log".to_string(),
+        String::new(),
+    ] {
+        assert_eq!(store.row_of_ptr(&wrong), None, "{wrong}");
+    }
+}
+
+#[test]
+fn pushed_texts_are_never_found_and_do_not_shift_an_input_being_loaded() {
+    let (lines, _) = lines_with_problems(600);
+    let input = input("mixed.log", &lines);
+    let mut store = EventStore::default();
+    store.push_owned(Ev::default().line().as_bytes()).unwrap();
+    let mut batches = 0;
+    assert!(
+        StoreLoader::new(input.clone())
+            .threads(2)
+            .part_bytes(16 * 1024)
+            .run(|batch| {
+                store.append(batch);
+                batches += 1;
+                // A followed file's event arriving while the load goes on.
+                store.push_owned(Ev::default().line().as_bytes()).unwrap();
+                ControlFlow::Continue(())
+            })
+    );
+    assert!(batches > 2);
+    let (alone, _) = load(&input, 1, 1 << 30);
+    let mut loaded = 0;
+    for row in 0..store.len() as u32 {
+        let pushed = row == 0 || store.raw(row) == Ev::default().line().as_bytes();
+        if pushed {
+            // Its offset, taken as if the pushed texts were one input, names nothing.
+            assert_eq!(store.row_of_ptr(&format!("mixed.log:{}", u64::MAX)), None);
+            continue;
+        }
+        let ptr = ptrs("mixed.log", &lines)
+            .into_iter()
+            .zip(&lines)
+            .find(|(_, line)| line.as_bytes() == store.raw(row))
+            .map(|(ptr, _)| ptr)
+            .unwrap();
+        assert_eq!(store.row_of_ptr(&ptr), Some(row), "{ptr}");
+        assert_eq!(alone.row_of_ptr(&ptr), Some(loaded));
+        loaded += 1;
+    }
+    assert_eq!(loaded as usize, alone.len());
+    assert_eq!(store.len(), alone.len() + batches + 1);
+    // One report for the input, whatever the pushes in between.
+    let names: Vec<&str> = store.problems().iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, [crate::store::APPENDED, "mixed.log"]);
+    assert_eq!(store.problems()[1], alone.problems()[0]);
+}

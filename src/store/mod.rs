@@ -2,10 +2,10 @@
 //! timeline.
 //!
 //! An [`EventStore`] keeps, per event, only what the results table, the facets and the timeline
-//! need (about 60 bytes: a time, eight facet ids, a name id, two flags and where the event's text
-//! is), and finds the text itself in the memory-mapped input when the detail view or an export
-//! asks for it. Strings are interned per column, so a filter resolves its values to ids once and
-//! compares integers.
+//! need (about 65 bytes: a time, eight facet ids, a name id, two flags, where the event's text
+//! is, and its offset in its input, which a query's `@ptr` names), and finds the text itself in
+//! the memory-mapped input when the detail view or an export asks for it. Strings are interned
+//! per column, so a filter resolves its values to ids once and compares integers.
 //!
 //! A [`StoreLoader`] reads an input in parts on several threads; each part is indexed with its
 //! own interners and merged in input order ([`EventStore::append`]), so a console can show the
@@ -93,7 +93,8 @@ impl Facet {
     }
 }
 
-/// One input whose bytes rows point into.
+/// One input whose bytes rows point into, and a run of rows read from it (an input whose load
+/// was interrupted by pushed rows has several runs, sharing its addresses and report).
 #[derive(Debug)]
 struct StoredInput {
     /// Where the input starts in the address space of raw texts: the inputs back to back.
@@ -101,9 +102,9 @@ struct StoredInput {
     input: Arc<LocalInput>,
     /// Its report in [`EventStore::problems`].
     report: usize,
-    /// The first row read from it.
+    /// The run's first row.
     first_row: usize,
-    /// Rows read from it.
+    /// The run's rows.
     rows: usize,
 }
 
@@ -191,7 +192,8 @@ impl EventStore {
                 continue;
             }
             let rows = stored.first_row..stored.first_row + stored.rows;
-            let origins = self.columns.origin.get(rows)?;
+            // A run's rows are in input order: their offsets grow.
+            let origins = self.columns.origin.get(rows).unwrap_or_default();
             if let Ok(i) = origins.binary_search(&offset) {
                 return Some((stored.first_row + i) as u32);
             }
@@ -202,6 +204,11 @@ impl EventStore {
             Ok(i) => Some(pushed[i].1),
             Err(_) => pushed.iter().find(|(o, _)| *o == offset).map(|(_, r)| *r),
         }
+    }
+
+    /// [`EventStore::row_of_ptr`] of each pointer, in order.
+    pub fn rows_of_ptrs<'a>(&self, ptrs: impl IntoIterator<Item = &'a str>) -> Vec<Option<u32>> {
+        ptrs.into_iter().map(|p| self.row_of_ptr(p)).collect()
     }
 
     /// The event was cut short (CloudWatch keeps 256 KB of an entry): it holds what its prefix

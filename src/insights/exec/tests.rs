@@ -7,8 +7,12 @@ use crate::insights::parser::parse;
 
 /// Runs `query` over JSON lines and returns the result's columns and rows as display text.
 fn run(query: &str, lines: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let q = parse(query).unwrap();
-    let plan = Plan::new(&q).unwrap();
+    run_plan(&Plan::new(&parse(query).unwrap()).unwrap(), lines)
+}
+
+/// Runs `plan` over JSON lines read from source `t`: the result's columns, and its rows as
+/// display text.
+fn run_plan(plan: &Plan, lines: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut run = plan.start();
     scan(
         lines.as_bytes(),
@@ -305,4 +309,116 @@ fn sort_then_limit_keeps_only_the_top_rows_with_the_same_answer() {
     );
     assert_eq!(top.len(), 5000);
     assert_eq!(top[..], all[..5000]);
+}
+
+/// Runs `query` with `@ptr` ([`Plan::with_ptr`]): the plan, and as [`run_plan`].
+fn run_with_ptr(query: &str, lines: &str) -> (Plan, Vec<String>, Vec<Vec<String>>) {
+    let plan = Plan::with_ptr(&parse(query).unwrap()).unwrap();
+    let (columns, rows) = run_plan(&plan, lines);
+    (plan, columns, rows)
+}
+
+/// The line of `lines` a `t:<offset>` pointer names.
+fn line_at_ptr<'l>(lines: &'l str, ptr: &str) -> &'l str {
+    let offset: usize = ptr.strip_prefix("t:").unwrap().parse().unwrap();
+    assert!(
+        offset == 0 || lines.as_bytes()[offset - 1] == b'\n',
+        "{ptr}"
+    );
+    lines[offset..].lines().next().unwrap()
+}
+
+/// Every row's `@ptr` names the line of its `auditID` column.
+fn assert_ptrs_name_their_ids(columns: &[String], rows: &[Vec<String>], lines: &str) {
+    let id = columns.iter().position(|c| c == "auditID").unwrap();
+    let ptr = columns.iter().position(|c| c == "@ptr").unwrap();
+    for row in rows {
+        let line = line_at_ptr(lines, &row[ptr]);
+        assert!(
+            line.contains(&format!(r#""auditID":"{}""#, row[id])),
+            "{row:?}"
+        );
+    }
+}
+
+#[test]
+fn with_ptr_adds_where_each_row_was_read_as_the_last_column() {
+    let (plan, cols, rows) = run_with_ptr(r#"filter verb = "get""#, EVENTS);
+    assert_eq!(cols, ["@timestamp", "@message", "@ptr"]);
+    assert_eq!((plan.ptr_column(), plan.ptr_appended()), (Some(2), true));
+    assert_eq!(rows.len(), 2);
+    let first_line = EVENTS.lines().next().unwrap();
+    assert_eq!(rows[0][2], "t:0");
+    assert_eq!(
+        rows[1][2],
+        format!(
+            "t:{}",
+            EVENTS
+                .find(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"3""#)
+                .unwrap()
+        )
+    );
+    for row in &rows {
+        assert_eq!(line_at_ptr(EVENTS, &row[2]), row[1]);
+    }
+    assert_eq!(rows[0][1], first_line);
+    // Plan::new answers what it always did.
+    let plain = Plan::new(&parse(r#"filter verb = "get""#).unwrap()).unwrap();
+    assert_eq!((plain.ptr_column(), plain.ptr_appended()), (None, false));
+    assert_eq!(
+        run(r#"filter verb = "get""#, EVENTS).0,
+        ["@timestamp", "@message"]
+    );
+}
+
+#[test]
+fn ptr_follows_its_row_through_sort_limit_unnest_and_dedup() {
+    let (_, cols, rows) =
+        run_with_ptr("fields auditID, verb | sort auditID desc | limit 2", EVENTS);
+    assert_eq!(cols, ["auditID", "verb", "@ptr"]);
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0][0].as_str(), rows[1][0].as_str()), ("4", "3"));
+    assert_ptrs_name_their_ids(&cols, &rows, EVENTS);
+
+    // Two rows of one record share its pointer.
+    let two_ips = EVENTS.replacen(r#"["10.0.0.1"]"#, r#"["10.0.0.1","10.0.0.9"]"#, 1);
+    let (_, cols, rows) = run_with_ptr("unnest sourceIPs into ip | fields auditID, ip", &two_ips);
+    assert_eq!(cols, ["auditID", "ip", "@ptr"]);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0][2], "t:0");
+    assert_eq!(rows[1][2], "t:0");
+    assert_ptrs_name_their_ids(&cols, &rows, &two_ips);
+
+    let (_, cols, rows) = run_with_ptr("dedup user.username | fields auditID", EVENTS);
+    assert_eq!(cols, ["auditID", "@ptr"]);
+    assert_eq!(rows.len(), 3);
+    assert_ptrs_name_their_ids(&cols, &rows, EVENTS);
+
+    // A display after fields keeps the pointer as the last column too.
+    let (_, cols, rows) = run_with_ptr("fields auditID, verb | display auditID", EVENTS);
+    assert_eq!(cols, ["auditID", "@ptr"]);
+    assert_ptrs_name_their_ids(&cols, &rows, EVENTS);
+}
+
+#[test]
+fn groups_have_no_ptr_and_an_asked_ptr_comes_once() {
+    for query in [
+        "stats count(*) by verb",
+        "filter verb = 'get' | stats count(*) as n by bin(1m) | sort n desc",
+    ] {
+        let (plan, cols, _) = run_with_ptr(query, EVENTS);
+        assert_eq!(
+            (plan.ptr_column(), plan.ptr_appended()),
+            (None, false),
+            "{query}"
+        );
+        assert_eq!(cols, run(query, EVENTS).0, "{query}");
+    }
+    let (plan, cols, rows) = run_with_ptr("fields @ptr, auditID | sort auditID desc", EVENTS);
+    assert_eq!(cols, ["@ptr", "auditID"]);
+    assert_eq!((plan.ptr_column(), plan.ptr_appended()), (Some(0), false));
+    assert_ptrs_name_their_ids(&cols, &rows, EVENTS);
+    // Asked for by Plan::new as well: the same column.
+    let plain = Plan::new(&parse("fields auditID, @ptr").unwrap()).unwrap();
+    assert_eq!((plain.ptr_column(), plain.ptr_appended()), (Some(1), false));
 }
