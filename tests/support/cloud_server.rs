@@ -87,7 +87,10 @@ pub struct CloudServer {
 impl CloudServer {
     /// Listens on a free loopback port; calls it does not answer go to `upstream`.
     pub fn start(upstream: &str) -> CloudServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        // A port from the same registry as the emulators', so that neither takes the other's.
+        let listener = (0..20)
+            .find_map(|_| TcpListener::bind(("127.0.0.1", super::moto::free_port())).ok())
+            .expect("a loopback port");
         let port = listener.local_addr().expect("an address").port();
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));

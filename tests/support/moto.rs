@@ -18,7 +18,7 @@ const HOW_TO_INSTALL: &str = "the CloudWatch tests need moto's server: `pip inst
 
 /// A port no server of this test process was given before: the kernel may hand a port just
 /// released to the next caller, and two emulators must not race for one.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
     loop {
@@ -36,8 +36,19 @@ fn free_port() -> u16 {
 impl Moto {
     pub fn start() -> Moto {
         let program = std::env::var("KAUDIT_MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+        // A port can be taken between being found free and being bound: then the server exits,
+        // and another port is tried.
+        for _ in 0..5 {
+            if let Some(moto) = Moto::try_start(&program) {
+                return moto;
+            }
+        }
+        panic!("{program} could not listen on a loopback port in five tries; {HOW_TO_INSTALL}");
+    }
+
+    fn try_start(program: &str) -> Option<Moto> {
         let port = free_port();
-        let child = Command::new(&program)
+        let child = Command::new(program)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -46,11 +57,12 @@ impl Moto {
         let mut moto = Moto { child, port };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("{program} exited ({status}) before listening; {HOW_TO_INSTALL}");
+            if let Ok(Some(_)) = moto.child.try_wait() {
+                return None;
             }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
+            // Moto's own API answers: this is our server, not whoever else holds the port.
+            if moto.answers() {
+                return Some(moto);
             }
             assert!(
                 Instant::now() < deadline,
@@ -58,7 +70,24 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        moto
+    }
+
+    /// `POST /moto-api/reset` answers 200.
+    fn answers(&self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut conn) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+        let request = format!(
+            "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        );
+        if conn.write_all(request.as_bytes()).is_err() {
+            return false;
+        }
+        let mut head = [0u8; 12];
+        conn.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
     }
 
     pub fn url(&self) -> String {
