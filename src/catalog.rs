@@ -70,6 +70,12 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "kube-namespace-pod-created",
     "configmap-with-credentials",
     "system-clusterrole-changed",
+    "aws-auth-modified",
+    "admission-webhook-changed",
+    "rbac-object-deleted",
+    "secrets-read-by-users",
+    "anonymous-requests",
+    "permission-discovery",
 ];
 
 /// The extension of a canned-query file.

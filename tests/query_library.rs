@@ -175,3 +175,61 @@ fn investigation_queries_find_what_the_demo_holds() {
     ]));
     assert_eq!(rows.len(), users.len());
 }
+
+#[test]
+fn detections_find_every_step_of_the_demo_incident_and_no_high_finding_in_its_noise() {
+    let out = kaudit(&["detect", "--demo", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(3), "exit 3: something fired");
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let story = kaudit::source::demo::story();
+    let in_story: std::collections::HashSet<&str> = story
+        .iter()
+        .flat_map(|s| s.audit_ids.iter().copied())
+        .collect();
+    for step in story {
+        let found: Vec<&str> = findings
+            .iter()
+            .filter(|f| {
+                f["auditIDs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|id| step.audit_ids.contains(&id.as_str().unwrap()))
+            })
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert!(!found.is_empty(), "no detection finds the step {}", step.id);
+    }
+    for f in &findings {
+        let severity = f["severity"].as_str().unwrap();
+        if !matches!(severity, "high" | "critical") {
+            continue;
+        }
+        for id in f["auditIDs"].as_array().unwrap() {
+            assert!(
+                in_story.contains(id.as_str().unwrap()),
+                "{} ({severity}) fired on background noise: {id}",
+                f["name"]
+            );
+        }
+        assert_eq!(
+            f["hits"].as_u64().unwrap() as usize,
+            f["auditIDs"].as_array().unwrap().len()
+        );
+    }
+    // Nothing at all over a quiet input: exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = dir.path().join("quiet.log");
+    std::fs::write(
+        &quiet,
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"q","verb":"get","user":{"username":"system:node:n1"},"objectRef":{"resource":"nodes","name":"n1"},"stageTimestamp":"2026-11-02T08:00:00Z"}"#,
+    )
+    .unwrap();
+    let out = kaudit(&["detect", quiet.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

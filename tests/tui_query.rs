@@ -61,7 +61,7 @@ fn screen(render: impl FnOnce(&mut Buffer)) -> String {
 fn a_canned_query_found_edited_run_and_charted() {
     let styles = Styles::from_theme(Themes::load(None).get("dark").expect("dark"));
     let mut browser = Browser::new(&Catalog::load(None));
-    for c in "secret".chars() {
+    for c in "unauthorized secret".chars() {
         browser.handle_key(key(KeyCode::Char(c)));
     }
     let BrowserAction::Edit { text, name } = browser.handle_key(key(KeyCode::Tab)) else {

@@ -7,6 +7,7 @@ mod cloud_query;
 mod clusters;
 mod console;
 mod demo;
+mod detect;
 mod events;
 mod formats;
 mod output;
@@ -72,6 +73,8 @@ enum Command {
     /// Run a Logs Insights query over local events, or in CloudWatch Logs (--cluster,
     /// --log-group).
     Query(query::QueryArgs),
+    /// Run every detection of the library over SOURCE; exit 3 when anything fired.
+    Detect(detect::DetectArgs),
     /// List the canned queries of the library: name, severity, parameters, tags.
     Queries(queries::QueriesArgs),
     /// List the EKS clusters whose audit log is in CloudWatch Logs.
@@ -116,6 +119,7 @@ pub fn main() -> ExitCode {
         Some(Command::Query(args)) => query::run(&args),
         Some(Command::Clusters(args)) => clusters::run(&args),
         Some(Command::Queries(args)) => queries::run(&args),
+        Some(Command::Detect(args)) => detect::run(&args),
         Some(Command::Tail(args)) => tail::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Completions { shell }) => {

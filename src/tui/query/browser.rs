@@ -88,6 +88,16 @@ impl Browser {
         browser
     }
 
+    /// A browser of just these queries.
+    pub fn with_queries(queries: Vec<CannedQuery>) -> Browser {
+        let mut browser = Browser {
+            queries,
+            ..Browser::default()
+        };
+        browser.refilter();
+        browser
+    }
+
     pub fn queries(&self) -> &[CannedQuery] {
         &self.queries
     }

@@ -1,0 +1,157 @@
+//! `kaudit detect`: every detection of the library over a source, the findings grouped by
+//! severity with their counts and the matching events' audit IDs. Exit 3 when anything fired,
+//! for scripts.
+
+use anyhow::{Result, anyhow};
+use clap::{Args, ValueEnum};
+
+use super::Outcome;
+use super::output::to_stdout;
+use super::source_args::SourceArgs;
+use super::table::TableWriter;
+use crate::audit::time::TimeRange;
+use crate::catalog::{CannedQuery, Catalog, default_user_dir};
+use crate::insights::exec::Plan;
+use crate::insights::parser::parse;
+use crate::insights::value::Value;
+use crate::source::local::{self, LocalInput, LocalQuery};
+use crate::text::sanitize;
+
+/// Exit status when a detection fired.
+const FIRED: u8 = 3;
+/// Audit IDs shown per detection in the table (JSON has them all).
+const SHOWN_IDS: usize = 5;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum DetectOutput {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub output: DetectOutput,
+}
+
+/// What one detection found.
+struct Finding<'c> {
+    query: &'c CannedQuery,
+    hits: usize,
+    audit_ids: Vec<String>,
+}
+
+fn run_one<'c>(query: &'c CannedQuery, inputs: &[LocalInput]) -> Result<Finding<'c>> {
+    let parsed =
+        parse(&query.text).map_err(|_| anyhow!("the detection {} does not parse", query.name))?;
+    let plan = Plan::new(&parsed).map_err(|d| anyhow!("{}: {}", query.name, d.message))?;
+    let mut run = LocalQuery::new(&plan, TimeRange::default());
+    for input in inputs {
+        run.read(input)
+            .map_err(|_| anyhow!("a reader thread failed"))?;
+    }
+    let result = run.finish();
+    let id_column = result.columns.iter().position(|c| c == "auditID");
+    let audit_ids = id_column
+        .map(|c| {
+            result
+                .rows
+                .iter()
+                .filter_map(|r| match r.get(c) {
+                    Some(Value::Str(s)) => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Finding {
+        query,
+        hits: result.rows.len(),
+        audit_ids,
+    })
+}
+
+pub fn run(args: &DetectArgs) -> Result<Outcome> {
+    let catalog = Catalog::load(default_user_dir().as_deref());
+    for p in &catalog.problems {
+        eprintln!("kaudit: {}", sanitize(&p.to_string()));
+    }
+    let mut detections: Vec<&CannedQuery> = catalog
+        .queries()
+        .iter()
+        .filter(|q| q.severity.is_some())
+        .collect();
+    detections.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.name.cmp(&b.name)));
+    let mut inputs = Vec::new();
+    for spec in args.source.inputs()? {
+        inputs.push(local::open(&spec)?);
+    }
+    let mut findings = Vec::new();
+    for q in detections {
+        findings.push(run_one(q, &inputs)?);
+    }
+    let fired = findings.iter().filter(|f| f.hits > 0).count();
+    to_stdout(|out| match args.output {
+        DetectOutput::Json => {
+            let doc: Vec<serde_json::Value> = findings
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "name": f.query.name,
+                        "severity": f.query.severity.map(|s| s.name()),
+                        "description": f.query.description,
+                        "hits": f.hits,
+                        "auditIDs": f.audit_ids,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            out.write_all(b"\n")
+        }
+        DetectOutput::Table => {
+            let mut table = TableWriter::new(
+                vec![
+                    "severity".into(),
+                    "detection".into(),
+                    "hits".into(),
+                    "audit IDs".into(),
+                ],
+                vec![8, 36, 8, 120],
+            );
+            for f in &findings {
+                let mut ids: Vec<String> = f
+                    .audit_ids
+                    .iter()
+                    .take(SHOWN_IDS)
+                    .map(|i| sanitize(i).into_owned())
+                    .collect();
+                if f.audit_ids.len() > SHOWN_IDS {
+                    ids.push(format!("… {} more", f.audit_ids.len() - SHOWN_IDS));
+                }
+                table.push(
+                    out,
+                    vec![
+                        f.query.severity.map_or("-", |s| s.name()).to_string(),
+                        sanitize(&f.query.name).into_owned(),
+                        f.hits.to_string(),
+                        if ids.is_empty() {
+                            "-".into()
+                        } else {
+                            ids.join(", ")
+                        },
+                    ],
+                )?;
+            }
+            table.flush(out)
+        }
+    })?;
+    eprintln!("{fired} of {} detections fired", findings.len());
+    Ok(if fired > 0 {
+        Outcome::Exit(FIRED)
+    } else {
+        Outcome::Success
+    })
+}
