@@ -14,7 +14,7 @@
 //! | [`catalog`] | the canned queries of `queries/` and the themes of `themes/`: embedded defaults, a user folder on top |
 //! | [`export`] | selected events written out exactly as read, to JSON or JSON lines, safely |
 //! | [`tui`] | the console: messages, pure update, effects, read-only views, the terminal loop |
-//! | [`cli`] | argument parsing and the headless commands (`events`, `query`, `clusters`, `formats`, `demo`, `completions`) |
+//! | [`cli`] | argument parsing and the headless commands (`events`, `query`, `detect`, `queries`, `clusters`, `tail`, `formats`, `demo`, `completions`) |
 //!
 //! `main.rs` only calls [`cli::main`].
 
