@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `msg`, `effect` | what can happen, what can be asked for |
 //! | `state/` | the state, in parts: results, facets, filters, prompt |
-//! | `update`, `update_query` | the pure update; its query side (browser, editor, runs) |
+//! | `update`, `update_query`, `update_command` | the pure update; its query side (browser, editor, runs); the `:` commands |
 //! | `query/` | the query components: browser, editor, history, time range, answer view |
 //! | `query_run` | a query run on a worker thread, its rows tied back to the events |
 //! | `detail` | what the detail pane shows of one event, pivots included |
@@ -30,6 +30,7 @@ pub mod styles;
 pub mod tail;
 mod terminal;
 pub mod update;
+mod update_command;
 mod update_query;
 pub mod view;
 

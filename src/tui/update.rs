@@ -14,7 +14,6 @@ use super::state::{EventColumn, Focus, Level, Prompt, PromptKind, State};
 use super::update_query;
 use super::view::FacetClick;
 use crate::export::{ExportFormat, ExportSummary};
-use crate::store::Facet;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -578,13 +577,18 @@ fn submit(state: &mut State, prompt: Prompt) -> Vec<Effect> {
             }
             vec![export_effect(state, PathBuf::from(input), all, false)]
         }
-        PromptKind::Command => command(state, &input),
+        PromptKind::Command => super::update_command::command(state, &input),
         PromptKind::Param => update_query::param_given(state, input),
         PromptKind::ConfirmOverwrite { .. } => Vec::new(),
     }
 }
 
-fn export_effect(state: &mut State, path: PathBuf, all: bool, overwrite: bool) -> Effect {
+pub(super) fn export_effect(
+    state: &mut State,
+    path: PathBuf,
+    all: bool,
+    overwrite: bool,
+) -> Effect {
     let rows: Vec<u32> = if all {
         state.results.rows.as_ref().clone()
     } else {
@@ -599,122 +603,6 @@ fn export_effect(state: &mut State, path: PathBuf, all: bool, overwrite: bool) -
         format: ExportFormat::from_path(&path),
         path,
         overwrite,
-    }
-}
-
-/// `:` commands.
-fn command(state: &mut State, input: &str) -> Vec<Effect> {
-    let (name, arg) = input
-        .split_once(char::is_whitespace)
-        .map_or((input, ""), |(n, a)| (n, a.trim()));
-    match name {
-        "" => Vec::new(),
-        "q" | "quit" => {
-            state.quit = true;
-            Vec::new()
-        }
-        "help" => {
-            state.help = true;
-            Vec::new()
-        }
-        "clear" => {
-            state.filters.clear();
-            state.query.narrowing = false;
-            vec![refilter(state)]
-        }
-        "drop" => {
-            let chips = state.chip_labels().len();
-            match arg.parse::<usize>() {
-                Ok(n) if (1..=chips).contains(&n) => {
-                    state.drop_chip(n - 1);
-                    vec![refilter(state)]
-                }
-                _ => {
-                    state.say(
-                        format!("usage: :drop N, N the chip's number (1 to {chips})"),
-                        Level::Warning,
-                    );
-                    Vec::new()
-                }
-            }
-        }
-        "queries" | "browse" => {
-            state.query.browser_open = true;
-            Vec::new()
-        }
-        "edit" | "editor" => {
-            if !arg.is_empty() {
-                state.query.editor.set_text(arg);
-            }
-            state.query.editor_open = true;
-            Vec::new()
-        }
-        "run" if arg.is_empty() => {
-            state.say(
-                "usage: :run NAME (a canned query; b lists them)",
-                Level::Warning,
-            );
-            Vec::new()
-        }
-        "run" => update_query::run_canned(state, arg, None),
-        "query" if arg.is_empty() => {
-            state.say("usage: :query TEXT (or ; for the editor)", Level::Warning);
-            Vec::new()
-        }
-        "query" => {
-            let range = state.query.editor.time();
-            let title = update_query::title_of(arg);
-            update_query::start(state, &title, arg, range)
-        }
-        "export" | "export-all" if arg.is_empty() => {
-            state.say(
-                format!("usage: :{name} FILE (.json or .jsonl)"),
-                Level::Warning,
-            );
-            Vec::new()
-        }
-        "export" => {
-            if state.results.marked.is_empty() {
-                state.say("nothing marked: Space marks a row; :export-all FILE writes the filtered result", Level::Warning);
-                return Vec::new();
-            }
-            vec![export_effect(state, PathBuf::from(arg), false, false)]
-        }
-        "export-all" => vec![export_effect(state, PathBuf::from(arg), true, false)],
-        "user" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision" => {
-            let facet = match name {
-                "user" => Facet::User,
-                "ip" => Facet::SourceIp,
-                "verb" => Facet::Verb,
-                "resource" => Facet::Resource,
-                "namespace" => Facet::Namespace,
-                "code" => Facet::Code,
-                _ => Facet::Decision,
-            };
-            let (keep, value) = match arg.strip_prefix('!') {
-                Some(v) => (false, v.trim()),
-                None => (true, arg),
-            };
-            if value.is_empty() {
-                state.say(
-                    format!("usage: :{name} VALUE (or !VALUE to drop it)"),
-                    Level::Warning,
-                );
-                return Vec::new();
-            }
-            if state.filters.add(facet, value, keep) {
-                return vec![refilter(state)];
-            }
-            Vec::new()
-        }
-        other => {
-            let shown = crate::text::sanitize(other).into_owned();
-            state.say(
-                format!("unknown command :{shown} (try :run, :query, :queries, :export, :export-all, :user, :ip, :verb, :clear, :q; ? for help)"),
-                Level::Error,
-            );
-            Vec::new()
-        }
     }
 }
 

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::store::{FacetCounts, Histogram};
+use crate::store::{Facet, FacetCounts, Histogram};
 use crate::tui::detail::DetailData;
 use crate::tui::msg::LoadProgress;
 use crate::tui::state::{Focus, PromptKind};
