@@ -45,8 +45,19 @@ pub enum Effect {
         index: usize,
         ptr: String,
     },
+    /// Run these detections over the loaded events; replies `Msg::Findings`.
+    RunDetections(Vec<Detection>),
     /// Read this CloudWatch log group (a cluster picked).
     OpenGroup(String),
     /// Write the query history to its file.
     SaveHistory(History),
+}
+
+/// A detection to run for the Findings view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    pub name: String,
+    pub text: String,
+    pub severity: crate::catalog::Severity,
+    pub description: String,
 }

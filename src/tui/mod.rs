@@ -20,6 +20,7 @@ pub mod clusters;
 pub mod config;
 pub mod detail;
 pub mod effect;
+pub mod findings;
 pub mod json;
 pub mod msg;
 pub mod query;

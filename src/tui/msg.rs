@@ -49,6 +49,8 @@ pub enum Msg {
     },
     /// Something in the background failed; the message is for the status line.
     Failed(String),
+    /// Every detection's hits over the loaded events, for the Findings view.
+    Findings(Result<Vec<super::findings::FindingItem>, String>),
     /// The clusters found in CloudWatch Logs, for the picker.
     Clusters(Result<Vec<super::clusters::ClusterItem>, String>),
     /// An answer row's event, fetched from CloudWatch (GetLogRecord) into the store.

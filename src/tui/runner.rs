@@ -155,6 +155,18 @@ impl Runner {
                     query_run::run(job, &this.inputs, &this.store, &this.tx);
                 });
             }
+            Effect::RunDetections(detections) => {
+                if self.cloud_source().is_some() {
+                    let _ = self.tx.send(Msg::Findings(Err(
+                        "in CloudWatch each detection is a query billed by the bytes it scans: run the ones you need from the browser (b)".into(),
+                    )));
+                    return;
+                }
+                tokio::task::spawn_blocking(move || {
+                    let found = query_run::findings_now(&detections, &this.inputs, &this.store);
+                    let _ = this.tx.send(Msg::Findings(found));
+                });
+            }
             Effect::OpenGroup(group) => {
                 if let Some(mut source) = self.cloud_source() {
                     source.groups = vec![group];

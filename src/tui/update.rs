@@ -8,7 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 
 use super::clusters::PickerAction;
 use super::detail::DetailData;
-use super::effect::Effect;
+use super::effect::{Detection, Effect};
+use super::findings::FindingsAction;
 use super::msg::{ExportFailure, Filtered, Msg};
 use super::state::{EventColumn, Focus, Level, Prompt, PromptKind, State};
 use super::update_query;
@@ -56,6 +57,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Exported(result) => on_exported(state, result),
         Msg::QueryProgress { ticket, stats } => update_query::on_progress(state, ticket, stats),
         Msg::QueryDone { ticket, outcome } => update_query::on_done(state, ticket, outcome),
+        Msg::Findings(found) => {
+            if let Some(view) = state.findings.as_mut() {
+                match found {
+                    Ok(items) => view.set_items(items),
+                    Err(e) => {
+                        view.set_items(Vec::new());
+                        view.error = Some(e);
+                    }
+                }
+            }
+            Vec::new()
+        }
         Msg::Clusters(found) => {
             if let Some(picker) = state.clusters.as_mut() {
                 match found {
@@ -208,6 +221,19 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.timeline_cursor.is_some() {
         return timeline_key(state, key);
     }
+    if let Some(view) = state.findings.as_mut() {
+        return match view.handle_key(key) {
+            FindingsAction::None => Vec::new(),
+            FindingsAction::Close => {
+                state.findings = None;
+                Vec::new()
+            }
+            FindingsAction::Open(name) => {
+                state.findings = None;
+                update_query::run_canned(state, &name, None)
+            }
+        };
+    }
     if let Some(at) = state.columns.picker {
         let last = EventColumn::ALL.len() - 1;
         match key.code {
@@ -244,6 +270,24 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Char('q') => state.quit = true,
         KeyCode::Char('b') => state.query.browser_open = true,
+        KeyCode::Char('F') => {
+            let detections = state
+                .query
+                .browser
+                .queries()
+                .iter()
+                .filter_map(|q| {
+                    Some(Detection {
+                        name: q.name.clone(),
+                        text: q.text.clone(),
+                        severity: q.severity?,
+                        description: q.description.clone(),
+                    })
+                })
+                .collect();
+            state.findings = Some(super::findings::FindingsView::default());
+            return vec![Effect::RunDetections(detections)];
+        }
         KeyCode::Char('t') => {
             let columns = super::view::timeline_columns(state);
             if columns == 0 {

@@ -93,6 +93,8 @@ pub struct State {
     pub detail: DetailState,
     /// Canned queries, the editor, and the latest run.
     pub query: QueryState,
+    /// The Findings view, while open.
+    pub findings: Option<super::findings::FindingsView>,
     /// The cluster picker, while no cluster is open yet.
     pub clusters: Option<super::clusters::ClusterPicker>,
     pub prompt: Option<Prompt>,

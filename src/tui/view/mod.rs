@@ -232,6 +232,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     chrome::status(frame, l.status, state, styles);
     if let Some(picker) = &state.clusters {
         picker.render(l.overlay, frame.buffer_mut(), styles);
+    } else if let Some(findings) = &state.findings {
+        findings.render(l.overlay, frame.buffer_mut(), styles);
     } else if state.query.browser_open {
         state
             .query

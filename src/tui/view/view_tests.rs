@@ -55,6 +55,27 @@ fn settle_with(
 ) {
     while let Some(effect) = effects.pop() {
         let msg = match effect {
+            Effect::RunDetections(detections) => {
+                let items = detections
+                    .iter()
+                    .map(|d| {
+                        let answer = crate::tui::query_run::answer_now(
+                            &d.text,
+                            TimeRange::default(),
+                            inputs,
+                            store,
+                        )
+                        .expect("a detection runs");
+                        crate::tui::findings::FindingItem {
+                            name: d.name.clone(),
+                            severity: d.severity,
+                            description: d.description.clone(),
+                            hits: answer.result.rows.len(),
+                        }
+                    })
+                    .collect();
+                Msg::Findings(Ok(items))
+            }
             Effect::RunQuery { ticket, text, .. } => {
                 let outcome =
                     crate::tui::query_run::answer_now(&text, TimeRange::default(), inputs, store)
@@ -484,6 +505,53 @@ fn every_screen_draws_at_any_size_and_clicks_anywhere_are_safe() {
                 draw(&clicked, &store, &styles);
             }
         }
+    }
+}
+
+#[test]
+fn findings_list_every_detection_and_enter_shows_the_hits() {
+    let input = demo_input();
+    let mut store = EventStore::default();
+    store.load(input.clone(), 2, |_| {});
+    let inputs = [input];
+    let styles = styles();
+    for (width, height) in [(100, 30), (160, 45)] {
+        let mut state = console(&store, width, height);
+        state.query.browser = crate::tui::query::Browser::new(&Catalog::load(None));
+        let detections = state
+            .query
+            .browser
+            .queries()
+            .iter()
+            .filter(|q| q.severity.is_some())
+            .count();
+        let effects = update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char('F'), KeyModifiers::NONE)),
+        );
+        settle_with(&mut state, &store, &inputs, effects);
+        let items = state
+            .findings
+            .as_ref()
+            .and_then(|f| f.items.clone())
+            .expect("findings");
+        assert_eq!(items.len(), detections);
+        let fired = items.iter().filter(|i| i.hits > 0).count();
+        assert!(fired > 0);
+        // Fired first.
+        assert!(items[..fired].iter().all(|i| i.hits > 0));
+        let screen = text(&draw(&state, &store, &styles));
+        insta::assert_snapshot!(format!("findings_{width}x{height}"), screen);
+        let first = items[0].clone();
+        let effects = update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        settle_with(&mut state, &store, &inputs, effects);
+        assert!(state.findings.is_none());
+        let run = state.query.run.as_ref().expect("the detection ran");
+        assert_eq!(run.title, first.name);
+        assert_eq!(run.view.result().map(|r| r.rows.len()), Some(first.hits));
     }
 }
 
