@@ -39,7 +39,10 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
         "Queries",
         &[
             ("b", "browse the canned queries (Enter runs, Tab edits)"),
-            ("F", "findings: every detection over the events; Enter shows the hits"),
+            (
+                "F",
+                "findings: every detection over the events; Enter shows the hits",
+            ),
             (";, F2", "open the query editor (F5 or Ctrl-R runs)"),
             ("r", "switch between the events and the query's answer"),
             ("Ctrl-X, F6", "stop the running query"),
