@@ -11,9 +11,9 @@ use anyhow::{Result, anyhow};
 
 use super::Outcome;
 use super::query::{QueryArgs, print_result};
-use crate::insights::ast::{CommandKind, ExprKind, Query};
+use crate::insights::ast::Query;
 use crate::source::cloudwatch::{
-    AWS_ROW_CAP, CloudQuery, Order, SdkLogs, SplitRun, answer_from_rows, run_split,
+    AWS_ROW_CAP, CloudQuery, Order, SdkLogs, SplitRun, answer_from_rows, run_split, split_order,
 };
 use crate::text::sanitize;
 
@@ -22,34 +22,6 @@ const DEFAULT_SPAN_MS: i64 = 3600 * 1000;
 
 /// CloudWatch reads at most this many log groups in one query.
 const MAX_GROUPS: usize = 50;
-
-/// How the answer can be split past the cap: only a query of events, in time order, with no
-/// `limit` of its own (a `limit` is a choice, not a cap).
-fn split_order(query: &Query) -> Option<Order> {
-    let mut order = Order::NewestFirst;
-    for command in &query.commands {
-        match &command.kind {
-            CommandKind::Stats { .. } | CommandKind::Limit(_) | CommandKind::Dedup(_) => {
-                return None;
-            }
-            CommandKind::Sort(keys) => {
-                let first = keys.first()?;
-                match &first.expr.kind {
-                    ExprKind::Field(f) if f.path == "@timestamp" => {
-                        order = if first.descending {
-                            Order::NewestFirst
-                        } else {
-                            Order::OldestFirst
-                        };
-                    }
-                    _ => return None,
-                }
-            }
-            _ => {}
-        }
-    }
-    Some(order)
-}
 
 pub fn run(args: &QueryArgs, text: &str, parsed: &Query) -> Result<Outcome> {
     let groups = args.cloud.groups();

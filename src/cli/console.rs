@@ -46,6 +46,7 @@ pub fn run(
             follow,
             max_events: MAX_CLOUD_EVENTS,
             max_rows: 100_000,
+            client: Default::default(),
         })
     } else {
         None

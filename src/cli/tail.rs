@@ -18,8 +18,8 @@ use super::table::{TableWriter, row};
 use super::time_args::parse_duration_ms;
 use crate::audit::decode::{Detail, decode_event};
 use crate::source::cloudwatch::{
-    CloudError, LiveNote, LiveOptions, LiveTarget, Logs, Poller, SdkLogs, TailEvent, TailTarget,
-    follow, poll,
+    CloudError, LiveNote, LiveOptions, LiveTarget, Poller, SdkLogs, TailEvent, TailTarget, follow,
+    group_arn, poll,
 };
 use crate::text::sanitize;
 
@@ -167,27 +167,6 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The ARN of each group, from DescribeLogGroups.
-async fn arns(logs: &SdkLogs, groups: &[String]) -> Result<Vec<String>, CloudError> {
-    let mut arns = Vec::new();
-    for group in groups {
-        let found = logs.log_groups(group).await?;
-        match found
-            .into_iter()
-            .find(|g| g.name == *group)
-            .and_then(|g| g.arn)
-        {
-            Some(arn) => arns.push(arn),
-            None => {
-                return Err(CloudError::NotFound {
-                    message: format!("no log group named {group} in this account and region"),
-                });
-            }
-        }
-    }
-    Ok(arns)
-}
-
 async fn live(
     logs: &SdkLogs,
     args: &TailArgs,
@@ -198,7 +177,13 @@ async fn live(
     stop: &AtomicBool,
 ) -> Result<(), CloudError> {
     let target = LiveTarget {
-        identifiers: arns(logs, groups).await?,
+        identifiers: {
+            let mut arns = Vec::new();
+            for group in groups {
+                arns.push(group_arn(logs, group).await?);
+            }
+            arns
+        },
         groups: groups.to_vec(),
         stream_prefix: Some(args.stream_prefix.clone()).filter(|p| !p.is_empty()),
         pattern: args.filter_pattern.clone(),

@@ -20,7 +20,7 @@ use crate::insights::checker::{CheckOptions, Target, check_with};
 use crate::insights::parser::parse;
 use crate::source::cloudwatch::{
     CloudQuery, Connect, LiveNote, LiveOptions, LiveTarget, Logs, Order, SdkLogs, TailTarget,
-    answer_from_rows, event_key, follow_from, run_split,
+    answer_from_rows, event_key, follow_from, group_arn, run_split, split_order,
 };
 use crate::text::sanitize;
 
@@ -28,7 +28,7 @@ use crate::text::sanitize;
 const AUDIT_STREAMS: &str = "kube-apiserver-audit";
 
 /// What the console reads from CloudWatch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CloudSource {
     pub connect: Connect,
     pub groups: Vec<String>,
@@ -39,6 +39,17 @@ pub struct CloudSource {
     pub max_events: usize,
     /// Rows a query may fetch past CloudWatch's cap.
     pub max_rows: usize,
+    /// The client, made once (it reads the AWS config files) and shared by every task.
+    pub client: Arc<tokio::sync::OnceCell<SdkLogs>>,
+}
+
+impl CloudSource {
+    /// The client, connected on first use.
+    async fn logs(&self) -> &SdkLogs {
+        self.client
+            .get_or_init(|| SdkLogs::connect(&self.connect))
+            .await
+    }
 }
 
 fn now_ms() -> i64 {
@@ -51,7 +62,7 @@ fn failed(tx: &UnboundedSender<Msg>, text: String) {
 
 /// Finds the EKS clusters' audit log groups, for the picker.
 pub async fn discover(source: CloudSource, tx: UnboundedSender<Msg>) {
-    let logs = SdkLogs::connect(&source.connect).await;
+    let logs = source.logs().await;
     let found = logs
         .log_groups("/aws/eks/")
         .await
@@ -78,7 +89,7 @@ pub async fn load(
     tx: UnboundedSender<Msg>,
     control: Arc<TailControl>,
 ) {
-    let logs = SdkLogs::connect(&source.connect).await;
+    let logs = source.logs().await;
     let until = now_ms();
     let mut progress = LoadProgress::default();
     let mut newest = source.since_ms;
@@ -132,7 +143,7 @@ pub async fn load(
     progress.done = true;
     let _ = tx.send(Msg::Loaded(progress));
     if source.follow {
-        tail(&logs, &source, newest, known, store, tx, control).await;
+        tail(logs, &source, newest, known, store, tx, control).await;
     }
 }
 
@@ -150,16 +161,9 @@ async fn tail(
     known.retain(|(_, t)| *t >= newest - options.lookback_ms);
     let mut identifiers = Vec::new();
     for group in &source.groups {
-        match logs.log_groups(group).await {
-            Ok(found) => match found
-                .into_iter()
-                .find(|g| g.name == *group)
-                .and_then(|g| g.arn)
-            {
-                Some(arn) => identifiers.push(arn),
-                None => failed(&tx, format!("cannot follow {group}: no such log group")),
-            },
-            Err(e) => failed(&tx, e.to_string()),
+        match group_arn(logs, group).await {
+            Ok(arn) => identifiers.push(arn),
+            Err(e) => failed(&tx, format!("cannot follow {group}: {e}")),
         }
     }
     let target = LiveTarget {
@@ -225,7 +229,7 @@ pub async fn fetch_record(
     store: SharedStore,
     tx: UnboundedSender<Msg>,
 ) {
-    let logs = SdkLogs::connect(&source.connect).await;
+    let logs = source.logs().await;
     let row = match logs.log_record(&ptr).await {
         Ok(fields) => match fields.into_iter().find(|(f, _)| f == "@message") {
             Some((_, message)) => match store.write() {
@@ -239,33 +243,6 @@ pub async fn fetch_record(
         Err(e) => Err(e.to_string()),
     };
     let _ = tx.send(Msg::RecordFetched { ticket, index, row });
-}
-
-/// Whether an answer can be split past the cap, and in which order (as `kaudit query`).
-fn split_order(text: &str) -> Option<Order> {
-    let query = parse(text).ok()?;
-    let mut order = Order::NewestFirst;
-    for command in &query.commands {
-        match &command.kind {
-            CommandKind::Stats { .. } | CommandKind::Limit(_) | CommandKind::Dedup(_) => {
-                return None;
-            }
-            CommandKind::Sort(keys) => match keys.first().map(|k| (&k.expr.kind, k.descending)) {
-                Some((crate::insights::ast::ExprKind::Field(f), descending))
-                    if f.path == "@timestamp" =>
-                {
-                    order = if descending {
-                        Order::NewestFirst
-                    } else {
-                        Order::OldestFirst
-                    };
-                }
-                _ => return None,
-            },
-            _ => {}
-        }
-    }
-    Some(order)
 }
 
 /// The audit ID in an event's text.
@@ -336,10 +313,10 @@ async fn answer(
         end_s: (end + 999).div_euclid(1000),
         text: text.to_string(),
     };
-    let order = split_order(text);
-    let logs = SdkLogs::connect(&source.connect).await;
+    let order = split_order(&parsed);
+    let logs = source.logs().await;
     let run = run_split(
-        &logs,
+        logs,
         &query,
         order.unwrap_or(Order::NewestFirst),
         if order.is_some() {
@@ -430,16 +407,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn audit_ids_and_split_orders() {
+    fn audit_ids_are_read_from_the_text() {
         assert_eq!(
             audit_id(br#"{"kind":"Event","auditID":"a-1","x":1}"#),
             Some("a-1")
         );
         assert_eq!(audit_id(b"{}"), None);
-        assert_eq!(split_order("fields @message"), Some(Order::NewestFirst));
-        assert_eq!(split_order("sort @timestamp asc"), Some(Order::OldestFirst));
-        assert_eq!(split_order("stats count(*) by verb"), None);
-        assert_eq!(split_order("fields x | limit 5"), None);
-        assert_eq!(split_order("sort verb"), None);
     }
 }

@@ -132,6 +132,18 @@ async fn backfill<L: Logs>(
     Ok(events)
 }
 
+/// The ARN of the log group named `group`, as StartLiveTail wants it.
+pub async fn group_arn<L: Logs>(logs: &L, group: &str) -> Result<String, CloudError> {
+    logs.log_groups(group)
+        .await?
+        .into_iter()
+        .find(|g| g.name == group)
+        .and_then(|g| g.arn)
+        .ok_or_else(|| CloudError::NotFound {
+            message: format!("no log group named {group} in this account and region"),
+        })
+}
+
 /// A failure that starting again will not mend.
 fn fatal(e: &CloudError) -> bool {
     matches!(

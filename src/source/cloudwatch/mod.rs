@@ -24,9 +24,11 @@ mod values;
 
 pub use client::{Connect, NoStreamPrefix, SdkLogs};
 pub use insights::{CloudQuery, CloudRun, run_query};
-pub use live::{LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow, follow_from};
+pub use live::{
+    LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow, follow_from, group_arn,
+};
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
-pub use split::{AWS_ROW_CAP, Order, SplitProgress, SplitRun, run_split};
+pub use split::{AWS_ROW_CAP, Order, SplitProgress, SplitRun, run_split, split_order};
 pub use types::{
     CloudError, LogGroup, QueryPoll, QueryState, QueryStats, audit_group_of_cluster,
     cluster_of_group,

@@ -10,6 +10,35 @@ use std::sync::atomic::AtomicBool;
 use super::Logs;
 use super::insights::{CloudQuery, run_query};
 use super::types::{CloudError, QueryPoll, QueryStats};
+use crate::insights::ast::{CommandKind, ExprKind, Query};
+
+/// How the answer can be split past the cap: only a query of events, in time order, with no
+/// `limit` of its own (a `limit` is a choice, not a cap).
+pub fn split_order(query: &Query) -> Option<Order> {
+    let mut order = Order::NewestFirst;
+    for command in &query.commands {
+        match &command.kind {
+            CommandKind::Stats { .. } | CommandKind::Limit(_) | CommandKind::Dedup(_) => {
+                return None;
+            }
+            CommandKind::Sort(keys) => {
+                let first = keys.first()?;
+                match &first.expr.kind {
+                    ExprKind::Field(f) if f.path == "@timestamp" => {
+                        order = if first.descending {
+                            Order::NewestFirst
+                        } else {
+                            Order::OldestFirst
+                        };
+                    }
+                    _ => return None,
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(order)
+}
 
 /// The most rows CloudWatch returns of a query without `limit`.
 pub const AWS_ROW_CAP: usize = 10_000;
@@ -151,4 +180,23 @@ pub async fn run_split<L: Logs>(
         }
     }
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insights::parser::parse;
+
+    fn order(text: &str) -> Option<Order> {
+        split_order(&parse(text).unwrap())
+    }
+
+    #[test]
+    fn only_answers_of_events_in_time_order_split() {
+        assert_eq!(order("fields @message"), Some(Order::NewestFirst));
+        assert_eq!(order("sort @timestamp asc"), Some(Order::OldestFirst));
+        assert_eq!(order("stats count(*) by verb"), None);
+        assert_eq!(order("fields x | limit 5"), None);
+        assert_eq!(order("sort verb"), None);
+    }
 }
