@@ -87,6 +87,14 @@ impl FindingsView {
             ));
         }
         let height = usize::from(area.height.saturating_sub(2));
+        let name_width = self
+            .items
+            .iter()
+            .flatten()
+            .map(|i| i.name.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .clamp(24, 40);
         let first = self.cursor.saturating_sub(height.saturating_sub(1));
         for (i, item) in self
             .items
@@ -109,9 +117,9 @@ impl FindingsView {
             lines.push(Line::from(vec![
                 Span::styled(
                     format!(
-                        "{:<9}{:<32}{:>6}  ",
+                        "{:<9}{:<name_width$}{:>6}  ",
                         item.severity.name(),
-                        sanitize(&item.name),
+                        clip(&sanitize(&item.name), name_width - 1),
                         item.hits
                     ),
                     style,
@@ -131,6 +139,16 @@ impl FindingsView {
             )
             .render(area, buf);
     }
+}
+
+/// At most `width` characters of `text`, the last one `…` when some were cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 #[cfg(test)]
