@@ -90,6 +90,7 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "csr-approved",
     "secret-access-denied",
     "secrets-listed-all-namespaces",
+    "ingress-without-tls",
     "anonymous-requests",
     "permission-discovery",
 ];

@@ -136,8 +136,7 @@ pub fn section(corpus: &Path) -> (String, Vec<String>) {
     doc.push_str(
         "\nRules with EKS records that no detection claims. They count events over a window \
          against a threshold, tell public from private addresses by enrichment, match a feed of \
-         indicators, judge a configuration rather than an act (an Ingress without TLS), or log \
-         every create of a kind (the investigation queries and `kaudit query` \
+         indicators, or log every create of a kind (the investigation queries and `kaudit query` \
          cover those questions without a verdict):\n\n",
     );
     for rule in unclaimed {
