@@ -232,4 +232,12 @@ fn detections_find_every_step_of_the_demo_incident_and_no_high_finding_in_its_no
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The demo before its incident began: the range is honoured, nothing fires.
+    let out = kaudit(&["detect", "--demo", "--end", "2026-11-02T06:00:00Z"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -6,9 +6,13 @@ use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
+use super::cloud_args::CloudArgs;
 use super::output::to_stdout;
+use super::problems;
 use super::source_args::SourceArgs;
 use super::table::TableWriter;
+use super::time_args::TimeArgs;
+use crate::audit::formats::ScanReport;
 use crate::audit::time::TimeRange;
 use crate::catalog::{CannedQuery, Catalog, default_user_dir};
 use crate::insights::exec::Plan;
@@ -33,25 +37,43 @@ pub enum DetectOutput {
 pub struct DetectArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub time: TimeArgs,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+    /// In CloudWatch: the most hits to fetch per detection (past AWS's 10,000-row cap the range
+    /// is split).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_rows: usize,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: DetectOutput,
 }
 
 /// What one detection found.
-struct Finding<'c> {
-    query: &'c CannedQuery,
-    hits: usize,
-    audit_ids: Vec<String>,
+pub struct Finding<'c> {
+    pub query: &'c CannedQuery,
+    pub hits: usize,
+    /// False when CloudWatch's answer was cut (at --max-rows, or a second past its row cap):
+    /// `hits` is then a floor.
+    pub complete: bool,
+    pub audit_ids: Vec<String>,
 }
 
-fn run_one<'c>(query: &'c CannedQuery, inputs: &[LocalInput]) -> Result<Finding<'c>> {
+fn run_one<'c>(
+    query: &'c CannedQuery,
+    inputs: &[LocalInput],
+    range: TimeRange,
+    reports: &mut Vec<ScanReport>,
+) -> Result<Finding<'c>> {
     let parsed =
         parse(&query.text).map_err(|_| anyhow!("the detection {} does not parse", query.name))?;
     let plan = Plan::new(&parsed).map_err(|d| anyhow!("{}: {}", query.name, d.message))?;
-    let mut run = LocalQuery::new(&plan, TimeRange::default());
+    let mut run = LocalQuery::new(&plan, range);
     for input in inputs {
-        run.read(input)
+        let report = run
+            .read(input)
             .map_err(|_| anyhow!("a reader thread failed"))?;
+        reports.push(report);
     }
     let result = run.finish();
     let id_column = result.columns.iter().position(|c| c == "auditID");
@@ -70,8 +92,30 @@ fn run_one<'c>(query: &'c CannedQuery, inputs: &[LocalInput]) -> Result<Finding<
     Ok(Finding {
         query,
         hits: result.rows.len(),
+        complete: true,
         audit_ids,
     })
+}
+
+/// Every detection over the files (or the demo), each malformed line reported once.
+fn local_findings<'c>(
+    args: &DetectArgs,
+    detections: &[&'c CannedQuery],
+) -> Result<Vec<Finding<'c>>> {
+    let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
+    let mut inputs = Vec::new();
+    for spec in args.source.inputs()? {
+        inputs.push(local::open(&spec)?);
+    }
+    let mut findings = Vec::new();
+    let mut first_reports = None;
+    for q in detections {
+        let mut reports = Vec::new();
+        findings.push(run_one(q, &inputs, range, &mut reports)?);
+        first_reports.get_or_insert(reports);
+    }
+    problems::summarize(&first_reports.unwrap_or_default());
+    Ok(findings)
 }
 
 pub fn run(args: &DetectArgs) -> Result<Outcome> {
@@ -85,14 +129,16 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
         .filter(|q| q.severity.is_some())
         .collect();
     detections.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.name.cmp(&b.name)));
-    let mut inputs = Vec::new();
-    for spec in args.source.inputs()? {
-        inputs.push(local::open(&spec)?);
-    }
-    let mut findings = Vec::new();
-    for q in detections {
-        findings.push(run_one(q, &inputs)?);
-    }
+    let findings = if args.cloud.is_set() {
+        if args.source.demo || !args.source.paths.is_empty() || !args.source.file.is_empty() {
+            return Err(anyhow!(
+                "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both"
+            ));
+        }
+        super::detect_cloud::run(args, &detections)?
+    } else {
+        local_findings(args, &detections)?
+    };
     let fired = findings.iter().filter(|f| f.hits > 0).count();
     to_stdout(|out| match args.output {
         DetectOutput::Json => {
@@ -104,6 +150,7 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
                         "severity": f.query.severity.map(|s| s.name()),
                         "description": f.query.description,
                         "hits": f.hits,
+                        "complete": f.complete,
                         "auditIDs": f.audit_ids,
                     })
                 })
@@ -136,7 +183,11 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
                     vec![
                         f.query.severity.map_or("-", |s| s.name()).to_string(),
                         sanitize(&f.query.name).into_owned(),
-                        f.hits.to_string(),
+                        if f.complete {
+                            f.hits.to_string()
+                        } else {
+                            format!("{}+", f.hits)
+                        },
                         if ids.is_empty() {
                             "-".into()
                         } else {

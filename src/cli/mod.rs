@@ -8,6 +8,7 @@ mod clusters;
 mod console;
 mod demo;
 mod detect;
+mod detect_cloud;
 mod events;
 mod formats;
 mod output;

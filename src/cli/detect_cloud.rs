@@ -1,0 +1,130 @@
+//! `kaudit detect --cluster NAME | --log-group G`: each detection runs in CloudWatch Logs
+//! Insights over the range, a few at a time, each checked first as CloudWatch will run it.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use anyhow::{Result, anyhow};
+use futures_util::StreamExt;
+
+use super::detect::{DetectArgs, Finding};
+use crate::catalog::CannedQuery;
+use crate::insights::checker::{CheckOptions, Target, check_with};
+use crate::insights::diag::Diagnostic;
+use crate::insights::parser::parse;
+use crate::source::cloudwatch::{CloudQuery, Order, SdkLogs, run_split, split_order};
+use crate::text::sanitize;
+
+/// How far back the detections read when no range is given: CloudWatch bills every byte
+/// scanned, once per detection.
+const DEFAULT_SPAN_MS: i64 = 24 * 3600 * 1000;
+
+/// Detections in flight at once: well under the account's limit of concurrent queries, which
+/// the analyst's own console shares.
+const IN_FLIGHT: usize = 4;
+
+/// CloudWatch reads at most this many log groups in one query.
+const MAX_GROUPS: usize = 50;
+
+pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<Finding<'c>>> {
+    let groups = args.cloud.groups();
+    if groups.len() > MAX_GROUPS {
+        return Err(anyhow!(
+            "{} log groups given; CloudWatch queries at most {MAX_GROUPS} at once",
+            groups.len()
+        ));
+    }
+    // Every detection checked before the first byte is billed.
+    let options = CheckOptions {
+        target: Target::CloudWatch,
+        ..CheckOptions::default()
+    };
+    let mut orders = Vec::new();
+    for q in detections {
+        let parsed =
+            parse(&q.text).map_err(|_| anyhow!("the detection {} does not parse", q.name))?;
+        if let Some(d) = check_with(&parsed, &options)
+            .into_iter()
+            .find(Diagnostic::is_error)
+        {
+            return Err(anyhow!(
+                "the detection {} cannot run in CloudWatch: {}",
+                sanitize(&q.name),
+                sanitize(&d.message)
+            ));
+        }
+        orders.push(split_order(&parsed).unwrap_or(Order::NewestFirst));
+    }
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let range = args.time.resolve(now_ms)?;
+    let start_ms = range.start_ms.unwrap_or_else(|| {
+        eprintln!("kaudit: no --since or --start: the last 24 hours are read");
+        now_ms - DEFAULT_SPAN_MS
+    });
+    let end_ms = range.end_ms.unwrap_or(now_ms);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let done = AtomicUsize::new(0);
+    let terminal = std::io::stderr().is_terminal();
+    let total = detections.len();
+    let results = runtime.block_on(async {
+        let logs = SdkLogs::connect(&args.cloud.connect()).await;
+        let stop = cancel.clone();
+        let ctrl_c = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        });
+        let runs = futures_util::stream::iter(detections.iter().zip(orders))
+            .map(|(q, order)| {
+                let query = CloudQuery {
+                    groups: groups.clone(),
+                    start_s: start_ms.div_euclid(1000),
+                    end_s: (end_ms + 999).div_euclid(1000),
+                    text: q.text.clone(),
+                };
+                let (logs, cancel, done) = (&logs, &cancel, &done);
+                async move {
+                    let run = run_split(logs, &query, order, args.max_rows, |_| {}, cancel).await;
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if terminal {
+                        eprint!("\r\x1b[Kdetections run: {n} of {total} (Ctrl-C stops them)");
+                    }
+                    run
+                }
+            })
+            .buffered(IN_FLIGHT)
+            .collect::<Vec<_>>()
+            .await;
+        ctrl_c.abort();
+        runs
+    });
+    if terminal {
+        eprint!("\r\x1b[K");
+    }
+    let mut findings = Vec::new();
+    for (q, run) in detections.iter().zip(results) {
+        let run = run.map_err(|e| anyhow!("{}: {}", q.name, sanitize(&e.to_string())))?;
+        if run.cancelled {
+            return Err(anyhow!(
+                "stopped: StopQuery was sent for the detections still running"
+            ));
+        }
+        let audit_ids: Vec<String> = run
+            .rows
+            .iter()
+            .filter_map(|row| row.iter().find(|(k, _)| k == "auditID"))
+            .map(|(_, v)| v.clone())
+            .collect();
+        findings.push(Finding {
+            query: q,
+            hits: run.rows.len(),
+            complete: run.complete(),
+            audit_ids,
+        });
+    }
+    Ok(findings)
+}
