@@ -15,6 +15,7 @@ use super::Logs;
 use super::errors::{classify, from_sdk};
 use super::live::{LiveMsg, LiveTarget};
 use super::poll::{FilterPage, TailEvent, TailTarget};
+use super::read_only::ReadOnly;
 use super::types::{CloudError, LogGroup, QueryPoll, QueryState, QueryStats};
 
 /// Where and as whom to connect.
@@ -66,7 +67,8 @@ impl SdkLogs {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
         let shared = loader.load().await;
-        let mut config = aws_sdk_cloudwatchlogs::config::Builder::from(&shared);
+        let mut config =
+            aws_sdk_cloudwatchlogs::config::Builder::from(&shared).interceptor(ReadOnly);
         if let Some(url) = &connect.endpoint_url {
             config = config.endpoint_url(url).interceptor(NoStreamPrefix);
         }
@@ -75,9 +77,13 @@ impl SdkLogs {
         }
     }
 
-    /// Over a client built elsewhere (tests build one with fixed credentials).
+    /// Over a client built elsewhere (tests build one with fixed credentials), made read-only
+    /// as every client of kaudit's is.
     pub fn from_client(client: Client) -> SdkLogs {
-        SdkLogs { client }
+        let config = client.config().to_builder().interceptor(ReadOnly).build();
+        SdkLogs {
+            client: Client::from_conf(config),
+        }
     }
 
     /// The region the client will call, for messages.

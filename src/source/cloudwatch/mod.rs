@@ -18,6 +18,7 @@ mod errors;
 mod insights;
 mod live;
 mod poll;
+mod read_only;
 mod split;
 mod types;
 mod values;
@@ -28,6 +29,7 @@ pub use live::{
     LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow, follow_from, group_arn,
 };
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
+pub use read_only::{ALLOWED_OPERATIONS, ReadOnly};
 pub use split::{AWS_ROW_CAP, Order, SplitProgress, SplitRun, run_split, split_order};
 pub use types::{
     CloudError, LogGroup, QueryPoll, QueryState, QueryStats, audit_group_of_cluster,
