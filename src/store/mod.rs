@@ -19,7 +19,8 @@
 use std::sync::Arc;
 
 use crate::audit::decode::{DecodeError, DecodeErrorKind, Detail, decode_event};
-use crate::audit::formats::{AuditRecord, Format, Problem, ProblemKind, ScanReport};
+use crate::audit::event::Event;
+use crate::audit::formats::{AuditRecord, Format, NotAuditData, Problem, ProblemKind, ScanReport};
 use crate::source::local::LocalInput;
 
 mod columns;
@@ -279,6 +280,22 @@ impl EventStore {
     /// report and returned as the error; a cut one is kept, marked truncated, and counted there
     /// too.
     pub fn push_owned(&mut self, raw: &[u8]) -> Result<u32, DecodeError> {
+        self.push(raw, true)
+    }
+
+    /// Appends one event whose reader already counted it and reported its problems in a report
+    /// of its own (a followed file's poll, kept with [`EventStore::add_report`]): the same as
+    /// [`EventStore::push_owned`], but nothing is counted twice.
+    pub fn push_reported(&mut self, raw: &[u8]) -> Result<u32, DecodeError> {
+        self.push(raw, false)
+    }
+
+    fn push(&mut self, raw: &[u8], account: bool) -> Result<u32, DecodeError> {
+        if !account && let Ok(event) = decode_event(raw, Detail::Table) {
+            return Ok(self.keep_owned(raw, &event));
+        }
+        // Read, and what it lacks said, here: its reader passed it on, but it does not decode
+        // as an event of the table.
         // Pushed texts have no input of their own: a problem's line is the push's ordinal and
         // its offset is counted over the texts pushed before, as if they were one input.
         let report = self.appended_report();
@@ -306,8 +323,6 @@ impl EventStore {
                 return Err(err);
             }
         };
-        let time_ms = event.time_micros().map(|us| us.div_euclid(1000));
-        let row = self.interners.row(&event, time_ms);
         let r = &mut self.reports[report];
         r.events += 1;
         match r.formats.iter_mut().find(|(f, _)| *f == Format::JsonLines) {
@@ -326,10 +341,17 @@ impl EventStore {
                 ),
             });
         }
+        Ok(self.keep_owned(raw, &event))
+    }
+
+    /// The event's row, its text kept in the arena.
+    fn keep_owned(&mut self, raw: &[u8], event: &Event<'_>) -> u32 {
+        let time_ms = event.time_micros().map(|us| us.div_euclid(1000));
+        let row = self.interners.row(event, time_ms);
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(raw);
         self.columns.push(row, at, raw.len(), NO_ORIGIN);
-        Ok((self.columns.len() - 1) as u32)
+        (self.columns.len() - 1) as u32
     }
 
     /// Keeps a reader's report (a followed file's poll): added to the report of the same name,
@@ -338,6 +360,19 @@ impl EventStore {
         match self.reports.iter_mut().find(|r| r.name == report.name) {
             Some(kept) => kept.absorb(report),
             None => self.reports.push(report),
+        }
+    }
+
+    /// Takes back the verdict that the input of this name is empty or blank, for an input
+    /// that is followed: it may only not have been written to yet.
+    pub fn forgive_empty(&mut self, name: &str) {
+        for report in self.reports.iter_mut().filter(|r| r.name == name) {
+            if matches!(
+                report.not_audit_data,
+                Some(NotAuditData::Empty | NotAuditData::Blank)
+            ) {
+                report.not_audit_data = None;
+            }
         }
     }
 

@@ -103,6 +103,24 @@ fn push_owned_reports_what_it_cannot_read_and_keeps_cut_events() {
 }
 
 #[test]
+fn push_reported_counts_nothing_its_reader_already_reported() {
+    // A followed file's reader reports a cut event with its file and line; the store keeps the
+    // event and does not report it a second time.
+    let mut store = EventStore::default();
+    let whole = Ev::default().line();
+    let cut = &whole[..whole.len() / 2];
+    let row = store.push_reported(cut.as_bytes()).unwrap();
+    assert!(store.truncated(row));
+    store.push_reported(whole.as_bytes()).unwrap();
+    assert_eq!(store.len(), 2);
+    assert!(store.problems().is_empty());
+    assert_eq!(store.problem_count(), 0);
+    // What the reader passed on but the table cannot read is still said, once.
+    assert!(store.push_reported(b"not json at all").is_err());
+    assert_eq!(store.problem_count(), 1);
+}
+
+#[test]
 fn push_record_keeps_the_readers_time_and_text() {
     let mut store = EventStore::default();
     let line = Ev::default().line();

@@ -301,6 +301,7 @@ impl Runner {
                 }
                 let base = progress.clone();
                 let tx = this.tx.clone();
+                let name = input.origin().name.clone();
                 crate::store::load_shared(&this.store, input, |p| {
                     let mut now = base.clone();
                     now.events = p.events;
@@ -308,7 +309,11 @@ impl Runner {
                     now.problems = base.problems + p.problems;
                     let _ = tx.send(Msg::Loaded(now));
                 });
-                if let Ok(store) = this.store.read() {
+                if let Ok(mut store) = this.store.write() {
+                    if follow {
+                        // A log not written to yet is what following is for.
+                        store.forgive_empty(&name);
+                    }
                     progress.events = store.len();
                     progress.bytes_done = progress.bytes_total;
                     progress.problems = store.problem_count();

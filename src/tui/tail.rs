@@ -123,8 +123,9 @@ impl Intake {
             };
             if !paused {
                 for raw in self.held.drain(..) {
-                    // A line the store cannot read is counted in its report: nothing is lost.
-                    let _ = store.push_owned(&raw);
+                    // The follower read these and reported what was wrong with any of them (a
+                    // cut event, with its file and line) in the reports kept below.
+                    let _ = store.push_reported(&raw);
                     added += 1;
                 }
             }

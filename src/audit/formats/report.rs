@@ -192,7 +192,14 @@ impl ScanReport {
         }
         self.control_messages += other.control_messages;
         self.unreadable += other.unreadable;
-        self.not_audit_data = self.not_audit_data.or(other.not_audit_data);
+        // A verdict on the whole input ("empty", "binary") stands only while nothing in it has
+        // read as audit data: a followed file that was empty when opened is not a problem once
+        // events arrive.
+        self.not_audit_data = if self.events > 0 {
+            None
+        } else {
+            self.not_audit_data.or(other.not_audit_data)
+        };
         let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
         self.problems.extend(other.problems.into_iter().take(room));
         self.stopped_early |= other.stopped_early;

@@ -35,8 +35,9 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
     if load.problems > 0 {
         spans.push(Span::styled(
             format!(
-                "· {} unreadable lines (kaudit formats lists them) ",
-                load.problems
+                "· {} unreadable line{} (kaudit formats lists them) ",
+                load.problems,
+                if load.problems == 1 { "" } else { "s" }
             ),
             styles.get(Role::Warning),
         ));
