@@ -609,3 +609,6 @@ fn hostile_text_never_reaches_the_terminal_raw() {
     );
     assert!(screen.contains("evil"), "{screen}");
 }
+
+#[path = "hostile_tests.rs"]
+mod hostile;

@@ -1,0 +1,123 @@
+//! The real binary in a tmux pane: keys sent, the screen read back.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Pane {
+    pub session: String,
+}
+
+impl Pane {
+    /// Starts `kaudit ARGS` in a new detached tmux session of this size, in `dir`, with a
+    /// private config folder.
+    pub fn start(name: &str, dir: &Path, args: &[&str], width: u16, height: u16) -> Pane {
+        Pane::start_with(name, dir, args, &[], width, height)
+    }
+
+    /// [`Pane::start`] with more of the environment set.
+    pub fn start_with(
+        name: &str,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        width: u16,
+        height: u16,
+    ) -> Pane {
+        let session = format!("kaudit-e2e-{name}-{}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_kaudit");
+        let mut vars = String::new();
+        for (k, v) in env {
+            vars.push_str(&format!(" {k}='{v}'"));
+        }
+        let mut command = format!(
+            "cd '{}' && env XDG_CONFIG_HOME='{}' NO_COLOR= TERM=xterm-256color{vars} '{bin}'",
+            dir.display(),
+            dir.join("config").display()
+        );
+        for arg in args {
+            command.push_str(&format!(" '{arg}'"));
+        }
+        // Keep the pane after kaudit exits, to read what it left on the screen.
+        command.push_str("; echo kaudit-exited-$?; sleep 30");
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Pane { session }
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            let status = Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, key])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            // A person does not type faster than the console reads.
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    pub fn literal(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-l", "-t", &self.session, text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen after a generous while (a
+    /// wait for a condition, not a timing).
+    pub fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?}; the screen is:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+pub fn tmux_available(test: &str) -> bool {
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("KAUDIT_REQUIRE_TMUX").is_none(),
+            "KAUDIT_REQUIRE_TMUX is set but tmux is not installed"
+        );
+        eprintln!("NOT RUN: {test}: tmux is not installed");
+    }
+    found
+}
