@@ -26,6 +26,8 @@ pub fn parse(text: &str) -> Result<Query, Vec<Diagnostic>> {
         text,
         tokens,
         pos: 0,
+        nesting: 0,
+        last_depth: 0,
     };
     let mut commands = Vec::new();
     let mut errors = Vec::new();
@@ -80,6 +82,11 @@ pub(super) struct Parser<'a> {
     pub(super) text: &'a str,
     pub(super) tokens: Vec<Token>,
     pub(super) pos: usize,
+    /// How deep the parser has recursed into parentheses, calls and prefix operators.
+    pub(super) nesting: u32,
+    /// The depth of the expression tree last returned (a leaf is 1): every walk over an
+    /// expression (checker, evaluator) recurses this deep, so it is bounded as it is built.
+    pub(super) last_depth: u32,
 }
 
 impl Parser<'_> {

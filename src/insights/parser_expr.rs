@@ -9,6 +9,15 @@ use crate::insights::ast::{
 use crate::insights::diag::Diagnostic;
 use crate::insights::token::{Keyword, Span, TokenKind};
 
+/// The deepest expression accepted: parentheses, calls, prefix operators and operators in a
+/// row all count. Far past what a person writes, and far short of any stack's end.
+pub const MAX_DEPTH: u32 = 200;
+
+/// The deepest the parser itself recurses (parentheses, calls, prefix operators within one
+/// another): each level costs it several stack frames, and it may run on a thread with a small
+/// stack.
+pub const MAX_NESTING: u32 = 64;
+
 fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
     Expr {
         span: lhs.span.to(rhs.span),
@@ -58,6 +67,29 @@ fn regex_error_summary(e: &regex::Error) -> String {
 }
 
 impl Parser<'_> {
+    /// Records that `expr` was built over children at most `child_depth` deep.
+    fn built(&mut self, expr: Expr, child_depth: u32) -> PResult<Expr> {
+        let depth = child_depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(too_deep(expr.span));
+        }
+        self.last_depth = depth;
+        Ok(expr)
+    }
+
+    /// Enters a construct that recurses (a parenthesis, a call, a prefix operator).
+    fn enter(&mut self, span: Span) -> PResult<()> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(too_nested(span));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.nesting -= 1;
+    }
+
     pub(super) fn expr(&mut self) -> PResult<Expr> {
         self.left_assoc(
             |k| (k == &TokenKind::Keyword(Keyword::Or)).then_some(BinaryOp::Or),
@@ -79,30 +111,42 @@ impl Parser<'_> {
         operand: fn(&mut Self) -> PResult<Expr>,
     ) -> PResult<Expr> {
         let mut lhs = operand(self)?;
+        let mut depth = self.last_depth;
         while let Some(op) = self.peek_kind().and_then(op) {
             self.bump();
             let rhs = operand(self)?;
-            lhs = binary(op, lhs, rhs);
+            let child = depth.max(self.last_depth);
+            lhs = self.built(binary(op, lhs, rhs), child)?;
+            depth = self.last_depth;
         }
+        self.last_depth = depth;
         Ok(lhs)
     }
 
     fn not_expr(&mut self) -> PResult<Expr> {
         if let Some(not) = self.eat_keyword(Keyword::Not) {
-            let expr = self.not_expr()?;
-            return Ok(Expr {
-                span: not.to(expr.span),
-                kind: ExprKind::Unary {
-                    op: UnaryOp::Not,
-                    expr: Box::new(expr),
+            self.enter(not)?;
+            let expr = self.not_expr();
+            self.leave();
+            let expr = expr?;
+            let depth = self.last_depth;
+            return self.built(
+                Expr {
+                    span: not.to(expr.span),
+                    kind: ExprKind::Unary {
+                        op: UnaryOp::Not,
+                        expr: Box::new(expr),
+                    },
                 },
-            });
+                depth,
+            );
         }
         self.comparison()
     }
 
     fn comparison(&mut self) -> PResult<Expr> {
         let lhs = self.additive()?;
+        let lhs_depth = self.last_depth;
         let result = if let Some(op) = self.peek_kind().and_then(comparison_op) {
             let op_span = self.bump_span();
             if op == BinaryOp::Eq && self.peek_kind() == Some(&TokenKind::Eq) {
@@ -113,13 +157,14 @@ impl Parser<'_> {
                 ));
             }
             let rhs = self.additive()?;
-            binary(op, lhs, rhs)
+            let child = lhs_depth.max(self.last_depth);
+            self.built(binary(op, lhs, rhs), child)?
         } else if self.peek_kind() == Some(&TokenKind::Keyword(Keyword::Not)) {
             let not = self.bump_span();
             if self.eat_keyword(Keyword::Like).is_some() {
-                self.like(lhs, true)?
+                self.like(lhs, lhs_depth, true)?
             } else if self.eat_keyword(Keyword::In).is_some() {
-                self.in_list(lhs, true)?
+                self.in_list(lhs, lhs_depth, true)?
             } else {
                 return Err(Diagnostic::error(
                     not.to(self.peek_span()),
@@ -130,9 +175,9 @@ impl Parser<'_> {
                 ));
             }
         } else if self.eat_keyword(Keyword::Like).is_some() {
-            self.like(lhs, false)?
+            self.like(lhs, lhs_depth, false)?
         } else if self.eat_keyword(Keyword::In).is_some() {
-            self.in_list(lhs, false)?
+            self.in_list(lhs, lhs_depth, false)?
         } else {
             return Ok(lhs);
         };
@@ -150,7 +195,7 @@ impl Parser<'_> {
         Ok(result)
     }
 
-    fn like(&mut self, lhs: Expr, negated: bool) -> PResult<Expr> {
+    fn like(&mut self, lhs: Expr, lhs_depth: u32, negated: bool) -> PResult<Expr> {
         let Some(token) = self.peek().cloned() else {
             return Err(self.expected("a \"substring\" or a /regex/ after `like`"));
         };
@@ -166,17 +211,20 @@ impl Parser<'_> {
             _ => return Err(self.expected("a \"substring\" or a /regex/ after `like`")),
         };
         self.bump();
-        Ok(Expr {
-            span: lhs.span.to(token.span),
-            kind: ExprKind::Like {
-                expr: Box::new(lhs),
-                pattern,
-                negated,
+        self.built(
+            Expr {
+                span: lhs.span.to(token.span),
+                kind: ExprKind::Like {
+                    expr: Box::new(lhs),
+                    pattern,
+                    negated,
+                },
             },
-        })
+            lhs_depth,
+        )
     }
 
-    fn in_list(&mut self, lhs: Expr, negated: bool) -> PResult<Expr> {
+    fn in_list(&mut self, lhs: Expr, lhs_depth: u32, negated: bool) -> PResult<Expr> {
         if self.peek_kind() != Some(&TokenKind::LBracket) {
             return Err(
                 self.expected("a list in brackets after `in`, such as `[\"get\", \"list\"]`")
@@ -184,9 +232,11 @@ impl Parser<'_> {
         }
         self.bump();
         let mut list = Vec::new();
+        let mut depth = lhs_depth;
         if self.peek_kind() != Some(&TokenKind::RBracket) {
             loop {
                 list.push(self.additive()?);
+                depth = depth.max(self.last_depth);
                 if self.eat(&TokenKind::Comma).is_none() {
                     break;
                 }
@@ -195,14 +245,17 @@ impl Parser<'_> {
         let Some(close) = self.eat(&TokenKind::RBracket) else {
             return Err(self.expected("`,` or `]` in the list"));
         };
-        Ok(Expr {
-            span: lhs.span.to(close),
-            kind: ExprKind::In {
-                expr: Box::new(lhs),
-                list,
-                negated,
+        self.built(
+            Expr {
+                span: lhs.span.to(close),
+                kind: ExprKind::In {
+                    expr: Box::new(lhs),
+                    list,
+                    negated,
+                },
             },
-        })
+            depth,
+        )
     }
 
     fn additive(&mut self) -> PResult<Expr> {
@@ -230,14 +283,21 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> PResult<Expr> {
         if let Some(minus) = self.eat(&TokenKind::Minus) {
-            let expr = self.unary()?;
-            return Ok(Expr {
-                span: minus.to(expr.span),
-                kind: ExprKind::Unary {
-                    op: UnaryOp::Neg,
-                    expr: Box::new(expr),
+            self.enter(minus)?;
+            let expr = self.unary();
+            self.leave();
+            let expr = expr?;
+            let depth = self.last_depth;
+            return self.built(
+                Expr {
+                    span: minus.to(expr.span),
+                    kind: ExprKind::Unary {
+                        op: UnaryOp::Neg,
+                        expr: Box::new(expr),
+                    },
                 },
-            });
+                depth,
+            );
         }
         self.power()
     }
@@ -245,9 +305,14 @@ impl Parser<'_> {
     /// `^` binds tighter than unary minus (`-2 ^ 2` is -4) and groups to the right.
     fn power(&mut self) -> PResult<Expr> {
         let base = self.primary()?;
-        if self.eat(&TokenKind::Caret).is_some() {
-            let exponent = self.unary()?;
-            return Ok(binary(BinaryOp::Pow, base, exponent));
+        let base_depth = self.last_depth;
+        if let Some(caret) = self.eat(&TokenKind::Caret) {
+            self.enter(caret)?;
+            let exponent = self.unary();
+            self.leave();
+            let exponent = exponent?;
+            let child = base_depth.max(self.last_depth);
+            return self.built(binary(BinaryOp::Pow, base, exponent), child);
         }
         Ok(base)
     }
@@ -284,7 +349,10 @@ impl Parser<'_> {
             TokenKind::Keyword(Keyword::False) => literal(Literal::Bool(false)),
             TokenKind::LParen => {
                 self.bump();
-                let inner = self.expr()?;
+                self.enter(span)?;
+                let inner = self.expr();
+                self.leave();
+                let inner = inner?;
                 let Some(close) = self.eat(&TokenKind::RParen) else {
                     return Err(self.expected("`)`"));
                 };
@@ -302,13 +370,22 @@ impl Parser<'_> {
             _ => return Err(self.expected("an expression")),
         };
         self.bump();
+        self.last_depth = 1;
         Ok(expr)
     }
 
     fn call(&mut self, name: String, name_span: Span) -> PResult<Expr> {
         self.bump();
         self.bump();
+        self.enter(name_span)?;
+        let call = self.call_args(name, name_span);
+        self.leave();
+        call
+    }
+
+    fn call_args(&mut self, name: String, name_span: Span) -> PResult<Expr> {
         let mut args = Vec::new();
+        let mut depth = 0;
         if self.peek_kind() != Some(&TokenKind::RParen) {
             loop {
                 // No expression starts with `*`, so here it can only be the `*` of `count(*)`.
@@ -318,8 +395,10 @@ impl Parser<'_> {
                         kind: ExprKind::Star,
                         span,
                     });
+                    depth = depth.max(1);
                 } else {
                     args.push(self.expr()?);
+                    depth = depth.max(self.last_depth);
                 }
                 if self.eat(&TokenKind::Comma).is_none() {
                     break;
@@ -329,9 +408,30 @@ impl Parser<'_> {
         let Some(close) = self.eat(&TokenKind::RParen) else {
             return Err(self.expected(&format!("`,` or `)` in the arguments of `{name}`")));
         };
-        Ok(Expr {
-            kind: ExprKind::Call { name, args },
-            span: name_span.to(close),
-        })
+        self.built(
+            Expr {
+                kind: ExprKind::Call { name, args },
+                span: name_span.to(close),
+            },
+            depth,
+        )
     }
+}
+
+fn too_nested(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!(
+            "parentheses, calls and prefix operators nest more than {MAX_NESTING} deep here: split the expression"
+        ),
+    )
+}
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!(
+            "the expression nests more than {MAX_DEPTH} deep (parentheses, calls, operators in a row): split it, or list values with `in [...]`"
+        ),
+    )
 }

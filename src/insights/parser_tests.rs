@@ -396,3 +396,40 @@ fn no_prefix_or_deletion_panics() {
         }
     }
 }
+
+#[test]
+fn nesting_is_bounded_with_a_clear_error_not_a_stack_overflow() {
+    let deep_message = |text: &str| match parse(text) {
+        Ok(_) => None,
+        Err(errors) => Some(errors[0].message.clone()),
+    };
+    let wrap = |open: &str, inner: &str, close: &str, n: usize| {
+        format!("fields {}{inner}{}", open.repeat(n), close.repeat(n))
+    };
+    // What a person writes parses.
+    assert_eq!(deep_message(&wrap("(", "1", ")", 50)), None);
+    assert_eq!(deep_message(&wrap("abs(", "1", ")", 50)), None);
+    let chain: Vec<String> = (0..150).map(|i| format!("verb = \"v{i}\"")).collect();
+    assert_eq!(
+        deep_message(&format!("filter {}", chain.join(" or "))),
+        None
+    );
+    // Past the bound, every way of nesting says so, where it happens.
+    let long: Vec<String> = (0..5_000).map(|i| format!("verb = \"v{i}\"")).collect();
+    for text in [
+        wrap("(", "1", ")", 100_000),
+        wrap("abs(", "1", ")", 50_000),
+        wrap("-", "1", "", 100_000),
+        format!("filter {}verb = \"get\"", "not ".repeat(50_000)),
+        format!("fields {}", vec!["2"; 50_000].join("^")),
+        format!("filter {}", long.join(" or ")),
+        format!("fields {}", vec!["1"; 50_000].join(" + ")),
+        format!("filter verb in [{}]", wrap("(", "1", ")", 1_000)),
+    ] {
+        let message = deep_message(&text).expect("refused");
+        assert!(
+            message.contains("nests more than 200 deep") || message.contains("nest more than 64"),
+            "{message}"
+        );
+    }
+}
