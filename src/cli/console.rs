@@ -123,7 +123,7 @@ pub fn run(
             },
         }
     };
-    tui::run(tui::Options {
+    let signalled = tui::run(tui::Options {
         inputs,
         source: name,
         banner: (cloud.is_none() && source.is_demo()).then(demo_banner),
@@ -135,5 +135,9 @@ pub fn run(
         history_path,
         cloud,
     })?;
-    Ok(Outcome::Success)
+    Ok(match signalled {
+        // As a shell reports a process a signal ended: 128 and the signal's number.
+        Some(signal) => Outcome::Exit(128 + signal as u8),
+        None => Outcome::Success,
+    })
 }

@@ -76,8 +76,9 @@ pub struct Options {
     pub cloud: Option<cloud::CloudSource>,
 }
 
-/// Runs the console until the user quits. The terminal is given back on every way out.
-pub fn run(options: Options) -> Result<()> {
+/// Runs the console until the user quits, or a signal (SIGTERM, SIGINT, SIGHUP) ends it: the
+/// signal's number is returned then. The terminal is given back on every way out.
+pub fn run(options: Options) -> Result<Option<i32>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -94,7 +95,7 @@ fn from_terminal(event: Event) -> Option<Msg> {
     }
 }
 
-async fn run_loop(options: Options) -> Result<()> {
+async fn run_loop(options: Options) -> Result<Option<i32>> {
     let mut guard = terminal::Guard::enter().context("taking over the terminal")?;
     let size = guard.terminal.size()?;
     let mut state = State::new(&options.source, options.banner);
@@ -121,6 +122,9 @@ async fn run_loop(options: Options) -> Result<()> {
     }
     let mut terminal_events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
+    // Killed or hung up on, the console still gives the terminal back and stops its queries.
+    let mut signals = Signals::new()?;
+    let mut signalled = None;
     let mut dirty = true;
     while !state.quit {
         if dirty {
@@ -130,6 +134,10 @@ async fn run_loop(options: Options) -> Result<()> {
                 .terminal
                 .draw(|frame| view::draw(frame, &state, &store, &styles))?;
             dirty = false;
+            // For the tests that prove the terminal is given back after a panic.
+            if std::env::var_os("KAUDIT_PANIC_FOR_TEST").is_some() {
+                panic!("a panic asked for by KAUDIT_PANIC_FOR_TEST");
+            }
         }
         let first = tokio::select! {
             event = terminal_events.next() => match event {
@@ -139,6 +147,10 @@ async fn run_loop(options: Options) -> Result<()> {
             },
             Some(msg) = rx.recv() => Some(msg),
             _ = tick.tick() => Some(Msg::Tick),
+            signal = signals.next() => {
+                signalled = Some(signal);
+                break;
+            }
         };
         // Drain what else is queued, then draw once.
         let mut batch: Vec<Msg> = first.into_iter().collect();
@@ -176,5 +188,32 @@ async fn run_loop(options: Options) -> Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(signalled)
+}
+
+/// The signals that end the console the orderly way.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
+        })
+    }
+
+    /// The next one's number.
+    async fn next(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.term.recv() => 15,
+            _ = self.int.recv() => 2,
+            _ = self.hup.recv() => 1,
+        }
+    }
 }
