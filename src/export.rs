@@ -116,6 +116,9 @@ fn next_step(e: &io::Error) -> &'static str {
             "free some space or choose another folder"
         }
         io::ErrorKind::PermissionDenied => "choose a folder you may write to",
+        io::ErrorKind::FileTooLarge => {
+            "the file is larger than may be written here; choose another folder"
+        }
         io::ErrorKind::ReadOnlyFilesystem => "choose a folder on a writable disk",
         _ => "check the folder and try again",
     }
