@@ -62,6 +62,14 @@ pub struct State {
     pub calls: Vec<String>,
     /// Operations to refuse with a ThrottlingException, and how many times more.
     pub throttle: HashMap<String, usize>,
+    /// Operations to answer with 503 Service Unavailable, and how many times more.
+    pub unavailable: HashMap<String, usize>,
+    /// Operations to answer only after this long, and how many times more.
+    pub stall: HashMap<String, (usize, std::time::Duration)>,
+    /// Stalls in progress, and requests that arrived while one was: a client that gave up on
+    /// a stalled attempt and retried.
+    pub stalling: usize,
+    pub arrived_while_stalled: usize,
     /// Operations to refuse every time with this `(error code, message)`.
     pub refuse: HashMap<String, (String, String)>,
     /// When set, StartQuery and GetQueryResults are answered here.
@@ -211,11 +219,30 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
             let _ = live(&mut out, script);
             break;
         }
-        let answer = {
+        let (answer, stall) = {
             let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
             s.calls.push(op.clone());
-            answer(&mut s, &op, &body)
+            if s.stalling > 0 {
+                s.arrived_while_stalled += 1;
+            }
+            let stall = match s.stall.get_mut(&op) {
+                Some((left, how_long)) if *left > 0 => {
+                    *left -= 1;
+                    Some(*how_long)
+                }
+                _ => None,
+            };
+            if stall.is_some() {
+                s.stalling += 1;
+            }
+            (answer(&mut s, &op, &body), stall)
         };
+        if let Some(how_long) = stall {
+            // The client gives up first and retries on a new connection; this one is done.
+            std::thread::sleep(how_long);
+            state.lock().unwrap_or_else(|e| e.into_inner()).stalling -= 1;
+            break;
+        }
         let sent = match answer {
             Some((status, body)) => respond(&mut out, status, body.to_string().as_bytes()),
             None => forward(&request, upstream, &mut out),
@@ -233,6 +260,15 @@ fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)
         return Some((
             "400 Bad Request",
             json!({"__type": code, "message": message}),
+        ));
+    }
+    if let Some(left) = s.unavailable.get_mut(op)
+        && *left > 0
+    {
+        *left -= 1;
+        return Some((
+            "503 Service Unavailable",
+            json!({"__type": "ServiceUnavailableException", "message": "Service unavailable"}),
         ));
     }
     if let Some(left) = s.throttle.get_mut(op)

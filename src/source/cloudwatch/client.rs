@@ -1,8 +1,11 @@
 //! [`Logs`] over the real SDK, and connecting it through aws-config's default chain
 //! (environment, profile, SSO, assume-role, web identity, instance metadata).
 
+use std::time::Duration;
+
 use aws_config::BehaviorVersion;
 use aws_sdk_cloudwatchlogs::Client;
+use aws_sdk_cloudwatchlogs::config::timeout::TimeoutConfig;
 use aws_sdk_cloudwatchlogs::types::QueryStatus;
 
 use aws_sdk_cloudwatchlogs::config::interceptors::BeforeTransmitInterceptorContextMut;
@@ -78,9 +81,17 @@ impl SdkLogs {
     }
 
     /// Over a client built elsewhere (tests build one with fixed credentials), made read-only
-    /// as every client of kaudit's is.
+    /// as every client of kaudit's is, and given kaudit's timeouts unless it has its own.
     pub fn from_client(client: Client) -> SdkLogs {
-        let config = client.config().to_builder().interceptor(ReadOnly).build();
+        let mut builder = client.config().to_builder().interceptor(ReadOnly);
+        let has_own = client
+            .config()
+            .timeout_config()
+            .is_some_and(|t| t.operation_attempt_timeout().is_some());
+        if !has_own {
+            builder = builder.timeout_config(timeouts());
+        }
+        let config = builder.build();
         SdkLogs {
             client: Client::from_conf(config),
         }
@@ -90,6 +101,20 @@ impl SdkLogs {
     pub fn region(&self) -> Option<String> {
         self.client.config().region().map(|r| r.to_string())
     }
+}
+
+/// How long one attempt of a call may take before it is abandoned and retried, and a call with
+/// its retries in all: a CloudWatch that stops answering must not hang the console. A live
+/// tail's stream is exempt (see `start_live`); only its opening is bounded.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(90);
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(CALL_TIMEOUT)
+        .build()
 }
 
 /// A live session's end, named by the exception AWS sent when its code is not in the frame.
@@ -304,6 +329,16 @@ impl Logs for SdkLogs {
         }
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         // `send` returns once the first frame is in: the session runs on its own task.
+        // The stream lasts as long as the session: only connecting to it is bounded.
+        let request = request.customize().config_override(
+            aws_sdk_cloudwatchlogs::config::Builder::default().timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .disable_operation_timeout()
+                    .disable_operation_attempt_timeout()
+                    .build(),
+            ),
+        );
         tokio::spawn(async move {
             let mut out = match request.send().await {
                 Ok(out) => out,

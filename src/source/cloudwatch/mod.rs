@@ -23,7 +23,7 @@ mod split;
 mod types;
 mod values;
 
-pub use client::{Connect, NoStreamPrefix, SdkLogs};
+pub use client::{ATTEMPT_TIMEOUT, CALL_TIMEOUT, Connect, NoStreamPrefix, SdkLogs};
 pub use insights::{CloudQuery, CloudRun, run_query};
 pub use live::{
     LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow, follow_from, group_arn,

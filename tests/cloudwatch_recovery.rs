@@ -1,0 +1,120 @@
+#![allow(clippy::unwrap_used)]
+//! The real binary, configured as for a user (its own client, retries and timeouts), against a
+//! CloudWatch that answers 503 and stops answering for a while: the query still arrives whole,
+//! every event once, and a CloudWatch that never comes back is reported after a bounded
+//! number of attempts.
+
+mod support;
+
+use std::collections::HashSet;
+use std::process::Command;
+use std::time::Duration;
+
+use kaudit::source::cloudwatch::{ATTEMPT_TIMEOUT, AWS_ROW_CAP};
+use support::cloud_server::{CloudServer, Event, Script, aws_time};
+use support::moto::{self, Moto};
+
+const T0: i64 = 1_793_606_400_000;
+
+fn events(n: usize) -> Vec<Event> {
+    (0..n)
+        .map(|i| Event {
+            time_ms: T0 + i as i64 * 1000,
+            ptr: format!("p{i}"),
+            message: format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"e{i}"}}"#
+            ),
+        })
+        .collect()
+}
+
+fn query(server: &CloudServer) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    command.args([
+        "query",
+        "--log-group",
+        "/aws/eks/prod/cluster",
+        "--endpoint-url",
+        &server.url(),
+        "--start",
+        &aws_time(T0),
+        "--end",
+        &aws_time(T0 + 3_600_000),
+        "-o",
+        "jsonl",
+        "fields @timestamp, @message",
+    ]);
+    for (k, v) in moto::env() {
+        command.env(k, v);
+    }
+    // Retried as for a user: the SDK's standard retries, not the other tests' single attempt.
+    command.env_remove("AWS_MAX_ATTEMPTS");
+    command.output().unwrap()
+}
+
+#[test]
+fn unavailable_and_stalled_calls_are_retried_and_nothing_is_lost_or_doubled() {
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    server.with(|s| {
+        s.script = Some(Script {
+            events: events(300),
+            cap: AWS_ROW_CAP,
+            running_polls: 1,
+            ends: None,
+        });
+        s.unavailable.insert("StartQuery".into(), 2);
+        s.unavailable.insert("GetQueryResults".into(), 1);
+        s.stall.insert(
+            "GetQueryResults".into(),
+            (1, ATTEMPT_TIMEOUT + Duration::from_secs(3)),
+        );
+    });
+    let out = query(&server);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let ids: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["@message"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 300, "{stderr}");
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        300,
+        "every event once"
+    );
+    let calls = server.calls();
+    let count = |op: &str| calls.iter().filter(|c| *c == op).count();
+    assert_eq!(
+        count("StartQuery"),
+        3,
+        "two 503s, then the query: {calls:?}"
+    );
+    assert!(
+        count("GetQueryResults") >= 3,
+        "a 503 and a stall retried: {calls:?}"
+    );
+}
+
+#[test]
+fn a_cloudwatch_that_stays_unavailable_is_reported_after_a_few_attempts() {
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    server.with(|s| {
+        s.script = Some(Script {
+            events: events(10),
+            cap: AWS_ROW_CAP,
+            running_polls: 1,
+            ends: None,
+        });
+        s.unavailable.insert("StartQuery".into(), 1_000);
+    });
+    let out = query(&server);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("StartQuery"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("unavailable"), "{stderr}");
+    let tries = server.calls().iter().filter(|c| *c == "StartQuery").count();
+    assert!((2..=10).contains(&tries), "{tries} attempts");
+}
