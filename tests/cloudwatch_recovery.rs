@@ -118,3 +118,91 @@ fn a_cloudwatch_that_stays_unavailable_is_reported_after_a_few_attempts() {
     let tries = server.calls().iter().filter(|c| *c == "StartQuery").count();
     assert!((2..=10).contains(&tries), "{tries} attempts");
 }
+
+#[test]
+fn no_credential_or_signature_is_ever_printed() {
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    server.with(|s| {
+        s.script = Some(Script {
+            events: events(5),
+            cap: AWS_ROW_CAP,
+            running_polls: 1,
+            ends: None,
+        });
+    });
+    let secret = "kauditTestSecretKey0123456789abcdefABCDEF";
+    let token = "kauditTestSessionToken9876543210zyxwvu";
+    let closed = format!("http://127.0.0.1:{}", support::moto::free_port());
+    let run = |endpoint: &str, refuse: Option<(&str, &str)>| {
+        server.with(|s| {
+            s.refuse.clear();
+            if let Some((code, message)) = refuse {
+                s.refuse
+                    .insert("StartQuery".into(), (code.into(), message.into()));
+            }
+        });
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        command.args([
+            "query",
+            "--log-group",
+            "/aws/eks/prod/cluster",
+            "--endpoint-url",
+            endpoint,
+            "--start",
+            &aws_time(T0),
+            "--end",
+            &aws_time(T0 + 60_000),
+            "fields @timestamp, @message",
+        ]);
+        for (k, v) in moto::env() {
+            command.env(k, v);
+        }
+        command
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SESSION_TOKEN", token)
+            .env("RUST_LOG", "trace");
+        let out = command.output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let url = server.url();
+    for (what, text) in [
+        ("an answer", run(&url, None)),
+        (
+            "expired credentials",
+            run(
+                &url,
+                Some((
+                    "ExpiredTokenException",
+                    "The security token included in the request is expired",
+                )),
+            ),
+        ),
+        (
+            "a refused call",
+            run(
+                &url,
+                Some((
+                    "AccessDeniedException",
+                    "not authorized to perform: logs:StartQuery",
+                )),
+            ),
+        ),
+        ("an endpoint nobody listens on", run(&closed, None)),
+    ] {
+        for leak in [
+            secret,
+            token,
+            "Signature=",
+            "X-Amz-Security-Token",
+            "authorization:",
+        ] {
+            assert!(!text.contains(leak), "{what}: {leak:?} printed:\n{text}");
+        }
+        assert!(!text.is_empty(), "{what}");
+    }
+}
