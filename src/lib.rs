@@ -22,6 +22,8 @@ pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod insights;
 pub mod source;
 pub mod store;

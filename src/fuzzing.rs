@@ -1,0 +1,124 @@
+//! The fuzz targets' bodies (`fuzz/`), kept in the library so that the inputs the fuzzers found
+//! interesting replay as ordinary tests (`tests/fuzz_regressions.rs`). Each takes any bytes and
+//! must return without panicking, hanging or growing without bound; what a body checks beyond
+//! that, it asserts.
+
+use std::ops::ControlFlow;
+
+use crate::audit::decode::{Detail, decode_event};
+use crate::audit::formats::{self, Origin};
+use crate::audit::reason::decode_reason;
+use crate::audit::time::TimeRange;
+use crate::insights::checker::{CheckOptions, Target, check, check_with};
+use crate::insights::exec::Plan;
+use crate::insights::lexer::lex;
+use crate::insights::parser::parse;
+use crate::source::local::{self, InputSpec, LocalQuery};
+use crate::text::sanitize;
+
+/// Format detection and event decoding: the whole input scanned as a file, and each line
+/// decoded alone at every level of detail.
+pub fn formats(data: &[u8]) {
+    let origin = Origin::new("fuzz", "fuzz");
+    let mut events = 0u64;
+    let report = formats::scan(data, &origin, Detail::Full, |record| {
+        events += 1;
+        assert!(record.line >= 1, "lines count from 1");
+        let shown = sanitize(record.message_str());
+        assert!(
+            !shown.chars().any(|c| c.is_control()),
+            "sanitized text holds no control character"
+        );
+        ControlFlow::Continue(())
+    });
+    assert_eq!(
+        report.events, events,
+        "the report counts what was handed out"
+    );
+    let _ = report.to_string();
+    for line in data.split(|b| *b == b'\n').take(64) {
+        for detail in [
+            Detail::Classify,
+            Detail::Minimal,
+            Detail::Table,
+            Detail::Full,
+        ] {
+            if let Ok(event) = decode_event(line, detail) {
+                let _ = format!("{event:?}");
+            }
+        }
+    }
+}
+
+/// The `authorization.k8s.io/reason` decoder: the first byte picks the decision.
+pub fn reason(data: &[u8]) {
+    let Some((first, rest)) = data.split_first() else {
+        return;
+    };
+    let decision = match first % 4 {
+        0 => None,
+        1 => Some("allow"),
+        2 => Some("forbid"),
+        _ => Some(""),
+    };
+    let text = String::from_utf8_lossy(rest);
+    let reason = decode_reason(decision, &text);
+    assert_eq!(reason.verbatim, text, "the verbatim reason is kept whole");
+    let _ = reason.to_string();
+}
+
+/// The query language's front end: lexer, parser, both checkers, the planner.
+pub fn query(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (_tokens, _lex_errors) = lex(text);
+    let Ok(parsed) = parse(text) else {
+        return;
+    };
+    let _ = check(&parsed);
+    let _ = check_with(
+        &parsed,
+        &CheckOptions {
+            target: Target::CloudWatch,
+            ..CheckOptions::default()
+        },
+    );
+    let _ = Plan::new(&parsed);
+}
+
+/// A query run over events: the first line is the query, the rest the input it reads.
+pub fn eval(data: &[u8]) {
+    let split = data.iter().position(|b| *b == b'\n').unwrap_or(data.len());
+    let Ok(text) = std::str::from_utf8(&data[..split]) else {
+        return;
+    };
+    let Ok(parsed) = parse(text) else {
+        return;
+    };
+    if check(&parsed).iter().any(|d| d.is_error()) {
+        return;
+    }
+    let Ok(plan) = Plan::new(&parsed) else {
+        return;
+    };
+    let events = data.get(split + 1..).unwrap_or_default().to_vec();
+    let Ok(input) = local::open(&InputSpec::Bytes {
+        name: "fuzz".into(),
+        data: events,
+    }) else {
+        return;
+    };
+    let mut run = LocalQuery::new(&plan, TimeRange::default());
+    if run.read(&input).is_err() {
+        panic!("a reader thread panicked");
+    }
+    let result = run.finish();
+    for row in &result.rows {
+        assert_eq!(
+            row.len(),
+            result.columns.len(),
+            "every row has every column"
+        );
+    }
+}
