@@ -24,6 +24,23 @@ fn tone_role(tone: Tone) -> Role {
 }
 
 /// One line of a JSON object, coloured by what each piece is; every piece made terminal-safe.
+/// The most of one value the pane draws: more than a screen holds, and a 10 MB request body
+/// must not be copied, escaped and wrapped on every frame.
+const SHOWN_CHARS: usize = 4096;
+
+/// `text` as the pane shows it: cut at [`SHOWN_CHARS`] (saying how much was left out), then
+/// escaped.
+pub(super) fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => sanitize(text).into_owned(),
+        Some((cut, _)) => format!(
+            "{}… ({} more bytes: export the event to read it whole)",
+            sanitize(&text[..cut]),
+            text.len() - cut
+        ),
+    }
+}
+
 fn json_line(depth: usize, pieces: &[Piece], styles: &Styles) -> Line<'static> {
     let mut spans = vec![Span::raw("  ".repeat(depth + 1))];
     for p in pieces {
@@ -35,7 +52,7 @@ fn json_line(depth: usize, pieces: &[Piece], styles: &Styles) -> Line<'static> {
             Piece::Punct(p) => (p.as_str(), Role::SyntaxOperator),
             Piece::Note(n) => (n.as_str(), Role::Muted),
         };
-        spans.push(Span::styled(sanitize(text).into_owned(), styles.get(role)));
+        spans.push(Span::styled(shown(text), styles.get(role)));
     }
     Line::from(spans)
 }
@@ -64,10 +81,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
                 for l in &section.lines {
                     lines.push(Line::from(vec![
                         Span::styled(format!("  {:<14}", l.label), styles.get(Role::Muted)),
-                        Span::styled(
-                            sanitize(&l.value).into_owned(),
-                            styles.get(tone_role(l.tone)),
-                        ),
+                        Span::styled(shown(&l.value), styles.get(tone_role(l.tone))),
                     ]));
                 }
             }
@@ -80,7 +94,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
                     }
                     lines.push(Line::from(vec![
                         Span::styled(format!("  {} ", i + 1), styles.get(Role::Muted)),
-                        Span::styled(sanitize(&p.label).into_owned(), style),
+                        Span::styled(shown(&p.label), style),
                     ]));
                 }
             }
@@ -98,7 +112,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
                     JsonDoc::Text(text) => {
                         for l in text.lines() {
                             lines.push(Line::styled(
-                                format!("  {}", sanitize(l)),
+                                format!("  {}", shown(l)),
                                 styles.get(Role::Text),
                             ));
                         }

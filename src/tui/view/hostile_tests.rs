@@ -106,3 +106,31 @@ fn every_screen_draws_hostile_text_as_visible_escapes() {
     assert_inert("an error", &screen);
     assert!(text(&screen).contains(r"\x1b]0;TITLE"), "{}", text(&screen));
 }
+
+#[test]
+fn a_huge_value_is_drawn_cut_and_says_how_much_was_left_out() {
+    let body = "B".repeat(2 * 1024 * 1024);
+    let line = format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"big","verb":"create","user":{{"username":"u"}},"userAgent":"{body}","stageTimestamp":"2026-11-02T08:00:00Z","requestObject":{{"data":"{body}"}}}}"#
+    );
+    let input = Arc::new(LocalInput::from_vec(
+        path_origin("big.jsonl".as_ref()),
+        line.into_bytes(),
+    ));
+    let mut store = EventStore::default();
+    store.load(input, 1, |_| {});
+    let mut state = console(&store, 160, 48);
+    press(&mut state, &store, KeyCode::Enter);
+    assert_inert("a huge event's detail", &draw(&state, &store, &styles()));
+    // Each value is drawn cut, escaped, and says what was left out.
+    let drawn = super::super::detail::shown(&format!("\u{1b}{body}"));
+    assert!(drawn.starts_with(r"\x1bBBB"), "{}", &drawn[..20]);
+    assert!(
+        drawn.ends_with(&format!(
+            "… ({} more bytes: export the event to read it whole)",
+            body.len() + 1 - 4096
+        )),
+        "{}",
+        &drawn[drawn.len() - 80..]
+    );
+}
