@@ -6,21 +6,23 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use common::console::{key, settle};
+use crossterm::event::KeyCode;
 use kaudit::audit::time::TimeRange;
 use kaudit::catalog::themes::Themes;
 use kaudit::source::local::{self, InputSpec};
 use kaudit::store::EventStore;
 use kaudit::tui::msg::{LoadProgress, Msg};
 use kaudit::tui::query_run::answer_now;
-use kaudit::tui::runner::filter_now;
-use kaudit::tui::{Effect, State, Styles, update, view};
+use kaudit::tui::{State, Styles, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -122,36 +124,6 @@ fn input(case: &str, dir: &Path) -> (PathBuf, String) {
     }
     std::fs::write(&path, text).unwrap();
     (path, query)
-}
-
-fn settle(state: &mut State, store: &EventStore, mut effects: Vec<Effect>) {
-    while let Some(effect) = effects.pop() {
-        let msg = match effect {
-            Effect::Refilter {
-                ticket,
-                filter,
-                within,
-                sort,
-            } => Msg::Filtered(Box::new(filter_now(
-                store,
-                ticket,
-                &filter,
-                within.as_deref().map(|v| &v[..]),
-                sort,
-            ))),
-            Effect::LoadDetail { row } => Msg::Detail {
-                row,
-                data: Box::new(kaudit::tui::detail::DetailData::from_raw(store.raw(row))),
-            },
-            _ => continue,
-        };
-        effects.extend(update(state, msg));
-    }
-}
-
-fn key(state: &mut State, store: &EventStore, code: KeyCode) {
-    let effects = update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    settle(state, store, effects);
 }
 
 /// The child: one case, its outcome on stdout.

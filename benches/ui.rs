@@ -10,6 +10,7 @@ mod common;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use common::console::{key, settle};
 use common::{bench_events, demo_file, rss_anon_kb};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kaudit::audit::time::TimeRange;
@@ -21,7 +22,6 @@ use kaudit::store::{EventStore, load_shared};
 use kaudit::tui::msg::{LoadProgress, Msg};
 use kaudit::tui::query::Browser;
 use kaudit::tui::query_run::answer_now;
-use kaudit::tui::runner::filter_now;
 use kaudit::tui::{Effect, State, Styles, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -29,32 +29,6 @@ use ratatui::backend::TestBackend;
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
 const RUNS: usize = 15;
-
-/// Carries out refilters and detail reads as the runner does, on this thread.
-fn settle(state: &mut State, store: &EventStore, mut effects: Vec<Effect>) {
-    while let Some(effect) = effects.pop() {
-        let msg = match effect {
-            Effect::Refilter {
-                ticket,
-                filter,
-                within,
-                sort,
-            } => Msg::Filtered(Box::new(filter_now(
-                store,
-                ticket,
-                &filter,
-                within.as_deref().map(|v| &v[..]),
-                sort,
-            ))),
-            Effect::LoadDetail { row } => Msg::Detail {
-                row,
-                data: Box::new(kaudit::tui::detail::DetailData::from_raw(store.raw(row))),
-            },
-            _ => continue,
-        };
-        effects.extend(update(state, msg));
-    }
-}
 
 fn loaded(state: &mut State, store: &EventStore) {
     let effects = update(
@@ -64,11 +38,6 @@ fn loaded(state: &mut State, store: &EventStore) {
             ..LoadProgress::default()
         }),
     );
-    settle(state, store, effects);
-}
-
-fn key(state: &mut State, store: &EventStore, code: KeyCode) {
-    let effects = update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     settle(state, store, effects);
 }
 

@@ -52,22 +52,30 @@ fn query(server: &CloudServer) -> std::process::Output {
     command.output().unwrap()
 }
 
-#[test]
-fn unavailable_and_stalled_calls_are_retried_and_nothing_is_lost_or_doubled() {
-    let moto = Moto::start();
+/// The test server in front of moto, answering queries over `n` events.
+fn scripted(moto: &Moto, n: usize) -> CloudServer {
     let server = CloudServer::start(&moto.url());
     server.with(|s| {
         s.script = Some(Script {
-            events: events(300),
+            events: events(n),
             cap: AWS_ROW_CAP,
             running_polls: 1,
             ends: None,
         });
+    });
+    server
+}
+
+#[test]
+fn unavailable_and_stalled_calls_are_retried_and_nothing_is_lost_or_doubled() {
+    let moto = Moto::start();
+    let server = scripted(&moto, 300);
+    server.with(|s| {
         s.unavailable.insert("StartQuery".into(), 2);
         s.unavailable.insert("GetQueryResults".into(), 1);
         s.stall.insert(
             "GetQueryResults".into(),
-            (1, ATTEMPT_TIMEOUT + Duration::from_secs(3)),
+            (1, ATTEMPT_TIMEOUT + Duration::from_secs(15)),
         );
     });
     let out = query(&server);
@@ -100,14 +108,8 @@ fn unavailable_and_stalled_calls_are_retried_and_nothing_is_lost_or_doubled() {
 #[test]
 fn a_cloudwatch_that_stays_unavailable_is_reported_after_a_few_attempts() {
     let moto = Moto::start();
-    let server = CloudServer::start(&moto.url());
+    let server = scripted(&moto, 10);
     server.with(|s| {
-        s.script = Some(Script {
-            events: events(10),
-            cap: AWS_ROW_CAP,
-            running_polls: 1,
-            ends: None,
-        });
         s.unavailable.insert("StartQuery".into(), 1_000);
     });
     let out = query(&server);
@@ -122,15 +124,7 @@ fn a_cloudwatch_that_stays_unavailable_is_reported_after_a_few_attempts() {
 #[test]
 fn no_credential_or_signature_is_ever_printed() {
     let moto = Moto::start();
-    let server = CloudServer::start(&moto.url());
-    server.with(|s| {
-        s.script = Some(Script {
-            events: events(5),
-            cap: AWS_ROW_CAP,
-            running_polls: 1,
-            ends: None,
-        });
-    });
+    let server = scripted(&moto, 5);
     let secret = "kauditTestSecretKey0123456789abcdefABCDEF";
     let token = "kauditTestSessionToken9876543210zyxwvu";
     let closed = format!("http://127.0.0.1:{}", support::moto::free_port());

@@ -1,11 +1,14 @@
 //! What the benchmarks share: the demo file they read.
 
+pub mod console;
+
 use std::io::BufWriter;
 use std::path::PathBuf;
 
 use kaudit::source::demo::{DemoConfig, DemoFormat, write_demo};
 
 /// Events in the benchmark file: `KAUDIT_BENCH_EVENTS`, else a million.
+#[allow(dead_code)]
 pub fn bench_events() -> usize {
     std::env::var("KAUDIT_BENCH_EVENTS")
         .ok()
@@ -14,6 +17,7 @@ pub fn bench_events() -> usize {
 }
 
 /// `target/bench-data/demo-<events>.jsonl`, written once and reused.
+#[allow(dead_code)]
 pub fn demo_file(events: usize) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("create target/bench-data");
