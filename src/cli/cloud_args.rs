@@ -1,8 +1,12 @@
 //! Where in CloudWatch Logs to read: clusters or log groups, and how to connect.
 
+use anyhow::{Result, anyhow};
 use clap::Args;
 
 use crate::source::cloudwatch::{Connect, audit_group_of_cluster};
+
+/// CloudWatch reads at most this many log groups in one query.
+const MAX_GROUPS: usize = 50;
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct CloudArgs {
@@ -51,6 +55,18 @@ impl CloudArgs {
             }
         }
         groups
+    }
+
+    /// [`CloudArgs::groups`], refused past the 50 CloudWatch reads in one query.
+    pub fn checked_groups(&self) -> Result<Vec<String>> {
+        let groups = self.groups();
+        if groups.len() > MAX_GROUPS {
+            return Err(anyhow!(
+                "{} log groups given; CloudWatch queries at most {MAX_GROUPS} at once",
+                groups.len()
+            ));
+        }
+        Ok(groups)
     }
 
     pub fn connect(&self) -> Connect {

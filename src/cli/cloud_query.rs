@@ -20,17 +20,8 @@ use crate::text::sanitize;
 /// How far back a query reads when no range is given: CloudWatch bills every byte scanned.
 const DEFAULT_SPAN_MS: i64 = 3600 * 1000;
 
-/// CloudWatch reads at most this many log groups in one query.
-const MAX_GROUPS: usize = 50;
-
 pub fn run(args: &QueryArgs, text: &str, parsed: &Query) -> Result<Outcome> {
-    let groups = args.cloud.groups();
-    if groups.len() > MAX_GROUPS {
-        return Err(anyhow!(
-            "{} log groups given; CloudWatch queries at most {MAX_GROUPS} at once",
-            groups.len()
-        ));
-    }
+    let groups = args.cloud.checked_groups()?;
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let range = args.time.resolve(now_ms)?;
     let start_ms = range.start_ms.unwrap_or_else(|| {

@@ -24,17 +24,8 @@ const DEFAULT_SPAN_MS: i64 = 24 * 3600 * 1000;
 /// the analyst's own console shares.
 const IN_FLIGHT: usize = 4;
 
-/// CloudWatch reads at most this many log groups in one query.
-const MAX_GROUPS: usize = 50;
-
 pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<Finding<'c>>> {
-    let groups = args.cloud.groups();
-    if groups.len() > MAX_GROUPS {
-        return Err(anyhow!(
-            "{} log groups given; CloudWatch queries at most {MAX_GROUPS} at once",
-            groups.len()
-        ));
-    }
+    let groups = args.cloud.checked_groups()?;
     // Every detection checked before the first byte is billed.
     let options = CheckOptions {
         target: Target::CloudWatch,

@@ -125,6 +125,8 @@ async fn run_loop(options: Options) -> Result<Option<i32>> {
     // Killed or hung up on, the console still gives the terminal back and stops its queries.
     let mut signals = Signals::new()?;
     let mut signalled = None;
+    // For the tests that prove the terminal is given back after a panic (after the first frame).
+    let panic_for_test = std::env::var_os("KAUDIT_PANIC_FOR_TEST").is_some();
     let mut dirty = true;
     while !state.quit {
         if dirty {
@@ -134,8 +136,7 @@ async fn run_loop(options: Options) -> Result<Option<i32>> {
                 .terminal
                 .draw(|frame| view::draw(frame, &state, &store, &styles))?;
             dirty = false;
-            // For the tests that prove the terminal is given back after a panic.
-            if std::env::var_os("KAUDIT_PANIC_FOR_TEST").is_some() {
+            if panic_for_test {
                 panic!("a panic asked for by KAUDIT_PANIC_FOR_TEST");
             }
         }

@@ -34,12 +34,7 @@ impl Intercept for ReadOnly {
         _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let operation = cfg.load::<Metadata>().map(Metadata::name);
-        match operation {
-            Some(name) if ALLOWED_OPERATIONS.contains(&name) => Ok(()),
-            Some(name) => Err(format!("kaudit is read-only: it does not send {name}").into()),
-            None => Err("kaudit is read-only: an operation without a name was not sent".into()),
-        }
+        allowed(cfg)
     }
 
     fn read_before_transmit(
@@ -49,9 +44,15 @@ impl Intercept for ReadOnly {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         // Checked again at the last moment, in case an operation was re-routed on the way.
-        match cfg.load::<Metadata>().map(Metadata::name) {
-            Some(name) if ALLOWED_OPERATIONS.contains(&name) => Ok(()),
-            _ => Err("kaudit is read-only: the request was not sent".into()),
-        }
+        allowed(cfg)
+    }
+}
+
+/// Ok for an operation of [`ALLOWED_OPERATIONS`]; else an error that names it.
+fn allowed(cfg: &ConfigBag) -> Result<(), BoxError> {
+    match cfg.load::<Metadata>().map(Metadata::name) {
+        Some(name) if ALLOWED_OPERATIONS.contains(&name) => Ok(()),
+        Some(name) => Err(format!("kaudit is read-only: it does not send {name}").into()),
+        None => Err("kaudit is read-only: an operation without a name was not sent".into()),
     }
 }
