@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::cloud_client::{ClientSlot, refresh_advice};
 use super::msg::{LoadProgress, Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::{RunStats, TimeChoice};
 use super::runner::SharedStore;
@@ -19,8 +20,8 @@ use crate::insights::ast::CommandKind;
 use crate::insights::checker::{CheckOptions, Target, check_with};
 use crate::insights::parser::parse;
 use crate::source::cloudwatch::{
-    CloudQuery, Connect, LiveNote, LiveOptions, LiveTarget, Logs, Order, SdkLogs, TailTarget,
-    answer_from_rows, event_key, follow_from, group_arn, run_split, split_order,
+    CloudError, CloudQuery, Connect, LiveNote, LiveOptions, LiveTarget, Logs, Order, SdkLogs,
+    TailTarget, answer_from_rows, event_key, follow_from, group_arn, run_split, split_order,
 };
 use crate::text::sanitize;
 
@@ -39,16 +40,33 @@ pub struct CloudSource {
     pub max_events: usize,
     /// Rows a query may fetch past CloudWatch's cap.
     pub max_rows: usize,
-    /// The client, made once (it reads the AWS config files) and shared by every task.
-    pub client: Arc<tokio::sync::OnceCell<SdkLogs>>,
+    /// The client, shared by every task; made again after the user refreshed the credentials.
+    pub client: Arc<ClientSlot>,
 }
 
 impl CloudSource {
     /// The client, connected on first use.
-    async fn logs(&self) -> &SdkLogs {
-        self.client
-            .get_or_init(|| SdkLogs::connect(&self.connect))
-            .await
+    async fn logs(&self) -> SdkLogs {
+        self.client.get(&self.connect).await
+    }
+
+    /// Calls `call` until AWS answers or refuses for another reason than the credentials: when
+    /// it turns them down, the user is told to refresh them and the call waits for their retry.
+    async fn until_credentials_hold<T, F, Fut>(
+        &self,
+        tx: &UnboundedSender<Msg>,
+        mut call: F,
+    ) -> Result<T, CloudError>
+    where
+        F: FnMut(SdkLogs) -> Fut,
+        Fut: Future<Output = Result<T, CloudError>>,
+    {
+        loop {
+            match call(self.logs().await).await {
+                Err(e) if e.is_credentials() => self.client.wait_for_refresh(&e, tx).await,
+                other => return other,
+            }
+        }
     }
 }
 
@@ -62,9 +80,11 @@ fn failed(tx: &UnboundedSender<Msg>, text: String) {
 
 /// Finds the EKS clusters' audit log groups, for the picker.
 pub async fn discover(source: CloudSource, tx: UnboundedSender<Msg>) {
-    let logs = source.logs().await;
-    let found = logs
-        .log_groups("/aws/eks/")
+    let found = source
+        .until_credentials_hold(
+            &tx,
+            |logs| async move { logs.log_groups("/aws/eks/").await },
+        )
         .await
         .map(|groups| {
             groups
@@ -89,7 +109,6 @@ pub async fn load(
     tx: UnboundedSender<Msg>,
     control: Arc<TailControl>,
 ) {
-    let logs = source.logs().await;
     let until = now_ms();
     let mut progress = LoadProgress::default();
     let mut newest = source.since_ms;
@@ -102,8 +121,15 @@ pub async fn load(
         };
         let mut next = None;
         loop {
-            let page = match logs
-                .filter_log_events(&target, source.since_ms, until, next.take())
+            // Refused credentials: once refreshed, the same page is asked again.
+            let page = match source
+                .until_credentials_hold(&tx, |logs| {
+                    let (target, next) = (&target, next.clone());
+                    async move {
+                        logs.filter_log_events(target, source.since_ms, until, next)
+                            .await
+                    }
+                })
                 .await
             {
                 Ok(page) => page,
@@ -143,35 +169,22 @@ pub async fn load(
     progress.done = true;
     let _ = tx.send(Msg::Loaded(progress));
     if source.follow {
-        tail(logs, &source, newest, known, store, tx, control).await;
+        tail(&source, newest, known, store, tx, control).await;
     }
 }
 
-/// Follows the groups live, events into the store as a followed file's are.
+/// Follows the groups live, events into the store as a followed file's are. Credentials AWS
+/// turns down stop it until the user has refreshed them; it then reads the gap back from the
+/// newest event it holds, and what it holds already is not shown again.
 async fn tail(
-    logs: &SdkLogs,
     source: &CloudSource,
-    newest: i64,
+    mut newest: i64,
     mut known: Vec<(String, i64)>,
     store: SharedStore,
     tx: UnboundedSender<Msg>,
     control: Arc<TailControl>,
 ) {
-    let options = LiveOptions::default();
-    known.retain(|(_, t)| *t >= newest - options.lookback_ms);
-    let mut identifiers = Vec::new();
-    for group in &source.groups {
-        match group_arn(logs, group).await {
-            Ok(arn) => identifiers.push(arn),
-            Err(e) => failed(&tx, format!("cannot follow {group}: {e}")),
-        }
-    }
-    let target = LiveTarget {
-        identifiers,
-        groups: source.groups.clone(),
-        stream_prefix: Some(AUDIT_STREAMS.into()),
-        pattern: None,
-    };
+    let lookback = LiveOptions::default().lookback_ms;
     let intake = Arc::new(Mutex::new(Intake::default()));
     // Held events go in on resume, and the rate falls when nothing comes: a tick does both.
     let ticker = {
@@ -186,37 +199,112 @@ async fn tail(
             }
         })
     };
-    let result = follow_from(
-        logs,
-        &target,
-        LiveOptions {
-            backfill_from: Some(newest - options.lookback_ms),
-            ..options
-        },
-        known,
-        |note| {
-            let Ok(mut intake) = intake.lock() else { return };
-            match note {
-                LiveNote::Events(events) => {
-                    let texts = events.into_iter().map(|e| e.message.into_bytes()).collect();
-                    intake.offer(texts, Vec::new(), &store, &tx, &control);
-                }
-                LiveNote::Sampled(sampled) => {
-                    intake.status.sampled = sampled;
-                    let _ = tx.send(Msg::Tail(intake.status.clone()));
-                }
-                LiveNote::Reconnecting(why) => {
-                    failed(&tx, format!("live tail session ended ({why}); reconnecting, the gap will be read back"));
-                }
-                LiveNote::Backfilled(_) => {}
+    loop {
+        known.retain(|(_, t)| *t >= newest - lookback);
+        let logs = source.logs().await;
+        let session = Session {
+            source,
+            store: &store,
+            tx: &tx,
+            control: &control,
+            intake: &intake,
+        };
+        match session
+            .follow(&logs, newest, std::mem::take(&mut known))
+            .await
+        {
+            Ok(()) => break,
+            Err((e, held)) if e.is_credentials() => {
+                (newest, known) = held;
+                source.client.wait_for_refresh(&e, &tx).await;
             }
-        },
-        &control.stop,
-    )
-    .await;
+            Err((e, _)) => {
+                failed(&tx, format!("live tail stopped: {e}"));
+                break;
+            }
+        }
+    }
     ticker.abort();
-    if let Err(e) = result {
-        failed(&tx, format!("live tail stopped: {e}"));
+}
+
+/// One run of the live tail, until it is stopped or fails.
+struct Session<'a> {
+    source: &'a CloudSource,
+    store: &'a SharedStore,
+    tx: &'a UnboundedSender<Msg>,
+    control: &'a Arc<TailControl>,
+    intake: &'a Arc<Mutex<Intake>>,
+}
+
+/// The newest event's time, and the keys and times of the events held near it.
+type Held = (i64, Vec<(String, i64)>);
+
+impl Session<'_> {
+    /// Follows from `newest` on, over the events `known` held already; on failure, gives back
+    /// what it held then, for the next run to start from.
+    async fn follow(
+        &self,
+        logs: &SdkLogs,
+        mut newest: i64,
+        known: Vec<(String, i64)>,
+    ) -> Result<(), (CloudError, Held)> {
+        let options = LiveOptions::default();
+        let mut identifiers = Vec::new();
+        for group in &self.source.groups {
+            match group_arn(logs, group).await {
+                Ok(arn) => identifiers.push(arn),
+                Err(e) if e.is_credentials() => return Err((e, (newest, known))),
+                Err(e) => failed(self.tx, format!("cannot follow {group}: {e}")),
+            }
+        }
+        let target = LiveTarget {
+            identifiers,
+            groups: self.source.groups.clone(),
+            stream_prefix: Some(AUDIT_STREAMS.into()),
+            pattern: None,
+        };
+        let mut held = known.clone();
+        let result = follow_from(
+            logs,
+            &target,
+            LiveOptions {
+                backfill_from: Some(newest - options.lookback_ms),
+                ..options
+            },
+            known,
+            |note| {
+                let Ok(mut intake) = self.intake.lock() else {
+                    return;
+                };
+                match note {
+                    LiveNote::Events(events) => {
+                        for e in &events {
+                            newest = newest.max(e.time_ms);
+                            held.push((event_key(e.time_ms, &e.stream, &e.message), e.time_ms));
+                        }
+                        if held.len() > 4 * 4096 {
+                            held.retain(|(_, t)| *t >= newest - options.lookback_ms);
+                        }
+                        let texts = events.into_iter().map(|e| e.message.into_bytes()).collect();
+                        intake.offer(texts, Vec::new(), self.store, self.tx, self.control);
+                    }
+                    LiveNote::Sampled(sampled) => {
+                        intake.status.sampled = sampled;
+                        let _ = self.tx.send(Msg::Tail(intake.status.clone()));
+                    }
+                    LiveNote::Reconnecting(why) => {
+                        failed(
+                            self.tx,
+                            format!("live tail session ended ({why}); reconnecting, the gap will be read back"),
+                        );
+                    }
+                    LiveNote::Backfilled(_) => {}
+                }
+            },
+            &self.control.stop,
+        )
+        .await;
+        result.map_err(|e| (e, (newest, held)))
     }
 }
 
@@ -240,7 +328,12 @@ pub async fn fetch_record(
             },
             None => Err("CloudWatch returned the record without its message".to_string()),
         },
-        Err(e) => Err(e.to_string()),
+        Err(e) => {
+            if e.is_credentials() {
+                source.client.forget();
+            }
+            Err(e.to_string())
+        }
     };
     let _ = tx.send(Msg::RecordFetched { ticket, index, row });
 }
@@ -316,7 +409,7 @@ async fn answer(
     let order = split_order(&parsed);
     let logs = source.logs().await;
     let run = run_split(
-        logs,
+        &logs,
         &query,
         order.unwrap_or(Order::NewestFirst),
         if order.is_some() {
@@ -339,7 +432,13 @@ async fn answer(
     )
     .await
     .map_err(|e| QueryFailure {
-        message: e.to_string(),
+        message: if e.is_credentials() {
+            // The next run connects again, with the credentials as they are then.
+            source.client.forget();
+            refresh_advice(&e, "run the query again")
+        } else {
+            e.to_string()
+        },
         in_query: false,
     })?;
     let events = order.is_some()

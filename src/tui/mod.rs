@@ -16,6 +16,7 @@
 //! | `styles`, `config` | the theme as ratatui styles; the config file |
 
 pub mod cloud;
+pub mod cloud_client;
 pub mod clusters;
 pub mod config;
 pub mod detail;

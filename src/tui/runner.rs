@@ -173,6 +173,11 @@ impl Runner {
                     self.load_cloud(source);
                 }
             }
+            Effect::RetryCloud => {
+                if let Some(source) = self.cloud_source() {
+                    source.client.retry();
+                }
+            }
             Effect::FetchRecord { ticket, index, ptr } => {
                 let Some(source) = self.cloud_source() else {
                     return;

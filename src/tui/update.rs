@@ -88,6 +88,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.say(message, Level::Error);
             Vec::new()
         }
+        Msg::CredentialsNeeded(advice) => {
+            state.say(advice.clone(), Level::Error);
+            state.status.credentials = Some(advice);
+            Vec::new()
+        }
     }
 }
 
@@ -186,6 +191,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl(&key, 'c') {
         state.quit = true;
         return Vec::new();
+    }
+    if key.code == KeyCode::Char('R')
+        && state.status.credentials.is_some()
+        && state.prompt.is_none()
+        && !state.query.editor_open
+    {
+        state.status.credentials = None;
+        state.say(
+            "trying again with the credentials as they are now…",
+            Level::Info,
+        );
+        return vec![Effect::RetryCloud];
     }
     if let Some(picker) = state.clusters.as_mut() {
         return match picker.handle_key(key) {

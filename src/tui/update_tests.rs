@@ -345,3 +345,43 @@ fn a_click_picks_a_facet_value_and_a_second_click_keeps_it() {
     click(&mut state, facets.x + 3, facets.y + 6);
     assert_eq!(state.facets.cursor, 0);
 }
+
+#[test]
+fn refused_credentials_wait_for_r_and_the_advice_outlasts_other_messages() {
+    let mut state = loaded(3);
+    // R does nothing of its own while nothing waits.
+    assert!(
+        !update(&mut state, ch('R'))
+            .iter()
+            .any(|e| matches!(e, Effect::RetryCloud))
+    );
+    update(
+        &mut state,
+        Msg::CredentialsNeeded("refresh, then press R".into()),
+    );
+    assert_eq!(
+        state.status.message.as_ref().map(|(t, _)| t.as_str()),
+        Some("refresh, then press R")
+    );
+    // A key reads the message away; the advice stays until R.
+    update(&mut state, ch('j'));
+    assert!(state.status.message.is_none());
+    assert!(state.status.credentials.is_some());
+    // Typed into the editor, R is a letter of the query.
+    update(&mut state, key(KeyCode::F(2)));
+    assert!(update(&mut state, ch('R')).is_empty());
+    assert!(state.status.credentials.is_some());
+    update(&mut state, key(KeyCode::Esc));
+    let effects = update(&mut state, ch('R'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::RetryCloud]),
+        "{effects:?}"
+    );
+    assert!(state.status.credentials.is_none());
+    assert!(
+        !update(&mut state, ch('R'))
+            .iter()
+            .any(|e| matches!(e, Effect::RetryCloud)),
+        "once: the retry is under way"
+    );
+}

@@ -113,6 +113,14 @@ impl CloudError {
     pub fn is_throttling(&self) -> bool {
         matches!(self, CloudError::Throttled { .. })
     }
+
+    /// AWS found no credentials or turned them down: refreshing them, not waiting, mends it.
+    pub fn is_credentials(&self) -> bool {
+        matches!(
+            self,
+            CloudError::NoCredentials { .. } | CloudError::BadCredentials { .. }
+        )
+    }
 }
 
 impl fmt::Display for QueryState {

@@ -80,6 +80,8 @@ pub struct Status {
     pub filter_ms: Option<u64>,
     /// The name of the input(s), for the title.
     pub source: String,
+    /// AWS turned the credentials down and reading waits for the user's retry: why, and how.
+    pub credentials: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -33,6 +33,8 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "e / E",
                 "export the marked events / the whole filtered result",
             ),
+            ("p", "following: pause / resume the live tail"),
+            ("R", "retry with refreshed credentials (CloudWatch)"),
         ],
     ),
     (
