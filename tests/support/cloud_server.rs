@@ -56,10 +56,22 @@ struct Query {
     stopped: bool,
 }
 
+/// An access key that expires: once `after` calls of `op` signed with it have been answered,
+/// every call signed with it is refused as AWS refuses an expired session's.
+#[derive(Debug, Clone)]
+pub struct Expiry {
+    pub key: String,
+    pub op: String,
+    pub after: usize,
+}
+
 #[derive(Debug, Default)]
 pub struct State {
     /// Every operation received, in order (`StartQuery`, …).
     pub calls: Vec<String>,
+    /// The access key each of `calls` was signed with.
+    pub signers: Vec<String>,
+    pub expiry: Option<Expiry>,
     /// Operations to refuse with a ThrottlingException, and how many times more.
     pub throttle: HashMap<String, usize>,
     /// Operations to answer with 503 Service Unavailable, and how many times more.
@@ -209,10 +221,24 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
             .unwrap_or_default()
             .to_string();
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let expired = {
+            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            s.calls.push(op.clone());
+            let key = signer(&request);
+            let expired = has_expired(&mut s, &op, &key);
+            s.signers.push(key);
+            expired
+        };
+        if expired {
+            let body = json!({"__type": "ExpiredTokenException", "message": "The security token included in the request is expired"});
+            if respond(&mut out, "400 Bad Request", body.to_string().as_bytes()).is_err() {
+                break;
+            }
+            continue;
+        }
         if op == "StartLiveTail" {
             let script = {
                 let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-                s.calls.push(op.clone());
                 s.live_started += 1;
                 s.live.pop_front()
             };
@@ -221,7 +247,6 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
         }
         let (answer, stall) = {
             let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-            s.calls.push(op.clone());
             if s.stalling > 0 {
                 s.arrived_while_stalled += 1;
             }
@@ -252,6 +277,33 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
         }
     }
     let _ = out.shutdown(Shutdown::Both);
+}
+
+/// The access key a request was signed with (SigV4's `Credential=KEY/date/…`).
+fn signer(request: &Request) -> String {
+    request
+        .header("authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Whether a call of `op` signed with `key` finds the key expired; counts it when it does not.
+fn has_expired(s: &mut State, op: &str, key: &str) -> bool {
+    let Some(expiry) = s.expiry.as_mut() else {
+        return false;
+    };
+    if expiry.key != key {
+        return false;
+    }
+    if expiry.after == 0 {
+        return true;
+    }
+    if expiry.op == op {
+        expiry.after -= 1;
+    }
+    false
 }
 
 /// The answer given here, or `None` to forward.
