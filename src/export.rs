@@ -98,6 +98,9 @@ pub enum ExportError {
     NoFileName { path: PathBuf },
     #[error("the folder {} does not exist, so {} cannot be written; create the folder or choose another path", .folder.display(), .path.display())]
     NoFolder { path: PathBuf, folder: PathBuf },
+    /// A file that may not be written is not replaced either, though its folder would allow it.
+    #[error("{} is read-only and is left as it is; choose another name", .path.display())]
+    ReadOnly { path: PathBuf },
     #[error("{} is not a folder, so {} cannot be written; choose another path", .folder.display(), .path.display())]
     NotAFolder { path: PathBuf, folder: PathBuf },
     #[error("could not {action} {}: {source}; nothing was saved, {}", .path.display(), next_step(.source))]
@@ -207,10 +210,27 @@ fn check_target(path: &Path, overwrite: bool) -> Result<&Path, ExportError> {
     // Asked early so that a person is asked before anything is written; the publish step
     // checks again, atomically. `symlink_metadata` sees a dangling link, which also holds the
     // name.
-    if !overwrite && fs::symlink_metadata(path).is_ok() {
-        return Err(ExportError::AlreadyExists { path: target() });
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        if meta.is_file() && !may_write(path) {
+            return Err(ExportError::ReadOnly { path: target() });
+        }
+        if !overwrite {
+            return Err(ExportError::AlreadyExists { path: target() });
+        }
     }
     Ok(folder)
+}
+
+/// Whether this process may write the regular file at `path` (opened for writing, changing
+/// nothing: the file is neither truncated nor touched).
+fn may_write(path: &Path) -> bool {
+    match fs::OpenOptions::new().write(true).open(path) {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+        ),
+    }
 }
 
 /// A temporary file that removes itself unless it was published.

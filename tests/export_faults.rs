@@ -1,9 +1,10 @@
 #![allow(clippy::unwrap_used)]
 //! An export that cannot be written whole (the disk fills up; a folder that cannot be written
-//! to) says so, names the file, and leaves what was there before as it was, with no temporary
-//! file behind. The disk filling up is made real by running the export in a child process with
-//! a file-size limit (`ulimit -f`, SIGXFSZ ignored): past it every write fails, as on a full
-//! disk.
+//! to; a read-only file) says so, names the file, and leaves what was there before as it was,
+//! with no temporary file behind. The disk filling up is made real by running the export in a
+//! child process with a file-size limit (`ulimit -f`, SIGXFSZ ignored): past it every write
+//! fails, as on a full disk. Permissions are made real by running the export in a child process
+//! as an unprivileged user when the tests run as root (whom permissions do not bind).
 
 use std::fs;
 use std::path::Path;
@@ -12,6 +13,8 @@ use std::process::Command;
 use kaudit::export::{ExportError, ExportFormat, export};
 
 const CHILD_DIR: &str = "KAUDIT_EXPORT_FAULTS_DIR";
+/// The user `nobody`, whom a child export runs as when the tests run as root.
+const NOBODY: &str = "65534";
 
 fn big_events() -> Vec<String> {
     (0..16)
@@ -100,4 +103,101 @@ fn a_folder_nothing_may_be_created_in_is_named() {
     let message = e.to_string();
     assert!(message.contains("/proc/kaudit-evidence.json"), "{message}");
     assert!(message.contains("nothing was saved"), "{message}");
+}
+
+/// Run by the test below as a user whom permissions bind; ignored otherwise.
+#[test]
+#[ignore = "run unprivileged by read_only_targets_are_left_as_they_are_and_named"]
+fn export_to_read_only_targets() {
+    let dir = std::env::var(CHILD_DIR).expect("run by the parent test");
+    let dir = Path::new(&dir);
+    let events = big_events();
+    let write = |target: &Path, overwrite| {
+        export(
+            events.iter().map(|e| e.as_bytes()),
+            target,
+            ExportFormat::JsonLines,
+            overwrite,
+        )
+        .unwrap_err()
+    };
+    // A read-only file in a folder that may be written: not replaced, asked or not.
+    for overwrite in [true, false] {
+        let target = dir.join("evidence.jsonl");
+        let e = write(&target, overwrite);
+        assert!(matches!(e, ExportError::ReadOnly { .. }), "{e:?}");
+        println!("said: {e}");
+    }
+    // A folder that may not be written.
+    let e = write(&dir.join("sealed").join("new.jsonl"), false);
+    assert!(matches!(e, ExportError::Io { .. }), "{e:?}");
+    println!("said: {e}");
+}
+
+#[cfg(unix)]
+#[test]
+fn read_only_targets_are_left_as_they_are_and_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("evidence.jsonl");
+    fs::write(&old, "earlier evidence\n").unwrap();
+    fs::set_permissions(&old, fs::Permissions::from_mode(0o444)).unwrap();
+    let sealed = dir.path().join("sealed");
+    fs::create_dir(&sealed).unwrap();
+    fs::set_permissions(&sealed, fs::Permissions::from_mode(0o555)).unwrap();
+    // Anyone may write the folder itself, so only the file's own mode protects it.
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let me = std::env::current_exe().unwrap();
+    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    let mut child = if root {
+        let mut c = Command::new("setpriv");
+        c.args([
+            &format!("--reuid={NOBODY}"),
+            &format!("--regid={NOBODY}"),
+            "--clear-groups",
+        ])
+        .arg(&me);
+        c
+    } else {
+        Command::new(&me)
+    };
+    let out = child
+        .args([
+            "--exact",
+            "export_to_read_only_targets",
+            "--include-ignored",
+            "--nocapture",
+        ])
+        .env(CHILD_DIR, dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let target = old.display().to_string();
+    assert_eq!(
+        stdout
+            .matches(&format!("said: {target} is read-only and is left as it is"))
+            .count(),
+        2,
+        "{stdout}"
+    );
+    let new = sealed.join("new.jsonl").display().to_string();
+    assert!(
+        stdout.contains(&format!(
+            "said: could not create a temporary file beside {new}"
+        )) && stdout.contains("choose a folder you may write to"),
+        "{stdout}"
+    );
+    assert_eq!(fs::read_to_string(&old).unwrap(), "earlier evidence\n");
+    let mut left: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["evidence.jsonl", "sealed"], "nothing else written");
+    assert_eq!(fs::read_dir(&sealed).unwrap().count(), 0);
 }
