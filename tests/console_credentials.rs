@@ -284,3 +284,45 @@ fn expired_credentials_stop_the_live_tail_until_refreshed_and_nothing_is_lost_or
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
 }
+
+#[test]
+fn the_cluster_picker_waits_for_refreshed_credentials_too() {
+    if !tmux_available("console: credentials refused while listing clusters") {
+        return;
+    }
+    let moto = Moto::start();
+    let now = jiff::Timestamp::now().as_millisecond();
+    put(
+        &moto,
+        &[(
+            "a",
+            (0..3)
+                .map(|i| (now - 60_000 + i, format!("a-{i}")))
+                .collect(),
+        )],
+    );
+    let server = CloudServer::start(&moto.url());
+    server.with(|s| {
+        s.expiry = Some(Expiry {
+            key: "AKIDFIRST".into(),
+            op: String::new(),
+            after: 0,
+        })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    credentials(dir.path(), "AKIDFIRST");
+    // Only a connection: the console lists the clusters first.
+    let pane = console("credentials-picker", dir.path(), &server, &[]);
+    pane.wait_for("press R");
+    credentials(dir.path(), "AKIDSECOND");
+    pane.keys(&["R"]);
+    pane.wait_for("EKS clusters · 1 of 1");
+    pane.keys(&["Enter"]);
+    pane.wait_for("events 3 of 3");
+    assert_eq!(
+        signers(&server, "DescribeLogGroups"),
+        ["AKIDFIRST", "AKIDSECOND"]
+    );
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+}
