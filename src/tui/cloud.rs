@@ -50,9 +50,10 @@ impl CloudSource {
         self.client.get(&self.connect).await
     }
 
-    /// Calls `call` until AWS answers or refuses for another reason than the credentials: when
-    /// it turns them down, the user is told to refresh them and the call waits for their retry.
-    async fn until_credentials_hold<T, F, Fut>(
+    /// Calls `call` until AWS answers or refuses for good. When it turns the credentials down, or
+    /// does not answer after the SDK's retries, the user is told what to do and the call waits
+    /// for their retry (R): an incident's reading does not end on a blip.
+    async fn until_answered<T, F, Fut>(
         &self,
         tx: &UnboundedSender<Msg>,
         mut call: F,
@@ -63,7 +64,9 @@ impl CloudSource {
     {
         loop {
             match call(self.logs().await).await {
-                Err(e) if e.is_credentials() => self.client.wait_for_refresh(&e, tx).await,
+                Err(e) if e.is_credentials() || e.is_transient() => {
+                    self.client.wait_for_retry(&e, tx).await;
+                }
                 other => return other,
             }
         }
@@ -81,7 +84,7 @@ fn failed(tx: &UnboundedSender<Msg>, text: String) {
 /// Finds the EKS clusters' audit log groups, for the picker.
 pub async fn discover(source: CloudSource, tx: UnboundedSender<Msg>) {
     let found = source
-        .until_credentials_hold(
+        .until_answered(
             &tx,
             |logs| async move { logs.log_groups("/aws/eks/").await },
         )
@@ -121,9 +124,9 @@ pub async fn load(
         };
         let mut next = None;
         loop {
-            // Refused credentials: once refreshed, the same page is asked again.
+            // Refused credentials, or no answer: on retry, the same page is asked again.
             let page = match source
-                .until_credentials_hold(&tx, |logs| {
+                .until_answered(&tx, |logs| {
                     let (target, next) = (&target, next.clone());
                     async move {
                         logs.filter_log_events(target, source.since_ms, until, next)
@@ -174,7 +177,8 @@ pub async fn load(
 }
 
 /// Follows the groups live, events into the store as a followed file's are. Credentials AWS
-/// turns down stop it until the user has refreshed them; it then reads the gap back from the
+/// turns down stop it until the user has refreshed them; a CloudWatch that does not answer is
+/// tried again by itself, less and less often. Either way it then reads the gap back from the
 /// newest event it holds, and what it holds already is not shown again.
 async fn tail(
     source: &CloudSource,
@@ -199,8 +203,10 @@ async fn tail(
             }
         })
     };
+    let mut pause = Duration::from_secs(1);
     loop {
         known.retain(|(_, t)| *t >= newest - lookback);
+        let started = Instant::now();
         let logs = source.logs().await;
         let session = Session {
             source,
@@ -216,7 +222,22 @@ async fn tail(
             Ok(()) => break,
             Err((e, held)) if e.is_credentials() => {
                 (newest, known) = held;
-                source.client.wait_for_refresh(&e, &tx).await;
+                source.client.wait_for_retry(&e, &tx).await;
+            }
+            Err((e, held)) if e.is_transient() => {
+                (newest, known) = held;
+                if started.elapsed() > Duration::from_secs(60) {
+                    pause = Duration::from_secs(1);
+                }
+                failed(
+                    &tx,
+                    format!(
+                        "live tail: CloudWatch did not answer ({e}); trying again in {} s, the gap will be read back",
+                        pause.as_secs()
+                    ),
+                );
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(30));
             }
             Err((e, _)) => {
                 failed(&tx, format!("live tail stopped: {e}"));
@@ -253,7 +274,9 @@ impl Session<'_> {
         for group in &self.source.groups {
             match group_arn(logs, group).await {
                 Ok(arn) => identifiers.push(arn),
-                Err(e) if e.is_credentials() => return Err((e, (newest, known))),
+                Err(e) if e.is_credentials() || e.is_transient() => {
+                    return Err((e, (newest, known)));
+                }
                 Err(e) => failed(self.tx, format!("cannot follow {group}: {e}")),
             }
         }

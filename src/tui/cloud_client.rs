@@ -1,7 +1,8 @@
 //! The console's CloudWatch client: made on first use from the AWS config files, and made again
 //! when AWS turned its credentials down and the user has refreshed them (`aws sso login`, new
 //! keys in the credentials file). A client caches the credentials it read, so the refreshed ones
-//! are only seen by a new one.
+//! are only seen by a new one. Work that CloudWatch refused or did not answer waits here for the
+//! user's retry.
 
 use std::sync::Mutex;
 
@@ -48,18 +49,24 @@ impl ClientSlot {
         self.retry.notify_waiters();
     }
 
-    /// Tells the user why AWS refused and how to go on, then waits until they have refreshed the
-    /// credentials and asked to retry.
-    pub async fn wait_for_refresh(&self, error: &CloudError, tx: &UnboundedSender<Msg>) {
-        self.forget();
+    /// Tells the user why AWS refused or did not answer and how to go on, then waits until they
+    /// ask to retry (having refreshed the credentials, when those were refused).
+    pub async fn wait_for_retry(&self, error: &CloudError, tx: &UnboundedSender<Msg>) {
+        let then = "press R and kaudit carries on where it stopped";
+        let advice = if error.is_credentials() {
+            self.forget();
+            refresh_advice(error, then)
+        } else {
+            sanitize(&format!(
+                "CloudWatch did not answer, retries spent: {then} · {error}"
+            ))
+            .into_owned()
+        };
         let notified = self.retry.notified();
         tokio::pin!(notified);
         // Waiting before the user is asked: a retry asked at once is not missed.
         notified.as_mut().enable();
-        let _ = tx.send(Msg::CredentialsNeeded(refresh_advice(
-            error,
-            "press R and kaudit carries on where it stopped",
-        )));
+        let _ = tx.send(Msg::WaitingForRetry(advice));
         notified.await;
     }
 }

@@ -49,7 +49,7 @@ pub enum Effect {
     RunDetections(Vec<Detection>),
     /// Read this CloudWatch log group (a cluster picked).
     OpenGroup(String),
-    /// The credentials are refreshed: what waits for them tries again, on a new client.
+    /// What waits for CloudWatch tries again (after refused credentials, on a new client).
     RetryCloud,
     /// Write the query history to its file.
     SaveHistory(History),

@@ -49,9 +49,9 @@ pub enum Msg {
     },
     /// Something in the background failed; the message is for the status line.
     Failed(String),
-    /// AWS turned the credentials down: the work waits until the user has refreshed them and
-    /// asks to retry (`Effect::RetryCloud`). The message says how.
-    CredentialsNeeded(String),
+    /// AWS turned the credentials down or did not answer: the work waits until the user asks to
+    /// retry (`Effect::RetryCloud`), having refreshed them. The message says what to do.
+    WaitingForRetry(String),
     /// Every detection's hits over the loaded events, for the Findings view.
     Findings(Result<Vec<super::findings::FindingItem>, String>),
     /// The clusters found in CloudWatch Logs, for the picker.

@@ -88,9 +88,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.say(message, Level::Error);
             Vec::new()
         }
-        Msg::CredentialsNeeded(advice) => {
+        Msg::WaitingForRetry(advice) => {
             state.say(advice.clone(), Level::Error);
-            state.status.credentials = Some(advice);
+            state.status.waiting = Some(advice);
             Vec::new()
         }
     }
@@ -193,11 +193,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if key.code == KeyCode::Char('R')
-        && state.status.credentials.is_some()
+        && state.status.waiting.is_some()
         && state.prompt.is_none()
         && !state.query.editor_open
     {
-        state.status.credentials = None;
+        state.status.waiting = None;
         state.say(
             "trying again with the credentials as they are now…",
             Level::Info,

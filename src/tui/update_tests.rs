@@ -357,7 +357,7 @@ fn refused_credentials_wait_for_r_and_the_advice_outlasts_other_messages() {
     );
     update(
         &mut state,
-        Msg::CredentialsNeeded("refresh, then press R".into()),
+        Msg::WaitingForRetry("refresh, then press R".into()),
     );
     assert_eq!(
         state.status.message.as_ref().map(|(t, _)| t.as_str()),
@@ -366,18 +366,18 @@ fn refused_credentials_wait_for_r_and_the_advice_outlasts_other_messages() {
     // A key reads the message away; the advice stays until R.
     update(&mut state, ch('j'));
     assert!(state.status.message.is_none());
-    assert!(state.status.credentials.is_some());
+    assert!(state.status.waiting.is_some());
     // Typed into the editor, R is a letter of the query.
     update(&mut state, key(KeyCode::F(2)));
     assert!(update(&mut state, ch('R')).is_empty());
-    assert!(state.status.credentials.is_some());
+    assert!(state.status.waiting.is_some());
     update(&mut state, key(KeyCode::Esc));
     let effects = update(&mut state, ch('R'));
     assert!(
         matches!(effects.as_slice(), [Effect::RetryCloud]),
         "{effects:?}"
     );
-    assert!(state.status.credentials.is_none());
+    assert!(state.status.waiting.is_none());
     assert!(
         !update(&mut state, ch('R'))
             .iter()

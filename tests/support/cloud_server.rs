@@ -76,6 +76,8 @@ pub struct State {
     pub throttle: HashMap<String, usize>,
     /// Operations to answer with 503 Service Unavailable, and how many times more.
     pub unavailable: HashMap<String, usize>,
+    /// Calls of an operation answered normally before `unavailable` applies to it.
+    pub unavailable_after: HashMap<String, usize>,
     /// Operations to answer only after this long, and how many times more.
     pub stall: HashMap<String, (usize, std::time::Duration)>,
     /// Stalls in progress, and requests that arrived while one was: a client that gave up on
@@ -239,6 +241,23 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
         if op == "StartLiveTail" {
             let script = {
                 let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(left) = s.unavailable.get_mut(&op)
+                    && *left > 0
+                {
+                    *left -= 1;
+                    drop(s);
+                    let body = json!({"__type": "ServiceUnavailableException", "message": "Service unavailable"});
+                    if respond(
+                        &mut out,
+                        "503 Service Unavailable",
+                        body.to_string().as_bytes(),
+                    )
+                    .is_err()
+                    {
+                        break;
+                    }
+                    continue;
+                }
                 s.live_started += 1;
                 s.live.pop_front()
             };
@@ -314,8 +333,16 @@ fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)
             json!({"__type": code, "message": message}),
         ));
     }
+    let spared = match s.unavailable_after.get_mut(op) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            true
+        }
+        _ => false,
+    };
     if let Some(left) = s.unavailable.get_mut(op)
         && *left > 0
+        && !spared
     {
         *left -= 1;
         return Some((

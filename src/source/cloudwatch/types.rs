@@ -114,6 +114,25 @@ impl CloudError {
         matches!(self, CloudError::Throttled { .. })
     }
 
+    /// CloudWatch failed on its side or could not be reached, and the SDK's retries are spent:
+    /// trying again later may work.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CloudError::Throttled { .. } | CloudError::Transport { .. } => true,
+            CloudError::Service { code, .. } => matches!(
+                code.as_str(),
+                "ServiceUnavailableException"
+                    | "ServiceUnavailable"
+                    | "InternalFailure"
+                    | "InternalServerError"
+                    | "InternalServerException"
+                    | "RequestTimeout"
+                    | "RequestTimeoutException"
+            ),
+            _ => false,
+        }
+    }
+
     /// AWS found no credentials or turned them down: refreshing them, not waiting, mends it.
     pub fn is_credentials(&self) -> bool {
         matches!(

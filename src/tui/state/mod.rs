@@ -80,8 +80,9 @@ pub struct Status {
     pub filter_ms: Option<u64>,
     /// The name of the input(s), for the title.
     pub source: String,
-    /// AWS turned the credentials down and reading waits for the user's retry: why, and how.
-    pub credentials: Option<String>,
+    /// CloudWatch refused the credentials or did not answer, and reading waits for the user's
+    /// retry (R): why, and what to do.
+    pub waiting: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -146,7 +146,7 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, state: &State, styles: &Styles)
             Level::Error => Role::Error,
         };
         (sanitize(text).into_owned(), role)
-    } else if let Some(advice) = &state.status.credentials {
+    } else if let Some(advice) = &state.status.waiting {
         (sanitize(advice).into_owned(), Role::Error)
     } else if let Some(banner) = &state.status.banner {
         (banner.clone(), Role::Accent)

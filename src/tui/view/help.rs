@@ -34,7 +34,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "export the marked events / the whole filtered result",
             ),
             ("p", "following: pause / resume the live tail"),
-            ("R", "retry with refreshed credentials (CloudWatch)"),
+            ("R", "CloudWatch refused or did not answer: try again"),
         ],
     ),
     (

@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used)]
-//! Credentials that expire while the console reads CloudWatch (the real binary in tmux, the real
-//! SDK, moto behind a server that expires an access key mid-session): the console says to
-//! refresh them, and once the credentials file holds new ones, R carries on where it stopped —
-//! every event once, counted from an export — and a query run again works.
+//! CloudWatch refusing the credentials mid-session, or not answering, while the console reads it
+//! (the real binary in tmux, the real SDK, moto behind a server that expires an access key or
+//! answers 503): the console says what to do, and R — once the credentials file holds new keys —
+//! carries on where it stopped; a live tail tries again by itself when CloudWatch did not
+//! answer. Every event once, counted from an export; a query run again works.
 
 mod support;
 
@@ -209,35 +210,30 @@ fn expired_credentials_mid_load_are_refreshed_and_the_load_and_a_query_carry_on(
     pane.wait_for("kaudit-exited-0");
 }
 
-#[test]
-fn expired_credentials_stop_the_live_tail_until_refreshed_and_nothing_is_lost_or_doubled() {
-    if !tmux_available("console: credentials expire while following") {
-        return;
-    }
-    let moto = Moto::start();
+/// A live tail over cluster `a`: 150 events of history within the minute a reconnection reads
+/// back (so they come again, and must not show twice), then a first session of ten events that
+/// AWS ends, and a second one that brings five of them again and ten new ones. Live events are
+/// in the log group too, as in CloudWatch: a gap read back finds them. Returns a function that
+/// puts the second session's new events into the log group, as time goes on.
+fn live_tail_setup<'a>(moto: &'a Moto, server: &CloudServer) -> impl Fn() + 'a {
     let now = jiff::Timestamp::now().as_millisecond();
-    // History within the minute a reconnection reads back: it comes again, and must not show twice.
     let history: Vec<(i64, String)> = (0..150)
         .map(|i| (now - 30_000 + i * 100, format!("h-{i}")))
         .collect();
-    // Live events are in the log group too, as in CloudWatch: a gap read back finds them.
-    let stored = |from: usize, to: usize| -> Vec<(i64, String)> {
+    let stored = move |from: usize, to: usize| -> Vec<(i64, String)> {
         (from..to)
             .map(|i| (now + i as i64, format!("live-{i}")))
             .collect()
     };
-    let live = |from: usize, to: usize| -> Vec<(i64, String, String)> {
+    let live = move |from: usize, to: usize| -> Vec<(i64, String, String)> {
         stored(from, to)
             .into_iter()
             .map(|(t, id)| (t, STREAM.to_string(), audit(&id)))
             .collect()
     };
-    put(&moto, &[("a", history)]);
-    put_more(&moto, &[("a", stored(0, 10))], false);
-    let server = CloudServer::start(&moto.url());
+    put(moto, &[("a", history)]);
+    put_more(moto, &[("a", stored(0, 10))], false);
     server.with(|s| {
-        // The first session: ten events, then AWS ends it; the key has expired by the time
-        // kaudit starts the next (it was good for the load's page and the first read-back).
         s.live.push_back(vec![
             LiveStep::Update {
                 events: live(0, 10),
@@ -246,7 +242,6 @@ fn expired_credentials_stop_the_live_tail_until_refreshed_and_nothing_is_lost_or
             LiveStep::Wait(500),
             LiveStep::Timeout,
         ]);
-        // After the refresh: five events seen before, and ten new ones.
         s.live.push_back(vec![
             LiveStep::Update {
                 events: live(5, 20),
@@ -254,6 +249,21 @@ fn expired_credentials_stop_the_live_tail_until_refreshed_and_nothing_is_lost_or
             },
             LiveStep::Wait(60_000),
         ]);
+    });
+    move || put_more(moto, &[("a", stored(10, 20))], false)
+}
+
+#[test]
+fn expired_credentials_stop_the_live_tail_until_refreshed_and_nothing_is_lost_or_doubled() {
+    if !tmux_available("console: credentials expire while following") {
+        return;
+    }
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    let later = live_tail_setup(&moto, &server);
+    // The key is good for the load's page and the first read-back; it has expired by the time
+    // kaudit starts the next session.
+    server.with(|s| {
         s.expiry = Some(Expiry {
             key: "AKIDFIRST".into(),
             op: "FilterLogEvents".into(),
@@ -270,8 +280,7 @@ fn expired_credentials_stop_the_live_tail_until_refreshed_and_nothing_is_lost_or
     );
     pane.wait_for("events 160 of 160");
     pane.wait_for("press R");
-    // Meanwhile the cluster went on.
-    put_more(&moto, &[("a", stored(10, 20))], false);
+    later();
     credentials(dir.path(), "AKIDSECOND");
     pane.keys(&["R"]);
     pane.wait_for("events 170 of 170");
@@ -280,6 +289,46 @@ fn expired_credentials_stop_the_live_tail_until_refreshed_and_nothing_is_lost_or
     assert_eq!(
         signers(&server, "StartLiveTail"),
         ["AKIDFIRST", "AKIDFIRST", "AKIDSECOND"]
+    );
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+}
+
+#[test]
+fn a_live_tail_cloudwatch_does_not_answer_is_tried_again_by_itself() {
+    if !tmux_available("console: live tail not answered") {
+        return;
+    }
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    // The second session's new events reach the log group only through it: 170 means it ran.
+    let _later = live_tail_setup(&moto, &server);
+    // The first session is refused (503, the SDK's retries spent), and then the read-back of
+    // the next one: kaudit waits and tries again, no key pressed.
+    server.with(|s| {
+        s.unavailable.insert("StartLiveTail".into(), 1);
+        s.unavailable_after.insert("FilterLogEvents".into(), 1);
+        s.unavailable.insert("FilterLogEvents".into(), 1);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    credentials(dir.path(), "AKIDFIRST");
+    let pane = console(
+        "unavailable-tail",
+        dir.path(),
+        &server,
+        &["--cluster", "a", "--follow"],
+    );
+    pane.wait_for("events 170 of 170");
+    let (lines, ids) = exported_ids(&pane, dir.path(), "tail.jsonl");
+    assert_eq!((lines, ids.len()), (170, 170), "every event, once");
+    assert_eq!(
+        (
+            signers(&server, "StartLiveTail").len(),
+            server.with(|s| s.live_started),
+            signers(&server, "FilterLogEvents").len()
+        ),
+        (3, 2, 3),
+        "a refused start; a session whose read-back was refused; one that worked"
     );
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
@@ -323,6 +372,41 @@ fn the_cluster_picker_waits_for_refreshed_credentials_too() {
         signers(&server, "DescribeLogGroups"),
         ["AKIDFIRST", "AKIDSECOND"]
     );
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+}
+
+#[test]
+fn a_load_cloudwatch_does_not_answer_waits_for_r_and_carries_on() {
+    if !tmux_available("console: CloudWatch does not answer mid-load") {
+        return;
+    }
+    let moto = Moto::start();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let events = |cluster: &str| -> Vec<(i64, String)> {
+        (0..150)
+            .map(|i| (now - 300_000 + i * 1000, format!("{cluster}-{i}")))
+            .collect()
+    };
+    put(&moto, &[("a", events("a")), ("b", events("b"))]);
+    let server = CloudServer::start(&moto.url());
+    // A 503 for the first page, and the console is given one attempt: its retries are spent.
+    server.with(|s| s.unavailable.insert("FilterLogEvents".into(), 1));
+    let dir = tempfile::tempdir().unwrap();
+    credentials(dir.path(), "AKIDFIRST");
+    let pane = console(
+        "unavailable-load",
+        dir.path(),
+        &server,
+        &["--cluster", "a", "--cluster", "b"],
+    );
+    let screen = pane.wait_for("CloudWatch did not answer, retries spent: press R");
+    assert!(screen.contains("ServiceUnavailableException"), "{screen}");
+    pane.keys(&["R"]);
+    pane.wait_for("events 300 of 300");
+    let (lines, ids) = exported_ids(&pane, dir.path(), "load.jsonl");
+    assert_eq!((lines, ids.len()), (300, 300), "every event, once");
+    assert_eq!(signers(&server, "FilterLogEvents").len(), 3);
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
 }
