@@ -153,6 +153,14 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
                 Err(e @ (CloudError::NoCredentials { .. } | CloudError::BadCredentials { .. })) => {
                     return Err(anyhow!("{}", sanitize(&e.to_string())));
                 }
+                // Polling would start over from --since and print those events again.
+                Err(e) if out.printed > 0 => {
+                    return Err(anyhow!(
+                        "the live tail stopped after {} events: {}",
+                        out.printed,
+                        sanitize(&e.to_string())
+                    ));
+                }
                 Err(e) => {
                     eprintln!(
                         "kaudit: live tail is not available ({}); polling FilterLogEvents instead",
@@ -260,10 +268,18 @@ async fn polled(
         let now = jiff::Timestamp::now().as_millisecond();
         let mut batch = Vec::new();
         for (target, poller) in &mut tails {
-            let new = poll(logs, target, poller, now)
-                .await
-                .map_err(|e| anyhow!("{}", sanitize(&e.to_string())))?;
-            batch.extend(new);
+            match poll(logs, target, poller, now).await {
+                Ok(new) => batch.extend(new),
+                // The poller moves on only after an answer: the next round reads this one's
+                // range again, so nothing is lost.
+                Err(e) if e.is_transient() => eprintln!(
+                    "kaudit: CloudWatch did not answer for {} ({}); trying again in {} s",
+                    sanitize(&target.group),
+                    sanitize(&e.to_string()),
+                    interval.as_secs_f32()
+                ),
+                Err(e) => return Err(anyhow!("{}", sanitize(&e.to_string()))),
+            }
         }
         batch.sort_by(|a, b| (a.time_ms, &a.event_id).cmp(&(b.time_ms, &b.event_id)));
         if !out.events(&batch)? || out.done() || stop.load(Ordering::Relaxed) {

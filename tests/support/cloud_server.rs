@@ -241,10 +241,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
         if op == "StartLiveTail" {
             let script = {
                 let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(left) = s.unavailable.get_mut(&op)
-                    && *left > 0
-                {
-                    *left -= 1;
+                if unavailable_now(&mut s, &op) {
                     drop(s);
                     let body = json!({"__type": "ServiceUnavailableException", "message": "Service unavailable"});
                     if respond(
@@ -325,6 +322,23 @@ fn has_expired(s: &mut State, op: &str, key: &str) -> bool {
     false
 }
 
+/// Whether this call of `op` is answered 503 (counted when it is, or when it is spared).
+fn unavailable_now(s: &mut State, op: &str) -> bool {
+    if let Some(spared) = s.unavailable_after.get_mut(op)
+        && *spared > 0
+    {
+        *spared -= 1;
+        return false;
+    }
+    match s.unavailable.get_mut(op) {
+        Some(left) if *left > 0 => {
+            *left -= 1;
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The answer given here, or `None` to forward.
 fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)> {
     if let Some((code, message)) = s.refuse.get(op) {
@@ -333,18 +347,7 @@ fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)
             json!({"__type": code, "message": message}),
         ));
     }
-    let spared = match s.unavailable_after.get_mut(op) {
-        Some(n) if *n > 0 => {
-            *n -= 1;
-            true
-        }
-        _ => false,
-    };
-    if let Some(left) = s.unavailable.get_mut(op)
-        && *left > 0
-        && !spared
-    {
-        *left -= 1;
+    if unavailable_now(s, op) {
         return Some((
             "503 Service Unavailable",
             json!({"__type": "ServiceUnavailableException", "message": "Service unavailable"}),

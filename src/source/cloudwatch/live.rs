@@ -185,7 +185,18 @@ pub async fn follow_from<L: Logs>(
     let mut gap_from: Option<i64> = options.backfill_from;
     let mut pause = Duration::from_millis(200);
     while !stop.load(Ordering::Relaxed) {
-        let mut session = logs.live_tail(target).await?;
+        let mut session = match logs.live_tail(target).await {
+            Ok(session) => session,
+            // CloudWatch did not answer (the SDK's retries spent): tried again, as a dropped
+            // session is.
+            Err(e) if e.is_transient() => {
+                note(LiveNote::Reconnecting(e.to_string()));
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let opened = Instant::now();
         let mut replace = false;
         let ended = loop {
@@ -200,13 +211,20 @@ pub async fn follow_from<L: Logs>(
             let Ok(msg) = msg else { continue };
             match msg {
                 Some(LiveMsg::Started) => {
-                    // Connected: read back what the gap before it held.
-                    if let Some(from) = gap_from.take() {
-                        let found =
-                            seen.fresh(backfill(logs, target, from).await?, options.lookback_ms);
-                        note(LiveNote::Backfilled(found.len()));
-                        if !found.is_empty() {
-                            note(LiveNote::Events(found));
+                    // Connected: read back what the gap before it held. A read-back CloudWatch
+                    // did not answer ends the session; the gap stays, for the next one.
+                    if let Some(from) = gap_from {
+                        match backfill(logs, target, from).await {
+                            Ok(events) => {
+                                gap_from = None;
+                                let found = seen.fresh(events, options.lookback_ms);
+                                note(LiveNote::Backfilled(found.len()));
+                                if !found.is_empty() {
+                                    note(LiveNote::Events(found));
+                                }
+                            }
+                            Err(e) if e.is_transient() => break Some(e),
+                            Err(e) => return Err(e),
                         }
                     }
                     pause = Duration::from_millis(200);
