@@ -8,7 +8,6 @@ use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
 use aws_sdk_cloudwatchlogs::Client;
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use kaudit::source::cloudwatch::{
     CloudQuery, Logs, QueryState, SdkLogs, answer_from_rows, run_query,
 };
@@ -29,37 +28,17 @@ fn rt() -> tokio::runtime::Runtime {
 /// A cluster's audit log group with `events` demo events, one a second up to now.
 async fn seed_cluster(client: &Client, cluster: &str, events: usize) -> Vec<String> {
     let group = format!("/aws/eks/{cluster}/cluster");
-    client
-        .create_log_group()
-        .log_group_name(&group)
-        .send()
-        .await
-        .unwrap();
     let stream = "kube-apiserver-audit-0123456789abcdef";
-    client
-        .create_log_stream()
-        .log_group_name(&group)
-        .log_stream_name(stream)
-        .send()
-        .await
-        .unwrap();
+    moto::create_stream(client, &group, stream).await;
     let text = String::from_utf8(demo_bytes(&DemoConfig { events, seed: 5 })).unwrap();
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let start = now_ms() - events as i64 * 1000;
-    let mut request = client
-        .put_log_events()
-        .log_group_name(&group)
-        .log_stream_name(stream);
-    for (i, line) in lines.iter().enumerate() {
-        request = request.log_events(
-            InputLogEvent::builder()
-                .timestamp(start + i as i64 * 1000)
-                .message(line)
-                .build()
-                .unwrap(),
-        );
-    }
-    request.send().await.unwrap();
+    let stamped: Vec<(i64, String)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| (start + i as i64 * 1000, line.clone()))
+        .collect();
+    moto::put(client, &group, stream, &stamped).await;
     lines
 }
 

@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use kaudit::source::cloudwatch::{LiveNote, LiveOptions, LiveTarget, SdkLogs, follow};
 use support::cloud_server::{CloudServer, LiveStep};
 use support::moto::{self, Moto};
@@ -38,36 +37,12 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
     // a gap read back at some moment finds the events up to that moment.
     let times: Vec<i64> = (0..120).map(|i| now + i as i64 * 200).collect();
     // Every event is in the log group, where a gap is read back from.
-    rt.block_on(async {
-        let client = moto::client(&moto.url());
-        client
-            .create_log_group()
-            .log_group_name(GROUP)
-            .send()
-            .await
-            .unwrap();
-        client
-            .create_log_stream()
-            .log_group_name(GROUP)
-            .log_stream_name(STREAM)
-            .send()
-            .await
-            .unwrap();
-        let mut request = client
-            .put_log_events()
-            .log_group_name(GROUP)
-            .log_stream_name(STREAM);
-        for (i, t) in times.iter().enumerate() {
-            request = request.log_events(
-                InputLogEvent::builder()
-                    .timestamp(*t)
-                    .message(audit(i))
-                    .build()
-                    .unwrap(),
-            );
-        }
-        request.send().await.unwrap();
-    });
+    let stored: Vec<(i64, String)> = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, audit(i)))
+        .collect();
+    moto::seed(&moto.url(), GROUP, STREAM, &stored);
     let update = |range: std::ops::Range<usize>, sampled: bool| LiveStep::Update {
         events: range
             .map(|i| (times[i], STREAM.to_string(), audit(i)))
@@ -205,42 +180,12 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
 fn kaudit_tail_reads_the_history_then_follows_live_and_warns_of_sampling() {
     let moto = Moto::start();
     let server = CloudServer::start(&moto.url());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let now = jiff::Timestamp::now().as_millisecond();
     // Ten events of the last minute are history; ten more come live, sampled.
-    rt.block_on(async {
-        let client = moto::client(&moto.url());
-        client
-            .create_log_group()
-            .log_group_name(GROUP)
-            .send()
-            .await
-            .unwrap();
-        client
-            .create_log_stream()
-            .log_group_name(GROUP)
-            .log_stream_name(STREAM)
-            .send()
-            .await
-            .unwrap();
-        let mut request = client
-            .put_log_events()
-            .log_group_name(GROUP)
-            .log_stream_name(STREAM);
-        for i in 0..10 {
-            request = request.log_events(
-                InputLogEvent::builder()
-                    .timestamp(now - 50_000 + i as i64 * 1000)
-                    .message(audit(i))
-                    .build()
-                    .unwrap(),
-            );
-        }
-        request.send().await.unwrap();
-    });
+    let history: Vec<(i64, String)> = (0..10)
+        .map(|i| (now - 50_000 + i as i64 * 1000, audit(i)))
+        .collect();
+    moto::seed(&moto.url(), GROUP, STREAM, &history);
     server.with(|s| {
         s.live.push_back(vec![
             LiveStep::Wait(500),
@@ -297,37 +242,11 @@ fn a_session_is_replaced_before_aws_would_end_it_and_nothing_falls_in_between() 
         .build()
         .unwrap();
     let now = jiff::Timestamp::now().as_millisecond();
-    rt.block_on(async {
-        let client = moto::client(&moto.url());
-        client
-            .create_log_group()
-            .log_group_name(GROUP)
-            .send()
-            .await
-            .unwrap();
-        client
-            .create_log_stream()
-            .log_group_name(GROUP)
-            .log_stream_name(STREAM)
-            .send()
-            .await
-            .unwrap();
-        // Written while one session hands over to the next: only the read-back finds them.
-        let mut request = client
-            .put_log_events()
-            .log_group_name(GROUP)
-            .log_stream_name(STREAM);
-        for i in 0..15 {
-            request = request.log_events(
-                InputLogEvent::builder()
-                    .timestamp(now + 100 + i as i64 * 100)
-                    .message(audit(i))
-                    .build()
-                    .unwrap(),
-            );
-        }
-        request.send().await.unwrap();
-    });
+    // Written while one session hands over to the next: only the read-back finds them.
+    let handed_over: Vec<(i64, String)> = (0..15)
+        .map(|i| (now + 100 + i as i64 * 100, audit(i)))
+        .collect();
+    moto::seed(&moto.url(), GROUP, STREAM, &handed_over);
     let logs = SdkLogs::from_client(moto::client(&server.url()));
     let target = LiveTarget {
         identifiers: vec![format!(

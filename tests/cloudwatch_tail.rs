@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::process::Command;
 
 use aws_sdk_cloudwatchlogs::Client;
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use kaudit::source::cloudwatch::{Poller, SdkLogs, TailTarget, poll};
 use support::moto::{self, Moto};
 
@@ -44,23 +43,9 @@ async fn setup(client: &Client) {
     }
 }
 
-/// Puts `(time, message)` events into a stream, in time order as PutLogEvents wants them.
-async fn put(client: &Client, stream: &str, mut events: Vec<(i64, String)>) {
-    events.sort();
-    let mut request = client
-        .put_log_events()
-        .log_group_name(GROUP)
-        .log_stream_name(stream);
-    for (t, m) in events {
-        request = request.log_events(
-            InputLogEvent::builder()
-                .timestamp(t)
-                .message(m)
-                .build()
-                .unwrap(),
-        );
-    }
-    request.send().await.unwrap();
+/// Puts `(time, message)` events into a stream of the group.
+async fn put(client: &Client, stream: &str, events: Vec<(i64, String)>) {
+    moto::put(client, GROUP, stream, &events).await;
 }
 
 fn audit(id: &str) -> String {

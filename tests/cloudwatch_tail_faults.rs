@@ -6,7 +6,6 @@
 
 mod support;
 
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use support::cloud_server::{CloudServer, LiveStep};
 use support::moto::{self, Moto};
 
@@ -18,43 +17,12 @@ fn audit(i: usize) -> String {
     )
 }
 
+const GROUP: &str = "/aws/eks/prod/cluster";
+
 /// The log group of cluster `prod` in moto with events `0..n` at `time(i)`.
 fn log_group(moto: &Moto, n: usize, time: impl Fn(usize) -> i64) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let client = moto::client(&moto.url());
-        let group = "/aws/eks/prod/cluster";
-        client
-            .create_log_group()
-            .log_group_name(group)
-            .send()
-            .await
-            .unwrap();
-        client
-            .create_log_stream()
-            .log_group_name(group)
-            .log_stream_name(STREAM)
-            .send()
-            .await
-            .unwrap();
-        let mut request = client
-            .put_log_events()
-            .log_group_name(group)
-            .log_stream_name(STREAM);
-        for i in 0..n {
-            request = request.log_events(
-                InputLogEvent::builder()
-                    .timestamp(time(i))
-                    .message(audit(i))
-                    .build()
-                    .unwrap(),
-            );
-        }
-        request.send().await.unwrap();
-    });
+    let events: Vec<(i64, String)> = (0..n).map(|i| (time(i), audit(i))).collect();
+    moto::seed(&moto.url(), GROUP, STREAM, &events);
 }
 
 /// `kaudit tail --cluster prod … --count N -o jsonl ARGS`: the audit IDs printed, and stderr.
@@ -162,31 +130,15 @@ fn polling_carries_on_when_cloudwatch_does_not_answer_and_prints_every_event_onc
         s.unavailable_after.insert("FilterLogEvents".into(), 1);
         s.unavailable.insert("FilterLogEvents".into(), 1);
     });
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     // Ten more arrive between the first poll and the refused one.
     let more = std::thread::spawn({
         let url = moto.url();
         move || {
             std::thread::sleep(std::time::Duration::from_millis(300));
-            rt.block_on(async {
-                let mut request = moto::client(&url)
-                    .put_log_events()
-                    .log_group_name("/aws/eks/prod/cluster")
-                    .log_stream_name(STREAM);
-                for i in 20..30 {
-                    request = request.log_events(
-                        InputLogEvent::builder()
-                            .timestamp(now - 50_000 + i as i64 * 1000)
-                            .message(audit(i))
-                            .build()
-                            .unwrap(),
-                    );
-                }
-                request.send().await.unwrap();
-            });
+            let events: Vec<(i64, String)> = (20..30)
+                .map(|i| (now - 50_000 + i as i64 * 1000, audit(i)))
+                .collect();
+            moto::append(&url, GROUP, STREAM, &events);
         }
     });
     let (ids, stderr) = tail(&server, 30, &["--poll", "--interval", "1s"]);

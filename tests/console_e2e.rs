@@ -170,7 +170,6 @@ fn a_followed_file_streams_into_the_console_pauses_and_is_queried() {
 
 #[test]
 fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there() {
-    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
     use support::cloud_server::{CloudServer, LiveStep};
     use support::moto::{self, Moto};
     if !tmux_available("console over CloudWatch") {
@@ -190,40 +189,12 @@ fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there()
         .map(str::to_string)
         .collect();
     let now = jiff::Timestamp::now().as_millisecond();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let client = moto::client(&moto.url());
-        client
-            .create_log_group()
-            .log_group_name(group)
-            .send()
-            .await
-            .unwrap();
-        client
-            .create_log_stream()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .send()
-            .await
-            .unwrap();
-        let mut request = client
-            .put_log_events()
-            .log_group_name(group)
-            .log_stream_name(stream);
-        for (i, line) in lines[..40].iter().enumerate() {
-            request = request.log_events(
-                InputLogEvent::builder()
-                    .timestamp(now - 300_000 + i as i64 * 1000)
-                    .message(line)
-                    .build()
-                    .unwrap(),
-            );
-        }
-        request.send().await.unwrap();
-    });
+    let history: Vec<(i64, String)> = lines[..40]
+        .iter()
+        .enumerate()
+        .map(|(i, line)| (now - 300_000 + i as i64 * 1000, line.clone()))
+        .collect();
+    moto::seed(&moto.url(), group, stream, &history);
     // Live: twenty more events, sampled, two seconds in.
     server.with(|s| {
         s.live.push_back(vec![
@@ -309,45 +280,27 @@ fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there()
 
 #[test]
 fn with_only_a_connection_the_console_lists_the_clusters_to_pick_one() {
-    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
     use support::moto::{self, Moto};
     if !tmux_available("console cluster picker") {
         return;
     }
     let moto = Moto::start();
     let now = jiff::Timestamp::now().as_millisecond();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let client = moto::client(&moto.url());
-        for (cluster, events) in [("prod-eu", 3), ("staging", 7)] {
-            let group = format!("/aws/eks/{cluster}/cluster");
-            client.create_log_group().log_group_name(&group).send().await.unwrap();
-            client
-                .create_log_stream()
-                .log_group_name(&group)
-                .log_stream_name("kube-apiserver-audit-1")
-                .send()
-                .await
-                .unwrap();
-            let mut request = client
-                .put_log_events()
-                .log_group_name(&group)
-                .log_stream_name("kube-apiserver-audit-1");
-            for i in 0..events {
-                let line = format!(
-                    r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{cluster}-{i}","verb":"get","user":{{"username":"u"}},"stageTimestamp":"2026-11-24T08:00:00Z"}}"#
-                );
-                request = request.log_events(
-                    InputLogEvent::builder().timestamp(now - 60_000 + i).message(line).build().unwrap(),
-                );
-            }
-            request.send().await.unwrap();
-        }
-        client.create_log_group().log_group_name("/aws/lambda/x").send().await.unwrap();
-    });
+    for (cluster, n) in [("prod-eu", 3), ("staging", 7)] {
+        let events: Vec<(i64, String)> = (0..n)
+            .map(|i| {
+                (
+                    now - 60_000 + i,
+                    format!(
+                        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{cluster}-{i}","verb":"get","user":{{"username":"u"}},"stageTimestamp":"2026-11-24T08:00:00Z"}}"#
+                    ),
+                )
+            })
+            .collect();
+        let group = format!("/aws/eks/{cluster}/cluster");
+        moto::seed(&moto.url(), &group, "kube-apiserver-audit-1", &events);
+    }
+    moto::seed(&moto.url(), "/aws/lambda/x", "x", &[]);
     let dir = tempfile::tempdir().unwrap();
     let url = moto.url();
     let env: Vec<(&str, &str)> = moto::env().to_vec();

@@ -10,7 +10,6 @@ mod support;
 use std::collections::HashSet;
 use std::path::Path;
 
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use support::cloud_server::{CloudServer, Expiry, LiveStep};
 use support::moto::{self, Moto};
 use support::pane::{Pane, tmux_available};
@@ -25,50 +24,24 @@ fn audit(id: &str) -> String {
 
 /// Each cluster's log group in moto, holding `(time ms, auditID)` events.
 fn put(moto: &Moto, clusters: &[(&str, Vec<(i64, String)>)]) {
-    put_more(moto, clusters, true);
+    for (cluster, events) in clusters {
+        moto::seed(&moto.url(), &group(cluster), STREAM, &messages(events));
+    }
 }
 
-/// `(time ms, auditID)` events into each cluster's log group, made first when `create`.
-fn put_more(moto: &Moto, clusters: &[(&str, Vec<(i64, String)>)], create: bool) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let client = moto::client(&moto.url());
-        for (cluster, events) in clusters {
-            let group = format!("/aws/eks/{cluster}/cluster");
-            if create {
-                client
-                    .create_log_group()
-                    .log_group_name(&group)
-                    .send()
-                    .await
-                    .unwrap();
-                client
-                    .create_log_stream()
-                    .log_group_name(&group)
-                    .log_stream_name(STREAM)
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            let mut request = client
-                .put_log_events()
-                .log_group_name(&group)
-                .log_stream_name(STREAM);
-            for (time, id) in events {
-                request = request.log_events(
-                    InputLogEvent::builder()
-                        .timestamp(*time)
-                        .message(audit(id))
-                        .build()
-                        .unwrap(),
-                );
-            }
-            request.send().await.unwrap();
-        }
-    });
+/// More `(time ms, auditID)` events into each cluster's log group.
+fn put_more(moto: &Moto, clusters: &[(&str, Vec<(i64, String)>)]) {
+    for (cluster, events) in clusters {
+        moto::append(&moto.url(), &group(cluster), STREAM, &messages(events));
+    }
+}
+
+fn group(cluster: &str) -> String {
+    format!("/aws/eks/{cluster}/cluster")
+}
+
+fn messages(events: &[(i64, String)]) -> Vec<(i64, String)> {
+    events.iter().map(|(t, id)| (*t, audit(id))).collect()
 }
 
 /// A profile's keys, as `aws configure` or `aws sso login` would leave them.
@@ -232,7 +205,7 @@ fn live_tail_setup<'a>(moto: &'a Moto, server: &CloudServer) -> impl Fn() + 'a {
             .collect()
     };
     put(moto, &[("a", history)]);
-    put_more(moto, &[("a", stored(0, 10))], false);
+    put_more(moto, &[("a", stored(0, 10))]);
     server.with(|s| {
         s.live.push_back(vec![
             LiveStep::Update {
@@ -250,7 +223,7 @@ fn live_tail_setup<'a>(moto: &'a Moto, server: &CloudServer) -> impl Fn() + 'a {
             LiveStep::Wait(60_000),
         ]);
     });
-    move || put_more(moto, &[("a", stored(10, 20))], false)
+    move || put_more(moto, &[("a", stored(10, 20))])
 }
 
 #[test]

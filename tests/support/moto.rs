@@ -129,3 +129,65 @@ pub fn env() -> [(&'static str, &'static str); 6] {
         ("NO_PROXY", "127.0.0.1,localhost"),
     ]
 }
+
+/// Makes a log group and a stream in it.
+pub async fn create_stream(client: &Client, group: &str, stream: &str) {
+    let made = client.create_log_group().log_group_name(group).send().await;
+    // A second stream of a group made before is fine.
+    if let Err(e) = made {
+        let text = format!("{e:?}");
+        assert!(text.contains("ResourceAlreadyExists"), "{text}");
+    }
+    client
+        .create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Puts `(time ms, message)` events into a stream, in time order as PutLogEvents wants them.
+pub async fn put(client: &Client, group: &str, stream: &str, events: &[(i64, String)]) {
+    let mut events = events.to_vec();
+    events.sort();
+    let mut request = client
+        .put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream);
+    for (time, message) in events {
+        request = request.log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(time)
+                .message(message)
+                .build()
+                .unwrap(),
+        );
+    }
+    request.send().await.unwrap();
+}
+
+/// From outside a runtime: a log group in the emulator at `url` with one stream holding
+/// `events` (`(time ms, message)`).
+pub fn seed(url: &str, group: &str, stream: &str, events: &[(i64, String)]) {
+    block_on(async {
+        let client = client(url);
+        create_stream(&client, group, stream).await;
+        if !events.is_empty() {
+            put(&client, group, stream, events).await;
+        }
+    });
+}
+
+/// From outside a runtime: more events into a stream made before.
+pub fn append(url: &str, group: &str, stream: &str, events: &[(i64, String)]) {
+    block_on(async { put(&client(url), group, stream, events).await });
+}
+
+fn block_on<F: std::future::Future<Output = ()>>(f: F) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f);
+}
