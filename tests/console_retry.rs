@@ -109,11 +109,8 @@ fn signers(server: &CloudServer, op: &str) -> Vec<String> {
     })
 }
 
-#[test]
-fn expired_credentials_mid_load_are_refreshed_and_the_load_and_a_query_carry_on() {
-    if !tmux_available("console: credentials expire mid-session") {
-        return;
-    }
+/// Moto with clusters `a` and `b`, 150 events each in the last five minutes.
+fn two_clusters() -> Moto {
     let moto = Moto::start();
     let now = jiff::Timestamp::now().as_millisecond();
     let events = |cluster: &str| -> Vec<(i64, String)> {
@@ -122,6 +119,15 @@ fn expired_credentials_mid_load_are_refreshed_and_the_load_and_a_query_carry_on(
             .collect()
     };
     put(&moto, &[("a", events("a")), ("b", events("b"))]);
+    moto
+}
+
+#[test]
+fn expired_credentials_mid_load_are_refreshed_and_the_load_and_a_query_carry_on() {
+    if !tmux_available("console: credentials expire mid-session") {
+        return;
+    }
+    let moto = two_clusters();
     let server = CloudServer::start(&moto.url());
     // The session's key expires after the first log group's page: the second one is refused.
     server.with(|s| {
@@ -354,14 +360,7 @@ fn a_load_cloudwatch_does_not_answer_waits_for_r_and_carries_on() {
     if !tmux_available("console: CloudWatch does not answer mid-load") {
         return;
     }
-    let moto = Moto::start();
-    let now = jiff::Timestamp::now().as_millisecond();
-    let events = |cluster: &str| -> Vec<(i64, String)> {
-        (0..150)
-            .map(|i| (now - 300_000 + i * 1000, format!("{cluster}-{i}")))
-            .collect()
-    };
-    put(&moto, &[("a", events("a")), ("b", events("b"))]);
+    let moto = two_clusters();
     let server = CloudServer::start(&moto.url());
     // A 503 for the first page, and the console is given one attempt: its retries are spent.
     server.with(|s| s.unavailable.insert("FilterLogEvents".into(), 1));

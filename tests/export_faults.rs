@@ -57,36 +57,49 @@ fn a_write_that_fails_midway_keeps_the_old_file_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("evidence.json");
     fs::write(&old, "earlier evidence\n").unwrap();
-    let me = std::env::current_exe().unwrap();
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 512; exec \"$0\" --exact export_under_a_file_size_limit --include-ignored --nocapture")
-        .arg(&me)
-        .env(CHILD_DIR, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 512; exec \"$0\" \"$@\"")
+        .arg(std::env::current_exe().unwrap());
+    let stdout = in_child(sh, "export_under_a_file_size_limit", dir.path());
     assert_eq!(
         stdout.matches("said: could not write").count(),
         2,
         "{stdout}"
     );
     assert_eq!(fs::read_to_string(&old).unwrap(), "earlier evidence\n");
-    let mut left: Vec<String> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
     assert_eq!(
-        left,
+        names_in(dir.path()),
         ["evidence.json"],
         "no temporary or partial file is left"
     );
+}
+
+/// Runs the ignored test `test` of this binary through `command` (which runs the binary with the
+/// arguments it is given), over `dir`; its standard output, once it has passed.
+fn in_child(mut command: Command, test: &str, dir: &Path) -> String {
+    let out = command
+        .args(["--exact", test, "--include-ignored", "--nocapture"])
+        .env(CHILD_DIR, dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The names in a folder, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
@@ -149,7 +162,7 @@ fn read_only_targets_are_left_as_they_are_and_named() {
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
     let me = std::env::current_exe().unwrap();
     let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
-    let mut child = if root {
+    let child = if root {
         let mut c = Command::new("setpriv");
         c.args([
             &format!("--reuid={NOBODY}"),
@@ -161,22 +174,7 @@ fn read_only_targets_are_left_as_they_are_and_named() {
     } else {
         Command::new(&me)
     };
-    let out = child
-        .args([
-            "--exact",
-            "export_to_read_only_targets",
-            "--include-ignored",
-            "--nocapture",
-        ])
-        .env(CHILD_DIR, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = in_child(child, "export_to_read_only_targets", dir.path());
     let target = old.display().to_string();
     assert_eq!(
         stdout
@@ -193,11 +191,10 @@ fn read_only_targets_are_left_as_they_are_and_named() {
         "{stdout}"
     );
     assert_eq!(fs::read_to_string(&old).unwrap(), "earlier evidence\n");
-    let mut left: Vec<String> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
-    assert_eq!(left, ["evidence.jsonl", "sealed"], "nothing else written");
-    assert_eq!(fs::read_dir(&sealed).unwrap().count(), 0);
+    assert_eq!(
+        names_in(dir.path()),
+        ["evidence.jsonl", "sealed"],
+        "nothing else written"
+    );
+    assert!(names_in(&sealed).is_empty());
 }
