@@ -157,12 +157,18 @@ impl ScanReport {
     }
 
     pub(super) fn count_shape(&mut self, shape: &str) {
-        if let Some((_, n)) = self.not_audit_shapes.iter_mut().find(|(s, _)| s == shape) {
-            *n += 1;
-        } else if self.not_audit_shapes.len() < MAX_SHAPES {
-            self.not_audit_shapes.push((shape.to_string(), 1));
-        } else {
-            self.count_shape(OTHER_SHAPES);
+        self.add_shape(shape, 1);
+    }
+
+    /// Counts `n` records of `shape`: under its own name while fewer than [`MAX_SHAPES`] are
+    /// named, else under [`OTHER_SHAPES`] (which may be one more).
+    fn add_shape(&mut self, shape: &str, n: u64) {
+        let named = self.not_audit_shapes.iter().any(|(s, _)| s == shape)
+            || self.not_audit_shapes.len() < MAX_SHAPES;
+        let shape = if named { shape } else { OTHER_SHAPES };
+        match self.not_audit_shapes.iter_mut().find(|(s, _)| s == shape) {
+            Some((_, m)) => *m += n,
+            None => self.not_audit_shapes.push((shape.to_string(), n)),
         }
     }
 
@@ -185,10 +191,7 @@ impl ScanReport {
         self.malformed += other.malformed;
         self.not_audit += other.not_audit;
         for (shape, n) in other.not_audit_shapes {
-            match self.not_audit_shapes.iter_mut().find(|(s, _)| *s == shape) {
-                Some((_, m)) => *m += n,
-                None => self.not_audit_shapes.push((shape, n)),
-            }
+            self.add_shape(&shape, n);
         }
         self.control_messages += other.control_messages;
         self.unreadable += other.unreadable;
@@ -256,5 +259,47 @@ impl fmt::Display for ScanReport {
             write!(f, " (stopped early)")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::ControlFlow;
+
+    use super::super::{Detail, Origin, scan};
+    use super::*;
+
+    /// JSON records of `n` distinct shapes (each its own kind), none an audit event.
+    fn shapes(n: usize) -> Vec<u8> {
+        (0..n)
+            .flat_map(|i| format!("{{\"kind\":\"Thing{i}\"}}\n").into_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn past_the_named_shapes_the_rest_are_counted_as_other_and_the_count_stays_exact() {
+        // More distinct shapes than are named once ran the count in a circle, for ever.
+        let data = shapes(3 * MAX_SHAPES);
+        let origin = Origin::new("t", "t");
+        let report = scan(&data, &origin, Detail::Full, |_| ControlFlow::Continue(()));
+        assert_eq!(report.not_audit, 3 * MAX_SHAPES as u64);
+        let total: u64 = report.not_audit_shapes.iter().map(|(_, n)| n).sum();
+        assert_eq!(total, 3 * MAX_SHAPES as u64);
+        assert_eq!(report.not_audit_shapes.len(), MAX_SHAPES + 1);
+        assert_eq!(
+            report.not_audit_shapes.last(),
+            Some(&(OTHER_SHAPES.to_string(), 2 * MAX_SHAPES as u64))
+        );
+        // Reports added up (a followed file's polls) keep the same bound.
+        let mut followed = report.clone();
+        for _ in 0..3 {
+            let more = scan(&shapes(3 * MAX_SHAPES), &origin, Detail::Full, |_| {
+                ControlFlow::Continue(())
+            });
+            followed.absorb(more);
+        }
+        assert_eq!(followed.not_audit_shapes.len(), MAX_SHAPES + 1);
+        let total: u64 = followed.not_audit_shapes.iter().map(|(_, n)| n).sum();
+        assert_eq!(total, 4 * 3 * MAX_SHAPES as u64);
     }
 }
