@@ -28,25 +28,22 @@ fn events(n: usize) -> Vec<Event> {
         .collect()
 }
 
-fn query(server: &CloudServer) -> std::process::Output {
+/// `kaudit query` of the prod log group from T0 to `end_ms` at `endpoint`, with moto's
+/// environment.
+fn query_command(endpoint: &str, end_ms: i64) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
-    command.args([
-        "query",
-        "--log-group",
-        "/aws/eks/prod/cluster",
-        "--endpoint-url",
-        &server.url(),
-        "--start",
-        &aws_time(T0),
-        "--end",
-        &aws_time(T0 + 3_600_000),
-        "-o",
-        "jsonl",
-        "fields @timestamp, @message",
-    ]);
+    command.args(["query", "--log-group", "/aws/eks/prod/cluster"]);
+    command.args(["--endpoint-url", endpoint]);
+    command.args(["--start", &aws_time(T0), "--end", &aws_time(end_ms)]);
     for (k, v) in moto::env() {
         command.env(k, v);
     }
+    command
+}
+
+fn query(server: &CloudServer) -> std::process::Output {
+    let mut command = query_command(&server.url(), T0 + 3_600_000);
+    command.args(["-o", "jsonl", "fields @timestamp, @message"]);
     // Retried as for a user: the SDK's standard retries, not the other tests' single attempt.
     command.env_remove("AWS_MAX_ATTEMPTS");
     command.output().unwrap()
@@ -136,22 +133,8 @@ fn no_credential_or_signature_is_ever_printed() {
                     .insert("StartQuery".into(), (code.into(), message.into()));
             }
         });
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
-        command.args([
-            "query",
-            "--log-group",
-            "/aws/eks/prod/cluster",
-            "--endpoint-url",
-            endpoint,
-            "--start",
-            &aws_time(T0),
-            "--end",
-            &aws_time(T0 + 60_000),
-            "fields @timestamp, @message",
-        ]);
-        for (k, v) in moto::env() {
-            command.env(k, v);
-        }
+        let mut command = query_command(endpoint, T0 + 60_000);
+        command.arg("fields @timestamp, @message");
         command
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .env("AWS_SESSION_TOKEN", token)
