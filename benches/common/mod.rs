@@ -47,3 +47,41 @@ pub fn rss_anon_kb() -> usize {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// The demo file cut into `streams` files by dealing its lines out in turn, as API servers
+/// behind one load balancer write them: `target/bench-data/streams-<events>-<streams>/`,
+/// written once and reused.
+#[allow(dead_code)]
+pub fn stream_files(events: usize, streams: usize) -> Vec<PathBuf> {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("target/bench-data/streams-{events}-{streams}"));
+    let paths: Vec<PathBuf> = (0..streams)
+        .map(|k| dir.join(format!("kube-apiserver-audit-{k}.log")))
+        .collect();
+    if paths.iter().all(|p| p.exists()) {
+        return paths;
+    }
+    let tmp = dir.with_extension("tmp");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("create the streams folder");
+    let mut outs: Vec<BufWriter<std::fs::File>> = paths
+        .iter()
+        .map(|p| {
+            let file = std::fs::File::create(tmp.join(p.file_name().expect("a name")))
+                .expect("create a stream file");
+            BufWriter::with_capacity(1 << 20, file)
+        })
+        .collect();
+    let demo = std::fs::File::open(demo_file(events)).expect("open the demo file");
+    for (i, line) in BufReader::new(demo).lines().enumerate() {
+        let line = line.expect("read the demo file");
+        writeln!(outs[i % streams], "{line}").expect("write a stream file");
+    }
+    for out in outs {
+        drop(out.into_inner().expect("flush a stream file"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::rename(&tmp, &dir).expect("rename the streams folder");
+    paths
+}

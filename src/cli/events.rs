@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -13,10 +15,11 @@ use super::table::{Row, TableWriter, row};
 use super::time_args::{TimeArgs, TimeRange};
 use super::{Outcome, problems};
 use crate::audit::Detail;
-use crate::audit::formats::AuditRecord;
+use crate::audit::decode::decode_event;
 use crate::audit::json::compact;
 use crate::audit::time::format_millis_utc;
-use crate::source::local::{self, Follower, InputSpec};
+use crate::source::local::{self, FollowStart, Follower, InputSpec};
+use crate::store::{EventStore, FilterSet, StoreLoader};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum EventsOutput {
@@ -72,37 +75,33 @@ impl Printer<'_> {
         self.printed >= self.limit
     }
 
-    /// Prints `rec` if it is in the time range; stops the scan at the limit or on a write error
-    /// (kept in `failed`).
-    fn offer(&mut self, rec: &AuditRecord<'_>, failed: &mut Option<io::Error>) -> ControlFlow<()> {
-        self.span.add(rec.system.timestamp_ms);
-        if !self.range.contains(rec.system.timestamp_ms) {
-            return ControlFlow::Continue(());
+    /// Prints the event whose text is `raw` if its time is in the range; false once the limit
+    /// is reached.
+    fn offer(&mut self, time_ms: Option<i64>, raw: &[u8], cut: bool) -> io::Result<bool> {
+        self.span.add(time_ms);
+        if self.range.contains(time_ms) {
+            self.print(time_ms, raw, cut)?;
         }
-        if let Err(e) = self.print(rec) {
-            *failed = Some(e);
-            return ControlFlow::Break(());
-        }
-        if self.full() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        Ok(!self.full())
     }
 
-    fn print(&mut self, rec: &AuditRecord<'_>) -> io::Result<()> {
+    fn print(&mut self, time_ms: Option<i64>, raw: &[u8], cut: bool) -> io::Result<()> {
         match self.form {
             EventsOutput::Table => {
-                let r: Row = row(&rec.event, rec.system.timestamp_ms);
+                // The text was read as an event when it was loaded; read again for its columns.
+                let Ok(event) = decode_event(raw, Detail::Table) else {
+                    return Ok(());
+                };
+                let r: Row = row(&event, time_ms);
                 self.table.push(self.out, r)?;
             }
             EventsOutput::Json => {
                 self.out
                     .write_all(if self.printed == 0 { b"[\n" } else { b",\n" })?;
-                write_event_json(self.out, rec)?;
+                write_event_json(self.out, raw, cut)?;
             }
             EventsOutput::Jsonl => {
-                write_event_json(self.out, rec)?;
+                write_event_json(self.out, raw, cut)?;
                 self.out.write_all(b"\n")?;
             }
         }
@@ -124,9 +123,9 @@ impl Printer<'_> {
 /// The original event, byte for byte where it is one line of valid JSON. A pretty-printed event
 /// loses only its line breaks (so each stays on one line); a cut event, no longer valid JSON,
 /// is wrapped as `{"@truncated":true,"@message":"…"}` so the output stays parseable.
-fn write_event_json(out: &mut dyn Write, rec: &AuditRecord<'_>) -> io::Result<()> {
-    let message = String::from_utf8_lossy(rec.message);
-    if rec.event.truncated {
+fn write_event_json(out: &mut dyn Write, raw: &[u8], cut: bool) -> io::Result<()> {
+    let message = String::from_utf8_lossy(raw);
+    if cut {
         let wrapped = serde_json::json!({"@truncated": true, "@message": message});
         return write!(out, "{wrapped}");
     }
@@ -142,9 +141,29 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
     if args.follow && inputs.iter().any(|i| !matches!(i, InputSpec::Path(_))) {
         bail!("--follow reads files: give the paths of the files to follow");
     }
-    let mut reports = Vec::new();
+    // Every input is read before the first line is printed: several files or streams are one
+    // timeline, merged by @timestamp (ties in the order the inputs were given).
+    let mut store = EventStore::default();
     let mut outcome = Outcome::Success;
-    let mut printed = 0;
+    let mut followed = Vec::new();
+    for spec in &inputs {
+        let input = match local::open(spec) {
+            Ok(input) => Arc::new(input),
+            Err(e) => {
+                eprintln!("kaudit: {}", crate::text::sanitize(&e.to_string()));
+                outcome = Outcome::Failure;
+                continue;
+            }
+        };
+        if let (true, InputSpec::Path(path)) = (args.follow, spec) {
+            // From the end of the last whole line read: nothing twice, nothing lost.
+            let bytes = input.bytes();
+            let from = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1) as u64;
+            followed.push((path.clone(), from));
+        }
+        store.load_with(StoreLoader::new(input), |_| {});
+    }
+    problems::summarize(store.problems());
     to_stdout(|out| {
         let mut printer = Printer {
             out,
@@ -155,59 +174,53 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
             range,
             span: TimeSpan::default(),
         };
-        if args.follow {
-            follow(&inputs, &mut printer)?;
-        } else {
-            for spec in &inputs {
-                if printer.full() {
-                    break;
-                }
-                match local::open(spec) {
-                    Ok(input) => {
-                        let mut failed = None;
-                        let report =
-                            input.scan(Detail::Table, |rec| printer.offer(rec, &mut failed));
-                        reports.push(report);
-                        if let Some(e) = failed {
-                            return Err(e);
-                        }
-                    }
-                    Err(e) => {
-                        eprintln!("kaudit: {}", crate::text::sanitize(&e.to_string()));
-                        outcome = Outcome::Failure;
-                    }
-                }
+        if let Some((first, last)) = store.time_span() {
+            printer.span.add(Some(first));
+            printer.span.add(Some(last));
+        }
+        for row in store.filter(&FilterSet::default()) {
+            let time = store.time_ms(row);
+            if !printer.offer(time, store.raw(row), store.truncated(row))? {
+                break;
             }
         }
-        printed = printer.printed;
-        if range.is_bounded() && printed == 0 {
+        if args.follow && !printer.full() {
+            follow(&followed, &mut printer)?;
+        }
+        if range.is_bounded() && printer.printed == 0 {
             printer.span.explain_empty_range();
         }
         printer.finish()
     })?;
-    problems::summarize(&reports);
     Ok(outcome)
 }
 
-/// Reads the files from their start and keeps reading as they grow, until the limit or Ctrl-C.
-fn follow(inputs: &[InputSpec], printer: &mut Printer<'_>) -> io::Result<()> {
+/// Keeps reading the files from where loading stopped, until the limit or Ctrl-C. Each round's
+/// events, from every file, are printed in time order.
+fn follow(files: &[(PathBuf, u64)], printer: &mut Printer<'_>) -> io::Result<()> {
     let mut followers = Vec::new();
-    for spec in inputs {
-        if let InputSpec::Path(path) = spec {
-            followers.push(Follower::from_start(path)?);
-        }
+    for (path, from) in files {
+        followers.push(Follower::open(path, FollowStart::After(*from))?);
     }
     loop {
-        let mut failed = None;
+        let mut round: Vec<(Option<i64>, Vec<u8>, bool)> = Vec::new();
         for f in &mut followers {
-            let report = f.poll(Detail::Table, |rec| printer.offer(rec, &mut failed))?;
+            let report = f.poll(Detail::Table, |rec| {
+                round.push((
+                    rec.system.timestamp_ms,
+                    rec.message.to_vec(),
+                    rec.event.truncated,
+                ));
+                ControlFlow::Continue(())
+            })?;
             problems::summarize(&[report]);
-            if let Some(e) = failed {
-                return Err(e);
-            }
         }
-        if printer.full() {
-            return Ok(());
+        // Stable: events of the same time keep the order of the files.
+        round.sort_by_key(|(time, _, _)| time.unwrap_or(i64::MIN));
+        for (time, raw, cut) in &round {
+            if !printer.offer(*time, raw, *cut)? {
+                return Ok(());
+            }
         }
         printer.table.flush(printer.out)?;
         printer.out.flush()?;

@@ -38,34 +38,39 @@ struct Resolved {
 }
 
 impl EventStore {
-    /// The rows that pass `filter`, in input order; read on every core.
+    /// The rows that pass `filter`, in time order (ties in the order read); read on every
+    /// core.
     pub fn filter(&self, filter: &FilterSet) -> Vec<u32> {
-        let len = self.len();
-        if filter.is_empty() {
-            return (0..len as u32).collect();
-        }
-        let Some(plan) = self.resolve(filter) else {
-            return Vec::new();
-        };
-        let parts = par::over_chunks(len, |range| {
-            let finder = plan.text.as_deref().map(memmem::Finder::new);
-            let mut lowered = Vec::new();
-            let mut out = Vec::new();
-            for row in range {
-                if self.passes_columns(&plan, row)
-                    && finder.as_ref().is_none_or(|f| {
-                        let raw = self.raw(row as u32);
-                        lowered.clear();
-                        lowered.extend(raw.iter().map(u8::to_ascii_lowercase));
-                        f.find(&lowered).is_some()
-                    })
-                {
-                    out.push(row as u32);
-                }
+        let settled = self.order.settled();
+        let plan = if filter.is_empty() {
+            None
+        } else {
+            match self.resolve(filter) {
+                Some(plan) => Some(plan),
+                None => return Vec::new(),
             }
-            out
+        };
+        let parts = par::over_chunks(settled, |range| {
+            let mut pass = Passes::new(self, plan.as_ref());
+            match self.order.permutation() {
+                Some(order) => order[range]
+                    .iter()
+                    .copied()
+                    .filter(|&row| pass.test(row))
+                    .collect::<Vec<u32>>(),
+                None => (range.start as u32..range.end as u32)
+                    .filter(|&row| pass.test(row))
+                    .collect(),
+            }
         });
-        parts.concat()
+        let ordered = parts.concat();
+        // Rows that arrived since the last merge, put in place here.
+        let mut pass = Passes::new(self, plan.as_ref());
+        let mut late: Vec<u32> = (settled as u32..self.len() as u32)
+            .filter(|&row| pass.test(row))
+            .collect();
+        self.sort_by_time(&mut late);
+        self.order.merge_lists(ordered, late, &self.columns.time)
     }
 
     /// The filter's values as ids, or `None` when no row can pass: an included value this store
@@ -119,6 +124,9 @@ impl EventStore {
     }
 
     fn passes_columns(&self, plan: &Resolved, row: usize) -> bool {
+        if plan.facets.is_empty() && !plan.range.is_bounded() {
+            return true;
+        }
         for (facet, keep) in &plan.facets {
             let id = self.columns.facets[*facet][row];
             if !keep.get(id as usize).copied().unwrap_or(false) {
@@ -130,6 +138,44 @@ impl EventStore {
             return plan.range.contains((t != NO_TIME).then_some(t));
         }
         true
+    }
+}
+
+/// One thread's test of rows against a resolved filter (none: every row passes).
+struct Passes<'s> {
+    store: &'s EventStore,
+    plan: Option<&'s Resolved>,
+    finder: Option<memmem::Finder<'s>>,
+    lowered: Vec<u8>,
+}
+
+impl<'s> Passes<'s> {
+    fn new(store: &'s EventStore, plan: Option<&'s Resolved>) -> Passes<'s> {
+        let finder = plan
+            .and_then(|p| p.text.as_deref())
+            .map(memmem::Finder::new);
+        Passes {
+            store,
+            plan,
+            finder,
+            lowered: Vec::new(),
+        }
+    }
+
+    fn test(&mut self, row: u32) -> bool {
+        let Some(plan) = self.plan else {
+            return true;
+        };
+        if !self.store.passes_columns(plan, row as usize) {
+            return false;
+        }
+        let Some(finder) = &self.finder else {
+            return true;
+        };
+        let raw = self.store.raw(row);
+        self.lowered.clear();
+        self.lowered.extend(raw.iter().map(u8::to_ascii_lowercase));
+        finder.find(&self.lowered).is_some()
     }
 }
 

@@ -293,7 +293,11 @@ impl EventStore {
         // A part counts lines from its own start: put its problems in place.
         part_report.shift_lines(report.lines);
         report.absorb(part_report);
-        if batch.index + 1 == batch.parts {
+        let last = batch.index + 1 == batch.parts;
+        // An input's rows join the time order when it is read, or sooner when there are many.
+        self.appended(last);
+        if last {
+            self.order.shrink_to_fit();
             self.columns.shrink_to_fit();
             self.interners.shrink_to_fit();
             self.arena.shrink_to_fit();

@@ -2,8 +2,8 @@ use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::audit::formats::{Origin, ProblemKind};
-use crate::store::Facet;
 use crate::store::testing::{Ev, input};
+use crate::store::{Facet, FilterSet};
 
 /// Lines of varied events, with broken lines at known places (1-based line numbers).
 fn lines_with_problems(n: usize) -> (Vec<String>, Vec<u64>) {
@@ -337,4 +337,92 @@ fn pushed_texts_are_never_found_and_do_not_shift_an_input_being_loaded() {
     let names: Vec<&str> = store.problems().iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, [crate::store::APPENDED, "mixed.log"]);
     assert_eq!(store.problems()[1], alone.problems()[0]);
+}
+
+/// Stream `which` of two, as EKS writes one per API server: every other event of a timeline
+/// with millisecond times, users alternating.
+fn stream(which: usize, events: usize) -> Vec<String> {
+    (0..events)
+        .filter(|i| i % 2 == which)
+        .map(|i| {
+            let user = if i % 3 == 0 { "alice" } else { "bob" };
+            let (s, ms) = (i / 7, (i * 137) % 1000);
+            format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-{i}","stage":"ResponseComplete","verb":"get","user":{{"username":"{user}"}},"stageTimestamp":"2026-11-02T08:{:02}:{:02}.{ms:03}123Z"}}"#,
+                s / 60,
+                s % 60
+            )
+        })
+        .collect()
+}
+
+fn times(store: &EventStore, rows: &[u32]) -> Vec<i64> {
+    rows.iter().filter_map(|&r| store.time_ms(r)).collect()
+}
+
+#[test]
+fn streams_read_one_after_another_are_one_timeline() {
+    let mut store = EventStore::default();
+    for which in [0, 1] {
+        let loader = StoreLoader::new(input(&format!("s{which}"), &stream(which, 3000)))
+            .threads(2)
+            .part_bytes(4096);
+        store.load_with(loader, |_| {});
+    }
+    assert_eq!(store.len(), 3000);
+    let all = store.filter(&FilterSet::default());
+    assert_eq!(all.len(), 3000);
+    let t = times(&store, &all);
+    assert!(t.is_sorted(), "not in time order");
+    // Every event once: the audit IDs in order are the timeline's.
+    let ids: Vec<String> = all
+        .iter()
+        .map(|&r| {
+            let raw = String::from_utf8_lossy(store.raw(r)).into_owned();
+            raw.split("\"auditID\":\"id-")
+                .nth(1)
+                .unwrap_or("")
+                .split('"')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    let expected: Vec<String> = {
+        let mut by_time: Vec<(i64, usize)> = (0..3000).map(|i| (t_of(i), i)).collect();
+        by_time.sort();
+        by_time.iter().map(|(_, i)| i.to_string()).collect()
+    };
+    assert_eq!(ids, expected);
+    // A facet filter answers in the same order.
+    let bob = store.filter(&FilterSet {
+        include: vec![(Facet::User, "bob".into())],
+        ..FilterSet::default()
+    });
+    assert_eq!(bob.len(), 2000);
+    assert!(times(&store, &bob).is_sorted());
+}
+
+/// The time `stream` gives event `i`, in ms (whole ms: the micros are cut).
+fn t_of(i: usize) -> i64 {
+    let (s, ms) = ((i / 7) as i64, ((i * 137) % 1000) as i64);
+    1_793_606_400_000 + s * 1000 + ms
+}
+
+#[test]
+fn an_event_that_arrives_late_takes_its_place() {
+    let mut store = EventStore::default();
+    store.load(input("a", &stream(0, 400)), 1, |_| {});
+    let late = stream(1, 400)[10].clone();
+    let row = store.push_owned(late.as_bytes()).unwrap();
+    // Placed when read, before and after it is merged.
+    for settle in [false, true] {
+        if settle {
+            store.settle();
+        }
+        let all = store.filter(&FilterSet::default());
+        assert!(times(&store, &all).is_sorted());
+        let at = all.iter().position(|&r| r == row).unwrap();
+        assert!(at > 0 && at < all.len() - 1, "at {at}");
+    }
 }

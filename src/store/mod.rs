@@ -29,6 +29,7 @@ mod filter;
 mod histogram;
 mod intern;
 mod load;
+mod order;
 mod par;
 mod sort;
 #[cfg(test)]
@@ -112,11 +113,13 @@ struct StoredInput {
 /// The name of the report that counts what [`EventStore::push_owned`] could not read.
 pub const APPENDED: &str = "appended events";
 
-/// Events in memory, in input order; a row number is an event's place in that order across
-/// everything loaded or pushed.
+/// Events in memory. A row number is an event's place in the order read, across everything
+/// loaded or pushed, and never changes; [`EventStore::filter`] answers in time order.
 #[derive(Debug, Default)]
 pub struct EventStore {
     columns: Columns,
+    /// The rows in @timestamp order, ties in the order read.
+    order: order::TimeOrder,
     interners: Interners,
     inputs: Vec<StoredInput>,
     next_base: u64,
@@ -252,6 +255,28 @@ impl EventStore {
             + self.arena.capacity()
             + self.inputs.capacity() * size_of::<StoredInput>()
             + self.reports.capacity() * size_of::<ScanReport>()
+            + self.order.memory_bytes()
+    }
+
+    /// The earliest and the latest `@timestamp` held, when any event has one.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        self.order.span()
+    }
+
+    /// Puts rows in the order the console shows them: by time, ties in the order read.
+    pub fn sort_by_time(&self, rows: &mut [u32]) {
+        self.order.sort_rows(rows, &self.columns.time);
+    }
+
+    /// Merges into the time order the rows that arrived since the last merge (a live tail's
+    /// round): reading stays right without it, and gets faster with it.
+    pub fn settle(&mut self) {
+        self.order.merge(&self.columns.time);
+    }
+
+    /// Takes note of rows just appended; `now` merges them into the time order at once.
+    fn appended(&mut self, now: bool) {
+        self.order.appended(&self.columns.time, now);
     }
 
     /// Appends one event found by a reader (a followed file's new lines): its text is copied, its
@@ -264,6 +289,7 @@ impl EventStore {
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(record.message);
         self.columns.push(row, at, record.message.len(), NO_ORIGIN);
+        self.appended(false);
         let added = (self.columns.len() - 1) as u32;
         let source = record.system.source_id;
         match self.pushed.iter_mut().find(|(s, _)| s == source) {
@@ -351,6 +377,7 @@ impl EventStore {
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(raw);
         self.columns.push(row, at, raw.len(), NO_ORIGIN);
+        self.appended(false);
         (self.columns.len() - 1) as u32
     }
 

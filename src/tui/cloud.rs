@@ -169,6 +169,10 @@ pub async fn load(
             }
         }
     }
+    if let Ok(mut held) = store.write() {
+        // Streams interleave: what arrived out of order joins the timeline now.
+        held.settle();
+    }
     progress.done = true;
     let _ = tx.send(Msg::Loaded(progress));
     if source.follow {

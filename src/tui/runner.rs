@@ -53,13 +53,11 @@ pub fn filter_now(
     }
 }
 
-/// The rows in both sorted lists.
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small
-        .iter()
+/// The rows of `rows` (in time order) that are in `within` (sorted by number), in time order.
+fn intersect(rows: &[u32], within: &[u32]) -> Vec<u32> {
+    rows.iter()
         .copied()
-        .filter(|r| large.binary_search(r).is_ok())
+        .filter(|r| within.binary_search(r).is_ok())
         .collect()
 }
 

@@ -129,6 +129,8 @@ impl Intake {
                     added += 1;
                 }
             }
+            // Several files, or an event written late: the round joins the timeline in place.
+            store.settle();
             for report in reports.into_iter().filter(|r| !r.problems.is_empty()) {
                 store.add_report(report);
             }

@@ -259,3 +259,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
 #[cfg(test)]
 #[path = "view_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "timeline_order_tests.rs"]
+mod timeline_order_tests;

@@ -34,15 +34,23 @@ fn width(column: EventColumn, short_time: bool) -> Constraint {
     }
 }
 
-/// What fits in `width` cells of the chosen columns: on a narrow screen the time loses its date
-/// and the decision column goes (a refused row keeps its colour, and its code says 401 or 403).
-fn columns(width: u16, chosen: &EventColumns) -> (Vec<Column>, bool) {
+/// What fits in `width` cells of the chosen columns: on a narrow screen the decision column goes
+/// (a refused row keeps its colour, and its code says 401 or 403), and the time loses its date
+/// unless the events span more than one day (`one_day`): a time without its date would then
+/// be ambiguous.
+fn columns(width: u16, chosen: &EventColumns, one_day: bool) -> (Vec<Column>, bool) {
     let mut cols = vec![Column::Mark];
     cols.extend(chosen.visible().into_iter().map(Column::Event));
     if width < 110 && cols.len() > 2 {
         cols.retain(|c| *c != Column::Event(EventColumn::Decision));
     }
-    (cols, width < 130)
+    (cols, width < 130 && one_day)
+}
+
+/// True when every event held falls on one day (UTC), or none has a time.
+fn within_one_day(span: Option<(i64, i64)>) -> bool {
+    const DAY_MS: i64 = 86_400_000;
+    span.is_none_or(|(first, last)| first.div_euclid(DAY_MS) == last.div_euclid(DAY_MS))
 }
 
 /// A time in ms as CloudWatch shows it: `2026-11-02 08:00:00.123` (UTC).
@@ -87,7 +95,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
         .title(title)
         .border_style(styles.border(focused));
     let visible = usize::from(area.height.saturating_sub(3));
-    let (cols, short_time) = columns(area.width.saturating_sub(2), &state.columns);
+    let one_day = within_one_day(store.time_span());
+    let (cols, short_time) = columns(area.width.saturating_sub(2), &state.columns, one_day);
     let end = (r.offset + visible).min(r.rows.len());
     let rows = (r.offset..end).map(|i| {
         let row = r.rows[i];

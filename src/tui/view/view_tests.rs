@@ -37,7 +37,7 @@ fn demo_store() -> EventStore {
     store
 }
 
-fn styles() -> Styles {
+pub(super) fn styles() -> Styles {
     Styles::from_theme(Themes::load(None).get("dark").expect("the dark theme"))
 }
 
@@ -111,7 +111,7 @@ fn settle_with(
     }
 }
 
-fn console(store: &EventStore, width: u16, height: u16) -> State {
+pub(super) fn console(store: &EventStore, width: u16, height: u16) -> State {
     let mut state = State::new(
         "demo incident",
         Some("Demo incident: press ? for keys".into()),
@@ -134,7 +134,7 @@ fn press(state: &mut State, store: &EventStore, code: KeyCode) {
     settle(state, store, effects);
 }
 
-fn draw(state: &State, store: &EventStore, styles: &Styles) -> Buffer {
+pub(super) fn draw(state: &State, store: &EventStore, styles: &Styles) -> Buffer {
     let mut terminal =
         Terminal::new(TestBackend::new(state.width, state.height)).expect("a test terminal");
     terminal
@@ -143,7 +143,7 @@ fn draw(state: &State, store: &EventStore, styles: &Styles) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-fn text(buf: &Buffer) -> String {
+pub(super) fn text(buf: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
