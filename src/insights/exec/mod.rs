@@ -309,7 +309,7 @@ impl Plan {
             Stage::Project(ps) => ps
                 .iter()
                 .all(|(slot, e)| *slot != time || matches!(e, CExpr::Slot(s) if *s == time)),
-            Stage::Parse { slots, .. } => !slots.contains(&time),
+            Stage::Parse { slots, .. } => slots.iter().all(|&(_, slot)| slot != time),
             _ => false,
         };
         (*first == time && self.stages[..streaming].iter().all(keeps_time))

@@ -31,7 +31,8 @@ pub(super) enum Stage {
     Parse {
         source: CExpr,
         re: Regex,
-        slots: Vec<usize>,
+        /// Each capturing group that fills a field, and the field's slot.
+        slots: Vec<(usize, usize)>,
     },
     Unnest {
         source: CExpr,
@@ -120,8 +121,25 @@ impl Stage {
                 for n in pattern.names() {
                     slots.define(n);
                 }
-                let slots = pattern.names().iter().map(|n| slots.slot(n)).collect();
-                Stage::Parse { source, re, slots }
+                // A glob's groups are its `*`s, in order; a regex captures only into its named
+                // groups, so an unnamed group before a named one shifts nothing.
+                let groups: Vec<(usize, usize)> = match pattern {
+                    ParsePattern::Glob { names, .. } => names
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| (i + 1, slots.slot(n)))
+                        .collect(),
+                    ParsePattern::Regex { .. } => re
+                        .capture_names()
+                        .enumerate()
+                        .filter_map(|(i, n)| n.map(|n| (i, slots.slot(n))))
+                        .collect(),
+                };
+                Stage::Parse {
+                    source,
+                    re,
+                    slots: groups,
+                }
             }
             CommandKind::Unnest { source, alias } => {
                 let source = expr(source, slots)?;
@@ -292,15 +310,15 @@ fn project(ps: &[(usize, CExpr)], row: &mut Row) {
     }
 }
 
-fn parse(source: &CExpr, re: &Regex, slots: &[usize], row: &mut Row) {
+fn parse(source: &CExpr, re: &Regex, slots: &[(usize, usize)], row: &mut Row) {
     let value = source.eval(row);
     let Some(text) = value.as_text() else { return };
     let Some(caps) = re.captures(&text) else {
         return;
     };
-    for (i, slot) in slots.iter().enumerate() {
-        if let Some(m) = caps.get(i + 1) {
-            row[*slot] = Value::str(m.as_str());
+    for &(group, slot) in slots {
+        if let Some(m) = caps.get(group) {
+            row[slot] = Value::str(m.as_str());
         }
     }
 }
