@@ -254,3 +254,33 @@ fn row_cap_warning_only_without_limit() {
         "warning: line 2, column 14: no `limit`: only the first 10,000 rows are shown, as CloudWatch Logs would; add `| limit N` to choose\n    | sort a desc\n                 ^\n"
     );
 }
+
+/// A field inside a structure the query made is known through its base, whether reached with
+/// dots, backticks or brackets; brackets on an event field are an error locally only.
+#[test]
+fn structure_fields_are_known_and_brackets_on_events_are_local_errors() {
+    let known = ["sourceIPs.0", "verb"];
+    let said = messages(
+        "fields jsonParse(@message) as js | display js[0], js.sourceIPs[1], js.users[0].`user.id` | limit 1",
+        &known,
+    );
+    assert_eq!(said, Vec::<String>::new());
+    let query = parser::parse("filter sourceIPs[0] = \"10.0.0.1\" | limit 1").unwrap();
+    let local = checker::check(&query);
+    assert_eq!(local.len(), 1, "{local:?}");
+    assert!(local[0].is_error());
+    assert_eq!(local[0].suggestion.as_deref(), Some("sourceIPs.0"));
+    let cloudwatch = CheckOptions {
+        target: Target::CloudWatch,
+        known_fields: &[],
+    };
+    assert!(checker::check_with(&query, &cloudwatch).is_empty());
+    // after `stats`, a column named with brackets is read back like any other
+    assert_eq!(
+        messages(
+            "fields jsonParse(@message) as js | stats count(*) as n by js.sourceIPs[0] | sort js.sourceIPs[0] asc | limit 3",
+            &[],
+        ),
+        Vec::<String>::new()
+    );
+}

@@ -139,11 +139,112 @@ pub struct SortKey {
 }
 
 /// A field as Logs Insights names it: dotted into the event's JSON (`objectRef.resource`,
-/// `sourceIPs.0`), backticks removed (`annotations.authorization.k8s.io/decision`).
+/// `sourceIPs.0`), backticks removed (`annotations.authorization.k8s.io/decision`), or into a
+/// structure the query made (`js.sourceIPs[0]`, `` js.annotations.`authorization.k8s.io/decision` ``).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldRef {
+    /// The name as a column shows it: the segments joined by dots, backticks removed, list
+    /// indexes in brackets (`js.requestObject.subjects[1].name`).
     pub path: String,
+    /// The segments and indexes as written. A backticked segment is one key, dots included.
+    pub steps: Vec<PathStep>,
     pub span: Span,
+}
+
+/// One step of a [`FieldRef`] into a map or a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    /// A member of a map (or, spelt in decimal, an element of a list: `groups.0`).
+    Key(String),
+    /// `[n]`: the element of a list at `n`, counting from 0.
+    Index(usize),
+}
+
+impl FieldRef {
+    pub fn new(steps: Vec<PathStep>, span: Span) -> FieldRef {
+        FieldRef {
+            path: path_name(&steps),
+            steps,
+            span,
+        }
+    }
+
+    /// A field named by dotted segments (`@message`, `objectRef.name`).
+    pub fn dotted(path: &str, span: Span) -> FieldRef {
+        let steps = path
+            .split('.')
+            .map(|s| PathStep::Key(s.to_string()))
+            .collect();
+        FieldRef {
+            path: path.to_string(),
+            steps,
+            span,
+        }
+    }
+
+    /// Whether the field indexes a list with brackets.
+    pub fn has_index(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, PathStep::Index(_)))
+    }
+
+    /// For a field inside a name the query made: the longest such name that the field's first
+    /// steps spell (`js` for `js.sourceIPs[0]`), and the steps after it. `None` when the whole
+    /// field is such a name, or when no name is.
+    pub fn under(&self, is_defined: impl Fn(&str) -> bool) -> Option<(String, &[PathStep])> {
+        if is_defined(&self.path) {
+            return None;
+        }
+        (1..self.steps.len()).rev().find_map(|k| {
+            let base = path_name(&self.steps[..k]);
+            is_defined(&base).then_some((base, &self.steps[k..]))
+        })
+    }
+
+    /// The steps before the first list index, as an event's dotted name (`sourceIPs` for
+    /// `sourceIPs[0]`), and the steps from that index on.
+    pub fn before_index(&self) -> (String, &[PathStep]) {
+        let at = self
+            .steps
+            .iter()
+            .position(|s| matches!(s, PathStep::Index(_)))
+            .unwrap_or(self.steps.len());
+        (path_name(&self.steps[..at]), &self.steps[at..])
+    }
+
+    /// The name Logs Insights gives the same value in a flattened event: `sourceIPs.0` for
+    /// `sourceIPs[0]`.
+    pub fn dotted_name(&self) -> String {
+        let keys: Vec<String> = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                PathStep::Key(k) => k.clone(),
+                PathStep::Index(i) => i.to_string(),
+            })
+            .collect();
+        keys.join(".")
+    }
+}
+
+/// Steps as a column names them: `a.b[1].c`.
+fn path_name(steps: &[PathStep]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            PathStep::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathStep::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq)]

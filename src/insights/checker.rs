@@ -181,7 +181,9 @@ impl Checker<'_> {
             CommandKind::Limit(n) => self.limit(command, *n),
             CommandKind::Dedup(fields) => {
                 for f in fields {
-                    self.field(f);
+                    if !self.index_on_event_field(f) {
+                        self.field(f);
+                    }
                 }
                 self.after_dedup = true;
             }
@@ -346,6 +348,35 @@ impl Checker<'_> {
         }
     }
 
+    /// Brackets index a list that `jsonParse` made. An event's arrays are flattened into
+    /// `sourceIPs.0`, `sourceIPs.1`, … instead, so `sourceIPs[0]` on an event is an error that
+    /// names the dotted field (docs/insights.md). Returns whether it said so.
+    fn index_on_event_field(&mut self, f: &FieldRef) -> bool {
+        if !self.local() || self.fields_unknowable || !f.has_index() {
+            return false;
+        }
+        let Scope::Events { defined } = &self.scope else {
+            return false;
+        };
+        let is_defined = |name: &str| {
+            defined.iter().any(|d| d == name) || self.names_in_stats.iter().any(|n| n == name)
+        };
+        if is_defined(&f.path) || f.under(is_defined).is_some() {
+            return false;
+        }
+        let (base, _) = f.before_index();
+        self.push(
+            Diagnostic::error(
+                f.span,
+                format!(
+                    "`{base}` is a field of the event, not a list made by `jsonParse`: Logs Insights names its elements `{base}.0`, `{base}.1`, …"
+                ),
+            )
+            .with_suggestion(Some(f.dotted_name())),
+        );
+        true
+    }
+
     /// Whether the command being checked is the second `stats` (set while it is checked).
     fn in_second_stats(&self) -> bool {
         self.stats_seen == 2
@@ -365,7 +396,11 @@ impl Checker<'_> {
     /// `inside`: the aggregate this expression is an argument of, if any.
     fn walk(&mut self, e: &Expr, place: Place, inside: Option<&str>) {
         match &e.kind {
-            ExprKind::Field(f) => self.field(f),
+            ExprKind::Field(f) => {
+                if !self.index_on_event_field(f) {
+                    self.field(f);
+                }
+            }
             ExprKind::Literal(Literal::Duration { text, .. }) => self.push(Diagnostic::error(
                 e.span,
                 format!(
@@ -569,7 +604,9 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// Whether `path` names something inside `parent` (`json.items.0` under `json`).
+/// Whether `path` names something inside `parent` (`json.items.0` and `json[0]` under `json`).
 fn is_under(path: &str, parent: &str) -> bool {
-    path.len() > parent.len() && path.starts_with(parent) && path.as_bytes()[parent.len()] == b'.'
+    path.len() > parent.len()
+        && path.starts_with(parent)
+        && matches!(path.as_bytes()[parent.len()], b'.' | b'[')
 }

@@ -1,9 +1,11 @@
 //! Query text → tokens with byte spans.
 //!
-//! Two things need care. A `/` opens a regex only where an operand may start (after `like`,
+//! Three things need care. A `/` opens a regex only where an operand may start (after `like`,
 //! `=~`, `(`, `,` …) and divides after an operand, as in `a / 2`; `parse @message /(?<x>…)/`
 //! is the one place where a regex follows an operand. A number glued to a unit (`5m`, `1hr`) is
-//! a time period, the argument of `bin` and `datefloor`.
+//! a time period, the argument of `bin` and `datefloor`. A `.` right after the `]` of a list
+//! index is a [`TokenKind::Dot`] and the name after it a member, never a keyword
+//! (`users[1].action`); everywhere else a `.` belongs to a name or a number.
 
 use super::ast::TimeUnit;
 use super::diag::Diagnostic;
@@ -78,7 +80,14 @@ impl Lexer<'_> {
                     }
                 }
                 '"' | '\'' => self.string(c),
-                c if c == '`' || is_name_start(c) => self.name(),
+                '.' if self.after_index() => {
+                    self.bump();
+                    self.push(TokenKind::Dot, start);
+                    if self.peek().is_some_and(|c| c == '`' || is_name_char(c)) {
+                        self.name(true);
+                    }
+                }
+                c if c == '`' || is_name_start(c) => self.name(false),
                 '0'..='9' => self.number(),
                 '.' if self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) => self.number(),
                 '/' if self.regex_may_start() => self.regex(),
@@ -160,9 +169,17 @@ impl Lexer<'_> {
         self.push(TokenKind::Str(value), start);
     }
 
+    /// Whether a `.` here follows the `]` of a list index, as in `users[1].action`.
+    fn after_index(&self) -> bool {
+        self.tokens
+            .last()
+            .is_some_and(|t| t.kind == TokenKind::RBracket && t.span.end == self.pos)
+    }
+
     /// A field, function, command or keyword: segments joined by `.`, each bare or in backticks
-    /// (`` objectRef.`name` `` is the field `objectRef.name`).
-    fn name(&mut self) {
+    /// (`` objectRef.`name` `` is the field `objectRef.name`). A `member` name goes on from a
+    /// list index (`[1].action`), where no word is a keyword.
+    fn name(&mut self, member: bool) {
         let start = self.pos;
         let mut path = String::new();
         let mut quoted = false;
@@ -204,7 +221,7 @@ impl Lexer<'_> {
         }
         let kind = if quoted {
             TokenKind::Quoted(path)
-        } else if let Some(k) = Keyword::from_word(&path) {
+        } else if let Some(k) = Keyword::from_word(&path).filter(|_| !member) {
             TokenKind::Keyword(k)
         } else {
             TokenKind::Ident(path)
@@ -293,13 +310,38 @@ impl Lexer<'_> {
         if matches!(prev.kind, TokenKind::Ident(_)) && at_command_start(n - 1) {
             return true;
         }
-        // `parse <field> /regex/`: the field is the only token between the command and the regex.
+        // `parse <field> /regex/`: the field is all that stands between the command and the regex.
         let is_parse =
             |t: &Token| matches!(&t.kind, TokenKind::Ident(w) if w.eq_ignore_ascii_case("parse"));
-        matches!(prev.kind, TokenKind::Ident(_) | TokenKind::Quoted(_))
-            && n >= 2
-            && is_parse(&self.tokens[n - 2])
-            && at_command_start(n - 2)
+        self.path_start()
+            .and_then(|start| start.checked_sub(1))
+            .is_some_and(|command| is_parse(&self.tokens[command]) && at_command_start(command))
+    }
+
+    /// Where the field that ends the tokens so far starts, if they end with one: a name, then
+    /// any list indexes and members (`js.sourceIPs[0]`, `users[1].action`).
+    fn path_start(&self) -> Option<usize> {
+        let t = &self.tokens;
+        let mut i = t.len().checked_sub(1)?;
+        loop {
+            match &t[i].kind {
+                TokenKind::RBracket
+                    if i >= 3
+                        && matches!(t[i - 1].kind, TokenKind::Int(_))
+                        && t[i - 2].kind == TokenKind::LBracket =>
+                {
+                    i -= 3;
+                }
+                TokenKind::Ident(_) | TokenKind::Quoted(_) => {
+                    if i >= 2 && t[i - 1].kind == TokenKind::Dot {
+                        i -= 2;
+                    } else {
+                        return Some(i);
+                    }
+                }
+                _ => return None,
+            }
+        }
     }
 
     fn regex(&mut self) {
@@ -345,6 +387,30 @@ impl Lexer<'_> {
             return;
         }
         self.push(TokenKind::Regex(source), start);
+    }
+}
+
+/// The segments of a name token as written (its text, backticks included): split at the dots
+/// between segments, a backticked segment whole, so `` js.`user.id` `` is `js` and `user.id`.
+pub fn name_segments(raw: &str) -> Vec<String> {
+    let mut segments = Vec::new();
+    let mut rest = raw;
+    loop {
+        let (segment, after) = match rest.strip_prefix('`') {
+            Some(inner) => match inner.find('`') {
+                Some(end) => (&inner[..end], &inner[end + 1..]),
+                None => (inner, ""),
+            },
+            None => match rest.find('.') {
+                Some(end) => (&rest[..end], &rest[end..]),
+                None => (rest, ""),
+            },
+        };
+        segments.push(segment.to_string());
+        match after.strip_prefix('.') {
+            Some(next) => rest = next,
+            None => return segments,
+        }
     }
 }
 

@@ -132,9 +132,15 @@ impl Parser<'_> {
     pub(super) fn dedup(&mut self) -> PResult<Vec<FieldRef>> {
         let mut fields = Vec::new();
         loop {
-            let (path, span) =
-                self.name("a field name after `dedup`, such as `dedup objectRef.name`")?;
-            fields.push(FieldRef { path, span });
+            if !matches!(
+                self.peek_kind(),
+                Some(TokenKind::Ident(_) | TokenKind::Quoted(_))
+            ) {
+                return Err(
+                    self.expected("a field name after `dedup`, such as `dedup objectRef.name`")
+                );
+            }
+            fields.push(self.field_ref()?);
             if self.eat(&TokenKind::Comma).is_none() {
                 return Ok(fields);
             }
@@ -146,10 +152,7 @@ impl Parser<'_> {
     pub(super) fn parse_command(&mut self, keyword: Span) -> PResult<CommandKind> {
         let source = match self.peek_kind() {
             Some(TokenKind::Str(_) | TokenKind::Regex(_)) => Expr {
-                kind: ExprKind::Field(FieldRef {
-                    path: "@message".to_string(),
-                    span: keyword.after(),
-                }),
+                kind: ExprKind::Field(FieldRef::dotted("@message", keyword.after())),
                 span: keyword.after(),
             },
             None | Some(TokenKind::Pipe) => {

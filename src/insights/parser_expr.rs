@@ -4,9 +4,11 @@
 
 use super::{PResult, Parser};
 use crate::insights::ast::{
-    BinaryOp, Expr, ExprKind, FieldRef, LikePattern, Literal, UnaryOp, regex_is_case_insensitive,
+    BinaryOp, Expr, ExprKind, FieldRef, LikePattern, Literal, PathStep, UnaryOp,
+    regex_is_case_insensitive,
 };
 use crate::insights::diag::Diagnostic;
+use crate::insights::lexer::name_segments;
 use crate::insights::token::{Keyword, Span, TokenKind};
 
 /// The deepest expression accepted: parentheses, calls, prefix operators and operators in a
@@ -330,10 +332,14 @@ impl Parser<'_> {
             TokenKind::Ident(name) if self.peek_nth_kind(1) == Some(&TokenKind::LParen) => {
                 return self.call(name, span);
             }
-            TokenKind::Ident(path) | TokenKind::Quoted(path) => Expr {
-                kind: ExprKind::Field(FieldRef { path, span }),
-                span,
-            },
+            TokenKind::Ident(_) | TokenKind::Quoted(_) => {
+                let field = self.field_ref()?;
+                self.last_depth = 1;
+                return Ok(Expr {
+                    span: field.span,
+                    kind: ExprKind::Field(field),
+                });
+            }
             TokenKind::Str(s) => literal(Literal::Str(s)),
             TokenKind::Int(i) => literal(Literal::Int(i)),
             TokenKind::Float(f) => literal(Literal::Float(f)),
@@ -372,6 +378,47 @@ impl Parser<'_> {
         self.bump();
         self.last_depth = 1;
         Ok(expr)
+    }
+
+    /// A field at the next token (a name), with the list indexes and members that follow it:
+    /// `js.sourceIPs[0]`, `js.users[1].action`, `` js.users[1].`user.id` ``.
+    pub(super) fn field_ref(&mut self) -> PResult<FieldRef> {
+        let first = self.bump_span();
+        let mut steps: Vec<PathStep> = name_segments(first.slice(self.text))
+            .into_iter()
+            .map(PathStep::Key)
+            .collect();
+        let mut end = first;
+        loop {
+            if self.eat(&TokenKind::LBracket).is_some() {
+                let index = match self.peek_kind() {
+                    Some(&TokenKind::Int(i)) => usize::try_from(i).unwrap_or(usize::MAX),
+                    _ => {
+                        return Err(self
+                            .expected("a list index, a whole number from 0 as in `sourceIPs[0]`"));
+                    }
+                };
+                self.bump();
+                let Some(close) = self.eat(&TokenKind::RBracket) else {
+                    return Err(self.expected("`]` after the list index"));
+                };
+                steps.push(PathStep::Index(index));
+                end = close;
+            } else if self.eat(&TokenKind::Dot).is_some() {
+                let Some(TokenKind::Ident(_) | TokenKind::Quoted(_)) = self.peek_kind() else {
+                    return Err(self.expected("a member name after `.`, as in `users[1].action`"));
+                };
+                let name = self.bump_span();
+                steps.extend(
+                    name_segments(name.slice(self.text))
+                        .into_iter()
+                        .map(PathStep::Key),
+                );
+                end = name;
+            } else {
+                return Ok(FieldRef::new(steps, first.to(end)));
+            }
+        }
     }
 
     fn call(&mut self, name: String, name_span: Span) -> PResult<Expr> {

@@ -225,6 +225,101 @@ fn slash_divides_after_an_operand_and_opens_a_regex_elsewhere() {
         kinds("fields parse / 2"),
         vec![ident("fields"), ident("parse"), Slash, Int(2)]
     );
+    // the field of `parse` may index a list and go on into it
+    assert_eq!(
+        kinds("parse js.ips[0].`a.b` /x/"),
+        vec![
+            ident("parse"),
+            ident("js.ips"),
+            LBracket,
+            Int(0),
+            RBracket,
+            Dot,
+            Quoted("a.b".into()),
+            Regex("x".into())
+        ]
+    );
+    // …but an index after anything else is an operand: `/` divides
+    assert_eq!(
+        kinds("fields js.ips[0] / 2"),
+        vec![
+            ident("fields"),
+            ident("js.ips"),
+            LBracket,
+            Int(0),
+            RBracket,
+            Slash,
+            Int(2)
+        ]
+    );
+}
+
+#[test]
+fn list_indexes_and_members_after_them() {
+    use TokenKind::*;
+    assert_eq!(
+        kinds("js.users[1].action.name"),
+        vec![
+            ident("js.users"),
+            LBracket,
+            Int(1),
+            RBracket,
+            Dot,
+            ident("action.name")
+        ]
+    );
+    // after an index no word is a keyword, and a member may be digits
+    assert_eq!(
+        kinds("a[0].in a[0].0"),
+        vec![
+            ident("a"),
+            LBracket,
+            Int(0),
+            RBracket,
+            Dot,
+            ident("in"),
+            ident("a"),
+            LBracket,
+            Int(0),
+            RBracket,
+            Dot,
+            ident("0")
+        ]
+    );
+    // a `.` away from an index is what it always was
+    assert_eq!(
+        kinds("[0] .5"),
+        vec![LBracket, Int(0), RBracket, Float(0.5)]
+    );
+    assert_eq!(
+        kinds("verb in[\"get\"]"),
+        vec![
+            ident("verb"),
+            Keyword(self::Keyword::In),
+            LBracket,
+            Str("get".into()),
+            RBracket
+        ]
+    );
+    // a `.` after an index with nothing to name is left to the parser to report
+    assert_eq!(
+        kinds("a[0]."),
+        vec![ident("a"), LBracket, Int(0), RBracket, Dot]
+    );
+}
+
+#[test]
+fn name_segments_keep_a_backticked_segment_whole() {
+    assert_eq!(
+        name_segments("objectRef.resource"),
+        ["objectRef", "resource"]
+    );
+    assert_eq!(
+        name_segments("js.annotations.`authorization.k8s.io/decision`"),
+        ["js", "annotations", "authorization.k8s.io/decision"]
+    );
+    assert_eq!(name_segments("`a.b`.c.`d`"), ["a.b", "c", "d"]);
+    assert_eq!(name_segments("@timestamp"), ["@timestamp"]);
 }
 
 #[test]

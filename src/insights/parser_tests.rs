@@ -244,6 +244,69 @@ fn sort_limit_dedup() {
 }
 
 #[test]
+fn fields_reach_into_structures_with_their_spans() {
+    use crate::insights::ast::PathStep::{Index, Key};
+    let key = |k: &str| Key(k.to_string());
+    let text = "filter js.annotations.`authorization.k8s.io/decision` = js.users[1].`user.id`";
+    let CommandKind::Filter(e) = only(text) else {
+        panic!("{text}");
+    };
+    let ExprKind::Binary { lhs, rhs, .. } = e.kind else {
+        panic!("{text}");
+    };
+    let (ExprKind::Field(l), ExprKind::Field(r)) = (lhs.kind, rhs.kind) else {
+        panic!("{text}");
+    };
+    assert_eq!(l.path, "js.annotations.authorization.k8s.io/decision");
+    assert_eq!(
+        l.steps,
+        [
+            key("js"),
+            key("annotations"),
+            key("authorization.k8s.io/decision")
+        ]
+    );
+    assert_eq!(
+        l.span.slice(text),
+        "js.annotations.`authorization.k8s.io/decision`"
+    );
+    assert_eq!(r.path, "js.users[1].user.id");
+    assert_eq!(r.steps, [key("js"), key("users"), Index(1), key("user.id")]);
+    assert_eq!(r.span.slice(text), "js.users[1].`user.id`");
+    assert_eq!(lhs.span, l.span);
+    // nested indexes, and `dedup` takes the same fields
+    match only("dedup a.b[1][2].c, `x`") {
+        CommandKind::Dedup(f) => {
+            assert_eq!(f[0].path, "a.b[1][2].c");
+            assert_eq!(
+                f[0].steps,
+                [key("a"), key("b"), Index(1), Index(2), key("c")]
+            );
+            assert_eq!(f[0].dotted_name(), "a.b.1.2.c");
+            assert_eq!(f[1].steps, [key("x")]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // a column named after a field with an index keeps the brackets
+    match only("fields js.sourceIPs[0], js.sourceIPs[1] as second") {
+        CommandKind::Fields(list) => assert_eq!(
+            names(&list),
+            [("js.sourceIPs[0]", None), ("second", Some("second"))]
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        errors("display a[\"x\"] | display a[0 | display a[0].[1] | display a[1.5]"),
+        [
+            "expected a list index, a whole number from 0 as in `sourceIPs[0]`, found a string",
+            "expected `]` after the list index, found `|`, the end of the command",
+            "expected a member name after `.`, as in `users[1].action`, found `[`",
+            "expected a list index, a whole number from 0 as in `sourceIPs[0]`, found a number",
+        ]
+    );
+}
+
+#[test]
 fn parse_glob_and_regex() {
     match only("parse @message \"user=* ip=*\" as user, ip") {
         CommandKind::Parse { source, pattern } => {
@@ -378,6 +441,7 @@ fn no_prefix_or_deletion_panics() {
         "parse @message \"user=* ip=*\" as u, ip | unnest j.items into it | dedup u | limit 1 # é",
         "SOURCE logGroups(namePrefix: [\"x\"]) | pattern @message | filter a !=~ /b/ or c == 1 && d",
         "stats sum(x)/count(*) as m by verb | stats avg(m) | display `m` | sort m",
+        "fields jsonParse(@message) as js | parse js.b[2] /(?<x>.)/ | filter js.users[1].`user.id` = \"1\" | dedup js.a[0].b",
     ];
     for q in queries {
         let cuts = q.char_indices().map(|(i, _)| i).chain([q.len()]);

@@ -121,6 +121,9 @@ pub enum TokenKind {
     RParen,
     LBracket,
     RBracket,
+    /// The `.` that goes on into a structure after an index: the one in `users[1].action`.
+    /// Everywhere else a `.` is part of a name or a number.
+    Dot,
     Eq,
     Ne,
     Lt,
@@ -167,6 +170,7 @@ impl TokenKind {
             TokenKind::RParen => ")",
             TokenKind::LBracket => "[",
             TokenKind::RBracket => "]",
+            TokenKind::Dot => ".",
             TokenKind::Eq => "=",
             TokenKind::Ne => "!=",
             TokenKind::Lt => "<",

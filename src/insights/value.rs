@@ -238,6 +238,14 @@ impl Value {
         }
     }
 
+    /// `[i]`: the element of a list at `i`; nothing for any other value.
+    pub fn element(&self, i: usize) -> Option<&Value> {
+        match self {
+            Value::List(items) => items.get(i),
+            _ => None,
+        }
+    }
+
     /// Loose comparison. `None` when either side is absent: then every comparison, `!=`
     /// included, is false. Two numbers (or numeric strings, times, booleans) compare as numbers;
     /// a time and a date string compare as times; anything else compares as text.

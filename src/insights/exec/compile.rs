@@ -1,10 +1,14 @@
 //! Expressions compiled once per query: field names become row slots, regular expressions and
 //! functions are resolved, constants are folded into values.
 
+use std::borrow::Cow;
+
 use regex::Regex;
 
 use super::Slots;
-use crate::insights::ast::{BinaryOp, Expr, ExprKind, LikePattern, Literal, UnaryOp};
+use crate::insights::ast::{
+    BinaryOp, Expr, ExprKind, FieldRef, LikePattern, Literal, PathStep, UnaryOp,
+};
 use crate::insights::diag::Diagnostic;
 use crate::insights::duration::{Period, parse_period};
 use crate::insights::functions::{
@@ -44,8 +48,9 @@ pub(super) enum CExpr {
         f: ScalarFn,
         args: Vec<CExpr>,
     },
-    /// A member of a map or list the query made: `m.webhook`, `ev.user.groups.0`.
-    Member(usize, Vec<String>),
+    /// A member of a map or list the query made: `m.webhook`, `ev.user.groups.0`,
+    /// `ev.user.groups[0]`.
+    Member(usize, Vec<PathStep>),
     /// `bin(period)`: the period that holds the row's `@timestamp`.
     Bin {
         period: Period,
@@ -65,10 +70,7 @@ pub(super) fn compile(
 ) -> Result<CExpr, Diagnostic> {
     let mut sub = |e: &Expr, slots: &mut Slots| compile(e, slots, aggregates).map(Box::new);
     Ok(match &expr.kind {
-        ExprKind::Field(f) => match slots.under_defined(&f.path) {
-            Some((base, path)) => CExpr::Member(slots.slot(&base), path),
-            None => CExpr::Slot(slots.read(&f.path)),
-        },
+        ExprKind::Field(f) => field(f, slots),
         ExprKind::Literal(lit) => CExpr::Const(literal(lit)),
         ExprKind::Star => CExpr::Const(Value::Missing),
         ExprKind::Unary { op, expr: inner } => match op {
@@ -162,6 +164,21 @@ pub(super) fn compile(
             CExpr::Call { f, args: compiled }
         }
     })
+}
+
+/// A field: a slot of the row, or a member of a structure in one. Only a field that reaches into
+/// a structure costs more than reading its slot.
+pub(super) fn field(f: &FieldRef, slots: &mut Slots) -> CExpr {
+    if let Some((base, rest)) = f.under(|name| slots.is_defined(name)) {
+        return CExpr::Member(slots.slot(&base), rest.to_vec());
+    }
+    if !f.has_index() || slots.is_defined(&f.path) {
+        return CExpr::Slot(slots.read(&f.path));
+    }
+    // An event's arrays are flattened into `sourceIPs.0`, `sourceIPs.1`, …: `sourceIPs` itself
+    // reads as JSON text, which no index reaches into (the checker says so).
+    let (name, rest) = f.before_index();
+    CExpr::Member(slots.read(&name), rest.to_vec())
 }
 
 /// Functions fail only on a wrong query, never on data (a value they cannot use gives no
@@ -267,8 +284,12 @@ impl CExpr {
             CExpr::Const(v) => v.clone(),
             CExpr::Member(slot, path) => {
                 let mut value = row.get(*slot).unwrap_or(Value::missing_ref());
-                for key in path {
-                    match value.member(key) {
+                for step in path {
+                    let next = match step {
+                        PathStep::Key(key) => value.member(key),
+                        PathStep::Index(i) => value.element(*i),
+                    };
+                    match next {
                         Some(v) => value = v,
                         None => return Value::Missing,
                     }
@@ -314,6 +335,14 @@ impl CExpr {
                 Some(Value::Time(t)) => Value::Time(period.floor(*t)),
                 _ => Value::Missing,
             },
+        }
+    }
+
+    /// [`CExpr::eval`], borrowing a slot's value rather than cloning it.
+    pub(super) fn eval_ref<'r>(&self, row: &'r [Value]) -> Cow<'r, Value> {
+        match self {
+            CExpr::Slot(i) => Cow::Borrowed(row.get(*i).unwrap_or(Value::missing_ref())),
+            other => Cow::Owned(other.eval(row)),
         }
     }
 

@@ -38,7 +38,8 @@ pub(crate) struct Slots {
     names: Vec<String>,
     index: HashMap<String, usize>,
     /// Names the query itself made (aliases, `parse` and `unnest` names, `stats` columns): a
-    /// dotted name under one of them reads into its value (`m.webhook` of `jsonParse(…) as m`).
+    /// field under one of them reads into its value (`m.webhook`, `m.items[0]` of
+    /// `jsonParse(…) as m`).
     defined: Vec<String>,
     /// Something reads `@timestamp` (a column, `bin`, `earliest`, a sort …).
     timestamp_used: bool,
@@ -81,20 +82,9 @@ impl Slots {
         }
     }
 
-    /// For a dotted name under a name the query made: that name and the path below it.
-    pub(crate) fn under_defined(&self, path: &str) -> Option<(String, Vec<String>)> {
-        if self.defined.iter().any(|d| d == path) {
-            return None;
-        }
-        self.defined
-            .iter()
-            .filter(|d| path.len() > d.len() + 1 && path.starts_with(d.as_str()))
-            .filter(|d| path.as_bytes()[d.len()] == b'.')
-            .max_by_key(|d| d.len())
-            .map(|d| {
-                let rest = path[d.len() + 1..].split('.').map(str::to_string).collect();
-                (d.clone(), rest)
-            })
+    /// Whether the query made this name (so far).
+    pub(crate) fn is_defined(&self, name: &str) -> bool {
+        self.defined.iter().any(|d| d == name)
     }
 
     /// A slot no query name can take (aggregate results, hidden keys).

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use regex::Regex;
 
 use super::Slots;
-use super::compile::{AggregateHook, CExpr, compile, literal};
+use super::compile::{AggregateHook, CExpr, compile, field, literal};
 use crate::insights::aggregates::{AggInput, Aggregator};
 use crate::insights::ast::{Command, CommandKind, Expr, ExprKind, ParsePattern, Projection};
 use crate::insights::diag::Diagnostic;
@@ -38,7 +38,7 @@ pub(super) enum Stage {
         source: CExpr,
         slot: usize,
     },
-    Dedup(Vec<usize>),
+    Dedup(Vec<CExpr>),
     Limit(usize),
     Sort(Vec<(CExpr, bool)>),
     Stats(Box<Stats>),
@@ -150,7 +150,7 @@ impl Stage {
                 }
             }
             CommandKind::Dedup(fields) => {
-                Stage::Dedup(fields.iter().map(|f| slots.read(&f.path)).collect())
+                Stage::Dedup(fields.iter().map(|f| field(f, slots)).collect())
             }
             CommandKind::Limit(n) => Stage::Limit(usize::try_from(*n).unwrap_or(usize::MAX)),
             CommandKind::Sort(keys) => {
@@ -219,10 +219,11 @@ impl Stage {
                 if let State::Seen(seen) = state {
                     rows.retain(|r| {
                         // CloudWatch keeps every event with an absent value in a dedup field.
-                        if keys.iter().any(|&k| r[k].is_absent()) {
+                        let values: Vec<_> = keys.iter().map(|k| k.eval_ref(r)).collect();
+                        if values.iter().any(|v| v.is_absent()) {
                             return true;
                         }
-                        let key: Vec<GroupKey> = keys.iter().map(|&k| r[k].group_key()).collect();
+                        let key: Vec<GroupKey> = values.iter().map(|v| v.group_key()).collect();
                         seen.insert(key)
                     });
                 }

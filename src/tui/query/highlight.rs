@@ -55,7 +55,8 @@ fn role_of(token: &Token, before: Option<&TokenKind>, after: Option<&TokenKind>)
         | TokenKind::LParen
         | TokenKind::RParen
         | TokenKind::LBracket
-        | TokenKind::RBracket => return None,
+        | TokenKind::RBracket
+        | TokenKind::Dot => return None,
         TokenKind::Unknown(_) => Role::Error,
         _ => Role::SyntaxOperator,
     };
@@ -173,6 +174,16 @@ mod tests {
                 ("bin", SyntaxFunction),
                 ("5m", SyntaxNumber),
                 ("`user.name`", SyntaxField),
+            ]
+        );
+        // a structure path: its names are fields, its index a number, its punctuation plain
+        assert_eq!(
+            roles("display js.users[1].`user.id`"),
+            [
+                ("display", SyntaxKeyword),
+                ("js.users", SyntaxField),
+                ("1", SyntaxNumber),
+                ("`user.id`", SyntaxField),
             ]
         );
     }
