@@ -271,9 +271,10 @@ pub fn regex_matches(value: &Value, re: &Regex) -> Option<bool> {
     value.as_text().map(|text| re.is_match(&text))
 }
 
-/// `value in [a, b, …]` with loose equality. `None` when the value is absent.
+/// `value in [a, b, …]` with loose equality. `None` when the value is absent, or a map or a
+/// list, which compare with nothing.
 pub fn in_list(value: &Value, list: &[Value]) -> Option<bool> {
-    if value.is_absent() {
+    if value.is_absent() || value.is_structure() {
         return None;
     }
     Some(list.iter().any(|item| value.loose_eq(item)))

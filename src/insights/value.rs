@@ -203,6 +203,11 @@ impl Value {
         matches!(self, Value::Missing | Value::Null)
     }
 
+    /// A map or a list (what `jsonParse` makes).
+    pub fn is_structure(&self) -> bool {
+        matches!(self, Value::List(_) | Value::Map(_))
+    }
+
     /// A shared `Missing`, for lookups that find nothing.
     pub fn missing_ref() -> &'static Value {
         &MISSING
@@ -220,10 +225,11 @@ impl Value {
         }
     }
 
-    /// The value as text, as string functions see it; `None` when absent.
+    /// The value as text, as string functions see it; `None` when absent. A map or a list has
+    /// none: AWS documents that string, number and datetime functions treat them as null.
     pub fn as_text(&self) -> Option<Cow<'_, str>> {
         match self {
-            Value::Missing | Value::Null => None,
+            Value::Missing | Value::Null | Value::List(_) | Value::Map(_) => None,
             Value::Str(s) => Some(Cow::Borrowed(s)),
             other => Some(Cow::Owned(other.display())),
         }
@@ -246,11 +252,18 @@ impl Value {
         }
     }
 
-    /// Loose comparison. `None` when either side is absent: then every comparison, `!=`
-    /// included, is false. Two numbers (or numeric strings, times, booleans) compare as numbers;
-    /// a time and a date string compare as times; anything else compares as text.
+    /// Loose comparison. `None` when either side is absent, a map or a list (AWS documents that
+    /// comparing a map or list with anything is false): then every comparison, `!=` included,
+    /// is false. Two numbers (or numeric strings, times, booleans) compare as numbers; a time
+    /// and a date string compare as times; anything else compares as text.
     pub fn compare(&self, other: &Value) -> Option<Ordering> {
-        if self.is_absent() || other.is_absent() {
+        let unordered = |v: &Value| {
+            matches!(
+                v,
+                Value::Missing | Value::Null | Value::List(_) | Value::Map(_)
+            )
+        };
+        if unordered(self) || unordered(other) {
             return None;
         }
         if let (Some(a), Some(b)) = (self.as_number(), other.as_number()) {

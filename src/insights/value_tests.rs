@@ -72,17 +72,44 @@ fn loose_equality_table() {
         (Value::Null, Value::Null, false),
         (Value::Null, s("null"), false),
         (s(""), s(""), true),
+        // AWS: comparing a map or a list with anything is false, even with its own JSON text.
         (
             list(vec![Value::Int(1), s("a")]),
             list(vec![Value::Int(1), s("a")]),
-            true,
+            false,
         ),
-        (list(vec![Value::Int(1)]), s("[1]"), true),
-        (map(vec![("a", Value::Int(1))]), s("{\"a\":1}"), true),
+        (list(vec![Value::Int(1)]), s("[1]"), false),
+        (map(vec![("a", Value::Int(1))]), s("{\"a\":1}"), false),
     ];
     for (a, b, want) in cases {
         assert_eq!(a.loose_eq(&b), want, "{a:?} = {b:?}");
         assert_eq!(b.loose_eq(&a), want, "{b:?} = {a:?} (symmetry)");
+    }
+}
+
+#[test]
+fn maps_and_lists_fail_every_comparison_and_have_no_text() {
+    let structures = [
+        list(vec![s("10.0.0.1")]),
+        map(vec![("a", Value::Int(1))]),
+        list(vec![]),
+    ];
+    for v in structures {
+        for op in [
+            Comparison::Eq,
+            Comparison::Ne,
+            Comparison::Lt,
+            Comparison::Le,
+            Comparison::Gt,
+            Comparison::Ge,
+        ] {
+            for other in [s("a"), Value::Int(1), v.clone()] {
+                assert!(!v.satisfies(op, &other), "{v:?} {op:?} {other:?}");
+                assert!(!other.satisfies(op, &v), "{other:?} {op:?} {v:?}");
+            }
+        }
+        assert_eq!(v.as_text(), None, "{v:?}");
+        assert_eq!(v.as_number(), None, "{v:?}");
     }
 }
 
