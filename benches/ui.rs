@@ -50,10 +50,11 @@ fn one_file_against_streams(path: &std::path::Path, events: usize) -> String {
     let load = |paths: &[std::path::PathBuf]| {
         let t = Instant::now();
         let mut store = EventStore::default();
-        for p in paths {
-            let input = Arc::new(local::open(&InputSpec::Path(p.clone())).unwrap());
-            store.load_with(StoreLoader::new(input), |_| {});
-        }
+        let inputs = paths
+            .iter()
+            .map(|p| Arc::new(local::open(&InputSpec::Path(p.clone())).unwrap()))
+            .collect();
+        store.load_with(StoreLoader::many(inputs), |_| {});
         let took = t.elapsed();
         // Every event in time order, as the table shows them.
         let rows = store.filter(&FilterSet::default());

@@ -146,6 +146,7 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
     let mut store = EventStore::default();
     let mut outcome = Outcome::Success;
     let mut followed = Vec::new();
+    let mut opened = Vec::new();
     for spec in &inputs {
         let input = match local::open(spec) {
             Ok(input) => Arc::new(input),
@@ -161,8 +162,9 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
             let from = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1) as u64;
             followed.push((path.clone(), from));
         }
-        store.load_with(StoreLoader::new(input), |_| {});
+        opened.push(input);
     }
+    store.load_with(StoreLoader::many(opened), |_| {});
     problems::summarize(store.problems());
     to_stdout(|out| {
         let mut printer = Printer {

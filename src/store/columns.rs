@@ -42,7 +42,8 @@ pub(super) struct Columns {
     pub raw_at: Vec<u64>,
     /// Its length. An event past 4 GiB would be cut here; no input format allows one.
     pub raw_len: Vec<u32>,
-    /// The record's byte offset in its input (the offset of its `@ptr`), or [`NO_ORIGIN`].
+    /// Where the record starts (the offset of its `@ptr`): in the store, an address in the
+    /// inputs as for `raw_at`, or [`NO_ORIGIN`]; in a batch, its offset in its input.
     pub origin: Vec<u64>,
 }
 
@@ -73,24 +74,52 @@ impl Columns {
         self.origin.push(origin);
     }
 
-    /// Appends `other`, its ids translated by `remap` and its raw addresses by `address`.
+    /// Appends `other`'s rows in `rows`, their ids translated by `remap`, their raw addresses by
+    /// `address` and their origins moved by `origin_base`.
     pub fn extend_remapped(
         &mut self,
         other: &Columns,
+        rows: std::ops::Range<usize>,
         remap: &Remap,
         address: impl Fn(u64) -> u64,
+        origin_base: u64,
     ) {
-        self.time.extend_from_slice(&other.time);
+        self.time.extend_from_slice(&other.time[rows.clone()]);
         for ((column, from), map) in self.facets.iter_mut().zip(&other.facets).zip(&remap.facets) {
-            column.extend(from.iter().map(|id| map[*id as usize]));
+            column.extend(from[rows.clone()].iter().map(|id| map[*id as usize]));
         }
-        self.name
-            .extend(other.name.iter().map(|id| remap.name[*id as usize]));
-        self.flags.extend_from_slice(&other.flags);
+        self.name.extend(
+            other.name[rows.clone()]
+                .iter()
+                .map(|id| remap.name[*id as usize]),
+        );
+        self.flags.extend_from_slice(&other.flags[rows.clone()]);
         self.raw_at
-            .extend(other.raw_at.iter().map(|at| address(*at)));
-        self.raw_len.extend_from_slice(&other.raw_len);
-        self.origin.extend_from_slice(&other.origin);
+            .extend(other.raw_at[rows.clone()].iter().map(|at| address(*at)));
+        self.raw_len.extend_from_slice(&other.raw_len[rows.clone()]);
+        self.origin
+            .extend(other.origin[rows].iter().map(|o| o + origin_base));
+    }
+
+    /// Appends `other`'s row `r`, as [`Columns::extend_remapped`] does a run of rows: one row at
+    /// a time, where streams interleave, costs less this way.
+    pub fn push_remapped(
+        &mut self,
+        other: &Columns,
+        r: usize,
+        remap: &Remap,
+        address: impl Fn(u64) -> u64,
+        origin_base: u64,
+    ) {
+        self.time.push(other.time[r]);
+        for ((column, from), map) in self.facets.iter_mut().zip(&other.facets).zip(&remap.facets) {
+            column.push(map[from[r] as usize]);
+        }
+        self.name.push(remap.name[other.name[r] as usize]);
+        self.flags.push(other.flags[r]);
+        self.raw_at.push(address(other.raw_at[r]));
+        self.raw_len.push(other.raw_len[r]);
+        self.origin.push(other.origin[r] + origin_base);
     }
 
     /// Makes room for `more` rows exactly: a load knows about how many are coming, and growing
@@ -141,6 +170,7 @@ impl Columns {
 }
 
 /// Local ids to the store's, per facet and for names; index 0 ([`ABSENT`]) maps to itself.
+#[derive(Debug)]
 pub(super) struct Remap {
     facets: [Vec<u32>; FACETS],
     name: Vec<u32>,

@@ -1,17 +1,25 @@
-//! Loading an input: parts read on worker threads, each indexed with its own interners, handed
-//! out in input order as [`Batch`]es and merged by [`EventStore::append`].
+//! Loading inputs: parts read on worker threads, each indexed with its own interners, and merged
+//! into the store as one timeline.
+//!
+//! EKS writes one audit stream per API server, so a folder is several streams whose events
+//! interleave. The parts of every input are read at once, the input read least far in time
+//! first, and merged k-way by time ([`merge`](super::merge)): each input is in time order (a
+//! part that is not is sorted by itself), so a row can join the store as soon as no input still
+//! being read can have an earlier one. Rows are then appended in time order, ties in the order
+//! of the inputs, and keep their numbers; the store keeps no permutation for them.
 //!
 //! Merging is cheap next to reading (one lookup per distinct value of a part, one copy per row),
 //! so it runs on the thread that called the loader, under whatever lock guards the store, while
-//! the workers read on: the console shows the first part's rows while the rest are read.
+//! the workers read on: the console shows the first rows while the rest is read.
 
 use std::collections::BTreeMap;
 use std::ops::{ControlFlow, Range};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
 
-use super::columns::{Columns, Interners, OWNED};
-use super::{EventStore, StoredInput};
+use super::EventStore;
+use super::columns::{Columns, Interners, NO_TIME, OWNED};
+use super::merge::Merge;
 use crate::audit::decode::Detail;
 use crate::audit::formats::ScanReport;
 use crate::source::local::{LocalInput, Part};
@@ -23,40 +31,41 @@ pub const PART_BYTES: usize = 8 << 20;
 /// How far a load has got, after a part was merged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
-    /// Events in the store (every input so far).
+    /// Events in the store (everything loaded so far).
     pub events: usize,
-    /// Bytes of this input read and merged.
+    /// Bytes of this load's inputs read and merged.
     pub bytes_done: u64,
-    /// Bytes of this input.
+    /// Bytes of this load's inputs.
     pub bytes_total: u64,
-    /// Problems found in this input so far (see [`ScanReport::problem_count`]).
+    /// Problems found in this load's inputs so far (see [`ScanReport::problem_count`]).
     pub problems: u64,
 }
 
-/// Reads one input into [`Batch`]es on worker threads.
+/// Reads inputs into [`Batch`]es on worker threads.
 #[derive(Debug)]
 pub struct StoreLoader {
-    input: Arc<LocalInput>,
+    inputs: Vec<Arc<LocalInput>>,
     threads: usize,
     part_bytes: usize,
     cancel: Arc<AtomicBool>,
 }
 
-/// The rows of one part of an input, with their own interners: merge it with
-/// [`EventStore::append`], the batches of one loader in the order it hands them out.
+/// The rows of one part of an input, with their own interners: give them to the store with
+/// [`EventStore::load_with`] (or [`load_shared_with`]), which merges them in time order.
 #[derive(Debug)]
 pub struct Batch {
-    input: Arc<LocalInput>,
+    /// Which of the loader's inputs it comes from.
+    pub(super) input: usize,
     /// The part's place among the input's parts.
-    index: usize,
-    parts: usize,
-    range: Range<usize>,
-    columns: Columns,
-    interners: Interners,
+    pub(super) index: usize,
+    pub(super) parts: usize,
+    pub(super) range: Range<usize>,
+    pub(super) columns: Columns,
+    pub(super) interners: Interners,
     /// Event texts that are not in the input (unescaped CloudWatch messages).
-    owned: Vec<u8>,
+    pub(super) owned: Vec<u8>,
     /// Lines counted from the part's start.
-    report: ScanReport,
+    pub(super) report: ScanReport,
 }
 
 impl Batch {
@@ -70,16 +79,6 @@ impl Batch {
         self.columns.len() == 0
     }
 
-    /// The input's bytes up to the end of this part.
-    pub fn bytes_done(&self) -> u64 {
-        self.range.end as u64
-    }
-
-    /// The input's size.
-    pub fn bytes_total(&self) -> u64 {
-        self.input.bytes().len() as u64
-    }
-
     /// Is this the input's last part?
     pub fn is_last(&self) -> bool {
         self.index + 1 == self.parts
@@ -89,13 +88,28 @@ impl Batch {
     pub fn report(&self) -> &ScanReport {
         &self.report
     }
+
+    /// The latest time among its rows.
+    fn latest(&self) -> Option<i64> {
+        self.columns
+            .time
+            .iter()
+            .copied()
+            .filter(|&t| t != NO_TIME)
+            .max()
+    }
 }
 
 impl StoreLoader {
-    /// A loader on every core, in parts of [`PART_BYTES`].
+    /// A loader of one input, on every core, in parts of [`PART_BYTES`].
     pub fn new(input: Arc<LocalInput>) -> StoreLoader {
+        StoreLoader::many(vec![input])
+    }
+
+    /// A loader of several inputs read as one timeline, in the order given for equal times.
+    pub fn many(inputs: Vec<Arc<LocalInput>>) -> StoreLoader {
         StoreLoader {
-            input,
+            inputs,
             threads: super::par::threads(),
             part_bytes: PART_BYTES,
             cancel: Arc::default(),
@@ -108,8 +122,8 @@ impl StoreLoader {
         self
     }
 
-    /// Cuts the input into parts of about this many bytes (see [`LocalInput::parts`]: only
-    /// inputs of one event per line are cut).
+    /// Cuts inputs into parts of about this many bytes (see [`LocalInput::parts`]: only inputs
+    /// of one event per line are cut).
     pub fn part_bytes(mut self, bytes: usize) -> Self {
         self.part_bytes = bytes.max(1);
         self
@@ -121,27 +135,47 @@ impl StoreLoader {
         self
     }
 
-    /// Reads the input, handing each part's batch to `on_batch` in input order, on the calling
-    /// thread. Returns false when stopped early (by `on_batch` or the cancel flag).
-    pub fn run(self, mut on_batch: impl FnMut(Batch) -> ControlFlow<()>) -> bool {
-        let input = &self.input;
-        let len = input.bytes().len();
-        let parts = input.parts((len / self.part_bytes).max(1), self.part_bytes);
-        let next = AtomicUsize::new(0);
+    /// The inputs, in the order given.
+    pub fn inputs(&self) -> &[Arc<LocalInput>] {
+        &self.inputs
+    }
+
+    /// Reads the inputs, handing each part's batch to `on_batch` on the calling thread: the
+    /// batches of one input in their order, the inputs interleaved so that the one read least
+    /// far in time is read next. Returns false when stopped early (by `on_batch` or the cancel
+    /// flag).
+    pub fn run(&self, mut on_batch: impl FnMut(Batch) -> ControlFlow<()>) -> bool {
+        let parts: Vec<Vec<Part>> = self
+            .inputs
+            .iter()
+            .map(|input| {
+                let len = input.bytes().len();
+                input.parts((len / self.part_bytes).max(1), self.part_bytes)
+            })
+            .collect();
+        let total: usize = parts.iter().map(Vec::len).sum();
+        let schedule = Mutex::new(Schedule::new(&parts));
         let stop = AtomicBool::new(false);
         let halted = || stop.load(Ordering::Relaxed) || self.cancel.load(Ordering::Relaxed);
-        let workers = self.threads.min(parts.len());
+        let workers = self.threads.min(total);
         std::thread::scope(|scope| {
             let (tx, rx) = mpsc::channel::<Batch>();
             for _ in 0..workers {
                 let tx = tx.clone();
-                let (parts, next, halted) = (&parts, &next, &halted);
+                let (parts, schedule, halted) = (&parts, &schedule, &halted);
                 scope.spawn(move || {
-                    // Parts are taken in order, so the one the merge waits for is read first.
                     while !halted() {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(part) = parts.get(i) else { break };
-                        let batch = read_part(input, part, i, parts.len(), halted);
+                        let next = schedule.lock().ok().and_then(|mut s| s.take());
+                        let Some((input, index)) = next else { break };
+                        let part = &parts[input][index];
+                        let batch = read_part(
+                            &self.inputs[input],
+                            input,
+                            part,
+                            index,
+                            parts[input].len(),
+                            halted,
+                        );
                         if tx.send(batch).is_err() {
                             break;
                         }
@@ -149,26 +183,74 @@ impl StoreLoader {
                 });
             }
             drop(tx);
-            let mut waiting = BTreeMap::new();
-            let mut due = 0;
+            let mut waiting: Vec<BTreeMap<usize, Batch>> =
+                self.inputs.iter().map(|_| BTreeMap::new()).collect();
+            let mut due = vec![0; self.inputs.len()];
+            let mut delivered = 0;
             for batch in rx {
-                waiting.insert(batch.index, batch);
-                while let Some(batch) = waiting.remove(&due) {
+                let input = batch.input;
+                if let (Ok(mut s), Some(t)) = (schedule.lock(), batch.latest()) {
+                    s.read_to(input, t);
+                }
+                waiting[input].insert(batch.index, batch);
+                while let Some(batch) = waiting[input].remove(&due[input]) {
                     if halted() || on_batch(batch).is_break() {
                         stop.store(true, Ordering::Relaxed);
                         return false;
                     }
-                    due += 1;
+                    due[input] += 1;
+                    delivered += 1;
                 }
             }
-            due == parts.len()
+            delivered == total
         })
+    }
+}
+
+/// Which part is read next: every input's first part, then the next part of the input read
+/// least far in time, so that the merge, which waits for the slowest input, waits little and
+/// holds few parts.
+struct Schedule {
+    parts: Vec<usize>,
+    next: Vec<usize>,
+    /// The latest time read so far in each input.
+    latest: Vec<Option<i64>>,
+}
+
+impl Schedule {
+    fn new(parts: &[Vec<Part>]) -> Schedule {
+        Schedule {
+            parts: parts.iter().map(Vec::len).collect(),
+            next: vec![0; parts.len()],
+            latest: vec![None; parts.len()],
+        }
+    }
+
+    fn take(&mut self) -> Option<(usize, usize)> {
+        let left = |i: &usize| self.next[*i] < self.parts[*i];
+        let input = (0..self.parts.len())
+            .filter(left)
+            .find(|&i| self.next[i] == 0)
+            .or_else(|| {
+                (0..self.parts.len())
+                    .filter(left)
+                    .min_by_key(|&i| (self.latest[i].unwrap_or(i64::MIN), i))
+            })?;
+        let index = self.next[input];
+        self.next[input] += 1;
+        Some((input, index))
+    }
+
+    fn read_to(&mut self, input: usize, time: i64) {
+        let latest = &mut self.latest[input];
+        *latest = Some(latest.map_or(time, |l| l.max(time)));
     }
 }
 
 /// Reads one part into a batch.
 fn read_part(
     input: &Arc<LocalInput>,
+    at: usize,
     part: &Part,
     index: usize,
     parts: usize,
@@ -195,7 +277,7 @@ fn read_part(
         ControlFlow::Continue(())
     });
     Batch {
-        input: input.clone(),
+        input: at,
         index,
         parts,
         range: part.range.clone(),
@@ -207,9 +289,8 @@ fn read_part(
 }
 
 impl EventStore {
-    /// Indexes a whole input on `threads` threads, parts merged in input order; `on_progress`
-    /// is told after each part. Returns the input's report (also kept in
-    /// [`EventStore::problems`]).
+    /// Indexes one input on `threads` threads; `on_progress` is told after each part. Returns
+    /// the input's report (also kept in [`EventStore::problems`]).
     pub fn load(
         &mut self,
         input: Arc<LocalInput>,
@@ -217,149 +298,77 @@ impl EventStore {
         on_progress: impl FnMut(Progress),
     ) -> ScanReport {
         self.load_with(StoreLoader::new(input).threads(threads), on_progress)
+            .pop()
+            .unwrap_or_default()
     }
 
-    /// [`EventStore::load`] with a loader set up by the caller (part size, cancellation).
+    /// Indexes the loader's inputs as one timeline; `on_progress` is told after each part.
+    /// Returns each input's report, in the order given (also kept in [`EventStore::problems`]).
     pub fn load_with(
         &mut self,
         loader: StoreLoader,
         mut on_progress: impl FnMut(Progress),
-    ) -> ScanReport {
-        let mut report = None;
+    ) -> Vec<ScanReport> {
+        let mut merge = self.begin_load(loader.inputs());
         loader.run(|batch| {
-            let progress = self.append(batch);
-            report = self.inputs.last().map(|s| s.report);
+            let progress = self.take_batch(&mut merge, batch);
             on_progress(progress);
             ControlFlow::Continue(())
         });
-        report
-            .and_then(|r| self.reports.get(r))
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Merges one batch: the first of an input starts a new input, the others continue the
-    /// input of the batch before. Returns where the load stands.
-    pub fn append(&mut self, batch: Batch) -> Progress {
-        let continued = self
-            .inputs
-            .last()
-            .filter(|s| batch.index > 0 && Arc::ptr_eq(&s.input, &batch.input));
-        if let Some(stored) = continued {
-            // Rows pushed between two parts (a followed file) break the input's run of rows,
-            // which `row_of_ptr` searches: its next rows start a run of their own.
-            if stored.first_row + stored.rows != self.columns.len() {
-                let run = StoredInput {
-                    base: stored.base,
-                    input: stored.input.clone(),
-                    report: stored.report,
-                    first_row: self.columns.len(),
-                    rows: 0,
-                };
-                self.inputs.push(run);
-            }
-        } else {
-            self.inputs.push(StoredInput {
-                base: self.next_base,
-                input: batch.input.clone(),
-                report: self.reports.len(),
-                first_row: self.columns.len(),
-                rows: 0,
-            });
-            self.next_base += batch.input.bytes().len() as u64;
-            self.reports.push(ScanReport {
-                name: batch.input.name().to_string(),
-                ..ScanReport::default()
-            });
-        }
-        let Some(stored) = self.inputs.last() else {
-            return Progress::default();
-        };
-        let (base, report_at, first_row) = (stored.base, stored.report, stored.first_row);
-        self.reserve_for(&batch, first_row);
-        let remap = self.interners.absorb(&batch.interners);
-        let arena = self.arena.len() as u64;
-        self.arena.extend_from_slice(&batch.owned);
-        self.columns
-            .extend_remapped(&batch.columns, &remap, |at| match at & OWNED {
-                0 => base + at,
-                _ => at + arena,
-            });
-        if let Some(stored) = self.inputs.last_mut() {
-            stored.rows += batch.columns.len();
-        }
-        let report = &mut self.reports[report_at];
-        let mut part_report = batch.report;
-        // A part counts lines from its own start: put its problems in place.
-        part_report.shift_lines(report.lines);
-        report.absorb(part_report);
-        let last = batch.index + 1 == batch.parts;
-        // An input's rows join the time order when it is read, or sooner when there are many.
-        self.appended(last);
-        if last {
-            self.order.shrink_to_fit();
-            self.columns.shrink_to_fit();
-            self.interners.shrink_to_fit();
-            self.arena.shrink_to_fit();
-        }
-        Progress {
-            events: self.columns.len(),
-            bytes_done: batch.range.end as u64,
-            bytes_total: batch.input.bytes().len() as u64,
-            problems: self.reports[report_at].problem_count(),
-        }
-    }
-
-    /// Makes room for the batch and, judging by the input's bytes per event so far, for the rest
-    /// of the input: reserving once, exactly, leaves no unused half of a doubled vector.
-    fn reserve_for(&mut self, batch: &Batch, first_row: usize) {
-        if self.columns.spare() >= batch.len() {
-            return;
-        }
-        let rows = self.columns.len() - first_row + batch.len();
-        let bytes = batch.range.end.max(1);
-        let left = batch.input.bytes().len() - batch.range.end;
-        let expected = (left as f64 * rows as f64 / bytes as f64 * 1.02) as usize;
-        self.columns.reserve_exact(batch.len() + expected);
+        self.end_load(&mut merge);
+        self.reports_of(&merge)
     }
 }
 
-/// Loads an input into a store shared with readers (the console draws while it loads): the
-/// workers read without the lock, which is taken only to merge each part. Returns the input's
+/// Loads inputs into a store shared with readers (the console draws while it loads): the
+/// workers read without the lock, which is taken only to merge each part. Returns each input's
 /// report.
 pub fn load_shared(
     store: &RwLock<EventStore>,
     input: Arc<LocalInput>,
     on_progress: impl FnMut(Progress),
-) -> ScanReport {
+) -> Vec<ScanReport> {
     load_shared_with(store, StoreLoader::new(input), on_progress)
 }
 
-/// [`load_shared`] with a loader set up by the caller.
+/// [`load_shared`] with a loader set up by the caller (several inputs, part size, cancellation).
 pub fn load_shared_with(
     store: &RwLock<EventStore>,
     loader: StoreLoader,
     mut on_progress: impl FnMut(Progress),
-) -> ScanReport {
-    let mut report = None;
+) -> Vec<ScanReport> {
+    let Some(mut merge) = store
+        .write()
+        .ok()
+        .map(|mut s| s.begin_load(loader.inputs()))
+    else {
+        return Vec::new();
+    };
     loader.run(|batch| {
-        // Poisoned: an append panicked half-way, and the columns may disagree; stop adding.
+        // Poisoned: a merge panicked half-way, and the columns may disagree; stop adding.
         let Ok(mut store) = store.write() else {
             return ControlFlow::Break(());
         };
-        let progress = store.append(batch);
-        report = store.inputs.last().map(|s| s.report);
+        let progress = store.take_batch(&mut merge, batch);
         drop(store);
         on_progress(progress);
         ControlFlow::Continue(())
     });
-    let Ok(store) = store.read() else {
-        return ScanReport::default();
+    let Ok(mut store) = store.write() else {
+        return Vec::new();
     };
-    report
-        .and_then(|r| store.reports.get(r))
-        .cloned()
-        .unwrap_or_default()
+    store.end_load(&mut merge);
+    store.reports_of(&merge)
+}
+
+impl EventStore {
+    /// The reports of a load's inputs, in the order given.
+    fn reports_of(&self, merge: &Merge) -> Vec<ScanReport> {
+        merge
+            .reports()
+            .filter_map(|r| self.reports.get(r).cloned())
+            .collect()
+    }
 }
 
 #[cfg(test)]

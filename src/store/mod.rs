@@ -3,19 +3,22 @@
 //!
 //! An [`EventStore`] keeps, per event, only what the results table, the facets and the timeline
 //! need (about 65 bytes: a time, eight facet ids, a name id, two flags, where the event's text
-//! is, and its offset in its input, which a query's `@ptr` names), and finds the text itself in
+//! is, and where its record starts, which a query's `@ptr` names), and finds the text itself in
 //! the memory-mapped input when the detail view or an export asks for it. Strings are interned
 //! per column, so a filter resolves its values to ids once and compares integers.
 //!
-//! A [`StoreLoader`] reads an input in parts on several threads; each part is indexed with its
-//! own interners and merged in input order ([`EventStore::append`]), so a console can show the
-//! first rows while the rest is read ([`load_shared`]). Events that arrive later (a followed
-//! file) are pushed one by one and their text is kept in an append-only arena.
+//! A [`StoreLoader`] reads inputs in parts on several threads; each part is indexed with its
+//! own interners, and the parts of every input are merged into one timeline (`merge`), so a
+//! folder of streams reads as one log and a console can show the first rows while the rest is
+//! read ([`load_shared`]). Events that arrive later (a followed file, CloudWatch) are pushed one
+//! by one and their text is kept in an append-only arena; the time order (`order`) puts any
+//! that arrive out of order in place.
 //!
-//! [`EventStore::filter`] picks rows by facet values, time and text;
+//! [`EventStore::filter`] picks rows by facet values, time and text, in time order;
 //! [`EventStore::facet_counts`] counts the values of a set of rows; [`EventStore::histogram`]
 //! spreads them over time.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::audit::decode::{DecodeError, DecodeErrorKind, Detail, decode_event};
@@ -29,6 +32,7 @@ mod filter;
 mod histogram;
 mod intern;
 mod load;
+mod merge;
 mod order;
 mod par;
 mod sort;
@@ -95,19 +99,12 @@ impl Facet {
     }
 }
 
-/// One input whose bytes rows point into, and a run of rows read from it (an input whose load
-/// was interrupted by pushed rows has several runs, sharing its addresses and report).
+/// One input whose bytes rows point into.
 #[derive(Debug)]
 struct StoredInput {
     /// Where the input starts in the address space of raw texts: the inputs back to back.
     base: u64,
     input: Arc<LocalInput>,
-    /// Its report in [`EventStore::problems`].
-    report: usize,
-    /// The run's first row.
-    first_row: usize,
-    /// The run's rows.
-    rows: usize,
 }
 
 /// The name of the report that counts what [`EventStore::push_owned`] could not read.
@@ -187,32 +184,50 @@ impl EventStore {
     }
 
     /// The row of the event at a query answer's `@ptr` (`<source id>:<byte offset>`), when the
-    /// store holds it.
+    /// store holds it. One look through every row: for many, use [`EventStore::rows_of_ptrs`].
     pub fn row_of_ptr(&self, ptr: &str) -> Option<u32> {
-        let (source, offset) = ptr.rsplit_once(':')?;
-        let offset: u64 = offset.parse().ok()?;
-        for stored in &self.inputs {
-            if stored.input.origin().source_id != source {
-                continue;
-            }
-            let rows = stored.first_row..stored.first_row + stored.rows;
-            // A run's rows are in input order: their offsets grow.
-            let origins = self.columns.origin.get(rows).unwrap_or_default();
-            if let Ok(i) = origins.binary_search(&offset) {
-                return Some((stored.first_row + i) as u32);
-            }
-        }
-        let (_, pushed) = self.pushed.iter().find(|(s, _)| s == source)?;
-        // In file order, unless the file was cut and written again.
-        match pushed.binary_search_by_key(&offset, |(o, _)| *o) {
-            Ok(i) => Some(pushed[i].1),
-            Err(_) => pushed.iter().find(|(o, _)| *o == offset).map(|(_, r)| *r),
-        }
+        self.rows_of_ptrs([ptr]).pop().flatten()
     }
 
-    /// [`EventStore::row_of_ptr`] of each pointer, in order.
+    /// [`EventStore::row_of_ptr`] of each pointer, in order, in one look through the rows.
     pub fn rows_of_ptrs<'a>(&self, ptrs: impl IntoIterator<Item = &'a str>) -> Vec<Option<u32>> {
-        ptrs.into_iter().map(|p| self.row_of_ptr(p)).collect()
+        let ptrs: Vec<&str> = ptrs.into_iter().collect();
+        let mut found = vec![None; ptrs.len()];
+        // Loaded rows hold where their record starts among the inputs laid back to back.
+        let mut wanted: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (i, ptr) in ptrs.iter().enumerate() {
+            let Some((source, offset)) = ptr.rsplit_once(':') else {
+                continue;
+            };
+            let Ok(offset) = offset.parse::<u64>() else {
+                continue;
+            };
+            for stored in &self.inputs {
+                if stored.input.origin().source_id == source
+                    && offset < stored.input.bytes().len() as u64
+                {
+                    wanted.entry(stored.base + offset).or_default().push(i);
+                }
+            }
+            if let Some((_, pushed)) = self.pushed.iter().find(|(s, _)| s == source) {
+                // In file order, unless the file was cut and written again.
+                let row = match pushed.binary_search_by_key(&offset, |(o, _)| *o) {
+                    Ok(at) => Some(pushed[at].1),
+                    Err(_) => pushed.iter().find(|(o, _)| *o == offset).map(|(_, r)| *r),
+                };
+                found[i] = found[i].or(row);
+            }
+        }
+        if !wanted.is_empty() {
+            for (row, origin) in self.columns.origin.iter().enumerate() {
+                if let Some(asked) = wanted.get(origin) {
+                    for &i in asked {
+                        found[i] = Some(row as u32);
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// The event was cut short (CloudWatch keeps 256 KB of an entry): it holds what its prefix

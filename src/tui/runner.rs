@@ -16,7 +16,7 @@ use super::query_run::{self, LoadedInputs, QueryJob};
 use super::tail::{self, Followed, TailControl};
 use crate::export::{ExportError, export};
 use crate::source::local::{self, InputSpec};
-use crate::store::{EventStore, FilterSet, SortKey};
+use crate::store::{EventStore, FilterSet, SortKey, StoreLoader};
 
 /// Buckets in the timeline (the view folds them into the columns it has).
 pub const HISTOGRAM_BUCKETS: usize = 240;
@@ -268,12 +268,13 @@ impl Runner {
     }
 
     /// Reads every input into the store on worker threads, telling the console as events arrive;
-    /// with `follow`, then follows the files from where their reading stopped.
+    /// with `follow`, then follows the files from where their reading stopped. The inputs are
+    /// read together, as one timeline.
     pub fn load(&self, inputs: Vec<InputSpec>, follow: bool) {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut progress = LoadProgress::default();
             let mut followed = Vec::new();
+            let mut opened = Vec::new();
             for spec in inputs {
                 let input = match local::open(&spec) {
                     Ok(input) => Arc::new(input),
@@ -282,7 +283,6 @@ impl Runner {
                         continue;
                     }
                 };
-                progress.bytes_total += input.bytes().len() as u64;
                 if let Ok(mut inputs) = this.inputs.lock() {
                     inputs.push((spec.clone(), input.clone()));
                 }
@@ -302,25 +302,32 @@ impl Runner {
                         });
                     }
                 }
-                let base = progress.clone();
-                let tx = this.tx.clone();
-                let name = input.origin().name.clone();
-                crate::store::load_shared(&this.store, input, |p| {
-                    let mut now = base.clone();
-                    now.events = p.events;
-                    now.bytes_done = base.bytes_done + p.bytes_done;
-                    now.problems = base.problems + p.problems;
-                    let _ = tx.send(Msg::Loaded(now));
-                });
-                if let Ok(mut store) = this.store.write() {
-                    if follow {
-                        // A log not written to yet is what following is for.
-                        store.forgive_empty(&name);
+                opened.push(input);
+            }
+            let names: Vec<String> = opened.iter().map(|i| i.origin().name.clone()).collect();
+            let mut progress = LoadProgress {
+                bytes_total: opened.iter().map(|i| i.bytes().len() as u64).sum(),
+                ..LoadProgress::default()
+            };
+            let tx = this.tx.clone();
+            let base = progress.clone();
+            crate::store::load_shared_with(&this.store, StoreLoader::many(opened), |p| {
+                let mut now = base.clone();
+                now.events = p.events;
+                now.bytes_done = p.bytes_done;
+                now.problems = p.problems;
+                let _ = tx.send(Msg::Loaded(now));
+            });
+            if let Ok(mut store) = this.store.write() {
+                if follow {
+                    // A log not written to yet is what following is for.
+                    for name in &names {
+                        store.forgive_empty(name);
                     }
-                    progress.events = store.len();
-                    progress.bytes_done = progress.bytes_total;
-                    progress.problems = store.problem_count();
                 }
+                progress.events = store.len();
+                progress.bytes_done = progress.bytes_total;
+                progress.problems = store.problem_count();
             }
             progress.done = true;
             let _ = this.tx.send(Msg::Loaded(progress));
