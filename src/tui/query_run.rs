@@ -104,14 +104,12 @@ fn tie(plan: &Plan, result: &mut QueryResult, store: &EventStore) -> Vec<Option<
     let Some(column) = plan.ptr_column() else {
         return Vec::new();
     };
-    let row_of = result
-        .rows
-        .iter()
-        .map(|row| match row.get(column) {
-            Some(Value::Str(ptr)) => store.row_of_ptr(ptr),
-            _ => None,
-        })
-        .collect();
+    // One look through the store for every row's pointer (a row with none names "").
+    let ptrs = result.rows.iter().map(|row| match row.get(column) {
+        Some(Value::Str(ptr)) => &ptr[..],
+        _ => "",
+    });
+    let row_of = store.rows_of_ptrs(ptrs);
     if plan.ptr_appended() {
         result.columns.remove(column);
         for row in &mut result.rows {
