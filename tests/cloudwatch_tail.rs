@@ -173,3 +173,82 @@ fn kaudit_tail_prints_the_history_then_stops_at_count() {
     assert_eq!(lines[0]["auditID"], "t0");
     assert_eq!(lines[24]["auditID"], "t24");
 }
+
+/// What FilterLogEvents gives for the group's audit streams, every page, in the order given.
+async fn as_cloudwatch_gives(client: &Client, from_ms: i64) -> Vec<(i64, String)> {
+    let mut events = Vec::new();
+    let mut next = None;
+    loop {
+        let page = client
+            .filter_log_events()
+            .log_group_name(GROUP)
+            .log_stream_name_prefix("kube-apiserver-audit")
+            .start_time(from_ms)
+            .end_time(now_ms())
+            .set_next_token(next)
+            .send()
+            .await
+            .unwrap();
+        for e in page.events() {
+            let v: serde_json::Value = serde_json::from_str(e.message().unwrap()).unwrap();
+            events.push((e.timestamp().unwrap(), v["auditID"].to_string()));
+        }
+        next = page.next_token().map(str::to_string);
+        if next.is_none() {
+            return events;
+        }
+    }
+}
+
+#[test]
+fn kaudit_tail_prints_the_history_of_several_streams_in_time_order() {
+    let moto = Moto::start();
+    let client = moto::client(&moto.url());
+    let rt = rt();
+    let base = now_ms() - 120_000;
+    // Two API servers' streams, interleaved to the millisecond; every third pair of events shares
+    // one. The second stream's events reach CloudWatch first, so their ids are the smaller.
+    rt.block_on(async {
+        setup(&client).await;
+        let b = (0..60)
+            .map(|i| {
+                (
+                    base + i * 10 + if i % 3 == 0 { 0 } else { 5 },
+                    audit(&format!("b{i}")),
+                )
+            })
+            .collect();
+        put(&client, STREAMS[1], b).await;
+        let a = (0..60)
+            .map(|i| (base + i * 10, audit(&format!("a{i}"))))
+            .collect();
+        put(&client, STREAMS[0], a).await;
+    });
+    // In time order; events of one millisecond in the order CloudWatch gave them.
+    let mut expected = rt.block_on(as_cloudwatch_gives(&client, base - 1000));
+    expected.sort_by_key(|(t, _)| *t);
+    let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(expected.len(), 120);
+    let server = support::cloud_server::CloudServer::start(&moto.url());
+    for mode in [&["--poll", "--interval", "200ms"][..], &[][..]] {
+        // Live tail (the loopback server's session sends nothing): the history is read back.
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        command
+            .args(["tail", "--cluster", "prod", "--endpoint-url", &server.url()])
+            .args(["--since", "10m", "--count", "120", "-o", "jsonl"])
+            .args(mode);
+        for (k, v) in moto::env() {
+            command.env(k, v);
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{mode:?}: {stderr}");
+        let printed: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["auditID"].to_string())
+            .collect();
+        assert_eq!(printed, expected, "{mode:?}: {stderr}");
+    }
+    assert!(server.calls().contains(&"StartLiveTail".to_string()));
+}

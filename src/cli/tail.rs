@@ -281,7 +281,8 @@ async fn polled(
                 Err(e) => return Err(anyhow!("{}", sanitize(&e.to_string()))),
             }
         }
-        batch.sort_by(|a, b| (a.time_ms, &a.event_id).cmp(&(b.time_ms, &b.event_id)));
+        // One timeline over the groups; ties keep the order they came in.
+        batch.sort_by_key(|e| e.time_ms);
         if !out.events(&batch)? || out.done() || stop.load(Ordering::Relaxed) {
             return Ok(());
         }

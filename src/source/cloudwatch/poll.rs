@@ -67,7 +67,8 @@ impl Poller {
         self.seen.len()
     }
 
-    /// The events not seen before, in time order (ties by id, so that the order is stable).
+    /// The events not seen before, in time order; events of one millisecond (from several
+    /// streams, as EKS writes one per API server) stay in the order CloudWatch gave them.
     pub fn take(&mut self, events: Vec<TailEvent>) -> Vec<TailEvent> {
         let mut new: Vec<TailEvent> = Vec::new();
         let mut in_this_poll = std::collections::HashSet::new();
@@ -77,7 +78,8 @@ impl Poller {
             }
             new.push(e);
         }
-        new.sort_by(|a, b| (a.time_ms, &a.event_id).cmp(&(b.time_ms, &b.event_id)));
+        // Stable, and on the time alone: ids are opaque (no order of theirs is CloudWatch's).
+        new.sort_by_key(|e| e.time_ms);
         for e in &new {
             self.seen.insert(e.event_id.clone(), e.time_ms);
             self.newest_ms = self.newest_ms.max(e.time_ms);
@@ -138,7 +140,7 @@ mod tests {
         assert_eq!(p.from_ms(), 1000);
         let first = p.take(vec![ev("b", 2000), ev("a", 2000), ev("c", 1500)]);
         let ids: Vec<&str> = first.iter().map(|e| e.event_id.as_str()).collect();
-        assert_eq!(ids, ["c", "a", "b"]);
+        assert_eq!(ids, ["c", "b", "a"], "ties in the order given");
         assert_eq!(p.from_ms(), 1500);
         // The same window again, with one more event in the same millisecond and a late one.
         let again = p.take(vec![
