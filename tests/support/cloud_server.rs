@@ -38,8 +38,9 @@ pub enum LiveStep {
 /// How scripted queries answer.
 #[derive(Debug, Clone, Default)]
 pub struct Script {
-    /// The events of the log group; a query returns those in its range, newest first, at most
-    /// `cap` of them.
+    /// The events of the log group; a query returns those in its range (its end taken as
+    /// [`State::end_rounding`] says), newest first (oldest first for `sort @timestamp asc`), at
+    /// most `cap` of them, whatever else the query says (as if each were a query of events).
     pub events: Vec<Event>,
     pub cap: usize,
     /// GetQueryResults answers `Running` this many times before `Complete`.
@@ -48,10 +49,44 @@ pub struct Script {
     pub ends: Option<&'static str>,
 }
 
+/// Which events a scripted query's end time (whole seconds) takes in. AWS documents the range as
+/// inclusive without saying to what precision; kaudit must lose nothing whichever it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EndRounding {
+    /// The whole end second: events before `(end + 1) * 1000` ms.
+    #[default]
+    WholeSecond,
+    /// Only the end second's first instant, as moto does: events at or before `end * 1000` ms.
+    FirstInstant,
+    /// None of the end second: events before `end * 1000` ms.
+    Exclusive,
+}
+
+impl EndRounding {
+    pub const ALL: [EndRounding; 3] = [
+        EndRounding::WholeSecond,
+        EndRounding::FirstInstant,
+        EndRounding::Exclusive,
+    ];
+
+    /// The first millisecond a query ending at `end_s` leaves out.
+    fn end_ms(self, end_s: i64) -> i64 {
+        match self {
+            EndRounding::WholeSecond => (end_s + 1) * 1000,
+            EndRounding::FirstInstant => end_s * 1000 + 1,
+            EndRounding::Exclusive => end_s * 1000,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Query {
     start_s: i64,
     end_s: i64,
+    /// Sorted `@timestamp asc`: the oldest first (and the oldest kept at the cap).
+    oldest_first: bool,
+    /// Left out by [`State::only_texts_with`].
+    finds_nothing: bool,
     polls: usize,
     stopped: bool,
 }
@@ -93,6 +128,13 @@ pub struct State {
     queries: HashMap<String, Query>,
     /// The ranges scripted queries were started with, in order.
     pub ranges: Vec<(i64, i64)>,
+    /// The query texts scripted queries were started with, in order.
+    pub texts: Vec<String>,
+    /// How scripted queries take their end time.
+    pub end_rounding: EndRounding,
+    /// When set, a scripted query whose text does not hold this finds nothing: one query of
+    /// many (a detection among the library's) answers over the events.
+    pub only_texts_with: Option<String>,
     /// Live tail sessions, one script each, in the order they are started; past the last, a
     /// session sends heartbeats until it is closed.
     pub live: VecDeque<Vec<LiveStep>>,
@@ -388,12 +430,21 @@ fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)
                 body["startTime"].as_i64().unwrap_or(0),
                 body["endTime"].as_i64().unwrap_or(0),
             );
+            let text = body["queryString"].as_str().unwrap_or_default().to_string();
+            let oldest_first = text.replace(' ', "").contains("sort@timestampasc");
+            let finds_nothing = s
+                .only_texts_with
+                .as_ref()
+                .is_some_and(|only| !text.contains(only.as_str()));
             s.ranges.push((start_s, end_s));
+            s.texts.push(text);
             s.queries.insert(
                 id.clone(),
                 Query {
                     start_s,
                     end_s,
+                    oldest_first,
+                    finds_nothing,
                     ..Query::default()
                 },
             );
@@ -401,6 +452,7 @@ fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)
         }
         "GetQueryResults" if s.script.is_some() => {
             let script = s.script.clone().unwrap_or_default();
+            let rounding = s.end_rounding;
             let id = body["queryId"].as_str().unwrap_or_default();
             let q = s.queries.get_mut(id)?;
             q.polls += 1;
@@ -411,16 +463,19 @@ fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)
             } else {
                 script.ends.unwrap_or("Complete")
             };
-            // Both ends are whole seconds and both are included, as CloudWatch does.
-            let mut found: VecDeque<&Event> = script
+            let end_ms = rounding.end_ms(q.end_s);
+            let mut found: Vec<&Event> = script
                 .events
                 .iter()
-                .filter(|e| e.time_ms >= q.start_s * 1000 && e.time_ms < (q.end_s + 1) * 1000)
+                .filter(|e| !q.finds_nothing && e.time_ms >= q.start_s * 1000 && e.time_ms < end_ms)
                 .collect();
             let matched = found.len();
-            found
-                .make_contiguous()
-                .sort_by_key(|e| std::cmp::Reverse(e.time_ms));
+            // Stable: events of one millisecond keep the script's order.
+            if q.oldest_first {
+                found.sort_by_key(|e| e.time_ms);
+            } else {
+                found.sort_by_key(|e| std::cmp::Reverse(e.time_ms));
+            }
             let shown = if status == "Complete" || status == "Cancelled" {
                 matched.min(script.cap)
             } else {
