@@ -13,7 +13,8 @@ use super::Outcome;
 use super::query::{QueryArgs, print_result};
 use crate::insights::ast::Query;
 use crate::source::cloudwatch::{
-    AWS_ROW_CAP, CloudQuery, Order, SdkLogs, SplitRun, answer_from_rows, run_split, split_order,
+    AWS_ROW_CAP, CloudQuery, Order, Reading, SdkLogs, SplitRun, answer_from_rows, reading,
+    run_split,
 };
 use crate::text::sanitize;
 
@@ -43,11 +44,6 @@ pub fn run(args: &QueryArgs, text: &str, parsed: &Query) -> Result<Outcome> {
     let cancel = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let terminal = std::io::stderr().is_terminal();
-    let (order, max_rows) = match split_order(parsed) {
-        Some(order) => (order, args.max_rows),
-        None => (Order::NewestFirst, usize::MAX),
-    };
-    let splits = split_order(parsed).is_some();
     let run: Result<SplitRun, _> = runtime.block_on(async {
         let logs = SdkLogs::connect(&args.cloud.connect()).await;
         let stop = cancel.clone();
@@ -59,8 +55,8 @@ pub fn run(args: &QueryArgs, text: &str, parsed: &Query) -> Result<Outcome> {
         let run = run_split(
             &logs,
             &query,
-            order,
-            if splits { max_rows } else { usize::MAX },
+            parsed,
+            args.max_rows,
             |p| {
                 if terminal {
                     eprint!(
@@ -88,10 +84,9 @@ pub fn run(args: &QueryArgs, text: &str, parsed: &Query) -> Result<Outcome> {
             "kaudit: stopped: StopQuery was sent; the rows below are what CloudWatch had found"
         );
     }
-    let capped = !splits && run.rows.len() >= AWS_ROW_CAP;
-    if capped {
+    if let Some(why) = &run.capped {
         eprintln!(
-            "kaudit: CloudWatch returned its cap of {AWS_ROW_CAP} rows; this query (stats, limit, dedup or a sort not on @timestamp) cannot be split by time, so there may be more"
+            "kaudit: CloudWatch returned its cap of {AWS_ROW_CAP} rows and this query cannot be split by time ({why}), so there may be more"
         );
     }
     if run.queries > 1 {
@@ -100,21 +95,32 @@ pub fn run(args: &QueryArgs, text: &str, parsed: &Query) -> Result<Outcome> {
             run.queries
         );
     }
-    for (start_s, _) in &run.uncovered {
+    let at = |s: i64| jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string());
+    for (start_s, end_s) in &run.uncovered {
         eprintln!(
-            "kaudit: not covered: the second {} holds more than {AWS_ROW_CAP} matching events; only {AWS_ROW_CAP} of them are here",
-            jiff::Timestamp::from_second(*start_s).map_or(start_s.to_string(), |t| t.to_string())
+            "kaudit: not covered: from {} to {} more than {AWS_ROW_CAP} events match, too many for one query of the shortest range kaudit can ask for; some of them are missing",
+            at(*start_s),
+            at(*end_s)
         );
     }
     if run.stopped_at_max {
+        let rest = match reading(parsed) {
+            Reading::Split(Order::OldestFirst) => "newer",
+            _ => "older",
+        };
         eprintln!(
-            "kaudit: stopped at --max-rows {}: older parts of the range were not read",
+            "kaudit: stopped at --max-rows {}: {rest} parts of the range were not read",
             args.max_rows
         );
     }
     let rows = run.rows.len();
     let stats = run.stats;
-    let result = answer_from_rows(&std::mem::take(&mut run.rows), stats, keep_ptr, capped);
+    let result = answer_from_rows(
+        &std::mem::take(&mut run.rows),
+        stats,
+        keep_ptr,
+        run.capped.is_some(),
+    );
     print_result(&result, args.output)?;
     let _ = std::io::stdout().flush();
     eprintln!(

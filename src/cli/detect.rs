@@ -53,8 +53,8 @@ pub struct DetectArgs {
 pub struct Finding<'c> {
     pub query: &'c CannedQuery,
     pub hits: usize,
-    /// False when CloudWatch's answer was cut (at --max-rows, or a second past its row cap):
-    /// `hits` is then a floor.
+    /// False when CloudWatch's answer was cut (at --max-rows, a range too dense to cover, or an
+    /// answer that cannot be split by time at its row cap): `hits` is then a floor.
     pub complete: bool,
     pub audit_ids: Vec<String>,
 }

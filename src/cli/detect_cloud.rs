@@ -13,7 +13,7 @@ use crate::catalog::CannedQuery;
 use crate::insights::checker::{CheckOptions, Target, check_with};
 use crate::insights::diag::Diagnostic;
 use crate::insights::parser::parse;
-use crate::source::cloudwatch::{CloudQuery, Order, SdkLogs, run_split, split_order};
+use crate::source::cloudwatch::{CloudQuery, SdkLogs, run_split};
 use crate::text::sanitize;
 
 /// How far back the detections read when no range is given: CloudWatch bills every byte
@@ -31,7 +31,7 @@ pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<
         target: Target::CloudWatch,
         ..CheckOptions::default()
     };
-    let mut orders = Vec::new();
+    let mut parsed_all = Vec::new();
     for q in detections {
         let parsed =
             parse(&q.text).map_err(|_| anyhow!("the detection {} does not parse", q.name))?;
@@ -45,7 +45,7 @@ pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<
                 sanitize(&d.message)
             ));
         }
-        orders.push(split_order(&parsed).unwrap_or(Order::NewestFirst));
+        parsed_all.push(parsed);
     }
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let range = args.time.resolve(now_ms)?;
@@ -69,8 +69,8 @@ pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<
                 stop.store(true, Ordering::Relaxed);
             }
         });
-        let runs = futures_util::stream::iter(detections.iter().zip(orders))
-            .map(|(q, order)| {
+        let runs = futures_util::stream::iter(detections.iter().zip(&parsed_all))
+            .map(|(q, parsed)| {
                 let query = CloudQuery {
                     groups: groups.clone(),
                     start_s: start_ms.div_euclid(1000),
@@ -79,7 +79,8 @@ pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<
                 };
                 let (logs, cancel, done) = (&logs, &cancel, &done);
                 async move {
-                    let run = run_split(logs, &query, order, args.max_rows, |_| {}, cancel).await;
+                    // A detection that counts groups is one query: split, its groups would repeat.
+                    let run = run_split(logs, &query, parsed, args.max_rows, |_| {}, cancel).await;
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if terminal {
                         eprint!("\r\x1b[Kdetections run: {n} of {total} (Ctrl-C stops them)");

@@ -20,8 +20,8 @@ use crate::insights::ast::CommandKind;
 use crate::insights::checker::{CheckOptions, Target, check_with};
 use crate::insights::parser::parse;
 use crate::source::cloudwatch::{
-    CloudError, CloudQuery, Connect, LiveNote, LiveOptions, LiveTarget, Logs, Order, SdkLogs,
-    TailTarget, answer_from_rows, event_key, follow_from, group_arn, run_split, split_order,
+    CloudError, CloudQuery, Connect, LiveNote, LiveOptions, LiveTarget, Logs, Reading, SdkLogs,
+    TailTarget, answer_from_rows, event_key, follow_from, group_arn, reading, run_split,
 };
 use crate::text::sanitize;
 
@@ -433,17 +433,12 @@ async fn answer(
         end_s: (end + 999).div_euclid(1000),
         text: text.to_string(),
     };
-    let order = split_order(&parsed);
     let logs = source.logs().await;
     let run = run_split(
         &logs,
         &query,
-        order.unwrap_or(Order::NewestFirst),
-        if order.is_some() {
-            source.max_rows
-        } else {
-            usize::MAX
-        },
+        &parsed,
+        source.max_rows,
         |p| {
             let stats = RunStats {
                 records_scanned: p.part.records_scanned as u64,
@@ -468,24 +463,37 @@ async fn answer(
         },
         in_query: false,
     })?;
-    let events = order.is_some()
+    let events = matches!(reading(&parsed), Reading::Split(_))
         || !parsed
             .commands
             .iter()
             .any(|c| matches!(c.kind, CommandKind::Stats { .. }));
-    let mut warnings: Vec<String> = diagnostics.iter().map(|d| d.message.clone()).collect();
+    // What the answer lacks first: the status line shows the first note.
+    let mut warnings = Vec::new();
+    if let Some(why) = &run.capped {
+        warnings.push(format!(
+            "CloudWatch returned its cap of 10,000 rows and this query cannot be split by time ({why}), so there may be more"
+        ));
+    }
     if !run.uncovered.is_empty() {
         warnings.push(format!(
-            "{} one-second ranges hold more than CloudWatch's 10,000 rows: some of their events are missing",
+            "{} ranges of a second or two hold more than CloudWatch's 10,000 rows: some of their events are missing",
             run.uncovered.len()
+        ));
+    }
+    if run.stopped_at_max {
+        warnings.push(format!(
+            "stopped at {} rows: the rest of the range was not read",
+            source.max_rows
         ));
     }
     if run.queries > 1 {
         warnings.push(format!(
-            "past CloudWatch's 10,000-row cap: {} queries",
+            "past CloudWatch's 10,000-row cap, the range was split into {} queries",
             run.queries
         ));
     }
+    warnings.extend(diagnostics.iter().map(|d| d.message.clone()));
     // Tie rows to held events by audit ID.
     let row_of = if events {
         let Ok(held) = store.read() else {
@@ -515,8 +523,9 @@ async fn answer(
         .iter()
         .map(|r| r.iter().find(|(f, _)| f == "@ptr").map(|(_, v)| v.clone()))
         .collect();
-    let capped = order.is_none() && run.rows.len() >= crate::source::cloudwatch::AWS_ROW_CAP;
-    let result = answer_from_rows(&run.rows, run.stats, text.contains("@ptr"), capped);
+    // The engine's own cap note would say to add a `limit`, which CloudWatch's cap does not
+    // heed: the warning above says what is true.
+    let result = answer_from_rows(&run.rows, run.stats, text.contains("@ptr"), false);
     Ok(QueryAnswer {
         result,
         row_of,

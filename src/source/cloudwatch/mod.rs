@@ -10,7 +10,7 @@
 //! | `insights` | a query's whole life: start, poll with backoff and progress, cancel, answer |
 //! | `live` | live tail: StartLiveTail sessions, restarted and their gaps read back, sampling told |
 //! | `poll` | tailing by FilterLogEvents: a look-back window, de-duplicated by event id |
-//! | `split` | past the 10,000-row cap: the range cut in two until every part answers in full |
+//! | `split` | past the 10,000-row cap: answers of events cut in two (halves sharing their boundary second) until every part answers in full; any other answer one query |
 //! | `values` | the answer's text values as the engine's values (numbers, AWS's timestamps) |
 
 mod client;
@@ -30,7 +30,7 @@ pub use live::{
 };
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
 pub use read_only::{ALLOWED_OPERATIONS, ReadOnly};
-pub use split::{AWS_ROW_CAP, Order, SplitProgress, SplitRun, run_split, split_order};
+pub use split::{AWS_ROW_CAP, Order, Reading, SplitProgress, SplitRun, reading, run_split};
 pub use types::{
     CloudError, LogGroup, QueryPoll, QueryState, QueryStats, audit_group_of_cluster,
     cluster_of_group,
