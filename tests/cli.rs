@@ -91,21 +91,47 @@ fn hostile_text_never_reaches_the_terminal() {
     assert!(stdout.contains("forbid"));
 }
 
+/// `EVENT` as CloudWatch leaves it past its 256 KB cap: a big request object, cut inside.
+fn cut_at_cap() -> String {
+    let grown = EVENT.replacen(
+        "\"requestReceivedTimestamp\"",
+        &format!(
+            "\"requestObject\":{{\"data\":\"{}\"}},\"requestReceivedTimestamp\"",
+            "x".repeat(300_000)
+        ),
+        1,
+    );
+    grown[..262_144 - 26].to_string()
+}
+
 #[test]
 fn bad_records_are_counted_and_located_on_stderr() {
-    let cut = &EVENT[..EVENT.len() / 2];
-    let input = format!("{EVENT}\n{{\"kind\": 0}}\n{cut}\n");
+    let cut = cut_at_cap();
+    let broken = r#"{"kind":"Event","this is broken"#;
+    let input = format!("{EVENT}\n{{\"kind\": 0}}\n{broken}\n{cut}\n");
     let out = kaudit_stdin(&["events", "-"], input.as_bytes());
     assert!(out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("1 truncated"), "{stderr}");
-    assert!(stderr.contains("1 malformed"), "{stderr}");
+    assert!(stderr.contains("1 truncated, 2 malformed"), "{stderr}");
     assert!(stderr.contains("<stdin>:2:10"), "{stderr}");
+    // The broken line: unreadable where it ends, and nothing about CloudWatch's cap.
+    let line3: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("<stdin>:3:"))
+        .collect();
+    assert_eq!(line3.len(), 1, "{stderr}");
+    assert!(line3[0].contains("<stdin>:3:32: malformed"), "{stderr}");
+    assert!(!line3[0].contains("256 KB"), "{stderr}");
+    assert!(stderr.contains("<stdin>:4:1: truncated"), "{stderr}");
     let stdout = text(&out.stdout);
     assert_eq!(
         stdout.lines().count(),
         3,
-        "header, the event and the salvaged one"
+        "header, the event and the salvaged one: {stdout}"
+    );
+    assert!(
+        stdout.lines().nth(2).unwrap().contains("mallory"),
+        "{stdout}"
     );
     assert!(stdout.contains("[cut]"));
     // JSON output stays valid with the cut event wrapped.
@@ -116,7 +142,26 @@ fn bad_records_are_counted_and_located_on_stderr() {
         .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["@truncated"], true);
-    assert_eq!(lines[1]["@message"], cut);
+    assert_eq!(lines[1]["@message"], cut.as_str());
+}
+
+#[test]
+fn a_broken_line_alone_is_one_malformed_line_and_no_row() {
+    let out = kaudit_stdin(&["events", "-"], b"{\"kind\":\"Event\",\"this is broken\n");
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "", "no row of dashes");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("<stdin>: 0 events; 1 malformed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("truncated"), "{stderr}");
+    let out = kaudit_stdin(&["formats", "-"], b"{\"kind\":\"Event\",\"this is broken\n");
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout,
+        "<stdin>: 0 events; 1 malformed\n  1:32: malformed: invalid JSON: the record ends inside the event\n"
+    );
 }
 
 #[test]

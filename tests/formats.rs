@@ -386,26 +386,59 @@ fn mixed_file_is_read_record_by_record() {
 }
 
 #[test]
-fn a_line_cut_mid_json_is_salvaged_and_listed() {
+fn a_line_broken_mid_json_is_malformed_once_where_it_ends() {
     let full = ev("cut1", T0);
     let cut = &full[..full.find("\"userAgent\"").unwrap() + 5];
-    // Cut in the middle of the file (a crash while writing), and at its very end.
-    let text = format!("{}\n{cut}\n{}\n{cut}", ev("ok1", T0), ev("ok2", T0));
+    let broken = r#"{"kind":"Event","this is broken"#;
+    // Broken in the middle of the file (a crash while writing), and at its very end.
+    let text = format!(
+        "{}\n{cut}\n{broken}\n{}\n{cut}",
+        ev("ok1", T0),
+        ev("ok2", T0)
+    );
     let (recs, report) = scan_vec("x", text);
-    assert_eq!(ids(&recs), ["ok1", "cut1", "ok2", "cut1"]);
-    assert!(recs[1].truncated && recs[3].truncated);
-    assert_eq!(recs[1].message, cut.as_bytes());
+    assert_eq!(
+        ids(&recs),
+        ["ok1", "ok2"],
+        "nothing invented from a broken line"
+    );
     assert_eq!(
         (report.events, report.truncated, report.malformed),
-        (4, 2, 0)
+        (2, 0, 3)
     );
+    let end = |line: &str| line.chars().count() as u64 + 1;
     assert_eq!(
         problem_kinds(&report),
         [
-            (2, 1, ProblemKind::Truncated),
-            (4, 1, ProblemKind::Truncated)
+            (2, end(cut), ProblemKind::Malformed),
+            (3, end(broken), ProblemKind::Malformed),
+            (5, end(cut), ProblemKind::Malformed)
         ]
     );
+    for p in &report.problems {
+        assert!(!p.message.contains("256 KB"), "{p}");
+        assert!(!p.message.contains("cut short"), "{p}");
+    }
+}
+
+#[test]
+fn a_line_cut_at_cloudwatchs_cap_is_salvaged_and_listed() {
+    let big = ev("huge", T0).replacen(
+        r#""annotations""#,
+        &format!(
+            r#""requestObject":{{"data":"{}"}},"annotations""#,
+            "x".repeat(300_000)
+        ),
+        1,
+    );
+    let cut = &big[..262_144 - 26];
+    let text = format!("{}\n{cut}\n{}\n", ev("ok1", T0), ev("ok2", T0));
+    let (recs, report) = scan_vec("x", text);
+    assert_eq!(ids(&recs), ["ok1", "huge", "ok2"]);
+    assert!(recs[1].truncated);
+    assert_eq!(recs[1].message, cut.as_bytes());
+    assert_eq!((report.truncated, report.malformed), (1, 0));
+    assert_eq!(problem_kinds(&report), [(2, 1, ProblemKind::Truncated)]);
 }
 
 #[test]

@@ -312,16 +312,31 @@ fn broken_lines_are_counted_where_they_are_and_cut_events_kept() {
     let d = demo();
     let mut text = String::new();
     let mut broken = Vec::new();
+    // Not JSON, and JSON that ends early: both broken lines, neither a cut event.
+    let bad = [
+        "{\"kind\":\"Event\", this is not JSON",
+        "{\"kind\":\"Event\",\"this is broken",
+    ];
     for (i, line) in d.lines.iter().enumerate() {
         if i % 2500 == 100 {
-            text.push_str("{\"kind\":\"Event\", this is not JSON\n");
+            text.push_str(bad[broken.len() % 2]);
+            text.push('\n');
             broken.push(text.lines().count() as u64);
         }
         text.push_str(line);
         text.push('\n');
     }
+    // The last event cut as CloudWatch cuts one past its 256 KB cap.
     let last = d.lines.last().unwrap();
-    let cut = &last[..last.len() / 2];
+    let grown = last.replacen(
+        "\"annotations\"",
+        &format!(
+            "\"requestObject\":{{\"data\":\"{}\"}},\"annotations\"",
+            "x".repeat(300_000)
+        ),
+        1,
+    );
+    let cut = &grown[..262_144 - 26];
     text.push_str(cut);
     let store = load(text.as_bytes(), 2);
     assert_eq!(store.len(), d.events.len() + 1);

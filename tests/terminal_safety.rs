@@ -83,8 +83,11 @@ fn every_command_prints_hostile_text_escaped() {
                 stdout.contains(r"\u{9b}2J\u{9d}0;c1title\u{9c}"),
                 "{stdout}"
             );
-            // The line holding raw escapes is salvaged and said to be cut, escaped too.
-            assert!(stderr.contains("hostile.jsonl:9:1"), "{stderr}");
+            // The broken line holding raw escapes is said to be broken, where it ends.
+            assert!(
+                stderr.contains("hostile.jsonl:9:100: malformed"),
+                "{stderr}"
+            );
         }
     }
 }

@@ -54,6 +54,9 @@ pub enum DecodeErrorKind {
     NotAnEvent(String),
     /// The record ends before any audit field could be read.
     CutBeforeAnyField,
+    /// The record ends inside the event, and is too short to be one CloudWatch cut at its size
+    /// cap ([`CUT_AT_CAP`]): a broken record, not a truncated event.
+    EndsEarly,
     /// More text follows the event on the same record.
     TrailingCharacters,
 }
@@ -73,6 +76,7 @@ impl fmt::Display for DecodeErrorKind {
             Self::CutBeforeAnyField => {
                 write!(f, "the record ends before any audit field could be read")
             }
+            Self::EndsEarly => write!(f, "invalid JSON: the record ends inside the event"),
             Self::TrailingCharacters => write!(f, "unexpected text after the event"),
         }
     }
@@ -86,10 +90,21 @@ impl DecodeError {
     }
 }
 
+/// CloudWatch Logs keeps at most 256 KB of an entry, 26 bytes of it its own overhead.
+pub const CLOUDWATCH_CAP: usize = 256 * 1024;
+
+/// A record at least this long that ends inside its event was cut at CloudWatch's cap: 1 KB
+/// below it leaves room for the cap's overhead, a cut that backs off to a character boundary,
+/// and shippers that cut a little before the cap. Shorter records that end early are broken
+/// (a crash while writing, a bad copy), and salvaging them would invent events.
+pub const CUT_AT_CAP: usize = CLOUDWATCH_CAP - 1024;
+
 /// Decodes one audit event from the JSON text of a record (a line, or one CloudWatch message).
 ///
-/// An event cut short (CloudWatch caps entries at 256 KB; a file may end mid-line) is salvaged:
-/// the members its prefix holds are kept and [`Event::truncated`] is set.
+/// An event cut at CloudWatch's 256 KB cap (a record of at least [`CUT_AT_CAP`] bytes that
+/// ends inside the event) is salvaged: the members its prefix holds are kept and
+/// [`Event::truncated`] is set. A shorter record that ends early is an error
+/// ([`DecodeErrorKind::EndsEarly`]).
 pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeError> {
     if detail == Detail::Classify && input.trim_ascii_end().last() != Some(&b'}') {
         return decode_event(input, Detail::Minimal);
@@ -157,11 +172,13 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
             Ok(event)
         }
         Err(ScanError::Eof) => {
-            if salvageable(&event) {
+            if !salvageable(&event) {
+                Err(err(input.len(), DecodeErrorKind::CutBeforeAnyField))
+            } else if input.len() < CUT_AT_CAP {
+                Err(err(input.len(), DecodeErrorKind::EndsEarly))
+            } else {
                 event.truncated = true;
                 Ok(event)
-            } else {
-                Err(err(input.len(), DecodeErrorKind::CutBeforeAnyField))
             }
         }
         Err(ScanError::Syntax { at, msg }) => Err(err(at, DecodeErrorKind::Syntax(msg))),

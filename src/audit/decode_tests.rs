@@ -87,24 +87,51 @@ fn an_event_without_kind_but_with_audit_id_is_accepted() {
     assert_eq!(ev.audit_id.as_deref(), Some("x"));
 }
 
+/// `EKS_EVENT` grown past CloudWatch's cap by a long member inserted before `key` (the name of
+/// a member of some object), so that a cut anywhere after the insertion is a cut at the cap.
+fn grown(key: &str) -> String {
+    let at = EKS_EVENT.find(key).unwrap();
+    let pad = format!("\"pad\":\"{}\",", "x".repeat(CUT_AT_CAP));
+    format!("{}{pad}{}", &EKS_EVENT[..at], &EKS_EVENT[at..])
+}
+
 #[test]
-fn cut_events_are_salvaged_and_marked() {
+fn events_cut_at_the_cap_are_salvaged_and_marked() {
     // Cut inside requestObject, as CloudWatch's 256 KB cap does to big objects.
-    let cut = &EKS_EVENT[..EKS_EVENT.find("\"note\"").unwrap() + 8];
-    let ev = decode_event(cut.as_bytes(), Detail::Full).unwrap();
+    let big = grown("\"note\"");
+    let note = big.find("\"note\"").unwrap();
+    let ev = decode_event(&big.as_bytes()[..note + 8], Detail::Full).unwrap();
     assert!(ev.truncated);
     assert_eq!(ev.verb(), Some("create"));
     assert_eq!(ev.code(), Some(201));
     assert_eq!(ev.request_object, None);
     assert_eq!(ev.decision(), None, "annotations came after the cut");
-    // Cut at every byte: never a panic, and always either salvaged or a clean error.
+    // Cut at every byte past the cap's floor: never a panic, always salvaged and marked.
+    for n in note..big.len() {
+        match decode_event(&big.as_bytes()[..n], Detail::Full) {
+            Ok(ev) => assert!(ev.truncated, "cut at {n} not marked"),
+            Err(e) => panic!("cut at {n}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_short_record_that_ends_early_is_broken_not_truncated() {
+    let broken = br#"{"kind":"Event","this is broken"#;
+    let e = decode_event(broken, Detail::Table).unwrap_err();
+    assert_eq!(e.kind, DecodeErrorKind::EndsEarly);
+    assert_eq!((e.offset, e.column_in(broken)), (31, 32));
+    assert!(!e.to_string().contains("256"), "{e}");
+    // Cut at every byte, a record under the cap is never an event: nothing is invented.
     for n in 0..EKS_EVENT.len() {
         match decode_event(&EKS_EVENT.as_bytes()[..n], Detail::Full) {
-            Ok(ev) => assert!(ev.truncated, "cut at {n} not marked"),
+            Ok(ev) => panic!("cut at {n} read as an event: {ev:?}"),
             Err(e) => assert!(
                 matches!(
                     e.kind,
-                    DecodeErrorKind::CutBeforeAnyField | DecodeErrorKind::Empty
+                    DecodeErrorKind::CutBeforeAnyField
+                        | DecodeErrorKind::Empty
+                        | DecodeErrorKind::EndsEarly
                 ),
                 "cut at {n}: {e:?}"
             ),
@@ -114,7 +141,10 @@ fn cut_events_are_salvaged_and_marked() {
 
 #[test]
 fn a_cut_inside_a_multibyte_character_is_still_salvaged() {
-    let line = "{\"auditID\":\"a\",\"verb\":\"get\",\"userAgent\":\"caf\u{e9}";
+    let line = format!(
+        "{{\"auditID\":\"a\",\"verb\":\"get\",\"userAgent\":\"{}caf\u{e9}",
+        "x".repeat(CUT_AT_CAP)
+    );
     let bytes = line.as_bytes();
     let ev = decode_event(&bytes[..bytes.len() - 1], Detail::Full).unwrap();
     assert!(ev.truncated);
@@ -123,7 +153,10 @@ fn a_cut_inside_a_multibyte_character_is_still_salvaged() {
 
 #[test]
 fn the_nested_member_being_read_when_cut_keeps_its_prefix() {
-    let line = r#"{"auditID":"a","objectRef":{"resource":"secrets","namespace":"prod","na"#;
+    let line = format!(
+        r#"{{"auditID":"a","userAgent":"{}","objectRef":{{"resource":"secrets","namespace":"prod","na"#,
+        "x".repeat(CUT_AT_CAP)
+    );
     let ev = decode_event(line.as_bytes(), Detail::Full).unwrap();
     let obj = ev.object_ref.unwrap();
     assert_eq!(obj.resource.as_deref(), Some("secrets"));
@@ -263,7 +296,8 @@ fn minimal_detail_reads_identity_and_time_only() {
     assert_eq!(ev.object_ref, None);
     // Still strict about what it reads, and still salvages.
     assert!(decode_event(br#"{"kind": 0}"#, Detail::Minimal).is_err());
-    let cut = &EKS_EVENT[..EKS_EVENT.len() / 2];
+    let big = grown("\"objectRef\"");
+    let cut = &big[..big.len() - EKS_EVENT.len() / 2];
     assert!(
         decode_event(cut.as_bytes(), Detail::Minimal)
             .unwrap()
@@ -293,7 +327,8 @@ fn classify_stops_once_the_record_is_known() {
         );
     }
     // A cut record is read as Minimal: salvaged and marked.
-    let cut = &EKS_EVENT[..EKS_EVENT.len() / 2];
+    let big = grown("\"objectRef\"");
+    let cut = &big[..big.len() - EKS_EVENT.len() / 2];
     let ev = decode_event(cut.as_bytes(), Detail::Classify).unwrap();
     assert!(ev.truncated);
     assert_eq!(ev.verb(), Some("create"));

@@ -107,8 +107,7 @@ fn a_cut_last_event_is_kept_and_marked() {
         verb: "delete",
         ..Ev::default()
     }
-    .line();
-    let cut = &cut[..cut.len() - 40];
+    .cut_line();
     let text = format!("{whole}\n{cut}");
     let input = Arc::new(LocalInput::from_vec(Origin::new("cut", "cut"), text.into()));
     let (store, report) = load(&input, 2, 1 << 20);

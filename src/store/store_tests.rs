@@ -74,8 +74,7 @@ fn denied_is_401_403_or_forbid_and_nothing_else() {
 #[test]
 fn push_owned_reports_what_it_cannot_read_and_keeps_cut_events() {
     let mut store = EventStore::default();
-    let whole = Ev::default().line();
-    let cut = &whole[..whole.len() / 2];
+    let cut = Ev::default().cut_line();
     assert!(store.push_owned(b"not json at all").is_err());
     assert!(
         store
@@ -108,7 +107,7 @@ fn push_reported_counts_nothing_its_reader_already_reported() {
     // event and does not report it a second time.
     let mut store = EventStore::default();
     let whole = Ev::default().line();
-    let cut = &whole[..whole.len() / 2];
+    let cut = Ev::default().cut_line();
     let row = store.push_reported(cut.as_bytes()).unwrap();
     assert!(store.truncated(row));
     store.push_reported(whole.as_bytes()).unwrap();

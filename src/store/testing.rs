@@ -91,6 +91,15 @@ impl Ev {
         s.push('}');
         s
     }
+
+    /// The event as CloudWatch leaves one past its 256 KB cap: a `responseObject` grown past
+    /// the cap and the line cut inside it.
+    pub fn cut_line(&self) -> String {
+        let line = self.line();
+        let open = &line[..line.len() - 1];
+        let pad = "x".repeat(crate::audit::decode::CUT_AT_CAP);
+        format!(r#"{open},"responseObject":{{"data":"{pad}"#)
+    }
 }
 
 /// Epoch ms of `second` seconds after 2026-11-02T08:00:00Z, plus the 1 ms of `stageTimestamp`.

@@ -133,7 +133,7 @@ impl<'d, 'r> Run<'d, 'r> {
                     self.sync(start, line);
                     match err.kind {
                         // The first line of a pretty-printed document.
-                        DecodeErrorKind::CutBeforeAnyField
+                        DecodeErrorKind::CutBeforeAnyField | DecodeErrorKind::EndsEarly
                             if matches!(rec.trim_ascii_end().last(), Some(b'{' | b'[')) =>
                         {
                             self.values(start, self.data.len(), Format::JsonDocuments)

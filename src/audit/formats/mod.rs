@@ -24,8 +24,9 @@
 //! Nothing is dropped silently. [`ScanReport`] counts every record that was not an event, by kind
 //! ([`ProblemKind`]), keeps the first [`MAX_PROBLEMS`] with their line and column, and says when a
 //! whole input is not audit data at all ([`NotAuditData`]: empty, binary, YAML, Markdown…).
-//! Events cut short (CloudWatch keeps 256 KB of an entry) are still delivered, marked
-//! [`Event::truncated`], and listed as [`ProblemKind::Truncated`].
+//! Events cut short at CloudWatch's cap (it keeps 256 KB of an entry) are still delivered,
+//! marked [`Event::truncated`], and listed as [`ProblemKind::Truncated`]; a shorter record that
+//! ends inside its event is broken, not cut, and is [`ProblemKind::Malformed`].
 //!
 //! # System fields
 //! Every record carries what Logs Insights calls `@timestamp`, `@message`, `@logStream`, `@log`,
