@@ -27,8 +27,12 @@
 //! character in a name is the attack, and telling the two apart is not worth the risk.
 //!
 //! [`truncate_to_width`] counts `char`s, not terminal columns: sanitize first, then truncate.
+//! [`fit_columns`] counts terminal columns and keeps each escape whole, for text laid out in
+//! columns by hand (the CLI's tables).
 
 use std::borrow::Cow;
+
+use unicode_width::UnicodeWidthStr;
 
 /// The bytes that may begin something to escape: ASCII controls, DEL and the backslash, plus the
 /// UTF-8 lead bytes of every escaped non-ASCII character. Every other byte (most letters, CJK,
@@ -123,6 +127,65 @@ pub fn truncate_to_width(s: &str, max_chars: usize) -> Cow<'_, str> {
         }
     }
     Cow::Borrowed(s)
+}
+
+/// The terminal columns `s` takes: wide characters (CJK, most emoji) two, combining marks none.
+pub fn columns(s: &str) -> usize {
+    s.width()
+}
+
+/// Sanitized `s` cut at its end to at most `max` terminal columns, the last of them `…` when
+/// anything was cut; borrowed when it already fits. An escape ([`sanitize`]'s `\x1b`,
+/// `\u{202e}`, `\n`, `\\`) is kept whole or left out whole: half of one (`\u{20…`) would read as
+/// something that was not there.
+pub fn fit_columns(s: &str, max: usize) -> Cow<'_, str> {
+    if columns(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let budget = max - 1;
+    let mut used = 0;
+    let mut keep = 0;
+    let mut at = 0;
+    while at < s.len() {
+        let end = at + unit_len(&s[at..]);
+        used += columns(&s[at..end]);
+        if used > budget {
+            break;
+        }
+        keep = end;
+        at = end;
+    }
+    let mut out = String::with_capacity(keep + '…'.len_utf8());
+    out.push_str(&s[..keep]);
+    out.push('…');
+    Cow::Owned(out)
+}
+
+/// The byte length of the first unit of sanitized text: an escape, or one char.
+fn unit_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let hex_run = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count()
+    };
+    match b {
+        [b'\\', b'n' | b'r' | b't' | b'\\', ..] => 2,
+        [b'\\', b'x', ..] if hex_run(2) >= 2 => 4,
+        [b'\\', b'u', b'{', ..] => {
+            let digits = hex_run(3);
+            if b.get(3 + digits) == Some(&b'}') {
+                4 + digits
+            } else {
+                1
+            }
+        }
+        _ => s.chars().next().map_or(1, char::len_utf8),
+    }
 }
 
 /// The byte offset of the first char that [`escape_from`] would change, if any.
@@ -333,6 +396,45 @@ mod tests {
         assert_eq!(truncate_to_width("abc", 1), "…");
         assert_eq!(truncate_to_width("abc", 0), "");
         assert_eq!(truncate_to_width("", 0), "");
+    }
+
+    #[test]
+    fn fitting_counts_columns_and_keeps_escapes_whole() {
+        assert!(matches!(fit_columns("abc", 3), Cow::Borrowed("abc")));
+        assert_eq!(fit_columns("abcdef", 4), "abc…");
+        assert_eq!(fit_columns("日本語テキスト", 6), "日本…");
+        assert_eq!(fit_columns("日本語テキスト", 7), "日本語…");
+        assert_eq!(columns("日本語"), 6);
+        assert_eq!(fit_columns("abc", 1), "…");
+        assert_eq!(fit_columns("abc", 0), "");
+        // Every kind of escape is whole or gone.
+        for (text, max, fitted) in [
+            (r"ab\x1bcd", 4, "ab…"),
+            (r"ab\x1bcd", 7, r"ab\x1b…"),
+            (r"ab\u{202e}cd", 9, "ab…"),
+            (r"ab\u{202e}cd", 11, r"ab\u{202e}…"),
+            (r"ab\ncd", 3, "ab…"),
+            (r"ab\\ncd", 4, "ab…"),
+            (r"ab\\ncd", 5, r"ab\\…"),
+            (r"C:\Users", 4, r"C:\…"),
+        ] {
+            assert_eq!(fit_columns(text, max), fitted, "{text} in {max}");
+            assert!(columns(&fit_columns(text, max)) <= max);
+        }
+        // Cut anywhere, sanitized text ends where an escape or a character ends.
+        let hostile = sanitize("a\u{1b}]0;x\u{7}\u{202e}b\\nc\t日");
+        let mut ends = vec![0];
+        while let Some(&at) = ends.last().filter(|at| **at < hostile.len()) {
+            ends.push(at + unit_len(&hostile[at..]));
+        }
+        assert_eq!(ends.len(), 15, "{hostile}: {ends:?}");
+        for max in 0..=columns(&hostile) {
+            let fitted = fit_columns(&hostile, max);
+            assert!(columns(&fitted) <= max);
+            let kept = fitted.strip_suffix('…').unwrap_or(&fitted);
+            assert!(hostile.starts_with(kept));
+            assert!(ends.contains(&kept.len()), "{fitted}");
+        }
     }
 
     /// A small xorshift generator, so the property test needs no crate and always sees the same

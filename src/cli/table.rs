@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use crate::audit::Event;
 use crate::audit::time::format_millis_utc;
-use crate::text::sanitize;
+use crate::text::{columns, fit_columns, sanitize};
 
 /// Column titles and the widest each may grow.
 const COLUMNS: [(&str, usize); 8] = [
@@ -57,9 +57,10 @@ pub fn row(event: &Event<'_>, timestamp_ms: Option<i64>) -> Row {
         .collect()
 }
 
-/// Writes rows as aligned columns, streaming. Column widths fit the first rows (up to each
-/// column's maximum) and then stay fixed; longer cells are shortened in the middle, where ARNs
-/// and paths are least informative. Cells must already be terminal-safe.
+/// Writes rows as aligned columns, streaming. Column widths, in terminal columns, fit the first
+/// rows (up to each column's maximum) and then stay fixed; a longer cell is cut at its end with
+/// `…`, so that what is shown is what the value starts with (a cut in the middle once joined
+/// two halves into a name that was not there). Cells must already be terminal-safe.
 #[derive(Debug)]
 pub struct TableWriter {
     titles: Vec<String>,
@@ -125,11 +126,11 @@ impl TableWriter {
     }
 
     fn fit_widths(&self) -> Vec<usize> {
-        let mut widths: Vec<usize> = self.titles.iter().map(|t| t.chars().count()).collect();
+        let mut widths: Vec<usize> = self.titles.iter().map(|t| columns(t)).collect();
         for r in &self.pending {
             for (i, cell) in r.iter().enumerate().take(widths.len()) {
                 let max = self.max.get(i).copied().unwrap_or(usize::MAX);
-                widths[i] = widths[i].max(cell.chars().count().min(max));
+                widths[i] = widths[i].max(columns(cell).min(max));
             }
         }
         widths
@@ -139,36 +140,21 @@ impl TableWriter {
 fn write_line(out: &mut dyn Write, cells: &[String], widths: &[usize]) -> io::Result<()> {
     let mut line = String::with_capacity(200);
     for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-        let text = shorten_middle(cell, *width);
+        let text = fit_columns(cell, *width);
         line.push_str(&text);
         if i + 1 < cells.len() {
-            let pad = width - text.chars().count() + 2;
+            let pad = width.saturating_sub(columns(&text)) + 2;
             line.extend(std::iter::repeat_n(' ', pad));
         }
     }
     writeln!(out, "{}", line.trim_end())
 }
 
-fn shorten_middle(s: &str, max: usize) -> String {
-    let n = s.chars().count();
-    if n <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let head = (max - 1) / 2;
-    let tail = max - 1 - head;
-    let mut out: String = s.chars().take(head).collect();
-    out.push('…');
-    out.extend(s.chars().skip(n - tail));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::audit::{Detail, decode_event};
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn a_row_shows_what_an_analyst_scans() {
@@ -208,5 +194,52 @@ mod tests {
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains('…'), "{text}");
         assert!(text.lines().all(|l| l.chars().count() < 220));
+    }
+
+    fn table_text(max: usize, cells: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut table = TableWriter::new(vec!["A".into(), "B".into()], vec![max, 10]);
+        for cell in cells {
+            table
+                .push(&mut out, vec![(*cell).to_string(), "end".into()])
+                .unwrap();
+        }
+        table.flush(&mut out).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_long_value_is_cut_at_its_end_never_in_the_middle() {
+        let reason = r#"RBAC: allowed by ClusterRoleBinding "ops" of ClusterRole "cluster-admin" to User "eve""#;
+        let lines = table_text(60, &[reason]);
+        let cell = lines[1].trim_end_matches("end").trim_end();
+        assert_eq!(
+            cell,
+            r#"RBAC: allowed by ClusterRoleBinding "ops" of ClusterRole "c…"#
+        );
+        assert_eq!(cell.chars().count(), 60);
+    }
+
+    #[test]
+    fn widths_are_terminal_columns_and_escapes_stay_whole() {
+        // Wide characters take two columns: the next column starts at the same place in
+        // every row, whatever the characters before it.
+        let lines = table_text(12, &["名前空間名前空間名前空間", "abcdefghijklmnop", "ab"]);
+        let at = |l: &String, word| UnicodeWidthStr::width(&l[..l.find(word).unwrap()]);
+        assert_eq!(lines[1], "名前空間名…   end", "{lines:?}");
+        assert_eq!(at(&lines[0], "B"), 14, "{lines:?}");
+        for line in &lines[1..] {
+            assert_eq!(at(line, "end"), 14, "{lines:?}");
+        }
+        // An escape is shown whole or not at all: `\u{202e}` never becomes `\u{20…`.
+        let hostile = sanitize("name\u{202e}gpj.exe");
+        let lines = table_text(12, &[&hostile]);
+        assert!(lines[1].starts_with("name…  "), "{lines:?}");
+        let lines = table_text(13, &[&hostile]);
+        assert!(lines[1].starts_with(r"name\u{202e}…  "), "{lines:?}");
     }
 }
