@@ -477,3 +477,109 @@ fn query_time_ranges_keep_only_events_inside() {
     ]);
     assert_eq!(text(&stats.stdout), format!("n\r\n{}\r\n", rows.len()));
 }
+
+/// The audit IDs cell of each detection row of `kaudit detect`'s table.
+fn detect_id_cells(stdout: &str) -> Vec<(String, String)> {
+    let header = stdout.lines().next().unwrap();
+    let at = header.find("audit IDs").unwrap();
+    stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let name = l.split_whitespace().nth(1).unwrap().to_string();
+            (name, l.get(at..).unwrap_or("").to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn detect_shows_whole_audit_ids_and_how_many_more() {
+    // Five anonymous requests: more than the table names.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anon.log");
+    let ids: Vec<String> = (1..=5)
+        .map(|i| format!("{i}{i}{i}{i}{i}{i}{i}{i}-2222-3333-4444-555555555555"))
+        .collect();
+    let lines: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            EVENT
+                .replace("mallory", "system:anonymous")
+                .replace("11111111-2222-3333-4444-555555555555", id)
+        })
+        .collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let out = kaudit(&["detect", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = text(&out.stdout);
+    let uuid = regex::Regex::new(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$").unwrap();
+    let more = regex::Regex::new(r"^\+\d+ more$").unwrap();
+    let cells = detect_id_cells(&stdout);
+    for (name, cell) in &cells {
+        for item in cell.split(", ") {
+            assert!(
+                uuid.is_match(item) || item == "-" || more.is_match(item),
+                "{name}: {item:?} in {cell:?}"
+            );
+        }
+    }
+    let (_, anon) = cells
+        .iter()
+        .find(|(n, _)| n == "anonymous-requests")
+        .unwrap();
+    // The first three (all at one time, so in input order), each whole, and the count left.
+    assert_eq!(
+        anon,
+        &format!("{}, {}, {}, +2 more", ids[0], ids[1], ids[2])
+    );
+    // JSON has every one.
+    let out = kaudit(&["detect", path.to_str().unwrap(), "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let anon = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "anonymous-requests")
+        .unwrap();
+    assert_eq!(anon["hits"], 5);
+    assert_eq!(anon["auditIDs"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn a_detection_hit_without_an_audit_id_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anon.log");
+    let with_id = EVENT.replace("mallory", "system:anonymous");
+    let without_id = with_id.replace(r#""auditID":"11111111-2222-3333-4444-555555555555","#, "");
+    std::fs::write(&path, format!("{EVENT}\n{without_id}\n{with_id}\n")).unwrap();
+    let file = path.to_str().unwrap();
+    let out = kaudit(&["detect", file]);
+    let stdout = text(&out.stdout);
+    let cells = detect_id_cells(&stdout);
+    let (_, anon) = cells
+        .iter()
+        .find(|(n, _)| n == "anonymous-requests")
+        .unwrap();
+    assert_eq!(
+        anon,
+        &format!("{file}:2, 11111111-2222-3333-4444-555555555555"),
+        "{stdout}"
+    );
+    let out = kaudit(&["detect", file, "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let anon = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "anonymous-requests")
+        .unwrap();
+    assert_eq!(anon["hits"], 2);
+    assert_eq!(
+        anon["auditIDs"],
+        serde_json::json!(["11111111-2222-3333-4444-555555555555"])
+    );
+    assert_eq!(
+        anon["hitsWithoutAuditID"],
+        serde_json::json!([format!("{file}:2")])
+    );
+}

@@ -401,3 +401,63 @@ fn a_query_aws_fails_or_times_out_is_reported_as_such() {
         assert!(err.to_string().contains(words), "{err}");
     }
 }
+
+#[test]
+fn kaudit_detect_names_a_hit_without_an_audit_id_by_its_ptr() {
+    let moto = Moto::start();
+    // The scripted answer has @timestamp, @message and @ptr only: no auditID field.
+    let script = Script {
+        events: events(4, 60),
+        cap: AWS_ROW_CAP,
+        running_polls: 0,
+        ends: None,
+    };
+    let (server, _logs) = server(&moto, Some(script));
+    let detect = |output: &str| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        command.args([
+            "detect",
+            "--log-group",
+            "/aws/eks/prod/cluster",
+            "--endpoint-url",
+            &server.url(),
+            "--start",
+            "2026-11-02T08:00:00Z",
+            "--end",
+            "2026-11-02T08:05:00Z",
+            "-o",
+            output,
+        ]);
+        for (k, v) in moto::env() {
+            command.env(k, v);
+        }
+        command.output().unwrap()
+    };
+    let out = detect("table");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.contains("cluster-admin-bound"))
+        .unwrap();
+    assert!(
+        row.ends_with("@ptr ptr-3, @ptr ptr-2, @ptr ptr-1, +1 more"),
+        "{stdout}"
+    );
+    let out = detect("json");
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let f = findings
+        .iter()
+        .find(|f| f["name"] == "cluster-admin-bound")
+        .unwrap();
+    assert_eq!(f["auditIDs"], serde_json::json!([]));
+    assert_eq!(
+        f["hitsWithoutAuditID"],
+        serde_json::json!(["@ptr ptr-3", "@ptr ptr-2", "@ptr ptr-1", "@ptr ptr-0"])
+    );
+}

@@ -23,8 +23,8 @@ use crate::text::sanitize;
 
 /// Exit status when a detection fired.
 const FIRED: u8 = 3;
-/// Audit IDs shown per detection in the table (JSON has them all).
-const SHOWN_IDS: usize = 5;
+/// Hits named per detection in the table, each whole (JSON has them all).
+const SHOWN_HITS: usize = 3;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum DetectOutput {
@@ -56,7 +56,75 @@ pub struct Finding<'c> {
     /// False when CloudWatch's answer was cut (at --max-rows, a range too dense to cover, or an
     /// answer that cannot be split by time at its row cap): `hits` is then a floor.
     pub complete: bool,
-    pub audit_ids: Vec<String>,
+    /// What names each hit, in the answer's order.
+    pub refs: Vec<HitRef>,
+}
+
+/// How a hit is named: by its event's audit ID, else by where the event was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HitRef {
+    AuditId(String),
+    /// `file:line` over local files, `@ptr …` over CloudWatch.
+    At(String),
+}
+
+impl HitRef {
+    fn text(&self) -> &str {
+        match self {
+            HitRef::AuditId(s) | HitRef::At(s) => s,
+        }
+    }
+}
+
+impl Finding<'_> {
+    fn audit_ids(&self) -> Vec<&str> {
+        self.refs
+            .iter()
+            .filter_map(|r| match r {
+                HitRef::AuditId(id) => Some(id.as_str()),
+                HitRef::At(_) => None,
+            })
+            .collect()
+    }
+
+    fn without_audit_id(&self) -> Vec<&str> {
+        self.refs
+            .iter()
+            .filter_map(|r| match r {
+                HitRef::At(at) => Some(at.as_str()),
+                HitRef::AuditId(_) => None,
+            })
+            .collect()
+    }
+
+    /// The table's cell: the first hits, each whole, and how many more there are.
+    fn refs_cell(&self) -> String {
+        if self.refs.is_empty() {
+            return "-".to_string();
+        }
+        let mut shown: Vec<String> = self
+            .refs
+            .iter()
+            .take(SHOWN_HITS)
+            .map(|r| sanitize(r.text()).into_owned())
+            .collect();
+        if self.refs.len() > SHOWN_HITS {
+            shown.push(format!("+{} more", self.refs.len() - SHOWN_HITS));
+        }
+        shown.join(", ")
+    }
+}
+
+/// `file:line` of the record `ptr` (`<source id>:<byte offset>`) points at, among `inputs`.
+fn locate(ptr: &str, inputs: &[LocalInput]) -> String {
+    let found = ptr.rsplit_once(':').and_then(|(source, offset)| {
+        let offset: usize = offset.parse().ok()?;
+        let input = inputs.iter().find(|i| i.origin().source_id == source)?;
+        let bytes = input.bytes().get(..offset)?;
+        let line = memchr::memchr_iter(b'\n', bytes).count() + 1;
+        Some(format!("{}:{line}", input.name()))
+    });
+    found.unwrap_or_else(|| format!("@ptr {ptr}"))
 }
 
 fn run_one<'c>(
@@ -67,7 +135,7 @@ fn run_one<'c>(
 ) -> Result<Finding<'c>> {
     let parsed =
         parse(&query.text).map_err(|_| anyhow!("the detection {} does not parse", query.name))?;
-    let plan = Plan::new(&parsed).map_err(|d| anyhow!("{}: {}", query.name, d.message))?;
+    let plan = Plan::with_ptr(&parsed).map_err(|d| anyhow!("{}: {}", query.name, d.message))?;
     let mut run = LocalQuery::new(&plan, range);
     for input in inputs {
         let report = run
@@ -77,23 +145,23 @@ fn run_one<'c>(
     }
     let result = run.finish();
     let id_column = result.columns.iter().position(|c| c == "auditID");
-    let audit_ids = id_column
-        .map(|c| {
-            result
-                .rows
-                .iter()
-                .filter_map(|r| match r.get(c) {
-                    Some(Value::Str(s)) => Some(s.to_string()),
-                    _ => None,
-                })
-                .collect()
+    let ptr_column = plan.ptr_column();
+    let refs = result
+        .rows
+        .iter()
+        .map(|r| match id_column.and_then(|c| r.get(c)) {
+            Some(Value::Str(id)) if !id.is_empty() => HitRef::AuditId(id.to_string()),
+            _ => match ptr_column.and_then(|c| r.get(c)) {
+                Some(Value::Str(ptr)) => HitRef::At(locate(ptr, inputs)),
+                _ => HitRef::At("where: unknown".to_string()),
+            },
         })
-        .unwrap_or_default();
+        .collect();
     Ok(Finding {
         query,
         hits: result.rows.len(),
         complete: true,
-        audit_ids,
+        refs,
     })
 }
 
@@ -151,7 +219,8 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
                         "description": f.query.description,
                         "hits": f.hits,
                         "complete": f.complete,
-                        "auditIDs": f.audit_ids,
+                        "auditIDs": f.audit_ids(),
+                        "hitsWithoutAuditID": f.without_audit_id(),
                     })
                 })
                 .collect();
@@ -166,18 +235,10 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
                     "hits".into(),
                     "audit IDs".into(),
                 ],
-                vec![8, 36, 8, 120],
+                // The last column is never cut: an audit ID is whole or not shown.
+                vec![8, 36, 8, usize::MAX],
             );
             for f in &findings {
-                let mut ids: Vec<String> = f
-                    .audit_ids
-                    .iter()
-                    .take(SHOWN_IDS)
-                    .map(|i| sanitize(i).into_owned())
-                    .collect();
-                if f.audit_ids.len() > SHOWN_IDS {
-                    ids.push(format!("… {} more", f.audit_ids.len() - SHOWN_IDS));
-                }
                 table.push(
                     out,
                     vec![
@@ -188,11 +249,7 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
                         } else {
                             format!("{}+", f.hits)
                         },
-                        if ids.is_empty() {
-                            "-".into()
-                        } else {
-                            ids.join(", ")
-                        },
+                        f.refs_cell(),
                     ],
                 )?;
             }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use anyhow::{Result, anyhow};
 use futures_util::StreamExt;
 
-use super::detect::{DetectArgs, Finding};
+use super::detect::{DetectArgs, Finding, HitRef};
 use crate::catalog::CannedQuery;
 use crate::insights::checker::{CheckOptions, Target, check_with};
 use crate::insights::diag::Diagnostic;
@@ -105,17 +105,26 @@ pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<
                 "stopped: StopQuery was sent for the detections still running"
             ));
         }
-        let audit_ids: Vec<String> = run
+        let field = |row: &[(String, String)], name: &str| {
+            row.iter()
+                .find(|(k, v)| k == name && !v.is_empty())
+                .map(|(_, v)| v.clone())
+        };
+        let refs = run
             .rows
             .iter()
-            .filter_map(|row| row.iter().find(|(k, _)| k == "auditID"))
-            .map(|(_, v)| v.clone())
+            .map(|row| match field(row, "auditID") {
+                Some(id) => HitRef::AuditId(id),
+                None => HitRef::At(
+                    field(row, "@ptr").map_or("where: unknown".into(), |p| format!("@ptr {p}")),
+                ),
+            })
             .collect();
         findings.push(Finding {
             query: q,
             hits: run.rows.len(),
             complete: run.complete(),
-            audit_ids,
+            refs,
         });
     }
     Ok(findings)
