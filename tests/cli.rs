@@ -583,3 +583,43 @@ fn a_detection_hit_without_an_audit_id_names_its_file_and_line() {
         serde_json::json!([format!("{file}:2")])
     );
 }
+
+#[test]
+fn formats_lists_every_problem() {
+    // 300 bad records among events: past the 20 a report keeps for other commands.
+    let mut input = String::new();
+    for i in 0..300 {
+        input.push_str(EVENT);
+        input.push('\n');
+        input.push_str(if i % 2 == 0 {
+            "{\"kind\": 0}\n"
+        } else {
+            "not json\n"
+        });
+    }
+    let out = kaudit_stdin(&["formats", "-"], input.as_bytes());
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    let listed: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(listed.len(), 300, "{stdout}");
+    for (i, line) in listed.iter().enumerate() {
+        let at = format!("  {}:", 2 * i + 2);
+        assert!(line.starts_with(&at), "{line}");
+        assert!(line.contains(": malformed: "), "{line}");
+    }
+    assert!(!stdout.contains("more"), "{stdout}");
+    let out = kaudit_stdin(&["formats", "-", "-o", "json"], input.as_bytes());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = v[0]["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 300);
+    assert_eq!(v[0]["malformed"], 300);
+    assert_eq!(problems[299]["line"], 600);
+    assert_eq!(problems[0]["column"], 10);
+    // Other commands still show the first few and point here.
+    let out = kaudit_stdin(&["events", "-"], input.as_bytes());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("`kaudit formats <stdin>` lists them"),
+        "{stderr}"
+    );
+}

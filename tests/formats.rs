@@ -329,6 +329,33 @@ fn gzip_single_and_multi_member_and_cut_short() {
 }
 
 #[test]
+fn every_problem_is_listed_past_those_a_report_keeps_the_gzip_cut_last() {
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(&ev(&format!("p{i}"), T0));
+        text.push_str("\nnot json\n");
+    }
+    let data = gz(text.as_bytes());
+    let input = LocalInput::from_vec(
+        Origin::new("p.log.gz", "t"),
+        data[..data.len() - 12].to_vec(),
+    );
+    let (_, kept) = collect(&input);
+    assert_eq!(kept.problems.len(), formats::MAX_PROBLEMS);
+    let mut listed = Vec::new();
+    let report = input.list_problems(Detail::Full, &mut |p| listed.push(p.clone()));
+    assert_eq!(report, kept, "the same report either way");
+    assert_eq!(listed.len() as u64, kept.problem_count());
+    assert_eq!(&listed[..formats::MAX_PROBLEMS], &kept.problems[..]);
+    let (last, malformed) = listed.split_last().unwrap();
+    assert_eq!(last.kind, ProblemKind::Unreadable);
+    assert!(malformed.iter().all(|p| p.kind == ProblemKind::Malformed));
+    // Every `not json` line before the cut, in order (the cut breaks off the last event).
+    let lines: Vec<u64> = malformed.iter().map(|p| p.line).take(39).collect();
+    assert_eq!(lines, (1..=39).map(|i| 2 * i).collect::<Vec<u64>>());
+}
+
+#[test]
 fn reading_from_a_reader_like_stdin() {
     let text = format!("{}\n{}\n", ev("r1", T0), ev("r2", T0));
     for bytes in [text.clone().into_bytes(), gz(text.as_bytes())] {

@@ -1,6 +1,8 @@
-//! `kaudit formats`: what each input holds, and every record that could not be read.
+//! `kaudit formats`: what each input holds, and every record that could not be read, however
+//! many.
 
-use std::io::Write;
+use std::io::{self, Write};
+use std::ops::ControlFlow;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
@@ -10,8 +12,8 @@ use super::Outcome;
 use super::output::to_stdout;
 use super::source_args::SourceArgs;
 use crate::audit::Detail;
-use crate::audit::formats::{ProblemKind, ScanReport};
-use crate::source::local;
+use crate::audit::formats::{Problem, ProblemKind, ScanReport};
+use crate::source::local::{self, LocalInput};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -33,71 +35,128 @@ pub struct FormatsArgs {
 }
 
 pub fn run(args: &FormatsArgs) -> Result<Outcome> {
-    let mut reports = Vec::new();
     let mut outcome = Outcome::Success;
-    for spec in args.source.inputs()? {
-        match local::open(&spec) {
-            Ok(input) => {
-                reports.push(input.scan(Detail::Table, |_| std::ops::ControlFlow::Continue(())))
-            }
-            Err(e) => {
-                eprintln!("kaudit: {}", sanitize(&e.to_string()));
-                outcome = Outcome::Failure;
+    let specs = args.source.inputs()?;
+    to_stdout(|out| {
+        let mut listing = Listing {
+            out,
+            form: args.output,
+            inputs: 0,
+            unreadable_files: 0,
+            total: ScanReport::default(),
+        };
+        // One input at a time, each read again only to list problems past those its report
+        // kept: every problem is listed, and no more than one input is held.
+        for spec in &specs {
+            match local::open(spec) {
+                Ok(input) => listing.input(&input)?,
+                Err(e) => {
+                    eprintln!("kaudit: {}", sanitize(&e.to_string()));
+                    outcome = Outcome::Failure;
+                }
             }
         }
-    }
-    to_stdout(|out| match args.output {
-        FormatsOutput::Text => write_text(out, &reports),
-        FormatsOutput::Json => {
-            let all: Vec<Value> = reports.iter().map(report_json).collect();
-            serde_json::to_writer_pretty(&mut *out, &all)?;
-            writeln!(out)
-        }
+        listing.finish()
     })?;
     Ok(outcome)
 }
 
-fn write_text(out: &mut dyn Write, reports: &[ScanReport]) -> std::io::Result<()> {
-    let mut total = ScanReport::default();
-    for report in reports {
-        writeln!(out, "{}", sanitize(&report.to_string()))?;
-        // A whole input that is not audit data is said on its summary line already.
-        for p in report
-            .problems
-            .iter()
-            .filter(|p| p.kind != ProblemKind::NotAuditData)
-        {
-            writeln!(out, "  {}", sanitize(&p.to_string()))?;
+/// The report being written, input by input.
+struct Listing<'w> {
+    out: &'w mut dyn Write,
+    form: FormatsOutput,
+    inputs: usize,
+    unreadable_files: usize,
+    /// The counts over every input.
+    total: ScanReport,
+}
+
+impl Listing<'_> {
+    fn input(&mut self, input: &LocalInput) -> io::Result<()> {
+        let report = input.scan(Detail::Table, |_| ControlFlow::Continue(()));
+        match self.form {
+            FormatsOutput::Text => {
+                writeln!(self.out, "{}", sanitize(&report.to_string()))?;
+                // A whole input that is not audit data is said on its summary line already.
+                self.problems(input, &report, |out, p| {
+                    if p.kind == ProblemKind::NotAuditData {
+                        return Ok(());
+                    }
+                    writeln!(out, "  {}", sanitize(&p.to_string()))
+                })?;
+            }
+            FormatsOutput::Json => {
+                self.out
+                    .write_all(if self.inputs == 0 { b"[\n" } else { b",\n" })?;
+                let head = serde_json::to_string_pretty(&report_json(&report))
+                    .map_err(io::Error::other)?;
+                // The problems go last, written as they are found.
+                let head = head.strip_suffix("\n}").unwrap_or(&head);
+                write!(self.out, "{head},\n  \"problems\": [")?;
+                let mut first = true;
+                self.problems(input, &report, |out, p| {
+                    out.write_all(if first { b"\n    " } else { b",\n    " })?;
+                    first = false;
+                    serde_json::to_writer(&mut *out, &problem_json(p)).map_err(io::Error::other)
+                })?;
+                self.out
+                    .write_all(if first { b"]\n}" } else { b"\n  ]\n}" })?;
+            }
         }
-        let more = report
-            .problem_count()
-            .saturating_sub(report.problems.len() as u64);
-        if more > 0 {
-            writeln!(
-                out,
-                "  … and {more} more problems of the kinds counted above"
-            )?;
-        }
-        total.absorb(ScanReport {
+        self.inputs += 1;
+        self.unreadable_files += usize::from(report.not_audit_data.is_some());
+        self.total.absorb(ScanReport {
             name: String::new(),
             problems: Vec::new(),
             not_audit_data: None,
-            ..report.clone()
+            ..report
         });
+        Ok(())
     }
-    if reports.len() > 1 {
-        let unreadable_files = reports
-            .iter()
-            .filter(|r| r.not_audit_data.is_some())
-            .count();
-        total.name = format!("{} inputs", reports.len());
-        write!(out, "{}", sanitize(&total.to_string()))?;
-        if unreadable_files > 0 {
-            write!(out, "; {unreadable_files} not audit data")?;
+
+    /// Every problem of `input` to `write`: those its report kept when it kept them all, else
+    /// all of them as the input is read again.
+    fn problems(
+        &mut self,
+        input: &LocalInput,
+        report: &ScanReport,
+        mut write: impl FnMut(&mut dyn Write, &Problem) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if report.problems.len() as u64 >= report.problem_count() {
+            for p in &report.problems {
+                write(self.out, p)?;
+            }
+            return Ok(());
         }
-        writeln!(out)?;
+        let mut written = Ok(());
+        input.list_problems(Detail::Table, &mut |p| {
+            if written.is_ok() {
+                written = write(self.out, p);
+            }
+        });
+        written
     }
-    Ok(())
+
+    fn finish(&mut self) -> io::Result<()> {
+        match self.form {
+            FormatsOutput::Json if self.inputs == 0 => self.out.write_all(b"[]\n"),
+            FormatsOutput::Json => self.out.write_all(b"\n]\n"),
+            FormatsOutput::Text if self.inputs > 1 => {
+                self.total.name = format!("{} inputs", self.inputs);
+                write!(self.out, "{}", sanitize(&self.total.to_string()))?;
+                if self.unreadable_files > 0 {
+                    write!(self.out, "; {} not audit data", self.unreadable_files)?;
+                }
+                writeln!(self.out)
+            }
+            FormatsOutput::Text => Ok(()),
+        }
+    }
+}
+
+fn problem_json(p: &Problem) -> Value {
+    json!({"line": p.line, "column": p.column, "offset": p.offset,
+           "kind": p.kind.to_string(), "message": p.message})
 }
 
 fn report_json(r: &ScanReport) -> Value {
@@ -105,14 +164,6 @@ fn report_json(r: &ScanReport) -> Value {
         .formats
         .iter()
         .map(|(f, n)| (f.id().to_string(), json!(n)))
-        .collect();
-    let problems: Vec<Value> = r
-        .problems
-        .iter()
-        .map(|p| {
-            json!({"line": p.line, "column": p.column, "offset": p.offset,
-                   "kind": p.kind.to_string(), "message": p.message})
-        })
         .collect();
     json!({
         "name": r.name,
@@ -127,6 +178,5 @@ fn report_json(r: &ScanReport) -> Value {
         "control_messages": r.control_messages,
         "unreadable": r.unreadable,
         "not_audit_data": r.not_audit_data.map(|w| w.to_string()),
-        "problems": problems,
     })
 }

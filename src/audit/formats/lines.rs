@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 use super::shapes::{self, split_export};
-use super::{AuditRecord, Format, OnEvent, Origin, Position, Skip, SystemFields};
+use super::{AuditRecord, Format, OnEvent, OnProblem, Origin, Position, Skip, SystemFields};
 use crate::audit::decode::{DecodeError, DecodeErrorKind, Detail, decode_event};
 use crate::audit::event::Event;
 
@@ -37,6 +37,8 @@ pub(super) struct Run<'d, 'r> {
     pub texts: Texts<'d>,
     /// Says which one-line records cannot matter to the reader, so they are not decoded.
     pub skip: Option<Skip<'r>>,
+    /// Is handed every problem as it is found, past the [`MAX_PROBLEMS`] the report keeps.
+    pub on_problem: Option<&'r mut OnProblem<'r>>,
 }
 
 impl<'d, 'r> Run<'d, 'r> {
@@ -64,6 +66,7 @@ impl<'d, 'r> Run<'d, 'r> {
             cut_reported: false,
             texts: Texts::new(data),
             skip: None,
+            on_problem: None,
         }
     }
 
@@ -277,22 +280,30 @@ impl<'d, 'r> Run<'d, 'r> {
     /// while there is room to keep it.
     pub fn problem(&mut self, kind: ProblemKind, off: usize, message: impl FnOnce() -> String) {
         self.report.count(kind);
-        if self.report.problems.len() < MAX_PROBLEMS {
-            let off = off.min(self.data.len());
-            let line = self.line_at(off);
-            let line_start = memchr::memrchr(b'\n', &self.data[..off]).map_or(0, |i| i + 1);
-            let column = self.data[line_start..off]
-                .iter()
-                .filter(|b| (**b & 0xC0) != 0x80)
-                .count() as u64
-                + 1;
-            self.report.problems.push(Problem {
-                line,
-                column,
-                offset: self.base.offset + off as u64,
-                kind,
-                message: message(),
-            });
+        let keep = self.report.problems.len() < MAX_PROBLEMS;
+        if !keep && self.on_problem.is_none() {
+            return;
+        }
+        let off = off.min(self.data.len());
+        let line = self.line_at(off);
+        let line_start = memchr::memrchr(b'\n', &self.data[..off]).map_or(0, |i| i + 1);
+        let column = self.data[line_start..off]
+            .iter()
+            .filter(|b| (**b & 0xC0) != 0x80)
+            .count() as u64
+            + 1;
+        let problem = Problem {
+            line,
+            column,
+            offset: self.base.offset + off as u64,
+            kind,
+            message: message(),
+        };
+        if let Some(on_problem) = self.on_problem.as_mut() {
+            on_problem(&problem);
+        }
+        if keep {
+            self.report.problems.push(problem);
         }
     }
 

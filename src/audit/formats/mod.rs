@@ -245,6 +245,9 @@ pub struct Position {
 /// What [`scan`] hands each event to: return `ControlFlow::Break(())` to stop early.
 pub type OnEvent<'f> = dyn FnMut(&AuditRecord<'_>) -> ControlFlow<()> + 'f;
 
+/// What [`scan_problems`] hands each problem to.
+pub type OnProblem<'f> = dyn FnMut(&Problem) + 'f;
+
 /// Finds every audit event in `data`, whatever its format, calling `on_event` for each in input
 /// order, and reports what else was there.
 ///
@@ -270,6 +273,31 @@ pub fn scan_skipping(
     origin: &Origin,
     detail: Detail,
     skip: Option<Skip<'_>>,
+    on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
+) -> ScanReport {
+    scan_with(data, origin, detail, skip, None, on_event)
+}
+
+/// [`scan`] that hands every problem to `on_problem` as it is found, in input order, past the
+/// [`MAX_PROBLEMS`] a report keeps: every problem of an input listed, none held. An input that
+/// is not audit data at all has only the report's one problem, and `on_problem` is not called.
+pub fn scan_problems(
+    data: &[u8],
+    origin: &Origin,
+    detail: Detail,
+    on_problem: &mut OnProblem<'_>,
+) -> ScanReport {
+    scan_with(data, origin, detail, None, Some(on_problem), |_| {
+        ControlFlow::Continue(())
+    })
+}
+
+fn scan_with(
+    data: &[u8],
+    origin: &Origin,
+    detail: Detail,
+    skip: Option<Skip<'_>>,
+    on_problem: Option<&mut OnProblem<'_>>,
     mut on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
     let verdict = shapes::sniff(data, &origin.name);
@@ -285,6 +313,8 @@ pub fn scan_skipping(
     };
     let mut run = lines::Run::new(data, origin, detail, Position::default(), &mut on_event);
     run.skip = skip;
+    // Shortened to the run's own lifetime.
+    run.on_problem = on_problem.map(|f| f as &mut OnProblem<'_>);
     run.lines(start);
     let report = run.finish();
     // Text that starts like no known format may still hold records further down: it was read

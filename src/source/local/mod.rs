@@ -375,12 +375,32 @@ impl LocalInput {
         self.scan_part(&Part::whole(self.bytes().len()), detail, None, on_event)
     }
 
+    /// Every problem of the input handed to `on_problem` in input order, however many (see
+    /// [`formats::scan_problems`]), the end of a gzip stream that ended badly last; the report
+    /// as [`LocalInput::scan`] gives it.
+    pub fn list_problems(
+        &self,
+        detail: Detail,
+        on_problem: &mut formats::OnProblem<'_>,
+    ) -> ScanReport {
+        let mut report = formats::scan_problems(self.bytes(), &self.origin, detail, on_problem);
+        if let Some(problem) = self.gzip_problem(&report) {
+            on_problem(&problem);
+            report.add_problem(problem);
+        }
+        report
+    }
+
     /// Adds a gzip stream that ended badly, as an [`ProblemKind::Unreadable`] problem at the
     /// end of the input.
     fn report_gzip_error(&self, report: &mut ScanReport) {
-        let Some(message) = &self.gzip_error else {
-            return;
-        };
+        if let Some(problem) = self.gzip_problem(report) {
+            report.add_problem(problem);
+        }
+    }
+
+    fn gzip_problem(&self, report: &ScanReport) -> Option<Problem> {
+        let message = self.gzip_error.as_ref()?;
         let bytes = self.bytes();
         let line = report.lines.max(1);
         let column = bytes
@@ -389,12 +409,12 @@ impl LocalInput {
             .map_or(0, |last| String::from_utf8_lossy(last).chars().count())
             as u64
             + 1;
-        report.add_problem(Problem {
+        Some(Problem {
             line,
             column,
             offset: bytes.len() as u64,
             kind: ProblemKind::Unreadable,
             message: message.clone(),
-        });
+        })
     }
 }
