@@ -623,3 +623,79 @@ fn formats_lists_every_problem() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bad_usage_exits_2_with_the_reason() {
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["events", "--demo", "--start", "yesterday"],
+            "\"yesterday\" is not a time",
+        ),
+        (
+            &["query", "--demo", "--since", "soon", "fields verb"],
+            "\"soon\" is not a duration",
+        ),
+        (
+            &[
+                "events",
+                "--demo",
+                "--start",
+                "2026-11-02T08:00:00Z",
+                "--end",
+                "2026-11-02T08:00:00Z",
+            ],
+            "--end (2026-11-02T08:00:00Z) must be after --start (2026-11-02T08:00:00Z)",
+        ),
+        (
+            &[
+                "detect",
+                "--demo",
+                "--start",
+                "2026-11-03",
+                "--end",
+                "2026-11-02",
+            ],
+            "must be after --start",
+        ),
+        (&["events", "--follow"], "--follow reads files"),
+        (&["--follow"], "--follow reads files"),
+        (
+            &["query", "--demo", "--canned", "aws-auth-chnges"],
+            "did you mean \"aws-auth-changes\"?",
+        ),
+        (
+            &["--theme", "no-such-theme"],
+            "no theme named \"no-such-theme\"; there are: ",
+        ),
+        (&["evnts"], "did you mean `kaudit events`?"),
+    ];
+    for (args, reason) in cases {
+        let out = kaudit(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // An input that cannot be opened is not bad usage: exit 1, as before.
+    let out = kaudit(&["no-such-file-at-all.log"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = kaudit(&["frobnicate"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "far from every command: a missing file"
+    );
+}
+
+#[test]
+fn a_file_named_like_a_command_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("evnts"), format!("{EVENT}\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .arg("evnts")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("mallory"));
+}

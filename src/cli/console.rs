@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use super::cloud_args::CloudArgs;
 use super::time_args::parse_duration_ms;
+use super::usage::usage;
 use super::{Outcome, SourceArgs};
 use crate::catalog::Catalog;
 use crate::catalog::themes::{Themes, no_color_requested};
@@ -21,6 +22,23 @@ pub fn demo_banner() -> String {
     )
 }
 
+/// A theme given by name must exist (the user's themes folder included).
+pub fn check_theme(name: &str) -> Result<()> {
+    let themes = Themes::load(crate::catalog::themes::default_user_dir().as_deref());
+    match themes.get(name) {
+        Some(_) => Ok(()),
+        None => Err(unknown_theme(name, &themes)),
+    }
+}
+
+fn unknown_theme(name: &str, themes: &Themes) -> anyhow::Error {
+    let known: Vec<&str> = themes.names().collect();
+    usage(format!(
+        "no theme named {name:?}; there are: {}",
+        known.join(", ")
+    ))
+}
+
 /// Events the console reads from CloudWatch at most.
 const MAX_CLOUD_EVENTS: usize = 1_000_000;
 
@@ -34,9 +52,9 @@ pub fn run(
     let local = !source.paths.is_empty() || !source.file.is_empty() || source.demo;
     let cloud = if cloud_args.is_set() || (cloud_args.connection_only() && !local) {
         if !source.paths.is_empty() || !source.file.is_empty() || source.demo {
-            anyhow::bail!(
-                "--cluster and --log-group read CloudWatch Logs: give them or files, not both"
-            );
+            return Err(usage(
+                "--cluster and --log-group read CloudWatch Logs: give them or files, not both",
+            ));
         }
         let span = parse_duration_ms(since.unwrap_or("1h"))?;
         Some(CloudSource {
@@ -60,9 +78,9 @@ pub fn run(
         && follow
         && (source.is_demo() || inputs.iter().any(|i| !matches!(i, InputSpec::Path(_))))
     {
-        anyhow::bail!(
-            "--follow reads files (or CloudWatch with --cluster): give the paths of the files to follow"
-        );
+        return Err(usage(
+            "--follow reads files (or CloudWatch with --cluster): give the paths of the files to follow",
+        ));
     }
     let name = if let Some(c) = &cloud {
         if c.groups.is_empty() {
@@ -116,10 +134,7 @@ pub fn run(
             None => Styles::from_theme(themes.default_theme()),
             Some(name) => match themes.get(name) {
                 Some(t) => Styles::from_theme(t),
-                None => {
-                    let known: Vec<&str> = themes.names().collect();
-                    anyhow::bail!("no theme named {name:?}; there are: {}", known.join(", "));
-                }
+                None => return Err(unknown_theme(name, &themes)),
             },
         }
     };

@@ -199,8 +199,8 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
     detections.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.name.cmp(&b.name)));
     let findings = if args.cloud.is_set() {
         if args.source.demo || !args.source.paths.is_empty() || !args.source.file.is_empty() {
-            return Err(anyhow!(
-                "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both"
+            return Err(super::usage::usage(
+                "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both",
             ));
         }
         super::detect_cloud::run(args, &detections)?

@@ -139,7 +139,9 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
     let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
     let inputs = args.source.inputs()?;
     if args.follow && inputs.iter().any(|i| !matches!(i, InputSpec::Path(_))) {
-        bail!("--follow reads files: give the paths of the files to follow");
+        bail!(super::UsageError(
+            "--follow reads files: give the paths of the files to follow".into()
+        ));
     }
     // Every input is read before the first line is printed: several files or streams are one
     // timeline, merged by @timestamp (ties in the order the inputs were given).

@@ -19,6 +19,7 @@ mod source_args;
 mod table;
 mod tail;
 mod time_args;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 pub use source_args::SourceArgs;
 pub use time_args::TimeArgs;
+pub use usage::UsageError;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -93,7 +95,8 @@ enum Command {
     },
 }
 
-/// How a command ended, as an exit status: 0 success, 1 an input or output failed, 2 bad usage.
+/// How a command ended, as an exit status: 0 success, 1 an input or output failed, 2 bad usage
+/// (an error that is a [`UsageError`] exits 2 too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Success,
@@ -114,7 +117,38 @@ impl From<Outcome> for ExitCode {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = match checked(cli) {
+        Ok(cli) => dispatch(cli),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(outcome) => outcome.into(),
+        Err(e) => {
+            eprintln!("kaudit: {}", crate::text::sanitize(&format!("{e:#}")));
+            ExitCode::from(if usage::is_usage(&e) { 2 } else { 1 })
+        }
+    }
+}
+
+/// What the parser cannot see before anything runs: with no command, a first word that is
+/// neither a file nor a command, and a theme that does not exist (piped output takes no theme,
+/// but a wrong name is a mistake all the same).
+fn checked(cli: Cli) -> anyhow::Result<Cli> {
+    if cli.command.is_none() {
+        let command = Cli::command();
+        let names = command.get_subcommands().map(|c| c.get_name());
+        if let Some(e) = usage::mistyped_command(&cli.source.paths, names) {
+            return Err(e);
+        }
+        if let Some(theme) = &cli.theme {
+            console::check_theme(theme)?;
+        }
+    }
+    Ok(cli)
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
         Some(Command::Events(args)) => events::run(&args),
         Some(Command::Formats(args)) => formats::run(&args),
         Some(Command::Query(args)) => query::run(&args),
@@ -141,21 +175,14 @@ pub fn main() -> ExitCode {
                 && cli.source.file.is_empty()
                 && !cli.source.demo) =>
         {
-            Err(anyhow::anyhow!(
-                "the console needs a terminal; for scripts, use `kaudit query --cluster …` or `kaudit tail --cluster …`"
+            Err(usage::usage(
+                "the console needs a terminal; for scripts, use `kaudit query --cluster …` or `kaudit tail --cluster …`",
             ))
         }
         None => {
             let mut args = events::EventsArgs::with_source(cli.source);
             args.follow = cli.follow;
             events::run(&args)
-        }
-    };
-    match result {
-        Ok(outcome) => outcome.into(),
-        Err(e) => {
-            eprintln!("kaudit: {}", crate::text::sanitize(&format!("{e:#}")));
-            ExitCode::from(1)
         }
     }
 }

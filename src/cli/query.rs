@@ -14,6 +14,7 @@ use super::problems;
 use super::source_args::SourceArgs;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
+use super::usage::usage;
 use crate::catalog::{Catalog, default_user_dir};
 use crate::insights::checker::{CheckOptions, Target, check, check_with, row_cap_warning};
 use crate::insights::diag::{Diagnostic, render_all};
@@ -80,7 +81,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         (None, Some(name)) => canned(name)?,
         (None, None) => positional
             .pop()
-            .ok_or_else(|| anyhow!("give a query, --query-file FILE or --canned NAME"))?,
+            .ok_or_else(|| usage("give a query, --query-file FILE or --canned NAME"))?,
     };
     let text = match crate::catalog::params::fill(&text, &args.param) {
         Ok(text) => text,
@@ -90,8 +91,8 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         }
     };
     if args.demo && !positional.is_empty() {
-        return Err(anyhow!(
-            "--demo reads the demo incident: give either --demo or files, not both"
+        return Err(usage(
+            "--demo reads the demo incident: give either --demo or files, not both",
         ));
     }
     let source = SourceArgs {
@@ -105,8 +106,8 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     };
     if args.cloud.is_set() {
         if args.demo || !source.paths.is_empty() || !args.file.is_empty() {
-            return Err(anyhow!(
-                "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both"
+            return Err(usage(
+                "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both",
             ));
         }
         // Checked as CloudWatch will run it: a mistake is caught before AWS bills a byte.
@@ -186,10 +187,13 @@ fn canned(name: &str) -> Result<String> {
         Some(q) => Ok(q.text.clone()),
         None => {
             let names: Vec<&str> = catalog.names().collect();
-            Err(anyhow!(
-                "no canned query named {name:?}; the library has: {}",
+            let near = crate::insights::suggest::nearest(name, names.iter().copied())
+                .map(|n| format!("did you mean {n:?}? "))
+                .unwrap_or_default();
+            Err(usage(format!(
+                "no canned query named {name:?}; {near}the library has: {}",
                 names.join(", ")
-            ))
+            )))
         }
     }
 }

@@ -1,9 +1,12 @@
 //! `--since 1h | --start T --end T`, resolved to a half-open range of epoch milliseconds.
 
-use anyhow::{Context, Result, bail};
 use clap::Args;
 
+use super::usage::UsageError;
 pub use crate::audit::time::TimeRange;
+
+/// A time argument that cannot be read is bad usage.
+type Result<T> = std::result::Result<T, UsageError>;
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct TimeArgs {
@@ -32,7 +35,11 @@ impl TimeArgs {
         if let (Some(s), Some(e)) = (start_ms, end_ms)
             && e <= s
         {
-            bail!("--end must be after --start");
+            return Err(UsageError(format!(
+                "--end ({}) must be after --start ({})",
+                self.end.as_deref().unwrap_or_default(),
+                self.start.as_deref().unwrap_or_default()
+            )));
         }
         Ok(TimeRange { start_ms, end_ms })
     }
@@ -47,7 +54,7 @@ pub fn parse_duration_ms(text: &str) -> Result<i64> {
     let (number, unit) = t.split_at(split);
     let value: f64 = number
         .parse()
-        .with_context(|| format!("{text:?} is not a duration (try 15m, 1h, 7d)"))?;
+        .map_err(|_| UsageError(format!("{text:?} is not a duration (try 15m, 1h, 7d)")))?;
     let unit_ms = match unit.trim() {
         "ms" => 1.0,
         "s" | "sec" | "secs" => 1e3,
@@ -55,10 +62,14 @@ pub fn parse_duration_ms(text: &str) -> Result<i64> {
         "h" | "hr" | "hrs" => 3600e3,
         "d" | "day" | "days" => 86_400e3,
         "w" | "week" | "weeks" => 604_800e3,
-        other => bail!("{text:?}: unknown unit {other:?} (use s, m, h, d or w)"),
+        other => {
+            return Err(UsageError(format!(
+                "{text:?}: unknown unit {other:?} (use s, m, h, d or w)"
+            )));
+        }
     };
     if value <= 0.0 {
-        bail!("{text:?}: a duration must be positive");
+        return Err(UsageError(format!("{text:?}: a duration must be positive")));
     }
     Ok((value * unit_ms) as i64)
 }
@@ -78,7 +89,9 @@ pub fn parse_time_ms(text: &str) -> Result<i64> {
     {
         return Ok(ts.as_millisecond());
     }
-    bail!("{text:?} is not a time (use RFC 3339 such as 2026-11-02T08:00:00Z, or 2026-11-02)")
+    Err(UsageError(format!(
+        "{text:?} is not a time (use RFC 3339 such as 2026-11-02T08:00:00Z, or 2026-11-02)"
+    )))
 }
 
 #[cfg(test)]
