@@ -699,3 +699,76 @@ fn a_file_named_like_a_command_is_read() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("mallory"));
 }
+
+#[test]
+fn a_range_that_matches_nothing_names_the_span_of_the_input_in_every_command() {
+    let spans = "the input spans 2026-11-02T06:";
+    for args in [
+        &["events", "--demo", "--since", "1h"][..],
+        &[
+            "query",
+            "--demo",
+            "--since",
+            "1h",
+            "fields @timestamp, verb",
+        ],
+        &[
+            "query",
+            "--demo",
+            "--since",
+            "1h",
+            "filter verb = \"delete\"",
+        ],
+        &[
+            "query",
+            "--demo",
+            "--end",
+            "2026-11-01",
+            "stats count(*) by verb",
+        ],
+    ] {
+        let out = kaudit(args);
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(stderr.contains(spans), "{args:?}: {stderr}");
+    }
+    // Over standard input too, read once.
+    let out = kaudit_stdin(
+        &["query", "-", "--since", "1h", "fields verb"],
+        format!("{EVENT}\n").as_bytes(),
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the input spans 2026-11-02T08:00:00.000Z to 2026-11-02T08:00:00.000Z"),
+        "{stderr}"
+    );
+    // A range with events in it that the query does not match says nothing of the span.
+    let out = kaudit(&[
+        "query",
+        "--demo",
+        "--start",
+        "2026-11-02T07:00:00Z",
+        "--end",
+        "2026-11-02T07:00:10Z",
+        "filter verb = \"no-such-verb\"",
+    ]);
+    assert!(
+        !text(&out.stderr).contains("spans"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn detect_over_a_range_that_matches_nothing_names_the_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.log");
+    std::fs::write(&path, format!("{EVENT}\n")).unwrap();
+    let out = kaudit(&["detect", path.to_str().unwrap(), "--since", "1h"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the input spans 2026-11-02T08:00:00.000Z to 2026-11-02T08:00:00.000Z"),
+        "{stderr}"
+    );
+}

@@ -10,6 +10,7 @@ use super::cloud_args::CloudArgs;
 use super::output::to_stdout;
 use super::problems;
 use super::source_args::SourceArgs;
+use super::span;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use crate::audit::formats::ScanReport;
@@ -183,6 +184,12 @@ fn local_findings<'c>(
         first_reports.get_or_insert(reports);
     }
     problems::summarize(&first_reports.unwrap_or_default());
+    if range.is_bounded() && findings.iter().all(|f| f.hits == 0) {
+        let (span, inside) = span::span_of(&inputs, range);
+        if !inside {
+            span.explain_empty_range();
+        }
+    }
     Ok(findings)
 }
 

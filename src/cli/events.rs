@@ -11,13 +11,13 @@ use clap::{Args, ValueEnum};
 
 use super::output::to_stdout;
 use super::source_args::SourceArgs;
+use super::span::TimeSpan;
 use super::table::{Row, TableWriter, row};
 use super::time_args::{TimeArgs, TimeRange};
 use super::{Outcome, problems};
 use crate::audit::Detail;
 use crate::audit::decode::decode_event;
 use crate::audit::json::compact;
-use crate::audit::time::format_millis_utc;
 use crate::source::local::{self, FollowStart, Follower, InputSpec};
 use crate::store::{EventStore, FilterSet, StoreLoader};
 
@@ -229,33 +229,5 @@ fn follow(files: &[(PathBuf, u64)], printer: &mut Printer<'_>) -> io::Result<()>
         printer.table.flush(printer.out)?;
         printer.out.flush()?;
         std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-/// The time span the inputs covered, to explain an empty result.
-#[derive(Default)]
-struct TimeSpan {
-    first: Option<i64>,
-    last: Option<i64>,
-}
-
-impl TimeSpan {
-    fn add(&mut self, ms: Option<i64>) {
-        if let Some(ms) = ms {
-            self.first = Some(self.first.map_or(ms, |f| f.min(ms)));
-            self.last = Some(self.last.map_or(ms, |l| l.max(ms)));
-        }
-    }
-
-    /// A time range that matched nothing is most often a range that misses the input (an old
-    /// export read with `--since`): say where the input lies.
-    fn explain_empty_range(&self) {
-        if let (Some(first), Some(last)) = (self.first, self.last) {
-            eprintln!(
-                "kaudit: no event in the time range; the input spans {} to {} (use --start/--end)",
-                format_millis_utc(first * 1000),
-                format_millis_utc(last * 1000)
-            );
-        }
     }
 }

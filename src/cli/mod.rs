@@ -16,6 +16,7 @@ mod problems;
 mod queries;
 mod query;
 mod source_args;
+mod span;
 mod table;
 mod tail;
 mod time_args;

@@ -12,6 +12,7 @@ use super::cloud_args::CloudArgs;
 use super::output::to_stdout;
 use super::problems;
 use super::source_args::SourceArgs;
+use super::span;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use super::usage::usage;
@@ -21,7 +22,7 @@ use crate::insights::diag::{Diagnostic, render_all};
 use crate::insights::exec::{Plan, QueryResult};
 use crate::insights::parser::parse;
 use crate::insights::value::Value;
-use crate::source::local;
+use crate::source::local::{self, InputSpec};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -140,8 +141,11 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let mut local_query = local::LocalQuery::new(&plan, range);
     let mut outcome = Outcome::Success;
     let mut reports = Vec::new();
-    for spec in source.inputs()? {
-        let input = match local::open(&spec) {
+    let specs = source.inputs()?;
+    // Standard input cannot be read twice: kept, in case the range matches nothing.
+    let mut stdin = None;
+    for spec in &specs {
+        let input = match local::open(spec) {
             Ok(input) => input,
             Err(e) => {
                 eprintln!("kaudit: {}", sanitize(&e.to_string()));
@@ -154,12 +158,18 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
             .map_err(|_| anyhow!("a reader thread failed"))?;
         let stopped = report.stopped_early;
         reports.push(report);
+        if matches!(spec, InputSpec::Stdin) {
+            stdin = Some(input);
+        }
         if stopped {
             break;
         }
     }
     let result = local_query.finish();
     problems::summarize(&reports);
+    if result.statistics.records_matched == 0 {
+        span::explain_if_outside(&specs, stdin.as_ref(), range);
+    }
     if result.capped
         && let Some(w) = row_cap_warning(&query)
     {
