@@ -183,6 +183,10 @@ fn from_event(e: &Event<'_>) -> DetailData {
     });
 
     let mut when = Vec::new();
+    // Old API servers (audit.k8s.io/v1beta1) write only this one.
+    if let Some(t) = &e.timestamp {
+        when.push(line("timestamp", t.as_ref(), Tone::Plain));
+    }
     if let Some(t) = &e.request_received_timestamp {
         when.push(line("received", t.as_ref(), Tone::Plain));
     }

@@ -414,6 +414,31 @@ fn the_request_object_is_drawn_in_written_order_and_folds() {
 }
 
 #[test]
+fn the_detail_shows_when_an_event_of_an_old_api_server_happened() {
+    // audit.k8s.io/v1beta1 events carry `timestamp`, not stageTimestamp or
+    // requestReceivedTimestamp.
+    let line = br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","metadata":{"creationTimestamp":"2018-10-25T13:58:49Z"},"level":"Request","timestamp":"2018-10-25T13:58:49Z","auditID":"old-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/pods","verb":"create","user":{"username":"minikube-user"},"sourceIPs":["192.168.99.1"],"objectRef":{"resource":"pods","namespace":"default","name":"nginx"},"responseStatus":{"code":201}}"#;
+    let input = Arc::new(LocalInput::from_vec(
+        path_origin("old.log".as_ref()),
+        line.to_vec(),
+    ));
+    let mut store = EventStore::default();
+    store.load(input, 1, |_| {});
+    assert_eq!(store.len(), 1);
+    let mut state = console(&store, 120, 50);
+    press(&mut state, &store, KeyCode::Enter);
+    let screen = text(&draw(&state, &store, &styles()));
+    let when = screen.find("When").unwrap_or_else(|| panic!("{screen}"));
+    let time = screen
+        .find("2018-10-25T13:58:49Z")
+        .unwrap_or_else(|| panic!("no time in the detail: {screen}"));
+    let audit_id = screen
+        .find("audit ID")
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(when < time && time < audit_id, "{screen}");
+}
+
+#[test]
 fn every_screen_draws_at_any_size_and_clicks_anywhere_are_safe() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     let input = demo_input();
