@@ -414,6 +414,31 @@ fn the_request_object_is_drawn_in_written_order_and_folds() {
 }
 
 #[test]
+fn a_broken_line_is_one_unreadable_line_and_no_row_of_the_table() {
+    let lines = "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":\"a\",\"verb\":\"get\",\"user\":{\"username\":\"alice\"},\"stageTimestamp\":\"2026-11-02T08:00:00Z\"}\n{\"kind\":\"Event\",\"this is broken\n";
+    let input = Arc::new(LocalInput::from_vec(
+        path_origin("broken.log".as_ref()),
+        lines.as_bytes().to_vec(),
+    ));
+    let mut store = EventStore::default();
+    store.load(input, 1, |_| {});
+    assert_eq!(store.len(), 1);
+    let report = &store.problems()[0];
+    assert_eq!((report.malformed, report.truncated), (1, 0));
+    assert_eq!(
+        (report.problems[0].line, report.problems[0].column),
+        (2, 32)
+    );
+    assert_eq!(store.problem_count(), 1, "counted once");
+    let state = console(&store, 120, 30);
+    let screen = text(&draw(&state, &store, &styles()));
+    assert!(screen.contains("events 1 of 1"), "{screen}");
+    let dashes = regex::Regex::new(r"│\s*-\s+-\s+-\s+-").expect("a regex");
+    assert!(!dashes.is_match(&screen), "a row of dashes: {screen}");
+    assert!(!screen.contains("[cut]"), "{screen}");
+}
+
+#[test]
 fn the_detail_shows_when_an_event_of_an_old_api_server_happened() {
     // audit.k8s.io/v1beta1 events carry `timestamp`, not stageTimestamp or
     // requestReceivedTimestamp.
