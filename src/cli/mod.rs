@@ -118,11 +118,7 @@ impl From<Outcome> for ExitCode {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match checked(cli) {
-        Ok(cli) => dispatch(cli),
-        Err(e) => Err(e),
-    };
-    match result {
+    match checked(cli).and_then(dispatch) {
         Ok(outcome) => outcome.into(),
         Err(e) => {
             eprintln!("kaudit: {}", crate::text::sanitize(&format!("{e:#}")));

@@ -32,9 +32,9 @@ pub fn mistyped_command<'a>(
         return None;
     }
     let command = crate::insights::suggest::nearest(word, commands)?;
+    // Made safe for the terminal with the rest of the message, where it is printed.
     Some(usage(format!(
-        "no command and no file named {}; did you mean `kaudit {command}`?",
-        crate::text::sanitize(word)
+        "no command and no file named {word}; did you mean `kaudit {command}`?"
     )))
 }
 

@@ -277,7 +277,7 @@ impl<'d, 'r> Run<'d, 'r> {
     }
 
     /// Counts a problem at byte `off` of the data; its position and words are worked out only
-    /// while there is room to keep it.
+    /// while there is room to keep it, or when every problem is handed on ([`Run::on_problem`]).
     pub fn problem(&mut self, kind: ProblemKind, off: usize, message: impl FnOnce() -> String) {
         self.report.count(kind);
         let keep = self.report.problems.len() < MAX_PROBLEMS;

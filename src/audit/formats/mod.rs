@@ -279,8 +279,9 @@ pub fn scan_skipping(
 }
 
 /// [`scan`] that hands every problem to `on_problem` as it is found, in input order, past the
-/// [`MAX_PROBLEMS`] a report keeps: every problem of an input listed, none held. An input that
-/// is not audit data at all has only the report's one problem, and `on_problem` is not called.
+/// [`MAX_PROBLEMS`] a report keeps: every problem of an input listed, none held. Events are
+/// read, not delivered. When the input turns out not to be audit data at all, the report says
+/// so in its one problem, whatever `on_problem` was handed on the way.
 pub fn scan_problems(
     data: &[u8],
     origin: &Origin,
