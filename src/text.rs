@@ -105,6 +105,30 @@ pub fn sanitize_into(s: &str, out: &mut String) {
     }
 }
 
+/// JSON text with every terminal-unsafe character written as a JSON escape (`\u001b`,
+/// `\u202e`): the same JSON where those characters stood in strings, and valid JSON where raw
+/// controls made it invalid. Tabs, line feeds and carriage returns, which JSON allows between
+/// tokens, stay. Borrowed when nothing needed escaping.
+pub fn json_escape_unsafe(s: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| is_escaped(c) && !matches!(c, '\t' | '\n' | '\r');
+    let Some(at) = s.find(unsafe_char) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push_str(&s[..at]);
+    for c in s[at..].chars() {
+        if unsafe_char(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// `s` cut to at most `max_chars` chars, the last of them `…` when anything was cut; borrowed
 /// when it already fits. Cuts fall on char boundaries; with `max_chars == 0` the result is empty.
 pub fn truncate_to_width(s: &str, max_chars: usize) -> Cow<'_, str> {
@@ -255,6 +279,23 @@ fn push_hex(out: &mut String, v: u32, min_digits: usize) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn json_keeps_its_meaning_and_loses_its_raw_controls() {
+        use super::json_escape_unsafe;
+        let raw = "{\"u\":\"a\u{1b}]0;T\u{7}b\u{202e}c\u{9b}d\u{e0041}\",\t\"n\":1}";
+        let safe = json_escape_unsafe(raw);
+        assert_eq!(
+            safe,
+            "{\"u\":\"a\\u001b]0;T\\u0007b\\u202ec\\u009bd\\udb40\\udc41\",\t\"n\":1}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(v["u"], "a\u{1b}]0;T\u{7}b\u{202e}c\u{9b}d\u{e0041}");
+        assert!(matches!(
+            json_escape_unsafe("{\"a\":1}"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
     use super::*;
 
     fn owned(s: &str) -> String {

@@ -93,6 +93,43 @@ fn every_command_prints_hostile_text_escaped() {
 }
 
 #[test]
+fn a_whole_event_with_raw_controls_in_its_strings_is_printed_escaped() {
+    // Raw ESC, BEL, C1 and a bidi override inside the strings of an otherwise whole event:
+    // a writer that does not escape them, or an attacker who wrote the file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("raw.log");
+    let user = "raw-\u{1b}]0;RAW-TITLE\u{7}\u{9b}2J\u{202e}gnp.exe";
+    let event = format!(
+        "{{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"raw-1\",\"stage\":\"ResponseComplete\",\"verb\":\"get\",\"user\":{{\"username\":\"{user}\"}},\"stageTimestamp\":\"2026-11-02T08:00:00.000000Z\"}}\n"
+    );
+    std::fs::write(&file, event).unwrap();
+    let path = file.to_str().unwrap();
+    for args in [
+        vec!["events", path],
+        vec!["events", path, "-o", "jsonl"],
+        vec!["events", path, "-o", "json"],
+        vec!["query", path, "fields @message", "-o", "jsonl"],
+        vec!["query", path, "fields user.username"],
+    ] {
+        let out = kaudit(&args);
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_inert(&args.join(" "), &stdout);
+        assert_inert(&args.join(" "), &stderr);
+        assert!(
+            stdout.contains("raw-"),
+            "{}: {stdout}{stderr}",
+            args.join(" ")
+        );
+        if args.contains(&"jsonl") && args[0] == "events" {
+            // Still the event: the JSON escapes read back as the same name.
+            let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+            assert_eq!(v["user"]["username"], user);
+        }
+    }
+}
+
+#[test]
 fn a_hostile_file_name_is_escaped_in_every_message() {
     let dir = tempfile::tempdir().unwrap();
     let name = dir.path().join("evil\u{1b}]0;FILE-TITLE\u{7}\u{202e}.log");

@@ -1,5 +1,6 @@
 //! `kaudit events`: the events of a source as a table, JSON or JSON lines.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use crate::audit::decode::decode_event;
 use crate::audit::json::compact;
 use crate::source::local::{self, FollowStart, Follower, InputSpec};
 use crate::store::{EventStore, FilterSet, StoreLoader};
+use crate::text::json_escape_unsafe;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum EventsOutput {
@@ -127,12 +129,15 @@ fn write_event_json(out: &mut dyn Write, raw: &[u8], cut: bool) -> io::Result<()
     let message = String::from_utf8_lossy(raw);
     if cut {
         let wrapped = serde_json::json!({"@truncated": true, "@message": message});
-        return write!(out, "{wrapped}");
+        return out.write_all(json_escape_unsafe(&wrapped.to_string()).as_bytes());
     }
-    if message.contains(['\n', '\r']) {
-        return out.write_all(compact(&message).as_bytes());
-    }
-    out.write_all(message.trim_end().as_bytes())
+    let one_line = if message.contains(['\n', '\r']) {
+        Cow::Owned(compact(&message))
+    } else {
+        Cow::Borrowed(message.trim_end())
+    };
+    // Raw controls inside its strings (which JSON forbids) would reach the terminal.
+    out.write_all(json_escape_unsafe(&one_line).as_bytes())
 }
 
 pub fn run(args: &EventsArgs) -> Result<Outcome> {

@@ -23,7 +23,7 @@ use crate::insights::exec::{Plan, QueryResult};
 use crate::insights::parser::parse;
 use crate::insights::value::Value;
 use crate::source::local::{self, InputSpec};
-use crate::text::sanitize;
+use crate::text::{json_escape_unsafe, sanitize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum QueryOutput {
@@ -274,14 +274,14 @@ fn write_object(out: &mut dyn Write, columns: &[String], row: &[Value]) -> io::R
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *out, c)?;
-        out.write_all(b":")?;
         let json = if v.is_missing() {
             serde_json::Value::Null
         } else {
             v.to_json()
         };
-        serde_json::to_writer(&mut *out, &json)?;
+        // serde_json leaves DEL, C1 and bidi controls raw: escaped here, the same JSON.
+        let pair = format!("{}:{json}", serde_json::Value::from(c.as_str()));
+        out.write_all(json_escape_unsafe(&pair).as_bytes())?;
     }
     out.write_all(b"}")
 }
