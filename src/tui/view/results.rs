@@ -19,10 +19,55 @@ enum Column {
     Event(EventColumn),
 }
 
-fn width(column: EventColumn, short_time: bool) -> Constraint {
+/// How much of a time the table shows: enough that no two days (or years) read alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeForm {
+    /// `08:00:00.123`: every event is on one day, or space is short and the timeline above
+    /// shows the day.
+    Clock,
+    /// `11-02 08:00:00.123`.
+    Day,
+    /// `2026-11-02 08:00:00.123`: the events span more than one year.
+    Year,
+}
+
+impl TimeForm {
+    /// The form for events spanning `span` (epoch ms), in `width` columns.
+    fn for_span(span: Option<(i64, i64)>, width: u16) -> TimeForm {
+        let Some((first, last)) = span else {
+            return TimeForm::Clock;
+        };
+        const DAY_MS: i64 = 86_400_000;
+        let year = |ms: i64| {
+            jiff::Timestamp::from_millisecond(ms)
+                .map(|t| t.strftime("%Y").to_string())
+                .ok()
+        };
+        if year(first) != year(last) {
+            TimeForm::Year
+        } else if first.div_euclid(DAY_MS) != last.div_euclid(DAY_MS) || width >= 130 {
+            TimeForm::Day
+        } else {
+            TimeForm::Clock
+        }
+    }
+
+    fn format(self) -> &'static str {
+        match self {
+            TimeForm::Clock => "%H:%M:%S%.3f",
+            TimeForm::Day => "%m-%d %H:%M:%S%.3f",
+            TimeForm::Year => "%Y-%m-%d %H:%M:%S%.3f",
+        }
+    }
+}
+
+fn width(column: EventColumn, time: TimeForm) -> Constraint {
     match column {
-        EventColumn::Time if short_time => Constraint::Length(12),
-        EventColumn::Time => Constraint::Length(18),
+        EventColumn::Time => Constraint::Length(match time {
+            TimeForm::Clock => 12,
+            TimeForm::Day => 18,
+            TimeForm::Year => 23,
+        }),
         EventColumn::User => Constraint::Fill(3),
         EventColumn::SourceIp => Constraint::Length(15),
         EventColumn::Verb => Constraint::Length(7),
@@ -35,22 +80,14 @@ fn width(column: EventColumn, short_time: bool) -> Constraint {
 }
 
 /// What fits in `width` cells of the chosen columns: on a narrow screen the decision column goes
-/// (a refused row keeps its colour, and its code says 401 or 403), and the time loses its date
-/// unless the events span more than one day (`one_day`): a time without its date would then
-/// be ambiguous.
-fn columns(width: u16, chosen: &EventColumns, one_day: bool) -> (Vec<Column>, bool) {
+/// (a refused row keeps its colour, and its code says 401 or 403).
+fn columns(width: u16, chosen: &EventColumns) -> Vec<Column> {
     let mut cols = vec![Column::Mark];
     cols.extend(chosen.visible().into_iter().map(Column::Event));
     if width < 110 && cols.len() > 2 {
         cols.retain(|c| *c != Column::Event(EventColumn::Decision));
     }
-    (cols, width < 130 && one_day)
-}
-
-/// True when every event held falls on one day (UTC), or none has a time.
-fn within_one_day(span: Option<(i64, i64)>) -> bool {
-    const DAY_MS: i64 = 86_400_000;
-    span.is_none_or(|(first, last)| first.div_euclid(DAY_MS) == last.div_euclid(DAY_MS))
+    cols
 }
 
 /// A time in ms as CloudWatch shows it: `2026-11-02 08:00:00.123` (UTC).
@@ -62,16 +99,13 @@ pub fn format_time(ms: Option<i64>) -> String {
         )
 }
 
-/// A time in ms as the table shows it: `11-02 08:00:00.123`, or without the date when space
-/// is short (the timeline above shows the dates).
-fn table_time(ms: Option<i64>, short: bool) -> String {
-    let format = if short {
-        "%H:%M:%S%.3f"
-    } else {
-        "%m-%d %H:%M:%S%.3f"
-    };
+/// A time in ms as the table shows it.
+fn table_time(ms: Option<i64>, form: TimeForm) -> String {
     ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map_or_else(|| "-".to_string(), |t| t.strftime(format).to_string())
+        .map_or_else(
+            || "-".to_string(),
+            |t| t.strftime(form.format()).to_string(),
+        )
 }
 
 pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, styles: &Styles) {
@@ -95,8 +129,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
         .title(title)
         .border_style(styles.border(focused));
     let visible = usize::from(area.height.saturating_sub(3));
-    let one_day = within_one_day(store.time_span());
-    let (cols, short_time) = columns(area.width.saturating_sub(2), &state.columns, one_day);
+    let inner = area.width.saturating_sub(2);
+    let time_form = TimeForm::for_span(store.time_span(), inner);
+    let cols = columns(inner, &state.columns);
     let end = (r.offset + visible).min(r.rows.len());
     let rows = (r.offset..end).map(|i| {
         let row = r.rows[i];
@@ -127,7 +162,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
         let cells = cols.iter().map(|c| match c {
             Column::Mark => Cell::from(mark),
             Column::Event(c) => Cell::from(match c {
-                EventColumn::Time => table_time(store.time_ms(row), short_time),
+                EventColumn::Time => table_time(store.time_ms(row), time_form),
                 EventColumn::User => value(Facet::User),
                 EventColumn::SourceIp => value(Facet::SourceIp),
                 EventColumn::Verb => value(Facet::Verb),
@@ -157,7 +192,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
         .iter()
         .map(|c| match c {
             Column::Mark => Constraint::Length(1),
-            Column::Event(c) => width(*c, short_time),
+            Column::Event(c) => width(*c, time_form),
         })
         .collect();
     Table::new(rows, widths)

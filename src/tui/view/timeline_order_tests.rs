@@ -84,3 +84,35 @@ fn events_of_one_day_drop_the_date_on_a_narrow_screen() {
     let screen = text(&draw(&state, &store, &styles()));
     assert!(screen.contains("│  23:58:00.000 user-0"), "{screen}");
 }
+
+#[test]
+fn events_years_apart_show_the_year() {
+    let mut store = EventStore::default();
+    let line = |id: &str, at: &str| {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","verb":"get","user":{{"username":"user-{id}"}},"stageTimestamp":"{at}"}}"#
+        ) + "\n"
+    };
+    let text = line("1", "2018-10-25T13:58:49.736000Z") + &line("2", "2020-04-19T11:33:49.736000Z");
+    let input = Arc::new(LocalInput::from_vec(
+        Origin::new("years", "years"),
+        text.into_bytes(),
+    ));
+    store.load(input, 1, |_| {});
+    for (width, height) in [(80, 24), (160, 45)] {
+        let state = console(&store, width, height);
+        let screen = text_of(&store, &state);
+        assert!(
+            screen.contains("2018-10-25 13:58:49.736 user-1"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("2020-04-19 11:33:49.736 user-2"),
+            "{screen}"
+        );
+    }
+}
+
+fn text_of(store: &EventStore, state: &crate::tui::State) -> String {
+    text(&draw(state, store, &styles()))
+}
