@@ -61,6 +61,15 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
+    /// The message and the suggestion on one line, without position:
+    /// "no event has `objectRef.resorce`; did you mean `objectRef.resource`?".
+    pub fn one_line(&self) -> String {
+        match &self.suggestion {
+            Some(s) => format!("{}; did you mean {}?", self.message, code(s)),
+            None => self.message.clone(),
+        }
+    }
+
     /// The diagnostic with the query line and a caret, as shown to a person.
     pub fn render(&self, text: &str) -> String {
         let (line_no, line, column) = locate(text, self.span.start);
@@ -83,7 +92,7 @@ impl Diagnostic {
         out.push_str(&"~".repeat(caret_len.saturating_sub(1)));
         out.push('\n');
         if let Some(s) = &self.suggestion {
-            out.push_str(&format!("did you mean `{s}`?\n"));
+            out.push_str(&format!("did you mean {}?\n", code(s)));
         }
         out
     }
@@ -92,6 +101,16 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+/// `name` between backticks, as messages quote query text; doubled, with spaces, when it holds
+/// backticks itself: `` annotations.`authorization.k8s.io/decision` ``.
+pub fn code(name: &str) -> String {
+    if name.contains('`') {
+        format!("`` {name} ``")
+    } else {
+        format!("`{name}`")
     }
 }
 

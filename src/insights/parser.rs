@@ -13,7 +13,7 @@ pub(crate) use expr::check_regex;
 use super::ast::{Command, CommandKind, Query};
 use super::diag::Diagnostic;
 use super::lexer;
-use super::suggest::{self, AWS_ONLY_COMMANDS, COMMANDS};
+use super::suggest::{self, AWS_ONLY_COMMANDS};
 use super::token::{Keyword, Span, Token, TokenKind};
 
 /// Parses a query. `Err` holds every syntax error found, in the order of the text.
@@ -227,10 +227,9 @@ impl Parser<'_> {
                 "parse" => self.parse_command(token.span)?,
                 "unnest" => self.unnest()?,
                 _ => {
-                    let candidates = COMMANDS.iter().chain(AWS_ONLY_COMMANDS).copied();
                     return Err(
                         Diagnostic::error(token.span, format!("unknown command `{word}`"))
-                            .with_suggestion(suggest::nearest(word, candidates)),
+                            .with_suggestion(suggest::command(word)),
                     );
                 }
             }

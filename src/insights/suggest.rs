@@ -2,8 +2,10 @@
 //!
 //! Distance is the optimal string alignment distance (Levenshtein plus swapping two neighbours,
 //! the commonest typing slip: `coutn` → `count`), computed on lowercased text so that `COUNT`
-//! finds `count`. A name too far from every candidate gets no suggestion: a wild guess is worse
-//! than none.
+//! finds `count`. Failing a near spelling, an abbreviation will do (`cnt` → `count`), and a few
+//! names other query languages use map to their Logs Insights counterpart (`where` → `filter`,
+//! `lower` → `tolower`). A name too far from every candidate gets no suggestion: a wild guess is
+//! worse than none.
 
 /// The commands kaudit runs, then those only CloudWatch runs.
 pub const COMMANDS: &[&str] = &[
@@ -22,21 +24,170 @@ pub const AWS_ONLY_COMMANDS: &[&str] = &[
     "unmask",
 ];
 
+/// Names other query languages use, and the Logs Insights function they mean: a person
+/// reaching for SQL's `lower` or Splunk's `dc` is one edit from nothing, yet plainly means one
+/// function. Checked before the spelling.
+const FUNCTION_ALIASES: &[(&str, &str)] = &[
+    ("average", "avg"),
+    ("mean", "avg"),
+    ("dc", "count_distinct"),
+    ("distinct_count", "count_distinct"),
+    ("countdistinct", "count_distinct"),
+    ("uniq", "count_distinct"),
+    ("percentile", "pct"),
+    ("perc", "pct"),
+    ("first", "earliest"),
+    ("last", "latest"),
+    ("len", "strlen"),
+    ("length", "strlen"),
+    ("lower", "tolower"),
+    ("upper", "toupper"),
+    ("lcase", "tolower"),
+    ("ucase", "toupper"),
+    ("contains", "strcontains"),
+    ("substring", "substr"),
+    ("isnull", "isempty"),
+    ("isnotnull", "ispresent"),
+    ("exists", "ispresent"),
+];
+
+/// The same for commands.
+const COMMAND_ALIASES: &[(&str, &str)] = &[
+    ("where", "filter"),
+    ("search", "filter"),
+    ("select", "fields"),
+    ("project", "fields"),
+    ("table", "display"),
+    ("head", "limit"),
+    ("take", "limit"),
+    ("top", "limit"),
+    ("order", "sort"),
+    ("orderby", "sort"),
+    ("summarize", "stats"),
+    ("aggregate", "stats"),
+    ("distinct", "dedup"),
+    ("uniq", "dedup"),
+    ("rex", "parse"),
+    ("mvexpand", "unnest"),
+    ("expand", "unnest"),
+];
+
+/// The command nearest to a misspelt or foreign one (`feilds`, `where`).
+pub fn command(name: &str) -> Option<String> {
+    alias(name, COMMAND_ALIASES)
+        .or_else(|| nearest(name, COMMANDS.iter().chain(AWS_ONLY_COMMANDS).copied()))
+}
+
+/// The function nearest to a misspelt or foreign one, among `candidates` (the functions that
+/// may stand where it stands, the likeliest first).
+pub fn function<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    alias(name, FUNCTION_ALIASES)
+        .filter(|a| candidates.contains(&a.as_str()))
+        .or_else(|| nearest(name, candidates))
+}
+
+fn alias(name: &str, table: &[(&str, &str)]) -> Option<String> {
+    table
+        .iter()
+        .find(|(from, _)| from.eq_ignore_ascii_case(name))
+        .map(|(_, to)| (*to).to_string())
+}
+
 /// The candidate nearest to `name`, if one is near enough. Ties go to the earlier candidate.
+///
+/// Near enough is a few edits ([`allowed_distance`]) or, failing that, an abbreviation: the
+/// name's letters in order within a candidate at most about twice as long that starts with the
+/// same letter (`cnt` in `count`, `user.name` in `user.username`).
 pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let lower = name.to_lowercase();
-    let budget = allowed_distance(name.chars().count());
+    let len = lower.chars().count();
+    let budget = allowed_distance(len);
+    let letters = Letters::of(&lower);
     let mut best: Option<(usize, &str)> = None;
+    let mut abbreviated: Option<(usize, &str)> = None;
     for candidate in candidates {
         if candidate == name {
             continue;
         }
+        // Cheap tests first: most candidates of a long list (the loaded events' field names)
+        // are far off by length, or by the letters they hold, alone.
+        let clen = candidate.chars().count();
+        let by_spelling = clen.abs_diff(len) <= budget
+            && Letters::apart(&letters, &Letters::of(candidate)) <= budget;
+        let by_abbreviation = abbreviated.is_none_or(|(d, _)| clen - len.min(clen) < d)
+            && is_abbreviation(&lower, len, candidate, clen);
+        if !by_spelling && !by_abbreviation {
+            continue;
+        }
         let d = distance(&lower, &candidate.to_lowercase());
-        if d <= budget && best.is_none_or(|(b, _)| d < b) {
+        if by_spelling && d <= budget && best.is_none_or(|(b, _)| d < b) {
             best = Some((d, candidate));
         }
+        if by_abbreviation && abbreviated.is_none_or(|(b, _)| d < b) {
+            abbreviated = Some((d, candidate));
+        }
     }
-    best.map(|(_, c)| c.to_string())
+    best.or(abbreviated).map(|(_, c)| c.to_string())
+}
+
+/// How many of each letter a name holds (case folded, in 64 buckets): two names that differ by
+/// `n` edits differ by at most `2n` in these counts, so a large difference rules a candidate out
+/// before any alignment is computed.
+struct Letters([u8; 64]);
+
+impl Letters {
+    /// `None` for a name with characters beyond ASCII, which are not counted.
+    fn of(name: &str) -> Option<Letters> {
+        if !name.is_ascii() {
+            return None;
+        }
+        let mut counts = [0u8; 64];
+        for b in name.bytes() {
+            let slot = &mut counts[usize::from(b.to_ascii_lowercase()) % 64];
+            *slot = slot.saturating_add(1);
+        }
+        Some(Letters(counts))
+    }
+
+    /// A lower bound of the edit distance between the two names (0 when either is unknown).
+    fn apart(a: &Option<Letters>, b: &Option<Letters>) -> usize {
+        let (Some(a), Some(b)) = (a, b) else {
+            return 0;
+        };
+        a.distance_bound(b)
+    }
+
+    fn distance_bound(&self, other: &Letters) -> usize {
+        let diff: usize = self
+            .0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| usize::from(a.abs_diff(*b)))
+            .sum();
+        diff.div_ceil(2)
+    }
+}
+
+/// Whether `lower` (lowercased, `len` characters) abbreviates `candidate` (`clen` characters).
+fn is_abbreviation(lower: &str, len: usize, candidate: &str, clen: usize) -> bool {
+    if len < 3 || clen <= len || clen > 2 * len + 2 {
+        return false;
+    }
+    let mut want = lower.chars().peekable();
+    let mut first = true;
+    for c in candidate.chars().flat_map(char::to_lowercase) {
+        match want.peek() {
+            Some(&w) if w == c => {
+                want.next();
+            }
+            Some(_) if first => return false,
+            Some(_) => {}
+            None => break,
+        }
+        first = false;
+    }
+    want.peek().is_none()
 }
 
 /// How many edits a name of this length may be from a suggestion.
@@ -120,5 +271,63 @@ mod tests {
             Some("filter")
         );
         assert_eq!(nearest("select", COMMANDS.iter().copied()), None);
+    }
+
+    #[test]
+    fn abbreviations_when_no_spelling_is_near() {
+        assert_eq!(nearest("cnt", functions()).as_deref(), Some("count"));
+        assert_eq!(
+            nearest(
+                "user.name",
+                ["user.uid", "user.username", "impersonatedUser.username"]
+            )
+            .as_deref(),
+            Some("user.username")
+        );
+        // a near spelling wins over an abbreviation
+        assert_eq!(
+            nearest("avgs", ["average_size", "avg"]).as_deref(),
+            Some("avg")
+        );
+        // the first letter must agree, and the candidate be at most about twice as long
+        assert_eq!(nearest("nt", functions()), None);
+        assert_eq!(nearest("xyz", ["axyzb"]), None);
+        assert_eq!(nearest("xyz", ["xaybz"]).as_deref(), Some("xaybz"));
+        assert_eq!(nearest("cnt", ["count_distinct_values"]), None);
+    }
+
+    #[test]
+    fn names_from_other_query_languages() {
+        assert_eq!(command("where").as_deref(), Some("filter"));
+        assert_eq!(command("SELECT").as_deref(), Some("fields"));
+        assert_eq!(command("feilds").as_deref(), Some("fields"));
+        assert_eq!(command("frobnicate"), None);
+        assert_eq!(function("lower", functions()).as_deref(), Some("tolower"));
+        assert_eq!(
+            function("dc", functions()).as_deref(),
+            Some("count_distinct")
+        );
+        assert_eq!(function("coutn", functions()).as_deref(), Some("count"));
+        // an alias only where its function may stand
+        let scalars = FUNCTIONS
+            .iter()
+            .filter(|s| s.kind == crate::insights::registry::FunctionKind::Scalar)
+            .map(|s| s.name);
+        assert_eq!(function("average", scalars), None);
+    }
+
+    #[test]
+    fn a_long_list_is_searched_quickly() {
+        let many: Vec<String> = (0..50_000).map(|i| format!("requestObject.f{i}")).collect();
+        let started = std::time::Instant::now();
+        let found = nearest(
+            "objectRef.resorce",
+            many.iter()
+                .map(String::as_str)
+                .chain(["objectRef.resource"]),
+        );
+        assert_eq!(found.as_deref(), Some("objectRef.resource"));
+        // unoptimised, comparing each in full takes seconds; ruling most out first, milliseconds
+        assert!(started.elapsed() < std::time::Duration::from_millis(1500));
     }
 }

@@ -307,7 +307,8 @@ fn describe(d: &Diagnostic) -> String {
     }
     text.push_str(&crate::text::sanitize(&d.message));
     if let Some(s) = &d.suggestion {
-        text.push_str(&format!(" · did you mean `{}`?", crate::text::sanitize(s)));
+        let s = crate::insights::diag::code(&crate::text::sanitize(s));
+        text.push_str(&format!(" · did you mean {s}?"));
     }
     text
 }
