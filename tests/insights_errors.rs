@@ -3,8 +3,10 @@
 //! `tests/golden/errors/`, with the `query` and the exact diagnostics it must produce (`error`),
 //! caret lines included, so that the wording is tested too.
 //!
-//! Optional keys: `fields`, the field names the events are known to have, and `target`,
-//! `"local"` (the default) or `"cloudwatch"`.
+//! Optional keys: `fields`, the field names the loaded events have (field names are then checked
+//! against the audit event's and these); `schema = true`, to check them against the audit
+//! event's alone, as the editor does before the events' names are gathered (without either,
+//! field names are not checked); and `target`, `"local"` (the default) or `"cloudwatch"`.
 //!
 //! Every mismatch is reported at once. `KAUDIT_BLESS=1 cargo test --test insights_errors`
 //! rewrites each file's `error` with what kaudit says now, for review with `git diff`.
@@ -13,8 +15,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use kaudit::insights::checker::{self, CheckOptions, Target};
+use kaudit::insights::checker::{self, CheckOptions, FieldCheck, Target};
 use kaudit::insights::diag::{Diagnostic, render_all};
+use kaudit::insights::known::{FieldTree, Found, SeenFields};
 use kaudit::insights::parser;
 
 #[derive(serde::Deserialize)]
@@ -23,9 +26,16 @@ struct Case {
     query: String,
     error: String,
     #[serde(default)]
-    fields: Vec<String>,
+    fields: Option<Vec<String>>,
+    #[serde(default)]
+    schema: bool,
     #[serde(default)]
     target: Option<String>,
+}
+
+/// The loaded events' names, as the console gathers them.
+fn seen(names: &[String]) -> SeenFields {
+    SeenFields::new(FieldTree::from_names(names), 1)
 }
 
 fn golden_dir() -> PathBuf {
@@ -47,16 +57,19 @@ fn diagnostics(case: &Case) -> Vec<Diagnostic> {
     match parser::parse(&case.query) {
         Err(errors) => errors,
         Ok(query) => {
-            let fields: Vec<&str> = case.fields.iter().map(String::as_str).collect();
+            let seen = case.fields.as_deref().map(seen);
+            let fields = match (&seen, case.schema) {
+                (Some(_), true) => panic!("`fields` and `schema` both given"),
+                (Some(seen), false) => FieldCheck::Events(seen),
+                (None, true) => FieldCheck::Schema,
+                (None, false) => FieldCheck::Off,
+            };
             let target = match case.target.as_deref() {
                 None | Some("local") => Target::Local,
                 Some("cloudwatch") => Target::CloudWatch,
                 Some(other) => panic!("unknown target {other:?}"),
             };
-            let options = CheckOptions {
-                target,
-                known_fields: &fields,
-            };
+            let options = CheckOptions { target, fields };
             checker::check_with(&query, &options)
         }
     }
@@ -74,9 +87,12 @@ fn bless(path: &Path, case: &Case, actual: &str) {
         "query = {}\n",
         literal(&format!("{}\n", case.query.trim_end()))
     );
-    if !case.fields.is_empty() {
-        let list: Vec<String> = case.fields.iter().map(|f| format!("{f:?}")).collect();
+    if let Some(fields) = &case.fields {
+        let list: Vec<String> = fields.iter().map(|f| format!("{f:?}")).collect();
         writeln!(out, "fields = [{}]", list.join(", ")).unwrap();
+    }
+    if case.schema {
+        writeln!(out, "schema = true").unwrap();
     }
     if let Some(t) = &case.target {
         writeln!(out, "target = {t:?}").unwrap();
@@ -168,18 +184,30 @@ fn canned_queries_parse_with_only_the_documented_warnings() {
         );
         let cloudwatch = CheckOptions {
             target: Target::CloudWatch,
-            known_fields: &[],
+            fields: FieldCheck::Off,
         };
         assert!(checker::check_with(&query, &cloudwatch).is_empty());
+        // Every field they read is the audit event's; the run settles only those below its
+        // maps (`requestObject.…`), which only the events can tell.
+        let (_, unsure) = checker::check_deferred(&query, Target::Local);
+        for u in unsure {
+            let found = kaudit::insights::known::schema().find(&u.path);
+            assert_eq!(found, Found::Below, "{}: {}", path.display(), u.path);
+        }
     }
     assert!(seen >= 8, "only {seen} canned queries");
 }
 
 fn messages(q: &str, known: &[&str]) -> Vec<String> {
     let query = parser::parse(q).unwrap();
+    let seen = SeenFields::new(FieldTree::from_names(known), 1);
     let options = CheckOptions {
         target: Target::Local,
-        known_fields: known,
+        fields: if known.is_empty() {
+            FieldCheck::Off
+        } else {
+            FieldCheck::Events(&seen)
+        },
     };
     checker::check_with(&query, &options)
         .into_iter()
@@ -216,7 +244,7 @@ fn cloudwatch_target_leaves_aws_commands_and_kaudit_choices_alone() {
         parser::parse("fields a | limit 5 | filter a = 1 | sort a | pattern @message").unwrap();
     let options = CheckOptions {
         target: Target::CloudWatch,
-        known_fields: &[],
+        fields: FieldCheck::Off,
     };
     assert!(checker::check_with(&query, &options).is_empty());
     assert_eq!(checker::check(&query).len(), 3);
@@ -227,9 +255,10 @@ fn known_fields_warn_with_the_nearest_name() {
     let known = ["objectRef.resource", "verb", "sourceIPs.0"];
     let query =
         parser::parse("filter objectRef.resorce = \"x\" and sourceIPs = 1 | limit 1").unwrap();
+    let seen = SeenFields::new(FieldTree::from_names(known), 1);
     let options = CheckOptions {
         target: Target::Local,
-        known_fields: &known,
+        fields: FieldCheck::Events(&seen),
     };
     let d = checker::check_with(&query, &options);
     assert_eq!(d.len(), 1, "{d:?}");
@@ -272,7 +301,7 @@ fn structure_fields_are_known_and_brackets_on_events_are_local_errors() {
     assert_eq!(local[0].suggestion.as_deref(), Some("sourceIPs.0"));
     let cloudwatch = CheckOptions {
         target: Target::CloudWatch,
-        known_fields: &[],
+        fields: FieldCheck::Off,
     };
     assert!(checker::check_with(&query, &cloudwatch).is_empty());
     // after `stats`, a column named with brackets is read back like any other
@@ -283,4 +312,75 @@ fn structure_fields_are_known_and_brackets_on_events_are_local_errors() {
         ),
         Vec::<String>::new()
     );
+}
+
+#[test]
+fn fields_are_checked_against_the_schema_the_events_or_the_run() {
+    let text = "fields x as y | filter objectRef.resorce = \"a\" and protoPayload.methodName = \"b\" and y = 1 and annotations.`example.com/team` = \"c\" and verb = \"get\" | limit 1";
+    let query = parser::parse(text).unwrap();
+    let with = |fields| {
+        let options = CheckOptions {
+            target: Target::Local,
+            fields,
+        };
+        checker::check_with(&query, &options)
+            .into_iter()
+            .map(|d| d.one_line())
+            .collect::<Vec<_>>()
+    };
+    // The audit event alone: names it has no place for (a map's keys are its own business).
+    assert_eq!(
+        with(FieldCheck::Schema),
+        [
+            "`x` is not a field of Kubernetes audit events",
+            "`objectRef.resorce` is not a field of Kubernetes audit events; did you mean `objectRef.resource`?",
+            "`protoPayload.methodName` is not a field of Kubernetes audit events",
+        ]
+    );
+    // With the loaded events' names: what some event has is known, below a map too.
+    let seen = SeenFields::new(
+        FieldTree::from_names([
+            "x",
+            "protoPayload.methodName",
+            "annotations.`example.com/tea`",
+        ]),
+        3,
+    );
+    assert_eq!(
+        with(FieldCheck::Events(&seen)),
+        [
+            "no event has `objectRef.resorce`; did you mean `objectRef.resource`?",
+            "no event has `annotations.example.com/team`; did you mean `` annotations.`example.com/tea` ``?",
+        ]
+    );
+    // Before a run: nothing is said yet; what the audit event does not fix is left to it.
+    let (said, unsure) = checker::check_deferred(&query, Target::Local);
+    assert!(said.is_empty(), "{said:?}");
+    let paths: Vec<&str> = unsure.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "x",
+            "objectRef.resorce",
+            "protoPayload.methodName",
+            "annotations.example.com/team"
+        ]
+    );
+    // After it: only what no event had, worded for how far it read.
+    let unseen = ["objectRef.resorce"];
+    let after = |read, stopped| {
+        checker::unseen_field_warnings(&unsure, &unseen, read, stopped)
+            .iter()
+            .map(|d| d.render(text))
+            .collect::<String>()
+    };
+    assert!(
+        after(12, false)
+            .starts_with("warning: line 1, column 24: no event has `objectRef.resorce`\n"),
+        "{}",
+        after(12, false)
+    );
+    assert!(after(1, true).contains("none of the 1 event read has `objectRef.resorce`"));
+    assert!(after(2500, true).contains("none of the 2,500 events read has"));
+    assert_eq!(after(0, false), "", "no event read: nothing to tell");
 }

@@ -8,6 +8,7 @@ use super::ast::{
 };
 use super::diag::Diagnostic;
 use super::fields::SystemField;
+use super::known::{self, Found, SeenFields};
 use super::registry::{self, FunctionKind};
 use super::suggest;
 
@@ -32,13 +33,80 @@ pub enum Target {
     CloudWatch,
 }
 
+/// What the checker holds a field the query reads from the events against. Wherever it stands,
+/// a name the query made before reading it, or a system field (`@timestamp`), is known.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum FieldCheck<'a> {
+    /// Field names are not checked.
+    #[default]
+    Off,
+    /// The audit event's fields ([`known::schema`]), before the events are known: a name it has
+    /// no place for gets a warning; one below a map such as `annotations` does not.
+    Schema,
+    /// The audit event's fields and those the loaded events have: a name outside both gets
+    /// "no event has …".
+    Events(&'a SeenFields),
+    /// Names the audit event does not fix are left for the run to settle: see
+    /// [`check_deferred`].
+    Run,
+}
+
 /// How to check.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckOptions<'a> {
     pub target: Target,
-    /// Field names the events are known to have. When given, a field outside them (and outside
-    /// what the query itself creates) gets a warning with the nearest known name.
-    pub known_fields: &'a [&'a str],
+    pub fields: FieldCheck<'a>,
+}
+
+/// A field the query reads from the events that the audit event does not fix: whether some
+/// event has it is known only once the events are read. The run watches for it
+/// (`exec::FieldPresence`); when none had it, [`UnsureField::warning`] says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsureField {
+    pub path: String,
+    pub span: Span,
+    /// The nearest name the query could have meant.
+    pub suggestion: Option<String>,
+}
+
+impl UnsureField {
+    /// The warning for a field no event read had; `stopped_after`: the run stopped early (a
+    /// `limit` reached, or cancelled) after reading this many events, so the rest is unknown.
+    pub fn warning(&self, stopped_after: Option<u64>) -> Diagnostic {
+        let message = match stopped_after {
+            None => no_event_has(&self.path),
+            Some(n) => format!(
+                "none of the {} {} read has `{}`",
+                thousands(n),
+                if n == 1 { "event" } else { "events" },
+                self.path
+            ),
+        };
+        Diagnostic::warning(self.span, message).with_suggestion(self.suggestion.clone())
+    }
+}
+
+/// The warnings for the unsure fields that none of the `read` events had (`unseen`, from the
+/// run), one at each place the query reads them; `stopped_early` when the run did not read to
+/// the end. Without an event read there is nothing to tell.
+pub fn unseen_field_warnings(
+    unsure: &[UnsureField],
+    unseen: &[&str],
+    read: u64,
+    stopped_early: bool,
+) -> Vec<Diagnostic> {
+    if read == 0 {
+        return Vec::new();
+    }
+    unsure
+        .iter()
+        .filter(|u| unseen.contains(&u.path.as_str()))
+        .map(|u| u.warning(stopped_early.then_some(read)))
+        .collect()
+}
+
+fn no_event_has(path: &str) -> String {
+    format!("no event has `{path}`")
 }
 
 /// Errors and warnings for a query about to run locally.
@@ -48,6 +116,20 @@ pub fn check(query: &Query) -> Vec<Diagnostic> {
 
 /// Errors and warnings, with options.
 pub fn check_with(query: &Query, options: &CheckOptions<'_>) -> Vec<Diagnostic> {
+    run_checker(query, options).0
+}
+
+/// Errors and warnings for a query run over events not read yet, and the fields it reads that
+/// the audit event does not fix, for the run to watch ([`FieldCheck::Run`]).
+pub fn check_deferred(query: &Query, target: Target) -> (Vec<Diagnostic>, Vec<UnsureField>) {
+    let options = CheckOptions {
+        target,
+        fields: FieldCheck::Run,
+    };
+    run_checker(query, &options)
+}
+
+fn run_checker(query: &Query, options: &CheckOptions<'_>) -> (Vec<Diagnostic>, Vec<UnsureField>) {
     let mut checker = Checker {
         options: *options,
         diagnostics: Vec::new(),
@@ -63,11 +145,12 @@ pub fn check_with(query: &Query, options: &CheckOptions<'_>) -> Vec<Diagnostic> 
             .collect(),
         after_dedup: false,
         fields_unknowable: false,
+        unsure: Vec::new(),
     };
     for command in &query.commands {
         checker.command(command);
     }
-    checker.diagnostics
+    (checker.diagnostics, checker.unsure)
 }
 
 /// The warning to show when a query without `limit` had more rows than the default cap.
@@ -114,6 +197,8 @@ struct Checker<'a> {
     after_dedup: bool,
     /// After a command only CloudWatch runs, the fields are whatever it made.
     fields_unknowable: bool,
+    /// Fields left for the run to settle ([`FieldCheck::Run`]).
+    unsure: Vec<UnsureField>,
 }
 
 /// Where an expression stands, for the rules on aggregates.
@@ -323,27 +408,38 @@ impl Checker<'_> {
                 self.push(d.with_suggestion(suggestion));
             }
             Scope::Events { defined } => {
-                let known = self.options.known_fields;
-                if known.is_empty()
-                    || system_fields().any(|f| f == path)
-                    || known.iter().any(|k| *k == path || is_under(k, path))
-                    || defined.iter().any(|d| d == path || is_under(path, d))
-                {
+                let defined_here = defined.iter().any(|d| d == path || is_under(path, d));
+                if defined_here || system_fields().any(|f| f == path) {
                     return;
                 }
-                let mut candidates: Vec<&str> = known.to_vec();
-                for f in system_fields() {
-                    candidates.push(f);
+                let schema = known::schema().find(path);
+                let seen = match self.options.fields {
+                    FieldCheck::Off => return,
+                    FieldCheck::Schema if schema != Found::Absent => return,
+                    FieldCheck::Run | FieldCheck::Events(_) if schema == Found::Listed => return,
+                    FieldCheck::Events(seen) if seen.tree().find(path) != Found::Absent => return,
+                    FieldCheck::Events(seen) => Some(seen),
+                    FieldCheck::Schema | FieldCheck::Run => None,
+                };
+                let suggestion = nearest_field(path, defined, seen);
+                match self.options.fields {
+                    FieldCheck::Run => self.unsure.push(UnsureField {
+                        path: path.to_string(),
+                        span: field.span,
+                        suggestion,
+                    }),
+                    FieldCheck::Schema => self.push(
+                        Diagnostic::warning(
+                            field.span,
+                            format!("`{path}` is not a field of Kubernetes audit events"),
+                        )
+                        .with_suggestion(suggestion),
+                    ),
+                    _ => self.push(
+                        Diagnostic::warning(field.span, no_event_has(path))
+                            .with_suggestion(suggestion),
+                    ),
                 }
-                candidates.extend(defined.iter().map(String::as_str));
-                let suggestion = suggest::nearest(path, candidates);
-                self.push(
-                    Diagnostic::warning(
-                        field.span,
-                        format!("no event has the field `{path}`, so it is empty everywhere"),
-                    )
-                    .with_suggestion(suggestion),
-                );
             }
         }
     }
@@ -458,7 +554,15 @@ impl Checker<'_> {
     fn call(&mut self, call: &Expr, name: &str, args: &[Expr], place: Place, inside: Option<&str>) {
         let name_span = Span::new(call.span.start, call.span.start + name.len());
         let Some(sig) = registry::signature(name) else {
-            let candidates = registry::FUNCTIONS.iter().map(|s| s.name);
+            // The likeliest first: an output of `stats` is an aggregate, anything else (an
+            // aggregate's argument too) a scalar function.
+            let (first, then) = if place == Place::StatsAggregate && inside.is_none() {
+                (FunctionKind::Aggregate, FunctionKind::Scalar)
+            } else {
+                (FunctionKind::Scalar, FunctionKind::Aggregate)
+            };
+            let kind = |k: FunctionKind| registry::FUNCTIONS.iter().filter(move |s| s.kind == k);
+            let candidates = kind(first).chain(kind(then)).map(|s| s.name);
             let case_only = registry::FUNCTIONS
                 .iter()
                 .any(|s| s.name.eq_ignore_ascii_case(name));
@@ -469,7 +573,7 @@ impl Checker<'_> {
             };
             self.push(
                 Diagnostic::error(name_span, message)
-                    .with_suggestion(suggest::nearest(name, candidates)),
+                    .with_suggestion(suggest::function(name, candidates)),
             );
             for a in args.iter().filter(|a| !matches!(a.kind, ExprKind::Star)) {
                 self.walk(a, place, inside);
@@ -602,6 +706,28 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// The name nearest to `path` among those the query made, the audit event's, the system fields
+/// and the loaded events'.
+fn nearest_field<'a>(
+    path: &str,
+    defined: &'a [String],
+    seen: Option<&'a SeenFields>,
+) -> Option<String> {
+    let as_str = |s: &'a String| s.as_str();
+    let candidates = defined
+        .iter()
+        .map(as_str)
+        .chain(known::schema_names().iter().map(as_str))
+        .chain(system_fields().map(|f| -> &'a str { f }))
+        .chain(seen.into_iter().flat_map(|s| s.names().iter().map(as_str)));
+    let name = suggest::nearest(path, candidates)?;
+    // As the query must write it: a key such as `authorization.k8s.io/decision` in backticks.
+    let spelt = known::schema()
+        .spell(&name)
+        .or_else(|| seen.and_then(|s| s.tree().spell(&name)));
+    Some(spelt.unwrap_or(name))
 }
 
 /// Whether `path` names something inside `parent` (`json.items.0` and `json[0]` under `json`).

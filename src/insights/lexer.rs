@@ -36,7 +36,7 @@ fn is_name_start(c: char) -> bool {
     c.is_alphabetic() || c == '_' || c == '@' || c == '$'
 }
 
-fn is_name_char(c: char) -> bool {
+pub(crate) fn is_name_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '@' || c == '$'
 }
 

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`token`], [`lexer`], [`parser`], [`ast`] | query text → a syntax tree whose nodes carry their spans |
 //! | [`checker`], [`diag`], [`suggest`] | errors and warnings with a caret, and "did you mean" |
+//! | [`known`] | the field names that exist: the audit event's, and those the loaded events have |
 //! | [`registry`] | every function's name, kind and arity |
 //! | [`value`], [`duration`], [`functions`], [`aggregates`] | values and what computes them |
 //! | [`fields`] | the fields of an event as Logs Insights names them, read lazily |
@@ -23,6 +24,7 @@ pub mod functions;
 mod functions_ip;
 pub mod functions_json;
 mod functions_string;
+pub mod known;
 pub mod lexer;
 pub mod parser;
 pub mod registry;
