@@ -2,17 +2,19 @@
 //! `query`, `input` (audit events as JSON lines) and either the expected `columns` and `rows`
 //! (values as the table shows them, all strings) or the expected `error` text (the rendered
 //! diagnostic, caret included). An optional `warnings` list holds texts the rendered warnings
-//! must contain.
+//! must contain, those said after the run included (a field no event had); `quiet = true` says
+//! there must be none at all.
 #![allow(clippy::unwrap_used)]
 
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
 
 use kaudit::audit::Detail;
 use kaudit::audit::formats::{Origin, Skip, scan_skipping};
-use kaudit::insights::checker::check;
+use kaudit::insights::checker::{Target, check_deferred, unseen_field_warnings};
 use kaudit::insights::diag::render_all;
-use kaudit::insights::exec::Plan;
+use kaudit::insights::exec::{FieldPresence, Plan};
 use kaudit::insights::parser::parse;
 use kaudit::insights::value::Value;
 
@@ -28,6 +30,8 @@ struct Case {
     #[serde(default)]
     warnings: Vec<String>,
     #[serde(default)]
+    quiet: bool,
+    #[serde(default)]
     #[allow(dead_code)]
     about: String,
 }
@@ -38,19 +42,21 @@ type Produced = (Vec<String>, Vec<Vec<String>>, String);
 /// What a case produced, or the error text.
 fn run(case: &Case) -> Result<Produced, String> {
     let query = parse(&case.query).map_err(|d| render_all(&case.query, &d))?;
-    let diagnostics = check(&query);
-    let rendered = render_all(&case.query, &diagnostics);
+    let (mut diagnostics, unsure) = check_deferred(&query, Target::Local);
     if diagnostics.iter().any(|d| d.is_error()) {
-        return Err(rendered);
+        return Err(render_all(&case.query, &diagnostics));
     }
     let plan = Plan::new(&query).map_err(|d| render_all(&case.query, &[d]))?;
     let origin = Origin::new("golden.log", "golden");
     // As `kaudit query` reads: records are only classified, the run reads the rest.
     let detail = Detail::Classify;
+    // The fields the audit event does not fix are watched while the query runs.
+    let presence = Arc::new(FieldPresence::new(unsure.iter().map(|u| &u.path)));
     let run_with = |skip: Option<Skip<'_>>| {
-        let mut run = plan.start();
+        let mut run = plan.start().watch(presence.clone());
+        let mut stopped = false;
         scan_skipping(case.input.as_bytes(), &origin, detail, skip, |rec| {
-            let _ = run.push(rec);
+            stopped |= run.push(rec).is_break();
             ControlFlow::Continue(())
         });
         let result = run.finish();
@@ -59,13 +65,22 @@ fn run(case: &Case) -> Result<Produced, String> {
             .iter()
             .map(|r| r.iter().map(Value::display).collect())
             .collect();
-        (result.columns, rows)
+        let read = result.statistics.records_scanned;
+        (result.columns, rows, (read, stopped))
     };
-    let (columns, rows) = run_with(None);
+    let (columns, rows, (read, stopped)) = run_with(None);
+    diagnostics.extend(unseen_field_warnings(
+        &unsure,
+        &presence.unseen(),
+        read,
+        stopped,
+    ));
+    let rendered = render_all(&case.query, &diagnostics);
     // The literal prefilter passes over records unread: it must never change an answer.
     if let Some(prefilter) = plan.prefilter() {
         let skip = |raw: &[u8]| !prefilter.may_match(raw);
-        let with = run_with(Some(&skip));
+        let (c, r, _) = run_with(Some(&skip));
+        let with = (c, r);
         if with != (columns.clone(), rows.clone()) {
             return Err(format!("the prefilter changed the answer: {with:?}"));
         }
@@ -100,6 +115,9 @@ fn check_case(path: &Path) -> Result<(), String> {
                 if !warnings.contains(w.as_str()) {
                     problems.push(format!("missing warning {w:?} in:\n{warnings}"));
                 }
+            }
+            if case.quiet && !warnings.is_empty() {
+                problems.push(format!("warnings where none were expected:\n{warnings}"));
             }
             if problems.is_empty() {
                 Ok(())

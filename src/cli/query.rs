@@ -17,9 +17,11 @@ use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use super::usage::usage;
 use crate::catalog::{Catalog, default_user_dir};
-use crate::insights::checker::{CheckOptions, Target, check, check_with, row_cap_warning};
+use crate::insights::checker::{
+    CheckOptions, Target, check_deferred, check_with, row_cap_warning, unseen_field_warnings,
+};
 use crate::insights::diag::{Diagnostic, render_all};
-use crate::insights::exec::{Plan, QueryResult};
+use crate::insights::exec::{FieldPresence, Plan, QueryResult};
 use crate::insights::parser::parse;
 use crate::insights::value::Value;
 use crate::source::local::{self, InputSpec};
@@ -125,7 +127,8 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         }
         return super::cloud_query::run(args, &text, &query);
     }
-    let diagnostics = check(&query);
+    // Whether an event has a field the audit event does not fix is known once they are read.
+    let (diagnostics, unsure) = check_deferred(&query, Target::Local);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(report_query_error(&text, &diagnostics));
     }
@@ -139,6 +142,12 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
     let started = Instant::now();
     let mut local_query = local::LocalQuery::new(&plan, range);
+    let presence = (!unsure.is_empty())
+        .then(|| std::sync::Arc::new(FieldPresence::new(unsure.iter().map(|u| &u.path))));
+    if let Some(p) = &presence {
+        local_query = local_query.watch(p.clone());
+    }
+    let mut stopped_early = false;
     let mut outcome = Outcome::Success;
     let mut reports = Vec::new();
     let specs = source.inputs()?;
@@ -162,6 +171,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
             stdin = Some(input);
         }
         if stopped {
+            stopped_early = true;
             break;
         }
     }
@@ -169,6 +179,16 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     problems::summarize(&reports);
     if result.statistics.records_matched == 0 {
         span::explain_if_outside(&specs, stdin.as_ref(), range);
+    }
+    let absent = match &presence {
+        Some(p) => {
+            let read = result.statistics.records_scanned;
+            unseen_field_warnings(&unsure, &p.unseen(), read, stopped_early)
+        }
+        None => Vec::new(),
+    };
+    if !absent.is_empty() {
+        eprint!("{}", render_all(&text, &absent));
     }
     if result.capped
         && let Some(w) = row_cap_warning(&query)
@@ -178,14 +198,35 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     print_result(&result, args.output)?;
     let s = result.statistics;
     eprintln!(
-        "records scanned: {}, matched: {}, bytes scanned: {}, rows: {}, elapsed: {:.3} s",
+        "records scanned: {}, matched: {}, bytes scanned: {}, rows: {}, elapsed: {:.3} s{}",
         s.records_scanned,
         s.records_matched,
         s.bytes_scanned,
         result.rows.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        empty_answer_note(&result, &absent)
     );
     Ok(outcome)
+}
+
+/// For an answer with no rows that reads a field no event had: that field, on the summary
+/// line, where a reader of "rows: 0" looks for why.
+fn empty_answer_note(result: &QueryResult, absent: &[Diagnostic]) -> String {
+    if !result.rows.is_empty() {
+        return String::new();
+    }
+    let mut said: Vec<String> = Vec::new();
+    for d in absent {
+        let line = sanitize(&d.one_line()).into_owned();
+        if !said.contains(&line) {
+            said.push(line);
+        }
+    }
+    if said.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", said.join("; "))
+    }
 }
 
 fn canned(name: &str) -> Result<String> {

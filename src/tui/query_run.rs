@@ -12,8 +12,8 @@ use super::msg::{Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::{RunStats, TimeChoice};
 use super::runner::SharedStore;
 use crate::audit::time::TimeRange;
-use crate::insights::checker::check;
-use crate::insights::exec::{Plan, QueryResult};
+use crate::insights::checker::{Target, UnsureField, check_deferred, unseen_field_warnings};
+use crate::insights::exec::{FieldPresence, Plan, QueryResult};
 use crate::insights::parser::parse;
 use crate::insights::value::Value;
 use crate::source::local::{self, InputSpec, LocalInput, LocalQuery, QueryProgress};
@@ -48,15 +48,17 @@ fn in_query(message: String) -> QueryFailure {
     }
 }
 
-/// A query checked and compiled, with the checker's warnings.
+/// A query checked and compiled, with the checker's warnings and the fields whose presence
+/// the run settles.
 struct Prepared {
     plan: Plan,
     warnings: Vec<String>,
+    unsure: Vec<UnsureField>,
 }
 
 fn prepare(text: &str) -> Result<Prepared, QueryFailure> {
     let query = parse(text).map_err(|d| in_query(first_error(&d)))?;
-    let diagnostics = check(&query);
+    let (diagnostics, unsure) = check_deferred(&query, Target::Local);
     if diagnostics.iter().any(|d| d.is_error()) {
         return Err(in_query(first_error(&diagnostics)));
     }
@@ -65,23 +67,63 @@ fn prepare(text: &str) -> Result<Prepared, QueryFailure> {
         .map(|d| crate::text::sanitize(&d.message).into_owned())
         .collect();
     let plan = Plan::with_ptr(&query).map_err(|d| in_query(first_error(&[d])))?;
-    Ok(Prepared { plan, warnings })
+    Ok(Prepared {
+        plan,
+        warnings,
+        unsure,
+    })
 }
 
-/// Reads the inputs into the query; whether it was cancelled.
+impl Prepared {
+    /// The warnings, those about fields no event had first: with an empty answer, that is
+    /// most likely why.
+    fn warnings(&self, read: &Read) -> Vec<String> {
+        let unseen = read
+            .presence
+            .as_ref()
+            .map(|p| p.unseen())
+            .unwrap_or_default();
+        let scanned = read.result.statistics.records_scanned;
+        unseen_field_warnings(&self.unsure, &unseen, scanned, read.stopped_early)
+            .iter()
+            .map(|d| crate::text::sanitize(&d.one_line()).into_owned())
+            .chain(self.warnings.iter().cloned())
+            .collect()
+    }
+}
+
+/// What reading the inputs gave.
+struct Read {
+    result: QueryResult,
+    cancelled: bool,
+    /// A `limit` was reached, or the run cancelled: the rest was not read.
+    stopped_early: bool,
+    presence: Option<Arc<FieldPresence>>,
+}
+
+/// Reads the inputs into the query.
 fn read(
-    plan: &Plan,
+    prepared: &Prepared,
     range: TimeRange,
     inputs: &[Arc<LocalInput>],
     cancel: Arc<AtomicBool>,
     progress: Arc<QueryProgress>,
-) -> Result<(QueryResult, bool), QueryFailure> {
-    let mut run = LocalQuery::new(plan, range)
+) -> Result<Read, QueryFailure> {
+    let mut run = LocalQuery::new(&prepared.plan, range)
         .cancel_on(cancel)
         .report_to(progress);
+    let presence = (!prepared.unsure.is_empty())
+        .then(|| Arc::new(FieldPresence::new(prepared.unsure.iter().map(|u| &u.path))));
+    if let Some(p) = &presence {
+        run = run.watch(p.clone());
+    }
+    let mut stopped_early = false;
     for input in inputs {
         match run.read(input) {
-            Ok(report) if report.stopped_early => break,
+            Ok(report) if report.stopped_early => {
+                stopped_early = true;
+                break;
+            }
             Ok(_) => {}
             Err(_) => {
                 return Err(QueryFailure {
@@ -95,7 +137,12 @@ fn read(
         }
     }
     let cancelled = run.cancelled();
-    Ok((run.finish(), cancelled))
+    Ok(Read {
+        result: run.finish(),
+        cancelled,
+        stopped_early: stopped_early || cancelled,
+        presence,
+    })
 }
 
 /// Ties each row to the store row of its event, and takes off the `@ptr` column the console
@@ -129,15 +176,18 @@ pub fn answer_now(
     store: &EventStore,
 ) -> Result<QueryAnswer, QueryFailure> {
     let started = Instant::now();
-    let Prepared { plan, warnings } = prepare(text)?;
-    let (mut result, cancelled) = read(&plan, range, inputs, Arc::default(), Arc::default())?;
-    let row_of = tie(&plan, &mut result, store);
+    let prepared = prepare(text)?;
+    let read = read(&prepared, range, inputs, Arc::default(), Arc::default())?;
+    let warnings = prepared.warnings(&read);
+    let plan = &prepared.plan;
+    let mut result = read.result;
+    let row_of = tie(plan, &mut result, store);
     Ok(QueryAnswer {
         events: plan.ptr_column().is_some(),
         result,
         row_of,
         elapsed_ms: started.elapsed().as_millis() as u64,
-        cancelled,
+        cancelled: read.cancelled,
         warnings,
         ptrs: Vec::new(),
     })
@@ -150,7 +200,7 @@ fn answer(
     tx: &UnboundedSender<Msg>,
 ) -> Result<QueryAnswer, QueryFailure> {
     let started = Instant::now();
-    let Prepared { plan, warnings } = prepare(&job.text)?;
+    let prepared = prepare(&job.text)?;
     let range = job.range.resolve(jiff::Timestamp::now().as_millisecond());
     let loaded: Vec<(InputSpec, Arc<LocalInput>)> = match inputs.lock() {
         Ok(inputs) => inputs.clone(),
@@ -191,12 +241,15 @@ fn answer(
             }
         })
     };
-    let read = read(&plan, range, &opened, job.cancel.clone(), progress);
+    let read = read(&prepared, range, &opened, job.cancel.clone(), progress);
     finished.store(true, Ordering::Relaxed);
     let _ = reporter.join();
-    let (mut result, cancelled) = read?;
+    let read = read?;
+    let warnings = prepared.warnings(&read);
+    let plan = &prepared.plan;
+    let (mut result, cancelled) = (read.result, read.cancelled);
     let row_of = match store.read() {
-        Ok(store) => tie(&plan, &mut result, &store),
+        Ok(store) => tie(plan, &mut result, &store),
         Err(_) => {
             return Err(QueryFailure {
                 message: "the events could not be read".to_string(),

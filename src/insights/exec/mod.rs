@@ -8,10 +8,12 @@
 
 mod compile;
 mod prefilter;
+mod presence;
 mod stages;
 mod time_floor;
 
 pub use prefilter::RecordPrefilter;
+pub use presence::FieldPresence;
 pub use time_floor::TimeFloor;
 
 use crate::audit::stage_timestamp_from_end;
@@ -348,6 +350,7 @@ impl Plan {
             stats: Statistics::default(),
             done: false,
             floor,
+            presence: None,
         }
     }
 }
@@ -374,9 +377,17 @@ pub struct Run<'p> {
     loaded: Vec<Value>,
     done: bool,
     floor: Option<Arc<TimeFloor>>,
+    presence: Option<Arc<FieldPresence>>,
 }
 
 impl Run<'_> {
+    /// Watches for these names in every event the run reads (its range's), including those it
+    /// then passes over.
+    pub fn watch(mut self, presence: Arc<FieldPresence>) -> Self {
+        self.presence = Some(presence);
+        self
+    }
+
     /// Feeds one record. `Break` when no later record can change the answer (a `limit` reached).
     pub fn push(&mut self, record: &AuditRecord<'_>) -> ControlFlow<()> {
         if self.done {
@@ -395,6 +406,9 @@ impl Run<'_> {
         }
         self.stats.records_scanned += 1;
         self.stats.bytes_scanned += record.message.len() as u64;
+        if let Some(presence) = &self.presence {
+            presence.observe(&fields);
+        }
         if let (Some(floor), Some(t)) = (&self.floor, timestamp)
             && floor.excludes(t)
         {

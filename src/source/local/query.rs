@@ -11,7 +11,9 @@ use super::parts::{MIN_PART, Part};
 use crate::audit::decode::Detail;
 use crate::audit::formats::{ScanReport, Skip};
 use crate::audit::time::TimeRange;
-use crate::insights::exec::{Plan, QueryResult, RecordPrefilter, Run, Statistics, TimeFloor};
+use crate::insights::exec::{
+    FieldPresence, Plan, QueryResult, RecordPrefilter, Run, Statistics, TimeFloor,
+};
 
 /// How far a query has got, for whoever watches it from another thread.
 #[derive(Debug, Default)]
@@ -32,6 +34,8 @@ pub struct LocalQuery<'p> {
     part_bytes: usize,
     cancel: Arc<AtomicBool>,
     progress: Arc<QueryProgress>,
+    /// Names to look for in every event read ([`LocalQuery::watch`]).
+    presence: Option<Arc<FieldPresence>>,
     run: Run<'p>,
     /// Records the prefilter or the floor passed over: read, not decoded.
     passed_over: u64,
@@ -51,6 +55,7 @@ impl<'p> LocalQuery<'p> {
             part_bytes: MIN_PART,
             cancel: Arc::default(),
             progress: Arc::default(),
+            presence: None,
             passed_over: 0,
             passed_over_bytes: 0,
         }
@@ -71,6 +76,15 @@ impl<'p> LocalQuery<'p> {
     /// Stops reading (at the next record) once `cancel` is set.
     pub fn cancel_on(mut self, cancel: Arc<AtomicBool>) -> Self {
         self.cancel = cancel;
+        self
+    }
+
+    /// Looks for these names in every event read (call it before reading). While one is still unseen, no record is
+    /// passed over unread (the prefilter and the time floor wait), so that "no event has it"
+    /// holds for every event of the range; the answer is the same either way.
+    pub fn watch(mut self, presence: Arc<FieldPresence>) -> Self {
+        self.run = (self.plan.start_with(self.range, self.floor.clone())).watch(presence.clone());
+        self.presence = Some(presence);
         self
     }
 
@@ -102,9 +116,11 @@ impl<'p> LocalQuery<'p> {
         };
         let next = AtomicUsize::new(0);
         let (prefilter, floor) = (self.prefilter.as_ref(), self.floor.as_deref());
+        let presence = self.presence.as_deref();
         let skip_fn = |raw: &[u8]| {
-            prefilter.is_some_and(|p| !p.may_match(raw))
-                || floor.is_some_and(|f| f.passes_over(raw))
+            !presence.is_some_and(FieldPresence::watching)
+                && (prefilter.is_some_and(|p| !p.may_match(raw))
+                    || floor.is_some_and(|f| f.passes_over(raw)))
         };
         let skip: Option<Skip<'_>> = (prefilter.is_some() || floor.is_some()).then_some(&skip_fn);
         let (range, cancel, progress) = (self.range, &self.cancel, &self.progress);
@@ -114,6 +130,7 @@ impl<'p> LocalQuery<'p> {
                 .map(|_| {
                     let (parts, order, next) = (&parts, &order, &next);
                     let floor = self.floor.clone();
+                    let presence = self.presence.clone();
                     scope.spawn(move || {
                         let mut out = Vec::new();
                         loop {
@@ -121,6 +138,9 @@ impl<'p> LocalQuery<'p> {
                             let Some(&i) = order.get(k) else { break };
                             let part = &parts[i];
                             let mut run = plan.start_with(range, floor.clone());
+                            if let Some(p) = &presence {
+                                run = run.watch(p.clone());
+                            }
                             let mut records = 0u64;
                             let report = input.scan_part(part, Detail::Classify, skip, |record| {
                                 records += 1;
