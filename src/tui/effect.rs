@@ -51,6 +51,9 @@ pub enum Effect {
     OpenGroup(String),
     /// What waits for CloudWatch tries again (after refused credentials, on a new client).
     RetryCloud,
+    /// Gather the field names of the events loaded since the last time; replies
+    /// `Msg::FieldNames`.
+    IndexFields,
     /// Write the query history to its file.
     SaveHistory(History),
 }

@@ -10,6 +10,7 @@
 //! | `query/` | the query components: browser, editor, history, time range, answer view |
 //! | `query_run` | a query run on a worker thread, its rows tied back to the events |
 //! | `detail` | what the detail pane shows of one event, pivots included |
+//! | `field_names` | the loaded events' field names, gathered in the background for the editor |
 //! | `view/` | drawing, and the layout the update uses for the mouse |
 //! | `runner` | effects on worker threads |
 //! | `terminal` | taking the terminal over and giving it back, on panic too |
@@ -21,6 +22,7 @@ pub mod clusters;
 pub mod config;
 pub mod detail;
 pub mod effect;
+pub mod field_names;
 pub mod findings;
 pub mod json;
 pub mod msg;

@@ -10,6 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::detail::DetailData;
 use super::effect::Effect;
+use super::field_names::FieldIndexer;
 use super::msg::{ExportFailure, Filtered, LoadProgress, Msg, Ticket};
 use super::query::history;
 use super::query_run::{self, LoadedInputs, QueryJob};
@@ -75,6 +76,8 @@ pub struct Runner {
     pub history_path: Option<PathBuf>,
     /// The CloudWatch source, when the console reads one: queries run there.
     cloud: Arc<Mutex<Option<super::cloud::CloudSource>>>,
+    /// The loaded events' field names, gathered so far.
+    field_names: Arc<Mutex<FieldIndexer>>,
 }
 
 impl Runner {
@@ -88,6 +91,7 @@ impl Runner {
             query_cancel: Arc::default(),
             history_path: None,
             cloud: Arc::default(),
+            field_names: Arc::default(),
         }
     }
 
@@ -195,6 +199,16 @@ impl Runner {
                 {
                     cancel.store(true, Ordering::Relaxed);
                 }
+            }
+            Effect::IndexFields => {
+                tokio::task::spawn_blocking(move || {
+                    let Ok(mut indexer) = this.field_names.lock() else {
+                        return;
+                    };
+                    if let Some(names) = indexer.catch_up(&this.store) {
+                        let _ = this.tx.send(Msg::FieldNames(names));
+                    }
+                });
             }
             Effect::SaveHistory(entries) => {
                 let Some(path) = self.history_path.clone() else {

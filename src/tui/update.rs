@@ -35,11 +35,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let grew = progress.events != state.status.load.events;
             let finished = progress.done && !state.status.load.done;
             state.status.load = progress;
+            let mut effects = Vec::new();
             if grew || finished {
-                vec![refilter(state)]
-            } else {
-                Vec::new()
+                effects.push(refilter(state));
             }
+            effects.extend(update_query::gather_field_names(state));
+            effects
         }
         Msg::Tail(tail) => {
             state.status.tail = Some(tail);
@@ -81,6 +82,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::FieldNames(names) => update_query::on_field_names(state, names),
         Msg::RecordFetched { ticket, index, row } => {
             update_query::on_record(state, ticket, index, row)
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::effect::Effect;
+use super::field_names::FieldNames;
 use super::msg::{QueryAnswer, QueryFailure, Ticket};
 use super::query::{BrowserAction, EditorAction, ResultsAction, RunStats, TimeChoice};
 use super::state::{Focus, Level, PendingCanned, Prompt, QueryRun, State};
@@ -188,6 +189,29 @@ pub fn on_done(
         return effects;
     }
     follow_selection(state)
+}
+
+/// Gathers the field names of the events loaded since the last pass, once loading is done and
+/// no pass is under way.
+pub fn gather_field_names(state: &mut State) -> Option<Effect> {
+    let names = &mut state.query.field_names;
+    let load = &state.status.load;
+    if !load.done || names.gathering || names.events == Some(load.events) {
+        return None;
+    }
+    names.gathering = true;
+    Some(Effect::IndexFields)
+}
+
+/// A pass over the events' field names is done: the editor checks against them from now on.
+pub fn on_field_names(state: &mut State, names: FieldNames) -> Vec<Effect> {
+    state.query.field_names.gathering = false;
+    state.query.field_names.events = Some(names.events);
+    if let Some(seen) = names.seen {
+        state.query.editor.set_seen_fields(seen);
+    }
+    // Events that came meanwhile (a tail) are gathered next.
+    gather_field_names(state).into_iter().collect()
 }
 
 /// Keys for the query's answer in the main pane; `None` when the key is not one of its own.

@@ -53,7 +53,10 @@ fn console() -> State {
         }),
     );
     let ticket = state.filter_ticket;
-    assert!(matches!(effects.as_slice(), [Effect::Refilter { .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Refilter { .. }, Effect::IndexFields]
+    ));
     filtered(&mut state, ticket, (0..100).collect());
     state
 }
@@ -451,4 +454,65 @@ fn a_canned_query_with_parameters_asks_for_each_then_runs() {
     assert_eq!(state.prompt.as_ref().unwrap().label(), "user: ");
     assert!(update(&mut state, key(KeyCode::Esc)).is_empty());
     assert!(state.query.pending.is_none() && state.prompt.is_none());
+}
+
+#[test]
+fn field_names_are_gathered_once_loaded_and_again_as_events_come() {
+    use crate::insights::known::{FieldTree, SeenFields};
+    use crate::tui::field_names::FieldNames;
+    let names = |seen: Option<&[&str]>, events| {
+        Msg::FieldNames(FieldNames {
+            seen: seen.map(|s| Arc::new(SeenFields::new(FieldTree::from_names(s), events))),
+            events,
+        })
+    };
+    // Loading done asked for the names (the console helper checks the effect).
+    let mut state = console();
+    assert!(state.query.field_names.gathering);
+    typed(&mut state, ";");
+    typed(&mut state, "filter protoPayload.methodName like \"pods\"");
+    // Until they are in, the audit event's own fields are all the editor knows.
+    let said: Vec<String> = state
+        .query
+        .editor
+        .diagnostics()
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(
+        said,
+        ["`protoPayload.methodName` is not a field of Kubernetes audit events"]
+    );
+    // A tail's events while a pass runs ask for nothing more yet.
+    let more = Msg::Loaded(LoadProgress {
+        events: 150,
+        done: true,
+        ..LoadProgress::default()
+    });
+    assert!(
+        !update(&mut state, more)
+            .iter()
+            .any(|e| matches!(e, Effect::IndexFields))
+    );
+    // The pass over the first 100 brings a name some event has: no warning now; the 50 that
+    // came meanwhile are gathered next.
+    let effects = update(&mut state, names(Some(&["protoPayload.methodName"]), 100));
+    assert!(matches!(effects.as_slice(), [Effect::IndexFields]));
+    assert!(state.query.editor.diagnostics().is_empty());
+    // That pass found nothing new: the names stay, and nothing more is asked for.
+    assert!(update(&mut state, names(None, 150)).is_empty());
+    assert_eq!(
+        state.query.field_names,
+        crate::tui::state::FieldNamesState {
+            gathering: false,
+            events: Some(150),
+        }
+    );
+    assert!(state.query.editor.diagnostics().is_empty());
+    // A misspelling of it is one no event has.
+    typed(&mut state, " and protoPayload.methodNam = \"x\"");
+    let d = &state.query.editor.diagnostics()[0];
+    assert_eq!(d.message, "no event has `protoPayload.methodNam`");
+    assert_eq!(d.suggestion.as_deref(), Some("protoPayload.methodName"));
+    assert!(!d.is_error());
 }

@@ -49,8 +49,9 @@ fn loaded(rows: u32) -> State {
             ..LoadProgress::default()
         }),
     );
+    // The events' field names are gathered once loading is done, for the query editor.
     let ticket = match effects.as_slice() {
-        [Effect::Refilter { ticket, .. }] => *ticket,
+        [Effect::Refilter { ticket, .. }, Effect::IndexFields] => *ticket,
         other => panic!("{other:?}"),
     };
     reply(&mut state, ticket, (0..rows).collect());

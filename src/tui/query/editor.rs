@@ -3,7 +3,9 @@
 //! the query will run over.
 //!
 //! The text is parsed and checked after every edit (a query is short and both are fast), so
-//! drawing only reads what was found.
+//! drawing only reads what was found. Field names are checked against the audit event's fields
+//! and, once they are gathered ([`Editor::set_seen_fields`]), those of the loaded events: a
+//! field no event has gets a warning under it, with the nearest name that exists.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -12,8 +14,11 @@ use super::highlight::{Highlight, highlight};
 use super::history::History;
 use super::time::{RangeInput, RangeOutcome, TimeChoice};
 use super::typed;
-use crate::insights::checker::{CheckOptions, Target, check_with};
+use std::sync::Arc;
+
+use crate::insights::checker::{CheckOptions, FieldCheck, Target, check_with};
 use crate::insights::diag::Diagnostic;
+use crate::insights::known::SeenFields;
 use crate::insights::parser::parse;
 
 /// Every key of the editor, for the help overlay.
@@ -70,6 +75,8 @@ pub struct Editor {
     /// Open while bounds are typed.
     pub(super) range_input: Option<RangeInput>,
     target: Target,
+    /// The loaded events' field names, once gathered.
+    seen: Option<Arc<SeenFields>>,
     /// Why the last run was refused; gone at the next key.
     pub(super) refused: Option<String>,
 }
@@ -91,6 +98,7 @@ impl Editor {
             time: TimeChoice::default(),
             range_input: None,
             target: Target::default(),
+            seen: None,
             refused: None,
         };
         editor.analyze();
@@ -132,6 +140,12 @@ impl Editor {
         self.analyze();
     }
 
+    /// Checks field names against the loaded events' too (see the module's documentation).
+    pub fn set_seen_fields(&mut self, seen: Arc<SeenFields>) {
+        self.seen = Some(seen);
+        self.analyze();
+    }
+
     /// Errors and warnings for the text as it stands.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
@@ -149,9 +163,13 @@ impl Editor {
             // An empty editor is not a mistake yet.
             Vec::new()
         } else {
+            let fields = match &self.seen {
+                Some(seen) => FieldCheck::Events(seen),
+                None => FieldCheck::Schema,
+            };
             let options = CheckOptions {
                 target: self.target,
-                ..CheckOptions::default()
+                fields,
             };
             match parse(&text) {
                 Ok(query) => check_with(&query, &options),

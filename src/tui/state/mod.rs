@@ -11,7 +11,7 @@ pub use columns::{EventColumn, EventColumns, EventSort};
 pub use facets::FacetsState;
 pub use filters::{Chip, Filters};
 pub use prompt::{Prompt, PromptKind};
-pub use query::{PendingCanned, QueryRun, QueryState};
+pub use query::{FieldNamesState, PendingCanned, QueryRun, QueryState};
 pub use results::ResultsState;
 
 use std::path::PathBuf;

@@ -71,6 +71,16 @@ pub struct QueryState {
     pub narrowing: bool,
     /// A canned query waiting for the values of its parameters.
     pub pending: Option<PendingCanned>,
+    /// The loaded events' field names: being gathered, and how many events the editor's hold.
+    pub field_names: FieldNamesState,
+}
+
+/// Where gathering the loaded events' field names stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldNamesState {
+    pub gathering: bool,
+    /// Events whose names the editor has; `None` before the first pass.
+    pub events: Option<usize>,
 }
 
 /// A canned query whose parameters are being asked for, one prompt each.

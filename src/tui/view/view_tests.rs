@@ -105,6 +105,9 @@ fn settle_with(
                 row,
                 data: Box::new(crate::tui::detail::DetailData::from_raw(store.raw(row))),
             },
+            Effect::IndexFields => Msg::FieldNames(
+                crate::tui::field_names::FieldIndexer::default().catch_up_now(store),
+            ),
             _ => continue,
         };
         effects.extend(update(state, msg));
@@ -262,6 +265,73 @@ fn the_query_browser_editor_and_answer_at_two_sizes() {
         assert!(screen.contains("count"), "a suggestion: {screen}");
         insta::assert_snapshot!(format!("query_editor_{width}x{height}"), screen);
     }
+}
+
+#[test]
+fn the_editor_marks_a_field_no_event_has_with_a_caret_and_the_nearest_name() {
+    // The demo's events, and one with a field the audit event does not define (GKE's).
+    let mut data = demo_bytes(&DemoConfig {
+        events: 3_000,
+        seed: 1,
+    });
+    data.extend_from_slice(br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"9e0c1d2b-0000-4000-8000-000000000001","stage":"ResponseComplete","requestURI":"/api/v1/pods","verb":"list","user":{"username":"carol"},"protoPayload":{"methodName":"io.k8s.core.v1.pods.list"},"stageTimestamp":"2026-11-02T09:00:00.000000Z"}"#);
+    data.push(b'\n');
+    let input = Arc::new(LocalInput::from_vec(path_origin("demo".as_ref()), data));
+    let mut store = EventStore::default();
+    store.load(input.clone(), 2, |_| {});
+    let styles = styles();
+    let mut state = console(&store, 140, 30);
+    // Loading done, the events' field names were gathered.
+    assert_eq!(state.query.field_names.events, Some(store.len()));
+    press(&mut state, &store, KeyCode::Char(';'));
+    let query =
+        r#"filter objectRef.resorce = "configmaps" and protoPayload.methodName like "pods""#;
+    for c in query.chars() {
+        press(&mut state, &store, KeyCode::Char(c));
+    }
+    let buf = draw(&state, &store, &styles);
+    let screen = text(&buf);
+    let lines: Vec<&str> = screen.lines().collect();
+    let y = lines
+        .iter()
+        .position(|l| l.contains(query))
+        .unwrap_or_else(|| panic!("{screen}"));
+    // The caret line: under the field, as long as it, with the message beside it.
+    let at = lines[y].find("objectRef.resorce").unwrap_or(0);
+    let caret = &lines[y + 1][at..];
+    let expected = format!(
+        "^{} warning: no event has `objectRef.resorce` · did you mean `objectRef.resource`?",
+        "~".repeat("objectRef.resorce".len() - 1)
+    );
+    assert_eq!(
+        caret.trim_end().trim_end_matches('│').trim_end(),
+        expected,
+        "{screen}"
+    );
+    // drawn as a warning, not an error
+    let x = lines[y][..at].chars().count();
+    let cell = &buf[(x as u16, y as u16 + 1)];
+    assert_eq!(
+        cell.fg,
+        styles.get(Role::Warning).fg.expect("a warning colour")
+    );
+    // A field some event has is no mistake, though the audit event does not define it.
+    assert!(!screen.contains("`protoPayload"), "{screen}");
+    assert!(screen.contains("· 1 warning"), "{screen}");
+    // Still only a warning: the query runs over the events, and its answer is empty.
+    let effects = update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)),
+    );
+    settle_with(&mut state, &store, &[input], effects);
+    let run = state.query.run.as_ref().expect("a run");
+    assert!(!run.running);
+    let status = state.status.message.as_ref().map(|(m, _)| m.as_str());
+    assert!(
+        status.is_some_and(|m| m.contains("0 rows")
+            && m.contains("no event has `objectRef.resorce`; did you mean `objectRef.resource`?")),
+        "{status:?}"
+    );
 }
 
 #[test]
