@@ -51,7 +51,7 @@ fn run(case: &Case) -> Result<Produced, String> {
     // As `kaudit query` reads: records are only classified, the run reads the rest.
     let detail = Detail::Classify;
     // The fields the audit event does not fix are watched while the query runs.
-    let presence = Arc::new(FieldPresence::new(unsure.iter().map(|u| &u.path)));
+    let presence = Arc::new(FieldPresence::new(&unsure));
     let run_with = |skip: Option<Skip<'_>>| {
         let mut run = plan.start().watch(presence.clone());
         let mut stopped = false;

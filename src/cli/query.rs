@@ -142,8 +142,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
     let started = Instant::now();
     let mut local_query = local::LocalQuery::new(&plan, range);
-    let presence = (!unsure.is_empty())
-        .then(|| std::sync::Arc::new(FieldPresence::new(unsure.iter().map(|u| &u.path))));
+    let presence = (!unsure.is_empty()).then(|| std::sync::Arc::new(FieldPresence::new(&unsure)));
     if let Some(p) = &presence {
         local_query = local_query.watch(p.clone());
     }

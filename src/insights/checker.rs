@@ -67,6 +67,9 @@ pub struct UnsureField {
     pub span: Span,
     /// The nearest name the query could have meant.
     pub suggestion: Option<String>,
+    /// Below one of the audit event's maps (`requestObject`, `annotations`, …), where any key
+    /// may be: not a likely slip, so the run looks for it more cheaply.
+    pub below_map: bool,
 }
 
 impl UnsureField {
@@ -427,6 +430,7 @@ impl Checker<'_> {
                         path: path.to_string(),
                         span: field.span,
                         suggestion,
+                        below_map: schema == Found::Below,
                     }),
                     FieldCheck::Schema => self.push(
                         Diagnostic::warning(

@@ -171,6 +171,33 @@ impl FieldTree {
         found
     }
 
+    /// What `path` names below the first open node it goes through (`roleRef.name` of
+    /// `requestObject.roleRef.name` in the schema), if it goes through one.
+    pub fn below_open<'p>(&self, path: &'p str) -> Option<&'p str> {
+        if path.starts_with('@') {
+            return None;
+        }
+        self.below_open_at(ROOT, path)
+    }
+
+    fn below_open_at<'p>(&self, node: u32, rest: &'p str) -> Option<&'p str> {
+        let n = &self.nodes[node as usize];
+        if n.open && !rest.is_empty() {
+            return Some(rest);
+        }
+        let ends = rest.match_indices('.').map(|(i, _)| i).chain([rest.len()]);
+        for end in ends {
+            let key = &rest[..end];
+            let child = self
+                .find_key(node, key)
+                .or_else(|| n.element.filter(|_| array_index(key)));
+            if let Some(below) = child.and_then(|c| self.below_open_at(c, rest.get(end + 1..)?)) {
+                return Some(below);
+            }
+        }
+        None
+    }
+
     /// `path` as a query must write it, when the tree lists it: a key holding characters a bare
     /// name cannot (`/`, `-`, …) in backticks, as in `` annotations.`authorization.k8s.io/decision` ``.
     pub fn spell(&self, path: &str) -> Option<String> {

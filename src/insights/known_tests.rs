@@ -198,3 +198,20 @@ fn names_are_spelt_as_a_query_must_write_them() {
     assert_eq!(tree.spell("a.b.c-d").as_deref(), Some("`a.b`.`c-d`"));
     assert_eq!(tree.spell("7up").as_deref(), Some("`7up`"));
 }
+
+#[test]
+fn what_a_name_holds_below_a_map() {
+    let s = schema();
+    assert_eq!(
+        s.below_open("requestObject.roleRef.name"),
+        Some("roleRef.name")
+    );
+    assert_eq!(s.below_open("user.extra.team.0"), Some("team.0"));
+    assert_eq!(
+        s.below_open("annotations.example.com/team"),
+        Some("example.com/team")
+    );
+    assert_eq!(s.below_open("objectRef.resource"), None);
+    assert_eq!(s.below_open("requestObject"), None);
+    assert_eq!(s.below_open("@timestamp"), None);
+}

@@ -112,8 +112,8 @@ fn read(
     let mut run = LocalQuery::new(&prepared.plan, range)
         .cancel_on(cancel)
         .report_to(progress);
-    let presence = (!prepared.unsure.is_empty())
-        .then(|| Arc::new(FieldPresence::new(prepared.unsure.iter().map(|u| &u.path))));
+    let presence =
+        (!prepared.unsure.is_empty()).then(|| Arc::new(FieldPresence::new(&prepared.unsure)));
     if let Some(p) = &presence {
         run = run.watch(p.clone());
     }

@@ -79,9 +79,8 @@ impl<'p> LocalQuery<'p> {
         self
     }
 
-    /// Looks for these names in every event read (call it before reading). While one is still unseen, no record is
-    /// passed over unread (the prefilter and the time floor wait), so that "no event has it"
-    /// holds for every event of the range; the answer is the same either way.
+    /// Looks for these names in every event read (call it before reading), as
+    /// [`FieldPresence`] says; the answer is the same either way.
     pub fn watch(mut self, presence: Arc<FieldPresence>) -> Self {
         self.run = (self.plan.start_with(self.range, self.floor.clone())).watch(presence.clone());
         self.presence = Some(presence);
@@ -118,9 +117,15 @@ impl<'p> LocalQuery<'p> {
         let (prefilter, floor) = (self.prefilter.as_ref(), self.floor.as_deref());
         let presence = self.presence.as_deref();
         let skip_fn = |raw: &[u8]| {
-            !presence.is_some_and(FieldPresence::watching)
-                && (prefilter.is_some_and(|p| !p.may_match(raw))
-                    || floor.is_some_and(|f| f.passes_over(raw)))
+            if presence.is_some_and(FieldPresence::holds_back) {
+                return false;
+            }
+            let skip = prefilter.is_some_and(|p| !p.may_match(raw))
+                || floor.is_some_and(|f| f.passes_over(raw));
+            if let (true, Some(p)) = (skip, presence) {
+                p.observe_unread(raw);
+            }
+            skip
         };
         let skip: Option<Skip<'_>> = (prefilter.is_some() || floor.is_some()).then_some(&skip_fn);
         let (range, cancel, progress) = (self.range, &self.cancel, &self.progress);
@@ -202,5 +207,51 @@ impl<'p> LocalQuery<'p> {
             records_matched: s.records_matched,
         };
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insights::checker::{Target, check_deferred};
+    use crate::insights::parser::parse;
+    use crate::source::local::path_origin;
+
+    const PODS: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"1","stage":"ResponseComplete","verb":"get","objectRef":{"resource":"pods"},"stageTimestamp":"2026-11-02T08:00:01.000000Z"}"#;
+    const BINDING: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"2","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"clusterrolebindings"},"requestObject":{"roleRef":{"name":"cluster-admin"}},"stageTimestamp":"2026-11-02T08:00:02.000000Z"}"#;
+
+    /// Records passed over unread, and the names no event had.
+    fn run(text: &str) -> (u64, Vec<String>) {
+        let data = [PODS, PODS, BINDING, PODS].join("\n").into_bytes();
+        let input = LocalInput::from_vec(path_origin("t".as_ref()), data);
+        let query = parse(text).unwrap_or_else(|e| panic!("{e:?}"));
+        let (_, unsure) = check_deferred(&query, Target::Local);
+        let plan = Plan::new(&query).unwrap_or_else(|e| panic!("{e:?}"));
+        let presence = Arc::new(FieldPresence::new(&unsure));
+        let mut q = LocalQuery::new(&plan, TimeRange::default())
+            .threads(1)
+            .watch(presence.clone());
+        q.read(&input).unwrap_or_else(|_| panic!("a reader failed"));
+        let unseen = presence.unseen().iter().map(|s| s.to_string()).collect();
+        (q.passed_over(), unseen)
+    }
+
+    #[test]
+    fn watched_names_keep_or_leave_the_passing_over() {
+        // Only the audit event's own fields: the literal passes over three records.
+        let known = r#"filter objectRef.resource = "clusterrolebindings""#;
+        assert_eq!(run(known), (3, vec![]));
+        // A name the audit event has no place for holds every record to be read.
+        let slip = r#"filter objectRef.resource = "clusterrolebindings" and user.name = "a""#;
+        assert_eq!(run(slip), (0, vec!["user.name".to_string()]));
+        // Below a map, the passing over goes on: a detection keeps its speed.
+        let detection = r#"filter objectRef.resource = "clusterrolebindings" and requestObject.roleRef.name = "cluster-admin""#;
+        assert_eq!(run(detection), (3, vec![]));
+        // and a misspelling there is still found, in the record read and the text of the rest
+        let typo = r#"filter objectRef.resource = "clusterrolebindings" and requestObject.roleRef.nme = "cluster-admin""#;
+        assert_eq!(
+            run(typo),
+            (3, vec!["requestObject.roleRef.nme".to_string()])
+        );
     }
 }
