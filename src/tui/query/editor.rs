@@ -5,7 +5,8 @@
 //! The text is parsed and checked after every edit (a query is short and both are fast), so
 //! drawing only reads what was found. Field names are checked against the audit event's fields
 //! and, once they are gathered ([`Editor::set_seen_fields`]), those of the loaded events: a
-//! field no event has gets a warning under it, with the nearest name that exists.
+//! field no event has gets a warning under it, with the nearest name that exists (for a query
+//! run locally; CloudWatch reads more than what was loaded).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -163,9 +164,11 @@ impl Editor {
             // An empty editor is not a mistake yet.
             Vec::new()
         } else {
-            let fields = match &self.seen {
-                Some(seen) => FieldCheck::Events(seen),
-                None => FieldCheck::Schema,
+            // A query sent to CloudWatch reads more than the events loaded (a window, perhaps
+            // cut at a cap): only the audit event's own fields can be vouched for there.
+            let fields = match (&self.seen, self.target) {
+                (Some(seen), Target::Local) => FieldCheck::Events(seen),
+                _ => FieldCheck::Schema,
             };
             let options = CheckOptions {
                 target: self.target,

@@ -258,3 +258,34 @@ fn the_editor_at_two_sizes() {
         insta::assert_snapshot!(format!("editor_{w}x{h}"), text(&buf));
     }
 }
+
+#[test]
+fn fields_are_held_against_the_loaded_events_once_gathered() {
+    use crate::insights::known::{FieldTree, SeenFields};
+    let text = "filter objectRef.resorce = \"pods\" and protoPayload.methodName like \"get\"";
+    let mut e = Editor::new(text, History::default());
+    let said =
+        |e: &Editor| -> Vec<String> { e.diagnostics().iter().map(|d| d.one_line()).collect() };
+    // before: the audit event's fields alone
+    assert_eq!(
+        said(&e),
+        [
+            "`objectRef.resorce` is not a field of Kubernetes audit events; did you mean `objectRef.resource`?",
+            "`protoPayload.methodName` is not a field of Kubernetes audit events",
+        ]
+    );
+    let seen = SeenFields::new(
+        FieldTree::from_names(["objectRef.resource", "protoPayload.methodName"]),
+        2,
+    );
+    e.set_seen_fields(Arc::new(seen));
+    assert_eq!(
+        said(&e),
+        ["no event has `objectRef.resorce`; did you mean `objectRef.resource`?"]
+    );
+    assert!(e.diagnostics().iter().all(|d| !d.is_error()));
+    // CloudWatch reads more than was loaded: back to what the audit event defines
+    e.set_target(Target::CloudWatch);
+    assert_eq!(said(&e).len(), 2);
+    assert!(said(&e)[0].starts_with("`objectRef.resorce` is not a field"));
+}
