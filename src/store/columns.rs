@@ -101,25 +101,44 @@ impl Columns {
             .extend(other.origin[rows].iter().map(|o| o + origin_base));
     }
 
-    /// Appends `other`'s row `r`, as [`Columns::extend_remapped`] does a run of rows: one row at
-    /// a time, where streams interleave, costs less this way.
-    pub fn push_remapped(
-        &mut self,
-        other: &Columns,
-        r: usize,
-        remap: &Remap,
-        address: impl Fn(u64) -> u64,
-        origin_base: u64,
-    ) {
-        self.time.push(other.time[r]);
-        for ((column, from), map) in self.facets.iter_mut().zip(&other.facets).zip(&remap.facets) {
-            column.push(map[from[r] as usize]);
+    /// Appends rows picked from several batches, `(batch, row)` in order, column by column: the
+    /// ids translated by each batch's remap, raw addresses and origins placed by its base (and
+    /// its arena, for owned texts).
+    pub fn extend_gathered(&mut self, from: &[GatherFrom<'_>], picks: &[(u32, u32)]) {
+        let at = |&(b, r): &(u32, u32)| (&from[b as usize], r as usize);
+        self.time
+            .extend(picks.iter().map(at).map(|(g, r)| g.columns.time[r]));
+        for (f, column) in self.facets.iter_mut().enumerate() {
+            column.extend(
+                picks
+                    .iter()
+                    .map(at)
+                    .map(|(g, r)| g.remap.facets[f][g.columns.facets[f][r] as usize]),
+            );
         }
-        self.name.push(remap.name[other.name[r] as usize]);
-        self.flags.push(other.flags[r]);
-        self.raw_at.push(address(other.raw_at[r]));
-        self.raw_len.push(other.raw_len[r]);
-        self.origin.push(other.origin[r] + origin_base);
+        self.name.extend(
+            picks
+                .iter()
+                .map(at)
+                .map(|(g, r)| g.remap.name[g.columns.name[r] as usize]),
+        );
+        self.flags
+            .extend(picks.iter().map(at).map(|(g, r)| g.columns.flags[r]));
+        self.raw_at.extend(picks.iter().map(at).map(|(g, r)| {
+            let raw = g.columns.raw_at[r];
+            match raw & OWNED {
+                0 => g.base + raw,
+                _ => raw + g.arena,
+            }
+        }));
+        self.raw_len
+            .extend(picks.iter().map(at).map(|(g, r)| g.columns.raw_len[r]));
+        self.origin.extend(
+            picks
+                .iter()
+                .map(at)
+                .map(|(g, r)| g.columns.origin[r] + g.base),
+        );
     }
 
     /// Makes room for `more` rows exactly: a load knows about how many are coming, and growing
@@ -167,6 +186,16 @@ impl Columns {
             + self.raw_len.capacity() * size_of::<u32>()
             + self.origin.capacity() * size_of::<u64>()
     }
+}
+
+/// A batch rows are gathered from (see [`Columns::extend_gathered`]).
+pub(super) struct GatherFrom<'a> {
+    pub columns: &'a Columns,
+    pub remap: &'a Remap,
+    /// Where its input starts among the inputs laid back to back.
+    pub base: u64,
+    /// Where its owned texts start in the store's arena.
+    pub arena: u64,
 }
 
 /// Local ids to the store's, per facet and for names; index 0 ([`ABSENT`]) maps to itself.

@@ -60,16 +60,73 @@ impl Pending {
     fn row(&self, at: usize) -> usize {
         self.order.as_ref().map_or(at, |o| o[at] as usize)
     }
-
-    fn head_key(&self) -> Option<i64> {
-        (self.next < self.keys.len()).then(|| self.keys[self.row(self.next)])
-    }
 }
 
-impl Source {
-    fn head_key(&self) -> Option<i64> {
-        self.queue.front().and_then(Pending::head_key)
+/// A waiting batch to copy rows from.
+struct Gather<'a> {
+    pending: &'a Pending,
+    base: u64,
+}
+
+/// The rows that may go, `ready[i]` of input `i`, merged k-way by `(key, input)`: each a
+/// `(batch, row)` into the inputs' queues flattened (`first_batch[i]` is input `i`'s first).
+fn merge_picks(inputs: &[Source], ready: &[usize], first_batch: &[usize]) -> Vec<(u32, u32)> {
+    /// Where an input's merge stands: its queue's batch, the place in it, rows left to give.
+    struct Cursor<'a> {
+        input: usize,
+        queue: &'a VecDeque<Pending>,
+        batch: usize,
+        at: usize,
+        left: usize,
     }
+    impl Cursor<'_> {
+        fn key(&self) -> i64 {
+            let p = &self.queue[self.batch];
+            p.keys[p.row(self.at)]
+        }
+        fn advance(&mut self) {
+            self.left -= 1;
+            self.at += 1;
+            if self.at == self.queue[self.batch].keys.len() && self.left > 0 {
+                self.batch += 1;
+                self.at = self.queue[self.batch].next;
+            }
+        }
+    }
+    let mut cursors: Vec<Cursor<'_>> = inputs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| ready[*i] > 0)
+        .map(|(i, s)| Cursor {
+            input: i,
+            queue: &s.queue,
+            batch: 0,
+            at: s.queue.front().map_or(0, |p| p.next),
+            left: ready[i],
+        })
+        .collect();
+    let mut picks = Vec::with_capacity(ready.iter().sum());
+    let mut heads: Vec<(i64, usize)> = cursors.iter().map(|c| (c.key(), c.input)).collect();
+    while !cursors.is_empty() {
+        // The least head: a few inputs, so a look at each beats a heap.
+        let mut best = 0;
+        for (k, head) in heads.iter().enumerate().skip(1) {
+            if *head < heads[best] {
+                best = k;
+            }
+        }
+        let c = &mut cursors[best];
+        let p = &c.queue[c.batch];
+        picks.push(((first_batch[c.input] + c.batch) as u32, p.row(c.at) as u32));
+        c.advance();
+        if c.left == 0 {
+            cursors.swap_remove(best);
+            heads.swap_remove(best);
+        } else {
+            heads[best] = (c.key(), c.input);
+        }
+    }
+    picks
 }
 
 impl Merge {
@@ -78,17 +135,21 @@ impl Merge {
         self.inputs.iter().map(|s| s.report)
     }
 
-    /// The least `(key, input)` that a row of another input than `i` can still have: its head,
-    /// or for an input still being read, its latest key (it can bring no earlier row).
+    /// The least `(key, input)` that a row not yet taken in from another input than `i` can
+    /// have: an input still being read can bring no row earlier than its latest key (nor one
+    /// before any, before its first batch). Rows of `i` before that may go.
     fn bound(&self, i: usize, all: bool) -> (i64, usize) {
         let mut bound = (i64::MAX, usize::MAX);
-        for (j, s) in self.inputs.iter().enumerate().filter(|(j, _)| *j != i) {
-            if let Some(k) = s.head_key() {
-                bound = bound.min((k, j));
-            }
-            if !s.done && !all {
-                bound = bound.min((s.latest.unwrap_or(i64::MIN), j));
-            }
+        if all {
+            return bound;
+        }
+        for (j, s) in self
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|(j, s)| *j != i && !s.done)
+        {
+            bound = bound.min((s.latest.unwrap_or(i64::MIN), j));
         }
         bound
     }
@@ -191,58 +252,103 @@ impl EventStore {
         self.arena.shrink_to_fit();
     }
 
-    /// Adds rows in `(key, input)` order while the least of them may go: every row when `all`.
+    /// Adds, in `(key, input)` order, every row that may go now: each input's rows that come
+    /// before anything an input still being read can bring; every row when `all`.
     fn emit(&mut self, merge: &mut Merge, all: bool) {
-        loop {
-            let best = merge
-                .inputs
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| Some((s.head_key()?, i)))
-                .min();
-            let Some((_, i)) = best else { break };
-            let bound = merge.bound(i, all);
-            let source = &mut merge.inputs[i];
-            let base = source.base;
-            let Some(pending) = source.queue.front_mut() else {
-                break;
-            };
-            // The run of this batch's rows that go before anything another input can bring.
-            let from = pending.next;
-            let mut to = from;
-            while to < pending.keys.len() && (pending.keys[pending.row(to)], i) < bound {
-                to += 1;
-            }
-            if to == from {
-                break;
-            }
-            let arena = pending.arena;
-            let address = |at: u64| match at & OWNED {
-                0 => base + at,
-                _ => at + arena,
-            };
-            if pending.order.is_none() && to - from > 16 {
-                // One input's long run (a file, or streams apart in time): column by column.
+        // How many of each input's waiting rows may go.
+        let ready: Vec<usize> = (0..merge.inputs.len())
+            .map(|i| {
+                let bound = merge.bound(i, all);
+                let mut n = 0;
+                for p in &merge.inputs[i].queue {
+                    let go = (p.next..p.keys.len())
+                        .take_while(|&at| (p.keys[p.row(at)], i) < bound)
+                        .count();
+                    n += go;
+                    if p.next + go < p.keys.len() {
+                        break;
+                    }
+                }
+                n
+            })
+            .collect();
+        if ready.iter().all(|&n| n == 0) {
+            return;
+        }
+        let only = ready.iter().filter(|&&n| n > 0).count() == 1;
+        if let (true, Some(i)) = (only, ready.iter().position(|&n| n > 0))
+            && merge.inputs[i].queue.iter().all(|p| p.order.is_none())
+        {
+            // One input's rows in their own order (a file, or streams apart in time): whole
+            // runs, column by column.
+            let source = &merge.inputs[i];
+            let mut left = ready[i];
+            for p in &source.queue {
+                let take = left.min(p.keys.len() - p.next);
+                let (base, arena) = (source.base, p.arena);
+                let address = |at: u64| match at & OWNED {
+                    0 => base + at,
+                    _ => at + arena,
+                };
                 self.columns.extend_remapped(
-                    &pending.columns,
-                    from..to,
-                    &pending.remap,
+                    &p.columns,
+                    p.next..p.next + take,
+                    &p.remap,
                     address,
                     base,
                 );
-            } else {
-                for at in from..to {
-                    let r = pending.row(at);
-                    self.columns
-                        .push_remapped(&pending.columns, r, &pending.remap, address, base);
+                left -= take;
+                if left == 0 {
+                    break;
                 }
             }
-            pending.next = to;
-            if to == pending.keys.len() {
-                source.queue.pop_front();
+        } else {
+            self.gather(merge, &ready);
+        }
+        // What went is gone from the queues.
+        for (source, mut n) in merge.inputs.iter_mut().zip(ready) {
+            while n > 0 {
+                let Some(p) = source.queue.front_mut() else {
+                    break;
+                };
+                let take = n.min(p.keys.len() - p.next);
+                p.next += take;
+                n -= take;
+                if p.next == p.keys.len() {
+                    source.queue.pop_front();
+                }
             }
         }
         self.appended(false);
+    }
+
+    /// Copies the rows that may go from several inputs, merged k-way.
+    fn gather(&mut self, merge: &Merge, ready: &[usize]) {
+        // The waiting batches, flattened, and the rows to take from them in order.
+        let mut batches: Vec<Gather<'_>> = Vec::new();
+        let mut first_batch = Vec::with_capacity(merge.inputs.len());
+        for source in &merge.inputs {
+            first_batch.push(batches.len());
+            for p in &source.queue {
+                batches.push(Gather {
+                    pending: p,
+                    base: source.base,
+                });
+            }
+        }
+        let picks = merge_picks(&merge.inputs, ready, &first_batch);
+        self.columns.extend_gathered(
+            &batches
+                .iter()
+                .map(|g| super::columns::GatherFrom {
+                    columns: &g.pending.columns,
+                    remap: &g.pending.remap,
+                    base: g.base,
+                    arena: g.pending.arena,
+                })
+                .collect::<Vec<_>>(),
+            &picks,
+        );
     }
 
     /// Makes room for the batch and, judging by the load's bytes per event so far, for the rest
