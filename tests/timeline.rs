@@ -85,6 +85,46 @@ fn two_streams_print_as_the_one_file_they_were_cut_from() {
 }
 
 #[test]
+fn a_query_over_two_streams_answers_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (all, streams) = demo_and_streams(dir.path(), 3000);
+    let streams = streams.to_str().unwrap();
+    let ids = audit_ids(&all);
+    // Rows of events, no order of their own: the timeline's, and its first n for a limit.
+    let out = kaudit(&["query", streams, "fields auditID | limit 6", "-o", "jsonl"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(audit_ids(&text(&out.stdout)), ids[..6]);
+    let out = kaudit(&[
+        "query",
+        streams,
+        "filter verb = \"get\" | fields auditID, verb",
+        "-o",
+        "jsonl",
+    ]);
+    let gets: Vec<String> = all
+        .lines()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["verb"] == "get").then(|| v["auditID"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert!(gets.len() > 100);
+    let got = audit_ids(&text(&out.stdout));
+    assert_eq!(got.len(), gets.len());
+    assert!(got == gets, "the gets are not in time order");
+    // A sort of the query's own is kept: the newest first.
+    let out = kaudit(&[
+        "query",
+        streams,
+        "fields auditID | sort @timestamp desc | limit 3",
+        "-o",
+        "jsonl",
+    ]);
+    let newest: Vec<String> = ids.iter().rev().take(3).cloned().collect();
+    assert_eq!(audit_ids(&text(&out.stdout)), newest);
+}
+
+#[test]
 fn a_folder_of_captures_from_different_days_is_in_time_order() {
     let Some(corpus) = common::corpus_dir("a folder of captures in time order") else {
         return;

@@ -136,7 +136,9 @@ fn run_one<'c>(
 ) -> Result<Finding<'c>> {
     let parsed =
         parse(&query.text).map_err(|_| anyhow!("the detection {} does not parse", query.name))?;
-    let plan = Plan::with_ptr(&parsed).map_err(|d| anyhow!("{}: {}", query.name, d.message))?;
+    let plan = Plan::with_ptr(&parsed)
+        .map_err(|d| anyhow!("{}: {}", query.name, d.message))?
+        .across_inputs(inputs.len());
     let mut run = LocalQuery::new(&plan, range);
     for input in inputs {
         let report = run

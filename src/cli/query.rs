@@ -132,8 +132,9 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(report_query_error(&text, &diagnostics));
     }
+    let specs = source.inputs()?;
     let plan = match Plan::new(&query) {
-        Ok(plan) => plan,
+        Ok(plan) => plan.across_inputs(specs.len()),
         Err(d) => return Ok(report_query_error(&text, &[d])),
     };
     if !diagnostics.is_empty() {
@@ -149,7 +150,6 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let mut stopped_early = false;
     let mut outcome = Outcome::Success;
     let mut reports = Vec::new();
-    let specs = source.inputs()?;
     // Standard input cannot be read twice: kept, in case the range matches nothing.
     let mut stdin = None;
     for spec in &specs {

@@ -56,7 +56,8 @@ struct Prepared {
     unsure: Vec<UnsureField>,
 }
 
-fn prepare(text: &str) -> Result<Prepared, QueryFailure> {
+/// The query checked and compiled, to read `inputs` inputs as one timeline.
+fn prepare(text: &str, inputs: usize) -> Result<Prepared, QueryFailure> {
     let query = parse(text).map_err(|d| in_query(first_error(&d)))?;
     let (diagnostics, unsure) = check_deferred(&query, Target::Local);
     if diagnostics.iter().any(|d| d.is_error()) {
@@ -66,7 +67,9 @@ fn prepare(text: &str) -> Result<Prepared, QueryFailure> {
         .iter()
         .map(|d| crate::text::sanitize(&d.message).into_owned())
         .collect();
-    let plan = Plan::with_ptr(&query).map_err(|d| in_query(first_error(&[d])))?;
+    let plan = Plan::with_ptr(&query)
+        .map_err(|d| in_query(first_error(&[d])))?
+        .across_inputs(inputs);
     Ok(Prepared {
         plan,
         warnings,
@@ -176,7 +179,7 @@ pub fn answer_now(
     store: &EventStore,
 ) -> Result<QueryAnswer, QueryFailure> {
     let started = Instant::now();
-    let prepared = prepare(text)?;
+    let prepared = prepare(text, inputs.len())?;
     let read = read(&prepared, range, inputs, Arc::default(), Arc::default())?;
     let warnings = prepared.warnings(&read);
     let plan = &prepared.plan;
@@ -200,12 +203,12 @@ fn answer(
     tx: &UnboundedSender<Msg>,
 ) -> Result<QueryAnswer, QueryFailure> {
     let started = Instant::now();
-    let prepared = prepare(&job.text)?;
-    let range = job.range.resolve(jiff::Timestamp::now().as_millisecond());
     let loaded: Vec<(InputSpec, Arc<LocalInput>)> = match inputs.lock() {
         Ok(inputs) => inputs.clone(),
         Err(_) => Vec::new(),
     };
+    let prepared = prepare(&job.text, loaded.len())?;
+    let range = job.range.resolve(jiff::Timestamp::now().as_millisecond());
     let mut opened = Vec::new();
     for (spec, input) in loaded {
         match &spec {

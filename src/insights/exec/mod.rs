@@ -255,6 +255,32 @@ impl Plan {
         })
     }
 
+    /// The plan over `inputs` inputs read as one timeline (streams of one cluster, a folder of
+    /// captures): a query whose rows are events in no order of its own (no `sort`, `stats` or
+    /// `dedup`) answers them in `@timestamp` order across the inputs, as one input gives them,
+    /// and its `limit n` (or the default cap) keeps the first n of that order rather than those
+    /// of the first input. One input is left as it is: its order is the one it was written in.
+    pub fn across_inputs(mut self, inputs: usize) -> Plan {
+        let ordered = |s: &Stage| matches!(s, Stage::Sort(_) | Stage::Stats(_) | Stage::Dedup(_));
+        if inputs < 2 || self.stages.iter().any(ordered) {
+            return self;
+        }
+        let at = self
+            .stages
+            .iter()
+            .position(|s| matches!(s, Stage::Limit(_)))
+            .unwrap_or(self.stages.len());
+        self.slots.timestamp_used = true;
+        let time = self.slots.timestamp();
+        self.stages
+            .insert(at, Stage::Sort(vec![(CExpr::Slot(time), false)]));
+        if at + 1 == self.stages.len() {
+            // No limit of its own: the cap, so that the sort keeps only about that many rows.
+            self.stages.push(Stage::Limit(self.cap));
+        }
+        self
+    }
+
     /// Whether parts of an input may be run apart ([`Plan::start`] per part) and merged in order
     /// ([`Run::merge`]) with the same answer as one run: true unless a `limit` or `dedup` runs
     /// per record, whose answer depends on what came before.
