@@ -13,12 +13,13 @@
 //! the workers read on: the console shows the first rows while the rest is read.
 
 use std::collections::BTreeMap;
-use std::ops::{ControlFlow, Range};
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 
 use super::EventStore;
-use super::columns::{Columns, Interners, NO_TIME, OWNED};
+use super::batch::{Batch, Progress};
+use super::columns::{Columns, Interners, OWNED};
 use super::merge::Merge;
 use crate::audit::decode::Detail;
 use crate::audit::formats::ScanReport;
@@ -28,19 +29,6 @@ use crate::source::local::{LocalInput, Part};
 /// milliseconds, large enough that merging a part costs little next to reading it.
 pub const PART_BYTES: usize = 8 << 20;
 
-/// How far a load has got, after a part was merged.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Progress {
-    /// Events in the store (everything loaded so far).
-    pub events: usize,
-    /// Bytes of this load's inputs read and merged.
-    pub bytes_done: u64,
-    /// Bytes of this load's inputs.
-    pub bytes_total: u64,
-    /// Problems found in this load's inputs so far (see [`ScanReport::problem_count`]).
-    pub problems: u64,
-}
-
 /// Reads inputs into [`Batch`]es on worker threads.
 #[derive(Debug)]
 pub struct StoreLoader {
@@ -48,56 +36,6 @@ pub struct StoreLoader {
     threads: usize,
     part_bytes: usize,
     cancel: Arc<AtomicBool>,
-}
-
-/// The rows of one part of an input, with their own interners: give them to the store with
-/// [`EventStore::load_with`] (or [`load_shared_with`]), which merges them in time order.
-#[derive(Debug)]
-pub struct Batch {
-    /// Which of the loader's inputs it comes from.
-    pub(super) input: usize,
-    /// The part's place among the input's parts.
-    pub(super) index: usize,
-    pub(super) parts: usize,
-    pub(super) range: Range<usize>,
-    pub(super) columns: Columns,
-    pub(super) interners: Interners,
-    /// Event texts that are not in the input (unescaped CloudWatch messages).
-    pub(super) owned: Vec<u8>,
-    /// Lines counted from the part's start.
-    pub(super) report: ScanReport,
-}
-
-impl Batch {
-    /// Events in the batch.
-    pub fn len(&self) -> usize {
-        self.columns.len()
-    }
-
-    /// True when the part held no event.
-    pub fn is_empty(&self) -> bool {
-        self.columns.len() == 0
-    }
-
-    /// Is this the input's last part?
-    pub fn is_last(&self) -> bool {
-        self.index + 1 == self.parts
-    }
-
-    /// What the part held besides events; lines counted from the part's start.
-    pub fn report(&self) -> &ScanReport {
-        &self.report
-    }
-
-    /// The latest time among its rows.
-    fn latest(&self) -> Option<i64> {
-        self.columns
-            .time
-            .iter()
-            .copied()
-            .filter(|&t| t != NO_TIME)
-            .max()
-    }
 }
 
 impl StoreLoader {

@@ -11,8 +11,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use super::batch::{Batch, Progress};
 use super::columns::{Columns, NO_TIME, OWNED, Remap};
-use super::load::{Batch, Progress};
 use super::{EventStore, StoredInput};
 use crate::audit::formats::ScanReport;
 use crate::source::local::LocalInput;

@@ -26,6 +26,7 @@ use crate::audit::event::Event;
 use crate::audit::formats::{AuditRecord, Format, NotAuditData, Problem, ProblemKind, ScanReport};
 use crate::source::local::LocalInput;
 
+mod batch;
 mod columns;
 mod facets;
 mod filter;
@@ -39,10 +40,11 @@ mod sort;
 #[cfg(test)]
 mod testing;
 
+pub use batch::{Batch, Progress};
 pub use facets::FacetCounts;
 pub use filter::FilterSet;
 pub use histogram::{Bucket, Histogram};
-pub use load::{Batch, PART_BYTES, Progress, StoreLoader, load_shared, load_shared_with};
+pub use load::{PART_BYTES, StoreLoader, load_shared, load_shared_with};
 pub use sort::SortKey;
 
 use columns::{Columns, DENIED, Interners, NO_ORIGIN, NO_TIME, OWNED, TRUNCATED};
