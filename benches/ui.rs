@@ -43,48 +43,85 @@ fn loaded(state: &mut State, store: &EventStore) {
 
 /// Loads the file, then the same events dealt out into four stream files (each event's
 /// neighbours in time are in the other files), as the console loads a folder: into one store,
-/// input after input, the streams merged into one timeline. Median of 3 each; the memory is what
-/// the store holds.
-fn one_file_against_streams(path: &std::path::Path, events: usize) -> String {
-    let paths = stream_files(events, 4);
-    let load = |paths: &[std::path::PathBuf]| {
-        let t = Instant::now();
-        let mut store = EventStore::default();
-        let inputs = paths
-            .iter()
-            .map(|p| Arc::new(local::open(&InputSpec::Path(p.clone())).unwrap()))
+/// the streams merged into one timeline. Each load runs in a process of its own, so that neither
+/// inherits the other's heap; five of each, taken in turn, and the medians compared: the time,
+/// the memory the store holds, and the most anonymous memory the process held while loading.
+fn one_file_against_streams(events: usize) -> String {
+    // Written here once, read by the children.
+    stream_files(events, 4);
+    let exe = std::env::current_exe().unwrap();
+    let run = |which: &str| {
+        let out = std::process::Command::new(&exe)
+            .args(["--load-once", which])
+            .env("KAUDIT_BENCH_EVENTS", events.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let v: Vec<f64> = text
+            .split_whitespace()
+            .map(|n| n.parse().unwrap())
             .collect();
-        store.load_with(StoreLoader::many(inputs), |_| {});
-        let took = t.elapsed();
-        // Every event in time order, as the table shows them.
-        let rows = store.filter(&FilterSet::default());
-        assert_eq!(rows.len(), events);
-        let times: Vec<i64> = rows.iter().filter_map(|&r| store.time_ms(r)).collect();
-        assert!(times.is_sorted(), "not one timeline");
-        (took, store.memory_bytes())
+        (v[0], v[1], v[2])
     };
-    let one_file = [path.to_path_buf()];
-    let mut one = Vec::new();
-    let mut four = Vec::new();
-    let (mut one_mem, mut four_mem) = (0, 0);
-    for _ in 0..3 {
-        let (t, m) = load(&one_file);
-        one.push(t);
-        one_mem = m;
-        let (t, m) = load(&paths);
-        four.push(t);
-        four_mem = m;
+    let (mut one, mut four) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        one.push(run("one"));
+        four.push(run("four"));
     }
-    let (one, four) = (median(one), median(four));
+    let mid = |v: &[(f64, f64, f64)], k: usize| {
+        let mut x: Vec<f64> = v.iter().map(|t| [t.0, t.1, t.2][k]).collect();
+        x.sort_by(f64::total_cmp);
+        x[x.len() / 2]
+    };
+    let (t1, t4) = (mid(&one, 0), mid(&four, 0));
+    let (h1, h4) = (mid(&one, 1), mid(&four, 1));
+    let (p1, p4) = (mid(&one, 2), mid(&four, 2));
     format!(
-        "{:.3} s, {:.0} MB against {:.3} s, {:.0} MB ({:+.1} %, {:+.1} %)",
-        four.as_secs_f64(),
-        four_mem as f64 / 1e6,
-        one.as_secs_f64(),
-        one_mem as f64 / 1e6,
-        (four.as_secs_f64() / one.as_secs_f64() - 1.0) * 100.0,
-        (four_mem as f64 / one_mem as f64 - 1.0) * 100.0
+        "{t4:.3} s against {t1:.3} s ({:+.1} %); held {:.0} against {:.0} MB; peak {:.0} against {:.0} MB",
+        (t4 / t1 - 1.0) * 100.0,
+        h4 / 1e6,
+        h1 / 1e6,
+        p4 / 1e3,
+        p1 / 1e3,
     )
+}
+
+/// The child of [`one_file_against_streams`]: one load, then `seconds held_bytes peak_anon_kb`.
+fn load_once(which: &str) {
+    let events = bench_events();
+    let paths = match which {
+        "one" => vec![demo_file(events)],
+        _ => stream_files(events, 4),
+    };
+    let before = rss_anon_kb();
+    let t = Instant::now();
+    let mut store = EventStore::default();
+    let inputs = paths
+        .iter()
+        .map(|p| Arc::new(local::open(&InputSpec::Path(p.clone())).unwrap()))
+        .collect();
+    let mut peak = 0;
+    store.load_with(StoreLoader::many(inputs), |_| {
+        peak = peak.max(rss_anon_kb());
+    });
+    let took = t.elapsed();
+    peak = peak.max(rss_anon_kb());
+    // Every event in time order, as the table shows them.
+    let rows = store.filter(&FilterSet::default());
+    assert_eq!(rows.len(), events);
+    let times: Vec<i64> = rows.iter().filter_map(|&r| store.time_ms(r)).collect();
+    assert!(times.is_sorted(), "not one timeline");
+    println!(
+        "{} {} {}",
+        took.as_secs_f64(),
+        store.memory_bytes(),
+        peak.saturating_sub(before)
+    );
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -93,6 +130,11 @@ fn median(mut times: Vec<Duration>) -> Duration {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--load-once") {
+        load_once(&args[i + 1]);
+        return;
+    }
     let events = bench_events();
     let path = demo_file(events);
     // A warm page cache, as after a first look at the file.
@@ -240,7 +282,7 @@ fn main() {
         frames.push(t.elapsed());
     }
 
-    let streams = one_file_against_streams(&path, events);
+    let streams = one_file_against_streams(events);
 
     let rows: [(&str, String, &str); 8] = [
         (
