@@ -90,10 +90,18 @@ impl Pane {
             if screen.contains(text) {
                 return screen;
             }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {text:?}; the screen is:\n{screen}"
-            );
+            if Instant::now() >= deadline {
+                // Whether the console still answers (a frozen screen and a quiet one look
+                // alike): the help overlay opens on `?` unless it is stuck.
+                let _ = Command::new("tmux")
+                    .args(["send-keys", "-t", &self.session, "?"])
+                    .status();
+                std::thread::sleep(Duration::from_secs(1));
+                panic!(
+                    "waited for {text:?}; the screen is:\n{screen}\nand a second after `?`:\n{}",
+                    self.screen()
+                );
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
