@@ -6,7 +6,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`text`] | making attacker-controlled text safe to show on a terminal |
+//! | [`text`] | making attacker-controlled text safe to show on a terminal; the known name nearest to a misspelt one ([`text::suggest`]) |
 //! | [`audit`] | the audit event model, its fast decoder, input formats, the `authorization.k8s.io/reason` decoder |
 //! | [`insights`] | the Logs Insights query language: lexer, positioned AST, checker, evaluator |
 //! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow), [`source::cloudwatch`] (CloudWatch Logs, the only module that names an SDK type) and [`source::demo`] (the built-in incident) |

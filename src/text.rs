@@ -29,6 +29,10 @@
 //! [`truncate_to_width`] counts `char`s, not terminal columns: sanitize first, then truncate.
 //! [`fit_columns`] counts terminal columns and keeps each escape whole, for text laid out in
 //! columns by hand (the CLI's tables).
+//!
+//! [`suggest`] finds the known name nearest to a misspelt one, for every "did you mean".
+
+pub mod suggest;
 
 use std::borrow::Cow;
 

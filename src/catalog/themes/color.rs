@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::did_you_mean;
-use crate::insights::suggest::nearest;
+use crate::text::suggest::nearest;
 
 /// The sixteen ANSI colours, named as ratatui names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

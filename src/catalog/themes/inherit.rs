@@ -4,7 +4,7 @@
 use super::model::Entries;
 use super::parse::Parsed;
 use super::{Theme, ThemeProblem, did_you_mean};
-use crate::insights::suggest::nearest;
+use crate::text::suggest::nearest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Key {

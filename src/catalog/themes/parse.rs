@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 use super::model::{Entries, ROLES};
 use super::{Role, StyleSpec, ThemeColor, ThemeProblem, did_you_mean};
 use crate::catalog::Origin;
-use crate::insights::suggest::nearest;
+use crate::text::suggest::nearest;
 
 /// One file as written, before inheritance.
 #[derive(Debug)]
