@@ -3,14 +3,14 @@
 //! result depends on a choice kaudit made where AWS's documentation is silent
 //! (docs/insights.md lists them).
 
-use super::ast::{
-    BinaryOp, Command, CommandKind, Expr, ExprKind, FieldRef, Literal, Projection, Query, Span,
-};
-use super::diag::Diagnostic;
 use super::fields::SystemField;
 use super::known::{self, Found, SeenFields};
 use super::registry::{self, FunctionKind};
-use super::suggest;
+use crate::insights::syntax::ast::{
+    BinaryOp, Command, CommandKind, Expr, ExprKind, FieldRef, Literal, Projection, Query, Span,
+};
+use crate::insights::syntax::diag::Diagnostic;
+use crate::insights::syntax::suggest;
 
 /// Rows a query returns without `limit`, and the most `limit` may ask for: CloudWatch Logs'
 /// own figures, which kaudit follows.

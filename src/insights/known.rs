@@ -217,7 +217,9 @@ impl FieldTree {
             } else if at {
                 out.push('@');
             }
-            let bare = key.chars().all(crate::insights::lexer::is_name_char)
+            let bare = key
+                .chars()
+                .all(crate::insights::syntax::lexer::is_name_char)
                 && !key.is_empty()
                 && (i > 0 || !key.starts_with(|c: char| c.is_ascii_digit()));
             if bare {

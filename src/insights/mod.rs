@@ -14,9 +14,7 @@
 //! The decisions kaudit made where AWS's documentation is silent are in `docs/insights.md`.
 
 pub mod aggregates;
-pub mod ast;
 pub mod checker;
-pub mod diag;
 pub mod duration;
 pub mod exec;
 pub mod fields;
@@ -25,11 +23,10 @@ mod functions_ip;
 pub mod functions_json;
 mod functions_string;
 pub mod known;
-pub mod lexer;
-pub mod parser;
 pub mod registry;
-pub mod suggest;
-pub mod token;
+pub mod syntax;
 pub mod value;
 mod value_format;
 mod value_ops;
+
+pub use syntax::{ast, diag, lexer, parser, suggest, token};

@@ -23,9 +23,9 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::audit::formats::AuditRecord;
-use crate::insights::ast::{CommandKind, Query};
-use crate::insights::diag::Diagnostic;
 use crate::insights::fields::{FieldSet, RecordFields};
+use crate::insights::syntax::ast::{CommandKind, Query};
+use crate::insights::syntax::diag::Diagnostic;
 use crate::insights::value::Value;
 
 use compile::CExpr;

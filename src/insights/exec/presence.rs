@@ -143,7 +143,7 @@ fn needle(path: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insights::ast::Span;
+    use crate::insights::syntax::ast::Span;
 
     fn unsure(path: &str, below_map: bool) -> UnsureField {
         UnsureField {

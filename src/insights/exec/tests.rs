@@ -3,7 +3,7 @@ use std::ops::ControlFlow;
 use super::*;
 use crate::audit::Detail;
 use crate::audit::formats::{Origin, scan};
-use crate::insights::parser::parse;
+use crate::insights::syntax::parser::parse;
 
 /// Runs `query` over JSON lines and returns the result's columns and rows as display text.
 fn run(query: &str, lines: &str) -> (Vec<String>, Vec<Vec<String>>) {

@@ -3,13 +3,13 @@
 //! unary `-`, `^`).
 
 use super::{PResult, Parser};
-use crate::insights::ast::{
+use crate::insights::syntax::ast::{
     BinaryOp, Expr, ExprKind, FieldRef, LikePattern, Literal, PathStep, UnaryOp,
     regex_is_case_insensitive,
 };
-use crate::insights::diag::Diagnostic;
-use crate::insights::lexer::name_segments;
-use crate::insights::token::{Keyword, Span, TokenKind};
+use crate::insights::syntax::diag::Diagnostic;
+use crate::insights::syntax::lexer::name_segments;
+use crate::insights::syntax::token::{Keyword, Span, TokenKind};
 
 /// The deepest expression accepted: parentheses, calls, prefix operators and operators in a
 /// row all count. Far past what a person writes, and far short of any stack's end.

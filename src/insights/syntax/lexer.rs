@@ -415,5 +415,5 @@ pub fn name_segments(raw: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-#[path = "parser_lex_tests.rs"]
+#[path = "lexer_tests.rs"]
 mod tests;

@@ -1,12 +1,15 @@
 use super::*;
-use crate::insights::ast::{
+use crate::insights::syntax::ast::{
     CommandKind, Expr, ExprKind, LikePattern, Literal, ParsePattern, Projection, UnaryOp,
 };
 
 fn query(text: &str) -> Query {
     match parse(text) {
         Ok(q) => q,
-        Err(e) => panic!("{text}: {}", crate::insights::diag::render_all(text, &e)),
+        Err(e) => panic!(
+            "{text}: {}",
+            crate::insights::syntax::diag::render_all(text, &e)
+        ),
     }
 }
 
@@ -245,7 +248,7 @@ fn sort_limit_dedup() {
 
 #[test]
 fn fields_reach_into_structures_with_their_spans() {
-    use crate::insights::ast::PathStep::{Index, Key};
+    use crate::insights::syntax::ast::PathStep::{Index, Key};
     let key = |k: &str| Key(k.to_string());
     let text = "filter js.annotations.`authorization.k8s.io/decision` = js.users[1].`user.id`";
     let CommandKind::Filter(e) = only(text) else {
@@ -455,7 +458,7 @@ fn no_prefix_or_deletion_panics() {
                     Ok(query) => crate::insights::checker::check(&query),
                     Err(errors) => errors,
                 };
-                let _ = crate::insights::diag::render_all(&text, &diagnostics);
+                let _ = crate::insights::syntax::diag::render_all(&text, &diagnostics);
             }
         }
     }

@@ -2,11 +2,11 @@
 
 use super::expr::check_regex;
 use super::{PResult, Parser};
-use crate::insights::ast::{
+use crate::insights::syntax::ast::{
     CommandKind, Expr, ExprKind, FieldRef, ParsePattern, Projection, SortKey,
 };
-use crate::insights::diag::Diagnostic;
-use crate::insights::token::{Keyword, Span, TokenKind};
+use crate::insights::syntax::diag::Diagnostic;
+use crate::insights::syntax::token::{Keyword, Span, TokenKind};
 
 impl Parser<'_> {
     /// `a, f(b) as c, …`, at least one.

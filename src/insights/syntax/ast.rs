@@ -505,7 +505,7 @@ mod tests {
 
     #[test]
     fn filters_after_limit_run_first() {
-        let q = crate::insights::parser::parse(
+        let q = crate::insights::syntax::parser::parse(
             "fields a | sort a desc | limit 5 | filter a = 1 | filter b = 2 | stats count(*) by a | sort a | limit 3 | filter a > 0",
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
@@ -517,8 +517,9 @@ mod tests {
             ]
         );
         assert_eq!(q.filters_moved_before_limit().len(), 3);
-        let kept = crate::insights::parser::parse("limit 5 | fields a | filter a = 1 | sort a")
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let kept =
+            crate::insights::syntax::parser::parse("limit 5 | fields a | filter a = 1 | sort a")
+                .unwrap_or_else(|e| panic!("{e:?}"));
         assert!(kept.filters_moved_before_limit().is_empty());
         assert_eq!(kept.execution_order().len(), 4);
     }

@@ -108,7 +108,7 @@ pub enum TokenKind {
     Str(String),
     Int(i64),
     Float(f64),
-    /// A number with a time unit (`5m`, `1hr`); `millis` as in [`crate::insights::ast::Literal`].
+    /// A number with a time unit (`5m`, `1hr`); `millis` as in [`crate::insights::syntax::ast::Literal`].
     Duration {
         millis: i64,
         text: String,

@@ -3,9 +3,7 @@
 //!
 //! The commands are parsed in `parser_commands.rs` and expressions in `parser_expr.rs`.
 
-#[path = "parser_commands.rs"]
 mod commands;
-#[path = "parser_expr.rs"]
 mod expr;
 
 pub(crate) use expr::check_regex;
@@ -245,5 +243,4 @@ impl Parser<'_> {
 }
 
 #[cfg(test)]
-#[path = "parser_tests.rs"]
 mod tests;
