@@ -7,9 +7,9 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
+use crate::insights::eval::registry::{self, FunctionKind};
+use crate::insights::eval::value::{EvalError, GroupKey, Number, Value};
 use crate::insights::functions::check_arity;
-use crate::insights::registry::{self, FunctionKind};
-use crate::insights::value::{EvalError, GroupKey, Number, Value};
 
 /// What an aggregate reads from each record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 
 use super::fields::SystemField;
 use super::known::{self, Found, SeenFields};
-use super::registry::{self, FunctionKind};
+use crate::insights::eval::registry::{self, FunctionKind};
 use crate::insights::syntax::ast::{
     BinaryOp, Command, CommandKind, Expr, ExprKind, FieldRef, Literal, Projection, Query, Span,
 };

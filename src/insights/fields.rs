@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::audit::json::Scanner;
-use crate::insights::value::Value;
+use crate::insights::eval::value::Value;
 
 #[path = "fields_flatten.rs"]
 mod flatten_impl;
@@ -404,7 +404,7 @@ impl Prefilter {
 /// `4.01e2`, whose text differs.
 pub fn prefilter_applies(needle: &str) -> bool {
     !needle.is_empty()
-        && crate::insights::value::parse_number(needle).is_none()
+        && crate::insights::eval::value::parse_number(needle).is_none()
         && needle.bytes().all(|c| {
             (0x20..0x7f).contains(&c) && !matches!(c, b'"' | b'\\' | b'/' | b'<' | b'>' | b'&')
         })

@@ -2,7 +2,7 @@
 //! detail view.
 
 use crate::audit::json::{Scan, Scanner};
-use crate::insights::value::Value;
+use crate::insights::eval::value::Value;
 
 use super::RawValue;
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::audit::formats::AuditRecord;
-use crate::insights::value::Value;
+use crate::insights::eval::value::Value;
 
 use super::{FieldPath, FieldSet, get};
 

@@ -6,12 +6,12 @@
 
 use regex::Regex;
 
-use crate::insights::duration::Period;
+use crate::insights::eval::duration::Period;
+use crate::insights::eval::registry::{self, FunctionKind, Signature};
+use crate::insights::eval::value::{EvalError, Number, Value};
 use crate::insights::functions_ip as ip;
 use crate::insights::functions_json as json;
 use crate::insights::functions_string as string;
-use crate::insights::registry::{self, FunctionKind, Signature};
-use crate::insights::value::{EvalError, Number, Value};
 
 /// A resolved scalar function.
 pub type ScalarFn = fn(&[Value]) -> Result<Value, EvalError>;
@@ -125,7 +125,7 @@ fn bin_call(args: &[Value]) -> Result<Value, EvalError> {
 fn as_time(value: &Value) -> Option<i64> {
     match value {
         Value::Time(t) => Some(*t),
-        Value::Str(s) => crate::insights::duration::parse_time(s)
+        Value::Str(s) => crate::insights::eval::calendar::parse_time(s)
             .or_else(|| value.as_number().and_then(|n| n.as_exact_int())),
         other => other.as_number().and_then(whole_millis),
     }

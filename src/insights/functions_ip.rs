@@ -2,8 +2,8 @@
 
 use std::net::IpAddr;
 
+use crate::insights::eval::value::{EvalError, Value};
 use crate::insights::functions::arg;
-use crate::insights::value::{EvalError, Value};
 
 fn address(value: &Value) -> Option<IpAddr> {
     value.as_text()?.parse().ok()

@@ -2,8 +2,8 @@
 //! `"401"`); an absent first argument gives `Missing`, except where a function is a test
 //! (`isempty`, `isblank`, `strcontains`), which answers 1 or 0.
 
+use crate::insights::eval::value::{EvalError, Number, Value};
 use crate::insights::functions::arg;
-use crate::insights::value::{EvalError, Number, Value};
 
 fn flag(b: bool) -> Value {
     Value::Int(i64::from(b))

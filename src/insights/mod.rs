@@ -15,7 +15,7 @@
 
 pub mod aggregates;
 pub mod checker;
-pub mod duration;
+pub mod eval;
 pub mod exec;
 pub mod fields;
 pub mod functions;
@@ -23,10 +23,7 @@ mod functions_ip;
 pub mod functions_json;
 mod functions_string;
 pub mod known;
-pub mod registry;
 pub mod syntax;
-pub mod value;
-mod value_format;
-mod value_ops;
 
+pub use eval::{duration, registry, value};
 pub use syntax::{ast, diag, lexer, parser, suggest, token};

@@ -6,17 +6,17 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use super::Slots;
-use crate::insights::duration::{Period, parse_period};
+use crate::insights::eval::duration::{Period, parse_period};
+use crate::insights::eval::registry::{FunctionKind, signature};
+use crate::insights::eval::value::{Arith, Comparison, Value};
 use crate::insights::functions::{
     ScalarFn, compile_regex, in_list, like_substring, regex_matches, resolve_scalar,
 };
-use crate::insights::registry::{FunctionKind, signature};
 use crate::insights::syntax::ast::{
     BinaryOp, Expr, ExprKind, FieldRef, LikePattern, Literal, PathStep, UnaryOp,
 };
 use crate::insights::syntax::diag::Diagnostic;
 use crate::insights::syntax::parser::check_regex;
-use crate::insights::value::{Arith, Comparison, Value};
 
 /// An expression ready to evaluate against a row.
 #[derive(Debug, Clone)]

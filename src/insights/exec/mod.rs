@@ -23,10 +23,10 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::audit::formats::AuditRecord;
+use crate::insights::eval::value::Value;
 use crate::insights::fields::{FieldSet, RecordFields};
 use crate::insights::syntax::ast::{CommandKind, Query};
 use crate::insights::syntax::diag::Diagnostic;
-use crate::insights::value::Value;
 
 use compile::CExpr;
 use stages::{Flow, Stage, State};

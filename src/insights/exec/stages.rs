@@ -7,13 +7,13 @@ use regex::Regex;
 use super::Slots;
 use super::compile::{AggregateHook, CExpr, compile, field, literal};
 use crate::insights::aggregates::{AggInput, Aggregator};
+use crate::insights::eval::value::{GroupKey, Value};
 use crate::insights::functions::compile_regex;
 use crate::insights::functions_json::parse_json;
 use crate::insights::syntax::ast::{
     Command, CommandKind, Expr, ExprKind, ParsePattern, Projection,
 };
 use crate::insights::syntax::diag::Diagnostic;
-use crate::insights::value::{GroupKey, Value};
 
 pub(super) type Row = Vec<Value>;
 

@@ -94,7 +94,7 @@ fn alias(name: &str, table: &[(&str, &str)]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insights::registry::FUNCTIONS;
+    use crate::insights::eval::registry::FUNCTIONS;
 
     fn functions() -> impl Iterator<Item = &'static str> {
         FUNCTIONS.iter().map(|s| s.name)
@@ -153,7 +153,7 @@ mod tests {
         // an alias only where its function may stand
         let scalars = FUNCTIONS
             .iter()
-            .filter(|s| s.kind == crate::insights::registry::FunctionKind::Scalar)
+            .filter(|s| s.kind == crate::insights::eval::registry::FunctionKind::Scalar)
             .map(|s| s.name);
         assert_eq!(function("average", scalars), None);
     }

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::insights::duration;
-use crate::insights::value::Value;
+use super::Value;
+use crate::insights::eval::calendar;
 
 /// Integral floats up to this size print without a fraction (`avg` of 1, 2, 3 prints `2`), as
 /// the AWS console does; beyond it the float's own form is clearer.
@@ -38,7 +38,7 @@ impl Value {
                 None => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             },
             Value::Str(s) => J::String(s.to_string()),
-            Value::Time(t) => J::String(duration::format_time(*t)),
+            Value::Time(t) => J::String(calendar::format_time(*t)),
             Value::List(items) => J::Array(items.iter().map(Value::to_json).collect()),
             Value::Map(members) => J::Object(
                 members
@@ -82,7 +82,7 @@ impl Value {
             }
             Value::Float(f) => write_float(*f, out),
             Value::Str(s) => out.push_str(s),
-            Value::Time(t) => out.push_str(&duration::format_time(*t)),
+            Value::Time(t) => out.push_str(&calendar::format_time(*t)),
             Value::List(_) | Value::Map(_) => self.write_json(out),
         }
     }
@@ -92,7 +92,7 @@ impl Value {
         match self {
             Value::Missing | Value::Null => out.push_str("null"),
             Value::Str(s) => write_json_string(s, out),
-            Value::Time(t) => write_json_string(&duration::format_time(*t), out),
+            Value::Time(t) => write_json_string(&calendar::format_time(*t), out),
             Value::List(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {

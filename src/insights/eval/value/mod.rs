@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::insights::duration;
+use super::calendar;
+
+mod format;
+mod ops;
 
 /// One value. Logs Insights is loosely typed: a string that holds a number compares and
 /// computes as that number (`responseStatus.code = "401"` matches 401).
@@ -271,12 +274,12 @@ impl Value {
         }
         match (self, other) {
             (Value::Time(t), Value::Str(s)) => {
-                if let Some(ms) = duration::parse_time(s) {
+                if let Some(ms) = calendar::parse_time(s) {
                     return Some(t.cmp(&ms));
                 }
             }
             (Value::Str(s), Value::Time(t)) => {
-                if let Some(ms) = duration::parse_time(s) {
+                if let Some(ms) = calendar::parse_time(s) {
                     return Some(ms.cmp(t));
                 }
             }
@@ -469,5 +472,4 @@ impl Hash for GroupKey {
 }
 
 #[cfg(test)]
-#[path = "value_tests.rs"]
 mod tests;

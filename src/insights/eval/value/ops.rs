@@ -1,6 +1,6 @@
 //! Arithmetic on loosely typed values: `+ - * / ^ %` and unary minus.
 
-use crate::insights::value::{Arith, Number, Value};
+use super::{Arith, Number, Value};
 
 impl Value {
     /// `self op other`. Numeric strings and booleans (1/0) take part as numbers; integers stay

@@ -1,0 +1,14 @@
+//! What a query computes: values, and the functions and aggregates that make them from the
+//! fields of an event. Nothing here knows the query's text.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`value`] | the loosely typed values of a query: how they compare, compute, group and print |
+//! | [`calendar`] | epoch milliseconds to and from civil dates in UTC; how times print and read |
+//! | [`duration`] | periods (`5m`, `1mo`) and where a time falls in one |
+//! | [`registry`] | every function's name, kind and arity |
+
+pub mod calendar;
+pub mod duration;
+pub mod registry;
+pub mod value;
