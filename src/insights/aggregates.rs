@@ -7,9 +7,9 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
+use crate::insights::eval::functions::check_arity;
 use crate::insights::eval::registry::{self, FunctionKind};
 use crate::insights::eval::value::{EvalError, GroupKey, Number, Value};
-use crate::insights::functions::check_arity;
 
 /// What an aggregate reads from each record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

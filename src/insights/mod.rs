@@ -18,10 +18,6 @@ pub mod checker;
 pub mod eval;
 pub mod exec;
 pub mod fields;
-pub mod functions;
-mod functions_ip;
-pub mod functions_json;
-mod functions_string;
 pub mod known;
 pub mod syntax;
 

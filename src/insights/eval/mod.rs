@@ -7,8 +7,10 @@
 //! | [`calendar`] | epoch milliseconds to and from civil dates in UTC; how times print and read |
 //! | [`duration`] | periods (`5m`, `1mo`) and where a time falls in one |
 //! | [`registry`] | every function's name, kind and arity |
+//! | [`functions`] | the scalar functions, looked up by name once and called per record |
 
 pub mod calendar;
 pub mod duration;
+pub mod functions;
 pub mod registry;
 pub mod value;

@@ -7,11 +7,11 @@ use regex::Regex;
 
 use super::Slots;
 use crate::insights::eval::duration::{Period, parse_period};
-use crate::insights::eval::registry::{FunctionKind, signature};
-use crate::insights::eval::value::{Arith, Comparison, Value};
-use crate::insights::functions::{
+use crate::insights::eval::functions::{
     ScalarFn, compile_regex, in_list, like_substring, regex_matches, resolve_scalar,
 };
+use crate::insights::eval::registry::{FunctionKind, signature};
+use crate::insights::eval::value::{Arith, Comparison, Value};
 use crate::insights::syntax::ast::{
     BinaryOp, Expr, ExprKind, FieldRef, LikePattern, Literal, PathStep, UnaryOp,
 };

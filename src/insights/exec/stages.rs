@@ -7,9 +7,9 @@ use regex::Regex;
 use super::Slots;
 use super::compile::{AggregateHook, CExpr, compile, field, literal};
 use crate::insights::aggregates::{AggInput, Aggregator};
+use crate::insights::eval::functions::compile_regex;
+use crate::insights::eval::functions::parse_json;
 use crate::insights::eval::value::{GroupKey, Value};
-use crate::insights::functions::compile_regex;
-use crate::insights::functions_json::parse_json;
 use crate::insights::syntax::ast::{
     Command, CommandKind, Expr, ExprKind, ParsePattern, Projection,
 };

@@ -3,9 +3,7 @@ use std::sync::Arc;
 use super::*;
 
 const TWO_63: f64 = (1u64 << 63) as f64;
-use crate::insights::eval::calendar::parse_time;
 use crate::insights::eval::registry::FUNCTIONS;
-use crate::insights::functions_json::parse_json;
 
 fn s(text: &str) -> Value {
     Value::str(text)

@@ -2,8 +2,8 @@
 //! `"401"`); an absent first argument gives `Missing`, except where a function is a test
 //! (`isempty`, `isblank`, `strcontains`), which answers 1 or 0.
 
+use super::args::arg;
 use crate::insights::eval::value::{EvalError, Number, Value};
-use crate::insights::functions::arg;
 
 fn flag(b: bool) -> Value {
     Value::Int(i64::from(b))

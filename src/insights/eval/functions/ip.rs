@@ -2,8 +2,8 @@
 
 use std::net::IpAddr;
 
+use super::args::arg;
 use crate::insights::eval::value::{EvalError, Value};
-use crate::insights::functions::arg;
 
 fn address(value: &Value) -> Option<IpAddr> {
     value.as_text()?.parse().ok()

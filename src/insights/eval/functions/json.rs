@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::args::arg;
 use crate::insights::eval::value::{EvalError, Value};
-use crate::insights::functions::arg;
 
 /// `jsonParse(s)`: the parsed value, or `Missing` when `s` is absent or not valid JSON. A value
 /// that is already structured (or a number) is returned as it is.

@@ -4,14 +4,20 @@
 //! belongs) gives `Missing`, or false for the predicates. They fail only when the query itself is
 //! wrong: an unknown name, a wrong number of arguments, a period or subnet that cannot parse.
 
+mod args;
+mod ip;
+mod json;
+mod string;
+
+pub use json::parse_json;
+
 use regex::Regex;
 
+use crate::insights::eval::calendar::parse_time;
 use crate::insights::eval::duration::Period;
 use crate::insights::eval::registry::{self, FunctionKind, Signature};
 use crate::insights::eval::value::{EvalError, Number, Value};
-use crate::insights::functions_ip as ip;
-use crate::insights::functions_json as json;
-use crate::insights::functions_string as string;
+use args::arg;
 
 /// A resolved scalar function.
 pub type ScalarFn = fn(&[Value]) -> Result<Value, EvalError>;
@@ -101,11 +107,6 @@ pub fn call_scalar(name: &str, args: &[Value]) -> Result<Value, EvalError> {
     resolve_scalar(name, argc)?(args)
 }
 
-/// The argument at `i`, or `Missing` past the end (arity is checked on resolution).
-pub(crate) fn arg(args: &[Value], i: usize) -> &Value {
-    args.get(i).unwrap_or(Value::missing_ref())
-}
-
 /// `bin(period)`: the start of the period that holds the record's `@timestamp`.
 pub fn bin(timestamp_ms: i64, period: Period) -> Value {
     Value::Time(period.floor(timestamp_ms))
@@ -125,8 +126,7 @@ fn bin_call(args: &[Value]) -> Result<Value, EvalError> {
 fn as_time(value: &Value) -> Option<i64> {
     match value {
         Value::Time(t) => Some(*t),
-        Value::Str(s) => crate::insights::eval::calendar::parse_time(s)
-            .or_else(|| value.as_number().and_then(|n| n.as_exact_int())),
+        Value::Str(s) => parse_time(s).or_else(|| value.as_number().and_then(|n| n.as_exact_int())),
         other => other.as_number().and_then(whole_millis),
     }
 }
@@ -281,5 +281,4 @@ pub fn in_list(value: &Value, list: &[Value]) -> Option<bool> {
 }
 
 #[cfg(test)]
-#[path = "functions_tests.rs"]
 mod tests;
