@@ -3,8 +3,8 @@
 //! result depends on a choice kaudit made where AWS's documentation is silent
 //! (docs/insights.md lists them).
 
-use super::fields::SystemField;
 use super::known::{self, Found, SeenFields};
+use crate::insights::eval::fields::SystemField;
 use crate::insights::eval::registry::{self, FunctionKind};
 use crate::insights::syntax::ast::{
     BinaryOp, Command, CommandKind, Expr, ExprKind, FieldRef, Literal, Projection, Query, Span,

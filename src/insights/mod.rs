@@ -17,9 +17,8 @@ pub mod aggregates;
 pub mod checker;
 pub mod eval;
 pub mod exec;
-pub mod fields;
 pub mod known;
 pub mod syntax;
 
-pub use eval::{duration, registry, value};
+pub use eval::{duration, fields, registry, value};
 pub use syntax::{ast, diag, lexer, parser, suggest, token};

@@ -7,10 +7,12 @@
 //! | [`calendar`] | epoch milliseconds to and from civil dates in UTC; how times print and read |
 //! | [`duration`] | periods (`5m`, `1mo`) and where a time falls in one |
 //! | [`registry`] | every function's name, kind and arity |
+//! | [`fields`] | the fields of an event as Logs Insights names them, read lazily in one pass |
 //! | [`functions`] | the scalar functions, looked up by name once and called per record |
 
 pub mod calendar;
 pub mod duration;
+pub mod fields;
 pub mod functions;
 pub mod registry;
 pub mod value;

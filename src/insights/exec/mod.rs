@@ -23,8 +23,8 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::audit::formats::AuditRecord;
+use crate::insights::eval::fields::{FieldSet, RecordFields};
 use crate::insights::eval::value::Value;
-use crate::insights::fields::{FieldSet, RecordFields};
 use crate::insights::syntax::ast::{CommandKind, Query};
 use crate::insights::syntax::diag::Diagnostic;
 

@@ -4,8 +4,8 @@
 use super::Slots;
 use super::compile::CExpr;
 use super::stages::Stage;
+use crate::insights::eval::fields::Prefilter;
 use crate::insights::eval::value::{Comparison, Number, Value, parse_number};
-use crate::insights::fields::Prefilter;
 
 /// All of the groups must hold; a group holds when any of its literals occurs in the record.
 #[derive(Debug, Default)]

@@ -19,21 +19,18 @@
 //! - Logs Insights discovers at most 200 fields of a JSON event; kaudit reads every field, so a
 //!   field deep in a large `requestObject` may have a value here and none in CloudWatch.
 
+mod flatten;
+mod record;
+mod walk;
+
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::audit::json::Scanner;
+use crate::audit::skip as scan;
 use crate::insights::eval::value::Value;
 
-#[path = "fields_flatten.rs"]
-mod flatten_impl;
-#[path = "fields_record.rs"]
-mod record;
-use crate::audit::skip as scan;
-#[path = "fields_walk.rs"]
-mod walk;
-
-pub use flatten_impl::flatten;
+pub use flatten::flatten;
 pub use record::{RecordFields, SystemField};
 
 /// A field name prepared once per query: split into segments, its system field recognised.
@@ -411,5 +408,4 @@ pub fn prefilter_applies(needle: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "fields_tests.rs"]
 mod tests;
