@@ -13,7 +13,6 @@
 //!
 //! The decisions kaudit made where AWS's documentation is silent are in `docs/insights.md`.
 
-pub mod aggregates;
 pub mod checker;
 pub mod eval;
 pub mod exec;

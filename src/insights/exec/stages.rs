@@ -6,7 +6,7 @@ use regex::Regex;
 
 use super::Slots;
 use super::compile::{AggregateHook, CExpr, compile, field, literal};
-use crate::insights::aggregates::{AggInput, Aggregator};
+use crate::insights::eval::aggregates::{AggInput, Aggregator};
 use crate::insights::eval::functions::compile_regex;
 use crate::insights::eval::functions::parse_json;
 use crate::insights::eval::value::{GroupKey, Value};
