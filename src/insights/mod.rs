@@ -13,11 +13,11 @@
 //!
 //! The decisions kaudit made where AWS's documentation is silent are in `docs/insights.md`.
 
-pub mod checker;
+pub mod check;
 pub mod eval;
 pub mod exec;
-pub mod known;
 pub mod syntax;
 
+pub use check::{checker, known};
 pub use eval::{duration, fields, registry, value};
 pub use syntax::{ast, diag, lexer, parser, suggest, token};

@@ -32,7 +32,7 @@ use compile::CExpr;
 use stages::{Flow, Stage, State};
 
 /// How many rows a query without `limit` returns, as CloudWatch does (docs/insights.md).
-pub const DEFAULT_ROW_CAP: usize = crate::insights::checker::DEFAULT_LIMIT as usize;
+pub const DEFAULT_ROW_CAP: usize = crate::insights::check::checker::DEFAULT_LIMIT as usize;
 
 /// The names of a query, each a position in a row.
 #[derive(Debug, Default, Clone)]

@@ -18,9 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use memchr::memmem::Finder;
 
-use crate::insights::checker::UnsureField;
+use crate::insights::check::checker::UnsureField;
+use crate::insights::check::known::schema;
 use crate::insights::eval::fields::{FieldSet, RawValue, RecordFields};
-use crate::insights::known::schema;
 
 /// Names watched at most; more are taken as seen (no warning rather than a wrong one).
 const MAX_WATCHED: usize = 64;

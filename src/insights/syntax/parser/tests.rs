@@ -455,7 +455,7 @@ fn no_prefix_or_deletion_panics() {
             }
             for text in variants {
                 let diagnostics = match parse(&text) {
-                    Ok(query) => crate::insights::checker::check(&query),
+                    Ok(query) => crate::insights::check::checker::check(&query),
                     Err(errors) => errors,
                 };
                 let _ = crate::insights::syntax::diag::render_all(&text, &diagnostics);

@@ -15,9 +15,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-#[path = "known_schema.rs"]
 mod schema;
-#[path = "known_walk.rs"]
 mod walk;
 
 /// Nodes a tree built from events holds at most (about 80 bytes each).
@@ -418,5 +416,4 @@ pub fn schema_names() -> &'static [String] {
 }
 
 #[cfg(test)]
-#[path = "known_tests.rs"]
 mod tests;
