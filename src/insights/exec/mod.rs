@@ -5,6 +5,14 @@
 //! stages (`filter`, `fields`, `parse`, `unnest`, `dedup`, `limit` …) run per record, so a query
 //! never holds more than it must; the first `sort` or `stats` collects rows, and everything after
 //! it runs over the collection at [`Run::finish`]. Commands apply in the order they are written.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `compile` | expressions compiled once per query: names become row slots, functions are resolved, constants folded |
+//! | `stages` | the commands of a query as stages over rows |
+//! | `prefilter` | [`RecordPrefilter`]: the literals a record must hold to pass the leading filters, tested before decoding |
+//! | `presence` | [`FieldPresence`]: whether some event read had a field the checker could not be sure of |
+//! | `time_floor` | [`TimeFloor`]: the n most recent (or earliest) events; once n are held, older records are passed over |
 
 mod compile;
 mod prefilter;
@@ -593,5 +601,4 @@ impl Run<'_> {
 }
 
 #[cfg(test)]
-#[path = "tests.rs"]
 mod tests;
