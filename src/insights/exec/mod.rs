@@ -97,7 +97,7 @@ impl Slots {
         self.defined.iter().any(|d| d == name)
     }
 
-    /// A slot no query name can take (aggregate results, hidden keys).
+    /// A slot no query name can take (aggregate values, hidden keys).
     pub(crate) fn hidden(&mut self, what: &str) -> usize {
         let name = format!("\u{0}{what}{}", self.names.len());
         self.slot(&name)

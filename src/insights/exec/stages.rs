@@ -60,7 +60,7 @@ pub(super) struct Stats {
     by: Vec<(usize, CExpr)>,
     /// One per aggregate call: what it reads, a fresh aggregator, the slot its result goes in.
     aggregates: Vec<(Option<CExpr>, Aggregator, usize)>,
-    /// The `stats` columns that are expressions over aggregate results.
+    /// The `stats` columns that are expressions over aggregate values.
     outputs: Vec<(usize, CExpr)>,
     timestamp: usize,
 }

@@ -1,7 +1,7 @@
 //! Tokens → [`Query`]. A recursive-descent parser that, on an error, reports it and skips to the
 //! next `|`, so that one run finds the mistakes of every command.
 //!
-//! The commands are parsed in `parser_commands.rs` and expressions in `parser_expr.rs`.
+//! The commands are parsed in `commands.rs` and expressions in `expr.rs`.
 
 mod commands;
 mod expr;
