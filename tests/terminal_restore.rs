@@ -10,13 +10,8 @@ use std::process::Command;
 
 use support::pane::{Pane, tmux_available};
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn flags(pane: &Pane) -> String {
-    tmux(&[
+    pane.tmux(&[
         "display-message",
         "-p",
         "-t",
@@ -27,7 +22,7 @@ fn flags(pane: &Pane) -> String {
 
 /// The kaudit process of the pane (the child of its shell).
 fn kaudit_pid(pane: &Pane) -> String {
-    let shell = tmux(&["display-message", "-p", "-t", &pane.session, "#{pane_pid}"]);
+    let shell = pane.tmux(&["display-message", "-p", "-t", &pane.session, "#{pane_pid}"]);
     let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
     let pids = String::from_utf8_lossy(&out.stdout);
     pids.lines()

@@ -168,10 +168,7 @@ fn the_console_shows_hostile_text_escaped_and_the_terminal_is_untouched() {
     let file_arg = file.display().to_string();
     // Followed, so that the hostile lines arrive while the console runs, as in a tail.
     let pane = Pane::start("hostile", dir.path(), &["--follow", &file_arg], 200, 50);
-    let tmux = |args: &[&str]| {
-        let out = Command::new("tmux").args(args).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
+    let tmux = |args: &[&str]| pane.tmux(args);
     // OSC 52 would land in tmux's buffers if it got through; the pane's title is known.
     tmux(&["set-option", "-t", &pane.session, "set-clipboard", "on"]);
     tmux(&[
@@ -195,7 +192,8 @@ fn the_console_shows_hostile_text_escaped_and_the_terminal_is_untouched() {
     pane.keys(&["Escape", "F"]);
     pane.wait_for("detections fired");
     pane.keys(&["Escape"]);
-    let escaped = Command::new("tmux")
+    let escaped = pane
+        .command()
         .args(["capture-pane", "-p", "-e", "-t", &pane.session])
         .output()
         .unwrap();

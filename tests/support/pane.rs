@@ -7,6 +7,16 @@ use std::time::{Duration, Instant};
 
 pub struct Pane {
     pub session: String,
+    /// The private server's socket, removed when the pane goes.
+    socket: String,
+}
+
+/// A tmux command on the pane's own server: each pane has a private socket, so one test
+/// ending its server never races another test starting a session.
+fn tmux_on(session: &str) -> Command {
+    let mut command = Command::new("tmux");
+    command.args(["-L", session, "-f", "/dev/null"]);
+    command
 }
 
 impl Pane {
@@ -41,7 +51,7 @@ impl Pane {
         }
         // Keep the pane after kaudit exits, to read what it left on the screen.
         command.push_str("; echo kaudit-exited-$?; sleep 30");
-        let status = Command::new("tmux")
+        let status = tmux_on(&session)
             .args(["new-session", "-d", "-s", &session, "-x"])
             .arg(width.to_string())
             .arg("-y")
@@ -50,12 +60,29 @@ impl Pane {
             .status()
             .unwrap();
         assert!(status.success());
-        Pane { session }
+        let mut pane = Pane {
+            session,
+            socket: String::new(),
+        };
+        pane.socket = pane.tmux(&["display-message", "-p", "#{socket_path}"]);
+        pane
+    }
+
+    /// A tmux command on this pane's server.
+    pub fn command(&self) -> Command {
+        tmux_on(&self.session)
+    }
+
+    /// Runs a tmux command on this pane's server; its output, trimmed.
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let out = self.command().args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     pub fn keys(&self, keys: &[&str]) {
         for key in keys {
-            let status = Command::new("tmux")
+            let status = self
+                .command()
                 .args(["send-keys", "-t", &self.session, key])
                 .status()
                 .unwrap();
@@ -66,7 +93,8 @@ impl Pane {
     }
 
     pub fn literal(&self, text: &str) {
-        let status = Command::new("tmux")
+        let status = self
+            .command()
             .args(["send-keys", "-l", "-t", &self.session, text])
             .status()
             .unwrap();
@@ -74,7 +102,8 @@ impl Pane {
     }
 
     pub fn screen(&self) -> String {
-        let out = Command::new("tmux")
+        let out = self
+            .command()
             .args(["capture-pane", "-p", "-t", &self.session])
             .output()
             .unwrap();
@@ -93,7 +122,8 @@ impl Pane {
             if Instant::now() >= deadline {
                 // Whether the console still answers (a frozen screen and a quiet one look
                 // alike): the help overlay opens on `?` unless it is stuck.
-                let _ = Command::new("tmux")
+                let _ = self
+                    .command()
                     .args(["send-keys", "-t", &self.session, "?"])
                     .status();
                 std::thread::sleep(Duration::from_secs(1));
@@ -109,9 +139,10 @@ impl Pane {
 
 impl Drop for Pane {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
+        let _ = self.command().arg("kill-server").status();
+        if !self.socket.is_empty() {
+            let _ = std::fs::remove_file(&self.socket);
+        }
     }
 }
 
