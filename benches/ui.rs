@@ -262,7 +262,9 @@ fn main() {
     }
 
     // Frames: the middle of a million rows, the detail open.
-    state.results.move_by(events as isize / 2, state.page());
+    state
+        .results
+        .move_by(events as isize / 2, kaudit::tui::geometry::page(&state));
     key(&mut state, &store, KeyCode::Enter);
     let mut frames = Vec::new();
     for i in 0..RUNS * 2 {

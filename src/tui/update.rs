@@ -10,10 +10,10 @@ use super::clusters::PickerAction;
 use super::detail::DetailData;
 use super::effect::{Detection, Effect};
 use super::findings::FindingsAction;
+use super::geometry::{self, FacetClick};
 use super::msg::{ExportFailure, Filtered, Msg};
 use super::state::{EventColumn, Focus, Level, Prompt, PromptKind, State};
 use super::update_query;
-use super::view::FacetClick;
 use crate::export::{ExportFormat, ExportSummary};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -24,7 +24,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize { width, height } => {
             state.width = width;
             state.height = height;
-            let page = state.page();
+            let page = geometry::page(state);
             state.results.move_by(0, page);
             if let Some(run) = state.query.run.as_mut() {
                 run.view.set_page(page.saturating_sub(2));
@@ -119,7 +119,7 @@ fn on_filtered(state: &mut State, filtered: Filtered) -> Vec<Effect> {
     }
     state.status.filtering = false;
     state.status.filter_ms = Some(filtered.took_ms);
-    let page = state.page();
+    let page = geometry::page(state);
     // Following a tail with the cursor on the last row: stay on the last row, as `tail -f`.
     let at_end = state.results.cursor + 1 >= state.results.rows.len();
     let tailing = state.status.tail.as_ref().is_some_and(|t| !t.paused);
@@ -224,7 +224,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return on_prompt_key(state, key);
     }
     if state.help {
-        let most = super::view::help_lines().saturating_sub(4);
+        let most = geometry::help_lines().saturating_sub(4);
         let at = &mut state.help_scroll;
         match key.code {
             KeyCode::Esc | KeyCode::Char('?' | 'q') | KeyCode::F(1) => state.help = false,
@@ -276,7 +276,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     // The banner and any message go once a key is pressed: they have been read.
     state.status.banner = None;
     state.status.message = None;
-    let page = state.page();
+    let page = geometry::page(state);
     if ctrl(&key, 'x') || key.code == KeyCode::F(6) {
         return update_query::cancel(state);
     }
@@ -308,7 +308,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return vec![Effect::RunDetections(detections)];
         }
         KeyCode::Char('t') => {
-            let columns = super::view::timeline_columns(state);
+            let columns = geometry::timeline_columns(state);
             if columns == 0 {
                 state.say(
                     "no timeline to pick from (it shows on a terminal 24 lines or taller)",
@@ -407,7 +407,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 /// Keys while a timeline column is picked: move, narrow the range to it, or back out.
 fn timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let columns = super::view::timeline_columns(state);
+    let columns = geometry::timeline_columns(state);
     let Some(at) = state.timeline_cursor.filter(|_| columns > 0) else {
         state.timeline_cursor = None;
         return Vec::new();
@@ -437,7 +437,7 @@ fn timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 /// Narrows the time range to a timeline column's span.
 fn narrow_to_column(state: &mut State, x: usize) -> Vec<Effect> {
-    let Some(range) = super::view::timeline_span(state, x) else {
+    let Some(range) = geometry::timeline_span(state, x) else {
         return Vec::new();
     };
     state.filters.range = range;
@@ -670,7 +670,7 @@ pub(super) fn export_effect(
 }
 
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
-    let page = state.page();
+    let page = geometry::page(state);
     let in_query = state.query.showing && state.query.run.is_some();
     match mouse.kind {
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp if in_query => {
@@ -687,8 +687,8 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
         MouseEventKind::ScrollDown => state.results.scroll_by(3, page),
         MouseEventKind::ScrollUp => state.results.scroll_by(-3, page),
         MouseEventKind::Down(_) => {
-            let layout = super::view::layout(state);
-            if let Some(x) = super::view::timeline_column(state, mouse.column, mouse.row) {
+            let layout = geometry::layout(state);
+            if let Some(x) = geometry::timeline_column(state, mouse.column, mouse.row) {
                 state.timeline_cursor = None;
                 return narrow_to_column(state, x);
             } else if let Some(i) = layout.chip_at(state, mouse.column, mouse.row) {
@@ -700,7 +700,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             } else if let Some(line) = layout.results_line(mouse.column, mouse.row) {
                 state.focus = Focus::Results;
                 state.results.click(line, page);
-            } else if let Some(click) = super::view::facet_click(state, mouse.column, mouse.row) {
+            } else if let Some(click) = geometry::facet_click(state, mouse.column, mouse.row) {
                 let was = (state.focus, state.facets.cursor);
                 state.focus = Focus::Facets;
                 match click {

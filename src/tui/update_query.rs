@@ -7,6 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::effect::Effect;
 use super::field_names::FieldNames;
+use super::format::count;
+use super::geometry;
 use super::msg::{QueryAnswer, QueryFailure, Ticket};
 use super::query::{BrowserAction, EditorAction, ResultsAction, RunStats, TimeChoice};
 use super::state::{Focus, Level, PendingCanned, Prompt, QueryRun, State};
@@ -71,7 +73,7 @@ pub fn start(state: &mut State, title: &str, text: &str, range: TimeChoice) -> V
     state.query_ticket += 1;
     let was_narrowing = state.query.within().is_some();
     let mut run = QueryRun::new(title, text);
-    run.view.set_page(state.page());
+    run.view.set_page(geometry::page(state));
     state.query.run = Some(run);
     state.query.showing = true;
     state.query.narrowing = false;
@@ -216,7 +218,7 @@ pub fn on_field_names(state: &mut State, names: FieldNames) -> Vec<Effect> {
 
 /// Keys for the query's answer in the main pane; `None` when the key is not one of its own.
 pub fn view_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
-    let page = super::view::results_rows(state).saturating_sub(2);
+    let page = geometry::results_rows(state).saturating_sub(2);
     let run = state.query.run.as_mut()?;
     run.view.set_page(page);
     match key.code {
@@ -337,15 +339,6 @@ pub fn run_canned(state: &mut State, name: &str, object: Option<&str>) -> Vec<Ef
     }
     let range = state.query.editor.time();
     start(state, &crate::text::sanitize(&title), &text, range)
-}
-
-/// `1 row`, `2 rows`.
-pub fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 /// `s` as a query string literal.

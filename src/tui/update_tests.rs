@@ -331,7 +331,7 @@ fn click(state: &mut State, column: u16, row: u16) -> Vec<Effect> {
 #[test]
 fn a_click_picks_a_facet_value_and_a_second_click_keeps_it() {
     let mut state = loaded(10);
-    let facets = crate::tui::view::layout(&state).facets;
+    let facets = crate::tui::geometry::layout(&state).facets;
     // The second value (bob), under the title.
     assert!(click(&mut state, facets.x + 3, facets.y + 2).is_empty());
     assert_eq!(state.focus, Focus::Facets);
@@ -339,7 +339,7 @@ fn a_click_picks_a_facet_value_and_a_second_click_keeps_it() {
     let (_, filter) = refilter_of(&click(&mut state, facets.x + 3, facets.y + 2));
     assert_eq!(filter.include, vec![(Facet::User, "bob".to_string())]);
     // The title's right half: the next facet (the pane moved down for the chips line).
-    let facets = crate::tui::view::layout(&state).facets;
+    let facets = crate::tui::geometry::layout(&state).facets;
     click(&mut state, facets.x + facets.width - 2, facets.y);
     assert_eq!(state.facets.current().map(|(f, _)| *f), Some(Facet::Verb));
     // Below the last value: nothing picked.

@@ -17,6 +17,7 @@ pub use results::ResultsState;
 use std::path::PathBuf;
 
 use super::detail::DetailData;
+use super::format::{count, format_time};
 use super::msg::{LoadProgress, TailStatus, Ticket};
 use crate::store::Histogram;
 
@@ -135,17 +136,12 @@ impl State {
         }
     }
 
-    /// Rows of the results table that fit on screen, from the layout's arithmetic.
-    pub fn page(&self) -> usize {
-        super::view::results_rows(self).max(1)
-    }
-
     /// The active filters as the chips line shows them, in order: the query's events, the facet
     /// values, the text search. Terminal-safe.
     pub fn chip_labels(&self) -> Vec<String> {
         let mut labels = Vec::new();
         if let (Some(run), Some(events)) = (&self.query.run, self.query.within()) {
-            let n = super::update_query::count(events.len(), "event");
+            let n = count(events.len(), "event");
             labels.push(format!("query: {} ({n})", run.title));
         }
         labels.extend(self.filters.chips.iter().map(|c| c.label()));
@@ -153,7 +149,7 @@ impl State {
             labels.push(format!("text: {text}"));
         }
         if self.filters.range.is_bounded() {
-            let at = |ms| super::view::format_time(ms);
+            let at = format_time;
             let r = self.filters.range;
             labels.push(format!("time: {} → {}", at(r.start_ms), at(r.end_ms)));
         }

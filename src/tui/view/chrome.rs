@@ -6,6 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::super::geometry::{CHIPS_PREFIX, chip_text};
 use super::super::state::{Level, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
@@ -85,14 +86,6 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
-/// Where the chips line starts its first chip.
-pub const CHIPS_PREFIX: &str = " filters: ";
-
-/// A chip as drawn: its number (for `:drop N`) and label.
-pub fn chip_text(i: usize, label: &str) -> String {
-    format!(" {} {label} ", i + 1)
-}
-
 pub fn chips(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     if area.is_empty() {
         return;
@@ -107,20 +100,6 @@ pub fn chips(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
         styles.get(Role::Muted),
     ));
     Paragraph::new(Line::from(spans)).render(area, buf);
-}
-
-/// The chip at a column of the chips line.
-pub fn chip_at(state: &State, area: Rect, column: u16) -> Option<usize> {
-    let mut x = usize::from(area.x) + Span::raw(CHIPS_PREFIX).width();
-    let column = usize::from(column);
-    for (i, label) in state.chip_labels().iter().enumerate() {
-        let w = Span::raw(chip_text(i, label)).width();
-        if (x..x + w).contains(&column) {
-            return Some(i);
-        }
-        x += w + 1;
-    }
-    None
 }
 
 pub fn status(frame: &mut Frame<'_>, area: Rect, state: &State, styles: &Styles) {

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
+use super::super::geometry::first_facet_value;
 use super::super::state::{Focus, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
@@ -36,7 +37,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
         .map_or(1, |(_, n)| n.to_string().len());
     let max = counts.values.first().map_or(1, |(_, n)| (*n).max(1));
     let height = usize::from(inner.height);
-    let first = f.cursor.saturating_sub(height.saturating_sub(1));
+    let first = first_facet_value(f.cursor, inner.height);
     let mut lines = Vec::new();
     for (i, (value, n)) in counts.values.iter().enumerate().skip(first).take(height) {
         let chip = state

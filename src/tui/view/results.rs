@@ -90,15 +90,6 @@ fn columns(width: u16, chosen: &EventColumns) -> Vec<Column> {
     cols
 }
 
-/// A time in ms as CloudWatch shows it: `2026-11-02 08:00:00.123` (UTC).
-pub fn format_time(ms: Option<i64>) -> String {
-    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map_or_else(
-            || "-".to_string(),
-            |t| t.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-        )
-}
-
 /// A time in ms as the table shows it.
 fn table_time(ms: Option<i64>, form: TimeForm) -> String {
     ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())

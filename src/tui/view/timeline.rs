@@ -5,47 +5,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Borders, Widget};
 
+use super::super::format::format_time;
+use super::super::geometry::{column_span, histogram_columns};
 use super::super::state::State;
 use super::super::styles::Styles;
-use super::results::format_time;
-use crate::audit::time::TimeRange;
 use crate::catalog::themes::Role;
-use crate::store::Histogram;
 
 const LEVELS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
-
-/// How many columns the histogram takes in a timeline `inner_width` wide.
-pub fn columns(h: &Histogram, inner_width: u16) -> usize {
-    usize::from(inner_width).min(h.buckets.len())
-}
-
-/// The buckets drawn in column `x` of `width` columns: a column may get one bucket more than
-/// its neighbour.
-fn buckets_of(n: usize, width: usize, x: usize) -> std::ops::Range<usize> {
-    let first = (x * n).div_ceil(width);
-    let end = ((x + 1) * n).div_ceil(width);
-    first..end.min(n)
-}
-
-/// The time span of column `x` (start included, end excluded), and the events and refused
-/// requests in it.
-pub fn column_span(h: &Histogram, width: usize, x: usize) -> Option<(TimeRange, u64, u64)> {
-    if width == 0 || x >= width {
-        return None;
-    }
-    let range = buckets_of(h.buckets.len(), width, x);
-    let buckets = h.buckets.get(range.clone())?;
-    let first = buckets.first()?;
-    let end = h.start_ms + (range.end as i64) * h.bucket_ms.max(1);
-    Some((
-        TimeRange {
-            start_ms: Some(first.start_ms),
-            end_ms: Some(end),
-        },
-        buckets.iter().map(|b| b.total).sum(),
-        buckets.iter().map(|b| b.denied).sum(),
-    ))
-}
 
 pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     if area.is_empty() {
@@ -54,7 +20,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     let h = &state.histogram;
     let denied: u64 = h.buckets.iter().map(|b| b.denied).sum();
     let total: u64 = h.buckets.iter().map(|b| b.total).sum();
-    let width = columns(h, area.width.saturating_sub(2));
+    let width = histogram_columns(h, area.width.saturating_sub(2));
     let picked = state
         .timeline_cursor
         .and_then(|x| Some((x, column_span(h, width, x)?)));

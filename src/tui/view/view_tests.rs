@@ -340,7 +340,7 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
     let styles = styles();
     let mut state = console(&store, 140, 40);
     let all = state.results.rows.len();
-    let columns = super::timeline_columns(&state);
+    let columns = crate::tui::geometry::timeline_columns(&state);
     assert_eq!(columns, 138);
     press(&mut state, &store, KeyCode::Char('t'));
     assert_eq!(state.timeline_cursor, Some(columns - 1));
@@ -348,9 +348,9 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
         press(&mut state, &store, KeyCode::Left);
     }
     let x = columns - 6;
-    let span = super::timeline_span(&state, x).expect("a span");
+    let span = crate::tui::geometry::timeline_span(&state, x).expect("a span");
     let buf = draw(&state, &store, &styles);
-    let area = super::layout(&state).timeline;
+    let area = crate::tui::geometry::layout(&state).timeline;
     // The picked column is drawn selected, and the title says its span.
     let cell = &buf[(area.x + 1 + x as u16, area.y + area.height - 2)];
     assert_eq!(
@@ -372,7 +372,7 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
     let state = console(&store, 140, 40);
     let mut sum = 0;
     for x in 0..columns {
-        let span = super::timeline_span(&state, x).expect("a span");
+        let span = crate::tui::geometry::timeline_span(&state, x).expect("a span");
         sum += state
             .results
             .rows
@@ -696,7 +696,7 @@ fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
     let deny = styles.get(Role::Deny);
     let text_style = styles.get(Role::Text);
     assert_ne!(deny.fg, text_style.fg, "the theme must tell them apart");
-    let body = super::layout(&state).results_body();
+    let body = crate::tui::geometry::layout(&state).results_body();
     // The second row (not under the cursor): its time cell is in the deny colour.
     let cell = &buf[(body.x + 2, body.y + 1)];
     assert_eq!(cell.fg, deny.fg.expect("deny has a colour"), "{:?}", cell);

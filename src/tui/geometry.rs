@@ -1,0 +1,268 @@
+//! Where each part of the screen goes, worked out from the state alone: the views draw into
+//! these places, and the update maps a click to a pane, a row, a chip, a facet value or a
+//! timeline bar, and sizes its pages, from the same arithmetic. Nothing here draws.
+
+use ratatui::layout::{Constraint, Direction, Layout as Split, Position, Rect};
+use ratatui::text::Span;
+
+use super::state::{Focus, State};
+use crate::audit::time::TimeRange;
+use crate::store::Histogram;
+
+/// The facets pane's width, on a wide screen and on a narrower one.
+const FACETS_WIDTH: u16 = 34;
+const FACETS_NARROW: u16 = 26;
+/// The timeline's height, border included.
+const TIMELINE_HEIGHT: u16 = 6;
+
+/// The places of the screen's parts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub title: Rect,
+    pub timeline: Rect,
+    pub chips: Rect,
+    pub facets: Rect,
+    pub results: Rect,
+    pub detail: Rect,
+    pub status: Rect,
+    /// Where the query browser and editor go: everything but the title and status lines.
+    pub overlay: Rect,
+}
+
+impl Layout {
+    /// The line of the results table at a screen position (0 = the first row under the header).
+    pub fn results_line(&self, column: u16, row: u16) -> Option<usize> {
+        let body = self.results_body();
+        body.contains(Position::new(column, row))
+            .then(|| usize::from(row - body.y))
+    }
+
+    pub fn in_facets(&self, column: u16, row: u16) -> bool {
+        self.facets.contains(Position::new(column, row))
+    }
+
+    /// The filter chip at a screen position.
+    pub fn chip_at(&self, state: &State, column: u16, row: u16) -> Option<usize> {
+        if !self.chips.contains(Position::new(column, row)) {
+            return None;
+        }
+        chip_at(state, self.chips, column)
+    }
+
+    pub fn in_detail(&self, column: u16, row: u16) -> bool {
+        self.detail.contains(Position::new(column, row))
+    }
+
+    /// The table's rows: inside the border, under the header.
+    pub fn results_body(&self) -> Rect {
+        let inner = inner(self.results);
+        Rect {
+            y: inner.y + 1,
+            height: inner.height.saturating_sub(1),
+            ..inner
+        }
+    }
+}
+
+/// A bordered box's inside.
+pub fn inner(r: Rect) -> Rect {
+    Rect {
+        x: r.x + 1,
+        y: r.y + 1,
+        width: r.width.saturating_sub(2),
+        height: r.height.saturating_sub(2),
+    }
+}
+
+/// The layout for the state's terminal size.
+pub fn layout(state: &State) -> Layout {
+    layout_in(Rect::new(0, 0, state.width, state.height), state)
+}
+
+/// The layout in `area`.
+pub fn layout_in(area: Rect, state: &State) -> Layout {
+    let show_chips = !state.filters.is_empty() || state.query.within().is_some();
+    let tall = area.height >= 24;
+    let [title, timeline, chips, main, status] = Split::default()
+        .direction(Direction::Vertical)
+        .constraints([
+            Constraint::Length(1),
+            Constraint::Length(if tall { TIMELINE_HEIGHT } else { 0 }),
+            Constraint::Length(u16::from(show_chips)),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+    let facets_width = match area.width {
+        140.. => FACETS_WIDTH,
+        90.. => FACETS_NARROW,
+        _ => 0,
+    };
+    let [facets, right] = if facets_width == 0 && state.focus == Focus::Facets {
+        // No room for both: the facets take the table's place while keys go to them.
+        [main, Rect::default()]
+    } else {
+        Split::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Length(facets_width), Constraint::Min(10)])
+            .areas(main)
+    };
+    let (results, detail) = if state.detail.open {
+        if right.width >= 160 {
+            let [r, d] = Split::default()
+                .direction(Direction::Horizontal)
+                .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(right);
+            (r, d)
+        } else {
+            let [r, d] = Split::default()
+                .direction(Direction::Vertical)
+                .constraints([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(right);
+            (r, d)
+        }
+    } else {
+        (right, Rect::default())
+    };
+    Layout {
+        title,
+        timeline,
+        chips,
+        facets,
+        results,
+        detail,
+        status,
+        overlay: Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(2),
+            ..area
+        },
+    }
+}
+
+/// How many table rows fit on screen.
+pub fn results_rows(state: &State) -> usize {
+    usize::from(layout(state).results_body().height)
+}
+
+/// Rows one page of the events table moves: those on screen, at least one.
+pub fn page(state: &State) -> usize {
+    results_rows(state).max(1)
+}
+
+/// Where the chips line starts its first chip.
+pub const CHIPS_PREFIX: &str = " filters: ";
+
+/// A chip as drawn: its number (for `:drop N`) and label.
+pub fn chip_text(i: usize, label: &str) -> String {
+    format!(" {} {label} ", i + 1)
+}
+
+/// The chip at a column of the chips line that starts at `area`.
+fn chip_at(state: &State, area: Rect, column: u16) -> Option<usize> {
+    let mut x = usize::from(area.x) + Span::raw(CHIPS_PREFIX).width();
+    let column = usize::from(column);
+    for (i, label) in state.chip_labels().iter().enumerate() {
+        let w = Span::raw(chip_text(i, label)).width();
+        if (x..x + w).contains(&column) {
+            return Some(i);
+        }
+        x += w + 1;
+    }
+    None
+}
+
+/// How many columns the histogram takes in a timeline `inner_width` wide.
+pub fn histogram_columns(h: &Histogram, inner_width: u16) -> usize {
+    usize::from(inner_width).min(h.buckets.len())
+}
+
+/// The buckets drawn in column `x` of `width` columns: a column may get one bucket more than
+/// its neighbour.
+fn buckets_of(n: usize, width: usize, x: usize) -> std::ops::Range<usize> {
+    let first = (x * n).div_ceil(width);
+    let end = ((x + 1) * n).div_ceil(width);
+    first..end.min(n)
+}
+
+/// The time span of column `x` (start included, end excluded), and the events and refused
+/// requests in it.
+pub fn column_span(h: &Histogram, width: usize, x: usize) -> Option<(TimeRange, u64, u64)> {
+    if width == 0 || x >= width {
+        return None;
+    }
+    let range = buckets_of(h.buckets.len(), width, x);
+    let buckets = h.buckets.get(range.clone())?;
+    let first = buckets.first()?;
+    let end = h.start_ms + (range.end as i64) * h.bucket_ms.max(1);
+    Some((
+        TimeRange {
+            start_ms: Some(first.start_ms),
+            end_ms: Some(end),
+        },
+        buckets.iter().map(|b| b.total).sum(),
+        buckets.iter().map(|b| b.denied).sum(),
+    ))
+}
+
+/// The timeline column at a screen position.
+pub fn timeline_column(state: &State, column: u16, row: u16) -> Option<usize> {
+    let area = inner(layout(state).timeline);
+    if !area.contains(Position::new(column, row)) {
+        return None;
+    }
+    let x = usize::from(column - area.x);
+    (x < histogram_columns(&state.histogram, area.width)).then_some(x)
+}
+
+/// Columns of the timeline as drawn.
+pub fn timeline_columns(state: &State) -> usize {
+    let area = inner(layout(state).timeline);
+    histogram_columns(&state.histogram, area.width)
+}
+
+/// The time span of a timeline column.
+pub fn timeline_span(state: &State, x: usize) -> Option<TimeRange> {
+    column_span(&state.histogram, timeline_columns(state), x).map(|(r, _, _)| r)
+}
+
+/// What a click in the facets pane hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FacetClick {
+    /// The title: the facet before (left half) or after.
+    Title { next: bool },
+    /// The value of this index in the current facet.
+    Value(usize),
+}
+
+/// The part of the facets pane at a screen position, from the same arithmetic the pane draws
+/// with.
+pub fn facet_click(state: &State, column: u16, row: u16) -> Option<FacetClick> {
+    let area = layout(state).facets;
+    if !area.contains(Position::new(column, row)) {
+        return None;
+    }
+    if row == area.y {
+        return Some(FacetClick::Title {
+            next: column >= area.x + area.width / 2,
+        });
+    }
+    let body = inner(area);
+    if !body.contains(Position::new(column, row)) {
+        return None;
+    }
+    let first = first_facet_value(state.facets.cursor, body.height);
+    let i = first + usize::from(row - body.y);
+    let values = state.facets.current().map_or(0, |(_, c)| c.values.len());
+    (i < values).then_some(FacetClick::Value(i))
+}
+
+/// The first facet value shown in a pane body `height` lines tall, the cursor on screen.
+pub fn first_facet_value(cursor: usize, height: u16) -> usize {
+    cursor.saturating_sub(usize::from(height).saturating_sub(1))
+}
+
+/// Lines the help overlay takes: a title and a blank line per section, and a line per row.
+pub fn help_lines() -> u16 {
+    super::keymap::help_lines()
+}
