@@ -37,8 +37,6 @@ pub mod styles;
 pub mod tail;
 mod terminal;
 pub mod update;
-mod update_command;
-mod update_query;
 pub mod view;
 
 use std::sync::{Arc, RwLock};

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::effect::Effect;
-use super::field_names::FieldNames;
-use super::format::count;
-use super::geometry;
-use super::msg::{QueryAnswer, QueryFailure, Ticket};
-use super::query::{BrowserAction, EditorAction, ResultsAction, RunStats, TimeChoice};
-use super::state::{Focus, Level, PendingCanned, Prompt, QueryRun, State};
-use super::update::{follow_selection, refilter};
+use super::super::effect::Effect;
+use super::super::field_names::FieldNames;
+use super::super::format::count;
+use super::super::geometry;
+use super::super::msg::{QueryAnswer, QueryFailure, Ticket};
+use super::super::query::{BrowserAction, EditorAction, ResultsAction, RunStats, TimeChoice};
+use super::super::state::{Focus, Level, PendingCanned, Prompt, QueryRun, State};
+use super::refresh::{follow_selection, refilter};
 
 /// Keys while the browser is open.
 pub fn browser_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -389,7 +389,7 @@ pub fn on_record(
 }
 
 #[cfg(test)]
-#[path = "update_query_tests.rs"]
+#[path = "query_tests.rs"]
 mod flow_tests;
 
 #[cfg(test)]

@@ -1,195 +1,25 @@
-//! The pure heart of the console: a message and the state in, the state changed and the
-//! effects to carry out returned. No I/O, no clock, no terminal.
+//! Keys: each goes to the overlay or pane that has them.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::clusters::PickerAction;
-use super::detail::DetailData;
-use super::effect::{Detection, Effect};
-use super::findings::FindingsAction;
-use super::geometry::{self, FacetClick};
-use super::msg::{ExportFailure, Filtered, Msg};
-use super::state::{EventColumn, Focus, Level, Prompt, PromptKind, State};
-use super::update_query;
-use crate::export::{ExportFormat, ExportSummary};
-
-pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
-    match msg {
-        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
-        Msg::Key(_) | Msg::Tick => Vec::new(),
-        Msg::Mouse(mouse) => on_mouse(state, mouse),
-        Msg::Resize { width, height } => {
-            state.width = width;
-            state.height = height;
-            let page = geometry::page(state);
-            state.results.move_by(0, page);
-            if let Some(run) = state.query.run.as_mut() {
-                run.view.set_page(page.saturating_sub(2));
-            }
-            Vec::new()
-        }
-        Msg::Loaded(progress) => {
-            let grew = progress.events != state.status.load.events;
-            let finished = progress.done && !state.status.load.done;
-            state.status.load = progress;
-            let mut effects = Vec::new();
-            if grew || finished {
-                effects.push(refilter(state));
-            }
-            effects.extend(update_query::gather_field_names(state));
-            effects
-        }
-        Msg::Tail(tail) => {
-            state.status.tail = Some(tail);
-            Vec::new()
-        }
-        Msg::Filtered(filtered) => on_filtered(state, *filtered),
-        Msg::Detail { row, data } => {
-            if state.detail_row == Some(row) {
-                state.detail.row = Some(row);
-                state.detail.data = Some(*data);
-                state.detail.pivot = 0;
-            }
-            Vec::new()
-        }
-        Msg::Exported(result) => on_exported(state, result),
-        Msg::QueryProgress { ticket, stats } => update_query::on_progress(state, ticket, stats),
-        Msg::QueryDone { ticket, outcome } => update_query::on_done(state, ticket, outcome),
-        Msg::Findings(found) => {
-            if let Some(view) = state.findings.as_mut() {
-                match found {
-                    Ok(items) => view.set_items(items),
-                    Err(e) => {
-                        view.set_items(Vec::new());
-                        view.error = Some(e);
-                    }
-                }
-            }
-            Vec::new()
-        }
-        Msg::Clusters(found) => {
-            if let Some(picker) = state.clusters.as_mut() {
-                match found {
-                    Ok(items) => picker.set_items(items),
-                    Err(e) => {
-                        picker.set_items(Vec::new());
-                        picker.error = Some(e);
-                    }
-                }
-            }
-            Vec::new()
-        }
-        Msg::FieldNames(names) => update_query::on_field_names(state, names),
-        Msg::RecordFetched { ticket, index, row } => {
-            update_query::on_record(state, ticket, index, row)
-        }
-        Msg::Failed(message) => {
-            state.say(message, Level::Error);
-            Vec::new()
-        }
-        Msg::WaitingForRetry(advice) => {
-            state.say(advice.clone(), Level::Error);
-            state.status.waiting = Some(advice);
-            Vec::new()
-        }
-    }
-}
-
-/// A new filter request; the reply to any earlier one will be dropped.
-pub fn refilter(state: &mut State) -> Effect {
-    state.filter_ticket += 1;
-    state.status.filtering = true;
-    Effect::Refilter {
-        ticket: state.filter_ticket,
-        filter: state.filters.to_filter_set(),
-        within: state.query.within(),
-        sort: state
-            .columns
-            .sort
-            .map(|s| (s.column.sort_key(), s.descending)),
-    }
-}
-
-fn on_filtered(state: &mut State, filtered: Filtered) -> Vec<Effect> {
-    if filtered.ticket != state.filter_ticket {
-        return Vec::new();
-    }
-    state.status.filtering = false;
-    state.status.filter_ms = Some(filtered.took_ms);
-    let page = geometry::page(state);
-    // Following a tail with the cursor on the last row: stay on the last row, as `tail -f`.
-    let at_end = state.results.cursor + 1 >= state.results.rows.len();
-    let tailing = state.status.tail.as_ref().is_some_and(|t| !t.paused);
-    state.results.set_rows(filtered.rows, page);
-    if tailing && at_end {
-        state.results.bottom(page);
-    }
-    state.facets.set(filtered.facets);
-    state.histogram = filtered.histogram;
-    follow_selection(state)
-}
-
-/// The event under the cursor: in the events table, or the query answer's row when it is one
-/// event.
-pub fn selected_event(state: &State) -> Option<u32> {
-    match &state.query.run {
-        Some(run) if state.query.showing => run.selected_event(),
-        _ => state.results.selected(),
-    }
-}
-
-/// The detail pane follows the cursor.
-pub fn follow_selection(state: &mut State) -> Vec<Effect> {
-    let row = selected_event(state);
-    if !state.detail.open || row == state.detail_row {
-        return Vec::new();
-    }
-    state.detail_row = row;
-    state.detail.scroll = 0;
-    match row {
-        Some(row) => vec![Effect::LoadDetail { row }],
-        None => {
-            state.detail.data = None;
-            Vec::new()
-        }
-    }
-}
-
-fn on_exported(state: &mut State, result: Result<ExportSummary, ExportFailure>) -> Vec<Effect> {
-    match result {
-        Ok(summary) => {
-            let mut text = format!(
-                "exported {} events ({} bytes) to {}",
-                summary.events,
-                summary.bytes,
-                summary.path.display()
-            );
-            if summary.truncated > 0 {
-                text.push_str(&format!(", {} of them truncated", summary.truncated));
-            }
-            state.say(text, Level::Info);
-        }
-        Err(failure) if failure.exists => {
-            let all = matches!(
-                state.pending_export,
-                Some(super::state::PendingExport { all: true, .. })
-            );
-            state.prompt = Some(Prompt::new(PromptKind::ConfirmOverwrite { all }, ""));
-            state.say(failure.message, Level::Warning);
-        }
-        Err(failure) => state.say(failure.message, Level::Error),
-    }
-    Vec::new()
-}
+use super::super::clusters::PickerAction;
+use super::super::detail::DetailData;
+use super::super::effect::{Detection, Effect};
+use super::super::findings::FindingsAction;
+use super::super::geometry;
+use super::super::state::{EventColumn, Focus, Level, Prompt, PromptKind, State};
+use super::command;
+use super::export::{default_export_name, export_effect};
+use super::query;
+use super::refresh::{follow_selection, refilter};
 
 fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
-fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl(&key, 'c') {
         state.quit = true;
         return Vec::new();
@@ -249,7 +79,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             FindingsAction::Open(name) => {
                 state.findings = None;
-                update_query::run_canned(state, &name, None)
+                query::run_canned(state, &name, None)
             }
         };
     }
@@ -268,21 +98,21 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if state.query.browser_open {
-        return update_query::browser_key(state, key);
+        return query::browser_key(state, key);
     }
     if state.query.editor_open {
-        return update_query::editor_key(state, key);
+        return query::editor_key(state, key);
     }
     // The banner and any message go once a key is pressed: they have been read.
     state.status.banner = None;
     state.status.message = None;
     let page = geometry::page(state);
     if ctrl(&key, 'x') || key.code == KeyCode::F(6) {
-        return update_query::cancel(state);
+        return query::cancel(state);
     }
     if state.query.showing
         && state.focus == Focus::Results
-        && let Some(effects) = update_query::view_key(state, key)
+        && let Some(effects) = query::view_key(state, key)
     {
         return effects;
     }
@@ -304,7 +134,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     })
                 })
                 .collect();
-            state.findings = Some(super::findings::FindingsView::default());
+            state.findings = Some(super::super::findings::FindingsView::default());
             return vec![Effect::RunDetections(detections)];
         }
         KeyCode::Char('t') => {
@@ -436,7 +266,7 @@ fn timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 /// Narrows the time range to a timeline column's span.
-fn narrow_to_column(state: &mut State, x: usize) -> Vec<Effect> {
+pub fn narrow_to_column(state: &mut State, x: usize) -> Vec<Effect> {
     let Some(range) = geometry::timeline_span(state, x) else {
         return Vec::new();
     };
@@ -447,10 +277,6 @@ fn narrow_to_column(state: &mut State, x: usize) -> Vec<Effect> {
         Level::Info,
     );
     vec![refilter(state)]
-}
-
-fn default_export_name(events: usize) -> String {
-    format!("kaudit-export-{events}-events.json")
 }
 
 fn on_results_key(state: &mut State, key: KeyEvent, page: usize) -> Vec<Effect> {
@@ -500,7 +326,7 @@ fn on_facets_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 /// Keeps (or drops) the facet value under the cursor.
-fn include(state: &mut State, keep: bool) -> Vec<Effect> {
+pub fn include(state: &mut State, keep: bool) -> Vec<Effect> {
     let Some((facet, value)) = state.facets.selected() else {
         return Vec::new();
     };
@@ -558,7 +384,7 @@ fn pivot(state: &mut State, i: usize) -> Vec<Effect> {
         return Vec::new();
     };
     if let Some((query, object)) = &p.canned {
-        return update_query::run_canned(state, query, Some(object));
+        return query::run_canned(state, query, Some(object));
     }
     state.filters.clear();
     for (facet, value) in &p.include {
@@ -640,90 +466,8 @@ fn submit(state: &mut State, prompt: Prompt) -> Vec<Effect> {
             }
             vec![export_effect(state, PathBuf::from(input), all, false)]
         }
-        PromptKind::Command => super::update_command::command(state, &input),
-        PromptKind::Param => update_query::param_given(state, input),
+        PromptKind::Command => command::command(state, &input),
+        PromptKind::Param => query::param_given(state, input),
         PromptKind::ConfirmOverwrite { .. } => Vec::new(),
     }
 }
-
-pub(super) fn export_effect(
-    state: &mut State,
-    path: PathBuf,
-    all: bool,
-    overwrite: bool,
-) -> Effect {
-    let rows: Vec<u32> = if all {
-        state.results.rows.as_ref().clone()
-    } else {
-        state.results.marked.iter().copied().collect()
-    };
-    state.pending_export = Some(super::state::PendingExport {
-        path: path.clone(),
-        all,
-    });
-    Effect::Export {
-        rows: Arc::new(rows),
-        format: ExportFormat::from_path(&path),
-        path,
-        overwrite,
-    }
-}
-
-fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
-    let page = geometry::page(state);
-    let in_query = state.query.showing && state.query.run.is_some();
-    match mouse.kind {
-        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp if in_query => {
-            let code = match mouse.kind {
-                MouseEventKind::ScrollDown => KeyCode::Down,
-                _ => KeyCode::Up,
-            };
-            if let Some(run) = state.query.run.as_mut() {
-                for _ in 0..3 {
-                    run.view.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-                }
-            }
-        }
-        MouseEventKind::ScrollDown => state.results.scroll_by(3, page),
-        MouseEventKind::ScrollUp => state.results.scroll_by(-3, page),
-        MouseEventKind::Down(_) => {
-            let layout = geometry::layout(state);
-            if let Some(x) = geometry::timeline_column(state, mouse.column, mouse.row) {
-                state.timeline_cursor = None;
-                return narrow_to_column(state, x);
-            } else if let Some(i) = layout.chip_at(state, mouse.column, mouse.row) {
-                if state.drop_chip(i) {
-                    return vec![refilter(state)];
-                }
-            } else if in_query && layout.results.contains((mouse.column, mouse.row).into()) {
-                state.focus = Focus::Results;
-            } else if let Some(line) = layout.results_line(mouse.column, mouse.row) {
-                state.focus = Focus::Results;
-                state.results.click(line, page);
-            } else if let Some(click) = geometry::facet_click(state, mouse.column, mouse.row) {
-                let was = (state.focus, state.facets.cursor);
-                state.focus = Focus::Facets;
-                match click {
-                    FacetClick::Title { next } => {
-                        state.facets.next_facet(if next { 1 } else { -1 })
-                    }
-                    // A click on the value already picked keeps it, as Enter does.
-                    FacetClick::Value(i) if was == (Focus::Facets, i) => {
-                        return include(state, true);
-                    }
-                    FacetClick::Value(i) => state.facets.cursor = i,
-                }
-            } else if layout.in_facets(mouse.column, mouse.row) {
-                state.focus = Focus::Facets;
-            } else if layout.in_detail(mouse.column, mouse.row) {
-                state.focus = Focus::Detail;
-            }
-        }
-        _ => return Vec::new(),
-    }
-    follow_selection(state)
-}
-
-#[cfg(test)]
-#[path = "update_tests.rs"]
-mod tests;

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::store::{Facet, FacetCounts, Histogram};
 use crate::tui::detail::DetailData;
-use crate::tui::msg::LoadProgress;
+use crate::tui::msg::{ExportFailure, LoadProgress};
 use crate::tui::state::{Focus, PromptKind};
 
 fn key(code: KeyCode) -> Msg {

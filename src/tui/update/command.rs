@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-use super::effect::Effect;
-use super::state::{Level, State};
-use super::update::{export_effect, refilter};
-use super::update_query;
+use super::super::effect::Effect;
+use super::super::state::{Level, State};
+use super::export::export_effect;
+use super::query;
+use super::refresh::refilter;
 use crate::store::Facet;
 
 /// `:` commands.
@@ -62,15 +63,15 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             );
             Vec::new()
         }
-        "run" => update_query::run_canned(state, arg, None),
+        "run" => query::run_canned(state, arg, None),
         "query" if arg.is_empty() => {
             state.say("usage: :query TEXT (or ; for the editor)", Level::Warning);
             Vec::new()
         }
         "query" => {
             let range = state.query.editor.time();
-            let title = update_query::title_of(arg);
-            update_query::start(state, &title, arg, range)
+            let title = query::title_of(arg);
+            query::start(state, &title, arg, range)
         }
         "export" | "export-all" if arg.is_empty() => {
             state.say(
