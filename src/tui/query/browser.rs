@@ -4,27 +4,14 @@
 //! Typing always goes to the search (so `j`, `k` and `e` are letters); the arrows move through
 //! the list, Enter runs the query and Tab (or Ctrl-E) takes it to the editor.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
+use super::super::keymap::{self, Action, Layer};
 use super::buffer::TextBuffer;
-use super::{ctrl, typed};
+use super::typed;
 use crate::catalog::{CannedQuery, Catalog};
-
-/// Every key of the browser, for the help overlay.
-pub const KEYS: &[(&str, &str)] = &[
-    (
-        "letters",
-        "search names, descriptions and tags (words match separately)",
-    ),
-    ("↑ ↓, Ctrl-P Ctrl-N", "move"),
-    ("PgUp PgDn, Home End", "page, first, last"),
-    ("Enter", "run the query"),
-    ("Tab, Ctrl-E", "edit the query first"),
-    ("Ctrl-U", "clear the search"),
-    ("Esc", "close"),
-];
 
 /// What the browser asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,13 +122,13 @@ impl Browser {
         if key.kind == KeyEventKind::Release {
             return BrowserAction::None;
         }
-        match key.code {
-            KeyCode::Esc => BrowserAction::Close,
-            KeyCode::Enter => self.take(false),
-            KeyCode::Tab => self.take(true),
-            _ if ctrl(&key, 'e') => self.take(true),
-            _ => {
-                if self.move_or_edit(key) {
+        match keymap::action(Layer::Browser, &key) {
+            None => BrowserAction::None,
+            Some(Action::Close) => BrowserAction::Close,
+            Some(Action::Run) => self.take(false),
+            Some(Action::Edit) => self.take(true),
+            Some(action) => {
+                if self.move_or_edit(action, &key) {
                     self.refilter();
                 }
                 BrowserAction::None
@@ -150,35 +137,31 @@ impl Browser {
     }
 
     /// True when the search changed.
-    fn move_or_edit(&mut self, key: KeyEvent) -> bool {
-        if let Some(c) = typed(&key) {
-            return self.search.insert(c);
-        }
+    fn move_or_edit(&mut self, action: Action, key: &KeyEvent) -> bool {
         let last = self.hits.len().saturating_sub(1) as isize;
-        let by = match key.code {
-            _ if ctrl(&key, 'u') => {
+        let by = match action {
+            Action::Type => return typed(key).is_some_and(|c| self.search.insert(c)),
+            Action::ClearLine => {
                 let had = !self.search.is_empty();
                 self.search = TextBuffer::default();
                 return had;
             }
-            KeyCode::Backspace => return self.search.backspace(),
-            KeyCode::Delete => return self.search.delete(),
-            KeyCode::Left => {
+            Action::DeleteBack => return self.search.backspace(),
+            Action::DeleteForward => return self.search.delete(),
+            Action::Left => {
                 self.search.left();
                 return false;
             }
-            KeyCode::Right => {
+            Action::Right => {
                 self.search.right();
                 return false;
             }
-            _ if ctrl(&key, 'p') => -1,
-            _ if ctrl(&key, 'n') => 1,
-            KeyCode::Up => -1,
-            KeyCode::Down => 1,
-            KeyCode::PageUp => -(PAGE as isize),
-            KeyCode::PageDown => PAGE as isize,
-            KeyCode::Home => -last,
-            KeyCode::End => last,
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -(PAGE as isize),
+            Action::PageDown => PAGE as isize,
+            Action::First => -last,
+            Action::Last => last,
             _ => 0,
         };
         self.selected = self

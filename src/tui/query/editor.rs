@@ -8,8 +8,9 @@
 //! field no event has gets a warning under it, with the nearest name that exists (for a query
 //! run locally; CloudWatch reads more than what was loaded).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
+use super::super::keymap::{self, Action, Layer};
 use super::buffer::TextBuffer;
 use super::highlight::{Highlight, highlight};
 use super::history::History;
@@ -22,34 +23,6 @@ use crate::insights::diag::Diagnostic;
 use crate::insights::known::SeenFields;
 use crate::insights::parser::parse;
 
-/// Every key of the editor, for the help overlay.
-pub const KEYS: &[(&str, &str)] = &[
-    (
-        "F5, Ctrl-R",
-        "run the query (refused while it has an error)",
-    ),
-    ("F6, Ctrl-X", "cancel the query running"),
-    ("Esc", "close the editor"),
-    ("F1", "these keys"),
-    ("F2, Ctrl-T", "time range: 15m, 1h, 24h, 7d, all"),
-    (
-        "F3, Ctrl-O",
-        "time range: type a start and an end (RFC 3339)",
-    ),
-    ("Ctrl-P, Ctrl-N", "previous / next query run"),
-    (
-        "↑ ↓",
-        "move; on the first / last line, previous / next query",
-    ),
-    ("← →, Home End", "move"),
-    ("Ctrl-A, Ctrl-E", "start / end of the line"),
-    ("Ctrl-Home, Ctrl-End", "start / end of the query"),
-    ("Enter", "new line"),
-    ("Tab", "two spaces"),
-    ("Backspace, Delete", "delete before / under the cursor"),
-    ("Ctrl-U", "delete to the start of the line"),
-];
-
 /// What the editor asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditorAction {
@@ -61,7 +34,7 @@ pub enum EditorAction {
     Cancel,
     /// Close the editor.
     Close,
-    /// Show the keys ([`KEYS`]); `?` is a character here.
+    /// Show the keys; `?` is a character here.
     Help,
 }
 
@@ -197,59 +170,53 @@ impl Editor {
             return EditorAction::None;
         }
         self.refused = None;
-        let control = key.modifiers.contains(KeyModifiers::CONTROL);
-        if let Some(c) = typed(&key) {
-            self.edit(|b| b.insert(c));
+        // Control with Shift is Control alone here: Ctrl-Shift-R runs as Ctrl-R does.
+        let key = match key.code {
+            KeyCode::Char(c) if typed(&key).is_none() => KeyEvent {
+                code: KeyCode::Char(c.to_ascii_lowercase()),
+                ..key
+            },
+            _ => key,
+        };
+        let Some(action) = keymap::action(Layer::Editor, &key) else {
             return EditorAction::None;
-        }
-        match key.code {
-            KeyCode::Esc => return EditorAction::Close,
-            KeyCode::F(5) => return self.run(),
-            KeyCode::F(6) => return EditorAction::Cancel,
-            KeyCode::F(1) => return EditorAction::Help,
-            KeyCode::F(2) => self.time = self.time.next_preset(),
-            KeyCode::F(3) => self.range_input = Some(RangeInput::new(&self.time)),
-            KeyCode::Char(_) if control => return self.control_key(key),
-            KeyCode::Up if self.buffer.on_first_line() => self.older(),
-            KeyCode::Down if self.buffer.on_last_line() => self.newer(),
-            KeyCode::Up => self.buffer.up(),
-            KeyCode::Down => self.buffer.down(),
-            KeyCode::Left => self.buffer.left(),
-            KeyCode::Right => self.buffer.right(),
-            KeyCode::Home if control => self.buffer.text_start(),
-            KeyCode::End if control => self.buffer.text_end(),
-            KeyCode::Home => self.buffer.line_start(),
-            KeyCode::End => self.buffer.line_end(),
-            KeyCode::Enter => self.edit(|b| {
+        };
+        match action {
+            Action::Type => {
+                if let Some(c) = typed(&key) {
+                    self.edit(|b| b.insert(c));
+                }
+            }
+            Action::Close => return EditorAction::Close,
+            Action::Run => return self.run(),
+            Action::Cancel => return EditorAction::Cancel,
+            Action::Help => return EditorAction::Help,
+            Action::NextRange => self.time = self.time.next_preset(),
+            Action::TypeRange => self.range_input = Some(RangeInput::new(&self.time)),
+            Action::Older => self.older(),
+            Action::Newer => self.newer(),
+            Action::Up if self.buffer.on_first_line() => self.older(),
+            Action::Down if self.buffer.on_last_line() => self.newer(),
+            Action::Up => self.buffer.up(),
+            Action::Down => self.buffer.down(),
+            Action::Left => self.buffer.left(),
+            Action::Right => self.buffer.right(),
+            Action::TextStart => self.buffer.text_start(),
+            Action::TextEnd => self.buffer.text_end(),
+            Action::LineStart => self.buffer.line_start(),
+            Action::LineEnd => self.buffer.line_end(),
+            Action::Newline => self.edit(|b| {
                 b.newline();
                 true
             }),
             // Spaces, not a tab: a tab would be shown escaped, as `\t`.
-            KeyCode::Tab => self.edit(|b| {
+            Action::Indent => self.edit(|b| {
                 b.insert(' ');
                 b.insert(' ')
             }),
-            KeyCode::Backspace => self.edit(TextBuffer::backspace),
-            KeyCode::Delete => self.edit(TextBuffer::delete),
-            _ => {}
-        }
-        EditorAction::None
-    }
-
-    fn control_key(&mut self, key: KeyEvent) -> EditorAction {
-        let KeyCode::Char(c) = key.code else {
-            return EditorAction::None;
-        };
-        match c.to_ascii_lowercase() {
-            'r' => return self.run(),
-            'x' => return EditorAction::Cancel,
-            't' => self.time = self.time.next_preset(),
-            'o' => self.range_input = Some(RangeInput::new(&self.time)),
-            'p' => self.older(),
-            'n' => self.newer(),
-            'a' => self.buffer.line_start(),
-            'e' => self.buffer.line_end(),
-            'u' => self.edit(TextBuffer::delete_to_line_start),
+            Action::DeleteBack => self.edit(TextBuffer::backspace),
+            Action::DeleteForward => self.edit(TextBuffer::delete),
+            Action::DeleteToLineStart => self.edit(TextBuffer::delete_to_line_start),
             _ => {}
         }
         EditorAction::None

@@ -41,22 +41,10 @@ pub use time::TimeChoice;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::{Line, Span};
 
+use super::keymap::typed;
+
 fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
-}
-
-/// A key that types its character: no Control or Alt held (Shift is part of the character).
-/// Control and Alt together are AltGr, which types `@`, `[` or `|` on many layouts.
-fn typed(key: &KeyEvent) -> Option<char> {
-    let chord = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
-    match key.code {
-        KeyCode::Char(c)
-            if chord.is_empty() || chord == KeyModifiers::CONTROL | KeyModifiers::ALT =>
-        {
-            Some(c)
-        }
-        _ => None,
-    }
 }
 
 /// Terminal columns `s` takes (wide characters count two).
@@ -227,16 +215,9 @@ mod tests {
     }
 
     #[test]
-    fn typed_keys_exclude_control_chords() {
+    fn ctrl_wants_control_held() {
         let k = |code, m| KeyEvent::new(code, m);
-        assert_eq!(
-            typed(&k(KeyCode::Char('E'), KeyModifiers::SHIFT)),
-            Some('E')
-        );
-        assert_eq!(typed(&k(KeyCode::Char('e'), KeyModifiers::CONTROL)), None);
         assert!(ctrl(&k(KeyCode::Char('e'), KeyModifiers::CONTROL), 'e'));
-        assert_eq!(typed(&k(KeyCode::Char('x'), KeyModifiers::ALT)), None);
-        let altgr = KeyModifiers::CONTROL | KeyModifiers::ALT;
-        assert_eq!(typed(&k(KeyCode::Char('@'), altgr)), Some('@'));
+        assert!(!ctrl(&k(KeyCode::Char('e'), KeyModifiers::NONE), 'e'));
     }
 }

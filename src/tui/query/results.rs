@@ -1,8 +1,9 @@
 //! A query's answer: its own columns as a table that sorts, hides columns and scrolls through
 //! ten thousand rows by building only those on screen; and, for a `stats` answer, a chart.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyEvent, KeyEventKind};
 
+use super::super::keymap::{self, Action, Layer};
 use super::chart::{ChartKind, detect_chart};
 use super::columns::{ColumnWidth, column_widths};
 use super::stats::RunStats;
@@ -10,19 +11,6 @@ use crate::insights::ast::CommandKind;
 use crate::insights::exec::QueryResult;
 use crate::insights::parser::parse;
 use crate::insights::value::Value;
-
-/// Every key of the results view, for the help overlay.
-pub const KEYS: &[(&str, &str)] = &[
-    ("j k, ↓ ↑", "move"),
-    ("PgDn PgUp, g G", "page, first, last"),
-    (
-        "s",
-        "sort by the next column (then back to the query's order)",
-    ),
-    ("S", "reverse the sort"),
-    ("c", "choose columns: Space shows or hides one, Esc closes"),
-    ("v", "table or chart (for `stats` answers)"),
-];
 
 /// What the results view asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,21 +246,19 @@ impl ResultsView {
             return ResultsAction::None;
         }
         let page = self.page as isize;
-        let control = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('d') if control => self.move_by(page / 2),
-            KeyCode::Char('u') if control => self.move_by(-page / 2),
-            _ if control => return ResultsAction::Ignored,
-            KeyCode::Down | KeyCode::Char('j') => self.move_by(1),
-            KeyCode::Up | KeyCode::Char('k') => self.move_by(-1),
-            KeyCode::PageDown => self.move_by(page),
-            KeyCode::PageUp => self.move_by(-page),
-            KeyCode::Home | KeyCode::Char('g') => self.move_by(isize::MIN),
-            KeyCode::End | KeyCode::Char('G') => self.move_by(isize::MAX),
-            KeyCode::Char('s') => self.next_sort(),
-            KeyCode::Char('S') => self.flip_sort(),
-            KeyCode::Char('c') if !self.hidden.is_empty() => self.picker = Some(0),
-            KeyCode::Char('v') => self.toggle_chart(),
+        match keymap::action(Layer::Answer, &key) {
+            Some(Action::HalfDown) => self.move_by(page / 2),
+            Some(Action::HalfUp) => self.move_by(-page / 2),
+            Some(Action::Down) => self.move_by(1),
+            Some(Action::Up) => self.move_by(-1),
+            Some(Action::PageDown) => self.move_by(page),
+            Some(Action::PageUp) => self.move_by(-page),
+            Some(Action::First) => self.move_by(isize::MIN),
+            Some(Action::Last) => self.move_by(isize::MAX),
+            Some(Action::Sort) => self.next_sort(),
+            Some(Action::FlipSort) => self.flip_sort(),
+            Some(Action::Columns) if !self.hidden.is_empty() => self.picker = Some(0),
+            Some(Action::Chart) => self.toggle_chart(),
             _ => return ResultsAction::Ignored,
         }
         ResultsAction::None
@@ -323,11 +309,11 @@ impl ResultsView {
 
     fn picker_key(&mut self, key: KeyEvent, at: usize) {
         let last = self.hidden.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('c' | 'q') => self.picker = None,
-            KeyCode::Down | KeyCode::Char('j') => self.picker = Some((at + 1).min(last)),
-            KeyCode::Up | KeyCode::Char('k') => self.picker = Some(at.saturating_sub(1)),
-            KeyCode::Char(' ' | 'x') => {
+        match keymap::action(Layer::AnswerColumns, &key) {
+            Some(Action::Close) => self.picker = None,
+            Some(Action::Down) => self.picker = Some((at + 1).min(last)),
+            Some(Action::Up) => self.picker = Some(at.saturating_sub(1)),
+            Some(Action::Toggle) => {
                 let shown = self.hidden.iter().filter(|h| !**h).count();
                 if !self.hidden[at] && shown == 1 {
                     self.note = Some("the last column shown stays".to_string());
@@ -337,6 +323,11 @@ impl ResultsView {
             }
             _ => {}
         }
+    }
+
+    /// The column picker is open: it has every key.
+    pub fn picking(&self) -> bool {
+        self.picker.is_some()
     }
 }
 

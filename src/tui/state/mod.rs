@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use super::detail::DetailData;
 use super::format::{count, format_time};
+use super::keymap::Layer;
 use super::msg::{LoadProgress, TailStatus, Ticket};
 use crate::store::Histogram;
 
@@ -134,6 +135,60 @@ impl State {
             },
             ..State::default()
         }
+    }
+
+    /// The layers open now, front first. A key goes down this list until a layer binds it, and
+    /// stops at the first modal one; the view draws the overlays and puts the cursor by the
+    /// same list, so what is seen in front is what has the keys.
+    pub fn layers(&self) -> Vec<Layer> {
+        let mut layers = vec![Layer::Anywhere];
+        if self.status.waiting.is_some() && self.prompt.is_none() && !self.query.editor_open {
+            layers.push(Layer::Waiting);
+        }
+        let confirming = self
+            .prompt
+            .as_ref()
+            .map(|p| matches!(p.kind, PromptKind::ConfirmOverwrite { .. }));
+        let open = [
+            (self.clusters.is_some(), Layer::Picker),
+            (confirming == Some(true), Layer::Confirm),
+            (confirming == Some(false), Layer::Prompt),
+            (self.help, Layer::Help),
+            (self.timeline_cursor.is_some(), Layer::Timeline),
+            (self.findings.is_some(), Layer::Findings),
+            (self.columns.picker.is_some(), Layer::Columns),
+            (self.query.browser_open, Layer::Browser),
+            (self.query.editor_open, Layer::Editor),
+        ];
+        layers.extend(open.into_iter().filter_map(|(open, l)| open.then_some(l)));
+        if let Some(run) = self.query.run.as_ref()
+            && self.query.showing
+            && self.focus == Focus::Results
+        {
+            if run.view.picking() {
+                layers.push(Layer::AnswerColumns);
+            }
+            layers.push(Layer::Answer);
+        }
+        layers.push(Layer::Everywhere);
+        if self.status.tail.is_some() {
+            layers.push(Layer::Following);
+        }
+        layers.push(match self.focus {
+            Focus::Results => Layer::Events,
+            Focus::Facets => Layer::Facets,
+            Focus::Detail => Layer::Detail,
+        });
+        layers
+    }
+
+    /// The layer that has the keys: the first modal one, else the pane in front (the answer,
+    /// or the pane with the focus). The view puts the cursor there.
+    pub fn active_layer(&self) -> Layer {
+        self.layers()
+            .into_iter()
+            .find(|l| l.is_modal() || l.is_pane())
+            .unwrap_or(Layer::Everywhere)
     }
 
     /// The active filters as the chips line shows them, in order: the query's events, the facet

@@ -2,9 +2,13 @@
 //! effects to carry out returned. No I/O, no clock, no terminal.
 
 mod command;
+mod everywhere;
 mod export;
 mod keys;
 mod mouse;
+mod overlays;
+mod panes;
+mod prompt;
 mod query;
 mod refresh;
 

@@ -5,7 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use super::super::effect::Effect;
 use super::super::geometry::{self, FacetClick};
 use super::super::state::{Focus, State};
-use super::keys::{include, narrow_to_column};
+use super::overlays::narrow_to_column;
+use super::panes::include;
 use super::refresh::{follow_selection, refilter};
 
 pub fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {

@@ -9,6 +9,7 @@ use super::super::effect::Effect;
 use super::super::field_names::FieldNames;
 use super::super::format::count;
 use super::super::geometry;
+use super::super::keymap::Action;
 use super::super::msg::{QueryAnswer, QueryFailure, Ticket};
 use super::super::query::{BrowserAction, EditorAction, ResultsAction, RunStats, TimeChoice};
 use super::super::state::{Focus, Level, PendingCanned, Prompt, QueryRun, State};
@@ -217,12 +218,14 @@ pub fn on_field_names(state: &mut State, names: FieldNames) -> Vec<Effect> {
 }
 
 /// Keys for the query's answer in the main pane; `None` when the key is not one of its own.
-pub fn view_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+/// Enter and Space reach the answer row's event, so the update takes them; the answer's view
+/// takes the rest (or, while its column picker is open, every key).
+pub fn answer_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Option<Vec<Effect>> {
     let page = geometry::results_rows(state).saturating_sub(2);
     let run = state.query.run.as_mut()?;
     run.view.set_page(page);
-    match key.code {
-        KeyCode::Enter => {
+    match action {
+        Some(Action::Open) => {
             if let Some((index, ptr)) = run.selected_ptr() {
                 let effect = Effect::FetchRecord {
                     ticket: state.query_ticket,
@@ -246,7 +249,7 @@ pub fn view_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
             state.focus = Focus::Detail;
             return Some(follow_selection(state));
         }
-        KeyCode::Char(' ') => {
+        Some(Action::Mark) => {
             let Some(row) = run.selected_event() else {
                 return Some(Vec::new());
             };
@@ -263,6 +266,14 @@ pub fn view_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
         ResultsAction::Ignored => None,
         ResultsAction::None => Some(follow_selection(state)),
     }
+}
+
+/// Keys while the answer's column picker is open: all of them go to it.
+pub fn answer_columns_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(run) = state.query.run.as_mut() {
+        run.view.handle_key(key);
+    }
+    follow_selection(state)
 }
 
 /// Starts a canned query, first asking for the values of its `${…}` parameters, one prompt each.

@@ -516,3 +516,36 @@ fn field_names_are_gathered_once_loaded_and_again_as_events_come() {
     assert_eq!(d.suggestion.as_deref(), Some("protoPayload.methodName"));
     assert!(!d.is_error());
 }
+
+#[test]
+fn the_answers_column_picker_has_the_keys_while_open() {
+    let mut state = console();
+    update(&mut state, ch(':'));
+    typed(&mut state, "query stats count(*) by verb");
+    let (ticket, _) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    let mut answer = events_answer(&[]);
+    answer.events = false;
+    answer.result.columns = vec!["verb".into(), "count(*)".into()];
+    answer.result.rows = vec![vec![Value::str("get"), Value::Int(9)]];
+    update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Ok(answer),
+        },
+    );
+    let shown = |state: &State| state.query.run.as_ref().map(|r| r.view.shown_columns());
+    update(&mut state, ch('c'));
+    assert_eq!(
+        state.active_layer(),
+        crate::tui::keymap::Layer::AnswerColumns
+    );
+    // Space hides the column under the picker's cursor, as its title says: the answer row
+    // under it is a group, and no event to mark.
+    update(&mut state, ch(' '));
+    assert_eq!(shown(&state), Some(vec![1]));
+    // Enter closes the picker; the next Enter is the answer's again.
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(state.active_layer(), crate::tui::keymap::Layer::Answer);
+    assert_eq!(shown(&state), Some(vec![1]));
+}

@@ -1,6 +1,5 @@
 //! The title line, the filter chips and the status line.
 
-use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -102,20 +101,15 @@ pub fn chips(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
-pub fn status(frame: &mut Frame<'_>, area: Rect, state: &State, styles: &Styles) {
+pub fn status(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     if let Some(prompt) = &state.prompt {
         let label = prompt.label();
         let text = sanitize(&prompt.input).into_owned();
         let line = Line::from(vec![
-            Span::styled(label.clone(), styles.get(Role::Accent)),
+            Span::styled(label, styles.get(Role::Accent)),
             Span::styled(text, styles.get(Role::Text)),
         ]);
-        Paragraph::new(line).render(area, frame.buffer_mut());
-        let before: String = prompt.input.chars().take(prompt.cursor).collect();
-        let x = area.x + (label.chars().count() + sanitize(&before).chars().count()) as u16;
-        if x < area.x + area.width {
-            frame.set_cursor_position(Position::new(x, area.y));
-        }
+        Paragraph::new(line).render(area, buf);
         return;
     }
     let (text, role) = if let Some((text, level)) = &state.status.message {
@@ -136,5 +130,13 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, state: &State, styles: &Styles)
             Role::Muted,
         )
     };
-    Paragraph::new(Line::styled(text, styles.get(role))).render(area, frame.buffer_mut());
+    Paragraph::new(Line::styled(text, styles.get(role))).render(area, buf);
+}
+
+/// Where the cursor stands in the prompt on the status line.
+pub fn prompt_cursor(area: Rect, state: &State) -> Option<Position> {
+    let prompt = state.prompt.as_ref()?;
+    let before: String = prompt.input.chars().take(prompt.cursor).collect();
+    let x = area.x + (prompt.label().chars().count() + sanitize(&before).chars().count()) as u16;
+    (x < area.x + area.width).then(|| Position::new(x, area.y))
 }

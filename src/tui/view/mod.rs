@@ -11,6 +11,7 @@ mod timeline;
 use ratatui::Frame;
 
 use super::geometry::layout_in;
+use super::keymap::Layer;
 use super::state::State;
 use super::styles::Styles;
 use crate::store::EventStore;
@@ -35,30 +36,35 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     if state.detail.open {
         detail::draw(buf, l.detail, state, styles);
     }
-    chrome::status(frame, l.status, state, styles);
-    if let Some(picker) = &state.clusters {
-        picker.render(l.overlay, frame.buffer_mut(), styles);
-    } else if let Some(findings) = &state.findings {
-        findings.render(l.overlay, frame.buffer_mut(), styles);
-    } else if state.query.browser_open {
-        state
-            .query
-            .browser
-            .render(l.overlay, frame.buffer_mut(), styles);
-        if let Some(at) = state.query.browser.cursor_position(l.overlay) {
-            frame.set_cursor_position(at);
+    chrome::status(buf, l.status, state, styles);
+    let layers = state.layers();
+    match layers.iter().find(|l| l.is_overlay()) {
+        Some(Layer::Picker) => {
+            if let Some(picker) = &state.clusters {
+                picker.render(l.overlay, buf, styles);
+            }
         }
-    } else if state.query.editor_open {
-        state
-            .query
-            .editor
-            .render(l.overlay, frame.buffer_mut(), styles);
-        if let Some(at) = state.query.editor.cursor_position(l.overlay) {
-            frame.set_cursor_position(at);
+        Some(Layer::Findings) => {
+            if let Some(findings) = &state.findings {
+                findings.render(l.overlay, buf, styles);
+            }
         }
+        Some(Layer::Browser) => state.query.browser.render(l.overlay, buf, styles),
+        Some(Layer::Editor) => state.query.editor.render(l.overlay, buf, styles),
+        _ => {}
     }
-    if state.help {
-        help::draw(frame.buffer_mut(), area, styles, state.help_scroll);
+    if layers.contains(&Layer::Help) {
+        help::draw(buf, area, styles, state.help_scroll);
+    }
+    // The cursor stands where typing goes: in what has the keys.
+    let cursor = match state.active_layer() {
+        Layer::Prompt | Layer::Confirm => chrome::prompt_cursor(l.status, state),
+        Layer::Browser => state.query.browser.cursor_position(l.overlay),
+        Layer::Editor => state.query.editor.cursor_position(l.overlay),
+        _ => None,
+    };
+    if let Some(at) = cursor {
+        frame.set_cursor_position(at);
     }
 }
 

@@ -195,6 +195,46 @@ fn a_user_kept_from_the_facets_with_the_detail_open() {
     }
 }
 
+/// Where the drawn frame leaves the terminal's cursor, when it shows one.
+fn cursor(state: &State, store: &EventStore) -> Option<(u16, u16)> {
+    let mut terminal =
+        Terminal::new(TestBackend::new(state.width, state.height)).expect("a test terminal");
+    terminal
+        .draw(|frame| super::draw(frame, state, store, &styles()))
+        .expect("drawing");
+    let backend = terminal.backend();
+    backend.cursor_visible().then(|| {
+        let at = backend.cursor_position();
+        (at.x, at.y)
+    })
+}
+
+#[test]
+fn the_cursor_stands_in_the_layer_that_has_the_keys() {
+    let store = demo_store();
+    let mut state = console(&store, 100, 30);
+    press(&mut state, &store, KeyCode::Char(';'));
+    let (_, in_editor) = cursor(&state, &store).expect("the editor's cursor");
+    assert!(in_editor < 29, "{in_editor}");
+    // An export that met an existing file asks, on the status line, over the editor: the keys
+    // go to the question, and so does the cursor.
+    update(
+        &mut state,
+        Msg::Exported(Err(crate::tui::msg::ExportFailure {
+            path: "x.json".into(),
+            message: "x.json exists".into(),
+            exists: true,
+        })),
+    );
+    assert_eq!(state.active_layer(), crate::tui::keymap::Layer::Confirm);
+    assert_eq!(cursor(&state, &store).map(|(_, y)| y), Some(29));
+    // Answered, the editor has the keys and the cursor again; under the help, no one types.
+    press(&mut state, &store, KeyCode::Char('n'));
+    assert_eq!(cursor(&state, &store).map(|(_, y)| y), Some(in_editor));
+    press(&mut state, &store, KeyCode::F(1));
+    assert_eq!(cursor(&state, &store), None);
+}
+
 #[test]
 fn help_and_prompt_overlays() {
     let store = demo_store();

@@ -1,0 +1,140 @@
+//! The keys of the main screen, whichever pane has the focus: quitting, the overlays, the
+//! prompt, filters, marks and exports, the live tail; and Ctrl-C and the retry, which work over
+//! anything.
+
+use super::super::effect::{Detection, Effect};
+use super::super::findings::FindingsView;
+use super::super::geometry;
+use super::super::keymap::Action;
+use super::super::state::{Focus, Level, Prompt, PromptKind, State};
+use super::export::default_export_name;
+use super::query;
+use super::refresh::{follow_selection, refilter};
+
+pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => state.quit = true,
+        Action::Retry => {
+            state.status.waiting = None;
+            state.say(
+                "trying again with the credentials as they are now…",
+                Level::Info,
+            );
+            return vec![Effect::RetryCloud];
+        }
+        Action::Cancel => return query::cancel(state),
+        Action::Browse => state.query.browser_open = true,
+        Action::Findings => return findings(state),
+        Action::PickBar => {
+            let columns = geometry::timeline_columns(state);
+            if columns == 0 {
+                state.say(
+                    "no timeline to pick from (it shows on a terminal 24 lines or taller)",
+                    Level::Warning,
+                );
+            } else {
+                state.timeline_cursor = Some(columns - 1);
+            }
+        }
+        Action::Editor => state.query.editor_open = true,
+        Action::SwitchView => {
+            if state.query.run.is_some() {
+                state.query.showing = !state.query.showing;
+                state.focus = Focus::Results;
+                return follow_selection(state);
+            }
+            state.say(
+                "no query has run yet: b browses the canned queries, ; opens the editor",
+                Level::Warning,
+            );
+        }
+        Action::Help => state.help = true,
+        Action::NextPane => state.focus = state.focus.next(state.detail.open),
+        Action::PrevPane => {
+            state.focus = match state.focus {
+                Focus::Results if state.detail.open => Focus::Detail,
+                Focus::Results | Focus::Detail => Focus::Facets,
+                Focus::Facets => Focus::Results,
+            }
+        }
+        Action::Back => {
+            if state.focus == Focus::Detail || state.detail.open {
+                state.detail.open = false;
+            } else if state.query.showing && state.focus == Focus::Results {
+                state.query.showing = false;
+            }
+            state.focus = Focus::Results;
+        }
+        Action::Search => {
+            let text = state.filters.text.clone().unwrap_or_default();
+            state.prompt = Some(Prompt::new(PromptKind::Search, &text));
+        }
+        Action::Command => state.prompt = Some(Prompt::new(PromptKind::Command, "")),
+        Action::Columns => state.columns.picker = Some(0),
+        Action::ClearFilters => {
+            let narrowed = std::mem::take(&mut state.query.narrowing);
+            if state.filters.clear() || narrowed {
+                return vec![refilter(state)];
+            }
+        }
+        Action::DropFilter => {
+            // The query's events were there first: they go last.
+            let dropped = state.filters.pop() || std::mem::take(&mut state.query.narrowing);
+            if dropped {
+                return vec![refilter(state)];
+            }
+        }
+        Action::Mark => {
+            let page = geometry::page(state);
+            let marked = state.results.toggle_mark();
+            if state.focus == Focus::Results && marked.is_some() {
+                state.results.move_by(1, page);
+                return follow_selection(state);
+            }
+        }
+        Action::Export => {
+            if state.results.marked.is_empty() {
+                state.say(
+                    "nothing marked: Space marks a row, E exports the whole filtered result",
+                    Level::Warning,
+                );
+            } else {
+                let name = default_export_name(state.results.marked.len());
+                state.prompt = Some(Prompt::new(PromptKind::Export { all: false }, &name));
+            }
+        }
+        Action::ExportAll => {
+            let name = default_export_name(state.results.rows.len());
+            state.prompt = Some(Prompt::new(PromptKind::Export { all: true }, &name));
+        }
+        Action::Pause => {
+            let paused = state.status.tail.as_ref().is_some_and(|t| t.paused);
+            if let Some(tail) = state.status.tail.as_mut() {
+                tail.paused = !paused;
+            }
+            return vec![Effect::PauseTail(!paused)];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Every canned query with a severity is a detection: run them all for the Findings view.
+fn findings(state: &mut State) -> Vec<Effect> {
+    let detections = state
+        .query
+        .browser
+        .queries()
+        .iter()
+        .filter_map(|q| {
+            Some(Detection {
+                name: q.name.clone(),
+                text: q.text.clone(),
+                severity: q.severity?,
+                description: q.description.clone(),
+            })
+        })
+        .collect();
+    state.findings = Some(FindingsView::default());
+    vec![Effect::RunDetections(detections)]
+}
