@@ -2,17 +2,23 @@
 //! [`Effect`]s, a [`runner::Runner`] carries the effects out on worker threads and answers with
 //! more messages, and the views draw the state read-only.
 //!
-//! | file | owns |
+//! | module | owns |
 //! |---|---|
 //! | `msg`, `effect` | what can happen, what can be asked for |
-//! | `state/` | the state, in parts: results, facets, filters, prompt |
-//! | `update`, `update_query`, `update_command` | the pure update; its query side (browser, editor, runs); the `:` commands |
+//! | `state/` | the state, in parts (results, columns, facets, filters, prompt, query), and which layers are open |
+//! | `keymap/` | every key: where it works, what it does, what the help says of it |
+//! | `update/` | the pure update: keys down the open layers, the mouse, the query side, the `:` commands |
+//! | `geometry` | where each part of the screen goes: the layout, what a click hits, page sizes |
+//! | `view/` | drawing, read-only, into the places `geometry` gives |
+//! | `format` | times and counts as the screen writes them |
 //! | `query/` | the query components: browser, editor, history, time range, answer view |
-//! | `query_run` | a query run on a worker thread, its rows tied back to the events |
-//! | `detail` | what the detail pane shows of one event, pivots included |
-//! | `field_names` | the loaded events' field names, gathered in the background for the editor |
-//! | `view/` | drawing, and the layout the update uses for the mouse |
+//! | `findings`, `clusters` | the Findings view; the cluster picker over CloudWatch Logs |
+//! | `detail`, `json` | what the detail pane shows of one event, pivots included; its request and response as ordered JSON |
 //! | `runner` | effects on worker threads |
+//! | `query_run` | a query run on a worker thread, its rows tied back to the events |
+//! | `tail` | the live tail of followed files |
+//! | `cloud`, `cloud_client` | the console over CloudWatch Logs: loading, tailing, queries; its AWS client |
+//! | `field_names` | the loaded events' field names, gathered in the background for the editor |
 //! | `terminal` | taking the terminal over and giving it back, on panic too |
 //! | `styles`, `config` | the theme as ratatui styles; the config file |
 
@@ -220,5 +226,49 @@ impl Signals {
             _ = self.int.recv() => 2,
             _ = self.hup.recv() => 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The module table at the top of this file names every module of the console, and only
+    /// those.
+    #[test]
+    fn the_module_table_names_every_module() {
+        let doc: Vec<&str> = include_str!("mod.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! | "))
+            .collect();
+        let named: std::collections::BTreeSet<String> = doc
+            .iter()
+            .filter_map(|row| row.split(" | ").next())
+            .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+            .map(|m| m.trim_end_matches('/').to_string())
+            .collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
+        let mut modules = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("src/tui is there") {
+            let path = entry.expect("an entry of src/tui").path();
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            let module = if path.is_dir() {
+                path.join("mod.rs").exists()
+            } else {
+                path.extension().is_some_and(|e| e == "rs")
+                    && name != "mod"
+                    && !name.ends_with("tests")
+            };
+            if module {
+                modules.insert(name.to_string());
+            }
+        }
+        let missing: Vec<_> = modules.difference(&named).collect();
+        let stale: Vec<_> = named.difference(&modules).collect();
+        assert!(
+            missing.is_empty() && stale.is_empty(),
+            "src/tui/mod.rs's table: not named {missing:?}; no such module {stale:?}"
+        );
     }
 }
