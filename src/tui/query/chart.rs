@@ -5,9 +5,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use super::results::Shape;
 use super::width;
+use crate::insights::ast::CommandKind;
 use crate::insights::duration::{Period, format_time, parse_period, parse_time};
+use crate::insights::parser::parse;
 use crate::insights::value::Value;
 
 /// What a chart plots, by column index.
@@ -38,6 +39,43 @@ pub(super) fn time_of(value: &Value) -> Option<i64> {
         Value::Time(t) => Some(*t),
         Value::Str(s) => parse_time(s),
         _ => None,
+    }
+}
+
+/// What the query says its answer holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// The last `stats`: its group and aggregate column names.
+    Stats {
+        by: Vec<String>,
+        aggregates: Vec<String>,
+    },
+    NotStats,
+    /// The text did not parse here (a command only CloudWatch knows): judged from the values.
+    Unknown,
+}
+
+impl Shape {
+    pub fn of(query: &str) -> Shape {
+        let Ok(query) = parse(query) else {
+            return Shape::Unknown;
+        };
+        let names =
+            |p: &[crate::insights::ast::Projection]| p.iter().map(|p| p.name.clone()).collect();
+        for command in query.commands.iter().rev() {
+            match &command.kind {
+                CommandKind::Stats { aggregates, by } => {
+                    return Shape::Stats {
+                        by: names(by),
+                        aggregates: names(aggregates),
+                    };
+                }
+                // A command only CloudWatch runs (`pattern`, `diff`) makes columns of its own.
+                CommandKind::AwsOnly { .. } => return Shape::Unknown,
+                _ => {}
+            }
+        }
+        Shape::NotStats
     }
 }
 

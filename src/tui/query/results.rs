@@ -4,12 +4,10 @@
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::super::keymap::{self, Action, Layer};
-use super::chart::{ChartKind, detect_chart};
+use super::chart::{ChartKind, Shape, detect_chart};
 use super::columns::{ColumnWidth, column_widths};
 use super::stats::RunStats;
-use crate::insights::ast::CommandKind;
 use crate::insights::exec::QueryResult;
-use crate::insights::parser::parse;
 use crate::insights::value::Value;
 
 /// What the results view asks for.
@@ -26,43 +24,6 @@ pub enum ResultsAction {
 pub struct Sort {
     pub column: usize,
     pub descending: bool,
-}
-
-/// What the query says its answer holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Shape {
-    /// The last `stats`: its group and aggregate column names.
-    Stats {
-        by: Vec<String>,
-        aggregates: Vec<String>,
-    },
-    NotStats,
-    /// The text did not parse here (a command only CloudWatch knows): judged from the values.
-    Unknown,
-}
-
-impl Shape {
-    pub fn of(query: &str) -> Shape {
-        let Ok(query) = parse(query) else {
-            return Shape::Unknown;
-        };
-        let names =
-            |p: &[crate::insights::ast::Projection]| p.iter().map(|p| p.name.clone()).collect();
-        for command in query.commands.iter().rev() {
-            match &command.kind {
-                CommandKind::Stats { aggregates, by } => {
-                    return Shape::Stats {
-                        by: names(by),
-                        aggregates: names(aggregates),
-                    };
-                }
-                // A command only CloudWatch runs (`pattern`, `diff`) makes columns of its own.
-                CommandKind::AwsOnly { .. } => return Shape::Unknown,
-                _ => {}
-            }
-        }
-        Shape::NotStats
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
