@@ -3,9 +3,10 @@
 //! help overlay (`?`) is drawn from here, and a test holds the README's key table against it.
 //!
 //! A key goes to the layers open on the screen, front first ([`super::state::State::layers`]):
-//! the first layer that binds it takes it; a modal layer (an overlay, a prompt) takes every key,
-//! bound or not. Within a layer the first row that matches wins, so a row's place in the table
-//! is its priority.
+//! the first layer that binds it takes it (a pane may pass on a key it cannot use just now: the
+//! answer passes `c` when it has no column to hide); a modal layer (an overlay, a prompt) takes
+//! every key, bound or not. Within a layer the first row that matches wins, so a row's place in
+//! the table is its priority.
 
 mod table;
 

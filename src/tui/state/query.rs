@@ -105,9 +105,4 @@ impl QueryState {
         }
         self.run.as_ref().and_then(|r| r.events.clone())
     }
-
-    /// Something of the query side covers the screen.
-    pub fn overlay_open(&self) -> bool {
-        self.browser_open || self.editor_open
-    }
 }

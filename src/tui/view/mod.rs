@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     }
     chrome::status(buf, l.status, state, styles);
     let layers = state.layers();
-    match layers.iter().find(|l| l.is_overlay()) {
+    match layers.iter().find(|layer| layer.is_overlay()) {
         Some(Layer::Picker) => {
             if let Some(picker) = &state.clusters {
                 picker.render(l.overlay, buf, styles);
