@@ -7,7 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 
 use crate::catalog::themes::Themes;
-use crate::tui::Styles;
+use crate::tui::styles::Styles;
 
 pub fn styles() -> Styles {
     Styles::from_theme(Themes::load(None).get("dark").expect("the dark theme"))
