@@ -9,11 +9,10 @@ use crate::audit::decode::{Detail, decode_event};
 use crate::audit::formats::{self, Origin};
 use crate::audit::reason::decode_reason;
 use crate::audit::time::TimeRange;
-use crate::insights::checker::{CheckOptions, Target, check, check_with};
-use crate::insights::exec::Plan;
+use crate::engine::local::{ReadOptions, read};
+use crate::engine::{Target, compile};
 use crate::insights::lexer::lex;
-use crate::insights::parser::parse;
-use crate::source::local::{self, InputSpec, LocalQuery};
+use crate::source::local::{self, InputSpec};
 use crate::text::sanitize;
 
 /// Format detection and event decoding: the whole input scanned as a file, and each line
@@ -67,24 +66,16 @@ pub fn reason(data: &[u8]) {
     let _ = reason.to_string();
 }
 
-/// The query language's front end: lexer, parser, both checkers, the planner.
+/// The query language's front end: the lexer, and the compile step (parser, checker, planner)
+/// for every target.
 pub fn query(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let (_tokens, _lex_errors) = lex(text);
-    let Ok(parsed) = parse(text) else {
-        return;
-    };
-    let _ = check(&parsed);
-    let _ = check_with(
-        &parsed,
-        &CheckOptions {
-            target: Target::CloudWatch,
-            ..CheckOptions::default()
-        },
-    );
-    let _ = Plan::new(&parsed);
+    for target in [Target::Local, Target::LocalTied, Target::CloudWatch] {
+        let _ = compile(text, target);
+    }
 }
 
 /// A query run over events: the first line is the query, the rest the input it reads.
@@ -93,13 +84,7 @@ pub fn eval(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(&data[..split]) else {
         return;
     };
-    let Ok(parsed) = parse(text) else {
-        return;
-    };
-    if check(&parsed).iter().any(|d| d.is_error()) {
-        return;
-    }
-    let Ok(plan) = Plan::new(&parsed) else {
+    let Ok(compiled) = compile(text, Target::Local) else {
         return;
     };
     let events = data.get(split + 1..).unwrap_or_default().to_vec();
@@ -109,11 +94,14 @@ pub fn eval(data: &[u8]) {
     }) else {
         return;
     };
-    let mut run = LocalQuery::new(&plan, TimeRange::default());
-    if run.read(&input).is_err() {
+    let options = ReadOptions {
+        watch_fields: true,
+        ..ReadOptions::default()
+    };
+    let Ok(read) = read(&compiled, TimeRange::default(), [&input], &options) else {
         panic!("a reader thread panicked");
-    }
-    let result = run.finish();
+    };
+    let result = read.result;
     for row in &result.rows {
         assert_eq!(
             row.len(),

@@ -13,6 +13,7 @@
 //! | [`store`] | events held in memory for the console: compact columns, interned strings, facets |
 //! | [`catalog`] | the canned queries of `queries/` and the themes of `themes/`: embedded defaults, a user folder on top |
 //! | [`export`] | selected events written out exactly as read, to JSON or JSON lines, safely |
+//! | [`engine`] | what the console and the command line ask of events, written once: a query compiled (parse → check → plan), run over local inputs or in CloudWatch, detections and their findings, events loaded and followed into the store; it reports through its own event type |
 //! | [`tui`] | the console: messages, pure update, effects, read-only views, the terminal loop |
 //! | [`cli`] | argument parsing and the headless commands (`events`, `query`, `detect`, `queries`, `clusters`, `tail`, `formats`, `demo`, `completions`) |
 //! | `fuzzing` | the fuzz targets' bodies, kept here so that what the fuzzers found replays as tests (hidden from the docs) |
@@ -22,6 +23,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod cli;
+pub mod engine;
 pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;

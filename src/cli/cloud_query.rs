@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow};
 
 use super::Outcome;
 use super::query::{QueryArgs, print_result};
-use crate::insights::ast::Query;
+use crate::engine::Compiled;
 use crate::source::cloudwatch::{
     AWS_ROW_CAP, CloudQuery, Order, Reading, SdkLogs, SplitRun, answer_from_rows, reading,
     run_split,
@@ -21,7 +21,8 @@ use crate::text::sanitize;
 /// How far back a query reads when no range is given: CloudWatch bills every byte scanned.
 const DEFAULT_SPAN_MS: i64 = 3600 * 1000;
 
-pub fn run(args: &QueryArgs, text: &str, parsed: &Query) -> Result<Outcome> {
+pub fn run(args: &QueryArgs, compiled: &Compiled) -> Result<Outcome> {
+    let (text, parsed) = (compiled.text(), compiled.query());
     let groups = args.cloud.checked_groups()?;
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let range = args.time.resolve(now_ms)?;

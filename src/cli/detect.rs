@@ -16,10 +16,11 @@ use super::time_args::TimeArgs;
 use crate::audit::formats::ScanReport;
 use crate::audit::time::TimeRange;
 use crate::catalog::{CannedQuery, Catalog, default_user_dir};
-use crate::insights::exec::Plan;
-use crate::insights::parser::parse;
+use crate::engine::compile::first_error;
+use crate::engine::local::ReadOptions;
+use crate::engine::{self, Target, compile};
 use crate::insights::value::Value;
-use crate::source::local::{self, LocalInput, LocalQuery};
+use crate::source::local::{self, LocalInput};
 use crate::text::sanitize;
 
 /// Exit status when a detection fired.
@@ -134,19 +135,21 @@ fn run_one<'c>(
     range: TimeRange,
     reports: &mut Vec<ScanReport>,
 ) -> Result<Finding<'c>> {
-    let parsed =
-        parse(&query.text).map_err(|_| anyhow!("the detection {} does not parse", query.name))?;
-    let plan = Plan::with_ptr(&parsed)
-        .map_err(|d| anyhow!("{}: {}", query.name, d.message))?
-        .across_inputs(inputs.len());
-    let mut run = LocalQuery::new(&plan, range);
-    for input in inputs {
-        let report = run
-            .read(input)
-            .map_err(|_| anyhow!("a reader thread failed"))?;
-        reports.push(report);
-    }
-    let result = run.finish();
+    let mut compiled = compile(&query.text, Target::LocalTied).map_err(|d| {
+        anyhow!(
+            "the detection {} cannot run: {}",
+            sanitize(&query.name),
+            first_error(&d)
+        )
+    })?;
+    compiled.across_inputs(inputs.len());
+    let read = engine::local::read(&compiled, range, inputs, &ReadOptions::default())
+        .map_err(|_| anyhow!("a reader thread failed"))?;
+    reports.extend(read.reports);
+    let result = read.result;
+    let Some(plan) = compiled.plan() else {
+        return Err(anyhow!("the detection {} cannot run", query.name));
+    };
     let id_column = result.columns.iter().position(|c| c == "auditID");
     let ptr_column = plan.ptr_column();
     let refs = result

@@ -10,9 +10,8 @@ use futures_util::StreamExt;
 
 use super::detect::{DetectArgs, Finding, HitRef};
 use crate::catalog::CannedQuery;
-use crate::insights::checker::{CheckOptions, Target, check_with};
-use crate::insights::diag::Diagnostic;
-use crate::insights::parser::parse;
+use crate::engine::compile::first_error;
+use crate::engine::{Target, compile};
 use crate::source::cloudwatch::{CloudQuery, SdkLogs, run_split};
 use crate::text::sanitize;
 
@@ -27,25 +26,16 @@ const IN_FLIGHT: usize = 4;
 pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<Finding<'c>>> {
     let groups = args.cloud.checked_groups()?;
     // Every detection checked before the first byte is billed.
-    let options = CheckOptions {
-        target: Target::CloudWatch,
-        ..CheckOptions::default()
-    };
     let mut parsed_all = Vec::new();
     for q in detections {
-        let parsed =
-            parse(&q.text).map_err(|_| anyhow!("the detection {} does not parse", q.name))?;
-        if let Some(d) = check_with(&parsed, &options)
-            .into_iter()
-            .find(Diagnostic::is_error)
-        {
-            return Err(anyhow!(
+        let compiled = compile(&q.text, Target::CloudWatch).map_err(|d| {
+            anyhow!(
                 "the detection {} cannot run in CloudWatch: {}",
                 sanitize(&q.name),
-                sanitize(&d.message)
-            ));
-        }
-        parsed_all.push(parsed);
+                first_error(&d)
+            )
+        })?;
+        parsed_all.push(compiled);
     }
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let range = args.time.resolve(now_ms)?;
@@ -80,7 +70,9 @@ pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<
                 let (logs, cancel, done) = (&logs, &cancel, &done);
                 async move {
                     // A detection that counts groups is one query: split, its groups would repeat.
-                    let run = run_split(logs, &query, parsed, args.max_rows, |_| {}, cancel).await;
+                    let run =
+                        run_split(logs, &query, parsed.query(), args.max_rows, |_| {}, cancel)
+                            .await;
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if terminal {
                         eprint!("\r\x1b[Kdetections run: {n} of {total} (Ctrl-C stops them)");

@@ -17,12 +17,9 @@ use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use super::usage::usage;
 use crate::catalog::{Catalog, default_user_dir};
-use crate::insights::checker::{
-    CheckOptions, Target, check_deferred, check_with, row_cap_warning, unseen_field_warnings,
-};
+use crate::engine::{self, Target, compile, local::ReadOptions};
 use crate::insights::diag::{Diagnostic, render_all};
-use crate::insights::exec::{FieldPresence, Plan, QueryResult};
-use crate::insights::parser::parse;
+use crate::insights::exec::QueryResult;
 use crate::insights::value::Value;
 use crate::source::local::{self, InputSpec};
 use crate::text::{json_escape_unsafe, sanitize};
@@ -103,10 +100,6 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         file: args.file.clone(),
         paths: positional.into_iter().map(PathBuf::from).collect(),
     };
-    let query = match parse(&text) {
-        Ok(q) => q,
-        Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
-    };
     if args.cloud.is_set() {
         if args.demo || !source.paths.is_empty() || !args.file.is_empty() {
             return Err(usage(
@@ -114,83 +107,61 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
             ));
         }
         // Checked as CloudWatch will run it: a mistake is caught before AWS bills a byte.
-        let options = CheckOptions {
-            target: Target::CloudWatch,
-            ..CheckOptions::default()
+        let compiled = match compile(&text, Target::CloudWatch) {
+            Ok(compiled) => compiled,
+            Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
         };
-        let diagnostics = check_with(&query, &options);
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return Ok(report_query_error(&text, &diagnostics));
+        if !compiled.warnings().is_empty() {
+            eprint!("{}", render_all(&text, compiled.warnings()));
         }
-        if !diagnostics.is_empty() {
-            eprint!("{}", render_all(&text, &diagnostics));
-        }
-        return super::cloud_query::run(args, &text, &query);
+        return super::cloud_query::run(args, &compiled);
     }
-    // Whether an event has a field the audit event does not fix is known once they are read.
-    let (diagnostics, unsure) = check_deferred(&query, Target::Local);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Ok(report_query_error(&text, &diagnostics));
-    }
-    let specs = source.inputs()?;
-    let plan = match Plan::new(&query) {
-        Ok(plan) => plan.across_inputs(specs.len()),
-        Err(d) => return Ok(report_query_error(&text, &[d])),
+    let mut compiled = match compile(&text, Target::Local) {
+        Ok(compiled) => compiled,
+        Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
     };
-    if !diagnostics.is_empty() {
-        eprint!("{}", render_all(&text, &diagnostics));
+    let specs = source.inputs()?;
+    compiled.across_inputs(specs.len());
+    if !compiled.warnings().is_empty() {
+        eprint!("{}", render_all(&text, compiled.warnings()));
     }
     let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
     let started = Instant::now();
-    let mut local_query = local::LocalQuery::new(&plan, range);
-    let presence = (!unsure.is_empty()).then(|| std::sync::Arc::new(FieldPresence::new(&unsure)));
-    if let Some(p) = &presence {
-        local_query = local_query.watch(p.clone());
-    }
-    let mut stopped_early = false;
     let mut outcome = Outcome::Success;
-    let mut reports = Vec::new();
     // Standard input cannot be read twice: kept, in case the range matches nothing.
     let mut stdin = None;
-    for spec in &specs {
-        let input = match local::open(spec) {
-            Ok(input) => input,
-            Err(e) => {
-                eprintln!("kaudit: {}", sanitize(&e.to_string()));
-                outcome = Outcome::Failure;
-                continue;
+    // Each input opened as it is read: a folder of gzip files is not held in memory at once.
+    let opened = specs.iter().filter_map(|spec| match local::open(spec) {
+        Ok(input) => {
+            let input = std::sync::Arc::new(input);
+            if matches!(spec, InputSpec::Stdin) {
+                stdin = Some(input.clone());
             }
-        };
-        let report = local_query
-            .read(&input)
-            .map_err(|_| anyhow!("a reader thread failed"))?;
-        let stopped = report.stopped_early;
-        reports.push(report);
-        if matches!(spec, InputSpec::Stdin) {
-            stdin = Some(input);
+            Some(input)
         }
-        if stopped {
-            stopped_early = true;
-            break;
+        Err(e) => {
+            eprintln!("kaudit: {}", sanitize(&e.to_string()));
+            outcome = Outcome::Failure;
+            None
         }
-    }
-    let result = local_query.finish();
-    problems::summarize(&reports);
-    if result.statistics.records_matched == 0 {
-        span::explain_if_outside(&specs, stdin.as_ref(), range);
-    }
-    let absent = match &presence {
-        Some(p) => {
-            let read = result.statistics.records_scanned;
-            unseen_field_warnings(&unsure, &p.unseen(), read, stopped_early)
-        }
-        None => Vec::new(),
+    });
+    let options = ReadOptions {
+        watch_fields: true,
+        ..ReadOptions::default()
     };
+    let read = engine::local::read(&compiled, range, opened, &options)
+        .map_err(|_| anyhow!("a reader thread failed"))?;
+    let result = read.result;
+    problems::summarize(&read.reports);
+    if result.statistics.records_matched == 0 {
+        span::explain_if_outside(&specs, stdin.as_deref(), range);
+    }
+    let absent = read.unseen;
     if !absent.is_empty() {
         eprint!("{}", render_all(&text, &absent));
     }
     if result.capped
-        && let Some(w) = row_cap_warning(&query)
+        && let Some(w) = compiled.row_cap_warning()
     {
         eprint!("{}", render_all(&text, &[w]));
     }

@@ -16,9 +16,8 @@ use super::msg::{LoadProgress, Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::{RunStats, TimeChoice};
 use super::runner::SharedStore;
 use super::tail::{Intake, TailControl};
-use crate::insights::ast::CommandKind;
-use crate::insights::checker::{CheckOptions, Target, check_with};
-use crate::insights::parser::parse;
+use crate::engine::compile::first_error;
+use crate::engine::{Target, compile};
 use crate::source::cloudwatch::{
     CloudError, CloudQuery, Connect, LiveNote, LiveOptions, LiveTarget, Logs, Reading, SdkLogs,
     TailTarget, answer_from_rows, event_key, follow_from, group_arn, reading, run_split,
@@ -400,21 +399,11 @@ async fn answer(
     cancel: &AtomicBool,
 ) -> Result<QueryAnswer, QueryFailure> {
     let started = Instant::now();
-    let parsed = parse(text).map_err(|d| QueryFailure {
-        message: d.first().map(|d| d.message.clone()).unwrap_or_default(),
+    let compiled = compile(text, Target::CloudWatch).map_err(|d| QueryFailure {
+        message: first_error(&d),
         in_query: true,
     })?;
-    let options = CheckOptions {
-        target: Target::CloudWatch,
-        ..CheckOptions::default()
-    };
-    let diagnostics = check_with(&parsed, &options);
-    if let Some(e) = diagnostics.iter().find(|d| d.is_error()) {
-        return Err(QueryFailure {
-            message: e.message.clone(),
-            in_query: true,
-        });
-    }
+    let parsed = compiled.query();
     let now = now_ms();
     let window = match range {
         TimeChoice::All => crate::audit::time::TimeRange {
@@ -437,7 +426,7 @@ async fn answer(
     let run = run_split(
         &logs,
         &query,
-        &parsed,
+        parsed,
         source.max_rows,
         |p| {
             let stats = RunStats {
@@ -463,11 +452,7 @@ async fn answer(
         },
         in_query: false,
     })?;
-    let events = matches!(reading(&parsed), Reading::Split(_))
-        || !parsed
-            .commands
-            .iter()
-            .any(|c| matches!(c.kind, CommandKind::Stats { .. }));
+    let events = matches!(reading(parsed), Reading::Split(_)) || !compiled.has_stats();
     // What the answer lacks first: the status line shows the first note.
     let mut warnings = Vec::new();
     if let Some(why) = &run.capped {
@@ -493,7 +478,7 @@ async fn answer(
             run.queries
         ));
     }
-    warnings.extend(diagnostics.iter().map(|d| d.message.clone()));
+    warnings.extend(compiled.warnings().iter().map(|d| d.message.clone()));
     // Tie rows to held events by audit ID.
     let row_of = if events {
         let Ok(held) = store.read() else {

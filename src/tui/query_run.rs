@@ -12,11 +12,11 @@ use super::msg::{Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::{RunStats, TimeChoice};
 use super::runner::SharedStore;
 use crate::audit::time::TimeRange;
-use crate::insights::checker::{Target, UnsureField, check_deferred, unseen_field_warnings};
-use crate::insights::exec::{FieldPresence, Plan, QueryResult};
-use crate::insights::parser::parse;
+use crate::engine::compile::{Compiled, Target, compile, first_error};
+use crate::engine::local::{self, LocalRead, ReadOptions};
+use crate::insights::exec::{Plan, QueryResult};
 use crate::insights::value::Value;
-use crate::source::local::{self, InputSpec, LocalInput, LocalQuery, QueryProgress};
+use crate::source::local::{InputSpec, LocalInput, QueryProgress};
 use crate::store::EventStore;
 
 /// How often a running query reports how far it has got.
@@ -48,103 +48,44 @@ fn in_query(message: String) -> QueryFailure {
     }
 }
 
-/// A query checked and compiled, with the checker's warnings and the fields whose presence
-/// the run settles.
-struct Prepared {
-    plan: Plan,
-    warnings: Vec<String>,
-    unsure: Vec<UnsureField>,
-}
-
 /// The query checked and compiled, to read `inputs` inputs as one timeline.
-fn prepare(text: &str, inputs: usize) -> Result<Prepared, QueryFailure> {
-    let query = parse(text).map_err(|d| in_query(first_error(&d)))?;
-    let (diagnostics, unsure) = check_deferred(&query, Target::Local);
-    if diagnostics.iter().any(|d| d.is_error()) {
-        return Err(in_query(first_error(&diagnostics)));
-    }
-    let warnings = diagnostics
+fn prepare(text: &str, inputs: usize) -> Result<Compiled, QueryFailure> {
+    let mut compiled = compile(text, Target::LocalTied).map_err(|d| in_query(first_error(&d)))?;
+    compiled.across_inputs(inputs);
+    Ok(compiled)
+}
+
+/// The warnings, those about fields no event had first: with an empty answer, that is most
+/// likely why.
+fn warnings(compiled: &Compiled, read: &LocalRead) -> Vec<String> {
+    read.unseen
         .iter()
-        .map(|d| crate::text::sanitize(&d.message).into_owned())
-        .collect();
-    let plan = Plan::with_ptr(&query)
-        .map_err(|d| in_query(first_error(&[d])))?
-        .across_inputs(inputs);
-    Ok(Prepared {
-        plan,
-        warnings,
-        unsure,
-    })
-}
-
-impl Prepared {
-    /// The warnings, those about fields no event had first: with an empty answer, that is
-    /// most likely why.
-    fn warnings(&self, read: &Read) -> Vec<String> {
-        let unseen = read
-            .presence
-            .as_ref()
-            .map(|p| p.unseen())
-            .unwrap_or_default();
-        let scanned = read.result.statistics.records_scanned;
-        unseen_field_warnings(&self.unsure, &unseen, scanned, read.stopped_early)
-            .iter()
-            .map(|d| crate::text::sanitize(&d.one_line()).into_owned())
-            .chain(self.warnings.iter().cloned())
-            .collect()
-    }
-}
-
-/// What reading the inputs gave.
-struct Read {
-    result: QueryResult,
-    cancelled: bool,
-    /// A `limit` was reached, or the run cancelled: the rest was not read.
-    stopped_early: bool,
-    presence: Option<Arc<FieldPresence>>,
+        .map(|d| crate::text::sanitize(&d.one_line()).into_owned())
+        .chain(
+            compiled
+                .warnings()
+                .iter()
+                .map(|d| crate::text::sanitize(&d.message).into_owned()),
+        )
+        .collect()
 }
 
 /// Reads the inputs into the query.
 fn read(
-    prepared: &Prepared,
+    compiled: &Compiled,
     range: TimeRange,
     inputs: &[Arc<LocalInput>],
     cancel: Arc<AtomicBool>,
     progress: Arc<QueryProgress>,
-) -> Result<Read, QueryFailure> {
-    let mut run = LocalQuery::new(&prepared.plan, range)
-        .cancel_on(cancel)
-        .report_to(progress);
-    let presence =
-        (!prepared.unsure.is_empty()).then(|| Arc::new(FieldPresence::new(&prepared.unsure)));
-    if let Some(p) = &presence {
-        run = run.watch(p.clone());
-    }
-    let mut stopped_early = false;
-    for input in inputs {
-        match run.read(input) {
-            Ok(report) if report.stopped_early => {
-                stopped_early = true;
-                break;
-            }
-            Ok(_) => {}
-            Err(_) => {
-                return Err(QueryFailure {
-                    message: "a reader thread failed; there is no answer".to_string(),
-                    in_query: false,
-                });
-            }
-        }
-        if run.cancelled() {
-            break;
-        }
-    }
-    let cancelled = run.cancelled();
-    Ok(Read {
-        result: run.finish(),
-        cancelled,
-        stopped_early: stopped_early || cancelled,
-        presence,
+) -> Result<LocalRead, QueryFailure> {
+    let options = ReadOptions {
+        cancel,
+        progress,
+        watch_fields: true,
+    };
+    local::read(compiled, range, inputs.iter().map(|i| &**i), &options).map_err(|e| QueryFailure {
+        message: e.to_string(),
+        in_query: false,
     })
 }
 
@@ -179,10 +120,12 @@ pub fn answer_now(
     store: &EventStore,
 ) -> Result<QueryAnswer, QueryFailure> {
     let started = Instant::now();
-    let prepared = prepare(text, inputs.len())?;
-    let read = read(&prepared, range, inputs, Arc::default(), Arc::default())?;
-    let warnings = prepared.warnings(&read);
-    let plan = &prepared.plan;
+    let compiled = prepare(text, inputs.len())?;
+    let read = read(&compiled, range, inputs, Arc::default(), Arc::default())?;
+    let warnings = warnings(&compiled, &read);
+    let Some(plan) = compiled.plan() else {
+        return Err(in_query("the query cannot run".to_string()));
+    };
     let mut result = read.result;
     let row_of = tie(plan, &mut result, store);
     Ok(QueryAnswer {
@@ -207,12 +150,12 @@ fn answer(
         Ok(inputs) => inputs.clone(),
         Err(_) => Vec::new(),
     };
-    let prepared = prepare(&job.text, loaded.len())?;
+    let compiled = prepare(&job.text, loaded.len())?;
     let range = job.range.resolve(jiff::Timestamp::now().as_millisecond());
     let mut opened = Vec::new();
     for (spec, input) in loaded {
         match &spec {
-            InputSpec::Path(_) => match local::open(&spec) {
+            InputSpec::Path(_) => match crate::source::local::open(&spec) {
                 Ok(input) => opened.push(Arc::new(input)),
                 Err(e) => {
                     return Err(QueryFailure {
@@ -244,12 +187,14 @@ fn answer(
             }
         })
     };
-    let read = read(&prepared, range, &opened, job.cancel.clone(), progress);
+    let read = read(&compiled, range, &opened, job.cancel.clone(), progress);
     finished.store(true, Ordering::Relaxed);
     let _ = reporter.join();
     let read = read?;
-    let warnings = prepared.warnings(&read);
-    let plan = &prepared.plan;
+    let warnings = warnings(&compiled, &read);
+    let Some(plan) = compiled.plan() else {
+        return Err(in_query("the query cannot run".to_string()));
+    };
     let (mut result, cancelled) = (read.result, read.cancelled);
     let row_of = match store.read() {
         Ok(store) => tie(plan, &mut result, &store),
@@ -269,18 +214,6 @@ fn answer(
         warnings,
         ptrs: Vec::new(),
     })
-}
-
-/// The first error (else the first diagnostic) as one line, with where it is.
-fn first_error(diagnostics: &[crate::insights::diag::Diagnostic]) -> String {
-    let d = diagnostics
-        .iter()
-        .find(|d| d.is_error())
-        .or(diagnostics.first());
-    match d {
-        Some(d) => crate::text::sanitize(&d.message).into_owned(),
-        None => "the query cannot run".to_string(),
-    }
 }
 
 /// Every detection over the inputs as loaded, with its hits.

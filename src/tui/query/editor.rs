@@ -18,10 +18,9 @@ use super::time::{RangeInput, RangeOutcome, TimeChoice};
 use super::typed;
 use std::sync::Arc;
 
-use crate::insights::checker::{CheckOptions, FieldCheck, Target, check_with};
+use crate::engine::compile::{Target, diagnose};
 use crate::insights::diag::Diagnostic;
 use crate::insights::known::SeenFields;
-use crate::insights::parser::parse;
 
 /// What the editor asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,20 +136,7 @@ impl Editor {
             // An empty editor is not a mistake yet.
             Vec::new()
         } else {
-            // A query sent to CloudWatch reads more than the events loaded (a window, perhaps
-            // cut at a cap): only the audit event's own fields can be vouched for there.
-            let fields = match (&self.seen, self.target) {
-                (Some(seen), Target::Local) => FieldCheck::Events(seen),
-                _ => FieldCheck::Schema,
-            };
-            let options = CheckOptions {
-                target: self.target,
-                fields,
-            };
-            match parse(&text) {
-                Ok(query) => check_with(&query, &options),
-                Err(errors) => errors,
-            }
+            diagnose(&text, self.target, self.seen.as_deref())
         };
     }
 

@@ -1,0 +1,13 @@
+//! The engine: what the console and the command line ask of events, written once. It stands
+//! below `tui` and `cli` and above `source`, `store` and `insights`; it never names a type of the
+//! console or the command line.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`compile`] | query text → a checked plan (parse → check → plan), with its warnings |
+//! | [`local`] | local inputs read into a compiled query, to its answer |
+
+pub mod compile;
+pub mod local;
+
+pub use compile::{Compiled, Target, compile};
