@@ -13,14 +13,9 @@ use super::source_args::SourceArgs;
 use super::span;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
-use crate::audit::formats::ScanReport;
-use crate::audit::time::TimeRange;
-use crate::catalog::{CannedQuery, Catalog, default_user_dir};
-use crate::engine::compile::first_error;
-use crate::engine::local::ReadOptions;
-use crate::engine::{self, Target, compile};
-use crate::insights::value::Value;
-use crate::source::local::{self, LocalInput};
+use crate::catalog::{Catalog, default_user_dir};
+use crate::engine::{self, Detection, Finding};
+use crate::source::local;
 use crate::text::sanitize;
 
 /// Exit status when a detection fired.
@@ -51,144 +46,33 @@ pub struct DetectArgs {
     pub output: DetectOutput,
 }
 
-/// What one detection found.
-pub struct Finding<'c> {
-    pub query: &'c CannedQuery,
-    pub hits: usize,
-    /// False when CloudWatch's answer was cut (at --max-rows, a range too dense to cover, or an
-    /// answer that cannot be split by time at its row cap): `hits` is then a floor.
-    pub complete: bool,
-    /// What names each hit, in the answer's order.
-    pub refs: Vec<HitRef>,
-}
-
-/// How a hit is named: by its event's audit ID, else by where the event was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HitRef {
-    AuditId(String),
-    /// `file:line` over local files, `@ptr …` over CloudWatch.
-    At(String),
-}
-
-impl HitRef {
-    fn text(&self) -> &str {
-        match self {
-            HitRef::AuditId(s) | HitRef::At(s) => s,
-        }
+/// The table's cell: the first hits, each whole, and how many more there are.
+fn refs_cell(finding: &Finding) -> String {
+    if finding.refs.is_empty() {
+        return "-".to_string();
     }
-}
-
-impl Finding<'_> {
-    fn audit_ids(&self) -> Vec<&str> {
-        self.refs
-            .iter()
-            .filter_map(|r| match r {
-                HitRef::AuditId(id) => Some(id.as_str()),
-                HitRef::At(_) => None,
-            })
-            .collect()
-    }
-
-    fn without_audit_id(&self) -> Vec<&str> {
-        self.refs
-            .iter()
-            .filter_map(|r| match r {
-                HitRef::At(at) => Some(at.as_str()),
-                HitRef::AuditId(_) => None,
-            })
-            .collect()
-    }
-
-    /// The table's cell: the first hits, each whole, and how many more there are.
-    fn refs_cell(&self) -> String {
-        if self.refs.is_empty() {
-            return "-".to_string();
-        }
-        let mut shown: Vec<String> = self
-            .refs
-            .iter()
-            .take(SHOWN_HITS)
-            .map(|r| sanitize(r.text()).into_owned())
-            .collect();
-        if self.refs.len() > SHOWN_HITS {
-            shown.push(format!("+{} more", self.refs.len() - SHOWN_HITS));
-        }
-        shown.join(", ")
-    }
-}
-
-/// `file:line` of the record `ptr` (`<source id>:<byte offset>`) points at, among `inputs`.
-fn locate(ptr: &str, inputs: &[LocalInput]) -> String {
-    let found = ptr.rsplit_once(':').and_then(|(source, offset)| {
-        let offset: usize = offset.parse().ok()?;
-        let input = inputs.iter().find(|i| i.origin().source_id == source)?;
-        let bytes = input.bytes().get(..offset)?;
-        let line = memchr::memchr_iter(b'\n', bytes).count() + 1;
-        Some(format!("{}:{line}", input.name()))
-    });
-    found.unwrap_or_else(|| format!("@ptr {ptr}"))
-}
-
-fn run_one<'c>(
-    query: &'c CannedQuery,
-    inputs: &[LocalInput],
-    range: TimeRange,
-    reports: &mut Vec<ScanReport>,
-) -> Result<Finding<'c>> {
-    let mut compiled = compile(&query.text, Target::LocalTied).map_err(|d| {
-        anyhow!(
-            "the detection {} cannot run: {}",
-            sanitize(&query.name),
-            first_error(&d)
-        )
-    })?;
-    compiled.across_inputs(inputs.len());
-    let read = engine::local::read(&compiled, range, inputs, &ReadOptions::default())
-        .map_err(|_| anyhow!("a reader thread failed"))?;
-    reports.extend(read.reports);
-    let result = read.result;
-    let Some(plan) = compiled.plan() else {
-        return Err(anyhow!("the detection {} cannot run", query.name));
-    };
-    let id_column = result.columns.iter().position(|c| c == "auditID");
-    let ptr_column = plan.ptr_column();
-    let refs = result
-        .rows
+    let mut shown: Vec<String> = finding
+        .refs
         .iter()
-        .map(|r| match id_column.and_then(|c| r.get(c)) {
-            Some(Value::Str(id)) if !id.is_empty() => HitRef::AuditId(id.to_string()),
-            _ => match ptr_column.and_then(|c| r.get(c)) {
-                Some(Value::Str(ptr)) => HitRef::At(locate(ptr, inputs)),
-                _ => HitRef::At("where: unknown".to_string()),
-            },
-        })
+        .take(SHOWN_HITS)
+        .map(|r| sanitize(r.text()).into_owned())
         .collect();
-    Ok(Finding {
-        query,
-        hits: result.rows.len(),
-        complete: true,
-        refs,
-    })
+    if finding.refs.len() > SHOWN_HITS {
+        shown.push(format!("+{} more", finding.refs.len() - SHOWN_HITS));
+    }
+    shown.join(", ")
 }
 
 /// Every detection over the files (or the demo), each malformed line reported once.
-fn local_findings<'c>(
-    args: &DetectArgs,
-    detections: &[&'c CannedQuery],
-) -> Result<Vec<Finding<'c>>> {
+fn local_findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>> {
     let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
     let mut inputs = Vec::new();
     for spec in args.source.inputs()? {
         inputs.push(local::open(&spec)?);
     }
-    let mut findings = Vec::new();
-    let mut first_reports = None;
-    for q in detections {
-        let mut reports = Vec::new();
-        findings.push(run_one(q, &inputs, range, &mut reports)?);
-        first_reports.get_or_insert(reports);
-    }
-    problems::summarize(&first_reports.unwrap_or_default());
+    let (findings, reports) =
+        engine::local::detect(detections, &inputs, range).map_err(|e| anyhow!(e))?;
+    problems::summarize(&reports);
     if range.is_bounded() && findings.iter().all(|f| f.hits == 0) {
         let (span, inside) = span::span_of(&inputs, range);
         if !inside {
@@ -203,12 +87,7 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
     for p in &catalog.problems {
         eprintln!("kaudit: {}", sanitize(&p.to_string()));
     }
-    let mut detections: Vec<&CannedQuery> = catalog
-        .queries()
-        .iter()
-        .filter(|q| q.severity.is_some())
-        .collect();
-    detections.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.name.cmp(&b.name)));
+    let detections = Detection::all_of(&catalog);
     let findings = if args.cloud.is_set() {
         if args.source.demo || !args.source.paths.is_empty() || !args.source.file.is_empty() {
             return Err(super::usage::usage(
@@ -226,9 +105,9 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
                 .iter()
                 .map(|f| {
                     serde_json::json!({
-                        "name": f.query.name,
-                        "severity": f.query.severity.map(|s| s.name()),
-                        "description": f.query.description,
+                        "name": f.name,
+                        "severity": f.severity.name(),
+                        "description": f.description,
                         "hits": f.hits,
                         "complete": f.complete,
                         "auditIDs": f.audit_ids(),
@@ -254,14 +133,14 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
                 table.push(
                     out,
                     vec![
-                        f.query.severity.map_or("-", |s| s.name()).to_string(),
-                        sanitize(&f.query.name).into_owned(),
+                        f.severity.name().to_string(),
+                        sanitize(&f.name).into_owned(),
                         if f.complete {
                             f.hits.to_string()
                         } else {
                             format!("{}+", f.hits)
                         },
-                        f.refs_cell(),
+                        refs_cell(f),
                     ],
                 )?;
             }

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use anyhow::{Result, anyhow};
 use futures_util::StreamExt;
 
-use super::detect::{DetectArgs, Finding, HitRef};
-use crate::catalog::CannedQuery;
+use super::detect::DetectArgs;
 use crate::engine::compile::first_error;
+use crate::engine::{Detection, Finding, HitRef};
 use crate::engine::{Target, compile};
 use crate::source::cloudwatch::{CloudQuery, SdkLogs, run_split};
 use crate::text::sanitize;
@@ -23,7 +23,7 @@ const DEFAULT_SPAN_MS: i64 = 24 * 3600 * 1000;
 /// the analyst's own console shares.
 const IN_FLIGHT: usize = 4;
 
-pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<Finding<'c>>> {
+pub fn run(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>> {
     let groups = args.cloud.checked_groups()?;
     // Every detection checked before the first byte is billed.
     let mut parsed_all = Vec::new();
@@ -112,12 +112,7 @@ pub fn run<'c>(args: &DetectArgs, detections: &[&'c CannedQuery]) -> Result<Vec<
                 ),
             })
             .collect();
-        findings.push(Finding {
-            query: q,
-            hits: run.rows.len(),
-            complete: run.complete(),
-            refs,
-        });
+        findings.push(Finding::of(q, refs, run.complete()));
     }
     Ok(findings)
 }

@@ -5,9 +5,12 @@
 //! | module | owns |
 //! |---|---|
 //! | [`compile`] | query text → a checked plan (parse → check → plan), with its warnings |
-//! | [`local`] | local inputs read into a compiled query, to its answer |
+//! | [`local`] | local inputs read into a compiled query, to its answer; detections over them |
+//! | [`finding`] | the detections of the library, and what each found |
 
 pub mod compile;
+pub mod finding;
 pub mod local;
 
 pub use compile::{Compiled, Target, compile};
+pub use finding::{Detection, Finding, HitRef};

@@ -59,10 +59,4 @@ pub enum Effect {
 }
 
 /// A detection to run for the Findings view.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Detection {
-    pub name: String,
-    pub text: String,
-    pub severity: crate::catalog::Severity,
-    pub description: String,
-}
+pub use crate::engine::Detection;

@@ -12,14 +12,8 @@ use crate::catalog::Severity;
 use crate::catalog::themes::Role;
 use crate::text::sanitize;
 
-/// One detection's result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FindingItem {
-    pub name: String,
-    pub severity: Severity,
-    pub description: String,
-    pub hits: usize,
-}
+/// One detection's result: the engine's finding, whatever the source.
+pub use crate::engine::Finding as FindingItem;
 
 /// What the view asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,12 +150,16 @@ mod tests {
     use super::*;
 
     fn item(name: &str, severity: Severity, hits: usize) -> FindingItem {
-        FindingItem {
+        let detection = crate::engine::Detection {
             name: name.into(),
+            text: String::new(),
             severity,
             description: String::new(),
-            hits,
-        }
+        };
+        let refs = (0..hits)
+            .map(|i| crate::engine::HitRef::AuditId(i.to_string()))
+            .collect();
+        FindingItem::of(&detection, refs, true)
     }
 
     #[test]

@@ -220,25 +220,11 @@ fn answer(
 pub fn findings_now(
     detections: &[super::effect::Detection],
     inputs: &LoadedInputs,
-    store: &SharedStore,
 ) -> Result<Vec<super::findings::FindingItem>, String> {
     let loaded: Vec<Arc<LocalInput>> = match inputs.lock() {
         Ok(inputs) => inputs.iter().map(|(_, i)| i.clone()).collect(),
         Err(_) => return Err("the inputs could not be read".into()),
     };
-    let Ok(held) = store.read() else {
-        return Err("the events could not be read".into());
-    };
-    let mut items = Vec::new();
-    for d in detections {
-        let answer = answer_now(&d.text, TimeRange::default(), &loaded, &held)
-            .map_err(|f| format!("{}: {}", d.name, f.message))?;
-        items.push(super::findings::FindingItem {
-            name: d.name.clone(),
-            severity: d.severity,
-            description: d.description.clone(),
-            hits: answer.result.rows.len(),
-        });
-    }
-    Ok(items)
+    let (findings, _) = local::detect(detections, &loaded, TimeRange::default())?;
+    Ok(findings)
 }

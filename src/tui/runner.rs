@@ -165,7 +165,7 @@ impl Runner {
                     return;
                 }
                 tokio::task::spawn_blocking(move || {
-                    let found = query_run::findings_now(&detections, &this.inputs, &this.store);
+                    let found = query_run::findings_now(&detections, &this.inputs);
                     let _ = this.tx.send(Msg::Findings(found));
                 });
             }

@@ -71,6 +71,8 @@ fn settle_with(
                             severity: d.severity,
                             description: d.description.clone(),
                             hits: answer.result.rows.len(),
+                            complete: true,
+                            refs: Vec::new(),
                         }
                     })
                     .collect();
