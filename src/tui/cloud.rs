@@ -3,7 +3,6 @@
 //! file's; queries run in CloudWatch Logs Insights, their rows tied to the events the console
 //! holds by audit ID.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,11 +15,12 @@ use super::msg::{LoadProgress, Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::{RunStats, TimeChoice};
 use super::runner::SharedStore;
 use super::tail::{Intake, TailControl};
+use crate::engine::cloud::CloudRange;
 use crate::engine::compile::first_error;
-use crate::engine::{Target, compile};
+use crate::engine::{self, Target, compile};
 use crate::source::cloudwatch::{
-    CloudError, CloudQuery, Connect, LiveNote, LiveOptions, LiveTarget, Logs, Reading, SdkLogs,
-    TailTarget, answer_from_rows, event_key, follow_from, group_arn, reading, run_split,
+    CloudError, Connect, LiveNote, LiveOptions, LiveTarget, Logs, SdkLogs, TailTarget, event_key,
+    follow_from, group_arn,
 };
 use crate::text::sanitize;
 
@@ -364,13 +364,6 @@ pub async fn fetch_record(
     let _ = tx.send(Msg::RecordFetched { ticket, index, row });
 }
 
-/// The audit ID in an event's text.
-fn audit_id(text: &[u8]) -> Option<&str> {
-    let at = memchr::memmem::find(text, b"\"auditID\":\"")? + 11;
-    let end = memchr::memchr(b'"', &text[at..])?;
-    std::str::from_utf8(&text[at..at + end]).ok()
-}
-
 /// Runs a query in CloudWatch for the console: progress while it runs, its rows tied to the
 /// events held.
 pub async fn query(
@@ -403,36 +396,27 @@ async fn answer(
         message: first_error(&d),
         in_query: true,
     })?;
-    let parsed = compiled.query();
     let now = now_ms();
     let window = match range {
-        TimeChoice::All => crate::audit::time::TimeRange {
-            start_ms: Some(source.since_ms),
-            end_ms: Some(now),
-        },
+        TimeChoice::All => crate::audit::time::TimeRange::default(),
         other => other.resolve(now),
     };
-    let (start, end) = (
-        window.start_ms.unwrap_or(source.since_ms),
-        window.end_ms.unwrap_or(now),
-    );
-    let query = CloudQuery {
-        groups: source.groups.clone(),
-        start_s: start.div_euclid(1000),
-        end_s: (end + 999).div_euclid(1000),
-        text: text.to_string(),
+    let range = CloudRange {
+        groups: &source.groups,
+        start_ms: window.start_ms.unwrap_or(source.since_ms),
+        end_ms: window.end_ms.unwrap_or(now),
+        max_rows: source.max_rows,
     };
     let logs = source.logs().await;
-    let run = run_split(
+    let answer = engine::cloud::run(
         &logs,
-        &query,
-        parsed,
-        source.max_rows,
+        &compiled,
+        &range,
         |p| {
             let stats = RunStats {
-                records_scanned: p.part.records_scanned as u64,
+                records_scanned: p.records_scanned,
                 records_matched: None,
-                bytes_scanned: p.part.bytes_scanned as u64,
+                bytes_scanned: p.bytes_scanned,
                 bytes_total: None,
                 elapsed_ms: started.elapsed().as_millis() as u64,
                 running: true,
@@ -452,86 +436,49 @@ async fn answer(
         },
         in_query: false,
     })?;
-    let events = matches!(reading(parsed), Reading::Split(_)) || !compiled.has_stats();
+    let facts = &answer.facts;
     // What the answer lacks first: the status line shows the first note.
     let mut warnings = Vec::new();
-    if let Some(why) = &run.capped {
+    if let Some(why) = &facts.capped {
         warnings.push(format!(
             "CloudWatch returned its cap of 10,000 rows and this query cannot be split by time ({why}), so there may be more"
         ));
     }
-    if !run.uncovered.is_empty() {
+    if !facts.uncovered.is_empty() {
         warnings.push(format!(
             "{} ranges of a second or two hold more than CloudWatch's 10,000 rows: some of their events are missing",
-            run.uncovered.len()
+            facts.uncovered.len()
         ));
     }
-    if run.stopped_at_max {
+    if facts.stopped_at_max {
         warnings.push(format!(
             "stopped at {} rows: the rest of the range was not read",
             source.max_rows
         ));
     }
-    if run.queries > 1 {
+    if facts.queries > 1 {
         warnings.push(format!(
             "past CloudWatch's 10,000-row cap, the range was split into {} queries",
-            run.queries
+            facts.queries
         ));
     }
     warnings.extend(compiled.warnings().iter().map(|d| d.message.clone()));
-    // Tie rows to held events by audit ID.
-    let row_of = if events {
-        let Ok(held) = store.read() else {
+    let row_of = match store.read() {
+        Ok(held) => answer.tie(&held),
+        Err(_) => {
             return Err(QueryFailure {
                 message: "the events could not be read".into(),
                 in_query: false,
             });
-        };
-        let mut by_id: HashMap<&str, u32> = HashMap::with_capacity(held.len());
-        for row in 0..held.len() as u32 {
-            if let Some(id) = audit_id(held.raw(row)) {
-                by_id.insert(id, row);
-            }
         }
-        run.rows
-            .iter()
-            .map(|r| {
-                let message = r.iter().find(|(f, _)| f == "@message")?;
-                by_id.get(audit_id(message.1.as_bytes())?).copied()
-            })
-            .collect()
-    } else {
-        Vec::new()
     };
-    let ptrs = run
-        .rows
-        .iter()
-        .map(|r| r.iter().find(|(f, _)| f == "@ptr").map(|(_, v)| v.clone()))
-        .collect();
-    // The engine's own cap note would say to add a `limit`, which CloudWatch's cap does not
-    // heed: the warning above says what is true.
-    let result = answer_from_rows(&run.rows, run.stats, text.contains("@ptr"), false);
     Ok(QueryAnswer {
-        result,
         row_of,
-        events,
+        events: answer.events,
         elapsed_ms: started.elapsed().as_millis() as u64,
-        cancelled: run.cancelled,
+        cancelled: facts.cancelled,
         warnings,
-        ptrs,
+        ptrs: answer.ptrs(),
+        result: answer.result,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn audit_ids_are_read_from_the_text() {
-        assert_eq!(
-            audit_id(br#"{"kind":"Event","auditID":"a-1","x":1}"#),
-            Some("a-1")
-        );
-        assert_eq!(audit_id(b"{}"), None);
-    }
 }
