@@ -268,7 +268,9 @@ pub(crate) const CONTROLLERS: &[&str] = &[
 ];
 
 impl Cast {
-    pub(crate) fn new() -> Self {
+    /// The nodes and the workloads on them; the identities of the control plane and the people
+    /// join in `cast_people`, which assembles the whole cast.
+    pub(crate) fn with_nodes_and_workloads() -> (Self, Rng) {
         let mut rng = Rng::new(CAST_SEED);
         let mut cast = Cast {
             nodes: Vec::new(),
@@ -280,9 +282,7 @@ impl Cast {
         };
         cast.add_nodes(&mut rng);
         cast.add_workloads(&mut rng);
-        super::cast_people::add_control_plane(&mut cast, &mut rng);
-        super::cast_people::add_people(&mut cast, &mut rng);
-        cast
+        (cast, rng)
     }
 
     fn add_nodes(&mut self, rng: &mut Rng) {

@@ -1,4 +1,5 @@
-//! The control plane's own identities and the people (and the CI job) who use the cluster.
+//! The control plane's own identities and the people (and the CI job) who use the cluster, and
+//! the whole cast assembled.
 
 use super::cast::{
     Actor, CI_IP, CONTROLLERS, Cast, Identity, K8S_VERSION, OFFICE_IP, aws_id, control_plane_ua,
@@ -24,7 +25,18 @@ fn user_subject(username: &str) -> String {
     format!("User \"{username}\"")
 }
 
-pub(crate) fn add_control_plane(cast: &mut Cast, rng: &mut Rng) {
+impl Cast {
+    /// The whole cast, from a fixed seed: nodes and workloads, then the control plane's own
+    /// identities and the people.
+    pub(crate) fn new() -> Self {
+        let (mut cast, mut rng) = Cast::with_nodes_and_workloads();
+        add_control_plane(&mut cast, &mut rng);
+        add_people(&mut cast, &mut rng);
+        cast
+    }
+}
+
+fn add_control_plane(cast: &mut Cast, rng: &mut Rng) {
     let kcm = "system:kube-controller-manager";
     let actor = Actor::new(
         plain_user(kcm),
@@ -123,7 +135,7 @@ pub(crate) fn add_control_plane(cast: &mut Cast, rng: &mut Rng) {
     cast.add_key("apiserver".to_owned(), i);
 }
 
-pub(crate) fn add_people(cast: &mut Cast, rng: &mut Rng) {
+fn add_people(cast: &mut Cast, rng: &mut Rng) {
     // IAM Identity Center roles mapped with EKS access entries: the username is the session ARN.
     let sso = [
         (
