@@ -76,3 +76,128 @@ fn the_table_reader_sees_what_a_table_omits_and_adds() {
         ["a", "b", "gone"].map(String::from).into()
     );
 }
+
+/// The rooms ARCHITECTURE.md's table names, each with the rooms it says it may import.
+fn allowed_imports(architecture: &str) -> Vec<(String, BTreeSet<String>)> {
+    let mut rooms = Vec::new();
+    for line in architecture.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        // `| room | owns | may import |` gives five cells, the outer two empty.
+        if cells.len() != 5 || !cells[1].starts_with('`') {
+            continue;
+        }
+        let backticked = |cell: &str| -> BTreeSet<String> {
+            cell.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(|name| name.trim_end_matches('/').to_string())
+                .collect()
+        };
+        if let Some(room) = backticked(cells[1]).into_iter().next() {
+            rooms.push((room, backticked(cells[3])));
+        }
+    }
+    rooms
+}
+
+/// The other rooms a file's own code names (`crate::room`), its comments and test code aside.
+fn rooms_named(source: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut lines = source.lines().peekable();
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        // Test modules sit at the end of a file.
+        if line == "#[cfg(test)]" && lines.peek().is_some_and(|next| next.contains("mod ")) {
+            break;
+        }
+        if line.starts_with("//") {
+            continue;
+        }
+        for (i, _) in line.match_indices("crate::") {
+            let rest = &line[i + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            found.insert(name);
+        }
+    }
+    found
+}
+
+/// The code files of a room, test files aside.
+fn room_files(root: &std::path::Path, room: &str) -> Vec<std::path::PathBuf> {
+    let file = root.join(format!("{room}.rs"));
+    if file.is_file() {
+        return vec![file];
+    }
+    let mut files = Vec::new();
+    let mut todo = vec![root.join(room)];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("a room's folder reads")
+            .flatten()
+        {
+            let path = entry.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() {
+                todo.push(path);
+            } else if name.ends_with(".rs")
+                && !name.ends_with("tests.rs")
+                && name != "test_support.rs"
+            {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn architecture_md_names_every_room_and_what_it_may_import() {
+    let architecture = include_str!("../ARCHITECTURE.md");
+    let rooms = allowed_imports(architecture);
+    let named: BTreeSet<String> = rooms.iter().map(|(room, _)| room.clone()).collect();
+    let declared = declared_modules(include_str!("lib.rs"));
+    assert_eq!(
+        named, declared,
+        "ARCHITECTURE.md's rooms are not the modules of lib.rs"
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut wrong = Vec::new();
+    for (room, allowed) in &rooms {
+        for file in room_files(&root, room) {
+            let source = std::fs::read_to_string(&file).expect("a source file reads");
+            for other in rooms_named(&source) {
+                if other != *room && named.contains(&other) && !allowed.contains(&other) {
+                    wrong.push(format!(
+                        "{} imports {other}",
+                        file.strip_prefix(&root).unwrap_or(&file).display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports ARCHITECTURE.md does not allow:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_import_reader_skips_comments_and_tests() {
+    let source = "use crate::audit::X;\n// crate::tui in a comment\n/// [`crate::cli`]\n\
+                  fn f() { crate::store::g(); }\n#[cfg(test)]\nmod tests {\n    use crate::engine;\n}\n";
+    assert_eq!(
+        rooms_named(source),
+        ["audit", "store"].map(String::from).into()
+    );
+    let table = "| room | owns | may import |\n|---|---|---|\n| `text` | safe text | — |\n\
+                 | `audit` | the model | `text` |\n| `tui/` | the console | `audit`, `engine` |\n";
+    let rooms = allowed_imports(table);
+    assert_eq!(rooms.len(), 3);
+    assert_eq!(rooms[0], ("text".to_string(), BTreeSet::new()));
+    assert_eq!(rooms[2].0, "tui");
+    assert_eq!(rooms[2].1, ["audit", "engine"].map(String::from).into());
+}
