@@ -201,3 +201,35 @@ fn the_import_reader_skips_comments_and_tests() {
     assert_eq!(rooms[2].0, "tui");
     assert_eq!(rooms[2].1, ["audit", "engine"].map(String::from).into());
 }
+
+#[test]
+fn every_module_table_in_the_crate_names_its_modules() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut todo = vec![root.clone()];
+    let mut checked = 0;
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src reads").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).expect("a source file reads");
+            if path.extension().is_some_and(|e| e == "rs")
+                && source
+                    .lines()
+                    .any(|l| l.starts_with("//! | module |") || l.starts_with("//! | file |"))
+                && !declared_modules(&source).is_empty()
+            {
+                let name = path
+                    .strip_prefix(&root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                assert_module_table(&name, &source);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 4, "only {checked} module tables found");
+}

@@ -7,28 +7,29 @@
 //! | `types` | log groups, query polls, statistics, the errors, in kaudit's terms |
 //! | `client` | [`Logs`] over the real SDK (`aws-sdk-cloudwatchlogs`), and connecting it |
 //! | `errors` | SDK errors into [`CloudError`], naming the IAM action refused |
-//! | `insights` | a query's whole life: start, poll with backoff and progress, cancel, answer |
+//! | `query_life` | a Logs Insights query's whole life: start, poll with backoff and progress, cancel, answer |
 //! | `live` | live tail: StartLiveTail sessions, restarted and their gaps read back, sampling told |
+//! | `read_only` | the only CloudWatch Logs operations kaudit may call, held to a list every call passes |
 //! | `poll` | tailing by FilterLogEvents: a look-back window, de-duplicated by event id |
 //! | `split` | past the 10,000-row cap: answers of events cut in two (halves sharing their boundary second) until every part answers in full; any other answer one query |
 //! | `values` | the answer's text values as the engine's values (numbers, AWS's timestamps) |
 
 mod client;
 mod errors;
-mod insights;
 mod live;
 mod poll;
+mod query_life;
 mod read_only;
 mod split;
 mod types;
 mod values;
 
 pub use client::{ATTEMPT_TIMEOUT, CALL_TIMEOUT, Connect, NoStreamPrefix, SdkLogs};
-pub use insights::{CloudQuery, CloudRun, run_query};
 pub use live::{
     LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow, follow_from, group_arn,
 };
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
+pub use query_life::{CloudQuery, CloudRun, run_query};
 pub use read_only::{ALLOWED_OPERATIONS, ReadOnly};
 pub use split::{AWS_ROW_CAP, Order, Reading, SplitProgress, SplitRun, reading, run_split};
 pub use types::{

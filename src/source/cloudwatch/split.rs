@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 
 use super::Logs;
-use super::insights::{CloudQuery, run_query};
+use super::query_life::{CloudQuery, run_query};
 use super::types::{CloudError, QueryPoll, QueryStats};
 use crate::insights::ast::{CommandKind, ExprKind, Query};
 
