@@ -180,7 +180,7 @@ fn run_case(case: &str) {
     println!(
         "{} events, {} shown, {problems} problem(s) reported, truncated: {}; query: {outcome}",
         store.len(),
-        state.results.rows.len(),
+        state.table.rows.len(),
         (0..store.len() as u32)
             .filter(|r| store.truncated(*r))
             .count(),

@@ -167,7 +167,7 @@ fn main() {
             terminal
                 .draw(|f| view::draw(f, &state, &guard, &styles))
                 .unwrap();
-            break (started.elapsed(), state.results.rows.len());
+            break (started.elapsed(), state.table.rows.len());
         }
         drop(guard);
         std::thread::sleep(Duration::from_millis(1));
@@ -193,7 +193,7 @@ fn main() {
         }
         key(&mut state, &store, KeyCode::Enter);
         refilter.push(t.elapsed());
-        kept = state.results.rows.len();
+        kept = state.table.rows.len();
         key(&mut state, &store, KeyCode::Char('C'));
     }
 
@@ -263,7 +263,7 @@ fn main() {
 
     // Frames: the middle of a million rows, the detail open.
     state
-        .results
+        .table
         .move_by(events as isize / 2, kaudit::tui::geometry::page(&state));
     key(&mut state, &store, KeyCode::Enter);
     let mut frames = Vec::new();

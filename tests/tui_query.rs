@@ -14,10 +14,10 @@ use kaudit::insights::parser::parse;
 use kaudit::source::demo::{DemoConfig, demo_bytes};
 use kaudit::source::local::{LocalInput, LocalQuery, path_origin};
 use kaudit::tui::Styles;
+use kaudit::tui::query::answer::Mode;
 use kaudit::tui::query::chart::ChartKind;
-use kaudit::tui::query::results::Mode;
 use kaudit::tui::query::{
-    Browser, BrowserAction, Editor, EditorAction, History, ResultsView, TimeChoice,
+    AnswerView, Browser, BrowserAction, Editor, EditorAction, History, TimeChoice,
 };
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -82,7 +82,7 @@ fn a_canned_query_found_edited_run_and_charted() {
         !result.rows.is_empty(),
         "the demo has unauthorized secret reads"
     );
-    let mut view = ResultsView::new(&name, &text);
+    let mut view = AnswerView::new(&name, &text);
     view.set_result(result, 42);
     assert!(matches!(view.chart(), Some(ChartKind::Series { .. })));
     view.handle_key(key(KeyCode::Char('v')));
@@ -113,7 +113,7 @@ fn a_typed_query_over_a_range_gives_a_sortable_table() {
         TimeChoice::between("2000-01-01T00:00:00Z", "2000-01-02T00:00:00Z").expect("a range");
     assert!(run(&text, before.resolve(0)).rows.is_empty());
 
-    let mut view = ResultsView::new("403s by user", &text);
+    let mut view = AnswerView::new("403s by user", &text);
     view.set_result(everything, 7);
     view.handle_key(key(KeyCode::Char('s')));
     view.handle_key(key(KeyCode::Char('s')));

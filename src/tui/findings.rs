@@ -1,5 +1,5 @@
 //! The Findings view: every detection of the library run over the loaded events, listed by
-//! severity with its hits; Enter runs the one under the cursor, its hits then in the results.
+//! severity with its hits; Enter runs the one under the cursor, its hits then in the events table.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
@@ -19,7 +19,7 @@ pub use crate::engine::Finding as FindingItem;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FindingsAction {
     None,
-    /// Run this detection (its hits into the results).
+    /// Run this detection (its hits into the events table).
     Open(String),
     Close,
 }

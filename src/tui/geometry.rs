@@ -22,7 +22,8 @@ pub struct Layout {
     pub timeline: Rect,
     pub chips: Rect,
     pub facets: Rect,
-    pub results: Rect,
+    /// The events table, or in its place a query's answer.
+    pub table: Rect,
     pub detail: Rect,
     pub status: Rect,
     /// Where the query browser and editor go: everything but the title and status lines.
@@ -30,9 +31,9 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The line of the results table at a screen position (0 = the first row under the header).
-    pub fn results_line(&self, column: u16, row: u16) -> Option<usize> {
-        let body = self.results_body();
+    /// The line of the events table at a screen position (0 = the first row under the header).
+    pub fn table_line(&self, column: u16, row: u16) -> Option<usize> {
+        let body = self.table_body();
         body.contains(Position::new(column, row))
             .then(|| usize::from(row - body.y))
     }
@@ -54,8 +55,8 @@ impl Layout {
     }
 
     /// The table's rows: inside the border, under the header.
-    pub fn results_body(&self) -> Rect {
-        let inner = inner(self.results);
+    pub fn table_body(&self) -> Rect {
+        let inner = inner(self.table);
         Rect {
             y: inner.y + 1,
             height: inner.height.saturating_sub(1),
@@ -107,7 +108,7 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
             .constraints([Constraint::Length(facets_width), Constraint::Min(10)])
             .areas(main)
     };
-    let (results, detail) = if state.detail.open {
+    let (table, detail) = if state.detail.open {
         if right.width >= 160 {
             let [r, d] = Split::default()
                 .direction(Direction::Horizontal)
@@ -129,7 +130,7 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
         timeline,
         chips,
         facets,
-        results,
+        table,
         detail,
         status,
         overlay: Rect {
@@ -141,13 +142,13 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
 }
 
 /// How many table rows fit on screen.
-pub fn results_rows(state: &State) -> usize {
-    usize::from(layout(state).results_body().height)
+pub fn table_rows(state: &State) -> usize {
+    usize::from(layout(state).table_body().height)
 }
 
 /// Rows one page of the events table moves: those on screen, at least one.
 pub fn page(state: &State) -> usize {
-    results_rows(state).max(1)
+    table_rows(state).max(1)
 }
 
 /// Where the chips line starts its first chip.

@@ -5,7 +5,7 @@
 //! | module | owns |
 //! |---|---|
 //! | `msg`, `effect` | what can happen, what can be asked for |
-//! | `state/` | the state, in parts (results, columns, facets, filters, prompt, query), and which layers are open |
+//! | `state/` | the state, in parts (the events table, columns, facets, filters, prompt, query), and which layers are open |
 //! | `keymap/` | every key: where it works, what it does, what the help says of it |
 //! | `update/` | the pure update: keys down the open layers, the mouse, the query side, the `:` commands |
 //! | `geometry` | where each part of the screen goes: the layout, what a click hits, page sizes |

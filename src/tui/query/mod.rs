@@ -11,9 +11,11 @@
 //! | `highlight` | query text → coloured spans, from the language's own lexer |
 //! | `history` | past queries, and loading and saving them |
 //! | `time` | the time range: presets, typed RFC 3339 bounds |
-//! | `results`, `results_view`, `columns`, `chart` | a query's rows as a sortable table, or as a chart |
+//! | `answer`, `answer_view`, `columns`, `chart` | a query's rows as a sortable table, or as a chart |
 //! | `stats` | a run's figures: records and bytes scanned, matched, time taken |
 
+pub mod answer;
+mod answer_view;
 pub mod browser;
 mod browser_view;
 pub mod buffer;
@@ -23,18 +25,16 @@ pub mod editor;
 mod editor_view;
 pub mod highlight;
 pub mod history;
-pub mod results;
-mod results_view;
 pub mod stats;
 pub mod time;
 
 #[cfg(test)]
 mod test_support;
 
+pub use answer::{AnswerAction, AnswerView};
 pub use browser::{Browser, BrowserAction};
 pub use editor::{Editor, EditorAction};
 pub use history::History;
-pub use results::{ResultsAction, ResultsView};
 pub use stats::RunStats;
 pub use time::TimeChoice;
 
@@ -173,11 +173,11 @@ mod tests {
             statistics: Statistics::default(),
             capped: true,
         };
-        let mut results = ResultsView::new("t", "stats sum(x) by bin(5m)");
-        results.set_result(result, 1);
-        let mut chart = results.clone();
+        let mut answer = AnswerView::new("t", "stats sum(x) by bin(5m)");
+        answer.set_result(result, 1);
+        let mut chart = answer.clone();
         chart.handle_key(KeyEvent::new(KeyCode::Char('v'), KeyModifiers::NONE));
-        let mut picker = results.clone();
+        let mut picker = answer.clone();
         picker.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE));
         for width in [0, 1, 2, 3, 5, 8, 13, 21, 34] {
             for height in [0, 1, 2, 3, 4, 6, 9] {
@@ -187,7 +187,7 @@ mod tests {
                     |a, b| {
                         browser.render(a, b, &styles);
                         editor.render(a, b, &styles);
-                        results.render(a, b, &styles, true);
+                        answer.render(a, b, &styles, true);
                         chart.render(a, b, &styles, false);
                         picker.render(a, b, &styles, true);
                     },

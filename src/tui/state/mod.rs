@@ -5,14 +5,14 @@ mod facets;
 mod filters;
 mod prompt;
 mod query;
-mod results;
+mod table;
 
 pub use columns::{EventColumn, EventColumns, EventSort};
 pub use facets::FacetsState;
 pub use filters::{Chip, Filters};
 pub use prompt::{Prompt, PromptKind};
 pub use query::{FieldNamesState, PendingCanned, QueryRun, QueryState};
-pub use results::ResultsState;
+pub use table::EventTable;
 
 use std::path::PathBuf;
 
@@ -26,7 +26,7 @@ use crate::store::Histogram;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Focus {
     #[default]
-    Results,
+    Table,
     Facets,
     Detail,
 }
@@ -34,9 +34,9 @@ pub enum Focus {
 impl Focus {
     pub fn next(self, detail_open: bool) -> Focus {
         match self {
-            Focus::Results => Focus::Facets,
+            Focus::Table => Focus::Facets,
             Focus::Facets if detail_open => Focus::Detail,
-            Focus::Facets | Focus::Detail => Focus::Results,
+            Focus::Facets | Focus::Detail => Focus::Table,
         }
     }
 }
@@ -90,7 +90,7 @@ pub struct Status {
 #[derive(Debug, Clone, Default)]
 pub struct State {
     pub focus: Focus,
-    pub results: ResultsState,
+    pub table: EventTable,
     /// The events table's columns and order.
     pub columns: EventColumns,
     pub facets: FacetsState,
@@ -163,7 +163,7 @@ impl State {
         layers.extend(open.into_iter().filter_map(|(open, l)| open.then_some(l)));
         if let Some(run) = self.query.run.as_ref()
             && self.query.showing
-            && self.focus == Focus::Results
+            && self.focus == Focus::Table
         {
             if run.view.picking() {
                 layers.push(Layer::AnswerColumns);
@@ -175,7 +175,7 @@ impl State {
             layers.push(Layer::Following);
         }
         layers.push(match self.focus {
-            Focus::Results => Layer::Events,
+            Focus::Table => Layer::Events,
             Focus::Facets => Layer::Facets,
             Focus::Detail => Layer::Detail,
         });

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::super::query::{Browser, Editor, ResultsView};
+use super::super::query::{AnswerView, Browser, Editor};
 
 /// The latest query run and what it found.
 #[derive(Debug, Clone)]
@@ -11,7 +11,7 @@ pub struct QueryRun {
     /// A canned query's name, or the first line of the text.
     pub title: String,
     pub text: String,
-    pub view: ResultsView,
+    pub view: AnswerView,
     /// Still running.
     pub running: bool,
     /// For each row of the answer, in the answer's order: the store row of its event, when the
@@ -30,7 +30,7 @@ impl QueryRun {
         QueryRun {
             title: title.to_string(),
             text: text.to_string(),
-            view: ResultsView::new(title, text),
+            view: AnswerView::new(title, text),
             running: true,
             row_of: Vec::new(),
             events: None,

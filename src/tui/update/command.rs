@@ -81,7 +81,7 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             Vec::new()
         }
         "export" => {
-            if state.results.marked.is_empty() {
+            if state.table.marked.is_empty() {
                 state.say("nothing marked: Space marks a row; :export-all FILE writes the filtered result", Level::Warning);
                 return Vec::new();
             }

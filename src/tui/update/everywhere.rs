@@ -40,7 +40,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::SwitchView => {
             if state.query.run.is_some() {
                 state.query.showing = !state.query.showing;
-                state.focus = Focus::Results;
+                state.focus = Focus::Table;
                 return follow_selection(state);
             }
             state.say(
@@ -52,18 +52,18 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NextPane => state.focus = state.focus.next(state.detail.open),
         Action::PrevPane => {
             state.focus = match state.focus {
-                Focus::Results if state.detail.open => Focus::Detail,
-                Focus::Results | Focus::Detail => Focus::Facets,
-                Focus::Facets => Focus::Results,
+                Focus::Table if state.detail.open => Focus::Detail,
+                Focus::Table | Focus::Detail => Focus::Facets,
+                Focus::Facets => Focus::Table,
             }
         }
         Action::Back => {
             if state.focus == Focus::Detail || state.detail.open {
                 state.detail.open = false;
-            } else if state.query.showing && state.focus == Focus::Results {
+            } else if state.query.showing && state.focus == Focus::Table {
                 state.query.showing = false;
             }
-            state.focus = Focus::Results;
+            state.focus = Focus::Table;
         }
         Action::Search => {
             let text = state.filters.text.clone().unwrap_or_default();
@@ -86,25 +86,25 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Mark => {
             let page = geometry::page(state);
-            let marked = state.results.toggle_mark();
-            if state.focus == Focus::Results && marked.is_some() {
-                state.results.move_by(1, page);
+            let marked = state.table.toggle_mark();
+            if state.focus == Focus::Table && marked.is_some() {
+                state.table.move_by(1, page);
                 return follow_selection(state);
             }
         }
         Action::Export => {
-            if state.results.marked.is_empty() {
+            if state.table.marked.is_empty() {
                 state.say(
                     "nothing marked: Space marks a row, E exports the whole filtered result",
                     Level::Warning,
                 );
             } else {
-                let name = default_export_name(state.results.marked.len());
+                let name = default_export_name(state.table.marked.len());
                 state.prompt = Some(Prompt::new(PromptKind::Export { all: false }, &name));
             }
         }
         Action::ExportAll => {
-            let name = default_export_name(state.results.rows.len());
+            let name = default_export_name(state.table.rows.len());
             state.prompt = Some(Prompt::new(PromptKind::Export { all: true }, &name));
         }
         Action::Pause => {

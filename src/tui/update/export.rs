@@ -39,9 +39,9 @@ pub fn default_export_name(events: usize) -> String {
 
 pub fn export_effect(state: &mut State, path: PathBuf, all: bool, overwrite: bool) -> Effect {
     let rows: Vec<u32> = if all {
-        state.results.rows.as_ref().clone()
+        state.table.rows.as_ref().clone()
     } else {
-        state.results.marked.iter().copied().collect()
+        state.table.marked.iter().copied().collect()
     };
     state.pending_export = Some(PendingExport {
         path: path.clone(),

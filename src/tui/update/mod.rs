@@ -31,7 +31,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.width = width;
             state.height = height;
             let page = geometry::page(state);
-            state.results.move_by(0, page);
+            state.table.move_by(0, page);
             if let Some(run) = state.query.run.as_mut() {
                 run.view.set_page(page.saturating_sub(2));
             }
@@ -110,11 +110,11 @@ fn on_filtered(state: &mut State, filtered: Filtered) -> Vec<Effect> {
     state.status.filter_ms = Some(filtered.took_ms);
     let page = geometry::page(state);
     // Following a tail with the cursor on the last row: stay on the last row, as `tail -f`.
-    let at_end = state.results.cursor + 1 >= state.results.rows.len();
+    let at_end = state.table.cursor + 1 >= state.table.rows.len();
     let tailing = state.status.tail.as_ref().is_some_and(|t| !t.paused);
-    state.results.set_rows(filtered.rows, page);
+    state.table.set_rows(filtered.rows, page);
     if tailing && at_end {
-        state.results.bottom(page);
+        state.table.bottom(page);
     }
     state.facets.set(filtered.facets);
     state.histogram = filtered.histogram;

@@ -24,8 +24,8 @@ pub fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
                 }
             }
         }
-        MouseEventKind::ScrollDown => state.results.scroll_by(3, page),
-        MouseEventKind::ScrollUp => state.results.scroll_by(-3, page),
+        MouseEventKind::ScrollDown => state.table.scroll_by(3, page),
+        MouseEventKind::ScrollUp => state.table.scroll_by(-3, page),
         MouseEventKind::Down(_) => {
             let layout = geometry::layout(state);
             if let Some(x) = geometry::timeline_column(state, mouse.column, mouse.row) {
@@ -35,11 +35,11 @@ pub fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
                 if state.drop_chip(i) {
                     return vec![refilter(state)];
                 }
-            } else if in_query && layout.results.contains((mouse.column, mouse.row).into()) {
-                state.focus = Focus::Results;
-            } else if let Some(line) = layout.results_line(mouse.column, mouse.row) {
-                state.focus = Focus::Results;
-                state.results.click(line, page);
+            } else if in_query && layout.table.contains((mouse.column, mouse.row).into()) {
+                state.focus = Focus::Table;
+            } else if let Some(line) = layout.table_line(mouse.column, mouse.row) {
+                state.focus = Focus::Table;
+                state.table.click(line, page);
             } else if let Some(click) = geometry::facet_click(state, mouse.column, mouse.row) {
                 let was = (state.focus, state.facets.cursor);
                 state.focus = Focus::Facets;

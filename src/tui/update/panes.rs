@@ -13,7 +13,7 @@ use super::refresh::{follow_selection, refilter};
 
 pub fn events(state: &mut State, action: Action) -> Vec<Effect> {
     let page = geometry::page(state);
-    let r = &mut state.results;
+    let r = &mut state.table;
     match action {
         Action::Down => r.move_by(1, page),
         Action::Up => r.move_by(-1, page),
@@ -121,7 +121,7 @@ fn pivot(state: &mut State, i: usize) -> Vec<Effect> {
     state.filters.text = p.text;
     state.query.narrowing = false;
     state.query.showing = false;
-    state.focus = Focus::Results;
+    state.focus = Focus::Table;
     state.say(
         format!("{} (Backspace drops a filter, C clears)", p.label),
         Level::Info,

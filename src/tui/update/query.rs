@@ -11,7 +11,7 @@ use super::super::format::count;
 use super::super::geometry;
 use super::super::keymap::Action;
 use super::super::msg::{QueryAnswer, QueryFailure, Ticket};
-use super::super::query::{BrowserAction, EditorAction, ResultsAction, RunStats, TimeChoice};
+use super::super::query::{AnswerAction, BrowserAction, EditorAction, RunStats, TimeChoice};
 use super::super::state::{Focus, Level, PendingCanned, Prompt, QueryRun, State};
 use super::refresh::{follow_selection, refilter};
 
@@ -78,7 +78,7 @@ pub fn start(state: &mut State, title: &str, text: &str, range: TimeChoice) -> V
     state.query.run = Some(run);
     state.query.showing = true;
     state.query.narrowing = false;
-    state.focus = Focus::Results;
+    state.focus = Focus::Table;
     let mut effects = vec![Effect::RunQuery {
         ticket: state.query_ticket,
         text: text.to_string(),
@@ -221,7 +221,7 @@ pub fn on_field_names(state: &mut State, names: FieldNames) -> Vec<Effect> {
 /// Enter and Space reach the answer row's event, so the update takes them; the answer's view
 /// takes the rest (or, while its column picker is open, every key).
 pub fn answer_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Option<Vec<Effect>> {
-    let page = geometry::results_rows(state).saturating_sub(2);
+    let page = geometry::table_rows(state).saturating_sub(2);
     let run = state.query.run.as_mut()?;
     run.view.set_page(page);
     match action {
@@ -253,8 +253,8 @@ pub fn answer_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> O
             let Some(row) = run.selected_event() else {
                 return Some(Vec::new());
             };
-            if !state.results.marked.remove(&row) {
-                state.results.marked.insert(row);
+            if !state.table.marked.remove(&row) {
+                state.table.marked.insert(row);
             }
             let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
             run.view.handle_key(down);
@@ -263,8 +263,8 @@ pub fn answer_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> O
         _ => {}
     }
     match run.view.handle_key(key) {
-        ResultsAction::Ignored => None,
-        ResultsAction::None => Some(follow_selection(state)),
+        AnswerAction::Ignored => None,
+        AnswerAction::None => Some(follow_selection(state)),
     }
 }
 

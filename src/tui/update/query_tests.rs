@@ -322,7 +322,7 @@ fn the_answer_pane_opens_the_row_event_in_detail_and_marks_it() {
     update(&mut state, key(KeyCode::Esc));
     update(&mut state, ch('g'));
     update(&mut state, ch(' '));
-    assert!(state.results.marked.contains(&3));
+    assert!(state.table.marked.contains(&3));
     // Esc goes back to the events.
     update(&mut state, key(KeyCode::Esc));
     assert!(!state.query.showing);

@@ -24,7 +24,7 @@ pub fn refilter(state: &mut State) -> Effect {
 pub fn selected_event(state: &State) -> Option<u32> {
     match &state.query.run {
         Some(run) if state.query.showing => run.selected_event(),
-        _ => state.results.selected(),
+        _ => state.table.selected(),
     }
 }
 

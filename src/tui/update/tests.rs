@@ -84,7 +84,7 @@ fn refilter_of(effects: &[Effect]) -> (u64, crate::store::FilterSet) {
 #[test]
 fn loading_asks_for_a_filter_and_its_answer_fills_the_table() {
     let state = loaded(100);
-    assert_eq!(state.results.rows.len(), 100);
+    assert_eq!(state.table.rows.len(), 100);
     assert_eq!(state.facets.facets.len(), 2);
     assert!(!state.status.filtering);
     assert_eq!(state.status.filter_ms, Some(3));
@@ -102,12 +102,12 @@ fn a_stale_filter_answer_is_dropped() {
     assert_eq!(filter.exclude, vec![(Facet::User, "alice".to_string())]);
     reply(&mut state, first, vec![1, 2, 3]);
     assert_eq!(
-        state.results.rows.len(),
+        state.table.rows.len(),
         100,
         "a stale answer changed the table"
     );
     reply(&mut state, second, vec![4, 5]);
-    assert_eq!(state.results.rows.as_slice(), &[4, 5]);
+    assert_eq!(state.table.rows.as_slice(), &[4, 5]);
 }
 
 #[test]
@@ -159,7 +159,7 @@ fn enter_opens_the_detail_which_follows_the_cursor() {
     assert!(state.detail.open);
     assert_eq!(state.focus, Focus::Detail);
     update(&mut state, key(KeyCode::Tab));
-    assert_eq!(state.focus, Focus::Results);
+    assert_eq!(state.focus, Focus::Table);
     assert_eq!(
         update(&mut state, ch('j')),
         vec![Effect::LoadDetail { row: 1 }]
@@ -243,7 +243,7 @@ fn export_asks_for_a_file_and_confirms_an_overwrite() {
     update(&mut state, ch(' '));
     update(&mut state, ch(' '));
     assert_eq!(
-        state.results.marked.iter().copied().collect::<Vec<_>>(),
+        state.table.marked.iter().copied().collect::<Vec<_>>(),
         [0, 1]
     );
     update(&mut state, ch('e'));

@@ -5,7 +5,7 @@ mod chrome;
 mod detail;
 mod facets;
 mod help;
-mod results;
+mod table;
 mod timeline;
 
 use ratatui::Frame;
@@ -28,10 +28,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     facets::draw(buf, l.facets, state, styles);
     match &state.query.run {
         Some(run) if state.query.showing => {
-            let focused = state.focus == super::state::Focus::Results;
-            run.view.render(l.results, buf, styles, focused);
+            let focused = state.focus == super::state::Focus::Table;
+            run.view.render(l.table, buf, styles, focused);
         }
-        _ => results::draw(buf, l.results, state, store, styles),
+        _ => table::draw(buf, l.table, state, store, styles),
     }
     if state.detail.open {
         detail::draw(buf, l.detail, state, styles);

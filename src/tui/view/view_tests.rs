@@ -300,7 +300,7 @@ fn the_query_browser_editor_and_answer_at_two_sizes() {
                 .value(r, crate::store::Facet::Resource)
                 .is_some_and(|v| v.ends_with("rolebindings"))
         }));
-        assert_eq!(state.results.rows.as_slice(), events.as_slice());
+        assert_eq!(state.table.rows.as_slice(), events.as_slice());
         // The editor, with a mistake shown in place.
         keys(&mut state, ";stats cout(*) by verb");
         let screen = text(&draw(&state, &store, &styles));
@@ -381,7 +381,7 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
     let store = demo_store();
     let styles = styles();
     let mut state = console(&store, 140, 40);
-    let all = state.results.rows.len();
+    let all = state.table.rows.len();
     let columns = crate::tui::geometry::timeline_columns(&state);
     assert_eq!(columns, 138);
     press(&mut state, &store, KeyCode::Char('t'));
@@ -403,9 +403,9 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
     press(&mut state, &store, KeyCode::Enter);
     assert_eq!(state.timeline_cursor, None);
     assert_eq!(state.filters.range, span);
-    let kept = state.results.rows.len();
+    let kept = state.table.rows.len();
     assert!(kept > 0 && kept < all / 20, "{kept} of {all}");
-    for &row in state.results.rows.iter() {
+    for &row in state.table.rows.iter() {
         assert!(span.contains(store.time_ms(row)));
     }
     let screen = text(&draw(&state, &store, &styles));
@@ -416,7 +416,7 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
     for x in 0..columns {
         let span = crate::tui::geometry::timeline_span(&state, x).expect("a span");
         sum += state
-            .results
+            .table
             .rows
             .iter()
             .filter(|&&r| span.contains(store.time_ms(r)))
@@ -427,9 +427,9 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
     let mut state = console(&store, 140, 40);
     press(&mut state, &store, KeyCode::Char('t'));
     press(&mut state, &store, KeyCode::Enter);
-    assert!(state.results.rows.len() < all);
+    assert!(state.table.rows.len() < all);
     press(&mut state, &store, KeyCode::Backspace);
-    assert_eq!(state.results.rows.len(), all);
+    assert_eq!(state.table.rows.len(), all);
 }
 
 #[test]
@@ -452,7 +452,7 @@ fn columns_are_picked_and_the_table_sorts_by_one() {
     press(&mut state, &store, KeyCode::Char('s'));
     press(&mut state, &store, KeyCode::Char('s'));
     let users: Vec<&str> = state
-        .results
+        .table
         .rows
         .iter()
         .map(|&r| {
@@ -467,11 +467,11 @@ fn columns_are_picked_and_the_table_sorts_by_one() {
     assert!(screen.contains("user ▲"), "{screen}");
     // S reverses; the cursor stays on its event.
     press(&mut state, &store, KeyCode::Char('j'));
-    let before = state.results.selected();
+    let before = state.table.selected();
     press(&mut state, &store, KeyCode::Char('S'));
-    assert_eq!(state.results.selected(), before);
+    assert_eq!(state.table.selected(), before);
     let users: Vec<&str> = state
-        .results
+        .table
         .rows
         .iter()
         .filter_map(|&r| store.value(r, crate::store::Facet::User))
@@ -732,13 +732,13 @@ fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
         press(&mut state, &store, KeyCode::Char(c));
     }
     press(&mut state, &store, KeyCode::Enter);
-    assert!(!state.results.rows.is_empty());
+    assert!(!state.table.rows.is_empty());
     press(&mut state, &store, KeyCode::Down);
     let buf = draw(&state, &store, &styles);
     let deny = styles.get(Role::Deny);
     let text_style = styles.get(Role::Text);
     assert_ne!(deny.fg, text_style.fg, "the theme must tell them apart");
-    let body = crate::tui::geometry::layout(&state).results_body();
+    let body = crate::tui::geometry::layout(&state).table_body();
     // The second row (not under the cursor): its time cell is in the deny colour.
     let cell = &buf[(body.x + 2, body.y + 1)];
     assert_eq!(cell.fg, deny.fg.expect("deny has a colour"), "{:?}", cell);
@@ -747,7 +747,7 @@ fn refused_requests_are_drawn_in_the_deny_colour_and_others_are_not() {
     press(&mut state, &store, KeyCode::Char('g'));
     press(&mut state, &store, KeyCode::Down);
     let buf = draw(&state, &store, &styles);
-    let row = state.results.rows[0];
+    let row = state.table.rows[0];
     assert!(!store.denied(row));
     let cell = &buf[(body.x + 2, body.y)];
     assert_ne!(Some(cell.fg), deny.fg);

@@ -1,4 +1,4 @@
-//! Drawing the results: the table (only the rows on screen are built), the column picker, the
+//! Drawing a query's answer: the table (only the rows on screen are built), the column picker, the
 //! chart, and the run's figures. Read-only.
 
 use ratatui::buffer::Buffer;
@@ -7,14 +7,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widget};
 
 use super::super::styles::Styles;
+use super::answer::{AnswerView, Mode, visible_offset};
 use super::chart::{ChartKind, bin_step, draw_bars, draw_series, time_of};
 use super::columns::{ColumnWidth, SPACING, cell_text, fit};
-use super::results::{Mode, ResultsView, visible_offset};
 use super::stats::thousands;
 use crate::catalog::themes::Role;
 use crate::text::sanitize;
 
-impl ResultsView {
+impl AnswerView {
     pub fn render(&self, area: Rect, buf: &mut Buffer, styles: &Styles, focused: bool) {
         if area.is_empty() {
             return;

@@ -20,21 +20,21 @@ fn result(columns: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
     }
 }
 
-fn view(query: &str, r: QueryResult) -> ResultsView {
-    let mut v = ResultsView::new("test", query);
+fn view(query: &str, r: QueryResult) -> AnswerView {
+    let mut v = AnswerView::new("test", query);
     v.set_result(r, 312);
     v
 }
 
-fn press(v: &mut ResultsView, c: char) -> ResultsAction {
+fn press(v: &mut AnswerView, c: char) -> AnswerAction {
     v.handle_key(key(KeyCode::Char(c)))
 }
 
-fn column(v: &ResultsView, c: usize) -> Vec<String> {
+fn column(v: &AnswerView, c: usize) -> Vec<String> {
     v.ordered().map(|r| r[c].display()).collect()
 }
 
-fn counts() -> ResultsView {
+fn counts() -> AnswerView {
     let rows = [
         ("bob", Value::Int(9)),
         ("alice", Value::Int(10)),
@@ -132,7 +132,7 @@ fn the_row_under_the_cursor_stays_under_it_when_sorted() {
 fn the_column_picker_hides_columns_but_not_the_last_one() {
     let mut v = counts();
     press(&mut v, 'c');
-    assert_eq!(press(&mut v, ' '), ResultsAction::None);
+    assert_eq!(press(&mut v, ' '), AnswerAction::None);
     assert_eq!(v.shown_columns(), [1]);
     press(&mut v, 'j');
     press(&mut v, ' ');
@@ -161,11 +161,11 @@ fn keys_of_the_console_pass_through() {
         KeyCode::Tab,
         KeyCode::Esc,
     ] {
-        assert_eq!(v.handle_key(key(code)), ResultsAction::Ignored);
+        assert_eq!(v.handle_key(key(code)), AnswerAction::Ignored);
     }
     // With the picker open, every key is the picker's.
     press(&mut v, 'c');
-    assert_eq!(press(&mut v, 'q'), ResultsAction::None);
+    assert_eq!(press(&mut v, 'q'), AnswerAction::None);
     assert_eq!(v.picker, None);
 }
 

@@ -1,4 +1,4 @@
-//! The results table: only the rows on screen are built, so a million rows scroll as fast as ten.
+//! The events table: only the rows on screen are built, so a million rows scroll as fast as ten.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -103,8 +103,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
     if area.is_empty() {
         return;
     }
-    let r = &state.results;
-    let focused = state.focus == Focus::Results;
+    let r = &state.table;
+    let focused = state.focus == Focus::Table;
     let mut title = format!(
         " events {} of {} · marked {} ",
         r.rows.len(),

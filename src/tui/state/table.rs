@@ -1,10 +1,10 @@
-//! The results table: which rows pass the filters, the cursor, the scroll and the marks.
+//! The events table: which rows pass the filters, the cursor, the scroll and the marks.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
-pub struct ResultsState {
+pub struct EventTable {
     /// Store rows that pass the filters, in input order.
     pub rows: Arc<Vec<u32>>,
     /// Index into `rows`.
@@ -15,7 +15,7 @@ pub struct ResultsState {
     pub marked: BTreeSet<u32>,
 }
 
-impl ResultsState {
+impl EventTable {
     /// The store row under the cursor.
     pub fn selected(&self) -> Option<u32> {
         self.rows.get(self.cursor).copied()
@@ -101,16 +101,16 @@ impl ResultsState {
 mod tests {
     use super::*;
 
-    fn results(n: u32) -> ResultsState {
-        ResultsState {
+    fn table(n: u32) -> EventTable {
+        EventTable {
             rows: Arc::new((0..n).map(|i| i * 10).collect()),
-            ..ResultsState::default()
+            ..EventTable::default()
         }
     }
 
     #[test]
     fn the_cursor_stays_on_screen_and_in_range() {
-        let mut r = results(100);
+        let mut r = table(100);
         r.move_by(15, 10);
         assert_eq!((r.cursor, r.offset), (15, 6));
         r.move_by(-12, 10);
@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn new_rows_keep_the_cursor_on_the_same_event() {
-        let mut r = results(100);
+        let mut r = table(100);
         r.move_by(50, 10);
         assert_eq!(r.selected(), Some(500));
         // A filter that keeps every other event: 500 is still there.
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn scrolling_drags_the_cursor_along_and_marks_survive_filters() {
-        let mut r = results(100);
+        let mut r = table(100);
         r.scroll_by(30, 10);
         assert_eq!((r.offset, r.cursor), (30, 30));
         r.scroll_by(-100, 10);

@@ -10,9 +10,9 @@ use super::stats::RunStats;
 use crate::insights::exec::QueryResult;
 use crate::insights::value::Value;
 
-/// What the results view asks for.
+/// What the answer view asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResultsAction {
+pub enum AnswerAction {
     /// The key was used.
     None,
     /// Not a key of this view: the console's own keys may use it.
@@ -33,9 +33,9 @@ pub enum Mode {
     Chart,
 }
 
-/// The results view's state.
+/// The answer view's state.
 #[derive(Debug, Clone)]
-pub struct ResultsView {
+pub struct AnswerView {
     pub(super) title: String,
     shape: Shape,
     pub(super) result: Option<QueryResult>,
@@ -58,11 +58,11 @@ pub struct ResultsView {
     pub(super) note: Option<String>,
 }
 
-impl ResultsView {
+impl AnswerView {
     /// The view of a query that has started: `title` names it (a canned query's name, or the
     /// first line of the text), `query` is its text.
-    pub fn new(title: &str, query: &str) -> ResultsView {
-        ResultsView {
+    pub fn new(title: &str, query: &str) -> AnswerView {
+        AnswerView {
             title: title.to_string(),
             shape: Shape::of(query),
             result: None,
@@ -197,14 +197,14 @@ impl ResultsView {
         self.scroll_to_cursor();
     }
 
-    pub fn handle_key(&mut self, key: KeyEvent) -> ResultsAction {
+    pub fn handle_key(&mut self, key: KeyEvent) -> AnswerAction {
         if key.kind == KeyEventKind::Release {
-            return ResultsAction::None;
+            return AnswerAction::None;
         }
         self.note = None;
         if let Some(at) = self.picker {
             self.picker_key(key, at);
-            return ResultsAction::None;
+            return AnswerAction::None;
         }
         let page = self.page as isize;
         match keymap::action(Layer::Answer, &key) {
@@ -220,9 +220,9 @@ impl ResultsView {
             Some(Action::FlipSort) => self.flip_sort(),
             Some(Action::Columns) if !self.hidden.is_empty() => self.picker = Some(0),
             Some(Action::Chart) => self.toggle_chart(),
-            _ => return ResultsAction::Ignored,
+            _ => return AnswerAction::Ignored,
         }
-        ResultsAction::None
+        AnswerAction::None
     }
 
     /// The next shown column; after the last, the query's own order.
@@ -306,5 +306,5 @@ pub(super) fn visible_offset(offset: usize, cursor: usize, rows: usize) -> usize
 }
 
 #[cfg(test)]
-#[path = "results_tests.rs"]
+#[path = "answer_tests.rs"]
 mod tests;
