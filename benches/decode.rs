@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::{bench_events, demo_file};
 use kaudit::audit::formats::{Origin, scan};
-use kaudit::audit::{Detail, decode_event};
+use kaudit::audit::{Depth, decode_event};
 use serde::Deserialize;
 
 fn main() {
@@ -35,10 +35,10 @@ fn main() {
     let rows: [(&str, Reader); 5] = [
         ("newline split (memchr; baseline)", newline_split),
         ("decode_event, table fields", |d| {
-            decode_lines(d, Detail::Table)
+            decode_lines(d, Depth::Table)
         }),
         ("decode_event, every field", |d| {
-            decode_lines(d, Detail::Full)
+            decode_lines(d, Depth::Full)
         }),
         ("formats::scan (detect + decode + @fields)", scan_table),
         ("serde_json typed, table fields (compare)", serde_typed),
@@ -82,11 +82,11 @@ fn newline_split(data: &[u8]) -> u64 {
 }
 
 /// Decodes each line and touches what a table row shows, so nothing is optimised away.
-fn decode_lines(data: &[u8], detail: Detail) -> u64 {
+fn decode_lines(data: &[u8], depth: Depth) -> u64 {
     let mut n = 0u64;
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', data) {
-        let ev = decode_event(&data[start..end], detail).unwrap();
+        let ev = decode_event(&data[start..end], depth).unwrap();
         black_box((
             ev.username(),
             ev.source_ips.first(),
@@ -106,7 +106,7 @@ fn decode_lines(data: &[u8], detail: Detail) -> u64 {
 
 fn scan_table(data: &[u8]) -> u64 {
     let origin = Origin::new("bench.jsonl", "bench");
-    let report = scan(data, &origin, Detail::Table, |rec| {
+    let report = scan(data, &origin, Depth::Table, |rec| {
         black_box((rec.event.verb(), rec.system.timestamp_ms));
         ControlFlow::Continue(())
     });

@@ -5,7 +5,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::audit::decode::{Detail, decode_event};
+use crate::audit::decode::{Depth, decode_event};
 use crate::audit::formats::{self, Origin};
 use crate::audit::reason::decode_reason;
 use crate::audit::time::TimeRange;
@@ -20,7 +20,7 @@ use crate::text::sanitize;
 pub fn formats(data: &[u8]) {
     let origin = Origin::new("fuzz", "fuzz");
     let mut events = 0u64;
-    let report = formats::scan(data, &origin, Detail::Full, |record| {
+    let report = formats::scan(data, &origin, Depth::Full, |record| {
         events += 1;
         assert!(record.line >= 1, "lines count from 1");
         let shown = sanitize(record.message_str());
@@ -36,12 +36,7 @@ pub fn formats(data: &[u8]) {
     );
     let _ = report.to_string();
     for line in data.split(|b| *b == b'\n').take(64) {
-        for detail in [
-            Detail::Classify,
-            Detail::Minimal,
-            Detail::Table,
-            Detail::Full,
-        ] {
+        for detail in [Depth::Classify, Depth::Minimal, Depth::Table, Depth::Full] {
             if let Ok(event) = decode_event(line, detail) {
                 let _ = format!("{event:?}");
             }

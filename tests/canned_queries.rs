@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::process::Command;
 
-use kaudit::audit::Detail;
+use kaudit::audit::Depth;
 use kaudit::audit::formats::{Origin, scan};
 use kaudit::catalog::Catalog;
 use kaudit::insights::exec::{Plan, QueryResult};
@@ -20,7 +20,7 @@ fn run(query: &str, data: &[u8]) -> QueryResult {
     let q = parse(query).unwrap_or_else(|e| panic!("{query}: {e:?}"));
     let plan = Plan::new(&q).unwrap();
     let mut run = plan.start();
-    scan(data, &Origin::new("demo", "demo"), Detail::Table, |rec| {
+    scan(data, &Origin::new("demo", "demo"), Depth::Table, |rec| {
         let _ = run.push(rec);
         ControlFlow::Continue(())
     });

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use kaudit::audit::Detail;
+use kaudit::audit::Depth;
 use kaudit::audit::formats::{NotAuditData, ProblemKind, ScanReport};
 use kaudit::source::local::{self, InputSpec};
 
@@ -31,7 +31,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 fn scan(path: &Path) -> ScanReport {
     let input = local::open(&InputSpec::Path(path.to_path_buf())).unwrap();
     let mut delivered = 0;
-    let report = input.scan(Detail::Full, |_| {
+    let report = input.scan(Depth::Full, |_| {
         delivered += 1;
         ControlFlow::Continue(())
     });

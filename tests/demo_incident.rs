@@ -579,7 +579,7 @@ fn stage_timestamp_from_the_end_agrees_with_decoding_over_the_demo() {
     let text = std::str::from_utf8(&demo).unwrap();
     let mut found = 0;
     for line in text.lines() {
-        let ev = kaudit::audit::decode_event(line.as_bytes(), kaudit::audit::Detail::Full).unwrap();
+        let ev = kaudit::audit::decode_event(line.as_bytes(), kaudit::audit::Depth::Full).unwrap();
         if let Some(ts) = kaudit::audit::stage_timestamp_from_end(line.as_bytes()) {
             assert_eq!(Some(ts), ev.stage_timestamp.as_deref(), "{line}");
             found += 1;

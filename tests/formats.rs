@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use kaudit::audit::Detail;
+use kaudit::audit::Depth;
 use kaudit::audit::formats::{self, Format, NotAuditData, Origin, ProblemKind, ScanReport};
 use kaudit::source::local::{self, FollowStart, Follower, InputError, InputSpec, LocalInput};
 
@@ -48,7 +48,7 @@ fn rec(r: &formats::AuditRecord<'_>) -> Rec {
 
 fn collect(input: &LocalInput) -> (Vec<Rec>, ScanReport) {
     let mut out = Vec::new();
-    let report = input.scan(Detail::Full, |r| {
+    let report = input.scan(Depth::Full, |r| {
         out.push(rec(r));
         ControlFlow::Continue(())
     });
@@ -343,7 +343,7 @@ fn every_problem_is_listed_past_those_a_report_keeps_the_gzip_cut_last() {
     let (_, kept) = collect(&input);
     assert_eq!(kept.problems.len(), formats::MAX_PROBLEMS);
     let mut listed = Vec::new();
-    let report = input.list_problems(Detail::Full, &mut |p| listed.push(p.clone()));
+    let report = input.list_problems(Depth::Full, &mut |p| listed.push(p.clone()));
     assert_eq!(report, kept, "the same report either way");
     assert_eq!(listed.len() as u64, kept.problem_count());
     assert_eq!(&listed[..formats::MAX_PROBLEMS], &kept.problems[..]);
@@ -773,7 +773,7 @@ fn stopping_early() {
     let text: String = (0..10).map(|i| ev(&format!("s{i}"), T0) + "\n").collect();
     let input = LocalInput::from_vec(Origin::new("x", "t"), text.into_bytes());
     let mut seen = 0;
-    let report = input.scan(Detail::Table, |_| {
+    let report = input.scan(Depth::Table, |_| {
         seen += 1;
         if seen == 2 {
             ControlFlow::Break(())
@@ -835,7 +835,7 @@ fn append(path: &Path, text: &str) {
 fn poll(f: &mut Follower) -> (Vec<Rec>, ScanReport) {
     let mut out = Vec::new();
     let report = f
-        .poll(Detail::Table, |r| {
+        .poll(Depth::Table, |r| {
             out.push(rec(r));
             ControlFlow::Continue(())
         })

@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
-use kaudit::audit::Detail;
+use kaudit::audit::Depth;
 use kaudit::audit::formats::{Origin, Skip, scan_skipping};
 use kaudit::insights::checker::{Target, check_deferred, unseen_field_warnings};
 use kaudit::insights::diag::render_all;
@@ -49,7 +49,7 @@ fn run(case: &Case) -> Result<Produced, String> {
     let plan = Plan::new(&query).map_err(|d| render_all(&case.query, &[d]))?;
     let origin = Origin::new("golden.log", "golden");
     // As `kaudit query` reads: records are only classified, the run reads the rest.
-    let detail = Detail::Classify;
+    let detail = Depth::Classify;
     // The fields the audit event does not fix are watched while the query runs.
     let presence = Arc::new(FieldPresence::new(&unsure));
     let run_with = |skip: Option<Skip<'_>>| {

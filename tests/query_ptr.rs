@@ -6,7 +6,7 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use kaudit::audit::Detail;
+use kaudit::audit::Depth;
 use kaudit::audit::time::TimeRange;
 use kaudit::insights::exec::{Plan, QueryResult};
 use kaudit::insights::parser::parse;
@@ -144,7 +144,7 @@ fn events_appended_one_by_one_are_found_by_their_file_offset() {
     for line in bare.lines() {
         store.push_owned(line.as_bytes()).unwrap();
     }
-    input.scan(Detail::Table, |record| {
+    input.scan(Depth::Table, |record| {
         store.push_record(record);
         ControlFlow::Continue(())
     });

@@ -2,7 +2,7 @@
 //! the answer. Whatever it passes over, the rows and the statistics must be the ones a single
 //! plain pass gives: in any input order, with equal times, with a time range, both directions.
 
-use kaudit::audit::decode::Detail;
+use kaudit::audit::decode::Depth;
 use kaudit::audit::time::TimeRange;
 use kaudit::insights::checker::check;
 use kaudit::insights::exec::{Plan, QueryResult};
@@ -23,7 +23,7 @@ fn input(data: Vec<u8>) -> LocalInput {
 /// One plain pass: one run, no parts, no floor.
 fn plain(plan: &Plan, data: &LocalInput, range: TimeRange) -> QueryResult {
     let mut run = plan.start_in(range);
-    data.scan(Detail::Classify, |record| run.push(record));
+    data.scan(Depth::Classify, |record| run.push(record));
     run.finish()
 }
 

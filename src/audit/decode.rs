@@ -10,7 +10,7 @@ use super::json::{Scan, ScanError, Scanner, kind_name};
 
 /// How much of an event to decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
+pub enum Depth {
     /// What an event table shows: time, user name, source IPs, verb, object, code, decision and
     /// reason. User groups, `extra`, uids and other annotations are skipped.
     Table,
@@ -20,7 +20,7 @@ pub enum Detail {
     Minimal,
     /// Only whether the record is an audit event: reading stops as soon as `kind` and
     /// `apiVersion` say so, and the rest of a record that ends in `}` is not looked at (a record
-    /// that does not is read as [`Detail::Minimal`], to salvage and mark it). No time is read:
+    /// that does not is read as [`Depth::Minimal`], to salvage and mark it). No time is read:
     /// for readers that need none (a query that never uses `@timestamp`).
     Classify,
     /// Everything in the model.
@@ -105,9 +105,9 @@ pub const CUT_AT_CAP: usize = CLOUDWATCH_CAP - 1024;
 /// ends inside the event) is salvaged: the members its prefix holds are kept and
 /// [`Event::truncated`] is set. A shorter record that ends early is an error
 /// ([`DecodeErrorKind::EndsEarly`]).
-pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeError> {
-    if detail == Detail::Classify && input.trim_ascii_end().last() != Some(&b'}') {
-        return decode_event(input, Detail::Minimal);
+pub fn decode_event(input: &[u8], depth: Depth) -> Result<Event<'_>, DecodeError> {
+    if depth == Depth::Classify && input.trim_ascii_end().last() != Some(&b'}') {
+        return decode_event(input, Depth::Minimal);
     }
     let (text, cut_in_char) = match std::str::from_utf8(input) {
         Ok(t) => (t, false),
@@ -142,7 +142,7 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
         text,
         ..Event::default()
     };
-    if detail == Detail::Classify {
+    if depth == Depth::Classify {
         match classify_members(&mut s, &mut event) {
             Ok(true) => {
                 check_is_event(&event)?;
@@ -150,7 +150,7 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
             }
             // Read to its end without deciding: judged as a whole record below.
             Ok(false) => {}
-            Err(_) => return decode_event(input, Detail::Minimal),
+            Err(_) => return decode_event(input, Depth::Minimal),
         }
         s = Scanner::new(text);
         event = Event {
@@ -158,7 +158,7 @@ pub fn decode_event(input: &[u8], detail: Detail) -> Result<Event<'_>, DecodeErr
             ..Event::default()
         };
     }
-    let outcome = event_members(&mut s, &mut event, detail);
+    let outcome = event_members(&mut s, &mut event, depth);
     match outcome {
         Ok(()) => {
             if cut_in_char {
@@ -269,8 +269,8 @@ fn any_as_text<'a>(s: &mut Scanner<'a>) -> Scan<Text<'a>> {
     }
 }
 
-fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, detail: Detail) -> Scan<()> {
-    if detail == Detail::Minimal {
+fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, depth: Depth) -> Scan<()> {
+    if depth == Depth::Minimal {
         return minimal_members(s, ev);
     }
     s.members(|s, key| {
@@ -291,13 +291,13 @@ fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, detail: Detail) ->
             "sourceIPs" => string_list(s, "sourceIPs[]", &mut ev.source_ips)?,
             "user" => {
                 if object_or_null(s, "user")? {
-                    user_members(s, &mut ev.user, detail)?;
+                    user_members(s, &mut ev.user, depth)?;
                 }
             }
             "impersonatedUser" => {
                 if object_or_null(s, "impersonatedUser")? {
                     let user = ev.impersonated_user.insert(UserInfo::default());
-                    user_members(s, user, detail)?;
+                    user_members(s, user, depth)?;
                 }
             }
             "objectRef" => {
@@ -314,7 +314,7 @@ fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, detail: Detail) ->
             }
             "annotations" => {
                 if object_or_null(s, "annotations")? {
-                    annotation_members(s, &mut ev.annotations, detail)?;
+                    annotation_members(s, &mut ev.annotations, depth)?;
                 }
             }
             "requestObject" => ev.request_object = raw_unless_null(s)?,
@@ -325,7 +325,7 @@ fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, detail: Detail) ->
     })
 }
 
-/// The members of [`Detail::Classify`], until they decide: `Ok(true)` when reading stopped
+/// The members of [`Depth::Classify`], until they decide: `Ok(true)` when reading stopped
 /// early, `Ok(false)` when the object ended first.
 fn classify_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>) -> Scan<bool> {
     s.expect(b'{', "expected an object")?;
@@ -357,7 +357,7 @@ fn classify_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>) -> Scan<bool> {
     }
 }
 
-/// The members of [`Detail::Minimal`]; every other value is skipped unread.
+/// The members of [`Depth::Minimal`]; every other value is skipped unread.
 fn minimal_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>) -> Scan<()> {
     s.members(|s, key| {
         match key.as_ref() {
@@ -382,8 +382,8 @@ fn raw_unless_null<'a>(s: &mut Scanner<'a>) -> Scan<Option<&'a str>> {
     Ok((raw != "null").then_some(raw))
 }
 
-fn user_members<'a>(s: &mut Scanner<'a>, user: &mut UserInfo<'a>, detail: Detail) -> Scan<()> {
-    let full = detail == Detail::Full;
+fn user_members<'a>(s: &mut Scanner<'a>, user: &mut UserInfo<'a>, depth: Depth) -> Scan<()> {
+    let full = depth == Depth::Full;
     s.members(|s, key| {
         match key.as_ref() {
             "username" => user.username = opt_string(s, "user.username")?,
@@ -453,11 +453,10 @@ fn status_members<'a>(s: &mut Scanner<'a>, st: &mut ResponseStatus<'a>) -> Scan<
 fn annotation_members<'a>(
     s: &mut Scanner<'a>,
     out: &mut Vec<(Text<'a>, Text<'a>)>,
-    detail: Detail,
+    depth: Depth,
 ) -> Scan<()> {
     s.members(|s, key| {
-        let wanted =
-            detail == Detail::Full || key == DECISION_ANNOTATION || key == REASON_ANNOTATION;
+        let wanted = depth == Depth::Full || key == DECISION_ANNOTATION || key == REASON_ANNOTATION;
         if wanted {
             let value = any_as_text(s)?;
             out.push((key, value));

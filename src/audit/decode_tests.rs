@@ -4,7 +4,7 @@ const EKS_EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level
 
 #[test]
 fn decodes_every_member_of_an_eks_event() {
-    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Full).unwrap();
+    let ev = decode_event(EKS_EVENT.as_bytes(), Depth::Full).unwrap();
     assert_eq!(ev.kind.as_deref(), Some("Event"));
     assert_eq!(ev.api_version.as_deref(), Some("audit.k8s.io/v1"));
     assert_eq!(ev.level.as_deref(), Some("RequestResponse"));
@@ -56,7 +56,7 @@ fn decodes_every_member_of_an_eks_event() {
 
 #[test]
 fn table_detail_skips_what_a_table_does_not_show() {
-    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Table).unwrap();
+    let ev = decode_event(EKS_EVENT.as_bytes(), Depth::Table).unwrap();
     assert_eq!(ev.verb(), Some("create"));
     assert_eq!(ev.source_ips.len(), 2);
     assert!(ev.user.groups.is_empty());
@@ -67,7 +67,7 @@ fn table_detail_skips_what_a_table_does_not_show() {
 
 #[test]
 fn strings_borrow_from_the_input() {
-    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Full).unwrap();
+    let ev = decode_event(EKS_EVENT.as_bytes(), Depth::Full).unwrap();
     assert!(matches!(ev.verb, Some(Cow::Borrowed(_))));
     // The reason holds escaped quotes, so it alone is decoded into an owned string.
     let (_, reason) = &ev.annotations[1];
@@ -77,13 +77,13 @@ fn strings_borrow_from_the_input() {
 #[test]
 fn v1beta1_timestamp_is_the_fallback_time() {
     let line = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","timestamp":"2017-09-11T19:55:05Z","auditID":"a","verb":"get"}"#;
-    let ev = decode_event(line.as_bytes(), Detail::Table).unwrap();
+    let ev = decode_event(line.as_bytes(), Depth::Table).unwrap();
     assert_eq!(ev.time_micros(), Some(1_505_159_705_000_000));
 }
 
 #[test]
 fn an_event_without_kind_but_with_audit_id_is_accepted() {
-    let ev = decode_event(br#"{"auditID":"x","verb":"list"}"#, Detail::Table).unwrap();
+    let ev = decode_event(br#"{"auditID":"x","verb":"list"}"#, Depth::Table).unwrap();
     assert_eq!(ev.audit_id.as_deref(), Some("x"));
 }
 
@@ -100,7 +100,7 @@ fn events_cut_at_the_cap_are_salvaged_and_marked() {
     // Cut inside requestObject, as CloudWatch's 256 KB cap does to big objects.
     let big = grown("\"note\"");
     let note = big.find("\"note\"").unwrap();
-    let ev = decode_event(&big.as_bytes()[..note + 8], Detail::Full).unwrap();
+    let ev = decode_event(&big.as_bytes()[..note + 8], Depth::Full).unwrap();
     assert!(ev.truncated);
     assert_eq!(ev.verb(), Some("create"));
     assert_eq!(ev.code(), Some(201));
@@ -108,7 +108,7 @@ fn events_cut_at_the_cap_are_salvaged_and_marked() {
     assert_eq!(ev.decision(), None, "annotations came after the cut");
     // Cut at every byte past the cap's floor: never a panic, always salvaged and marked.
     for n in note..big.len() {
-        match decode_event(&big.as_bytes()[..n], Detail::Full) {
+        match decode_event(&big.as_bytes()[..n], Depth::Full) {
             Ok(ev) => assert!(ev.truncated, "cut at {n} not marked"),
             Err(e) => panic!("cut at {n}: {e:?}"),
         }
@@ -118,13 +118,13 @@ fn events_cut_at_the_cap_are_salvaged_and_marked() {
 #[test]
 fn a_short_record_that_ends_early_is_broken_not_truncated() {
     let broken = br#"{"kind":"Event","this is broken"#;
-    let e = decode_event(broken, Detail::Table).unwrap_err();
+    let e = decode_event(broken, Depth::Table).unwrap_err();
     assert_eq!(e.kind, DecodeErrorKind::EndsEarly);
     assert_eq!((e.offset, e.column_in(broken)), (31, 32));
     assert!(!e.to_string().contains("256"), "{e}");
     // Cut at every byte, a record under the cap is never an event: nothing is invented.
     for n in 0..EKS_EVENT.len() {
-        match decode_event(&EKS_EVENT.as_bytes()[..n], Detail::Full) {
+        match decode_event(&EKS_EVENT.as_bytes()[..n], Depth::Full) {
             Ok(ev) => panic!("cut at {n} read as an event: {ev:?}"),
             Err(e) => assert!(
                 matches!(
@@ -146,7 +146,7 @@ fn a_cut_inside_a_multibyte_character_is_still_salvaged() {
         "x".repeat(CUT_AT_CAP)
     );
     let bytes = line.as_bytes();
-    let ev = decode_event(&bytes[..bytes.len() - 1], Detail::Full).unwrap();
+    let ev = decode_event(&bytes[..bytes.len() - 1], Depth::Full).unwrap();
     assert!(ev.truncated);
     assert_eq!(ev.verb(), Some("get"));
 }
@@ -157,7 +157,7 @@ fn the_nested_member_being_read_when_cut_keeps_its_prefix() {
         r#"{{"auditID":"a","userAgent":"{}","objectRef":{{"resource":"secrets","namespace":"prod","na"#,
         "x".repeat(CUT_AT_CAP)
     );
-    let ev = decode_event(line.as_bytes(), Detail::Full).unwrap();
+    let ev = decode_event(line.as_bytes(), Depth::Full).unwrap();
     let obj = ev.object_ref.unwrap();
     assert_eq!(obj.resource.as_deref(), Some("secrets"));
     assert_eq!(obj.namespace.as_deref(), Some("prod"));
@@ -227,7 +227,7 @@ fn malformed_records_say_what_and_where() {
     ];
     let mut wrong = Vec::new();
     for (input, column, message) in cases {
-        let e = decode_event(input.as_bytes(), Detail::Full).unwrap_err();
+        let e = decode_event(input.as_bytes(), Depth::Full).unwrap_err();
         let got = (e.column_in(input.as_bytes()), e.to_string());
         if got != (*column, message.to_string()) {
             wrong.push(format!(
@@ -244,7 +244,7 @@ fn invalid_utf8_is_reported_at_its_offset() {
     let mut bytes = br#"{"auditID":"a","verb":"get","userAgent":"x"#.to_vec();
     bytes.push(0xff);
     bytes.extend_from_slice(br#""}"#);
-    let e = decode_event(&bytes, Detail::Full).unwrap_err();
+    let e = decode_event(&bytes, Depth::Full).unwrap_err();
     assert_eq!(e.kind, DecodeErrorKind::InvalidUtf8);
     assert_eq!(e.offset, bytes.len() - 3);
 }
@@ -252,7 +252,7 @@ fn invalid_utf8_is_reported_at_its_offset() {
 #[test]
 fn escapes_and_unicode_are_decoded() {
     let line = r#"{"auditID":"a","userAgent":"evil\u001b]0;title\u0007 \ud83d\ude00 \"q\" \\ \/"}"#;
-    let ev = decode_event(line.as_bytes(), Detail::Full).unwrap();
+    let ev = decode_event(line.as_bytes(), Depth::Full).unwrap();
     assert_eq!(
         ev.user_agent.as_deref(),
         Some("evil\u{1b}]0;title\u{7} 😀 \"q\" \\ /")
@@ -262,7 +262,7 @@ fn escapes_and_unicode_are_decoded() {
 #[test]
 fn nulls_are_absent_values() {
     let line = r#"{"auditID":"a","verb":null,"user":null,"objectRef":null,"sourceIPs":null,"annotations":null,"responseStatus":{"code":null}}"#;
-    let ev = decode_event(line.as_bytes(), Detail::Full).unwrap();
+    let ev = decode_event(line.as_bytes(), Depth::Full).unwrap();
     assert_eq!(ev.verb, None);
     assert_eq!(ev.object_ref, None);
     assert_eq!(ev.code(), None);
@@ -271,7 +271,7 @@ fn nulls_are_absent_values() {
 #[test]
 fn agrees_with_serde_json_on_the_members_it_reads() {
     let v: serde_json::Value = serde_json::from_str(EKS_EVENT).unwrap();
-    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Full).unwrap();
+    let ev = decode_event(EKS_EVENT.as_bytes(), Depth::Full).unwrap();
     assert_eq!(v["auditID"].as_str(), ev.audit_id.as_deref());
     assert_eq!(
         v["objectRef"]["apiVersion"].as_str(),
@@ -287,7 +287,7 @@ fn agrees_with_serde_json_on_the_members_it_reads() {
 
 #[test]
 fn minimal_detail_reads_identity_and_time_only() {
-    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Minimal).unwrap();
+    let ev = decode_event(EKS_EVENT.as_bytes(), Depth::Minimal).unwrap();
     assert_eq!(ev.verb(), Some("create"));
     assert_eq!(ev.time_micros(), Some(1_793_607_331_130_001));
     assert!(ev.audit_id.is_some());
@@ -295,11 +295,11 @@ fn minimal_detail_reads_identity_and_time_only() {
     assert!(ev.annotations.is_empty());
     assert_eq!(ev.object_ref, None);
     // Still strict about what it reads, and still salvages.
-    assert!(decode_event(br#"{"kind": 0}"#, Detail::Minimal).is_err());
+    assert!(decode_event(br#"{"kind": 0}"#, Depth::Minimal).is_err());
     let big = grown("\"objectRef\"");
     let cut = &big[..big.len() - EKS_EVENT.len() / 2];
     assert!(
-        decode_event(cut.as_bytes(), Detail::Minimal)
+        decode_event(cut.as_bytes(), Depth::Minimal)
             .unwrap()
             .truncated
     );
@@ -307,7 +307,7 @@ fn minimal_detail_reads_identity_and_time_only() {
 
 #[test]
 fn classify_stops_once_the_record_is_known() {
-    let ev = decode_event(EKS_EVENT.as_bytes(), Detail::Classify).unwrap();
+    let ev = decode_event(EKS_EVENT.as_bytes(), Depth::Classify).unwrap();
     assert_eq!(ev.kind.as_deref(), Some("Event"));
     assert_eq!(ev.verb, None, "not read");
     assert_eq!(ev.time_micros(), None, "not read");
@@ -321,15 +321,15 @@ fn classify_stops_once_the_record_is_known() {
         r#"{"kind": 0}"#,
     ] {
         assert_eq!(
-            decode_event(line.as_bytes(), Detail::Classify).is_ok(),
-            decode_event(line.as_bytes(), Detail::Full).is_ok(),
+            decode_event(line.as_bytes(), Depth::Classify).is_ok(),
+            decode_event(line.as_bytes(), Depth::Full).is_ok(),
             "{line}"
         );
     }
     // A cut record is read as Minimal: salvaged and marked.
     let big = grown("\"objectRef\"");
     let cut = &big[..big.len() - EKS_EVENT.len() / 2];
-    let ev = decode_event(cut.as_bytes(), Detail::Classify).unwrap();
+    let ev = decode_event(cut.as_bytes(), Depth::Classify).unwrap();
     assert!(ev.truncated);
     assert_eq!(ev.verb(), Some("create"));
 }

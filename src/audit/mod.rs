@@ -9,5 +9,5 @@ pub mod reason;
 pub(crate) mod skip;
 pub mod time;
 
-pub use decode::{DecodeError, DecodeErrorKind, Detail, decode_event, stage_timestamp_from_end};
+pub use decode::{DecodeError, DecodeErrorKind, Depth, decode_event, stage_timestamp_from_end};
 pub use event::{Event, ObjectRef, ResponseStatus, Text, UserInfo};

@@ -16,7 +16,7 @@ use super::span::TimeSpan;
 use super::table::{Row, TableWriter, row};
 use super::time_args::{TimeArgs, TimeRange};
 use super::{Outcome, problems};
-use crate::audit::Detail;
+use crate::audit::Depth;
 use crate::audit::decode::decode_event;
 use crate::audit::json::compact;
 use crate::source::local::{self, FollowStart, Follower, InputSpec};
@@ -91,7 +91,7 @@ impl Printer<'_> {
         match self.form {
             EventsOutput::Table => {
                 // The text was read as an event when it was loaded; read again for its columns.
-                let Ok(event) = decode_event(raw, Detail::Table) else {
+                let Ok(event) = decode_event(raw, Depth::Table) else {
                     return Ok(());
                 };
                 let r: Row = row(&event, time_ms);
@@ -214,7 +214,7 @@ fn follow(files: &[(PathBuf, u64)], printer: &mut Printer<'_>) -> io::Result<()>
     loop {
         let mut round: Vec<(Option<i64>, Vec<u8>, bool)> = Vec::new();
         for f in &mut followers {
-            let report = f.poll(Detail::Table, |rec| {
+            let report = f.poll(Depth::Table, |rec| {
                 round.push((
                     rec.system.timestamp_ms,
                     rec.message.to_vec(),

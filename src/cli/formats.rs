@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::Outcome;
 use super::output::to_stdout;
 use super::source_args::SourceArgs;
-use crate::audit::Detail;
+use crate::audit::Depth;
 use crate::audit::formats::{Problem, ProblemKind, ScanReport};
 use crate::source::local::{self, LocalInput};
 use crate::text::sanitize;
@@ -73,7 +73,7 @@ struct Listing<'w> {
 
 impl Listing<'_> {
     fn input(&mut self, input: &LocalInput) -> io::Result<()> {
-        let report = input.scan(Detail::Table, |_| ControlFlow::Continue(()));
+        let report = input.scan(Depth::Table, |_| ControlFlow::Continue(()));
         match self.form {
             FormatsOutput::Text => {
                 writeln!(self.out, "{}", sanitize(&report.to_string()))?;
@@ -129,7 +129,7 @@ impl Listing<'_> {
             return Ok(());
         }
         let mut written = Ok(());
-        input.list_problems(Detail::Table, &mut |p| {
+        input.list_problems(Depth::Table, &mut |p| {
             if written.is_ok() {
                 written = write(self.out, p);
             }

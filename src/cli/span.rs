@@ -3,7 +3,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::audit::Detail;
+use crate::audit::Depth;
 use crate::audit::time::{TimeRange, format_millis_utc};
 use crate::source::local::{self, InputSpec, LocalInput};
 
@@ -49,7 +49,7 @@ pub fn span_of<'i>(
     let mut span = TimeSpan::default();
     let mut inside = false;
     for input in inputs {
-        input.scan(Detail::Minimal, |rec| {
+        input.scan(Depth::Minimal, |rec| {
             span.add(rec.system.timestamp_ms);
             inside |= range.contains(rec.system.timestamp_ms);
             ControlFlow::Continue(())

@@ -153,13 +153,13 @@ fn write_line(out: &mut dyn Write, cells: &[String], widths: &[usize]) -> io::Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{Detail, decode_event};
+    use crate::audit::{Depth, decode_event};
     use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn a_row_shows_what_an_analyst_scans() {
         let line = br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","verb":"get","user":{"username":"alice"},"sourceIPs":["203.0.113.9"],"objectRef":{"resource":"pods","subresource":"exec","namespace":"prod","name":"web-1"},"responseStatus":{"code":403},"annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}"#;
-        let ev = decode_event(line, Detail::Table).unwrap();
+        let ev = decode_event(line, Depth::Table).unwrap();
         let r = row(&ev, Some(1_793_606_400_123));
         assert_eq!(
             r,
@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn hostile_text_is_escaped_and_long_text_shortened() {
         let line = br#"{"auditID":"a","verb":"get","user":{"username":"\u001b]0;pwned\u0007mallory"},"objectRef":{"name":"arn:aws:iam::111122223333:role/a-very-long-role-name-that-goes-on-and-on/session"}}"#;
-        let ev = decode_event(line, Detail::Table).unwrap();
+        let ev = decode_event(line, Depth::Table).unwrap();
         let r = row(&ev, None);
         assert!(
             !r[1].contains('\u{1b}') && !r[1].contains('\u{7}'),

@@ -16,7 +16,7 @@ use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::table::{TableWriter, row};
 use super::time_args::parse_duration_ms;
-use crate::audit::decode::{Detail, decode_event};
+use crate::audit::decode::{Depth, decode_event};
 use crate::source::cloudwatch::{
     CloudError, LiveNote, LiveOptions, LiveTarget, Poller, SdkLogs, TailEvent, TailTarget, follow,
     group_arn, poll,
@@ -73,7 +73,7 @@ fn print(
             let line = e.message.replace(['\n', '\r'], " ");
             writeln!(out, "{}", line.trim_end())
         }
-        TailOutput::Table => match decode_event(e.message.as_bytes(), Detail::Table) {
+        TailOutput::Table => match decode_event(e.message.as_bytes(), Depth::Table) {
             Ok(event) => table.push(out, row(&event, Some(e.time_ms))),
             Err(err) => {
                 eprintln!(

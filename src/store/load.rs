@@ -21,7 +21,7 @@ use super::EventStore;
 use super::batch::{Batch, Progress};
 use super::columns::{Columns, Interners, OWNED};
 use super::merge::Merge;
-use crate::audit::decode::Detail;
+use crate::audit::decode::Depth;
 use crate::audit::formats::ScanReport;
 use crate::source::local::{LocalInput, Part};
 
@@ -198,7 +198,7 @@ fn read_part(
     let mut columns = Columns::default();
     let mut interners = Interners::default();
     let mut owned = Vec::new();
-    let report = input.scan_part(part, Detail::Table, None, |record| {
+    let report = input.scan_part(part, Depth::Table, None, |record| {
         if halted() {
             return ControlFlow::Break(());
         }

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::audit::decode::{DecodeError, DecodeErrorKind, Detail, decode_event};
+use crate::audit::decode::{DecodeError, DecodeErrorKind, Depth, decode_event};
 use crate::audit::event::Event;
 use crate::audit::formats::{AuditRecord, Format, NotAuditData, Problem, ProblemKind, ScanReport};
 use crate::source::local::LocalInput;
@@ -334,7 +334,7 @@ impl EventStore {
     }
 
     fn push(&mut self, raw: &[u8], account: bool) -> Result<u32, DecodeError> {
-        if !account && let Ok(event) = decode_event(raw, Detail::Table) {
+        if !account && let Ok(event) = decode_event(raw, Depth::Table) {
             return Ok(self.keep_owned(raw, &event));
         }
         // Read, and what it lacks said, here: its reader passed it on, but it does not decode
@@ -346,7 +346,7 @@ impl EventStore {
         let offset = self.reports[report].bytes;
         self.reports[report].lines = ordinal;
         self.reports[report].bytes += raw.len() as u64;
-        let event = match decode_event(raw, Detail::Table) {
+        let event = match decode_event(raw, Depth::Table) {
             Ok(event) => event,
             Err(err) => {
                 // As the line reader sees it: text that does not open an object is not JSON,

@@ -125,7 +125,7 @@ fn push_record_keeps_the_readers_time_and_text() {
     let line = Ev::default().line();
     let text = format!("2026-11-02T09:00:00.000Z {line}\n");
     let origin = crate::audit::formats::Origin::new("export", "export");
-    let report = crate::audit::formats::scan(text.as_bytes(), &origin, Detail::Table, |r| {
+    let report = crate::audit::formats::scan(text.as_bytes(), &origin, Depth::Table, |r| {
         store.push_record(r);
         std::ops::ControlFlow::Continue(())
     });

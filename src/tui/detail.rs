@@ -5,7 +5,7 @@
 
 use super::json::JsonDoc;
 use crate::audit::annotations::{Group, classify_all};
-use crate::audit::decode::{Detail, decode_event};
+use crate::audit::decode::{Depth, decode_event};
 use crate::audit::event::Event;
 use crate::audit::reason::{Decision, Reason, decode_reason};
 use crate::store::Facet;
@@ -97,7 +97,7 @@ pub struct DetailData {
 
 impl DetailData {
     pub fn from_raw(raw: &[u8]) -> DetailData {
-        match decode_event(raw, Detail::Full) {
+        match decode_event(raw, Depth::Full) {
             Ok(event) => from_event(&event),
             Err(e) => DetailData {
                 error: Some(format!(

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::msg::{LoadProgress, Msg, TailStatus};
 use super::runner::SharedStore;
-use crate::audit::decode::Detail;
+use crate::audit::decode::Depth;
 use crate::source::local::{FollowStart, Follower};
 
 /// Events held while paused; past this the oldest held ones are dropped and counted.
@@ -60,7 +60,7 @@ pub fn run(
         let mut new: Vec<Vec<u8>> = Vec::new();
         let mut reports = Vec::new();
         for f in &mut followers {
-            match f.poll(Detail::Classify, |record| {
+            match f.poll(Depth::Classify, |record| {
                 new.push(record.message.to_vec());
                 std::ops::ControlFlow::Continue(())
             }) {

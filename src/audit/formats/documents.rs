@@ -174,7 +174,7 @@ impl<'d> Run<'d, '_> {
     /// One object read as an audit event.
     fn single(&mut self, raw: &str, off: usize, format: Format, keys: Option<&Keys<'_>>) {
         let line = self.line_at(off);
-        match decode_event(raw.as_bytes(), self.detail) {
+        match decode_event(raw.as_bytes(), self.depth) {
             Ok(event) => self.emit(event, raw.as_bytes(), Meta::default(), format, off, line),
             Err(err) => match err.kind {
                 DecodeErrorKind::NotAnEvent(reason) => {
@@ -333,7 +333,7 @@ impl<'d> Run<'d, '_> {
             event_id: fields.id,
         };
         let line = self.line_at(off);
-        match decode_event(message.as_bytes(), self.detail) {
+        match decode_event(message.as_bytes(), self.depth) {
             Ok(event) => self.emit(event, message.as_bytes(), meta, format, off, line),
             Err(err) => {
                 self.message_error(message.as_bytes(), off + fields.message_at, err, true);

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 use super::shapes::{self, split_export};
 use super::{AuditRecord, Format, OnEvent, OnProblem, Origin, Position, Skip, SystemFields};
-use crate::audit::decode::{DecodeError, DecodeErrorKind, Detail, decode_event};
+use crate::audit::decode::{DecodeError, DecodeErrorKind, Depth, decode_event};
 use crate::audit::event::Event;
 
 /// What a format knows about a record beyond the event itself.
@@ -23,7 +23,7 @@ pub(super) struct Meta<'a> {
 pub(super) struct Run<'d, 'r> {
     pub data: &'d [u8],
     origin: &'r Origin,
-    pub detail: Detail,
+    pub depth: Depth,
     on_event: &'r mut OnEvent<'r>,
     report: ScanReport,
     base: Position,
@@ -45,14 +45,14 @@ impl<'d, 'r> Run<'d, 'r> {
     pub fn new(
         data: &'d [u8],
         origin: &'r Origin,
-        detail: Detail,
+        depth: Depth,
         base: Position,
         on_event: &'r mut OnEvent<'r>,
     ) -> Self {
         Run {
             data,
             origin,
-            detail,
+            depth,
             on_event,
             report: ScanReport {
                 name: origin.name.clone(),
@@ -127,7 +127,7 @@ impl<'d, 'r> Run<'d, 'r> {
             return end + 1;
         }
         match rec[first] {
-            b'{' => match decode_event(rec, self.detail) {
+            b'{' => match decode_event(rec, self.depth) {
                 Ok(event) => {
                     self.emit(event, rec, Meta::default(), Format::JsonLines, start, line);
                     end + 1
@@ -190,7 +190,7 @@ impl<'d, 'r> Run<'d, 'r> {
             timestamp_ms: Some(micros.div_euclid(1000)),
             ..Meta::default()
         };
-        match decode_event(message, self.detail) {
+        match decode_event(message, self.depth) {
             Ok(event) => self.emit(event, message, meta, Format::CloudWatchExport, start, line),
             Err(err) => {
                 self.sync(start, line);

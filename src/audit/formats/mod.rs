@@ -37,7 +37,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::ControlFlow;
 
-use super::decode::Detail;
+use super::decode::Depth;
 use super::event::Event;
 
 mod documents;
@@ -256,10 +256,10 @@ pub type OnProblem<'f> = dyn FnMut(&Problem) + 'f;
 pub fn scan(
     data: &[u8],
     origin: &Origin,
-    detail: Detail,
+    depth: Depth,
     on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
-    scan_skipping(data, origin, detail, None, on_event)
+    scan_skipping(data, origin, depth, None, on_event)
 }
 
 /// Says of a one-line record (its raw bytes) that it cannot matter to the reader: such a record
@@ -271,11 +271,11 @@ pub type Skip<'s> = &'s (dyn Fn(&[u8]) -> bool + Sync);
 pub fn scan_skipping(
     data: &[u8],
     origin: &Origin,
-    detail: Detail,
+    depth: Depth,
     skip: Option<Skip<'_>>,
     on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
-    scan_with(data, origin, detail, skip, None, on_event)
+    scan_with(data, origin, depth, skip, None, on_event)
 }
 
 /// [`scan`] that hands every problem to `on_problem` as it is found, in input order, past the
@@ -285,10 +285,10 @@ pub fn scan_skipping(
 pub fn scan_problems(
     data: &[u8],
     origin: &Origin,
-    detail: Detail,
+    depth: Depth,
     on_problem: &mut OnProblem<'_>,
 ) -> ScanReport {
-    scan_with(data, origin, detail, None, Some(on_problem), |_| {
+    scan_with(data, origin, depth, None, Some(on_problem), |_| {
         ControlFlow::Continue(())
     })
 }
@@ -296,7 +296,7 @@ pub fn scan_problems(
 fn scan_with(
     data: &[u8],
     origin: &Origin,
-    detail: Detail,
+    depth: Depth,
     skip: Option<Skip<'_>>,
     on_problem: Option<&mut OnProblem<'_>>,
     mut on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
@@ -312,7 +312,7 @@ fn scan_with(
     } else {
         0
     };
-    let mut run = lines::Run::new(data, origin, detail, Position::default(), &mut on_event);
+    let mut run = lines::Run::new(data, origin, depth, Position::default(), &mut on_event);
     run.skip = skip;
     // Shortened to the run's own lifetime.
     run.on_problem = on_problem.map(|f| f as &mut OnProblem<'_>);
@@ -333,10 +333,10 @@ pub fn scan_lines(
     data: &[u8],
     origin: &Origin,
     start: Position,
-    detail: Detail,
+    depth: Depth,
     on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
-    scan_lines_skipping(data, origin, start, detail, None, on_event)
+    scan_lines_skipping(data, origin, start, depth, None, on_event)
 }
 
 /// [`scan_lines`] with a [`Skip`] predicate.
@@ -344,11 +344,11 @@ pub fn scan_lines_skipping(
     data: &[u8],
     origin: &Origin,
     start: Position,
-    detail: Detail,
+    depth: Depth,
     skip: Option<Skip<'_>>,
     mut on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
-    let mut run = lines::Run::new(data, origin, detail, start, &mut on_event);
+    let mut run = lines::Run::new(data, origin, depth, start, &mut on_event);
     run.skip = skip;
     run.lines(0);
     run.finish()

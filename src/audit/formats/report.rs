@@ -266,7 +266,7 @@ impl fmt::Display for ScanReport {
 mod tests {
     use std::ops::ControlFlow;
 
-    use super::super::{Detail, Origin, scan};
+    use super::super::{Depth, Origin, scan};
     use super::*;
 
     /// JSON records of `n` distinct shapes (each its own kind), none an audit event.
@@ -281,7 +281,7 @@ mod tests {
         // More distinct shapes than are named once ran the count in a circle, for ever.
         let data = shapes(3 * MAX_SHAPES);
         let origin = Origin::new("t", "t");
-        let report = scan(&data, &origin, Detail::Full, |_| ControlFlow::Continue(()));
+        let report = scan(&data, &origin, Depth::Full, |_| ControlFlow::Continue(()));
         assert_eq!(report.not_audit, 3 * MAX_SHAPES as u64);
         let total: u64 = report.not_audit_shapes.iter().map(|(_, n)| n).sum();
         assert_eq!(total, 3 * MAX_SHAPES as u64);
@@ -293,7 +293,7 @@ mod tests {
         // Reports added up (a followed file's polls) keep the same bound.
         let mut followed = report.clone();
         for _ in 0..3 {
-            let more = scan(&shapes(3 * MAX_SHAPES), &origin, Detail::Full, |_| {
+            let more = scan(&shapes(3 * MAX_SHAPES), &origin, Depth::Full, |_| {
                 ControlFlow::Continue(())
             });
             followed.absorb(more);

@@ -5,7 +5,7 @@ use super::*;
 fn ids(data: &[u8], start: Position) -> (Vec<(String, u64, u64)>, ScanReport) {
     let origin = Origin::new("x", "id");
     let mut out = Vec::new();
-    let report = scan_lines(data, &origin, start, Detail::Table, |r| {
+    let report = scan_lines(data, &origin, start, Depth::Table, |r| {
         let id = r.event.audit_id.as_deref().unwrap_or_default().to_string();
         out.push((id, r.line, r.system.offset));
         ControlFlow::Continue(())

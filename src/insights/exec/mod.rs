@@ -310,7 +310,7 @@ impl Plan {
     }
 
     /// Whether the query reads `@timestamp` at all; when it does not, records need not be read
-    /// for their time (`Detail::Classify`).
+    /// for their time (`Depth::Classify`).
     pub fn needs_timestamp(&self) -> bool {
         self.slots.timestamp_used
     }

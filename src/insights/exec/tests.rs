@@ -1,7 +1,7 @@
 use std::ops::ControlFlow;
 
 use super::*;
-use crate::audit::Detail;
+use crate::audit::Depth;
 use crate::audit::formats::{Origin, scan};
 use crate::insights::syntax::parser::parse;
 
@@ -17,7 +17,7 @@ fn run_plan(plan: &Plan, lines: &str) -> (Vec<String>, Vec<Vec<String>>) {
     scan(
         lines.as_bytes(),
         &Origin::new("t.log", "t"),
-        Detail::Table,
+        Depth::Table,
         |rec| run.push(rec),
     );
     let result = run.finish();
@@ -119,7 +119,7 @@ fn limit_stops_reading_early() {
     let report = scan(
         EVENTS.as_bytes(),
         &Origin::new("t", "t"),
-        Detail::Table,
+        Depth::Table,
         |rec| run.push(rec),
     );
     assert!(report.stopped_early);
@@ -143,7 +143,7 @@ fn matched_counts_records_past_the_filters() {
     scan(
         EVENTS.as_bytes(),
         &Origin::new("t", "t"),
-        Detail::Table,
+        Depth::Table,
         |rec| {
             let _ = run.push(rec);
             ControlFlow::Continue(())
@@ -171,7 +171,7 @@ fn runs_over_parts_merge_to_the_answer_of_one_run() {
             scan(
                 EVENTS.as_bytes(),
                 &Origin::new("t", "t"),
-                Detail::Minimal,
+                Depth::Minimal,
                 |r| run.push(r),
             );
             run.finish()
@@ -184,13 +184,13 @@ fn runs_over_parts_merge_to_the_answer_of_one_run() {
             scan(
                 text(a).as_bytes(),
                 &Origin::new("t", "t"),
-                Detail::Minimal,
+                Depth::Minimal,
                 |r| first.push(r),
             );
             scan(
                 text(b).as_bytes(),
                 &Origin::new("t", "t"),
-                Detail::Minimal,
+                Depth::Minimal,
                 |r| second.push(r),
             );
             first.merge(second);

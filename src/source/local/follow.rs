@@ -15,7 +15,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use super::{GZIP_MAGIC, InputError, path_origin};
-use crate::audit::decode::Detail;
+use crate::audit::decode::Depth;
 use crate::audit::formats::{self, AuditRecord, Origin, Position, ScanReport};
 
 /// Where a [`Follower`] starts.
@@ -121,7 +121,7 @@ impl Follower {
     /// rest of the lines read in that pass are skipped.
     pub fn poll(
         &mut self,
-        detail: Detail,
+        depth: Depth,
         mut on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
     ) -> io::Result<ScanReport> {
         let mut report = ScanReport {
@@ -131,11 +131,11 @@ impl Follower {
         match fs::metadata(&self.path) {
             Ok(meta) if identity(&meta).is_some() && identity(&meta) != self.identity => {
                 // Rotated: what was written to the old file before the switch comes first.
-                self.read_new(detail, &mut on_event, &mut report)?;
+                self.read_new(depth, &mut on_event, &mut report)?;
                 if report.stopped_early {
                     return Ok(report);
                 }
-                self.flush_pending(detail, &mut on_event, &mut report);
+                self.flush_pending(depth, &mut on_event, &mut report);
                 match File::open(&self.path) {
                     Ok(file) => {
                         self.identity = identity(&file.metadata()?);
@@ -149,7 +149,7 @@ impl Follower {
             }
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                self.read_new(detail, &mut on_event, &mut report)?;
+                self.read_new(depth, &mut on_event, &mut report)?;
                 return Ok(report);
             }
             Err(e) => return Err(e),
@@ -158,7 +158,7 @@ impl Follower {
         if len < self.read_pos() || !self.head_matches()? {
             self.restart();
         }
-        self.read_new(detail, &mut on_event, &mut report)?;
+        self.read_new(depth, &mut on_event, &mut report)?;
         self.refresh_head()?;
         Ok(report)
     }
@@ -177,7 +177,7 @@ impl Follower {
     /// Reads from where the last call stopped to the end of the file, scanning complete lines.
     fn read_new(
         &mut self,
-        detail: Detail,
+        depth: Depth,
         on_event: &mut dyn FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
         report: &mut ScanReport,
     ) -> io::Result<()> {
@@ -204,7 +204,7 @@ impl Follower {
                 &self.pending[..complete],
                 &self.origin,
                 start,
-                detail,
+                depth,
                 &mut *on_event,
             );
             self.line += part.lines;
@@ -221,7 +221,7 @@ impl Follower {
     /// Scans a last line that will never get its newline (its file was rotated away).
     fn flush_pending(
         &mut self,
-        detail: Detail,
+        depth: Depth,
         on_event: &mut dyn FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
         report: &mut ScanReport,
     ) {
@@ -232,7 +232,7 @@ impl Follower {
             offset: self.pos,
             line: self.line,
         };
-        let part = formats::scan_lines(&self.pending, &self.origin, start, detail, on_event);
+        let part = formats::scan_lines(&self.pending, &self.origin, start, depth, on_event);
         report.absorb(part);
         self.pending.clear();
     }

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use flate2::read::MultiGzDecoder;
 use memmap2::Mmap;
 
-use crate::audit::decode::Detail;
+use crate::audit::decode::Depth;
 use crate::audit::formats::{self, AuditRecord, Origin, Problem, ProblemKind, ScanReport};
 
 mod follow;
@@ -369,10 +369,10 @@ impl LocalInput {
     /// reported as an [`ProblemKind::Unreadable`] problem at its end.
     pub fn scan(
         &self,
-        detail: Detail,
+        depth: Depth,
         on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
     ) -> ScanReport {
-        self.scan_part(&Part::whole(self.bytes().len()), detail, None, on_event)
+        self.scan_part(&Part::whole(self.bytes().len()), depth, None, on_event)
     }
 
     /// Every problem of the input handed to `on_problem` in input order, however many (see
@@ -380,10 +380,10 @@ impl LocalInput {
     /// as [`LocalInput::scan`] gives it.
     pub fn list_problems(
         &self,
-        detail: Detail,
+        depth: Depth,
         on_problem: &mut formats::OnProblem<'_>,
     ) -> ScanReport {
-        let mut report = formats::scan_problems(self.bytes(), &self.origin, detail, on_problem);
+        let mut report = formats::scan_problems(self.bytes(), &self.origin, depth, on_problem);
         if let Some(problem) = self.gzip_problem(&report) {
             on_problem(&problem);
             report.add_problem(problem);

@@ -3,7 +3,7 @@
 use std::ops::{ControlFlow, Range};
 
 use super::LocalInput;
-use crate::audit::decode::{Detail, decode_event};
+use crate::audit::decode::{Depth, decode_event};
 use crate::audit::formats::{self, AuditRecord, Position, ScanReport, Skip};
 
 /// Below this, one thread reads faster than two start.
@@ -72,16 +72,16 @@ impl LocalInput {
     pub fn scan_part(
         &self,
         part: &Part,
-        detail: Detail,
+        depth: Depth,
         skip: Option<Skip<'_>>,
         on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
     ) -> ScanReport {
         let data = self.bytes();
         let chunk = &data[part.range.clone()];
         let mut report = if part.range.start == 0 {
-            formats::scan_skipping(chunk, &self.origin, detail, skip, on_event)
+            formats::scan_skipping(chunk, &self.origin, depth, skip, on_event)
         } else {
-            formats::scan_lines_skipping(chunk, &self.origin, part.start, detail, skip, on_event)
+            formats::scan_lines_skipping(chunk, &self.origin, part.start, depth, skip, on_event)
         };
         if part.range.end == data.len() {
             self.report_gzip_error(&mut report);
@@ -100,7 +100,7 @@ fn whole_event(line: &[u8]) -> bool {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     line.first() == Some(&b'{')
         && line.last() == Some(&b'}')
-        && decode_event(line, Detail::Minimal).is_ok_and(|e| !e.truncated)
+        && decode_event(line, Depth::Minimal).is_ok_and(|e| !e.truncated)
 }
 
 /// The start of the first line at or after `target` that is a whole event, looking a little way.
@@ -155,7 +155,7 @@ mod tests {
             let mut report = ScanReport::default();
             let mut lines_before = 0;
             for part in p {
-                let mut part_report = input.scan_part(part, Detail::Minimal, None, |r| {
+                let mut part_report = input.scan_part(part, Depth::Minimal, None, |r| {
                     ids.push((
                         r.line + lines_before,
                         r.system.offset,

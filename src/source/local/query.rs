@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use super::LocalInput;
 use super::parts::{MIN_PART, Part};
-use crate::audit::decode::Detail;
+use crate::audit::decode::Depth;
 use crate::audit::formats::{ScanReport, Skip};
 use crate::audit::time::TimeRange;
 use crate::insights::exec::{
@@ -147,7 +147,7 @@ impl<'p> LocalQuery<'p> {
                                 run = run.watch(p.clone());
                             }
                             let mut records = 0u64;
-                            let report = input.scan_part(part, Detail::Classify, skip, |record| {
+                            let report = input.scan_part(part, Depth::Classify, skip, |record| {
                                 records += 1;
                                 if cancel.load(Ordering::Relaxed) {
                                     return ControlFlow::Break(());

@@ -247,7 +247,7 @@ fn flatten_names_every_leaf_in_order() {
 }
 
 fn record(message: &str) -> AuditRecord<'_> {
-    let event = crate::audit::decode_event(message.as_bytes(), crate::audit::Detail::Table)
+    let event = crate::audit::decode_event(message.as_bytes(), crate::audit::Depth::Table)
         .expect("fixture decodes");
     AuditRecord {
         event,
