@@ -80,11 +80,12 @@ pub struct Part {
     pub authorizer: Authorizer,
     /// This authorizer's text, verbatim.
     pub text: String,
-    pub detail: Detail,
+    /// What the authorizer's text says, decoded.
+    pub meaning: Meaning,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Detail {
+pub enum Meaning {
     /// `allowed by <binding> of <role> to <subject>` (RBAC or EKS).
     Grant(Box<Grant>),
     /// RBAC could not resolve some bindings or roles (`RBAC: [... not found, ...]`).
@@ -225,8 +226,8 @@ impl Reason {
     }
 
     pub fn grant(&self) -> Option<&Grant> {
-        self.parts.iter().find_map(|p| match &p.detail {
-            Detail::Grant(g) => Some(g.as_ref()),
+        self.parts.iter().find_map(|p| match &p.meaning {
+            Meaning::Grant(g) => Some(g.as_ref()),
             _ => None,
         })
     }
@@ -248,8 +249,8 @@ impl Reason {
     }
 
     pub fn node(&self) -> Option<&NodeReason> {
-        self.parts.iter().find_map(|p| match &p.detail {
-            Detail::Node(n) => Some(n),
+        self.parts.iter().find_map(|p| match &p.meaning {
+            Meaning::Node(n) => Some(n),
             _ => None,
         })
     }
@@ -310,7 +311,7 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn decode_part(text: &str) -> Part {
-    let (authorizer, detail) = if let Some(rest) = text.strip_prefix("RBAC:") {
+    let (authorizer, meaning) = if let Some(rest) = text.strip_prefix("RBAC:") {
         (Authorizer::Rbac, decode_rbac(rest.trim_start(), false))
     } else if let Some(rest) = strip_prefix_ci(text, EKS_PREFIX) {
         (
@@ -318,29 +319,29 @@ fn decode_part(text: &str) -> Part {
             decode_rbac(rest.trim_start(), true),
         )
     } else if text == "internal error" {
-        (Authorizer::Unknown, Detail::InternalError)
+        (Authorizer::Unknown, Meaning::InternalError)
     } else if text == ABAC_NO_MATCH {
-        (Authorizer::Abac, Detail::Text)
+        (Authorizer::Abac, Meaning::Text)
     } else if let Some(n) = node::decode(text) {
-        (Authorizer::Node, Detail::Node(n))
+        (Authorizer::Node, Meaning::Node(n))
     } else if text.starts_with(GKE_IAM) {
-        (Authorizer::Webhook, Detail::Text)
+        (Authorizer::Webhook, Meaning::Text)
     } else {
-        (Authorizer::Unknown, Detail::Text)
+        (Authorizer::Unknown, Meaning::Text)
     };
     Part {
         authorizer,
         text: text.to_owned(),
-        detail,
+        meaning,
     }
 }
 
-fn decode_rbac(rest: &str, eks: bool) -> Detail {
+fn decode_rbac(rest: &str, eks: bool) -> Meaning {
     if let Some(grant) = rest.strip_prefix("allowed by ") {
-        return parse_grant(grant, eks).map_or(Detail::Text, |g| Detail::Grant(Box::new(g)));
+        return parse_grant(grant, eks).map_or(Meaning::Text, |g| Meaning::Grant(Box::new(g)));
     }
     if rest.is_empty() || eks {
-        return Detail::Text;
+        return Meaning::Text;
     }
     // utilerrors.Aggregate prints one error bare and several as "[a, b]".
     let list = rest
@@ -354,7 +355,7 @@ fn decode_rbac(rest: &str, eks: bool) -> Detail {
             missing_role: missing_role(text),
         })
         .collect();
-    Detail::RbacErrors(errors)
+    Meaning::RbacErrors(errors)
 }
 
 /// `clusterrole.rbac.authorization.k8s.io "name" not found`
@@ -558,8 +559,8 @@ impl fmt::Display for Grant {
 
 impl fmt::Display for Part {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.detail {
-            Detail::Grant(g) => write!(f, "{g}"),
+        match &self.meaning {
+            Meaning::Grant(g) => write!(f, "{g}"),
             _ => write!(f, "{}: {}", self.authorizer.label(), self.text),
         }
     }

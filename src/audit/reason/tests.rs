@@ -341,7 +341,7 @@ fn union_of_authorizers_is_split() {
         let r = decode_reason(FORBID, &text);
         let authorizers: Vec<_> = r.parts.iter().map(|p| p.authorizer).collect();
         assert_eq!(authorizers, [Authorizer::Node, Authorizer::Rbac], "{text}");
-        let Detail::RbacErrors(errors) = &r.parts[1].detail else {
+        let Meaning::RbacErrors(errors) = &r.parts[1].meaning else {
             panic!("RBAC errors expected: {r:?}");
         };
         let missing: Vec<_> = errors
@@ -366,7 +366,7 @@ fn single_rbac_error_is_not_a_list() {
         FORBID,
         r#"RBAC: role.rbac.authorization.k8s.io "ops" not found"#,
     );
-    let Some(Detail::RbacErrors(errors)) = r.parts.first().map(|p| &p.detail) else {
+    let Some(Meaning::RbacErrors(errors)) = r.parts.first().map(|p| &p.meaning) else {
         panic!("RBAC errors expected: {r:?}");
     };
     assert_eq!(errors.len(), 1);
@@ -457,5 +457,5 @@ fn empty_reasons_explain_themselves() {
 #[test]
 fn internal_error_is_recognised() {
     let r = decode_reason(None, "internal error");
-    assert_eq!(r.parts[0].detail, Detail::InternalError);
+    assert_eq!(r.parts[0].meaning, Meaning::InternalError);
 }
