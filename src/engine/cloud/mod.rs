@@ -1,7 +1,13 @@
-//! CloudWatch Logs as the engine reads it.
+//! CloudWatch Logs as the engine reads it: one source ([`CloudSource`]) over the SDK's client,
+//! every query's steps in one place ([`run`]), the detections there.
 
+mod client;
 mod detect;
+mod follow;
 mod query;
+mod source;
 
+pub use client::{ClientSlot, refresh_advice};
 pub use detect::detect;
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
+pub use source::{CloudSettings, CloudSource, Cluster};
