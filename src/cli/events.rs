@@ -12,13 +12,13 @@ use clap::{Args, ValueEnum};
 
 use super::output::to_stdout;
 use super::source_args::SourceArgs;
-use super::span::TimeSpan;
 use super::table::{Row, TableWriter, row};
 use super::time_args::{TimeArgs, TimeRange};
 use super::{Outcome, problems};
 use crate::audit::Detail;
 use crate::audit::decode::decode_event;
 use crate::audit::json::compact;
+use crate::engine::local::TimeSpan;
 use crate::source::local::{self, FollowStart, Follower, InputSpec};
 use crate::store::{EventStore, FilterSet, StoreLoader};
 use crate::text::json_escape_unsafe;
@@ -196,8 +196,11 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
         if args.follow && !printer.full() {
             follow(&followed, &mut printer)?;
         }
-        if range.is_bounded() && printer.printed == 0 {
-            printer.span.explain_empty_range();
+        if range.is_bounded()
+            && printer.printed == 0
+            && let Some(line) = printer.span.explanation()
+        {
+            eprintln!("kaudit: {line}");
         }
         printer.finish()
     })?;

@@ -11,3 +11,6 @@ pub use client::{ClientSlot, refresh_advice};
 pub use detect::detect;
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
+
+/// What the command line names to reach CloudWatch, and the cap it words its notes with.
+pub use crate::source::cloudwatch::{AWS_ROW_CAP, Connect, audit_group_of_cluster};
