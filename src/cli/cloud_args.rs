@@ -87,15 +87,25 @@ impl CloudArgs {
             eprintln!("kaudit: no --since or --start: {read}");
             now_ms - default_span_ms
         });
-        Ok(CloudSource::new(CloudSettings {
+        Ok(self.reader(groups, since_ms, max_rows))
+    }
+
+    /// CloudWatch, to find the clusters whose audit log it holds.
+    pub fn account(&self) -> CloudSource {
+        self.reader(Vec::new(), 0, 0)
+    }
+
+    fn reader(&self, groups: Vec<String>, since_ms: i64, max_rows: usize) -> CloudSource {
+        CloudSource::new(CloudSettings {
             connect: self.connect(),
             groups,
             since_ms,
             follow: false,
-            max_events: usize::MAX,
+            // A command reads no events into a store.
+            max_events: 0,
             max_rows,
             wait_for_retry: false,
-        }))
+        })
     }
 
     pub fn connect(&self) -> Connect {

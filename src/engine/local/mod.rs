@@ -15,5 +15,8 @@ pub use read::{LocalRead, ReadOptions, ReaderFailed, read, ticking};
 pub use source::{DEMO_EVENTS, LocalSource};
 
 /// What the command line names to read, and reads.
-pub use crate::source::local::{InputError, InputSpec, LocalInput};
+pub use crate::source::local::{InputError, InputSpec, LocalInput, open};
+
+/// The demo incident, for the command line to write out as it is read here.
+pub use crate::source::demo::{DemoConfig, DemoFormat, write_demo};
 pub use span::{TimeSpan, span_of};
