@@ -95,7 +95,8 @@ impl CloudArgs {
         self.reader(Vec::new(), 0, 0)
     }
 
-    fn reader(&self, groups: Vec<String>, since_ms: i64, max_rows: usize) -> CloudSource {
+    /// CloudWatch over `groups`, a query with no start reading from `since_ms`.
+    pub fn reader(&self, groups: Vec<String>, since_ms: i64, max_rows: usize) -> CloudSource {
         CloudSource::new(CloudSettings {
             connect: self.connect(),
             groups,

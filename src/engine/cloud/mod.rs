@@ -6,11 +6,16 @@ mod detect;
 mod follow;
 mod query;
 mod source;
+mod watch;
 
 pub use client::{ClientSlot, refresh_advice};
 pub use detect::detect;
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
+pub use watch::Watch;
 
-/// What the command line names to reach CloudWatch, and the cap it words its notes with.
-pub use crate::source::cloudwatch::{AWS_ROW_CAP, Connect, audit_group_of_cluster};
+/// What the command line names to reach CloudWatch, the cap it words its notes with, and what
+/// a watch tells it.
+pub use crate::source::cloudwatch::{
+    AWS_ROW_CAP, CloudError, Connect, LiveNote, TailEvent, audit_group_of_cluster,
+};
