@@ -380,3 +380,88 @@ impl EventSource for LocalSource {
         self.inner.explain_empty(range)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::compile::compile;
+
+    fn event(id: &str, at: &str) -> String {
+        format!(
+            "{{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":\"{id}\",\"stage\":\"ResponseComplete\",\"verb\":\"get\",\"stageTimestamp\":\"{at}\"}}\n"
+        )
+    }
+
+    fn files(dir: &std::path::Path) -> LocalSource {
+        let a = dir.join("a.log");
+        let b = dir.join("b.log");
+        std::fs::write(&a, event("a1", "2026-11-02T08:00:03Z")).expect("write");
+        std::fs::write(&b, event("b1", "2026-11-02T08:00:01Z")).expect("write");
+        LocalSource::files(&[a, b], false).expect("the files are there")
+    }
+
+    fn query(source: &LocalSource, text: &str, tie_to: Option<SharedStore>) -> Answer {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let job = QueryJob {
+            compiled: compile(text, source.target(tie_to.is_some())).expect("compiles"),
+            range: TimeRange::default(),
+            cancel: Arc::default(),
+            tie_to,
+        };
+        runtime
+            .block_on(source.query(job, &Report::nowhere()))
+            .expect("answered")
+    }
+
+    #[test]
+    fn a_query_over_the_loaded_files_is_tied_to_the_events_held() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = files(dir.path());
+        let store = SharedStore::default();
+        source.load_now(&store, &Report::nowhere());
+        let answer = query(&source, "fields auditID", Some(store.clone()));
+        let ids: Vec<String> = answer.result.rows.iter().map(|r| r[0].display()).collect();
+        assert_eq!(ids, ["b1", "a1"], "one timeline");
+        // Tied: the @ptr column the plan added is gone, each row knows its store row.
+        assert_eq!(answer.result.columns, ["auditID"]);
+        let held = store.read().expect("store");
+        let tied: Vec<String> = answer
+            .row_of
+            .iter()
+            .map(|r| {
+                let raw = held.raw(r.expect("tied"));
+                String::from_utf8_lossy(raw).contains("b1").to_string()
+            })
+            .collect();
+        assert_eq!(tied, ["true", "false"]);
+    }
+
+    #[test]
+    fn a_file_gone_before_the_query_is_told_and_the_others_answer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = files(dir.path());
+        std::fs::remove_file(dir.path().join("a.log")).expect("remove");
+        let answer = query(&source, "fields auditID", None);
+        assert_eq!(answer.result.rows.len(), 1);
+        let AnswerFacts::Local(facts) = answer.facts else {
+            panic!("a local answer");
+        };
+        assert_eq!(facts.unreadable.len(), 1, "{:?}", facts.unreadable);
+        assert!(facts.unreadable[0].contains("a.log"));
+    }
+
+    #[test]
+    fn a_range_that_misses_the_files_says_where_they_lie() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = files(dir.path());
+        let missed = TimeRange {
+            start_ms: Some(0),
+            end_ms: Some(1_000),
+        };
+        let said = source.explain_empty(missed).expect("an explanation");
+        assert!(said.contains("2026-11-02T08:00:01.000Z"), "{said}");
+        assert_eq!(source.explain_empty(TimeRange::default()), None);
+    }
+}
