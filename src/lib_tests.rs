@@ -64,6 +64,11 @@ fn the_crate_module_map_names_every_module() {
 }
 
 #[test]
+fn the_engine_module_map_names_every_module() {
+    assert_module_table("src/engine/mod.rs", include_str!("engine/mod.rs"));
+}
+
+#[test]
 fn the_table_reader_sees_what_a_table_omits_and_adds() {
     let source = "//! | module | owns |\n//! |---|---|\n//! | [`a`], [`b`] | x |\n//! | `gone` | y |\n\
                   pub mod a;\nmod b;\npub(crate) mod c;\n#[cfg(test)]\n#[path = \"t.rs\"]\nmod tests;\n";

@@ -3,7 +3,8 @@
 use anyhow::{Result, anyhow};
 use clap::Args;
 
-use crate::source::cloudwatch::{Connect, audit_group_of_cluster};
+use crate::audit::time::TimeRange;
+use crate::engine::cloud::{CloudSettings, CloudSource, Connect, audit_group_of_cluster};
 
 /// CloudWatch reads at most this many log groups in one query.
 const MAX_GROUPS: usize = 50;
@@ -67,6 +68,45 @@ impl CloudArgs {
             ));
         }
         Ok(groups)
+    }
+
+    /// CloudWatch as a command's source, for work over `range`: one with no start reads from
+    /// `default_span_ms` before `now_ms`, and says so on stderr (`read`: what it reads then), as
+    /// CloudWatch bills every byte scanned. What AWS refuses fails the command: nobody is there
+    /// to retry.
+    pub fn source(
+        &self,
+        range: TimeRange,
+        now_ms: i64,
+        default_span_ms: i64,
+        read: &str,
+        max_rows: usize,
+    ) -> Result<CloudSource> {
+        let groups = self.checked_groups()?;
+        let since_ms = range.start_ms.unwrap_or_else(|| {
+            eprintln!("kaudit: no --since or --start: {read}");
+            now_ms - default_span_ms
+        });
+        Ok(self.reader(groups, since_ms, max_rows))
+    }
+
+    /// CloudWatch, to find the clusters whose audit log it holds.
+    pub fn account(&self) -> CloudSource {
+        self.reader(Vec::new(), 0, 0)
+    }
+
+    /// CloudWatch over `groups`, a query with no start reading from `since_ms`.
+    pub fn reader(&self, groups: Vec<String>, since_ms: i64, max_rows: usize) -> CloudSource {
+        CloudSource::new(CloudSettings {
+            connect: self.connect(),
+            groups,
+            since_ms,
+            follow: false,
+            // A command reads no events into a store.
+            max_events: 0,
+            max_rows,
+            wait_for_retry: false,
+        })
     }
 
     pub fn connect(&self) -> Connect {

@@ -1,5 +1,8 @@
 //! `kaudit clusters`: the EKS clusters whose audit log is in CloudWatch Logs.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use anyhow::{Result, anyhow};
 use clap::Args;
 
@@ -7,7 +10,8 @@ use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::output::to_stdout;
 use super::table::TableWriter;
-use crate::source::cloudwatch::{Logs, SdkLogs};
+use super::work::block_on;
+use crate::engine::{EventSource, Report};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Args)]
@@ -17,15 +21,11 @@ pub struct ClustersArgs {
 }
 
 pub fn run(args: &ClustersArgs) -> Result<Outcome> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let groups = runtime.block_on(async {
-        let logs = SdkLogs::connect(&args.cloud.connect()).await;
-        logs.log_groups("/aws/eks/").await
-    });
-    let groups = groups.map_err(|e| anyhow!("{}", sanitize(&e.to_string())))?;
-    let audit: Vec<_> = groups.iter().filter(|g| g.cluster().is_some()).collect();
+    let account = args.cloud.account();
+    let report = Report::nowhere();
+    // Nothing is billed while looking: Ctrl-C may end kaudit as it does by default.
+    let never = Arc::new(AtomicBool::new(false));
+    let audit = block_on(false, &never, account.clusters(&report))?.map_err(|e| anyhow!(e))?;
     if audit.is_empty() {
         eprintln!(
             "kaudit: no EKS audit log groups (/aws/eks/NAME/cluster) in this account and region; is audit logging enabled on the cluster?"
@@ -40,8 +40,8 @@ pub fn run(args: &ClustersArgs) -> Result<Outcome> {
             table.push(
                 out,
                 vec![
-                    sanitize(g.cluster().unwrap_or_default()).into_owned(),
-                    sanitize(&g.name).into_owned(),
+                    sanitize(&g.cluster).into_owned(),
+                    sanitize(&g.group).into_owned(),
                     g.stored_bytes.map_or("-".into(), |b| b.to_string()),
                 ],
             )?;

@@ -1,5 +1,7 @@
 //! `kaudit [SOURCE]` on a terminal: the console.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 
 use super::cloud_args::CloudArgs;
@@ -8,9 +10,9 @@ use super::usage::usage;
 use super::{Outcome, SourceArgs};
 use crate::catalog::Catalog;
 use crate::catalog::themes::{Themes, no_color_requested};
-use crate::source::demo::DemoConfig;
-use crate::source::local::InputSpec;
-use crate::tui::cloud::CloudSource;
+use crate::engine::EventSource;
+use crate::engine::cloud::{CloudSettings, CloudSource};
+use crate::engine::local::DEMO_EVENTS;
 use crate::tui::query::{History, history};
 use crate::tui::{self, Styles, config};
 
@@ -18,7 +20,7 @@ use crate::tui::{self, Styles, config};
 pub fn demo_banner() -> String {
     format!(
         "Demo incident: {} events of an EKS cluster under attack. Real data: kaudit FILE|FOLDER (audit logs, .gz, CloudWatch exports) · ? keys",
-        DemoConfig::DEFAULT_EVENTS
+        DEMO_EVENTS
     )
 }
 
@@ -50,53 +52,34 @@ pub fn run(
     since: Option<&str>,
 ) -> Result<Outcome> {
     let local = !source.paths.is_empty() || !source.file.is_empty() || source.demo;
-    let cloud = if cloud_args.is_set() || (cloud_args.connection_only() && !local) {
-        if !source.paths.is_empty() || !source.file.is_empty() || source.demo {
+    let cloud = cloud_args.is_set() || (cloud_args.connection_only() && !local);
+    let events: Arc<dyn EventSource> = if cloud {
+        if local {
             return Err(usage(
                 "--cluster and --log-group read CloudWatch Logs: give them or files, not both",
             ));
         }
         let span = parse_duration_ms(since.unwrap_or("1h"))?;
-        Some(CloudSource {
+        // With no group given, the clusters are found first and one is picked.
+        Arc::new(CloudSource::new(CloudSettings {
             connect: cloud_args.connect(),
             groups: cloud_args.groups(),
             since_ms: jiff::Timestamp::now().as_millisecond() - span,
             follow,
             max_events: MAX_CLOUD_EVENTS,
             max_rows: 100_000,
-            client: Default::default(),
-        })
+            wait_for_retry: true,
+        }))
     } else {
-        None
-    };
-    let inputs = if cloud.is_some() {
-        Vec::new()
-    } else {
-        source.inputs()?
-    };
-    if cloud.is_none()
-        && follow
-        && (source.is_demo() || inputs.iter().any(|i| !matches!(i, InputSpec::Path(_))))
-    {
-        return Err(usage(
-            "--follow reads files (or CloudWatch with --cluster): give the paths of the files to follow",
-        ));
-    }
-    let name = if let Some(c) = &cloud {
-        if c.groups.is_empty() {
-            "CloudWatch: pick a cluster".to_string()
-        } else {
-            format!("CloudWatch {}", c.groups.join(", "))
+        let files = source.local(follow)?;
+        if follow && !files.all_files() {
+            return Err(usage(
+                "--follow reads files (or CloudWatch with --cluster): give the paths of the files to follow",
+            ));
         }
-    } else if source.is_demo() {
-        "demo incident".to_string()
-    } else {
-        inputs
-            .iter()
-            .map(|i| i.name())
-            .collect::<Vec<_>>()
-            .join(", ")
+        Arc::new(files)
     };
+    let demo = !cloud && source.is_demo();
     let (config, mut notice) = config::default_path()
         .map(|p| config::load(&p))
         .unwrap_or_default();
@@ -139,16 +122,13 @@ pub fn run(
         }
     };
     let signalled = tui::run(tui::Options {
-        inputs,
-        source: name,
-        banner: (cloud.is_none() && source.is_demo()).then(demo_banner),
+        source: events,
+        banner: demo.then(demo_banner),
         notice,
         styles,
-        follow,
         catalog,
         history,
         history_path,
-        cloud,
     })?;
     Ok(match signalled {
         // As a shell reports a process a signal ended: 128 and the signal's number.

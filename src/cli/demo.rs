@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 
 use super::Outcome;
 use super::output::to_stdout;
-use crate::source::demo::{DemoConfig, DemoFormat, write_demo};
+use crate::engine::local::{DemoConfig, DemoFormat, write_demo};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum DemoOutputFormat {

@@ -2,6 +2,10 @@
 //! severity with their counts and the matching events' audit IDs. Exit 3 when anything fired,
 //! for scripts.
 
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
 
@@ -10,18 +14,20 @@ use super::cloud_args::CloudArgs;
 use super::output::to_stdout;
 use super::problems;
 use super::source_args::SourceArgs;
-use super::span;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
+use super::work::block_on;
 use crate::catalog::{Catalog, default_user_dir};
-use crate::engine::{self, Detection, Finding};
-use crate::source::local;
+use crate::engine::{Detection, Event, EventSource, Finding, Report};
 use crate::text::sanitize;
 
 /// Exit status when a detection fired.
 const FIRED: u8 = 3;
 /// Hits named per detection in the table, each whole (JSON has them all).
 const SHOWN_HITS: usize = 3;
+/// How far back the detections read in CloudWatch when no range is given: CloudWatch bills
+/// every byte scanned, once per detection.
+const DEFAULT_CLOUD_SPAN_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum DetectOutput {
@@ -63,23 +69,43 @@ fn refs_cell(finding: &Finding) -> String {
     shown.join(", ")
 }
 
-/// Every detection over the files (or the demo), each malformed line reported once.
-fn local_findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>> {
-    let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
-    let mut inputs = Vec::new();
-    for spec in args.source.inputs()? {
-        inputs.push(local::open(&spec)?);
-    }
-    let (findings, reports) =
-        engine::local::detect(detections, &inputs, range).map_err(|e| anyhow!(e))?;
-    problems::summarize(&reports);
-    if range.is_bounded() && findings.iter().all(|f| f.hits == 0) {
-        let (span, inside) = span::span_of(&inputs, range);
-        if !inside {
-            span.explain_empty_range();
+/// Every detection over the source, each malformed line reported once.
+fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>> {
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let range = args.time.resolve(now_ms)?;
+    let source: Arc<dyn EventSource> = if args.cloud.is_set() {
+        let read = "the last 24 hours are read";
+        Arc::new(
+            args.cloud
+                .source(range, now_ms, DEFAULT_CLOUD_SPAN_MS, read, args.max_rows)?,
+        )
+    } else {
+        Arc::new(args.source.local(false)?)
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let terminal = std::io::stderr().is_terminal() && source.remote();
+    let report = Report::new(move |event| {
+        if let (true, Event::Detected { done, of }) = (terminal, event) {
+            eprint!("\r\x1b[Kdetections run: {done} of {of} (Ctrl-C stops them)");
         }
+        true
+    });
+    let detected = block_on(
+        source.remote(),
+        &cancel,
+        source.detect(detections, range, &report, &cancel),
+    )?;
+    if terminal {
+        eprint!("\r\x1b[K");
     }
-    Ok(findings)
+    let detected = detected.map_err(|e| anyhow!(e))?;
+    problems::summarize(&detected.reports);
+    if detected.findings.iter().all(|f| f.hits == 0)
+        && let Some(line) = source.explain_empty(range)
+    {
+        eprintln!("kaudit: {line}");
+    }
+    Ok(detected.findings)
 }
 
 pub fn run(args: &DetectArgs) -> Result<Outcome> {
@@ -88,16 +114,14 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
         eprintln!("kaudit: {}", sanitize(&p.to_string()));
     }
     let detections = Detection::all_of(&catalog);
-    let findings = if args.cloud.is_set() {
-        if args.source.demo || !args.source.paths.is_empty() || !args.source.file.is_empty() {
-            return Err(super::usage::usage(
-                "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both",
-            ));
-        }
-        super::detect_cloud::run(args, &detections)?
-    } else {
-        local_findings(args, &detections)?
-    };
+    if args.cloud.is_set()
+        && (args.source.demo || !args.source.paths.is_empty() || !args.source.file.is_empty())
+    {
+        return Err(super::usage::usage(
+            "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both",
+        ));
+    }
+    let findings = findings(args, &detections)?;
     let fired = findings.iter().filter(|f| f.hits > 0).count();
     to_stdout(|out| match args.output {
         DetectOutput::Json => {

@@ -3,25 +3,24 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 
 use super::output::to_stdout;
 use super::source_args::SourceArgs;
-use super::span::TimeSpan;
 use super::table::{Row, TableWriter, row};
 use super::time_args::{TimeArgs, TimeRange};
 use super::{Outcome, problems};
 use crate::audit::Depth;
 use crate::audit::decode::decode_event;
 use crate::audit::json::compact;
-use crate::source::local::{self, FollowStart, Follower, InputSpec};
-use crate::store::{EventStore, FilterSet, StoreLoader};
-use crate::text::json_escape_unsafe;
+use crate::engine::local::{LocalSource, TimeSpan};
+use crate::engine::{Event, Report, SharedStore};
+use crate::store::FilterSet;
+use crate::text::{json_escape_unsafe, sanitize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum EventsOutput {
@@ -142,36 +141,31 @@ fn write_event_json(out: &mut dyn Write, raw: &[u8], cut: bool) -> io::Result<()
 
 pub fn run(args: &EventsArgs) -> Result<Outcome> {
     let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
-    let inputs = args.source.inputs()?;
-    if args.follow && inputs.iter().any(|i| !matches!(i, InputSpec::Path(_))) {
+    let source = args.source.local(args.follow)?;
+    if args.follow && !source.all_files() {
         bail!(super::UsageError(
             "--follow reads files: give the paths of the files to follow".into()
         ));
     }
+    // An input that cannot be read is said at once and fails the command; the others are read.
+    let failed = Arc::new(AtomicBool::new(false));
+    let report = {
+        let failed = failed.clone();
+        Report::new(move |event| {
+            if let Event::Failed(text) = event {
+                eprintln!("kaudit: {}", sanitize(&text));
+                failed.store(true, Ordering::Relaxed);
+            }
+            true
+        })
+    };
     // Every input is read before the first line is printed: several files or streams are one
     // timeline, merged by @timestamp (ties in the order the inputs were given).
-    let mut store = EventStore::default();
-    let mut outcome = Outcome::Success;
-    let mut followed = Vec::new();
-    let mut opened = Vec::new();
-    for spec in &inputs {
-        let input = match local::open(spec) {
-            Ok(input) => Arc::new(input),
-            Err(e) => {
-                eprintln!("kaudit: {}", crate::text::sanitize(&e.to_string()));
-                outcome = Outcome::Failure;
-                continue;
-            }
-        };
-        if let (true, InputSpec::Path(path)) = (args.follow, spec) {
-            // From the end of the last whole line read: nothing twice, nothing lost.
-            let bytes = input.bytes();
-            let from = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1) as u64;
-            followed.push((path.clone(), from));
-        }
-        opened.push(input);
-    }
-    store.load_with(StoreLoader::many(opened), |_| {});
+    let store = SharedStore::default();
+    source.load_now(&store, &report);
+    let Ok(store) = store.read() else {
+        bail!("the events could not be read");
+    };
     problems::summarize(store.problems());
     to_stdout(|out| {
         let mut printer = Printer {
@@ -194,45 +188,48 @@ pub fn run(args: &EventsArgs) -> Result<Outcome> {
             }
         }
         if args.follow && !printer.full() {
-            follow(&followed, &mut printer)?;
+            follow(&source, &report, &mut printer)?;
         }
-        if range.is_bounded() && printer.printed == 0 {
-            printer.span.explain_empty_range();
+        if range.is_bounded()
+            && printer.printed == 0
+            && let Some(line) = printer.span.explanation()
+        {
+            eprintln!("kaudit: {line}");
         }
         printer.finish()
     })?;
-    Ok(outcome)
+    Ok(if failed.load(Ordering::Relaxed) {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
 }
 
 /// Keeps reading the files from where loading stopped, until the limit or Ctrl-C. Each round's
 /// events, from every file, are printed in time order.
-fn follow(files: &[(PathBuf, u64)], printer: &mut Printer<'_>) -> io::Result<()> {
-    let mut followers = Vec::new();
-    for (path, from) in files {
-        followers.push(Follower::open(path, FollowStart::After(*from))?);
-    }
-    loop {
-        let mut round: Vec<(Option<i64>, Vec<u8>, bool)> = Vec::new();
-        for f in &mut followers {
-            let report = f.poll(Depth::Table, |rec| {
-                round.push((
-                    rec.system.timestamp_ms,
-                    rec.message.to_vec(),
-                    rec.event.truncated,
-                ));
-                ControlFlow::Continue(())
-            })?;
-            problems::summarize(&[report]);
-        }
-        // Stable: events of the same time keep the order of the files.
-        round.sort_by_key(|(time, _, _)| time.unwrap_or(i64::MIN));
-        for (time, raw, cut) in &round {
-            if !printer.offer(*time, raw, *cut)? {
-                return Ok(());
+fn follow(source: &LocalSource, report: &Report, printer: &mut Printer<'_>) -> io::Result<()> {
+    let mut failed = None;
+    let never = AtomicBool::new(false);
+    source.follow_now(Depth::Table, report, &never, |round| {
+        problems::summarize(&round.reports);
+        let printed = (|| {
+            for e in &round.events {
+                if !printer.offer(e.time_ms, &e.raw, e.truncated)? {
+                    return Ok(false);
+                }
+            }
+            printer.table.flush(printer.out)?;
+            printer.out.flush()?;
+            Ok(true)
+        })();
+        match printed {
+            Ok(true) => ControlFlow::Continue(()),
+            Ok(false) => ControlFlow::Break(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
             }
         }
-        printer.table.flush(printer.out)?;
-        printer.out.flush()?;
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    });
+    failed.map_or(Ok(()), Err)
 }

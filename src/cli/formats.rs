@@ -13,7 +13,7 @@ use super::output::to_stdout;
 use super::source_args::SourceArgs;
 use crate::audit::Depth;
 use crate::audit::formats::{Problem, ProblemKind, ScanReport};
-use crate::source::local::{self, LocalInput};
+use crate::engine::local::{self, LocalInput};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

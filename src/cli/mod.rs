@@ -3,24 +3,23 @@
 //! Each command lives in its own file; this one parses and dispatches.
 
 mod cloud_args;
-mod cloud_query;
 mod clusters;
 mod console;
 mod demo;
 mod detect;
-mod detect_cloud;
 mod events;
 mod formats;
 mod output;
 mod problems;
 mod queries;
 mod query;
+mod rows;
 mod source_args;
-mod span;
 mod table;
 mod tail;
 mod time_args;
 mod usage;
+mod work;
 
 use std::process::ExitCode;
 

@@ -1,41 +1,33 @@
-//! `kaudit query`: a Logs Insights query over local events.
+//! `kaudit query`: a Logs Insights query over local events, or in CloudWatch Logs Insights
+//! (`--cluster`, `--log-group`): checked first either way (a typo costs nothing), the answer
+//! printed in the same forms, with what it lacks said on stderr.
 
-use std::io::{self, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::Outcome;
 use super::cloud_args::CloudArgs;
-use super::output::to_stdout;
 use super::problems;
+pub use super::rows::QueryOutput;
+use super::rows::print_result;
 use super::source_args::SourceArgs;
-use super::span;
-use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use super::usage::usage;
+use super::work::block_on;
 use crate::catalog::{Catalog, default_user_dir};
-use crate::engine::{self, Target, compile, local::ReadOptions};
+use crate::engine::cloud::{AWS_ROW_CAP, CloudFacts};
+use crate::engine::{
+    Answer, AnswerFacts, Event, EventSource, Failure, LocalFacts, QueryJob, Report, Target, compile,
+};
 use crate::insights::diag::{Diagnostic, render_all};
 use crate::insights::exec::QueryResult;
-use crate::insights::value::Value;
-use crate::source::local::{self, InputSpec};
-use crate::text::{json_escape_unsafe, sanitize};
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum QueryOutput {
-    /// Aligned columns.
-    #[default]
-    Table,
-    /// A JSON array of objects, keys in column order.
-    Json,
-    /// One JSON object per row, keys in column order.
-    Jsonl,
-    /// Comma-separated values with a header row.
-    Csv,
-}
+use crate::text::sanitize;
 
 #[derive(Debug, Clone, Args)]
 pub struct QueryArgs {
@@ -72,6 +64,9 @@ pub struct QueryArgs {
 
 /// Exit status for a query that does not parse or check: the message went to stderr.
 const QUERY_ERROR: u8 = 2;
+/// How far back a query in CloudWatch reads when no range is given: CloudWatch bills every byte
+/// scanned.
+const DEFAULT_CLOUD_SPAN_MS: i64 = 3600 * 1000;
 
 pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let mut positional = args.args.clone();
@@ -95,88 +90,191 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
             "--demo reads the demo incident: give either --demo or files, not both",
         ));
     }
-    let source = SourceArgs {
+    let files = SourceArgs {
         demo: args.demo,
         file: args.file.clone(),
         paths: positional.into_iter().map(PathBuf::from).collect(),
     };
-    if args.cloud.is_set() {
-        if args.demo || !source.paths.is_empty() || !args.file.is_empty() {
-            return Err(usage(
-                "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both",
-            ));
-        }
-        // Checked as CloudWatch will run it: a mistake is caught before AWS bills a byte.
-        let compiled = match compile(&text, Target::CloudWatch) {
-            Ok(compiled) => compiled,
-            Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
-        };
-        if !compiled.warnings().is_empty() {
-            eprint!("{}", render_all(&text, compiled.warnings()));
-        }
-        return super::cloud_query::run(args, &compiled);
+    let in_cloud = args.cloud.is_set();
+    if in_cloud && (args.demo || !files.paths.is_empty() || !args.file.is_empty()) {
+        return Err(usage(
+            "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both",
+        ));
     }
-    let mut compiled = match compile(&text, Target::Local) {
+    // Checked as it will run, before anything is read: in CloudWatch, a mistake is caught
+    // before AWS bills a byte.
+    let target = if in_cloud {
+        Target::CloudWatch
+    } else {
+        Target::Local
+    };
+    let compiled = match compile(&text, target) {
         Ok(compiled) => compiled,
         Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
     };
-    let specs = source.inputs()?;
-    compiled.across_inputs(specs.len());
-    if !compiled.warnings().is_empty() {
-        eprint!("{}", render_all(&text, compiled.warnings()));
-    }
-    let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
-    let started = Instant::now();
-    let mut outcome = Outcome::Success;
-    // Standard input cannot be read twice: kept, in case the range matches nothing.
-    let mut stdin = None;
-    // Each input opened as it is read: a folder of gzip files is not held in memory at once.
-    let opened = specs.iter().filter_map(|spec| match local::open(spec) {
-        Ok(input) => {
-            let input = std::sync::Arc::new(input);
-            if matches!(spec, InputSpec::Stdin) {
-                stdin = Some(input.clone());
-            }
-            Some(input)
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let range = args.time.resolve(now_ms)?;
+    let source: Arc<dyn EventSource> = if in_cloud {
+        if !compiled.warnings().is_empty() {
+            eprint!("{}", render_all(&text, compiled.warnings()));
         }
-        Err(e) => {
-            eprintln!("kaudit: {}", sanitize(&e.to_string()));
-            outcome = Outcome::Failure;
-            None
+        let read = "the last hour is queried";
+        Arc::new(
+            args.cloud
+                .source(range, now_ms, DEFAULT_CLOUD_SPAN_MS, read, args.max_rows)?,
+        )
+    } else {
+        let source = files.local(false)?;
+        if !compiled.warnings().is_empty() {
+            eprint!("{}", render_all(&text, compiled.warnings()));
         }
-    });
-    let options = ReadOptions {
-        watch_fields: true,
-        ..ReadOptions::default()
+        Arc::new(source)
     };
-    let read = engine::local::read(&compiled, range, opened, &options)
-        .map_err(|_| anyhow!("a reader thread failed"))?;
-    let result = read.result;
-    problems::summarize(&read.reports);
-    if result.statistics.records_matched == 0 {
-        span::explain_if_outside(&specs, stdin.as_deref(), range);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let terminal = std::io::stderr().is_terminal() && source.remote();
+    let report = Report::new(move |event| {
+        if let (true, Event::Progress(p)) = (terminal, event) {
+            eprint!(
+                "\r\x1b[Krunning… query {}, {} rows so far, {:.0} records ({:.1} MB) scanned, {:.1} s (Ctrl-C stops it)",
+                p.queries,
+                p.rows,
+                p.records_scanned,
+                p.bytes_scanned as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        true
+    });
+    let job = QueryJob {
+        compiled,
+        range,
+        cancel: cancel.clone(),
+        tie_to: None,
+    };
+    // The plan (with its warnings) goes to the source: what printing needs of it is kept.
+    let row_cap_warning = job.compiled.row_cap_warning();
+    let answer = block_on(source.remote(), &cancel, source.query(job, &report))?;
+    if terminal {
+        eprint!("\r\x1b[K");
     }
-    let absent = read.unseen;
-    if !absent.is_empty() {
-        eprint!("{}", render_all(&text, &absent));
+    let answer = answer.map_err(|failure| match failure {
+        Failure::Reading(why) => anyhow!("{}", sanitize(&why)),
+        Failure::Cloud(e) => anyhow!("{}", sanitize(&e.to_string())),
+    })?;
+    let printed = Printed {
+        text: &text,
+        args,
+        started,
+        row_cap_warning,
+    };
+    match &answer.facts {
+        AnswerFacts::Local(facts) => printed.local(&answer, facts, source.as_ref(), range),
+        AnswerFacts::Cloud(facts) => printed.cloud(&answer, facts),
     }
-    if result.capped
-        && let Some(w) = compiled.row_cap_warning()
-    {
-        eprint!("{}", render_all(&text, &[w]));
+}
+
+/// What printing an answer needs besides the answer.
+struct Printed<'a> {
+    text: &'a str,
+    args: &'a QueryArgs,
+    started: Instant,
+    row_cap_warning: Option<Diagnostic>,
+}
+
+impl Printed<'_> {
+    fn local(
+        &self,
+        answer: &Answer,
+        facts: &LocalFacts,
+        source: &dyn EventSource,
+        range: crate::audit::time::TimeRange,
+    ) -> Result<Outcome> {
+        let mut outcome = Outcome::Success;
+        for unreadable in &facts.unreadable {
+            eprintln!("kaudit: {}", sanitize(unreadable));
+            outcome = Outcome::Failure;
+        }
+        let result = &answer.result;
+        problems::summarize(&facts.reports);
+        if result.statistics.records_matched == 0
+            && let Some(line) = source.explain_empty(range)
+        {
+            eprintln!("kaudit: {line}");
+        }
+        let absent = &facts.unseen;
+        if !absent.is_empty() {
+            eprint!("{}", render_all(self.text, absent));
+        }
+        if result.capped
+            && let Some(w) = &self.row_cap_warning
+        {
+            eprint!("{}", render_all(self.text, std::slice::from_ref(w)));
+        }
+        print_result(result, self.args.output)?;
+        let s = result.statistics;
+        eprintln!(
+            "records scanned: {}, matched: {}, bytes scanned: {}, rows: {}, elapsed: {:.3} s{}",
+            s.records_scanned,
+            s.records_matched,
+            s.bytes_scanned,
+            result.rows.len(),
+            self.started.elapsed().as_secs_f64(),
+            empty_answer_note(result, absent)
+        );
+        Ok(outcome)
     }
-    print_result(&result, args.output)?;
-    let s = result.statistics;
-    eprintln!(
-        "records scanned: {}, matched: {}, bytes scanned: {}, rows: {}, elapsed: {:.3} s{}",
-        s.records_scanned,
-        s.records_matched,
-        s.bytes_scanned,
-        result.rows.len(),
-        started.elapsed().as_secs_f64(),
-        empty_answer_note(&result, &absent)
-    );
-    Ok(outcome)
+
+    fn cloud(&self, answer: &Answer, facts: &CloudFacts) -> Result<Outcome> {
+        if facts.cancelled {
+            eprintln!(
+                "kaudit: stopped: StopQuery was sent; the rows below are what CloudWatch had found"
+            );
+        }
+        if let Some(why) = &facts.capped {
+            eprintln!(
+                "kaudit: CloudWatch returned its cap of {AWS_ROW_CAP} rows and this query cannot be split by time ({why}), so there may be more"
+            );
+        }
+        if facts.queries > 1 {
+            eprintln!(
+                "kaudit: past CloudWatch's {AWS_ROW_CAP}-row cap, the range was split into {} queries",
+                facts.queries
+            );
+        }
+        let at = |s: i64| jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string());
+        for (start_s, end_s) in &facts.uncovered {
+            eprintln!(
+                "kaudit: not covered: from {} to {} more than {AWS_ROW_CAP} events match, too many for one query of the shortest range kaudit can ask for; some of them are missing",
+                at(*start_s),
+                at(*end_s)
+            );
+        }
+        if facts.stopped_at_max {
+            let rest = if facts.oldest_first { "newer" } else { "older" };
+            eprintln!(
+                "kaudit: stopped at --max-rows {}: {rest} parts of the range were not read",
+                facts.max_rows
+            );
+        }
+        print_result(&answer.result, self.args.output)?;
+        let _ = std::io::stdout().flush();
+        let stats = facts.stats;
+        eprintln!(
+            "records scanned: {:.0}, matched: {:.0}, bytes scanned: {:.0}, rows: {}, elapsed: {:.3} s (CloudWatch, {} queries)",
+            stats.records_scanned,
+            stats.records_matched,
+            stats.bytes_scanned,
+            answer.result.rows.len(),
+            self.started.elapsed().as_secs_f64(),
+            facts.queries
+        );
+        Ok(if facts.cancelled {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        })
+    }
 }
 
 /// For an answer with no rows that reads a field no event had: that field, on the summary
@@ -219,104 +317,7 @@ fn canned(name: &str) -> Result<String> {
     }
 }
 
-/// The result on standard output, in the chosen form.
-pub fn print_result(result: &QueryResult, form: QueryOutput) -> io::Result<()> {
-    to_stdout(|out| write_result(out, result, form))
-}
-
 fn report_query_error(text: &str, diagnostics: &[Diagnostic]) -> Outcome {
     eprint!("{}", render_all(text, diagnostics));
     Outcome::Exit(QUERY_ERROR)
-}
-
-fn write_result(out: &mut dyn Write, result: &QueryResult, form: QueryOutput) -> io::Result<()> {
-    match form {
-        QueryOutput::Table => {
-            let mut table = TableWriter::new(
-                result
-                    .columns
-                    .iter()
-                    .map(|c| sanitize(c).into_owned())
-                    .collect(),
-                result.columns.iter().map(|_| 120).collect(),
-            );
-            for row in &result.rows {
-                let cells = row
-                    .iter()
-                    .map(|v| sanitize(&v.display()).into_owned())
-                    .collect();
-                table.push(out, cells)?;
-            }
-            table.flush(out)
-        }
-        QueryOutput::Json => {
-            out.write_all(b"[")?;
-            for (i, row) in result.rows.iter().enumerate() {
-                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-                write_object(out, &result.columns, row)?;
-            }
-            out.write_all(if result.rows.is_empty() {
-                b"]\n"
-            } else {
-                b"\n]\n"
-            })
-        }
-        QueryOutput::Jsonl => {
-            for row in &result.rows {
-                write_object(out, &result.columns, row)?;
-                out.write_all(b"\n")?;
-            }
-            Ok(())
-        }
-        QueryOutput::Csv => {
-            write_csv_line(out, result.columns.iter().map(|c| c.as_str().into()))?;
-            for row in &result.rows {
-                write_csv_line(out, row.iter().map(|v| v.display().into()))?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// `{"column": value, …}` with keys in column order (a map would sort them).
-fn write_object(out: &mut dyn Write, columns: &[String], row: &[Value]) -> io::Result<()> {
-    out.write_all(b"{")?;
-    for (i, (c, v)) in columns.iter().zip(row).enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        let json = if v.is_missing() {
-            serde_json::Value::Null
-        } else {
-            v.to_json()
-        };
-        // serde_json leaves DEL, C1 and bidi controls raw: escaped here, the same JSON.
-        let pair = format!("{}:{json}", serde_json::Value::from(c.as_str()));
-        out.write_all(json_escape_unsafe(&pair).as_bytes())?;
-    }
-    out.write_all(b"}")
-}
-
-/// One CSV record (RFC 4180 quoting). Control characters are escaped as everywhere else, so a
-/// CSV shown on a terminal is as safe as the table.
-fn write_csv_line<'a>(
-    out: &mut dyn Write,
-    cells: impl Iterator<Item = std::borrow::Cow<'a, str>>,
-) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, cell) in cells.enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        let cell = sanitize(&cell).into_owned();
-        if cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ') {
-            line.push('"');
-            line.push_str(&cell.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(&cell);
-        }
-    }
-    line.push_str("\r\n");
-    out.write_all(line.as_bytes())
 }

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use crate::source::demo::{DemoConfig, demo_bytes};
-use crate::source::local::{InputSpec, expand};
+use crate::engine::local::{InputSpec, LocalSource};
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct SourceArgs {
@@ -32,14 +31,17 @@ impl SourceArgs {
         self.demo || (self.file.is_empty() && self.paths.is_empty())
     }
 
+    /// The source to read: the demo incident, or the files (folders expanded); `follow`: the
+    /// files are followed once read.
+    pub fn local(&self, follow: bool) -> Result<LocalSource> {
+        if self.is_demo() {
+            return Ok(LocalSource::demo());
+        }
+        Ok(LocalSource::files(&self.all_paths(), follow)?)
+    }
+
     /// The inputs to read: the demo incident, or the files (folders expanded).
     pub fn inputs(&self) -> Result<Vec<InputSpec>> {
-        if self.is_demo() {
-            return Ok(vec![InputSpec::Bytes {
-                name: "demo".to_string(),
-                data: demo_bytes(&DemoConfig::default()),
-            }]);
-        }
-        Ok(expand(&self.all_paths())?)
+        Ok(self.local(false)?.specs().to_vec())
     }
 }

@@ -5,6 +5,7 @@
 //! or printed twice.
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -17,10 +18,7 @@ use super::cloud_args::CloudArgs;
 use super::table::{TableWriter, row};
 use super::time_args::parse_duration_ms;
 use crate::audit::decode::{Depth, decode_event};
-use crate::source::cloudwatch::{
-    CloudError, LiveNote, LiveOptions, LiveTarget, Poller, SdkLogs, TailEvent, TailTarget, follow,
-    group_arn, poll,
-};
+use crate::engine::cloud::{CloudError, CloudSource, LiveNote, TailEvent, Watch};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -127,8 +125,13 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
     if groups.is_empty() {
         bail!("give the cluster (--cluster NAME) or log group (--log-group G) to tail");
     }
-    let since = parse_duration_ms(&args.since)?;
-    let lookback = parse_duration_ms(&args.lookback)?;
+    let watch = Watch {
+        stream_prefix: Some(args.stream_prefix.clone()).filter(|p| !p.is_empty()),
+        pattern: args.filter_pattern.clone(),
+        since_ms: parse_duration_ms(&args.since)?,
+        lookback_ms: parse_duration_ms(&args.lookback)?,
+    };
+    let source = args.cloud.reader(groups, 0, 0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -141,7 +144,6 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
         count: args.count,
     };
     runtime.block_on(async {
-        let logs = SdkLogs::connect(&args.cloud.connect()).await;
         let flag = stop.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
@@ -149,7 +151,7 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
             }
         });
         if !args.poll {
-            match live(&logs, args, &groups, since, lookback, &mut out, &stop).await {
+            match live(&source, &watch, &mut out, &stop).await {
                 Err(e @ (CloudError::NoCredentials { .. } | CloudError::BadCredentials { .. })) => {
                     return Err(anyhow!("{}", sanitize(&e.to_string())));
                 }
@@ -170,69 +172,49 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
                 Ok(()) => return Ok(()),
             }
         }
-        polled(&logs, args, &groups, since, lookback, &mut out, &stop).await
+        polled(&source, args, &watch, &mut out, &stop).await
     })?;
     Ok(Outcome::Success)
 }
 
 async fn live(
-    logs: &SdkLogs,
-    args: &TailArgs,
-    groups: &[String],
-    since: i64,
-    lookback: i64,
+    source: &CloudSource,
+    watch: &Watch,
     out: &mut Out,
     stop: &AtomicBool,
 ) -> Result<(), CloudError> {
-    let target = LiveTarget {
-        identifiers: {
-            let mut arns = Vec::new();
-            for group in groups {
-                arns.push(group_arn(logs, group).await?);
-            }
-            arns
-        },
-        groups: groups.to_vec(),
-        stream_prefix: Some(args.stream_prefix.clone()).filter(|p| !p.is_empty()),
-        pattern: args.filter_pattern.clone(),
-    };
-    let now = jiff::Timestamp::now().as_millisecond();
-    let options = LiveOptions {
-        lookback_ms: lookback,
-        backfill_from: (since > 0).then_some(now - since),
-        ..LiveOptions::default()
-    };
     let mut failed = None;
-    let result = follow(
-        logs,
-        &target,
-        options,
-        |note| match note {
-            LiveNote::Events(events) => match out.events(&events) {
-                Ok(true) if !out.done() => {}
-                Ok(_) => stop.store(true, Ordering::Relaxed),
-                Err(e) => {
-                    failed = Some(e);
-                    stop.store(true, Ordering::Relaxed);
+    let result = source
+        .watch_live(
+            watch,
+            |note| match note {
+                LiveNote::Events(events) => match out.events(&events) {
+                    Ok(true) if !out.done() => {}
+                    Ok(_) => stop.store(true, Ordering::Relaxed),
+                    Err(e) => {
+                        failed = Some(e);
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                },
+                LiveNote::Sampled(true) => eprintln!(
+                    "kaudit: WARNING: CloudWatch is sampling this live tail (over 500 events a second): some events are not shown; narrow it with --filter-pattern, or use --poll"
+                ),
+                LiveNote::Sampled(false) => {
+                    eprintln!("kaudit: CloudWatch stopped sampling: every event is shown again")
+                }
+                LiveNote::Reconnecting(why) => eprintln!(
+                    "kaudit: live tail session ended ({}); starting a new one and reading the gap back",
+                    sanitize(&why)
+                ),
+                LiveNote::Backfilled(n) => {
+                    if n > 0 {
+                        eprintln!("kaudit: {n} events read back from the gap");
+                    }
                 }
             },
-            LiveNote::Sampled(true) => eprintln!(
-                "kaudit: WARNING: CloudWatch is sampling this live tail (over 500 events a second): some events are not shown; narrow it with --filter-pattern, or use --poll"
-            ),
-            LiveNote::Sampled(false) => eprintln!("kaudit: CloudWatch stopped sampling: every event is shown again"),
-            LiveNote::Reconnecting(why) => eprintln!(
-                "kaudit: live tail session ended ({}); starting a new one and reading the gap back",
-                sanitize(&why)
-            ),
-            LiveNote::Backfilled(n) => {
-                if n > 0 {
-                    eprintln!("kaudit: {n} events read back from the gap");
-                }
-            }
-        },
-        stop,
-    )
-    .await;
+            stop,
+        )
+        .await;
     if let Some(e) = failed {
         return Err(CloudError::Transport {
             action: "writing the events".into(),
@@ -243,56 +225,39 @@ async fn live(
 }
 
 async fn polled(
-    logs: &SdkLogs,
+    source: &CloudSource,
     args: &TailArgs,
-    groups: &[String],
-    since: i64,
-    lookback: i64,
+    watch: &Watch,
     out: &mut Out,
     stop: &AtomicBool,
 ) -> Result<()> {
     let interval = Duration::from_millis(parse_duration_ms(&args.interval)?.max(200) as u64);
-    let now = jiff::Timestamp::now().as_millisecond();
-    let mut tails: Vec<(TailTarget, Poller)> = groups
-        .iter()
-        .map(|g| {
-            let target = TailTarget {
-                group: g.clone(),
-                stream_prefix: Some(args.stream_prefix.clone()).filter(|p| !p.is_empty()),
-                pattern: args.filter_pattern.clone(),
-            };
-            (target, Poller::new(now - since, lookback))
-        })
-        .collect();
-    loop {
-        let now = jiff::Timestamp::now().as_millisecond();
-        let mut batch = Vec::new();
-        for (target, poller) in &mut tails {
-            match poll(logs, target, poller, now).await {
-                Ok(new) => batch.extend(new),
-                // The poller moves on only after an answer: the next round reads this one's
-                // range again, so nothing is lost.
-                Err(e) if e.is_transient() => eprintln!(
+    let mut failed = None;
+    let watched = source
+        .watch_polled(
+            watch,
+            interval,
+            |batch| match out.events(&batch) {
+                Ok(true) if !out.done() => ControlFlow::Continue(()),
+                Ok(_) => ControlFlow::Break(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            },
+            |group, e| {
+                eprintln!(
                     "kaudit: CloudWatch did not answer for {} ({}); trying again in {} s",
-                    sanitize(&target.group),
+                    sanitize(group),
                     sanitize(&e.to_string()),
                     interval.as_secs_f32()
-                ),
-                Err(e) => return Err(anyhow!("{}", sanitize(&e.to_string()))),
-            }
-        }
-        // One timeline over the groups; ties keep the order they came in.
-        batch.sort_by_key(|e| e.time_ms);
-        if !out.events(&batch)? || out.done() || stop.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let mut waited = Duration::ZERO;
-        while waited < interval && !stop.load(Ordering::Relaxed) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            waited += Duration::from_millis(50);
-        }
-        if stop.load(Ordering::Relaxed) {
-            return Ok(());
-        }
+                )
+            },
+            stop,
+        )
+        .await;
+    if let Some(e) = failed {
+        return Err(e.into());
     }
+    watched.map_err(|e| anyhow!("{}", sanitize(&e.to_string())))
 }

@@ -4,9 +4,11 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | [`source`] | the one trait for a source of events ([`EventSource`]): load, tail, query, detect, fetch one record, find clusters |
 //! | [`compile`] | query text → a checked plan (parse → check → plan), with its warnings |
-//! | [`local`] | local inputs read into a compiled query, to its answer; detections over them |
-//! | [`cloud`] | CloudWatch Logs: a query's range in whole seconds, split past the row cap and joined, its rows as values; detections there |
+//! | [`local`] | local inputs (files, folders, standard input, the demo) as a source: read into the store and followed, read into a compiled query, detections over them |
+//! | [`cloud`] | CloudWatch Logs as a source: its client, loading and live tail, a query's range in whole seconds, split past the row cap and joined; detections there |
+//! | [`intake`] | the one way events that arrive after loading go into the store, held while paused |
 //! | [`finding`] | the detections of the library, and what each found |
 //! | [`event`] | what the engine tells while it works (progress, events loaded, notes, failures) |
 
@@ -14,8 +16,17 @@ pub mod cloud;
 pub mod compile;
 pub mod event;
 pub mod finding;
+pub mod intake;
 pub mod local;
+pub mod source;
+
+use std::sync::{Arc, RwLock};
 
 pub use compile::{Compiled, Target, compile};
 pub use event::{Event, LoadProgress, Progress, Report, TailStatus};
 pub use finding::{Detection, Finding, HitRef};
+pub use intake::{PAUSE_BUFFER, TailControl};
+pub use source::{Answer, AnswerFacts, Detected, EventSource, Failure, LocalFacts, QueryJob};
+
+/// The events held, shared by the one who shows them and the work that adds to them.
+pub type SharedStore = Arc<RwLock<crate::store::EventStore>>;

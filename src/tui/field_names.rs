@@ -82,8 +82,9 @@ impl FieldIndexer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::local::LocalInput;
     use crate::insights::known::Found;
-    use crate::source::local::{LocalInput, path_origin};
+    use crate::source::local::path_origin;
 
     fn store(lines: &[&str]) -> EventStore {
         let data = lines.join("\n").into_bytes();

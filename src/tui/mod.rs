@@ -14,16 +14,12 @@
 //! | `query/` | the query components: browser, editor, history, time range, answer view |
 //! | `findings`, `clusters` | the Findings view; the cluster picker over CloudWatch Logs |
 //! | `detail`, `json` | what the detail pane shows of one event, pivots included; its request and response as ordered JSON |
-//! | `runner` | effects on worker threads |
-//! | `query_run` | a query run on a worker thread, its rows tied back to the events |
-//! | `tail` | the live tail of followed files |
-//! | `cloud`, `cloud_client` | the console over CloudWatch Logs: loading, tailing, queries; its AWS client |
+//! | `runner` | effects carried out by the source of events (the engine's) and on worker threads |
+//! | `query_run` | what the engine answers and tells, as the console's messages |
 //! | `field_names` | the loaded events' field names, gathered in the background for the editor |
 //! | `terminal` | taking the terminal over and giving it back, on panic too |
 //! | `styles`, `config` | the theme as ratatui styles; the config file |
 
-pub mod cloud;
-pub mod cloud_client;
 pub mod clusters;
 pub mod config;
 pub mod detail;
@@ -40,7 +36,6 @@ pub mod query_run;
 pub mod runner;
 pub mod state;
 pub mod styles;
-pub mod tail;
 mod terminal;
 pub mod update;
 pub mod view;
@@ -59,31 +54,25 @@ pub use state::State;
 pub use styles::Styles;
 pub use update::update;
 
-use crate::source::local::InputSpec;
+use crate::engine::EventSource;
 use crate::store::EventStore;
 use runner::Runner;
 
 /// What the console opens on.
-#[derive(Debug)]
 pub struct Options {
-    pub inputs: Vec<InputSpec>,
-    /// The source's name, for the title line.
-    pub source: String,
+    /// Where the events come from: files, the demo, CloudWatch.
+    pub source: Arc<dyn EventSource>,
     /// A first line for newcomers (the demo says what it is and how to open real data).
     pub banner: Option<String>,
     /// A problem met while starting (a bad config file), for the status line.
     pub notice: Option<String>,
     pub styles: Styles,
-    /// Keep reading the files as they grow.
-    pub follow: bool,
     /// The canned queries the browser offers.
     pub catalog: crate::catalog::Catalog,
     /// Past queries, for the editor.
     pub history: query::History,
     /// Where the history is saved after each run; `None` keeps it for this run only.
     pub history_path: Option<std::path::PathBuf>,
-    /// Read CloudWatch Logs instead of `inputs`; queries then run in CloudWatch.
-    pub cloud: Option<cloud::CloudSource>,
 }
 
 /// Runs the console until the user quits, or a signal (SIGTERM, SIGINT, SIGHUP) ends it: the
@@ -108,7 +97,7 @@ fn from_terminal(event: Event) -> Option<Msg> {
 async fn run_loop(options: Options) -> Result<Option<i32>> {
     let mut guard = terminal::Guard::enter().context("taking over the terminal")?;
     let size = guard.terminal.size()?;
-    let mut state = State::new(&options.source, options.banner);
+    let mut state = State::new(&options.source.name(), options.banner);
     if let Some(notice) = options.notice {
         state.say(notice, state::Level::Warning);
     }
@@ -119,16 +108,15 @@ async fn run_loop(options: Options) -> Result<Option<i32>> {
     let styles = options.styles;
     let store = Arc::new(RwLock::new(EventStore::default()));
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut runner = Runner::new(store.clone(), tx);
+    let needs_cluster = options.source.needs_cluster();
+    let mut runner = Runner::new(store.clone(), tx, options.source);
     runner.history_path = options.history_path;
-    match options.cloud {
-        // No group given: the clusters are found first, and one is picked.
-        Some(source) if source.groups.is_empty() => {
-            state.clusters = Some(clusters::ClusterPicker::default());
-            runner.discover(source);
-        }
-        Some(source) => runner.load_cloud(source),
-        None => runner.load(options.inputs, options.follow),
+    if needs_cluster {
+        // The clusters are found first, and one is picked.
+        state.clusters = Some(clusters::ClusterPicker::default());
+        runner.discover();
+    } else {
+        runner.load();
     }
     let mut terminal_events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));

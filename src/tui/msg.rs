@@ -66,32 +66,9 @@ pub enum Msg {
     },
 }
 
-/// How far loading has got.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LoadProgress {
-    pub events: usize,
-    pub bytes_done: u64,
-    pub bytes_total: u64,
-    /// Lines that could not be read as audit events, so far.
-    pub problems: u64,
-    pub done: bool,
-}
-
-/// The live tail of followed files.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TailStatus {
-    /// Events added to the store by the tail, in all.
-    pub added: u64,
-    /// Over the last few seconds.
-    pub per_second: f64,
-    /// Waiting while the tail is paused.
-    pub buffered: usize,
-    /// Dropped because the pause buffer was full.
-    pub dropped: u64,
-    pub paused: bool,
-    /// CloudWatch is sampling the live tail: some events are not sent.
-    pub sampled: bool,
-}
+/// How far loading has got, and how the live tail is doing: the engine's own figures, shown as
+/// they are.
+pub use crate::engine::{LoadProgress, TailStatus};
 
 /// The rows that pass the active filters, with what the facets and the timeline show of them.
 #[derive(Debug, Clone)]

@@ -1,30 +1,31 @@
-//! Carrying out effects: long work runs on worker threads and answers with messages. Only the
-//! latest filter request is worked on; an older one still waiting is skipped.
+//! Carrying out effects: long work runs on worker threads and answers with messages. The source
+//! of events is chosen once, before the console starts, and asked for whatever it is to do; what
+//! the engine tells while it works becomes messages. Only the latest filter request is worked
+//! on; an older one still waiting is skipped.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::clusters::ClusterItem;
 use super::detail::DetailData;
 use super::effect::Effect;
 use super::field_names::FieldIndexer;
-use super::msg::{ExportFailure, Filtered, LoadProgress, Msg, Ticket};
-use super::query::history;
-use super::query_run::{self, LoadedInputs, QueryJob};
-use super::tail::{self, Followed, TailControl};
+use super::msg::{ExportFailure, Filtered, Msg, Ticket};
+use super::query::{TimeChoice, history};
+use super::query_run;
+use crate::audit::time::TimeRange;
+use crate::engine::{EventSource, QueryJob, Report, SharedStore, TailControl, compile};
 use crate::export::{ExportError, export};
-use crate::source::local::{self, InputSpec};
-use crate::store::{EventStore, FilterSet, SortKey, StoreLoader};
+use crate::store::{EventStore, FilterSet, SortKey};
 
 /// Buckets in the timeline (the view folds them into the columns it has).
 pub const HISTOGRAM_BUCKETS: usize = 240;
 /// Values kept per facet.
 pub const FACET_TOP: usize = 200;
-
-pub type SharedStore = Arc<RwLock<EventStore>>;
 
 /// The answer to a filter request: the rows, every facet's counts, the timeline. `within`, when
 /// given, holds the only rows that may pass (a query's events), sorted.
@@ -68,31 +69,48 @@ pub struct Runner {
     pub tx: UnboundedSender<Msg>,
     latest_filter: Arc<AtomicU64>,
     pub tail: Arc<TailControl>,
-    /// What was loaded, for queries to read again.
-    inputs: LoadedInputs,
+    /// Where the events come from; another only once a cluster is picked.
+    source: Arc<RwLock<Arc<dyn EventSource>>>,
     /// The running query's stop flag.
     query_cancel: Arc<Mutex<Option<Arc<AtomicBool>>>>,
     /// Where the query history is kept; `None` keeps it for this run only.
     pub history_path: Option<PathBuf>,
-    /// The CloudWatch source, when the console reads one: queries run there.
-    cloud: Arc<Mutex<Option<super::cloud::CloudSource>>>,
     /// The loaded events' field names, gathered so far.
     field_names: Arc<Mutex<FieldIndexer>>,
 }
 
 impl Runner {
-    pub fn new(store: SharedStore, tx: UnboundedSender<Msg>) -> Runner {
+    pub fn new(
+        store: SharedStore,
+        tx: UnboundedSender<Msg>,
+        source: Arc<dyn EventSource>,
+    ) -> Runner {
         Runner {
             store,
             tx,
             latest_filter: Arc::default(),
             tail: Arc::default(),
-            inputs: Arc::default(),
+            source: Arc::new(RwLock::new(source)),
             query_cancel: Arc::default(),
             history_path: None,
-            cloud: Arc::default(),
             field_names: Arc::default(),
         }
+    }
+
+    fn source(&self) -> Arc<dyn EventSource> {
+        self.source
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// What the engine tells becomes messages; `ticket`: the query they are about.
+    fn report(&self, ticket: Option<Ticket>) -> Report {
+        let tx = self.tx.clone();
+        Report::new(move |event| match query_run::message(event, ticket) {
+            Some(msg) => tx.send(msg).is_ok(),
+            None => true,
+        })
     }
 
     pub fn run(&self, effect: Effect) {
@@ -135,63 +153,40 @@ impl Runner {
                 {
                     before.store(true, Ordering::Relaxed);
                 }
-                if let Some(source) = self.cloud_source() {
-                    tokio::spawn(super::cloud::query(
-                        source,
-                        ticket,
-                        text,
-                        range,
-                        this.store.clone(),
-                        this.tx.clone(),
-                        cancel,
-                    ));
-                    return;
-                }
-                let job = QueryJob {
-                    ticket,
-                    text,
-                    range,
-                    cancel,
-                };
-                tokio::task::spawn_blocking(move || {
-                    query_run::run(job, &this.inputs, &this.store, &this.tx);
-                });
+                self.query(ticket, &text, range, cancel);
             }
             Effect::RunDetections(detections) => {
-                if self.cloud_source().is_some() {
+                let source = self.source();
+                if source.remote() {
                     let _ = self.tx.send(Msg::Findings(Err(
                         "in CloudWatch each detection is a query billed by the bytes it scans: run the ones you need from the browser (b)".into(),
                     )));
                     return;
                 }
-                tokio::task::spawn_blocking(move || {
-                    let found = query_run::findings_now(&detections, &this.inputs);
-                    let _ = this.tx.send(Msg::Findings(found));
+                tokio::spawn(async move {
+                    let report = this.report(None);
+                    let cancel = AtomicBool::new(false);
+                    let found = source
+                        .detect(&detections, TimeRange::default(), &report, &cancel)
+                        .await;
+                    let _ = this.tx.send(Msg::Findings(found.map(|d| d.findings)));
                 });
             }
             Effect::OpenGroup(group) => {
-                if let Some(mut source) = self.cloud_source() {
-                    source.groups = vec![group];
-                    self.load_cloud(source);
-                }
-            }
-            Effect::RetryCloud => {
-                if let Some(source) = self.cloud_source() {
-                    source.client.retry();
-                }
-            }
-            Effect::FetchRecord { ticket, index, ptr } => {
-                let Some(source) = self.cloud_source() else {
+                let Some(picked) = self.source().with_cluster(&group) else {
                     return;
                 };
-                tokio::spawn(super::cloud::fetch_record(
-                    source,
-                    ticket,
-                    index,
-                    ptr,
-                    this.store.clone(),
-                    this.tx.clone(),
-                ));
+                *self.source.write().unwrap_or_else(PoisonError::into_inner) = picked;
+                self.load();
+            }
+            Effect::RetryCloud => self.source().retry(),
+            Effect::FetchRecord { ticket, index, ptr } => {
+                let source = self.source();
+                tokio::spawn(async move {
+                    if let Some(row) = source.fetch_record(&ptr, &this.store).await {
+                        let _ = this.tx.send(Msg::RecordFetched { ticket, index, row });
+                    }
+                });
             }
             Effect::CancelQuery => {
                 if let Ok(running) = self.query_cancel.lock()
@@ -256,102 +251,65 @@ impl Runner {
         }
     }
 
-    fn cloud_source(&self) -> Option<super::cloud::CloudSource> {
-        self.cloud.lock().ok().and_then(|c| c.clone())
-    }
-
-    /// Finds the clusters for the picker; the source's groups are set when one is picked.
-    pub fn discover(&self, source: super::cloud::CloudSource) {
-        if let Ok(mut cloud) = self.cloud.lock() {
-            *cloud = Some(source.clone());
-        }
-        tokio::spawn(super::cloud::discover(source, self.tx.clone()));
-    }
-
-    /// Reads CloudWatch into the store (and follows it when asked); queries then run there.
-    pub fn load_cloud(&self, source: super::cloud::CloudSource) {
-        if let Ok(mut cloud) = self.cloud.lock() {
-            *cloud = Some(source.clone());
-        }
-        tokio::spawn(super::cloud::load(
-            source,
-            self.store.clone(),
-            self.tx.clone(),
-            self.tail.clone(),
-        ));
-    }
-
-    /// Reads every input into the store on worker threads, telling the console as events arrive;
-    /// with `follow`, then follows the files from where their reading stopped. The inputs are
-    /// read together, as one timeline.
-    pub fn load(&self, inputs: Vec<InputSpec>, follow: bool) {
+    /// Compiles `text` as the source runs it and runs it there, its rows tied to the events
+    /// held; progress while it runs, then its answer.
+    fn query(&self, ticket: Ticket, text: &str, range: TimeChoice, cancel: Arc<AtomicBool>) {
+        let source = self.source();
+        let compiled = match compile(text, source.target(true)) {
+            Ok(compiled) => compiled,
+            Err(diagnostics) => {
+                let outcome = Err(query_run::refused(&diagnostics));
+                let _ = self.tx.send(Msg::QueryDone { ticket, outcome });
+                return;
+            }
+        };
+        let warnings = query_run::warnings_of(&compiled);
+        let job = QueryJob {
+            compiled,
+            range: range.resolve(jiff::Timestamp::now().as_millisecond()),
+            cancel,
+            tie_to: Some(self.store.clone()),
+        };
         let this = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut followed = Vec::new();
-            let mut opened = Vec::new();
-            for spec in inputs {
-                let input = match local::open(&spec) {
-                    Ok(input) => Arc::new(input),
-                    Err(e) => {
-                        let _ = this.tx.send(Msg::Failed(e.to_string()));
-                        continue;
-                    }
-                };
-                if let Ok(mut inputs) = this.inputs.lock() {
-                    inputs.push((spec.clone(), input.clone()));
-                }
-                if let (true, InputSpec::Path(path)) = (follow, &spec) {
-                    if input.compressed() {
-                        let _ = this.tx.send(Msg::Failed(format!(
-                            "{} is compressed and cannot be followed; it was read once",
-                            path.display()
-                        )));
-                    } else {
-                        // From the end of the last whole line read: nothing twice, nothing lost.
-                        let bytes = input.bytes();
-                        let from = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
-                        followed.push(Followed {
-                            path: path.clone(),
-                            from: from as u64,
-                        });
-                    }
-                }
-                opened.push(input);
-            }
-            let names: Vec<String> = opened.iter().map(|i| i.origin().name.clone()).collect();
-            let mut progress = LoadProgress {
-                bytes_total: opened.iter().map(|i| i.bytes().len() as u64).sum(),
-                ..LoadProgress::default()
+        tokio::spawn(async move {
+            let report = this.report(Some(ticket));
+            let outcome = match source.query(job, &report).await {
+                Ok(answer) => query_run::answered(answer, warnings).map(Box::new),
+                Err(failure) => Err(query_run::failed(failure)),
             };
-            let tx = this.tx.clone();
-            let base = progress.clone();
-            crate::store::load_shared_with(&this.store, StoreLoader::many(opened), |p| {
-                let mut now = base.clone();
-                now.events = p.events;
-                now.bytes_done = p.bytes_done;
-                now.problems = p.problems;
-                let _ = tx.send(Msg::Loaded(now));
+            let _ = this.tx.send(Msg::QueryDone { ticket, outcome });
+        });
+    }
+
+    /// Finds the clusters for the picker; the source is made for one when it is picked.
+    pub fn discover(&self) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let report = this.report(None);
+            let found = this.source().clusters(&report).await.map(|clusters| {
+                clusters
+                    .into_iter()
+                    .map(|c| ClusterItem {
+                        cluster: c.cluster,
+                        group: c.group,
+                        stored_bytes: c.stored_bytes,
+                    })
+                    .collect()
             });
-            if let Ok(mut store) = this.store.write() {
-                if follow {
-                    // A log not written to yet is what following is for.
-                    for name in &names {
-                        store.forgive_empty(name);
-                    }
-                }
-                progress.events = store.len();
-                progress.bytes_done = progress.bytes_total;
-                progress.problems = store.problem_count();
-            }
-            progress.done = true;
-            let _ = this.tx.send(Msg::Loaded(progress));
-            if !followed.is_empty() {
-                tail::run(
-                    followed,
-                    this.store.clone(),
-                    this.tx.clone(),
-                    this.tail.clone(),
-                );
+            let _ = this.tx.send(Msg::Clusters(found));
+        });
+    }
+
+    /// Reads the source into the store, telling the console as events arrive; then, when it
+    /// follows, follows it from where reading stopped.
+    pub fn load(&self) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let source = this.source();
+            let report = this.report(None);
+            source.load(&this.store, &report).await;
+            if source.follows() {
+                source.tail(&this.store, &this.tail, &report).await;
             }
         });
     }

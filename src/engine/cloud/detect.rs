@@ -38,9 +38,11 @@ pub async fn detect<L: Logs>(
     }
     let done = AtomicUsize::new(0);
     let of = detections.len();
-    let answers = futures_util::stream::iter(&compiled)
-        .map(|c| {
-            let done = &done;
+    // By index: a closure over `&Compiled` would not be `Send` for every lifetime, which a
+    // source's boxed work must be.
+    let answers = futures_util::stream::iter(0..compiled.len())
+        .map(|i| {
+            let (done, c) = (&done, &compiled[i]);
             async move {
                 // A detection that counts groups is one query: split, its groups would repeat.
                 let answer = run(logs, c, range, |_| {}, cancel).await;

@@ -1,7 +1,21 @@
-//! CloudWatch Logs as the engine reads it.
+//! CloudWatch Logs as the engine reads it: one source ([`CloudSource`]) over the SDK's client,
+//! every query's steps in one place ([`run`]), the detections there.
 
+mod client;
 mod detect;
+mod follow;
 mod query;
+mod source;
+mod watch;
 
+pub use client::{ClientSlot, refresh_advice};
 pub use detect::detect;
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
+pub use source::{CloudSettings, CloudSource, Cluster};
+pub use watch::Watch;
+
+/// What the command line names to reach CloudWatch, the cap it words its notes with, and what
+/// a watch tells it.
+pub use crate::source::cloudwatch::{
+    AWS_ROW_CAP, CloudError, Connect, LiveNote, TailEvent, audit_group_of_cluster,
+};

@@ -33,8 +33,9 @@ pub struct CloudFacts {
     pub uncovered: Vec<(i64, i64)>,
     /// An answer that could not be split came back with the cap, and why it could not be.
     pub capped: Option<String>,
-    /// Stopped at the most rows asked for.
+    /// Stopped at the most rows asked for ([`CloudFacts::max_rows`]).
     pub stopped_at_max: bool,
+    pub max_rows: usize,
     pub cancelled: bool,
     /// The range was read oldest first: what stopping at the most rows left out is newer.
     pub oldest_first: bool,
@@ -165,6 +166,7 @@ pub async fn run<L: Logs>(
             uncovered: run.uncovered,
             capped: run.capped,
             stopped_at_max: run.stopped_at_max,
+            max_rows: range.max_rows,
             cancelled: run.cancelled,
             oldest_first: reading == Reading::Split(Order::OldestFirst),
         },

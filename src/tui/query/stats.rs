@@ -1,10 +1,6 @@
 //! A run's figures: records and bytes scanned, records matched, time taken, as plain numbers
 //! the runner hands over.
 
-use std::sync::atomic::Ordering;
-
-use crate::source::local::QueryProgress;
-
 /// How far a run has got, or what it took. The figures come from the runner as plain numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunStats {
@@ -16,24 +12,6 @@ pub struct RunStats {
     pub bytes_total: Option<u64>,
     pub elapsed_ms: u64,
     pub running: bool,
-}
-
-impl RunStats {
-    /// A running query's figures, read from the counters its workers update.
-    pub fn from_progress(
-        progress: &QueryProgress,
-        bytes_total: Option<u64>,
-        elapsed_ms: u64,
-    ) -> RunStats {
-        RunStats {
-            records_scanned: progress.records_done.load(Ordering::Relaxed),
-            records_matched: None,
-            bytes_scanned: progress.bytes_done.load(Ordering::Relaxed),
-            bytes_total,
-            elapsed_ms,
-            running: true,
-        }
-    }
 }
 
 /// `12,345`.

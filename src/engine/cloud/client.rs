@@ -1,4 +1,4 @@
-//! The console's CloudWatch client: made on first use from the AWS config files, and made again
+//! The CloudWatch client of a source: made on first use from the AWS config files, and made again
 //! when AWS turned its credentials down and the user has refreshed them (`aws sso login`, new
 //! keys in the credentials file). A client caches the credentials it read, so the refreshed ones
 //! are only seen by a new one. Work that CloudWatch refused or did not answer waits here for the
@@ -7,9 +7,8 @@
 use std::sync::Mutex;
 
 use tokio::sync::Notify;
-use tokio::sync::mpsc::UnboundedSender;
 
-use super::msg::Msg;
+use crate::engine::event::{Event, Report};
 use crate::source::cloudwatch::{CloudError, Connect, SdkLogs};
 use crate::text::sanitize;
 
@@ -51,7 +50,7 @@ impl ClientSlot {
 
     /// Tells the user why AWS refused or did not answer and how to go on, then waits until they
     /// ask to retry (having refreshed the credentials, when those were refused).
-    pub async fn wait_for_retry(&self, error: &CloudError, tx: &UnboundedSender<Msg>) {
+    pub async fn wait_for_retry(&self, error: &CloudError, report: &Report) {
         let then = "press R and kaudit carries on where it stopped";
         let advice = if error.is_credentials() {
             self.forget();
@@ -66,13 +65,13 @@ impl ClientSlot {
         tokio::pin!(notified);
         // Waiting before the user is asked: a retry asked at once is not missed.
         notified.as_mut().enable();
-        let _ = tx.send(Msg::WaitingForRetry(advice));
+        report.send(Event::WaitingForRetry(advice));
         notified.await;
     }
 }
 
-/// What to say when AWS turns the credentials down, in the console: what to do first (the
-/// status line is one line), what then, and AWS's words.
+/// What to say when AWS turns the credentials down, to whoever can retry (the console): what to
+/// do first (a status line is one line), what then, and AWS's words.
 pub fn refresh_advice(error: &CloudError, then: &str) -> String {
     let why = match error {
         CloudError::BadCredentials { code, message } => format!("{code}: {message}"),

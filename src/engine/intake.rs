@@ -1,84 +1,29 @@
-//! The live tail: followed files are polled a few times a second on a worker thread; new events
-//! go into the store, or, while the tail is paused, into a bounded buffer that counts what it had
-//! to drop.
+//! The one way events that arrive after loading (a followed file's, CloudWatch's live tail's) go
+//! into the store: in, or, while the tail is paused, into a bounded buffer that counts what it
+//! had to drop; the rate measured and the watcher told.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc::UnboundedSender;
-
-use super::msg::{LoadProgress, Msg, TailStatus};
-use super::runner::SharedStore;
-use crate::audit::decode::Depth;
-use crate::source::local::{FollowStart, Follower};
+use crate::audit::formats::ScanReport;
+use crate::engine::SharedStore;
+use crate::engine::event::{Event, LoadProgress, Report, TailStatus};
 
 /// Events held while paused; past this the oldest held ones are dropped and counted.
 pub const PAUSE_BUFFER: usize = 100_000;
-const POLL: Duration = Duration::from_millis(250);
 /// The rate is measured over this long.
 const RATE_WINDOW: Duration = Duration::from_secs(5);
 
-/// A file to follow, from the byte offset where loading it stopped.
-#[derive(Debug, Clone)]
-pub struct Followed {
-    pub path: PathBuf,
-    pub from: u64,
-}
-
-/// Shared between the console (which pauses) and the tail thread.
+/// Shared between the one who pauses (the console) and the tail.
 #[derive(Debug, Default)]
 pub struct TailControl {
     pub paused: AtomicBool,
     pub stop: AtomicBool,
 }
 
-/// Follows `files` until `control.stop` is set, telling the console what arrived.
-pub fn run(
-    files: Vec<Followed>,
-    store: SharedStore,
-    tx: UnboundedSender<Msg>,
-    control: Arc<TailControl>,
-) {
-    let mut followers = Vec::new();
-    for f in &files {
-        match Follower::open(&f.path, FollowStart::After(f.from)) {
-            Ok(follower) => followers.push(follower),
-            Err(e) => {
-                let _ = tx.send(Msg::Failed(format!("cannot follow: {e}")));
-            }
-        }
-    }
-    if followers.is_empty() {
-        return;
-    }
-    let mut intake = Intake::default();
-    let _ = tx.send(Msg::Tail(intake.status.clone()));
-    while !control.stop.load(Ordering::Relaxed) {
-        let mut new: Vec<Vec<u8>> = Vec::new();
-        let mut reports = Vec::new();
-        for f in &mut followers {
-            match f.poll(Depth::Classify, |record| {
-                new.push(record.message.to_vec());
-                std::ops::ControlFlow::Continue(())
-            }) {
-                Ok(report) => reports.push(report),
-                Err(e) => {
-                    let _ = tx.send(Msg::Failed(format!("following {}: {e}", f.name())));
-                }
-            }
-        }
-        if !intake.offer(new, reports, &store, &tx, &control) {
-            return;
-        }
-        std::thread::sleep(POLL);
-    }
-}
-
 /// Where tailed events go: into the store, or held while paused (the oldest dropped and counted
-/// past [`PAUSE_BUFFER`]), with the rate measured and the console told.
+/// past [`PAUSE_BUFFER`]), with the rate measured and the watcher told.
 #[derive(Debug, Default)]
 pub struct Intake {
     pub status: TailStatus,
@@ -92,9 +37,9 @@ impl Intake {
     pub fn offer(
         &mut self,
         new: Vec<Vec<u8>>,
-        reports: Vec<crate::audit::formats::ScanReport>,
+        reports: Vec<ScanReport>,
         store: &SharedStore,
-        tx: &UnboundedSender<Msg>,
+        report: &Report,
         control: &TailControl,
     ) -> bool {
         let now = Instant::now();
@@ -141,13 +86,13 @@ impl Intake {
                 ..LoadProgress::default()
             };
             drop(store);
-            let _ = tx.send(Msg::Loaded(progress));
+            report.send(Event::Loaded(progress));
         }
         self.status.added += added;
         self.status.per_second = in_window as f64 / RATE_WINDOW.as_secs_f64();
         self.status.buffered = self.held.len();
         self.status.paused = paused;
-        let _ = tx.send(Msg::Tail(self.status.clone()));
+        report.send(Event::Tail(self.status.clone()));
         true
     }
 }

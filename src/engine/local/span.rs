@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 
 use crate::audit::Depth;
 use crate::audit::time::{TimeRange, format_millis_utc};
-use crate::source::local::{self, InputSpec, LocalInput};
+use crate::source::local::LocalInput;
 
 /// The first and last `@timestamp` seen.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +31,6 @@ impl TimeSpan {
             format_millis_utc(last * 1000)
         ))
     }
-
-    /// Says on stderr where the input lies (see [`TimeSpan::explanation`]).
-    pub fn explain_empty_range(&self) {
-        if let Some(line) = self.explanation() {
-            eprintln!("kaudit: {line}");
-        }
-    }
 }
 
 /// The span of the events of `inputs`, and whether any of them lies in `range`. Reads every
@@ -56,25 +49,6 @@ pub fn span_of<'i>(
         });
     }
     (span, inside)
-}
-
-/// For a command whose answer over a bounded `range` matched nothing: says on stderr where the
-/// inputs lie when no event of theirs is in the range. The inputs are opened again (an input
-/// that can no longer be opened was reported already), except standard input, which is given
-/// as it was read.
-pub fn explain_if_outside(specs: &[InputSpec], stdin: Option<&LocalInput>, range: TimeRange) {
-    if !range.is_bounded() {
-        return;
-    }
-    let reopened: Vec<LocalInput> = specs
-        .iter()
-        .filter(|s| !matches!(s, InputSpec::Stdin))
-        .filter_map(|s| local::open(s).ok())
-        .collect();
-    let (span, inside) = span_of(reopened.iter().chain(stdin), range);
-    if !inside {
-        span.explain_empty_range();
-    }
 }
 
 #[cfg(test)]

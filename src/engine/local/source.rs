@@ -1,0 +1,467 @@
+//! Local files, folders, standard input and the built-in demo as one [`EventSource`]. A file is
+//! opened anew for each query (a followed file is read as it is now); standard input and the
+//! demo are read once and kept.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::audit::decode::Depth;
+use crate::audit::time::TimeRange;
+use crate::engine::SharedStore;
+use crate::engine::compile::Target;
+use crate::engine::event::{Event, Progress, Report};
+use crate::engine::finding::Detection;
+use crate::engine::intake::{Intake, TailControl};
+use crate::engine::source::{Answer, AnswerFacts, Detected, EventSource, Failure, QueryJob, Work};
+use crate::source::demo::{DemoConfig, demo_bytes};
+use crate::source::local::{self, InputError, InputSpec, LocalInput, QueryProgress};
+
+use super::answer::{answer, tie};
+use super::follow::{Followed, follow};
+use super::load::load;
+use super::read::{ReadOptions, ticking};
+use super::span::span_of;
+
+/// How often a running query reports how far it has got.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// Events in the built-in demo incident.
+pub const DEMO_EVENTS: usize = DemoConfig::DEFAULT_EVENTS;
+
+/// An input opened, with the index of its spec.
+type Numbered = (usize, Arc<LocalInput>);
+
+/// Local inputs.
+#[derive(Debug, Clone)]
+pub struct LocalSource {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    specs: Vec<InputSpec>,
+    demo: bool,
+    follow: bool,
+    /// What loading opened, by spec: queries read these inputs, and no other.
+    loaded: Mutex<Option<Vec<Numbered>>>,
+    /// Inputs that are not files (standard input, the demo), once read: standard input cannot be
+    /// read twice.
+    kept: Mutex<Vec<Numbered>>,
+    followed: Mutex<Vec<Followed>>,
+}
+
+impl LocalSource {
+    /// The built-in demo incident.
+    pub fn demo() -> LocalSource {
+        let spec = InputSpec::Bytes {
+            name: "demo".to_string(),
+            data: demo_bytes(&DemoConfig::default()),
+        };
+        LocalSource::new(vec![spec], true, false)
+    }
+
+    /// The files and folders given (folders read recursively; `-` is standard input);
+    /// `follow`: the files are followed once loaded.
+    pub fn files(paths: &[PathBuf], follow: bool) -> Result<LocalSource, InputError> {
+        Ok(LocalSource::new(local::expand(paths)?, false, follow))
+    }
+
+    fn new(specs: Vec<InputSpec>, demo: bool, follow: bool) -> LocalSource {
+        LocalSource {
+            inner: Arc::new(Inner {
+                specs,
+                demo,
+                follow,
+                loaded: Mutex::default(),
+                kept: Mutex::default(),
+                followed: Mutex::default(),
+            }),
+        }
+    }
+
+    /// What it reads, folders expanded.
+    pub fn specs(&self) -> &[InputSpec] {
+        &self.inner.specs
+    }
+
+    /// Every input is a file, so that it can be followed.
+    pub fn all_files(&self) -> bool {
+        !self.inner.demo
+            && self
+                .inner
+                .specs
+                .iter()
+                .all(|s| matches!(s, InputSpec::Path(_)))
+    }
+
+    /// Reads the inputs into the store, on this thread.
+    pub fn load_now(&self, store: &SharedStore, report: &Report) {
+        self.inner.load(store, report);
+    }
+
+    /// Follows the files from where loading stopped, on this thread, each round's events read
+    /// at `depth` handed to `on_round` until it says to stop or `stop` is set.
+    pub fn follow_now(
+        &self,
+        depth: Depth,
+        report: &Report,
+        stop: &AtomicBool,
+        on_round: impl FnMut(super::follow::Round) -> std::ops::ControlFlow<()>,
+    ) {
+        let files = self
+            .inner
+            .followed
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default();
+        if !files.is_empty() {
+            follow(&files, depth, report, stop, on_round);
+        }
+    }
+}
+
+/// An input to read: opened, or why it could not be.
+type Opened = Result<Arc<LocalInput>, InputError>;
+
+impl Inner {
+    fn load(&self, store: &SharedStore, report: &Report) {
+        let loaded = load(&self.specs, self.follow, store, report);
+        let keep = |list: &mut Vec<_>| {
+            for (i, input) in &loaded.inputs {
+                if !matches!(self.specs[*i], InputSpec::Path(_)) {
+                    list.push((*i, input.clone()));
+                }
+            }
+        };
+        keep(&mut self.kept.lock().unwrap_or_else(PoisonError::into_inner));
+        *self.followed.lock().unwrap_or_else(PoisonError::into_inner) = loaded.followed;
+        *self.loaded.lock().unwrap_or_else(PoisonError::into_inner) = Some(loaded.inputs);
+    }
+
+    /// The specs to read: those loading opened, once it has run; else all.
+    fn to_read(&self) -> (Vec<usize>, bool) {
+        match &*self.loaded.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some(loaded) => (loaded.iter().map(|(i, _)| *i).collect(), true),
+            None => ((0..self.specs.len()).collect(), false),
+        }
+    }
+
+    /// Opens the spec: a file anew, anything else as kept (read and kept the first time).
+    fn open(&self, i: usize) -> Opened {
+        let spec = &self.specs[i];
+        if matches!(spec, InputSpec::Path(_)) {
+            return local::open(spec).map(Arc::new);
+        }
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, input)) = kept.iter().find(|(k, _)| *k == i) {
+            return Ok(input.clone());
+        }
+        let input = Arc::new(local::open(spec)?);
+        kept.push((i, input.clone()));
+        Ok(input)
+    }
+
+    fn query(&self, job: QueryJob, report: &Report) -> Result<Answer, Failure> {
+        let started = Instant::now();
+        let (specs, loaded) = self.to_read();
+        let mut compiled = job.compiled;
+        compiled.across_inputs(specs.len());
+        let progress = Arc::new(QueryProgress::default());
+        let options = ReadOptions {
+            cancel: job.cancel,
+            progress: progress.clone(),
+            watch_fields: true,
+        };
+        let mut unreadable = Vec::new();
+        let mut keep_readable = |opened: Opened| match opened {
+            Ok(input) => Some(input),
+            Err(e) => {
+                unreadable.push(e.to_string());
+                None
+            }
+        };
+        // Loaded inputs are opened together, so that the progress has a total; otherwise one at
+        // a time, so that a folder of gzip files is not held in memory at once.
+        let eager: Option<Vec<Arc<LocalInput>>> = loaded.then(|| {
+            specs
+                .iter()
+                .filter_map(|i| keep_readable(self.open(*i)))
+                .collect()
+        });
+        let bytes_total = eager
+            .as_ref()
+            .map(|inputs| inputs.iter().map(|i| i.bytes().len() as u64).sum());
+        let tick = || {
+            report.send(Event::Progress(Progress {
+                records_scanned: progress
+                    .records_done
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                bytes_scanned: progress
+                    .bytes_done
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                bytes_total,
+                elapsed_ms: started.elapsed().as_millis() as u64,
+                ..Progress::default()
+            }))
+        };
+        let answered = ticking(PROGRESS_EVERY, tick, || match eager {
+            Some(inputs) => answer(&compiled, job.range, inputs, &options, started),
+            None => {
+                let lazy = specs.iter().filter_map(|i| keep_readable(self.open(*i)));
+                answer(&compiled, job.range, lazy, &options, started)
+            }
+        });
+        let mut answered = answered.map_err(|e| Failure::Reading(e.to_string()))?;
+        if let AnswerFacts::Local(facts) = &mut answered.facts {
+            facts.unreadable = unreadable;
+        }
+        if let Some(store) = &job.tie_to {
+            let Ok(held) = store.read() else {
+                return Err(Failure::Reading("the events could not be read".into()));
+            };
+            tie(&compiled, &mut answered, &held);
+        }
+        answered.elapsed_ms = started.elapsed().as_millis() as u64;
+        Ok(answered)
+    }
+}
+
+impl Inner {
+    /// The inputs detections read: those loaded, as loaded; else each opened now, the first
+    /// that cannot be failing the whole (a detection run short of an input would say "nothing
+    /// found" where it did not look).
+    fn for_detections(&self) -> Result<Vec<Arc<LocalInput>>, String> {
+        if let Some(loaded) = &*self.loaded.lock().unwrap_or_else(PoisonError::into_inner) {
+            return Ok(loaded.iter().map(|(_, input)| input.clone()).collect());
+        }
+        (0..self.specs.len())
+            .map(|i| self.open(i).map_err(|e| with_causes(&e)))
+            .collect()
+    }
+
+    fn detect(&self, detections: &[Detection], range: TimeRange) -> Result<Detected, String> {
+        let inputs = self.for_detections()?;
+        let (findings, reports) = super::detect(detections, &inputs, range)?;
+        Ok(Detected { findings, reports })
+    }
+
+    /// Where the inputs lie, when none of their events is in `range`: files opened again (one
+    /// that can no longer be was reported already), the others as kept.
+    fn explain_empty(&self, range: TimeRange) -> Option<String> {
+        if !range.is_bounded() {
+            return None;
+        }
+        let inputs: Vec<Arc<LocalInput>> = (0..self.specs.len())
+            .filter_map(|i| match &self.specs[i] {
+                InputSpec::Path(_) => self.open(i).ok(),
+                _ => self.kept_input(i),
+            })
+            .collect();
+        let (span, inside) = span_of(inputs.iter().map(|i| &**i), range);
+        if inside { None } else { span.explanation() }
+    }
+
+    fn kept_input(&self, i: usize) -> Option<Arc<LocalInput>> {
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.iter()
+            .find(|(k, _)| *k == i)
+            .map(|(_, input)| input.clone())
+    }
+
+    /// Follows the files into the store through the intake, until `control.stop`.
+    fn tail(&self, store: &SharedStore, control: &TailControl, report: &Report) {
+        let files = self
+            .followed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if files.is_empty() {
+            return;
+        }
+        let mut intake = Intake::default();
+        // Classify: what the store reads of an event as it takes it in.
+        follow(&files, Depth::Classify, report, &control.stop, |round| {
+            let raws = round.events.into_iter().map(|e| e.raw).collect();
+            if intake.offer(raws, round.reports, store, report, control) {
+                std::ops::ControlFlow::Continue(())
+            } else {
+                std::ops::ControlFlow::Break(())
+            }
+        });
+    }
+}
+
+/// The error and what caused it, as one line (`error: cause: cause`).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+/// Runs blocking `work` off the async threads, its panic (a bug) reported as a failure.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| format!("a worker failed: {e}"))
+}
+
+impl EventSource for LocalSource {
+    fn name(&self) -> String {
+        if self.inner.demo {
+            return "demo incident".to_string();
+        }
+        let names: Vec<String> = self.inner.specs.iter().map(InputSpec::name).collect();
+        names.join(", ")
+    }
+
+    fn target(&self, tied: bool) -> Target {
+        if tied {
+            Target::LocalTied
+        } else {
+            Target::Local
+        }
+    }
+
+    fn follows(&self) -> bool {
+        self.inner.follow
+    }
+
+    fn load<'a>(&'a self, store: &'a SharedStore, report: &'a Report) -> Work<'a, ()> {
+        let (inner, store, told) = (self.inner.clone(), store.clone(), report.clone());
+        Box::pin(async move {
+            if let Err(e) = blocking(move || inner.load(&store, &told)).await {
+                report.failed(&e);
+            }
+        })
+    }
+
+    fn tail<'a>(
+        &'a self,
+        store: &'a SharedStore,
+        control: &'a Arc<TailControl>,
+        report: &'a Report,
+    ) -> Work<'a, ()> {
+        let (inner, store, control) = (self.inner.clone(), store.clone(), control.clone());
+        let report = report.clone();
+        Box::pin(async move {
+            let _ = blocking(move || inner.tail(&store, &control, &report)).await;
+        })
+    }
+
+    fn query<'a>(&'a self, job: QueryJob, report: &'a Report) -> Work<'a, Result<Answer, Failure>> {
+        let (inner, report) = (self.inner.clone(), report.clone());
+        Box::pin(async move {
+            blocking(move || inner.query(job, &report))
+                .await
+                .map_err(Failure::Reading)?
+        })
+    }
+
+    fn detect<'a>(
+        &'a self,
+        detections: &'a [Detection],
+        range: TimeRange,
+        _report: &'a Report,
+        _cancel: &'a AtomicBool,
+    ) -> Work<'a, Result<Detected, String>> {
+        let (inner, detections) = (self.inner.clone(), detections.to_vec());
+        Box::pin(async move { blocking(move || inner.detect(&detections, range)).await? })
+    }
+
+    fn explain_empty(&self, range: TimeRange) -> Option<String> {
+        self.inner.explain_empty(range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::compile::compile;
+
+    fn event(id: &str, at: &str) -> String {
+        format!(
+            "{{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":\"{id}\",\"stage\":\"ResponseComplete\",\"verb\":\"get\",\"stageTimestamp\":\"{at}\"}}\n"
+        )
+    }
+
+    fn files(dir: &std::path::Path) -> LocalSource {
+        let a = dir.join("a.log");
+        let b = dir.join("b.log");
+        std::fs::write(&a, event("a1", "2026-11-02T08:00:03Z")).expect("write");
+        std::fs::write(&b, event("b1", "2026-11-02T08:00:01Z")).expect("write");
+        LocalSource::files(&[a, b], false).expect("the files are there")
+    }
+
+    fn query(source: &LocalSource, text: &str, tie_to: Option<SharedStore>) -> Answer {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let job = QueryJob {
+            compiled: compile(text, source.target(tie_to.is_some())).expect("compiles"),
+            range: TimeRange::default(),
+            cancel: Arc::default(),
+            tie_to,
+        };
+        runtime
+            .block_on(source.query(job, &Report::nowhere()))
+            .expect("answered")
+    }
+
+    #[test]
+    fn a_query_over_the_loaded_files_is_tied_to_the_events_held() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = files(dir.path());
+        let store = SharedStore::default();
+        source.load_now(&store, &Report::nowhere());
+        let answer = query(&source, "fields auditID", Some(store.clone()));
+        let ids: Vec<String> = answer.result.rows.iter().map(|r| r[0].display()).collect();
+        assert_eq!(ids, ["b1", "a1"], "one timeline");
+        // Tied: the @ptr column the plan added is gone, each row knows its store row.
+        assert_eq!(answer.result.columns, ["auditID"]);
+        let held = store.read().expect("store");
+        let tied: Vec<String> = answer
+            .row_of
+            .iter()
+            .map(|r| {
+                let raw = held.raw(r.expect("tied"));
+                String::from_utf8_lossy(raw).contains("b1").to_string()
+            })
+            .collect();
+        assert_eq!(tied, ["true", "false"]);
+    }
+
+    #[test]
+    fn a_file_gone_before_the_query_is_told_and_the_others_answer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = files(dir.path());
+        std::fs::remove_file(dir.path().join("a.log")).expect("remove");
+        let answer = query(&source, "fields auditID", None);
+        assert_eq!(answer.result.rows.len(), 1);
+        let AnswerFacts::Local(facts) = answer.facts else {
+            panic!("a local answer");
+        };
+        assert_eq!(facts.unreadable.len(), 1, "{:?}", facts.unreadable);
+        assert!(facts.unreadable[0].contains("a.log"));
+    }
+
+    #[test]
+    fn a_range_that_misses_the_files_says_where_they_lie() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = files(dir.path());
+        let missed = TimeRange {
+            start_ms: Some(0),
+            end_ms: Some(1_000),
+        };
+        let said = source.explain_empty(missed).expect("an explanation");
+        assert!(said.contains("2026-11-02T08:00:01.000Z"), "{said}");
+        assert_eq!(source.explain_empty(TimeRange::default()), None);
+    }
+}
