@@ -237,8 +237,8 @@ impl Follower {
         self.pending.clear();
     }
 
-    /// Moves to the end of the last complete line, keeping a partial last line pending.
-    /// Skips the whole lines that end at or before `limit`, counting them.
+    /// Skips the whole lines that end at or before `limit`, counting them: the next poll reads
+    /// from the end of the last of them.
     fn skip_to(&mut self, limit: u64) -> io::Result<()> {
         self.file.seek(SeekFrom::Start(0))?;
         let mut buf = vec![0u8; CHUNK];
@@ -262,11 +262,12 @@ impl Follower {
             }
             offset += n as u64;
         }
+        // Whatever follows, a partial line or whole lines written since `limit` was taken, is
+        // the next poll's to read: held as pending here, whole lines would wait for a newline
+        // written after them.
         self.pos = after_last_newline;
         self.line = lines;
         self.pending.clear();
-        self.file.seek(SeekFrom::Start(after_last_newline))?;
-        self.file.read_to_end(&mut self.pending)?;
         Ok(())
     }
 
@@ -318,4 +319,41 @@ fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
 #[cfg(not(unix))]
 fn identity(_meta: &fs::Metadata) -> Option<(u64, u64)> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: &str) -> String {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api","verb":"get","requestReceivedTimestamp":"2026-11-02T06:00:00.000000Z","stageTimestamp":"2026-11-02T06:00:00.001000Z"}}"#
+        ) + "\n"
+    }
+
+    fn ids(f: &mut Follower) -> Vec<String> {
+        let mut out = Vec::new();
+        f.poll(Depth::Minimal, |r| {
+            out.push(r.event.audit_id.as_deref().unwrap_or("").to_string());
+            ControlFlow::Continue(())
+        })
+        .expect("the poll reads");
+        out
+    }
+
+    /// Lines written after loading stopped but before the follower opened are the first poll's,
+    /// not held back until another line arrives.
+    #[test]
+    fn lines_written_between_the_load_and_the_follow_are_read_at_once() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("audit.log");
+        let loaded = line("a1");
+        let partial = line("a2");
+        // The load read a1 and half of a2; then a2 was finished and a3 written.
+        std::fs::write(&path, loaded.clone() + &partial + &line("a3")).expect("written");
+        let mut f =
+            Follower::open(&path, FollowStart::After(loaded.len() as u64 + 20)).expect("followed");
+        assert_eq!(ids(&mut f), ["a2", "a3"]);
+        assert!(ids(&mut f).is_empty());
+    }
 }
