@@ -1,30 +1,9 @@
 //! The real binary, run as a user would.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-fn kaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn kaudit_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8(b.to_vec()).unwrap()
-}
+use crate::support::{jsonl, kaudit, kaudit_command, kaudit_stdin, text};
 
 const EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"11111111-2222-3333-4444-555555555555","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/prod/secrets/db","verb":"get","user":{"username":"mallory","groups":["system:authenticated"]},"sourceIPs":["198.51.100.9"],"userAgent":"evil\u001b]0;pwned\u0007\u001b[2J","objectRef":{"resource":"secrets","namespace":"prod","name":"db\u202egpj.exe","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":403},"requestReceivedTimestamp":"2026-11-02T08:00:00.000001Z","stageTimestamp":"2026-11-02T08:00:00.000002Z","annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}"#;
 
@@ -133,10 +112,7 @@ fn bad_records_are_counted_and_located_on_stderr() {
     assert!(stdout.contains("[cut]"));
     // JSON output stays valid with the cut event wrapped.
     let out = kaudit_stdin(&["events", "-", "-o", "jsonl"], input.as_bytes());
-    let lines: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = jsonl(&out.stdout);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["@truncated"], true);
     assert_eq!(lines[1]["@message"], cut.as_str());
@@ -317,7 +293,7 @@ fn follow_prints_lines_appended_by_another_process() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.log");
     std::fs::write(&path, format!("{EVENT}\n")).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+    let child = kaudit_command()
         .args(["events", path.to_str().unwrap(), "--follow", "-n", "3"])
         .args(["-o", "jsonl"])
         .stdout(Stdio::piped())
@@ -689,7 +665,7 @@ fn bad_usage_exits_2_with_the_reason() {
 fn a_file_named_like_a_command_is_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("evnts"), format!("{EVENT}\n")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+    let out = kaudit_command()
         .arg("evnts")
         .current_dir(dir.path())
         .output()

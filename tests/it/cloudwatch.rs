@@ -1,26 +1,16 @@
 //! CloudWatch Logs through the real SDK, over HTTP, against moto's server on 127.0.0.1:
 //! discovery of the clusters' audit log groups (paged), and a Logs Insights query's life.
 
-use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
-use crate::support::moto::{self, Moto};
 use aws_sdk_cloudwatchlogs::Client;
 use kaudit::source::cloudwatch::{
     CloudQuery, Logs, QueryState, SdkLogs, answer_from_rows, run_query,
 };
 use kaudit::source::demo::{DemoConfig, demo_bytes};
 
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::support::moto::{self, Moto};
+use crate::support::{jsonl, now_ms};
 
 /// A cluster's audit log group with `events` demo events, one a second up to now.
 async fn seed_cluster(client: &Client, cluster: &str, events: usize) -> Vec<String> {
@@ -42,7 +32,7 @@ async fn seed_cluster(client: &Client, cluster: &str, events: usize) -> Vec<Stri
 #[test]
 fn the_clusters_audit_log_groups_are_found_across_pages() {
     let moto = Moto::start();
-    rt().block_on(async {
+    moto::rt().block_on(async {
         let client = moto::client(&moto.url());
         for i in 0..57 {
             let name = format!("/aws/eks/cluster-{i:02}/cluster");
@@ -74,7 +64,7 @@ fn the_clusters_audit_log_groups_are_found_across_pages() {
 #[test]
 fn a_query_runs_to_its_answer_with_progress_on_the_way() {
     let moto = Moto::start();
-    rt().block_on(async {
+    moto::rt().block_on(async {
         let client = moto::client(&moto.url());
         let lines = seed_cluster(&client, "prod", 120).await;
         let logs = SdkLogs::from_client(client);
@@ -106,16 +96,13 @@ fn a_query_runs_to_its_answer_with_progress_on_the_way() {
 #[test]
 fn kaudit_query_and_clusters_reach_cloudwatch() {
     let moto = Moto::start();
-    rt().block_on(async {
+    moto::rt().block_on(async {
         let client = moto::client(&moto.url());
         seed_cluster(&client, "prod", 40).await;
     });
     let kaudit = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
-        command.args(args).env_remove("AWS_PROFILE");
-        for (k, v) in moto::env() {
-            command.env(k, v);
-        }
+        let mut command = moto::kaudit_command();
+        command.args(args);
         command.output().unwrap()
     };
     let url = moto.url();
@@ -145,11 +132,7 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows: Vec<serde_json::Value> = jsonl(&out.stdout);
     assert_eq!(rows.len(), 7, "{stderr}");
     assert!(rows[0]["@timestamp"].is_string());
     assert!(stderr.contains("records scanned"), "{stderr}");
@@ -188,7 +171,7 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
 #[test]
 fn without_credentials_kaudit_says_where_it_looked_and_what_to_do() {
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+    let out = moto::kaudit_command()
         .args([
             "clusters",
             "--region",
@@ -211,13 +194,13 @@ fn without_credentials_kaudit_says_where_it_looked_and_what_to_do() {
 #[test]
 fn kaudit_detect_runs_every_detection_in_cloudwatch_over_the_range() {
     let moto = Moto::start();
-    rt().block_on(async {
+    moto::rt().block_on(async {
         let client = moto::client(&moto.url());
         seed_cluster(&client, "prod", 40).await;
     });
     let url = moto.url();
     let detect = |range: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        let mut command = moto::kaudit_command();
         command
             .args([
                 "detect",
@@ -228,11 +211,7 @@ fn kaudit_detect_runs_every_detection_in_cloudwatch_over_the_range() {
                 "-o",
                 "json",
             ])
-            .args(range)
-            .env_remove("AWS_PROFILE");
-        for (k, v) in moto::env() {
-            command.env(k, v);
-        }
+            .args(range);
         command.output().unwrap()
     };
     let detections = kaudit::catalog::Catalog::load(None)

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::support::cloud_server::{CloudServer, Event, Script};
-use crate::support::moto::{self, Moto};
 use kaudit::insights::parser::parse;
 use kaudit::source::cloudwatch::{
     AWS_ROW_CAP, CloudError, CloudQuery, Logs, QueryState, SdkLogs, run_query, run_split,
 };
+
+use crate::support::cloud_server::{CloudServer, Event, Script};
+use crate::support::jsonl;
+use crate::support::moto::{self, Moto};
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -298,7 +300,7 @@ fn kaudit_query_splits_past_the_cap_and_prints_every_event_once() {
         ends: None,
     };
     let (server, _logs) = server(&moto, Some(script));
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    let mut command = moto::kaudit_command();
     command.args([
         "query",
         "--log-group",
@@ -313,17 +315,10 @@ fn kaudit_query_splits_past_the_cap_and_prints_every_event_once() {
         "jsonl",
         "fields @timestamp, @message",
     ]);
-    for (k, v) in moto::env() {
-        command.env(k, v);
-    }
     let out = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = jsonl(&out.stdout);
     assert_eq!(lines.len(), 12_000, "{stderr}");
     let ids: HashSet<String> = lines.iter().map(|l| l["@message"].to_string()).collect();
     assert_eq!(ids.len(), 12_000);
@@ -337,11 +332,8 @@ fn a_refused_call_names_the_iam_action_and_expired_credentials_say_so() {
     let moto = Moto::start();
     let (server, _logs) = server(&moto, None);
     let kaudit = |args: &[&str]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        let mut command = moto::kaudit_command();
         command.args(args).args(["--endpoint-url", &server.url()]);
-        for (k, v) in moto::env() {
-            command.env(k, v);
-        }
         command.output().unwrap()
     };
     server.with(|s| {
@@ -411,7 +403,7 @@ fn kaudit_detect_names_a_hit_without_an_audit_id_by_its_ptr() {
     };
     let (server, _logs) = server(&moto, Some(script));
     let detect = |output: &str| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        let mut command = moto::kaudit_command();
         command.args([
             "detect",
             "--log-group",
@@ -425,9 +417,6 @@ fn kaudit_detect_names_a_hit_without_an_audit_id_by_its_ptr() {
             "-o",
             output,
         ]);
-        for (k, v) in moto::env() {
-            command.env(k, v);
-        }
         command.output().unwrap()
     };
     let out = detect("table");

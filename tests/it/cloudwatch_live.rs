@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::cloud_server::{CloudServer, LiveStep};
-use crate::support::moto::{self, Moto};
 use kaudit::source::cloudwatch::{LiveNote, LiveOptions, LiveTarget, SdkLogs, follow};
+
+use crate::support::cloud_server::{CloudServer, LiveStep};
+use crate::support::jsonl;
+use crate::support::moto::{self, Moto};
 
 const GROUP: &str = "/aws/eks/prod/cluster";
 const STREAM: &str = "kube-apiserver-audit-0a1b";
@@ -195,7 +197,7 @@ fn kaudit_tail_reads_the_history_then_follows_live_and_warns_of_sampling() {
             LiveStep::Wait(3_000),
         ]);
     });
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    let mut command = moto::kaudit_command();
     command.args([
         "tail",
         "--cluster",
@@ -209,16 +211,12 @@ fn kaudit_tail_reads_the_history_then_follows_live_and_warns_of_sampling() {
         "-o",
         "jsonl",
     ]);
-    for (k, v) in moto::env() {
-        command.env(k, v);
-    }
     let out = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let ids: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["auditID"].to_string())
+    let ids: Vec<String> = jsonl(&out.stdout)
+        .iter()
+        .map(|l| l["auditID"].to_string())
         .collect();
     let expected: Vec<String> = (0..20).map(|i| format!("\"live-{i}\"")).collect();
     assert_eq!(ids, expected);

@@ -5,9 +5,10 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::moto::{self, Moto};
 use aws_sdk_cloudwatchlogs::Client;
 use kaudit::source::cloudwatch::{ALLOWED_OPERATIONS, ReadOnly};
+
+use crate::support::moto::{self, Moto};
 
 /// `start_live_tail` → `StartLiveTail`.
 fn pascal(snake: &str) -> String {

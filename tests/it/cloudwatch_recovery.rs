@@ -7,9 +7,11 @@ use std::collections::HashSet;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::cloud_server::{CloudServer, Event, Script, aws_time};
-use crate::support::moto::{self, Moto};
 use kaudit::source::cloudwatch::{ATTEMPT_TIMEOUT, AWS_ROW_CAP};
+
+use crate::support::cloud_server::{CloudServer, Event, Script, aws_time};
+use crate::support::jsonl;
+use crate::support::moto::{self, Moto};
 
 const T0: i64 = 1_793_606_400_000;
 
@@ -28,13 +30,10 @@ fn events(n: usize) -> Vec<Event> {
 /// `kaudit query` of the prod log group from T0 to `end_ms` at `endpoint`, with moto's
 /// environment.
 fn query_command(endpoint: &str, end_ms: i64) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    let mut command = moto::kaudit_command();
     command.args(["query", "--log-group", "/aws/eks/prod/cluster"]);
     command.args(["--endpoint-url", endpoint]);
     command.args(["--start", &aws_time(T0), "--end", &aws_time(end_ms)]);
-    for (k, v) in moto::env() {
-        command.env(k, v);
-    }
     command
 }
 
@@ -75,10 +74,9 @@ fn unavailable_and_stalled_calls_are_retried_and_nothing_is_lost_or_doubled() {
     let out = query(&server);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let ids: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["@message"].to_string())
+    let ids: Vec<String> = jsonl(&out.stdout)
+        .iter()
+        .map(|l| l["@message"].to_string())
         .collect();
     assert_eq!(ids.len(), 300, "{stderr}");
     assert_eq!(

@@ -9,11 +9,12 @@
 //! other roundings of an end time, and `stats` at the cap.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::support::cloud_server::{CloudServer, EndRounding, Event, Script};
 use crate::support::moto::{self, Moto};
 use crate::support::pane::{Pane, tmux_available};
+use crate::support::{jsonl, now_ms};
 
 const GROUP: &str = "/aws/eks/prod/cluster";
 const STREAMS: [&str; 3] = [
@@ -49,10 +50,6 @@ fn seed_moto(moto: &Moto, first_ms: i64) {
     }
 }
 
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
 /// Moto holding the events, the newest two minutes old; and the oldest one's time.
 fn moto_with_events() -> (Moto, i64) {
     let moto = Moto::start();
@@ -62,14 +59,8 @@ fn moto_with_events() -> (Moto, i64) {
 }
 
 fn kaudit(url: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
-    command
-        .args(args)
-        .args(["--endpoint-url", url])
-        .env_remove("AWS_PROFILE");
-    for (k, v) in moto::env() {
-        command.env(k, v);
-    }
+    let mut command = moto::kaudit_command();
+    command.args(args).args(["--endpoint-url", url]);
     command.output().unwrap()
 }
 
@@ -81,13 +72,9 @@ fn query(url: &str, range: &[&str], text: &str) -> (Vec<usize>, String) {
     let out = kaudit(url, &args);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
-    let rows = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let row: serde_json::Value = serde_json::from_str(l).unwrap();
-            index(row["@message"].as_str().unwrap())
-        })
+    let rows = jsonl(&out.stdout)
+        .iter()
+        .map(|row| index(row["@message"].as_str().unwrap()))
         .collect();
     (rows, stderr)
 }
@@ -232,16 +219,12 @@ fn stats_and_dedup_answers_at_the_cap_are_not_split_and_say_there_may_be_more() 
 
 /// `kaudit detect` findings as JSON, by detection name: `(hits, complete)`.
 fn detect(url: &str, config: &Path, range: &[&str]) -> Vec<(String, u64, bool)> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    let mut command = moto::kaudit_command();
     command
         .args(["detect", "--log-group", GROUP, "--endpoint-url", url])
         .args(["--max-rows", "30000", "-o", "json"])
         .args(range)
-        .env("XDG_CONFIG_HOME", config)
-        .env_remove("AWS_PROFILE");
-    for (k, v) in moto::env() {
-        command.env(k, v);
-    }
+        .env("XDG_CONFIG_HOME", config);
     let out = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");

@@ -2,25 +2,15 @@
 //! event lost or shown twice, including events that share a millisecond and late arrivals.
 
 use std::collections::HashMap;
-use std::process::Command;
 
-use crate::support::moto::{self, Moto};
 use aws_sdk_cloudwatchlogs::Client;
 use kaudit::source::cloudwatch::{Poller, SdkLogs, TailTarget, poll};
 
+use crate::support::moto::{self, Moto};
+use crate::support::{jsonl, now_ms};
+
 const GROUP: &str = "/aws/eks/prod/cluster";
 const STREAMS: [&str; 2] = ["kube-apiserver-audit-aaaa", "kube-apiserver-audit-bbbb"];
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
 
 async fn setup(client: &Client) {
     client
@@ -56,7 +46,7 @@ fn polling_never_loses_or_repeats_an_event() {
     let moto = Moto::start();
     let client = moto::client(&moto.url());
     let logs = SdkLogs::from_client(client.clone());
-    let rt = rt();
+    let rt = moto::rt();
     let base = now_ms() - 60_000;
     let target = TailTarget {
         group: GROUP.into(),
@@ -126,7 +116,7 @@ fn polling_never_loses_or_repeats_an_event() {
 fn kaudit_tail_prints_the_history_then_stops_at_count() {
     let moto = Moto::start();
     let client = moto::client(&moto.url());
-    let rt = rt();
+    let rt = moto::rt();
     let base = now_ms() - 120_000;
     rt.block_on(async {
         setup(&client).await;
@@ -135,7 +125,7 @@ fn kaudit_tail_prints_the_history_then_stops_at_count() {
             .collect();
         put(&client, STREAMS[0], events).await;
     });
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    let mut command = moto::kaudit_command();
     command.args([
         "tail",
         "--cluster",
@@ -152,20 +142,13 @@ fn kaudit_tail_prints_the_history_then_stops_at_count() {
         "-o",
         "jsonl",
     ]);
-    for (k, v) in moto::env() {
-        command.env(k, v);
-    }
     let out = command.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = jsonl(&out.stdout);
     assert_eq!(lines.len(), 25);
     assert_eq!(lines[0]["auditID"], "t0");
     assert_eq!(lines[24]["auditID"], "t24");
@@ -201,7 +184,7 @@ async fn as_cloudwatch_gives(client: &Client, from_ms: i64) -> Vec<(i64, String)
 fn kaudit_tail_prints_the_history_of_several_streams_in_time_order() {
     let moto = Moto::start();
     let client = moto::client(&moto.url());
-    let rt = rt();
+    let rt = moto::rt();
     let base = now_ms() - 120_000;
     // Two API servers' streams, interleaved to the millisecond; every third pair of events shares
     // one. The second stream's events reach CloudWatch first, so their ids are the smaller.
@@ -229,21 +212,17 @@ fn kaudit_tail_prints_the_history_of_several_streams_in_time_order() {
     let server = crate::support::cloud_server::CloudServer::start(&moto.url());
     for mode in [&["--poll", "--interval", "200ms"][..], &[][..]] {
         // Live tail (the loopback server's session sends nothing): the history is read back.
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        let mut command = moto::kaudit_command();
         command
             .args(["tail", "--cluster", "prod", "--endpoint-url", &server.url()])
             .args(["--since", "10m", "--count", "120", "-o", "jsonl"])
             .args(mode);
-        for (k, v) in moto::env() {
-            command.env(k, v);
-        }
         let out = command.output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{mode:?}: {stderr}");
-        let printed: Vec<String> = String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["auditID"].to_string())
+        let printed: Vec<String> = jsonl(&out.stdout)
+            .iter()
+            .map(|l| l["auditID"].to_string())
             .collect();
         assert_eq!(printed, expected, "{mode:?}: {stderr}");
     }

@@ -4,6 +4,7 @@
 //! itself, and every event is printed once, in order.
 
 use crate::support::cloud_server::{CloudServer, LiveStep};
+use crate::support::jsonl;
 use crate::support::moto::{self, Moto};
 
 const STREAM: &str = "kube-apiserver-audit-0a1b";
@@ -24,7 +25,7 @@ fn log_group(moto: &Moto, n: usize, time: impl Fn(usize) -> i64) {
 
 /// `kaudit tail --cluster prod … --count N -o jsonl ARGS`: the audit IDs printed, and stderr.
 fn tail(server: &CloudServer, count: usize, args: &[&str]) -> (Vec<String>, String) {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    let mut command = moto::kaudit_command();
     command
         .args(["tail", "--cluster", "prod", "--endpoint-url", &server.url()])
         .args([
@@ -36,21 +37,12 @@ fn tail(server: &CloudServer, count: usize, args: &[&str]) -> (Vec<String>, Stri
             "jsonl",
         ])
         .args(args);
-    for (k, v) in moto::env() {
-        command.env(k, v);
-    }
     let out = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
-    let ids = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["auditID"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
+    let ids = jsonl(&out.stdout)
+        .iter()
+        .map(|l| l["auditID"].as_str().unwrap().to_string())
         .collect();
     (ids, stderr)
 }

@@ -4,10 +4,10 @@
 //! tmux is required where `KAUDIT_REQUIRE_TMUX` is set (CI sets it); elsewhere, without tmux,
 //! these tests say plainly that they did not run.
 
-use std::process::Command;
 use std::time::Duration;
 
 use crate::support::pane::{Pane, tmux_available};
+use crate::support::{jsonl, kaudit};
 
 #[test]
 fn an_analyst_runs_the_aws_auth_query_follows_its_actor_and_exports_two_events() {
@@ -61,15 +61,8 @@ fn an_analyst_runs_the_aws_auth_query_follows_its_actor_and_exports_two_events()
     let events: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     assert_eq!(events.len(), 2);
     // Exactly the original events: each is one of the demo's lines.
-    let demo = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .arg("demo")
-        .output()
-        .unwrap();
-    let originals: Vec<serde_json::Value> = String::from_utf8(demo.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let demo = kaudit(&["demo"]);
+    let originals: Vec<serde_json::Value> = jsonl(&demo.stdout);
     for event in &events {
         assert_eq!(
             event["user"]["username"],
@@ -105,10 +98,7 @@ fn a_followed_file_streams_into_the_console_pauses_and_is_queried() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let demo = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(["demo", "--events", "2000"])
-        .output()
-        .unwrap();
+    let demo = kaudit(&["demo", "--events", "2000"]);
     let lines: Vec<&str> = std::str::from_utf8(&demo.stdout).unwrap().lines().collect();
     let log = dir.path().join("audit.log");
     std::fs::write(&log, lines[..1500].join("\n") + "\n").unwrap();
@@ -176,10 +166,7 @@ fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there()
     let server = CloudServer::start(&moto.url());
     let group = "/aws/eks/prod/cluster";
     let stream = "kube-apiserver-audit-77aa";
-    let demo = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(["demo", "--events", "60"])
-        .output()
-        .unwrap();
+    let demo = kaudit(&["demo", "--events", "60"]);
     let lines: Vec<String> = String::from_utf8(demo.stdout)
         .unwrap()
         .lines()

@@ -1,36 +1,23 @@
 //! The query library from the command line: listing, parameters, and the investigation queries
 //! over the demo incident, checked against the demo's own lines.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn kaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::{self, kaudit};
 
+/// The rows of a run that must have succeeded.
 fn jsonl(out: &Output) -> Vec<serde_json::Value> {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    support::jsonl(&out.stdout)
 }
 
 /// The demo's events, parsed.
 fn demo() -> Vec<serde_json::Value> {
-    let out = kaudit(&["demo"]);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    support::jsonl(&kaudit(&["demo"]).stdout)
 }
 
 #[test]

@@ -2,28 +2,12 @@
 //! be anyway (CloudWatch's: nothing matches), and stderr says which field, where, and the name
 //! that was probably meant; also on the summary line when the answer is empty.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use crate::support::{kaudit_stdin, text};
 
 fn query(q: &str, input: &str, form: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(["query", "-", q, "-o", form])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8(b.to_vec()).unwrap()
+    kaudit_stdin(&["query", "-", q, "-o", form], input.as_bytes())
 }
 
 fn event(id: u32, verb: &str, resource: &str, extra: &str) -> String {

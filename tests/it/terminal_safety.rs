@@ -6,8 +6,9 @@
 //! shows them escaped; the console is proven with the real binary in tmux.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::support::kaudit_command;
 use crate::support::pane::{Pane, tmux_available};
 
 fn fixture() -> String {
@@ -17,8 +18,9 @@ fn fixture() -> String {
         .to_string()
 }
 
+/// `kaudit ARGS` with no user config: only the defaults decide how anything is shown.
 fn kaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaudit"))
+    kaudit_command()
         .args(args)
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()

@@ -3,19 +3,10 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-fn kaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8(b.to_vec()).unwrap()
-}
+use crate::support::{kaudit, kaudit_command, text};
 
 /// A demo file of `events` events, and the same split into two streams by alternating lines,
 /// as two API servers write them.
@@ -159,7 +150,7 @@ fn following_two_files_prints_each_round_in_time_order() {
     // Already there: 0 and 2 in a, 1 and 3 in b.
     std::fs::write(&a, format!("{}\n{}\n", event(0, 0, 100), event(2, 1, 5))).unwrap();
     std::fs::write(&b, format!("{}\n{}\n", event(1, 0, 900), event(3, 1, 500))).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+    let child = kaudit_command()
         .args(["events", a.to_str().unwrap(), b.to_str().unwrap()])
         .args(["--follow", "-n", "8", "-o", "jsonl"])
         .stdout(Stdio::piped())

@@ -118,6 +118,14 @@ pub fn client(url: &str) -> Client {
     Client::from_conf(config)
 }
 
+/// `kaudit` with the environment it needs to reach the emulator (or a loopback server in front
+/// of it), and no AWS profile of whoever runs the tests.
+pub fn kaudit_command() -> Command {
+    let mut command = super::kaudit_command();
+    command.env_remove("AWS_PROFILE").envs(env());
+    command
+}
+
 /// The environment a `kaudit` process needs to reach the emulator.
 pub fn env() -> [(&'static str, &'static str); 6] {
     [
@@ -185,9 +193,13 @@ pub fn append(url: &str, group: &str, stream: &str, events: &[(i64, String)]) {
 }
 
 fn block_on<F: std::future::Future<Output = ()>>(f: F) {
+    rt().block_on(f);
+}
+
+/// A runtime on this thread, for a test that drives the SDK itself.
+pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(f);
 }
