@@ -10,7 +10,7 @@ use kaudit::source::cloudwatch::{
 use kaudit::source::demo::{DemoConfig, demo_bytes};
 
 use crate::support::moto::{self, Moto};
-use crate::support::{jsonl, now_ms};
+use crate::support::{jsonl, kaudit_command, now_ms};
 
 /// A cluster's audit log group with `events` demo events, one a second up to now.
 async fn seed_cluster(client: &Client, cluster: &str, events: usize) -> Vec<String> {
@@ -100,11 +100,7 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
         let client = moto::client(&moto.url());
         seed_cluster(&client, "prod", 40).await;
     });
-    let kaudit = |args: &[&str]| {
-        let mut command = moto::kaudit_command();
-        command.args(args);
-        command.output().unwrap()
-    };
+    let kaudit = |args: &[&str]| moto::kaudit_command().args(args).output().unwrap();
     let url = moto.url();
     let out = kaudit(&["clusters", "--endpoint-url", &url]);
     assert!(
@@ -171,7 +167,7 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
 #[test]
 fn without_credentials_kaudit_says_where_it_looked_and_what_to_do() {
     let home = tempfile::tempdir().unwrap();
-    let out = moto::kaudit_command()
+    let out = kaudit_command()
         .args([
             "clusters",
             "--region",

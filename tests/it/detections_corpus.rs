@@ -58,7 +58,7 @@ fn every_detection(falco_proven: &BTreeSet<String>) -> String {
     let mut doc = String::from(
         "## Every detection\n\n\
          What proves each detection: the Falco trace files, Panther's tests, or the project's own\n\
-         fixtures (`tests/fixtures/detections/`, run by `cargo test --test detections_fixtures`:\n\
+         fixtures (`tests/fixtures/detections/`, run by `cargo test --test it detections_fixtures`:\n\
          each event says whether it must be found). Limits are where a Logs Insights query cannot\n\
          say what the rule means.\n\n\
          | detection | severity | proven by | limits |\n|---|---|---|---|\n",
@@ -109,7 +109,7 @@ fn detections_find_what_third_parties_label_and_little_else() {
     let every = every_detection(&falco_proven);
     let doc = format!(
         "# Detections proven on third-party labelled data\n\n\
-         Written by `KAUDIT_WRITE_DOCS=1 cargo test --test detections_corpus`; the test fails when\n\
+         Written by `KAUDIT_WRITE_DOCS=1 cargo test --test it detections_corpus`; the test fails when\n\
          this page is stale, or when a covered rule finds under 90 % of its labelled positives or\n\
          hits over 5 % of its labelled negatives.\n\n{falco_doc}\n{panther_doc}\n{every}"
     );
@@ -121,6 +121,6 @@ fn detections_find_what_third_parties_label_and_little_else() {
     let written = fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(
         written, doc,
-        "docs/detections.md is stale: run KAUDIT_WRITE_DOCS=1 cargo test --test detections_corpus"
+        "docs/detections.md is stale: run KAUDIT_WRITE_DOCS=1 cargo test --test it detections_corpus"
     );
 }

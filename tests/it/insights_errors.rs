@@ -7,7 +7,7 @@
 //! event's alone, as the editor does before the events' names are gathered (without either,
 //! field names are not checked); and `target`, `"local"` (the default) or `"cloudwatch"`.
 //!
-//! Every mismatch is reported at once. `KAUDIT_BLESS=1 cargo test --test insights_errors`
+//! Every mismatch is reported at once. `KAUDIT_BLESS=1 cargo test --test it insights_errors`
 //! rewrites each file's `error` with what kaudit says now, for review with `git diff`.
 
 use std::fmt::Write as _;

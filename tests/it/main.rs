@@ -1,6 +1,6 @@
 //! The integration tests, in one binary: each module was once a test binary of its own, and
-//! each linked the whole crate again. Run one with `cargo test --test it MODULE` (a filter on
-//! the test's path, e.g. `cargo test --test it insights_errors`).
+//! each linked the whole crate again. Run one with `cargo test --test it MODULE::` (a filter on
+//! the test's path, e.g. `cargo test --test it insights_errors::`).
 //!
 //! The tests share this process: nothing here changes the process's environment or working
 //! folder (a child gets its own with `Command::env` and `Command::current_dir`), ports come from
