@@ -1,7 +1,7 @@
 //! The fuzz targets' bodies (`fuzz/`), kept in the library so that the inputs the fuzzers found
-//! interesting replay as ordinary tests (`tests/fuzz_regressions.rs`). Each takes any bytes and
-//! must return without panicking, hanging or growing without bound; what a body checks beyond
-//! that, it asserts.
+//! interesting replay as ordinary tests (`tests/it/fuzz_regressions.rs`). Each takes any bytes
+//! and must return without panicking, hanging or growing without bound; what a body checks
+//! beyond that, it asserts.
 
 use std::ops::ControlFlow;
 

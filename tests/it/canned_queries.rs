@@ -1,0 +1,182 @@
+//! The query library and the engine against data: the demo incident's story, and the
+//! third-party Falco trace files checked against an independent computation with jq.
+
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+use std::process::Command;
+
+use kaudit::audit::Depth;
+use kaudit::audit::formats::{Origin, scan};
+use kaudit::catalog::Catalog;
+use kaudit::insights::exec::{Plan, QueryResult};
+use kaudit::insights::parser::parse;
+use kaudit::insights::value::Value;
+use kaudit::source::demo::{DemoConfig, demo_bytes, story};
+
+fn run(query: &str, data: &[u8]) -> QueryResult {
+    let q = parse(query).unwrap_or_else(|e| panic!("{query}: {e:?}"));
+    let plan = Plan::new(&q).unwrap();
+    let mut run = plan.start();
+    scan(data, &Origin::new("demo", "demo"), Depth::Table, |rec| {
+        let _ = run.push(rec);
+        ControlFlow::Continue(())
+    });
+    run.finish()
+}
+
+/// The auditIDs of a result's `@message` column (or of an `auditID` column).
+fn audit_ids(result: &QueryResult) -> BTreeSet<String> {
+    let col = |name: &str| result.columns.iter().position(|c| c == name);
+    if let Some(i) = col("auditID") {
+        return result.rows.iter().map(|r| r[i].display()).collect();
+    }
+    let i = col("@message").unwrap();
+    result
+        .rows
+        .iter()
+        .map(|r| {
+            let Value::Str(m) = &r[i] else {
+                panic!("no message")
+            };
+            let v: serde_json::Value = serde_json::from_str(m).unwrap();
+            v["auditID"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn demo() -> Vec<u8> {
+    demo_bytes(&DemoConfig::default())
+}
+
+fn step_ids(id: &str) -> BTreeSet<String> {
+    let step = story().iter().find(|s| s.id == id).unwrap();
+    step.audit_ids.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn each_story_filter_selects_exactly_its_step() {
+    let data = demo();
+    for step in story() {
+        let query = format!("{} | fields auditID | limit 10000", step.filter);
+        let got = audit_ids(&run(&query, &data));
+        assert_eq!(got, step_ids(step.id), "step {}: {}", step.id, step.filter);
+    }
+}
+
+#[test]
+fn the_guide_queries_find_the_story_steps() {
+    let data = demo();
+    let catalog = Catalog::load(None);
+    let body = |name: &str| catalog.get(name).unwrap().text.clone();
+    let found = |name: &str| audit_ids(&run(&body(name), &data));
+
+    let aws_auth = found("aws-auth-changes");
+    assert!(!aws_auth.is_empty());
+    assert!(
+        aws_auth.is_subset(&step_ids("aws-auth-backdoor")),
+        "{aws_auth:?}"
+    );
+    let webhooks = found("validating-webhook-changes");
+    assert_eq!(webhooks, step_ids("validating-webhook"));
+    let crb = found("clusterrolebinding-changes");
+    assert!(!crb.is_empty() && crb.is_subset(&step_ids("cluster-admin-binding")));
+    let rb = found("rolebinding-changes");
+    assert!(!rb.is_empty() && rb.is_subset(&step_ids("cover-tracks")));
+    // The probe's failed requests, every one of them.
+    let anonymous = found("failed-anonymous-requests");
+    assert_eq!(anonymous, step_ids("anonymous-probe"));
+    // Three 401 secret reads in one minute.
+    let secrets = run(&body("unauthorized-secret-reads"), &data);
+    assert_eq!(secrets.columns, ["bin(1m)", "count()"]);
+    let rows: Vec<Vec<String>> = secrets
+        .rows
+        .iter()
+        .map(|r| r.iter().map(Value::display).collect())
+        .collect();
+    assert_eq!(rows, [["2026-11-02 06:43:00.000", "3"]]);
+    // The demo changes no Role or ClusterRole, and the queries say so.
+    assert!(found("role-changes").is_empty());
+    assert!(found("clusterrole-changes").is_empty());
+}
+
+/// The same question asked of kaudit and of jq over the Falco trace files.
+const JQ_CASES: &[(&str, &str)] = &[
+    (
+        r#"filter objectRef.resource = "clusterrolebindings" and verb in ["create", "update", "patch", "delete"]"#,
+        r#"select(.objectRef.resource == "clusterrolebindings" and (.verb | IN("create","update","patch","delete")))"#,
+    ),
+    (
+        r#"filter objectRef.resource = "clusterroles" and verb in ["create", "update", "patch", "delete"]"#,
+        r#"select(.objectRef.resource == "clusterroles" and (.verb | IN("create","update","patch","delete")))"#,
+    ),
+    (
+        r#"filter objectRef.resource = "configmaps" and verb in ["create", "update", "patch", "delete"]"#,
+        r#"select(.objectRef.resource == "configmaps" and (.verb | IN("create","update","patch","delete")))"#,
+    ),
+    (
+        r#"filter user.username = "system:anonymous""#,
+        r#"select(.user.username == "system:anonymous")"#,
+    ),
+    (
+        r#"filter objectRef.subresource in ["exec", "attach"]"#,
+        r#"select(.objectRef.subresource == "exec" or .objectRef.subresource == "attach")"#,
+    ),
+    (
+        r#"filter responseStatus.code >= 400"#,
+        r#"select((.responseStatus.code // 0) >= 400)"#,
+    ),
+    (
+        r#"filter requestObject.spec.hostNetwork = 1 or requestObject.spec.hostNetwork = "true""#,
+        r#"select(.requestObject.spec.hostNetwork == true)"#,
+    ),
+    (
+        r#"filter objectRef.namespace = "kube-system" and verb = "create""#,
+        r#"select(.objectRef.namespace == "kube-system" and .verb == "create")"#,
+    ),
+];
+
+#[test]
+fn falco_trace_files_agree_with_jq() {
+    let Some(corpus) = crate::support::corpus_dir("falco_trace_files_agree_with_jq") else {
+        return;
+    };
+    let falco = corpus.join("falco-trace-files");
+    let mut files: Vec<_> = std::fs::read_dir(&falco)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| !p.ends_with("fal_01_003.json"))
+        .collect();
+    files.sort();
+    let data: Vec<u8> = files
+        .iter()
+        .flat_map(|f| {
+            let mut b = std::fs::read(f).unwrap();
+            b.push(b'\n');
+            b
+        })
+        .collect();
+    let jq = Command::new("jq").arg("--version").output();
+    assert!(
+        jq.is_ok_and(|o| o.status.success()),
+        "jq is needed for this test (apt-get install jq)"
+    );
+    let mut total = 0;
+    for (query, jq_filter) in JQ_CASES {
+        let ours = audit_ids(&run(&format!("{query} | fields auditID"), &data));
+        let out = Command::new("jq")
+            .args(["-r", &format!("{jq_filter} | .auditID")])
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "jq {jq_filter}");
+        let theirs: BTreeSet<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(ours, theirs, "{query}");
+        total += ours.len();
+    }
+    assert!(total >= 15, "the cases should select events, got {total}");
+}

@@ -1,0 +1,40 @@
+//! The binary under test, run as a person runs it: arguments, standard input, output.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// `kaudit`, with nothing set: the caller adds arguments, environment and folder.
+pub fn kaudit_command() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kaudit"))
+}
+
+/// `kaudit ARGS`, run to its end.
+pub fn kaudit(args: &[&str]) -> Output {
+    kaudit_command().args(args).output().unwrap()
+}
+
+/// `kaudit ARGS` with `input` on its standard input, run to its end.
+pub fn kaudit_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = kaudit_command()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Output that must be UTF-8.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+/// Output that must be JSON lines, one value a line.
+pub fn jsonl(b: &[u8]) -> Vec<serde_json::Value> {
+    text(b)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
