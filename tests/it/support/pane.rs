@@ -121,7 +121,7 @@ impl Pane {
         loop {
             let screen = self.screen();
             if screen.contains(text) {
-                return screen;
+                return self.settled(screen, text);
             }
             if Instant::now() >= deadline {
                 // Whether the console still answers (a frozen screen and a quiet one look
@@ -138,6 +138,23 @@ impl Pane {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+}
+
+impl Pane {
+    /// The screen once a frame is drawn whole: a capture can fall while the console is still
+    /// writing one (the title new, the rows below not yet), so it is taken again until two
+    /// captures agree, for at most a second (a live screen may never stand still).
+    fn settled(&self, mut screen: String, text: &str) -> String {
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(50));
+            let again = self.screen();
+            if again == screen || !again.contains(text) {
+                return screen;
+            }
+            screen = again;
+        }
+        screen
     }
 }
 
