@@ -1,7 +1,7 @@
 //! Detections and what they found: one type for the command line's table and JSON and for the
 //! console's Findings view, whichever source the detections ran over.
 
-use crate::catalog::{Catalog, Severity};
+use crate::catalog::{CannedQuery, Catalog, Severity};
 
 /// A detection of the library: a canned query with a severity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,10 +13,9 @@ pub struct Detection {
 }
 
 impl Detection {
-    /// The catalog's detections, the most severe first, then by name.
-    pub fn all_of(catalog: &Catalog) -> Vec<Detection> {
-        let mut detections: Vec<Detection> = catalog
-            .queries()
+    /// Every canned query with a severity is a detection, in the order given.
+    pub fn among(queries: &[CannedQuery]) -> Vec<Detection> {
+        queries
             .iter()
             .filter_map(|q| {
                 Some(Detection {
@@ -26,7 +25,12 @@ impl Detection {
                     description: q.description.clone(),
                 })
             })
-            .collect();
+            .collect()
+    }
+
+    /// The catalog's detections, the most severe first, then by name.
+    pub fn all_of(catalog: &Catalog) -> Vec<Detection> {
+        let mut detections = Detection::among(catalog.queries());
         detections.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.name.cmp(&b.name)));
         detections
     }

@@ -121,20 +121,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
 
 /// Every canned query with a severity is a detection: run them all for the Findings view.
 fn findings(state: &mut State) -> Vec<Effect> {
-    let detections = state
-        .query
-        .browser
-        .queries()
-        .iter()
-        .filter_map(|q| {
-            Some(Detection {
-                name: q.name.clone(),
-                text: q.text.clone(),
-                severity: q.severity?,
-                description: q.description.clone(),
-            })
-        })
-        .collect();
+    let detections = Detection::among(state.query.browser.queries());
     state.findings = Some(FindingsView::default());
     vec![Effect::RunDetections(detections)]
 }
