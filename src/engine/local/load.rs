@@ -23,8 +23,8 @@ pub struct Loaded {
 pub fn load(specs: &[InputSpec], follow: bool, store: &SharedStore, report: &Report) -> Loaded {
     let mut loaded = Loaded::default();
     for (i, spec) in specs.iter().enumerate() {
-        let input = match local::open(spec) {
-            Ok(input) => Arc::new(input),
+        let mut input = match local::open(spec) {
+            Ok(input) => input,
             Err(e) => {
                 report.send(Event::Failed(e.to_string()));
                 continue;
@@ -37,16 +37,17 @@ pub fn load(specs: &[InputSpec], follow: bool, store: &SharedStore, report: &Rep
                     path.display()
                 )));
             } else {
-                // From the end of the last whole line read: nothing twice, nothing lost.
-                let bytes = input.bytes();
-                let from = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+                // The load reads the whole lines; the follower goes on from the end of the last
+                // of them, a line still being written included: nothing twice, nothing lost,
+                // and a half-written line never taken for a malformed one.
+                input.keep_whole_lines();
                 loaded.followed.push(Followed {
                     path: path.clone(),
-                    from: from as u64,
+                    from: input.bytes().len() as u64,
                 });
             }
         }
-        loaded.inputs.push((i, input));
+        loaded.inputs.push((i, Arc::new(input)));
     }
     let opened: Vec<Arc<LocalInput>> = loaded.inputs.iter().map(|(_, i)| i.clone()).collect();
     let names: Vec<String> = opened.iter().map(|i| i.origin().name.clone()).collect();

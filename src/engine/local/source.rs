@@ -452,6 +452,45 @@ mod tests {
         assert!(facts.unreadable[0].contains("a.log"));
     }
 
+    /// A followed file caught while a line is being written: the load reads the whole lines,
+    /// says nothing of the half line, and the follow reads it once it is whole.
+    #[test]
+    fn a_line_half_written_at_the_load_is_the_follows_and_no_malformed_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("live.log");
+        let second = event("l2", "2026-11-02T08:00:02Z");
+        std::fs::write(&path, event("l1", "2026-11-02T08:00:01Z") + &second[..40]).expect("write");
+        let source = LocalSource::files(std::slice::from_ref(&path), true).expect("there");
+        let store = SharedStore::default();
+        source.load_now(&store, &Report::nowhere());
+        {
+            let held = store.read().expect("store");
+            assert_eq!(held.len(), 1);
+            assert_eq!(
+                held.problem_count(),
+                0,
+                "a line being written is not malformed"
+            );
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        std::io::Write::write_all(&mut file, &second.as_bytes()[40..]).expect("append");
+        let mut arrived = Vec::new();
+        source.follow_now(
+            Depth::Minimal,
+            &Report::nowhere(),
+            &AtomicBool::new(false),
+            |round| {
+                assert!(round.reports.iter().all(|r| r.problems.is_empty()));
+                arrived.extend(round.events.into_iter().map(|e| e.raw));
+                std::ops::ControlFlow::Break(())
+            },
+        );
+        assert_eq!(arrived, [second.trim_end().as_bytes().to_vec()]);
+    }
+
     #[test]
     fn a_range_that_misses_the_files_says_where_they_lie() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -185,6 +185,9 @@ pub struct LocalInput {
     compressed: bool,
     /// Why decompression stopped early, if it did: the bytes before are kept.
     gzip_error: Option<String>,
+    /// Where the input is taken to end, when before the end of its bytes
+    /// ([`LocalInput::keep_whole_lines`]).
+    end: Option<usize>,
 }
 
 impl std::fmt::Debug for LocalInput {
@@ -268,6 +271,7 @@ fn open_path(path: &Path) -> Result<LocalInput, InputError> {
                 data: Data::Owned(data),
                 compressed: true,
                 gzip_error,
+                end: None,
             });
         }
         return Ok(LocalInput {
@@ -275,6 +279,7 @@ fn open_path(path: &Path) -> Result<LocalInput, InputError> {
             data: Data::Mapped(map),
             compressed: false,
             gzip_error: None,
+            end: None,
         });
     }
     LocalInput::from_reader(origin, file).map_err(|e| InputError::io(path, e))
@@ -332,6 +337,7 @@ impl LocalInput {
                 data: Data::Owned(data),
                 compressed: true,
                 gzip_error,
+                end: None,
             }
         } else {
             LocalInput {
@@ -339,6 +345,7 @@ impl LocalInput {
                 data: Data::Owned(data),
                 compressed: false,
                 gzip_error: None,
+                end: None,
             }
         }
     }
@@ -359,10 +366,18 @@ impl LocalInput {
 
     /// The (decompressed) bytes.
     pub fn bytes(&self) -> &[u8] {
-        match &self.data {
+        let all: &[u8] = match &self.data {
             Data::Mapped(map) => map,
             Data::Owned(vec) => vec,
-        }
+        };
+        &all[..self.end.unwrap_or(all.len()).min(all.len())]
+    }
+
+    /// Ends the input after its last newline. For a file that is followed: what comes after is a
+    /// line still being written, the follower's to read once it is whole, not a malformed line
+    /// of the load.
+    pub fn keep_whole_lines(&mut self) {
+        self.end = Some(memchr::memrchr(b'\n', self.bytes()).map_or(0, |i| i + 1));
     }
 
     /// Finds every audit event (see [`formats::scan`]); a gzip stream that ended badly is
