@@ -10,7 +10,7 @@
 //! |---|---|
 //! | `compile` | expressions compiled once per query: names become row slots, functions are resolved, constants folded |
 //! | `stages` | the commands of a query as stages over rows |
-//! | `prefilter` | [`RecordPrefilter`]: the literals a record must hold to pass the leading filters, tested before decoding |
+//! | `prefilter` | [`RecordPrefilter`]: the literals a record must hold to pass the leading filters, tested before decoding; [`Plan::required_literals`], the same as text for a prefilter shared by many queries |
 //! | `presence` | [`FieldPresence`]: whether some event read had a field the checker could not be sure of |
 //! | `time_floor` | [`TimeFloor`]: the n most recent (or earliest) events; once n are held, older records are passed over |
 
@@ -309,6 +309,13 @@ impl Plan {
         RecordPrefilter::new(&self.stages, &self.slots)
     }
 
+    /// Literals a record's raw JSON must hold for the query to keep it: all of the groups, one
+    /// literal of each; none when that cannot be said. Unlike [`Plan::prefilter`], it looks past
+    /// `fields` and `display` to the filters that follow, and numbers give none.
+    pub fn required_literals(&self) -> Vec<Vec<String>> {
+        prefilter::required_literals(&self.stages, &self.slots)
+    }
+
     /// Whether the query reads `@timestamp` at all; when it does not, records need not be read
     /// for their time (`Depth::Classify`).
     pub fn needs_timestamp(&self) -> bool {
@@ -420,6 +427,11 @@ impl Run<'_> {
     pub fn watch(mut self, presence: Arc<FieldPresence>) -> Self {
         self.presence = Some(presence);
         self
+    }
+
+    /// No later record can change the answer (a `limit` reached).
+    pub fn is_done(&self) -> bool {
+        self.done
     }
 
     /// Feeds one record. `Break` when no later record can change the answer (a `limit` reached).
