@@ -6,7 +6,7 @@
 //! |---|---|
 //! | [`source`] | the one trait for a source of events ([`EventSource`]): load, tail, query, detect, fetch one record, find clusters |
 //! | [`compile`] | query text → a checked plan (parse → check → plan), with its warnings |
-//! | [`local`] | local inputs (files, folders, standard input, the demo) as a source: read into the store and followed, read into a compiled query, detections over them |
+//! | [`local`] | local inputs (files, folders, standard input, the demo) as a source: read into the store and followed, read into a compiled query, every detection over them in one pass |
 //! | [`cloud`] | CloudWatch Logs as a source: its client, loading and live tail, a query's range in whole seconds, split past the row cap and joined; detections there |
 //! | [`intake`] | the one way events that arrive after loading go into the store, held while paused |
 //! | [`finding`] | the detections of the library, and what each found |

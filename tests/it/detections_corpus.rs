@@ -111,7 +111,10 @@ fn detections_find_what_third_parties_label_and_little_else() {
         "# Detections proven on third-party labelled data\n\n\
          Written by `KAUDIT_WRITE_DOCS=1 cargo test --test it detections_corpus`; the test fails when\n\
          this page is stale, or when a covered rule finds under 90 % of its labelled positives or\n\
-         hits over 5 % of its labelled negatives.\n\n{falco_doc}\n{panther_doc}\n{every}"
+         hits over 5 % of its labelled negatives.\n\n\
+         Each table runs a detection alone. `kaudit detect` runs them all in one pass over the\n\
+         inputs, and finds the same: `cargo test --test it detections_one_pass` compares the two\n\
+         ways, hit by hit, over the demo, these files and the fixtures.\n\n{falco_doc}\n{panther_doc}\n{every}"
     );
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/detections.md");
     if std::env::var_os("KAUDIT_WRITE_DOCS").is_some() {

@@ -4,13 +4,16 @@ mod answer;
 mod detect;
 mod follow;
 mod load;
+mod one_pass;
 mod read;
+mod sieve;
 mod source;
 mod span;
 
 pub use answer::{answer, tie};
-pub use detect::detect;
+pub use detect::{detect, detect_each};
 pub use follow::{Arrived, Followed, Round, follow};
+pub use one_pass::{ReadTogether, read_together};
 pub use read::{LocalRead, ReadOptions, ReaderFailed, read, ticking};
 pub use source::{DEMO_EVENTS, LocalSource};
 

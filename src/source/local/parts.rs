@@ -7,7 +7,7 @@ use crate::audit::decode::{Depth, decode_event};
 use crate::audit::formats::{self, AuditRecord, Position, ScanReport, Skip};
 
 /// Below this, one thread reads faster than two start.
-pub(super) const MIN_PART: usize = 16 << 20;
+pub const MIN_PART: usize = 16 << 20;
 
 /// A piece of an input that starts at a line boundary.
 ///

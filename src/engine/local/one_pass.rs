@@ -1,0 +1,145 @@
+//! Many compiled queries read in one pass over local inputs: each record is read once, a
+//! [`Sieve`] over every query's required literals says which queries can keep it, and only those
+//! are fed it. Parts of an input are read on every core, each part into runs of its own, merged
+//! in input order: each query's answer is the one it gives read alone.
+
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::audit::decode::Depth;
+use crate::audit::formats::ScanReport;
+use crate::audit::time::TimeRange;
+use crate::insights::exec::{Plan, QueryResult, Run};
+use crate::source::local::{LocalInput, MIN_PART, Part};
+
+use super::read::ReaderFailed;
+use super::sieve::Sieve;
+
+/// What the one pass gave.
+#[derive(Debug)]
+pub struct ReadTogether {
+    /// One per plan, in order.
+    pub results: Vec<QueryResult>,
+    /// One per input read: what could not be read in it.
+    pub reports: Vec<ScanReport>,
+}
+
+/// Reads `inputs` (one timeline, each plan planned for that many inputs) once into every plan.
+pub fn read_together(
+    plans: &[&Plan],
+    range: TimeRange,
+    inputs: &[&LocalInput],
+) -> Result<ReadTogether, ReaderFailed> {
+    let required: Vec<Vec<Vec<String>>> = plans.iter().map(|p| p.required_literals()).collect();
+    let sieve = Sieve::new(&required);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A plan whose answer depends on what came before (a `limit` or `dedup` per record) must
+    // read an input whole, in order; then so does the pass.
+    let splits = plans.iter().all(|p| p.splits());
+    let mut runs: Vec<Run<'_>> = plans.iter().map(|p| p.start_in(range)).collect();
+    let mut reports = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        if runs.iter().all(Run::is_done) {
+            break;
+        }
+        let parts = if splits {
+            let n = (input.bytes().len() / MIN_PART).max(threads);
+            input.parts(n, MIN_PART)
+        } else {
+            vec![Part::whole(input.bytes().len())]
+        };
+        // A query whose `limit` was reached in an earlier input takes nothing more.
+        let closed: Vec<bool> = runs.iter().map(Run::is_done).collect();
+        let pass = Pass {
+            plans,
+            range,
+            sieve: &sieve,
+            closed: &closed,
+            input,
+        };
+        let mut done = pass.read_parts(&parts, threads)?;
+        done.sort_by_key(|(i, _, _)| *i);
+        let mut report = ScanReport::default();
+        for (_, part_runs, mut part_report) in done {
+            // A part counts lines from its own start: put its problems in place.
+            part_report.shift_lines(report.lines);
+            for (run, later) in runs.iter_mut().zip(part_runs) {
+                run.merge(later);
+            }
+            report.absorb(part_report);
+        }
+        reports.push(report);
+    }
+    Ok(ReadTogether {
+        results: runs.into_iter().map(Run::finish).collect(),
+        reports,
+    })
+}
+
+/// One input read into every plan.
+struct Pass<'a, 'p> {
+    plans: &'a [&'p Plan],
+    range: TimeRange,
+    sieve: &'a Sieve,
+    closed: &'a [bool],
+    input: &'a LocalInput,
+}
+
+type PartDone<'p> = (usize, Vec<Run<'p>>, ScanReport);
+
+impl<'p> Pass<'_, 'p> {
+    /// Every part, on up to `threads` threads: each part's runs and report, in no order.
+    fn read_parts(
+        &self,
+        parts: &[Part],
+        threads: usize,
+    ) -> Result<Vec<PartDone<'p>>, ReaderFailed> {
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads.min(parts.len()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(part) = parts.get(k) else { break };
+                            let (runs, report) = self.read_part(part);
+                            out.push((k, runs, report));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            let mut all = Vec::new();
+            for handle in handles {
+                all.push(handle.join().map_err(|_| ReaderFailed)?);
+            }
+            Ok(all)
+        })
+        .map(|per_thread: Vec<Vec<PartDone<'p>>>| per_thread.into_iter().flatten().collect())
+    }
+
+    fn read_part(&self, part: &Part) -> (Vec<Run<'p>>, ScanReport) {
+        let mut runs: Vec<Run<'p>> = self.plans.iter().map(|p| p.start_in(self.range)).collect();
+        let mut open_runs = self.closed.iter().filter(|c| !**c).count();
+        let mut shut = self.closed.to_vec();
+        let mut sifted = self.sieve.scratch();
+        let report = self.input.scan_part(part, Depth::Classify, None, |record| {
+            if !self.sieve.sift(record.message, &mut sifted) {
+                return ControlFlow::Continue(());
+            }
+            for (i, run) in runs.iter_mut().enumerate() {
+                if sifted.open[i] && !shut[i] && run.push(record).is_break() {
+                    shut[i] = true;
+                    open_runs -= 1;
+                }
+            }
+            if open_runs == 0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        (runs, report)
+    }
+}
