@@ -88,13 +88,27 @@ enum Needle {
     Integer(i64),
 }
 
-/// Splits `expr` at its `and`s, each side a group of needles one of which the record must hold,
-/// when that can be said. `computed` are slots the query filled: no text of the record is in them.
+/// The groups of needles `expr` requires (each group: one of its needles must occur), when that
+/// can be said. `computed` are slots the query filled: no text of the record is in them.
 fn needs(expr: &CExpr, slots: &Slots, computed: &[usize], out: &mut Vec<Vec<Needle>>) {
     match expr {
         CExpr::And(l, r) => {
             needs(l, slots, computed, out);
             needs(r, slots, computed, out);
+        }
+        CExpr::Or(l, r) => {
+            // Whichever side holds, all of its groups hold: so does each group made of one
+            // group of either side. (A side that requires nothing leaves the `or` nothing.)
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            needs(l, slots, computed, &mut left);
+            needs(r, slots, computed, &mut right);
+            // Fewer groups require less: still sound.
+            let pairs = left.iter().flat_map(|a| right.iter().map(move |b| (a, b)));
+            for (a, b) in pairs.take(MAX_GROUPS) {
+                let mut group = a.clone();
+                group.extend(b.iter().filter(|n| !a.contains(n)).cloned());
+                out.push(group);
+            }
         }
         other => {
             if let Some(group) = alternatives(other, slots, computed) {
@@ -103,6 +117,9 @@ fn needs(expr: &CExpr, slots: &Slots, computed: &[usize], out: &mut Vec<Vec<Need
         }
     }
 }
+
+/// At most this many groups from one `or`: each is looked for in every record.
+const MAX_GROUPS: usize = 16;
 
 /// Needles one of which a record must contain to satisfy `expr`, if that can be said.
 fn alternatives(expr: &CExpr, slots: &Slots, computed: &[usize]) -> Option<Vec<Needle>> {
@@ -142,11 +159,6 @@ fn alternatives(expr: &CExpr, slots: &Slots, computed: &[usize]) -> Option<Vec<N
             }
             _ => None,
         },
-        CExpr::Or(l, r) => {
-            let mut both = alternatives(l, slots, computed)?;
-            both.extend(alternatives(r, slots, computed)?);
-            Some(both)
-        }
         _ => None,
     }
 }
@@ -199,6 +211,18 @@ mod tests {
         assert_eq!(
             required(r#"filter verb = "create" or objectRef.resource in ["pods", "nodes"]"#),
             groups(&[&["create", "pods", "nodes"]])
+        );
+        // An `or` of `and`s: each side's groups paired.
+        assert_eq!(
+            required(
+                r#"filter (verb = "create" and objectRef.resource = "pods") or (verb in ["get", "list"] and objectRef.resource = "secrets")"#
+            ),
+            groups(&[
+                &["create", "get", "list"],
+                &["create", "secrets"],
+                &["pods", "get", "list"],
+                &["pods", "secrets"]
+            ])
         );
         assert_eq!(
             required(r#"filter @message like "kubectl" | filter verb = "get""#),
