@@ -8,14 +8,22 @@
 //!
 //! Every tool's answer is brought to one canonical form and compared with kaudit's: the table
 //! says `same` or `DIFFERS`, and the bench fails when any answer differs.
+//!
+//! A second table sets `kaudit detect FILE` (every detection, one pass) beside every detection
+//! read alone, one pass each (the library's `detect_each`, in a child process of this bench),
+//! and beside the single query `detect::DETECT_YARDSTICK`: wall time and peak memory of the whole
+//! process. `KAUDIT_BENCH_DETECT_ONLY=1` prints only that table.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "query/detect.rs"]
+mod detect;
 
 use std::path::Path;
 
 use common::{bench_events, demo_file};
+use detect::DETECT_EACH;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -109,6 +117,11 @@ const CASES: &[Case] = &[
 ];
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == DETECT_EACH) {
+        detect::each_child(Path::new(&args[i + 1]));
+        return;
+    }
     let events = bench_events();
     let path = demo_file(events);
     let bytes = std::fs::metadata(&path).unwrap().len() as f64;
@@ -124,6 +137,10 @@ fn main() {
         bytes / 1e9,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    if std::env::var_os("KAUDIT_BENCH_DETECT_ONLY").is_some() {
+        detect::table(&path, bytes);
+        return;
+    }
     println!(
         "{:<28} {:>10} {:>8} {:>14} {:>14}",
         "query", "kaudit s", "GB/s", "jq s", "duckdb s"
@@ -190,6 +207,7 @@ fn main() {
         eprintln!("\nanswers differ:\n{}", differ.join("\n"));
         std::process::exit(1);
     }
+    detect::table(&path, bytes);
 }
 
 /// Each line of a tool's output as JSON, through `row`, sorted (row order is not compared:
