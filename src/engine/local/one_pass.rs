@@ -4,13 +4,12 @@
 //! in input order: each query's answer is the one it gives read alone.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::audit::decode::Depth;
 use crate::audit::formats::ScanReport;
 use crate::audit::time::TimeRange;
 use crate::insights::exec::{Plan, QueryResult, Run};
-use crate::source::local::{LocalInput, MIN_PART, Part};
+use crate::source::local::{LocalInput, MIN_PART, Part, read_parts};
 
 use super::read::ReaderFailed;
 use super::sieve::Sieve;
@@ -42,12 +41,7 @@ pub fn read_together(
         if runs.iter().all(Run::is_done) {
             break;
         }
-        let parts = if splits {
-            let n = (input.bytes().len() / MIN_PART).max(threads);
-            input.parts(n, MIN_PART)
-        } else {
-            vec![Part::whole(input.bytes().len())]
-        };
+        let parts = input.parts_to_read(splits, MIN_PART, threads);
         // A query whose `limit` was reached in an earlier input takes nothing more.
         let closed: Vec<bool> = runs.iter().map(Run::is_done).collect();
         let pass = Pass {
@@ -57,10 +51,11 @@ pub fn read_together(
             closed: &closed,
             input,
         };
-        let mut done = pass.read_parts(&parts, threads)?;
-        done.sort_by_key(|(i, _, _)| *i);
+        let order: Vec<usize> = (0..parts.len()).collect();
+        let done = read_parts(&parts, &order, threads, |part| pass.read_part(part))
+            .map_err(|_| ReaderFailed)?;
         let mut report = ScanReport::default();
-        for (_, part_runs, mut part_report) in done {
+        for (part_runs, mut part_report) in done {
             // A part counts lines from its own start: put its problems in place.
             part_report.shift_lines(report.lines);
             for (run, later) in runs.iter_mut().zip(part_runs) {
@@ -85,40 +80,7 @@ struct Pass<'a, 'p> {
     input: &'a LocalInput,
 }
 
-type PartDone<'p> = (usize, Vec<Run<'p>>, ScanReport);
-
 impl<'p> Pass<'_, 'p> {
-    /// Every part, on up to `threads` threads: each part's runs and report, in no order.
-    fn read_parts(
-        &self,
-        parts: &[Part],
-        threads: usize,
-    ) -> Result<Vec<PartDone<'p>>, ReaderFailed> {
-        let next = AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads.min(parts.len()))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let k = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(part) = parts.get(k) else { break };
-                            let (runs, report) = self.read_part(part);
-                            out.push((k, runs, report));
-                        }
-                        out
-                    })
-                })
-                .collect();
-            let mut all = Vec::new();
-            for handle in handles {
-                all.push(handle.join().map_err(|_| ReaderFailed)?);
-            }
-            Ok(all)
-        })
-        .map(|per_thread: Vec<Vec<PartDone<'p>>>| per_thread.into_iter().flatten().collect())
-    }
-
     fn read_part(&self, part: &Part) -> (Vec<Run<'p>>, ScanReport) {
         let mut runs: Vec<Run<'p>> = self.plans.iter().map(|p| p.start_in(self.range)).collect();
         let mut open_runs = self.closed.iter().filter(|c| !**c).count();

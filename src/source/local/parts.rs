@@ -1,6 +1,7 @@
 //! Splitting a large JSON-lines input so that several threads can scan it at once.
 
 use std::ops::{ControlFlow, Range};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::LocalInput;
 use crate::audit::decode::{Depth, decode_event};
@@ -33,6 +34,17 @@ impl Part {
 }
 
 impl LocalInput {
+    /// The parts a reader reads this input in: when it may read them apart (`splits`), enough
+    /// of about `part_bytes` to keep `threads` threads busy to the end; else the whole.
+    pub fn parts_to_read(&self, splits: bool, part_bytes: usize, threads: usize) -> Vec<Part> {
+        let len = self.bytes().len();
+        if splits {
+            self.parts((len / part_bytes).max(threads), part_bytes)
+        } else {
+            vec![Part::whole(len)]
+        }
+    }
+
     /// Up to `n` parts of about equal size, none under `min_bytes` (so at most one for a small
     /// input), each to be scanned with [`LocalInput::scan_part`],
     /// together covering the input in order. Only an input of one-line events is split, and only
@@ -118,6 +130,40 @@ fn cut_near(data: &[u8], target: usize) -> Option<usize> {
         at = start;
     }
     None
+}
+
+/// Reads `parts` on up to `threads` threads, in the order `order` gives (indexes into `parts`),
+/// each thread taking the next part not yet taken; the answers come back in part order. A
+/// reader that panicked makes the whole fail.
+pub fn read_parts<T: Send>(
+    parts: &[Part],
+    order: &[usize],
+    threads: usize,
+    read: impl Fn(&Part) -> T + Sync,
+) -> std::thread::Result<Vec<T>> {
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(order.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = order.get(k) else { break };
+                        out.push((i, read(&parts[i])));
+                    }
+                    out
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for handle in handles {
+            all.extend(handle.join()?);
+        }
+        Ok::<_, Box<dyn std::any::Any + Send>>(all)
+    })?;
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, t)| t).collect())
 }
 
 #[cfg(test)]

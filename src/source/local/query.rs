@@ -4,10 +4,10 @@
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::LocalInput;
-use super::parts::{MIN_PART, Part};
+use super::parts::{MIN_PART, read_parts};
 use crate::audit::decode::Depth;
 use crate::audit::formats::{ScanReport, Skip};
 use crate::audit::time::TimeRange;
@@ -97,14 +97,9 @@ impl<'p> LocalQuery<'p> {
     /// counted from its start; `stopped_early` when nothing later can change the answer.
     pub fn read(&mut self, input: &LocalInput) -> std::thread::Result<ScanReport> {
         let plan = self.plan;
-        let parts = if plan.splits() {
-            // Many parts, so that a part read late can profit from what earlier ones found (the
-            // floor), and both threads stay busy to the end.
-            let n = (input.bytes().len() / self.part_bytes).max(self.threads);
-            input.parts(n, self.part_bytes)
-        } else {
-            vec![Part::whole(input.bytes().len())]
-        };
+        // Many parts, so that a part read late can profit from what earlier ones found (the
+        // floor), and both threads stay busy to the end.
+        let parts = input.parts_to_read(plan.splits(), self.part_bytes, self.threads);
         // The newest records are at the end of an input (the API server writes in time order):
         // for the newest n, read the last parts first.
         let newest_first = self.floor.as_ref().is_some_and(|f| f.descending());
@@ -113,7 +108,6 @@ impl<'p> LocalQuery<'p> {
         } else {
             (0..parts.len()).collect()
         };
-        let next = AtomicUsize::new(0);
         let (prefilter, floor) = (self.prefilter.as_ref(), self.floor.as_deref());
         let presence = self.presence.as_deref();
         let skip_fn = |raw: &[u8]| {
@@ -129,52 +123,29 @@ impl<'p> LocalQuery<'p> {
         };
         let skip: Option<Skip<'_>> = (prefilter.is_some() || floor.is_some()).then_some(&skip_fn);
         let (range, cancel, progress) = (self.range, &self.cancel, &self.progress);
-        let workers = self.threads.min(parts.len());
-        let mut done: Vec<(usize, Run<'p>, ScanReport)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    let (parts, order, next) = (&parts, &order, &next);
-                    let floor = self.floor.clone();
-                    let presence = self.presence.clone();
-                    scope.spawn(move || {
-                        let mut out = Vec::new();
-                        loop {
-                            let k = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&i) = order.get(k) else { break };
-                            let part = &parts[i];
-                            let mut run = plan.start_with(range, floor.clone());
-                            if let Some(p) = &presence {
-                                run = run.watch(p.clone());
-                            }
-                            let mut records = 0u64;
-                            let report = input.scan_part(part, Depth::Classify, skip, |record| {
-                                records += 1;
-                                if cancel.load(Ordering::Relaxed) {
-                                    return ControlFlow::Break(());
-                                }
-                                run.push(record)
-                            });
-                            progress
-                                .bytes_done
-                                .fetch_add(part.range.len() as u64, Ordering::Relaxed);
-                            progress
-                                .records_done
-                                .fetch_add(records + report.skipped, Ordering::Relaxed);
-                            out.push((i, run, report));
-                        }
-                        out
-                    })
-                })
-                .collect();
-            let mut all = Vec::new();
-            for handle in handles {
-                all.extend(handle.join()?);
+        let done = read_parts(&parts, &order, self.threads, |part| {
+            let mut run = plan.start_with(range, self.floor.clone());
+            if let Some(p) = &self.presence {
+                run = run.watch(p.clone());
             }
-            Ok::<_, Box<dyn std::any::Any + Send>>(all)
+            let mut records = 0u64;
+            let report = input.scan_part(part, Depth::Classify, skip, |record| {
+                records += 1;
+                if cancel.load(Ordering::Relaxed) {
+                    return ControlFlow::Break(());
+                }
+                run.push(record)
+            });
+            progress
+                .bytes_done
+                .fetch_add(part.range.len() as u64, Ordering::Relaxed);
+            progress
+                .records_done
+                .fetch_add(records + report.skipped, Ordering::Relaxed);
+            (run, report)
         })?;
-        done.sort_by_key(|(i, _, _)| *i);
         let mut report = ScanReport::default();
-        for (_, part_run, mut part_report) in done {
+        for (part_run, mut part_report) in done {
             // A part counts lines from its own start: put its problems in place.
             part_report.shift_lines(report.lines);
             self.passed_over += part_report.skipped;
