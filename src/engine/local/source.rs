@@ -110,12 +110,7 @@ impl LocalSource {
         stop: &AtomicBool,
         on_round: impl FnMut(super::follow::Round) -> std::ops::ControlFlow<()>,
     ) {
-        let files = self
-            .inner
-            .followed
-            .lock()
-            .map(|f| f.clone())
-            .unwrap_or_default();
+        let files = self.inner.followed();
         if !files.is_empty() {
             follow(&files, depth, report, stop, on_round);
         }
@@ -138,6 +133,14 @@ impl Inner {
         keep(&mut self.kept.lock().unwrap_or_else(PoisonError::into_inner));
         *self.followed.lock().unwrap_or_else(PoisonError::into_inner) = loaded.followed;
         *self.loaded.lock().unwrap_or_else(PoisonError::into_inner) = Some(loaded.inputs);
+    }
+
+    /// The files to follow, each from where loading stopped: none before loading ran.
+    fn followed(&self) -> Vec<Followed> {
+        self.followed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The specs to read: those loading opened, once it has run; else all.
@@ -272,11 +275,7 @@ impl Inner {
 
     /// Follows the files into the store through the intake, until `control.stop`.
     fn tail(&self, store: &SharedStore, control: &TailControl, report: &Report) {
-        let files = self
-            .followed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let files = self.followed();
         if files.is_empty() {
             return;
         }
