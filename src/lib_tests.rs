@@ -130,32 +130,36 @@ fn rooms_named(source: &str) -> BTreeSet<String> {
     found
 }
 
+/// The Rust files under `dir`, however deep.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a folder reads").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 /// The code files of a room, test files aside.
 fn room_files(root: &std::path::Path, room: &str) -> Vec<std::path::PathBuf> {
     let file = root.join(format!("{room}.rs"));
     if file.is_file() {
         return vec![file];
     }
-    let mut files = Vec::new();
-    let mut todo = vec![root.join(room)];
-    while let Some(dir) = todo.pop() {
-        for entry in std::fs::read_dir(&dir)
-            .expect("a room's folder reads")
-            .flatten()
-        {
-            let path = entry.path();
+    rust_files(&root.join(room))
+        .into_iter()
+        .filter(|path| {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if path.is_dir() {
-                todo.push(path);
-            } else if name.ends_with(".rs")
-                && !name.ends_with("tests.rs")
-                && name != "test_support.rs"
-            {
-                files.push(path);
-            }
-        }
-    }
-    files
+            !name.ends_with("tests.rs") && name != "test_support.rs"
+        })
+        .collect()
 }
 
 #[test]
@@ -210,30 +214,21 @@ fn the_import_reader_skips_comments_and_tests() {
 #[test]
 fn every_module_table_in_the_crate_names_its_modules() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut todo = vec![root.clone()];
     let mut checked = 0;
-    while let Some(dir) = todo.pop() {
-        for entry in std::fs::read_dir(&dir).expect("src reads").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                todo.push(path);
-                continue;
-            }
-            let source = std::fs::read_to_string(&path).expect("a source file reads");
-            if path.extension().is_some_and(|e| e == "rs")
-                && source
-                    .lines()
-                    .any(|l| l.starts_with("//! | module |") || l.starts_with("//! | file |"))
-                && !declared_modules(&source).is_empty()
-            {
-                let name = path
-                    .strip_prefix(&root)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string();
-                assert_module_table(&name, &source);
-                checked += 1;
-            }
+    for path in rust_files(&root) {
+        let source = std::fs::read_to_string(&path).expect("a source file reads");
+        if source
+            .lines()
+            .any(|l| l.starts_with("//! | module |") || l.starts_with("//! | file |"))
+            && !declared_modules(&source).is_empty()
+        {
+            let name = path
+                .strip_prefix(&root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            assert_module_table(&name, &source);
+            checked += 1;
         }
     }
     assert!(checked >= 4, "only {checked} module tables found");
