@@ -19,7 +19,7 @@ use crate::tui::{self, Styles, config};
 /// The line a newcomer sees first on the demo.
 pub fn demo_banner() -> String {
     format!(
-        "Demo incident: {} events of an EKS cluster under attack. Real data: kaudit FILE|FOLDER (audit logs, .gz, CloudWatch exports) · ? keys",
+        "Demo: {} events of an EKS cluster under attack · F: what the detections found, ▲ on the timeline · ? keys · real data: kaudit FILE|FOLDER",
         DEMO_EVENTS
     )
 }

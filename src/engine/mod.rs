@@ -10,14 +10,18 @@
 //! | [`cloud`] | CloudWatch Logs as a source: its client, loading and live tail, a query's range in whole seconds, split past the row cap and joined; detections there |
 //! | [`intake`] | the one way events that arrive after loading go into the store, held while paused |
 //! | [`finding`] | the detections of the library, and what each found |
+//! | `sieve` | one automaton over the literals many queries require: which of them an event can concern |
+//! | [`held`] | every detection over the events held, each event read once as it arrives; hits counted over any time range and shown as events |
 //! | [`event`] | what the engine tells while it works (progress, events loaded, notes, failures) |
 
 pub mod cloud;
 pub mod compile;
 pub mod event;
 pub mod finding;
+pub mod held;
 pub mod intake;
 pub mod local;
+mod sieve;
 pub mod source;
 
 use std::sync::{Arc, RwLock};

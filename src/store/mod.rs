@@ -36,6 +36,7 @@ mod load;
 mod merge;
 mod order;
 mod par;
+pub use par::over_chunks;
 mod sort;
 #[cfg(test)]
 mod testing;

@@ -45,8 +45,18 @@ pub enum Effect {
         index: usize,
         ptr: String,
     },
-    /// Run these detections over the loaded events; replies `Msg::Findings`.
-    RunDetections(Vec<Detection>),
+    /// Read the events held that these detections have not read yet, and count their hits
+    /// over `range`; replies `Msg::Found` as it goes.
+    FindFindings {
+        detections: Vec<Detection>,
+        range: TimeChoice,
+    },
+    /// Answer `text` over the held events `rows` (a finding's hits); replies `Msg::QueryDone`.
+    AnswerHeld {
+        ticket: Ticket,
+        text: String,
+        rows: Arc<Vec<u32>>,
+    },
     /// Read this CloudWatch log group (a cluster picked).
     OpenGroup(String),
     /// What waits for CloudWatch tries again (after refused credentials, on a new client).
@@ -58,5 +68,5 @@ pub enum Effect {
     SaveHistory(History),
 }
 
-/// A detection to run for the Findings view.
+/// A detection, read over the events held for the Findings view.
 pub use crate::engine::Detection;

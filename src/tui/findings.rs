@@ -1,5 +1,6 @@
-//! The Findings view: every detection of the library run over the loaded events, listed by
-//! severity with its hits; Enter runs the one under the cursor, its hits then in the events table.
+//! The Findings view: every detection of the library over the events held, listed by severity
+//! with its hits in the time range chosen; Enter shows those hits, F2 changes the range. It opens
+//! at once: the hits are worked out as events arrive ([`super::found`]).
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
@@ -7,71 +8,91 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
+use super::found::{Found, FoundItem};
 use super::styles::Styles;
 use crate::catalog::Severity;
 use crate::catalog::themes::Role;
 use crate::text::sanitize;
 
-/// One detection's result: the engine's finding, whatever the source.
-pub use crate::engine::Finding as FindingItem;
-
 /// What the view asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FindingsAction {
     None,
-    /// Run this detection (its hits into the events table).
+    /// Show this detection's hits in the range.
     Open(String),
+    /// The next time range.
+    NextRange,
     Close,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FindingsView {
-    /// `None` while the detections run.
-    pub items: Option<Vec<FindingItem>>,
-    pub error: Option<String>,
     pub cursor: usize,
+    /// The detection under the cursor: it stays there as counts change the order.
+    pub selected: Option<String>,
+    /// Why the detections could not run.
+    pub error: Option<String>,
 }
 
 impl FindingsView {
-    /// The findings, those that fired first, the most severe first.
-    pub fn set_items(&mut self, mut items: Vec<FindingItem>) {
-        items.sort_by(|a, b| {
-            (b.hits > 0, b.severity, &a.name).cmp(&(a.hits > 0, a.severity, &b.name))
-        });
-        self.items = Some(items);
-        self.cursor = 0;
+    /// Puts the cursor back on the detection it was on, in `found`'s order.
+    pub fn follow(&mut self, found: &Found) {
+        if let Some(at) = self
+            .selected
+            .as_ref()
+            .and_then(|name| found.items.iter().position(|i| &i.name == name))
+        {
+            self.cursor = at;
+        }
+        self.cursor = self.cursor.min(found.items.len().saturating_sub(1));
+        self.selected = found.items.get(self.cursor).map(|i| i.name.clone());
     }
 
-    pub fn handle_key(&mut self, key: KeyEvent) -> FindingsAction {
-        let len = self.items.as_ref().map_or(0, Vec::len);
+    pub fn handle_key(&mut self, key: KeyEvent, found: Option<&Found>) -> FindingsAction {
+        let items = found.map_or(&[][..], |f| &f.items[..]);
+        let len = items.len();
         match key.code {
             KeyCode::Esc | KeyCode::Char('q' | 'F') => return FindingsAction::Close,
+            KeyCode::F(2) => return FindingsAction::NextRange,
             KeyCode::Down | KeyCode::Char('j') => {
                 self.cursor = (self.cursor + 1).min(len.saturating_sub(1))
             }
             KeyCode::Up | KeyCode::Char('k') => self.cursor = self.cursor.saturating_sub(1),
             KeyCode::Enter => {
-                if let Some(item) = self.items.as_ref().and_then(|i| i.get(self.cursor)) {
+                if let Some(item) = items.get(self.cursor) {
                     return FindingsAction::Open(item.name.clone());
                 }
             }
             _ => {}
         }
+        self.selected = items.get(self.cursor).map(|i| i.name.clone());
         FindingsAction::None
     }
 
-    pub fn render(&self, area: Rect, buf: &mut Buffer, styles: &Styles) {
+    pub fn render(&self, area: Rect, buf: &mut Buffer, found: Option<&Found>, styles: &Styles) {
         if area.is_empty() {
             return;
         }
         Clear.render(area, buf);
-        let title = match &self.items {
-            None => " findings · running every detection over the loaded events… ".to_string(),
-            Some(items) => format!(
-                " findings · {} of {} detections fired · Enter shows the hits · Esc closes ",
-                items.iter().filter(|i| i.hits > 0).count(),
-                items.len()
-            ),
+        let title = match found {
+            None => " findings · reading the events held… · Esc closes ".to_string(),
+            Some(found) => {
+                let fired = found
+                    .items
+                    .iter()
+                    .filter(|i| i.hits().is_some_and(|n| n > 0))
+                    .count();
+                let so_far = if found.complete() {
+                    String::new()
+                } else {
+                    format!(" so far ({} of {} events read)", found.read, found.held)
+                };
+                format!(
+                    " findings{so_far} · {} · {fired} of {} fired · Enter shows · F2 range · Esc ",
+                    found.range.label(),
+                    found.items.len()
+                )
+            }
         };
         let mut lines = Vec::new();
         if let Some(e) = &self.error {
@@ -80,25 +101,18 @@ impl FindingsView {
                 styles.get(Role::Error),
             ));
         }
+        let items = found.map_or(&[][..], |f| &f.items[..]);
         let height = usize::from(area.height.saturating_sub(2));
-        let name_width = self
-            .items
+        let name_width = items
             .iter()
-            .flatten()
             .map(|i| i.name.chars().count() + 1)
             .max()
             .unwrap_or(0)
             .clamp(24, 40);
         let first = self.cursor.saturating_sub(height.saturating_sub(1));
-        for (i, item) in self
-            .items
-            .iter()
-            .flatten()
-            .enumerate()
-            .skip(first)
-            .take(height)
-        {
-            let role = match (item.hits, item.severity) {
+        for (i, item) in items.iter().enumerate().skip(first).take(height) {
+            let hits = item.hits().unwrap_or(0);
+            let role = match (hits, item.severity) {
                 (0, _) => Role::Muted,
                 (_, Severity::Critical | Severity::High) => Role::Deny,
                 (_, Severity::Medium) => Role::Warning,
@@ -114,10 +128,11 @@ impl FindingsView {
                         "{:<9}{:<name_width$}{:>6}  ",
                         item.severity.name(),
                         clip(&sanitize(&item.name), name_width - 1),
-                        item.hits
+                        count_of(item)
                     ),
                     style,
                 ),
+                Span::styled(outside(item), styles.get(Role::Warning)),
                 Span::styled(
                     sanitize(&item.description).into_owned(),
                     styles.get(Role::Muted),
@@ -135,6 +150,19 @@ impl FindingsView {
     }
 }
 
+/// The hits in the range; `run` for a detection that is only answered as a query.
+fn count_of(item: &FoundItem) -> String {
+    item.hits().map_or("run".to_string(), |n| n.to_string())
+}
+
+/// Hits held outside the range, said so that a narrow range does not hide them.
+fn outside(item: &FoundItem) -> String {
+    match item.hits() {
+        Some(n) if item.all > n => format!("(+{} outside) ", item.all - n),
+        _ => String::new(),
+    }
+}
+
 /// At most `width` characters of `text`, the last one `…` when some were cut.
 fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -147,39 +175,59 @@ fn clip(text: &str, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::Arc;
 
-    fn item(name: &str, severity: Severity, hits: usize) -> FindingItem {
-        let detection = crate::engine::Detection {
+    use super::*;
+    use crate::tui::query::TimeChoice;
+
+    fn item(name: &str, severity: Severity, hits: usize, all: usize) -> FoundItem {
+        FoundItem {
             name: name.into(),
-            text: String::new(),
             severity,
             description: String::new(),
-        };
-        let refs = (0..hits)
-            .map(|i| crate::engine::HitRef::AuditId(i.to_string()))
-            .collect();
-        FindingItem::of(&detection, refs, true)
+            text: String::new(),
+            rows: Some(Arc::new((0..hits as u32).collect())),
+            all,
+        }
     }
 
     #[test]
-    fn fired_and_severe_first_and_enter_opens() {
+    fn the_cursor_stays_on_its_detection_and_enter_opens_it() {
+        let mut found = Found {
+            items: vec![
+                item("high", Severity::High, 1, 1),
+                item("medium", Severity::Medium, 2, 2),
+            ],
+            read: 5,
+            held: 5,
+            range: TimeChoice::All,
+        };
         let mut v = FindingsView::default();
-        v.set_items(vec![
-            item("quiet-critical", Severity::Critical, 0),
-            item("medium", Severity::Medium, 2),
-            item("high", Severity::High, 1),
-        ]);
-        let names: Vec<&str> = v.items.iter().flatten().map(|i| i.name.as_str()).collect();
-        assert_eq!(names, ["high", "medium", "quiet-critical"]);
-        v.handle_key(KeyEvent::from(KeyCode::Char('j')));
+        v.follow(&found);
+        v.handle_key(KeyEvent::from(KeyCode::Char('j')), Some(&found));
+        assert_eq!(v.selected.as_deref(), Some("medium"));
+        // New counts put "medium" first: the cursor goes with it.
+        found.items.swap(0, 1);
+        v.follow(&found);
+        assert_eq!(v.cursor, 0);
         assert_eq!(
-            v.handle_key(KeyEvent::from(KeyCode::Enter)),
+            v.handle_key(KeyEvent::from(KeyCode::Enter), Some(&found)),
             FindingsAction::Open("medium".into())
         );
         assert_eq!(
-            v.handle_key(KeyEvent::from(KeyCode::Esc)),
+            v.handle_key(KeyEvent::from(KeyCode::F(2)), Some(&found)),
+            FindingsAction::NextRange
+        );
+        // Esc closes, also before anything is found.
+        assert_eq!(
+            v.handle_key(KeyEvent::from(KeyCode::Esc), None),
             FindingsAction::Close
         );
+    }
+
+    #[test]
+    fn hits_outside_the_range_are_said() {
+        assert_eq!(outside(&item("a", Severity::High, 0, 1)), "(+1 outside) ");
+        assert_eq!(outside(&item("a", Severity::High, 1, 1)), "");
     }
 }

@@ -12,7 +12,7 @@
 //! | `view/` | drawing, read-only, into the places `geometry` gives |
 //! | `format` | times and counts as the screen writes them |
 //! | `query/` | the query components: browser, editor, history, time range, answer view |
-//! | `findings`, `clusters` | the Findings view; the cluster picker over CloudWatch Logs |
+//! | `findings`, `found`, `clusters` | the Findings view; what the detections found among the events held, counted over a range; the cluster picker over CloudWatch Logs |
 //! | `detail`, `json` | what the detail pane shows of one event, pivots included; its request and response as ordered JSON |
 //! | `runner` | effects carried out by the source of events (the engine's) and on worker threads |
 //! | `query_run` | what the engine answers and tells, as the console's messages |
@@ -27,6 +27,7 @@ pub mod effect;
 pub mod field_names;
 pub mod findings;
 pub mod format;
+pub mod found;
 pub mod geometry;
 pub mod json;
 pub mod keymap;

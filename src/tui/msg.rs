@@ -52,8 +52,8 @@ pub enum Msg {
     /// AWS turned the credentials down or did not answer: the work waits until the user asks to
     /// retry (`Effect::RetryCloud`), having refreshed them. The message says what to do.
     WaitingForRetry(String),
-    /// Every detection's hits over the loaded events, for the Findings view.
-    Findings(Result<Vec<super::findings::FindingItem>, String>),
+    /// Every detection's hits among the events held so far, counted over a time range.
+    Found(FoundMsg),
     /// The clusters found in CloudWatch Logs, for the picker.
     Clusters(Result<Vec<super::clusters::ClusterItem>, String>),
     /// The loaded events' field names, gathered since `Effect::IndexFields`.
@@ -65,6 +65,9 @@ pub enum Msg {
         row: Result<u32, String>,
     },
 }
+
+/// What the detections found so far, or why they cannot run.
+pub type FoundMsg = Result<Box<super::found::Found>, String>;
 
 /// How far loading has got, and how the live tail is doing: the engine's own figures, shown as
 /// they are.
@@ -106,6 +109,9 @@ pub struct QueryAnswer {
     /// Per answer row, where CloudWatch keeps its event (`@ptr`), for rows the console does not
     /// hold; empty for local answers.
     pub ptrs: Vec<Option<String>>,
+    /// The events the answer was asked of, when it was of given events (a finding's hits):
+    /// the events view then holds exactly them, whatever the answer's row cap.
+    pub held: Option<Arc<Vec<u32>>>,
 }
 
 /// A query that gave no answer.

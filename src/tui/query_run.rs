@@ -39,6 +39,7 @@ pub fn answered(answer: Answer, warnings: Vec<String>) -> Result<QueryAnswer, Qu
         cancelled: answer.cancelled,
         warnings: notes,
         ptrs: answer.ptrs,
+        held: None,
     })
 }
 

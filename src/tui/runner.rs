@@ -14,11 +14,14 @@ use super::clusters::ClusterItem;
 use super::detail::DetailData;
 use super::effect::Effect;
 use super::field_names::FieldIndexer;
-use super::msg::{ExportFailure, Filtered, Msg, Ticket};
+use super::found;
+use super::msg::{ExportFailure, Filtered, Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::{TimeChoice, history};
 use super::query_run;
-use crate::audit::time::TimeRange;
-use crate::engine::{EventSource, QueryJob, Report, SharedStore, TailControl, compile};
+use crate::engine::held::{self, HeldFindings};
+use crate::engine::{
+    Detection, EventSource, QueryJob, Report, SharedStore, TailControl, Target, compile,
+};
 use crate::export::{ExportError, export};
 use crate::store::{EventStore, FilterSet, SortKey};
 
@@ -77,6 +80,18 @@ pub struct Runner {
     pub history_path: Option<PathBuf>,
     /// The loaded events' field names, gathered so far.
     field_names: Arc<Mutex<FieldIndexer>>,
+    /// The detections over the events held, and the one worker reading for them.
+    findings: Arc<FindingsWork>,
+}
+
+/// One worker at a time reads the held events for the detections; a request while it reads
+/// is taken up when it is done (only the latest range counts).
+#[derive(Default)]
+struct FindingsWork {
+    held: Mutex<Option<HeldFindings>>,
+    range: Mutex<TimeChoice>,
+    busy: AtomicBool,
+    again: AtomicBool,
 }
 
 impl Runner {
@@ -94,6 +109,7 @@ impl Runner {
             query_cancel: Arc::default(),
             history_path: None,
             field_names: Arc::default(),
+            findings: Arc::default(),
         }
     }
 
@@ -155,21 +171,19 @@ impl Runner {
                 }
                 self.query(ticket, &text, range, cancel);
             }
-            Effect::RunDetections(detections) => {
-                let source = self.source();
-                if source.remote() {
-                    let _ = self.tx.send(Msg::Findings(Err(
-                        "in CloudWatch each detection is a query billed by the bytes it scans: run the ones you need from the browser (b)".into(),
-                    )));
+            Effect::FindFindings { detections, range } => {
+                let work = &self.findings;
+                *work.range.lock().unwrap_or_else(PoisonError::into_inner) = range;
+                work.again.store(true, Ordering::SeqCst);
+                if work.busy.swap(true, Ordering::SeqCst) {
                     return;
                 }
-                tokio::spawn(async move {
-                    let report = this.report(None);
-                    let cancel = AtomicBool::new(false);
-                    let found = source
-                        .detect(&detections, TimeRange::default(), &report, &cancel)
-                        .await;
-                    let _ = this.tx.send(Msg::Findings(found.map(|d| d.findings)));
+                tokio::task::spawn_blocking(move || this.find(detections));
+            }
+            Effect::AnswerHeld { ticket, text, rows } => {
+                tokio::task::spawn_blocking(move || {
+                    let outcome = this.answer_held(&text, rows);
+                    let _ = this.tx.send(Msg::QueryDone { ticket, outcome });
                 });
             }
             Effect::OpenGroup(group) => {
@@ -266,7 +280,7 @@ impl Runner {
         let warnings = query_run::warnings_of(&compiled);
         let job = QueryJob {
             compiled,
-            range: range.resolve(jiff::Timestamp::now().as_millisecond()),
+            range: range.resolve(now_ms()),
             cancel,
             tie_to: Some(self.store.clone()),
         };
@@ -279,6 +293,63 @@ impl Runner {
             };
             let _ = this.tx.send(Msg::QueryDone { ticket, outcome });
         });
+    }
+
+    /// Reads the held events for the detections until no request waits; told as it goes.
+    fn find(&self, detections: Vec<Detection>) {
+        let work = &self.findings;
+        loop {
+            work.again.store(false, Ordering::SeqCst);
+            let range = *work.range.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut held = work.held.lock().unwrap_or_else(PoisonError::into_inner);
+            if held.is_none() {
+                match HeldFindings::new(detections.clone()) {
+                    Ok(made) => *held = Some(made),
+                    Err(e) => {
+                        let _ = self.tx.send(Msg::Found(Err(e)));
+                        work.busy.store(false, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            }
+            if let Some(held) = held.as_mut() {
+                found::catch_up(held, &self.store, range, now_ms, |found| {
+                    let _ = self.tx.send(Msg::Found(Ok(Box::new(found))));
+                });
+            }
+            drop(held);
+            work.busy.store(false, Ordering::SeqCst);
+            // A request that came while reading (it saw the worker busy) is taken up here,
+            // unless a new worker took it already.
+            if !work.again.load(Ordering::SeqCst) || work.busy.swap(true, Ordering::SeqCst) {
+                return;
+            }
+        }
+    }
+
+    /// The answer of `text` over the held events `rows`, each row tied to its event.
+    fn answer_held(
+        &self,
+        text: &str,
+        rows: Arc<Vec<u32>>,
+    ) -> Result<Box<QueryAnswer>, QueryFailure> {
+        let started = Instant::now();
+        let compiled = compile(text, Target::LocalTied).map_err(|d| query_run::refused(&d))?;
+        let store = self.store.read().unwrap_or_else(PoisonError::into_inner);
+        let (result, row_of) = held::answer_over(&compiled, &store, &rows).ok_or(QueryFailure {
+            message: "the detection has no plan to read events with".into(),
+            in_query: false,
+        })?;
+        Ok(Box::new(QueryAnswer {
+            result,
+            row_of,
+            events: true,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            cancelled: false,
+            warnings: query_run::warnings_of(&compiled),
+            ptrs: Vec::new(),
+            held: Some(rows),
+        }))
     }
 
     /// Finds the clusters for the picker; the source is made for one when it is picked.
@@ -313,4 +384,8 @@ impl Runner {
             }
         });
     }
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
 }

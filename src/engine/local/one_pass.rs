@@ -12,7 +12,7 @@ use crate::insights::exec::{Plan, QueryResult, Run};
 use crate::source::local::{LocalInput, MIN_PART, Part, read_parts};
 
 use super::read::ReaderFailed;
-use super::sieve::Sieve;
+use crate::engine::sieve::Sieve;
 
 /// What the one pass gave.
 #[derive(Debug)]

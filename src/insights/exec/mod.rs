@@ -303,6 +303,16 @@ impl Plan {
             .any(|s| matches!(s, Stage::Limit(_) | Stage::Dedup(_)))
     }
 
+    /// Whether the answer is, record by record, whether each record passes: no `stats`,
+    /// `dedup` or `limit`, whose answer depends on the other records. Such a plan can be asked
+    /// of one record at a time ([`Run::keeps`]), in any order, and of new records later.
+    pub fn per_event(&self) -> bool {
+        !self
+            .stages
+            .iter()
+            .any(|s| matches!(s, Stage::Stats(_) | Stage::Dedup(_) | Stage::Limit(_)))
+    }
+
     /// Literals a record must hold to get past the query's leading filters, to pass over the
     /// rest unread (see `formats::scan_skipping`); `None` when the filters name none.
     pub fn prefilter(&self) -> Option<RecordPrefilter> {
@@ -517,6 +527,16 @@ impl Run<'_> {
         } else {
             ControlFlow::Continue(())
         }
+    }
+
+    /// Whether `record` passes a [`Plan::per_event`] plan: it is fed and what it made is let
+    /// go, so that the run holds nothing between records.
+    pub fn keeps(&mut self, record: &AuditRecord<'_>) -> bool {
+        let before = self.collected.len();
+        let _ = self.push(record);
+        let kept = self.collected.len() > before;
+        self.collected.clear();
+        kept
     }
 
     /// `sort … | limit n` needs only the first n rows in the sort order: keep the collection

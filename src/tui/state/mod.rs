@@ -100,6 +100,8 @@ pub struct State {
     pub query: QueryState,
     /// The Findings view, while open.
     pub findings: Option<super::findings::FindingsView>,
+    /// What the detections found among the events held so far.
+    pub found: Option<super::found::Found>,
     /// The cluster picker, while no cluster is open yet.
     pub clusters: Option<super::clusters::ClusterPicker>,
     pub prompt: Option<Prompt>,

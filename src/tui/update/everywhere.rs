@@ -2,12 +2,12 @@
 //! prompt, filters, marks and exports, the live tail; and Ctrl-C and the retry, which work over
 //! anything.
 
-use super::super::effect::{Detection, Effect};
-use super::super::findings::FindingsView;
+use super::super::effect::Effect;
 use super::super::geometry;
 use super::super::keymap::Action;
 use super::super::state::{Focus, Level, Prompt, PromptKind, State};
 use super::export::default_export_name;
+use super::findings;
 use super::query;
 use super::refresh::{follow_selection, refilter};
 
@@ -24,7 +24,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Cancel => return query::cancel(state),
         Action::Browse => state.query.browser_open = true,
-        Action::Findings => return findings(state),
+        Action::Findings => return findings::open(state),
         Action::PickBar => {
             let columns = geometry::timeline_columns(state);
             if columns == 0 {
@@ -117,11 +117,4 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-/// Every canned query with a severity is a detection: run them all for the Findings view.
-fn findings(state: &mut State) -> Vec<Effect> {
-    let detections = Detection::among(state.query.browser.queries());
-    state.findings = Some(FindingsView::default());
-    vec![Effect::RunDetections(detections)]
 }

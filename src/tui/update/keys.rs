@@ -5,10 +5,10 @@ use crossterm::event::KeyEvent;
 
 use super::super::clusters::PickerAction;
 use super::super::effect::Effect;
-use super::super::findings::FindingsAction;
 use super::super::keymap::{self, Layer};
 use super::super::state::State;
 use super::everywhere;
+use super::findings;
 use super::overlays;
 use super::panes;
 use super::prompt;
@@ -29,7 +29,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 action.map(|a| everywhere::act(state, a))
             }
             Layer::Picker => Some(picker_key(state, key)),
-            Layer::Findings => Some(findings_key(state, key)),
+            Layer::Findings => Some(findings::key(state, key)),
             Layer::Prompt | Layer::Confirm => Some(prompt::act(state, key, action)),
             Layer::Help => Some(overlays::help(state, action)),
             Layer::Timeline => Some(overlays::timeline(state, key, action)),
@@ -67,24 +67,6 @@ fn picker_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.clusters = None;
             state.status.source = format!("CloudWatch {group}");
             vec![Effect::OpenGroup(group)]
-        }
-    }
-}
-
-/// The Findings view keeps its own keys, shown on its title line.
-fn findings_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(view) = state.findings.as_mut() else {
-        return Vec::new();
-    };
-    match view.handle_key(key) {
-        FindingsAction::None => Vec::new(),
-        FindingsAction::Close => {
-            state.findings = None;
-            Vec::new()
-        }
-        FindingsAction::Open(name) => {
-            state.findings = None;
-            query::run_canned(state, &name, None)
         }
     }
 }

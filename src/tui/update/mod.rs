@@ -4,6 +4,7 @@
 mod command;
 mod everywhere;
 mod export;
+mod findings;
 mod keys;
 mod mouse;
 mod overlays;
@@ -44,6 +45,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let mut effects = Vec::new();
             if grew || finished {
                 effects.push(refilter(state));
+                effects.push(findings::find(state));
             }
             effects.extend(query::gather_field_names(state));
             effects
@@ -64,18 +66,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Exported(result) => export::on_exported(state, result),
         Msg::QueryProgress { ticket, stats } => query::on_progress(state, ticket, stats),
         Msg::QueryDone { ticket, outcome } => query::on_done(state, ticket, outcome),
-        Msg::Findings(found) => {
-            if let Some(view) = state.findings.as_mut() {
-                match found {
-                    Ok(items) => view.set_items(items),
-                    Err(e) => {
-                        view.set_items(Vec::new());
-                        view.error = Some(e);
-                    }
-                }
-            }
-            Vec::new()
-        }
+        Msg::Found(found) => findings::on_found(state, found),
         Msg::Clusters(found) => {
             if let Some(picker) = state.clusters.as_mut() {
                 match found {

@@ -90,6 +90,22 @@ pub fn start(state: &mut State, title: &str, text: &str, range: TimeChoice) -> V
     effects
 }
 
+/// Shows the answer of `text` over the held events `rows` (a finding's hits) as a run's: the
+/// events view then holds exactly those events.
+pub fn start_held(state: &mut State, title: &str, text: &str, rows: Arc<Vec<u32>>) -> Vec<Effect> {
+    let mut effects = start(state, title, text, state.query.editor.time());
+    for effect in &mut effects {
+        if let Effect::RunQuery { ticket, text, .. } = effect {
+            *effect = Effect::AnswerHeld {
+                ticket: *ticket,
+                text: std::mem::take(text),
+                rows: rows.clone(),
+            };
+        }
+    }
+    effects
+}
+
 pub fn cancel(state: &mut State) -> Vec<Effect> {
     if state.query.running() {
         state.say("stopping the query…", Level::Info);
@@ -147,11 +163,13 @@ pub fn on_done(
     run.unmatched = answer.row_of.iter().filter(|r| r.is_none()).count();
     // Rows tied to no held event (fields without the event's text) narrow nothing.
     let tied = answer.row_of.iter().any(Option::is_some);
-    run.events = (answer.events && tied).then(|| {
-        let mut events: Vec<u32> = answer.row_of.iter().flatten().copied().collect();
-        events.sort_unstable();
-        events.dedup();
-        Arc::new(events)
+    run.events = answer.held.or_else(|| {
+        (answer.events && tied).then(|| {
+            let mut events: Vec<u32> = answer.row_of.iter().flatten().copied().collect();
+            events.sort_unstable();
+            events.dedup();
+            Arc::new(events)
+        })
     });
     run.row_of = answer.row_of;
     run.ptrs = answer.ptrs;

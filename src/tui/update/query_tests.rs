@@ -55,7 +55,11 @@ fn console() -> State {
     let ticket = state.filter_ticket;
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Refilter { .. }, Effect::IndexFields]
+        [
+            Effect::Refilter { .. },
+            Effect::FindFindings { .. },
+            Effect::IndexFields
+        ]
     ));
     filtered(&mut state, ticket, (0..100).collect());
     state
@@ -99,6 +103,7 @@ fn within_of(effects: &[Effect]) -> Option<Arc<Vec<u32>>> {
 /// An answer of events: one row per event, its `@message` and store row.
 fn events_answer(rows: &[Option<u32>]) -> Box<QueryAnswer> {
     Box::new(QueryAnswer {
+        held: None,
         result: QueryResult {
             columns: vec!["@timestamp".into(), "@message".into()],
             rows: rows

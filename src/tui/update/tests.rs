@@ -51,7 +51,11 @@ fn loaded(rows: u32) -> State {
     );
     // The events' field names are gathered once loading is done, for the query editor.
     let ticket = match effects.as_slice() {
-        [Effect::Refilter { ticket, .. }, Effect::IndexFields] => *ticket,
+        [
+            Effect::Refilter { ticket, .. },
+            Effect::FindFindings { .. },
+            Effect::IndexFields,
+        ] => *ticket,
         other => panic!("{other:?}"),
     };
     reply(&mut state, ticket, (0..rows).collect());

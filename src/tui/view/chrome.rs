@@ -8,9 +8,46 @@ use ratatui::widgets::{Paragraph, Widget};
 use super::super::geometry::{CHIPS_PREFIX, chip_text};
 use super::super::state::{Level, State};
 use super::super::styles::Styles;
+use crate::catalog::Severity;
 use crate::catalog::themes::Role;
 use crate::store::EventStore;
 use crate::text::sanitize;
+
+/// The detections that fired among the events held, by severity: the first question of triage
+/// answered on the first screen.
+fn findings(state: &State, styles: &Styles) -> Vec<Span<'static>> {
+    let Some(found) = state.found.as_ref().filter(|f| !f.items.is_empty()) else {
+        return Vec::new();
+    };
+    let fired = found.fired_by_severity();
+    if fired.is_empty() {
+        let text = if found.complete() {
+            "· no findings (F) "
+        } else {
+            "· no findings yet (F) "
+        };
+        return vec![Span::styled(text, styles.get(Role::Muted))];
+    }
+    let lead = if found.complete() {
+        "· findings:"
+    } else {
+        "· findings so far:"
+    };
+    let mut spans = vec![Span::styled(lead, styles.get(Role::Text))];
+    for (severity, n) in fired {
+        let role = match severity {
+            Severity::Critical | Severity::High => Role::Deny,
+            Severity::Medium => Role::Warning,
+            Severity::Low | Severity::Info => Role::Muted,
+        };
+        spans.push(Span::styled(
+            format!(" {n} {}", severity.name()),
+            styles.get(role),
+        ));
+    }
+    spans.push(Span::styled(" (F) ", styles.get(Role::Text)));
+    spans
+}
 
 pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, styles: &Styles) {
     let load = &state.status.load;
@@ -25,6 +62,7 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
             styles.get(Role::Muted),
         ),
     ];
+    spans.extend(findings(state, styles));
     if !load.done && load.bytes_total > 0 {
         let pct = load.bytes_done * 100 / load.bytes_total.max(1);
         spans.push(Span::styled(

@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     let buf = frame.buffer_mut();
     buf.set_style(area, styles.get(crate::catalog::themes::Role::Background));
     chrome::title(buf, l.title, state, store, styles);
-    timeline::draw(buf, l.timeline, state, styles);
+    timeline::draw(buf, l.timeline, state, store, styles);
     chrome::chips(buf, l.chips, state, styles);
     facets::draw(buf, l.facets, state, styles);
     match &state.query.run {
@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
         }
         Some(Layer::Findings) => {
             if let Some(findings) = &state.findings {
-                findings.render(l.overlay, buf, styles);
+                findings.render(l.overlay, buf, state.found.as_ref(), styles);
             }
         }
         Some(Layer::Browser) => state.query.browser.render(l.overlay, buf, styles),

@@ -1,5 +1,6 @@
 //! The timeline: events over the result's time span, denied requests (401, 403, forbid) drawn
-//! in their own colour on top, so that bursts stand out.
+//! in their own colour on top, so that bursts stand out; under it, a ▲ where a detection of
+//! medium severity or more fired.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,11 +10,13 @@ use super::super::format::format_time;
 use super::super::geometry::{column_span, histogram_columns};
 use super::super::state::State;
 use super::super::styles::Styles;
+use crate::catalog::Severity;
 use crate::catalog::themes::Role;
+use crate::store::EventStore;
 
 const LEVELS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
 
-pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
+pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, styles: &Styles) {
     if area.is_empty() {
         return;
     }
@@ -68,6 +71,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
             buf[(inner.x + x as u16, inner.y + y)].set_style(styles.get(Role::Selected));
         }
     }
+    draw_markers(buf, area, state, store, width, styles);
     let max = sums.iter().map(|s| s.0).max().unwrap_or(1).max(1);
     let eighths = |v: u64| (v * rows * 8).div_ceil(max);
     debug_assert!(sums.len() <= columns);
@@ -93,4 +97,62 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
             buf[cell].set_symbol(LEVELS[level]).set_style(style);
         }
     }
+}
+
+/// The most severe finding in each column, on the timeline's bottom edge.
+fn draw_markers(
+    buf: &mut Buffer,
+    area: Rect,
+    state: &State,
+    store: &EventStore,
+    width: usize,
+    styles: &Styles,
+) {
+    let markers = markers(state, store, width);
+    let y = area.bottom().saturating_sub(1);
+    for (x, severity) in markers.iter().enumerate() {
+        let Some(severity) = severity else { continue };
+        let role = if *severity >= Severity::High {
+            Role::Deny
+        } else {
+            Role::Warning
+        };
+        let cell = (area.x + 1 + x as u16, y);
+        buf[cell].set_symbol("▲").set_style(styles.get(role));
+    }
+}
+
+/// Per column of `width`, the most severe detection (medium or more) with a hit in it.
+pub(super) fn markers(state: &State, store: &EventStore, width: usize) -> Vec<Option<Severity>> {
+    let mut out = vec![None; width];
+    let h = &state.histogram;
+    let (Some(found), n) = (&state.found, h.buckets.len()) else {
+        return out;
+    };
+    if n == 0 || width == 0 {
+        return out;
+    }
+    let bucket_ms = h.bucket_ms.max(1);
+    for item in found
+        .items
+        .iter()
+        .filter(|i| i.severity >= Severity::Medium)
+    {
+        for &row in item.rows.iter().flat_map(|r| r.iter()) {
+            let Some(t) = store.time_ms(row) else {
+                continue;
+            };
+            let Ok(i) = usize::try_from((t - h.start_ms).div_euclid(bucket_ms)) else {
+                continue;
+            };
+            if i >= n {
+                continue;
+            }
+            let c = &mut out[i * width / n];
+            if c.is_none_or(|s| s < item.severity) {
+                *c = Some(item.severity);
+            }
+        }
+    }
+    out
 }
