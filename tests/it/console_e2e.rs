@@ -16,7 +16,9 @@ fn an_analyst_runs_the_aws_auth_query_follows_its_actor_and_exports_two_events()
     }
     let dir = tempfile::tempdir().unwrap();
     let pane = Pane::start("triage", dir.path(), &[], 160, 45);
-    pane.wait_for("Demo incident");
+    pane.wait_for("Demo: 20000 events");
+    // Findings lead: counted on the title line as soon as the events are read.
+    pane.wait_for("findings: 2 critical");
     pane.wait_for("events 20000 of 20000");
     // Who touched aws-auth? The canned query, found in the browser by typing.
     pane.keys(&["b"]);
@@ -151,6 +153,50 @@ fn a_followed_file_streams_into_the_console_pauses_and_is_queried() {
         let mode = std::fs::metadata(&history).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+}
+
+#[test]
+fn findings_lead_the_console_and_a_followed_event_is_found_as_it_arrives() {
+    if !tmux_available("console findings") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = kaudit(&["demo"]);
+    let text = std::str::from_utf8(&demo.stdout).unwrap();
+    // The incident without its aws-auth change, which comes later, appended.
+    let (late, rest): (Vec<&str>, Vec<&str>) = text
+        .lines()
+        .partition(|l| l.contains(r#""name":"aws-auth""#) && l.contains(r#""verb":"patch""#));
+    assert_eq!(late.len(), 1);
+    let log = dir.path().join("audit.log");
+    std::fs::write(&log, rest.join("\n") + "\n").unwrap();
+    let pane = Pane::start("findings", dir.path(), &["--follow", "audit.log"], 80, 24);
+    pane.wait_for("events 19999 of 19999");
+    // One critical finding (the cluster-admin binding), on the first screen, at 80 columns.
+    let screen = pane.wait_for("findings: 1 crit");
+    assert!(screen.contains("(F)"), "{screen}");
+    assert!(
+        screen.contains('▲'),
+        "the timeline marks where it fired: {screen}"
+    );
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        f.write_all((late[0].to_string() + "\n").as_bytes())
+            .unwrap();
+    }
+    // Read as it arrives: the title counts it, and F lists it at once.
+    pane.wait_for("events 20000 of 20000");
+    pane.wait_for("findings: 2 crit");
+    pane.keys(&["F"]);
+    let screen = pane.wait_for("aws-auth-modified");
+    assert!(screen.contains("all time"), "{screen}");
+    // Its one hit, shown as the events it counted.
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("aws-auth-modified: 1 row");
+    assert!(screen.contains("1 event"), "{screen}");
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
 }

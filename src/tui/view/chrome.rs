@@ -13,12 +13,62 @@ use crate::catalog::themes::Role;
 use crate::store::EventStore;
 use crate::text::sanitize;
 
+/// A part of the title line: what matters most (lowest rank) stays when the line is short.
+struct Piece {
+    rank: u8,
+    spans: Vec<Span<'static>>,
+    /// A shorter form, taken before anything is left out.
+    short: Option<Vec<Span<'static>>>,
+}
+
+impl Piece {
+    fn new(rank: u8, spans: Vec<Span<'static>>) -> Piece {
+        Piece {
+            rank,
+            spans,
+            short: None,
+        }
+    }
+}
+
+fn width_of(spans: &[Span<'_>]) -> usize {
+    spans.iter().map(Span::width).sum()
+}
+
+/// The pieces that fit in `width`, in their order: the least important left out first (the
+/// last of equals first), and shorter forms taken before anything that matters is.
+fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
+    let total = |pieces: &[Piece]| pieces.iter().map(|p| width_of(&p.spans)).sum::<usize>();
+    let leave_out = |pieces: &mut Vec<Piece>, least: u8| {
+        while total(pieces) > width {
+            let Some(at) = pieces
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.rank >= least)
+                .max_by_key(|(i, p)| (p.rank, *i))
+                .map(|(i, _)| i)
+            else {
+                return;
+            };
+            pieces.remove(at);
+        }
+    };
+    leave_out(&mut pieces, 3);
+    if total(&pieces) > width {
+        for piece in &mut pieces {
+            if let Some(short) = piece.short.take() {
+                piece.spans = short;
+            }
+        }
+    }
+    leave_out(&mut pieces, 1);
+    pieces.into_iter().flat_map(|p| p.spans).collect()
+}
+
 /// The detections that fired among the events held, by severity: the first question of triage
 /// answered on the first screen.
-fn findings(state: &State, styles: &Styles) -> Vec<Span<'static>> {
-    let Some(found) = state.found.as_ref().filter(|f| !f.items.is_empty()) else {
-        return Vec::new();
-    };
+fn findings(state: &State, styles: &Styles) -> Option<Piece> {
+    let found = state.found.as_ref().filter(|f| !f.items.is_empty())?;
     let fired = found.fired_by_severity();
     if fired.is_empty() {
         let text = if found.complete() {
@@ -26,100 +76,102 @@ fn findings(state: &State, styles: &Styles) -> Vec<Span<'static>> {
         } else {
             "· no findings yet (F) "
         };
-        return vec![Span::styled(text, styles.get(Role::Muted))];
+        return Some(Piece::new(
+            1,
+            vec![Span::styled(text, styles.get(Role::Muted))],
+        ));
     }
     let lead = if found.complete() {
         "· findings:"
     } else {
         "· findings so far:"
     };
-    let mut spans = vec![Span::styled(lead, styles.get(Role::Text))];
-    for (severity, n) in fired {
-        let role = match severity {
-            Severity::Critical | Severity::High => Role::Deny,
-            Severity::Medium => Role::Warning,
-            Severity::Low | Severity::Info => Role::Muted,
-        };
-        spans.push(Span::styled(
-            format!(" {n} {}", severity.name()),
-            styles.get(role),
-        ));
-    }
-    spans.push(Span::styled(" (F) ", styles.get(Role::Text)));
-    spans
+    let counts = |short: bool| {
+        let mut spans = vec![Span::styled(lead, styles.get(Role::Text))];
+        for &(severity, n) in &fired {
+            let role = match severity {
+                Severity::Critical | Severity::High => Role::Deny,
+                Severity::Medium => Role::Warning,
+                Severity::Low | Severity::Info => Role::Muted,
+            };
+            let name = match (short, severity) {
+                (true, Severity::Critical) => "crit",
+                (true, Severity::Medium) => "med",
+                _ => severity.name(),
+            };
+            spans.push(Span::styled(format!(" {n} {name}"), styles.get(role)));
+        }
+        spans.push(Span::styled(" (F) ", styles.get(Role::Text)));
+        spans
+    };
+    Some(Piece {
+        rank: 1,
+        spans: counts(false),
+        short: Some(counts(true)),
+    })
 }
 
 pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, styles: &Styles) {
     let load = &state.status.load;
-    let mut spans = vec![
-        Span::styled(" kaudit ", styles.get(Role::Accent)),
-        Span::styled(
-            format!("{} ", sanitize(&state.status.source)),
-            styles.get(Role::Text),
-        ),
-        Span::styled(
-            format!("· {} events ", store.len()),
-            styles.get(Role::Muted),
-        ),
-    ];
-    spans.extend(findings(state, styles));
+    let warn = |rank: u8, text: String, role: Role| {
+        Piece::new(rank, vec![Span::styled(text, styles.get(role))])
+    };
+    let mut pieces = vec![Piece::new(
+        0,
+        vec![
+            Span::styled(" kaudit ", styles.get(Role::Accent)),
+            Span::styled(
+                format!("{} ", sanitize(&state.status.source)),
+                styles.get(Role::Text),
+            ),
+            Span::styled(
+                format!("· {} events ", store.len()),
+                styles.get(Role::Muted),
+            ),
+        ],
+    )];
+    pieces.extend(findings(state, styles));
     if !load.done && load.bytes_total > 0 {
         let pct = load.bytes_done * 100 / load.bytes_total.max(1);
-        spans.push(Span::styled(
-            format!("· loading {pct}% "),
-            styles.get(Role::Warning),
-        ));
+        pieces.push(warn(1, format!("· loading {pct}% "), Role::Warning));
     }
     if load.problems > 0 {
-        spans.push(Span::styled(
-            format!(
-                "· {} unreadable line{} (kaudit formats lists them) ",
-                load.problems,
-                if load.problems == 1 { "" } else { "s" }
-            ),
-            styles.get(Role::Warning),
-        ));
+        let text = format!(
+            "· {} unreadable line{} (kaudit formats lists them) ",
+            load.problems,
+            if load.problems == 1 { "" } else { "s" }
+        );
+        pieces.push(warn(1, text, Role::Warning));
     }
     if let Some(tail) = &state.status.tail {
-        let text = if tail.paused {
-            format!("· tail PAUSED, {} waiting (p resumes) ", tail.buffered)
+        pieces.push(if tail.paused {
+            let text = format!("· tail PAUSED, {} waiting (p resumes) ", tail.buffered);
+            warn(1, text, Role::Warning)
         } else {
-            format!("· following: {} new, {:.1}/s ", tail.added, tail.per_second)
-        };
-        let role = if tail.paused {
-            Role::Warning
-        } else {
-            Role::Accent
-        };
-        spans.push(Span::styled(text, styles.get(role)));
+            let text = format!("· following: {} new, {:.1}/s ", tail.added, tail.per_second);
+            warn(2, text, Role::Accent)
+        });
         if tail.sampled {
-            spans.push(Span::styled(
-                "· SAMPLED by CloudWatch: some events are not sent ",
-                styles.get(Role::Error),
-            ));
+            // Events are missing: said before anything else.
+            let text = "· SAMPLED by CloudWatch: some events are not sent ".to_string();
+            pieces.push(warn(0, text, Role::Error));
         }
         if tail.dropped > 0 {
-            spans.push(Span::styled(
-                format!("· {} dropped while paused ", tail.dropped),
-                styles.get(Role::Error),
-            ));
+            let text = format!("· {} dropped while paused ", tail.dropped);
+            pieces.push(warn(0, text, Role::Error));
         }
     }
     if let Some(run) = state.query.run.as_ref().filter(|r| r.running) {
-        spans.push(Span::styled(
-            format!("· query running: {} (Ctrl-X stops) ", sanitize(&run.title)),
-            styles.get(Role::Warning),
-        ));
+        let text = format!("· query running: {} (Ctrl-X stops) ", sanitize(&run.title));
+        pieces.push(warn(2, text, Role::Warning));
     }
     if state.status.filtering {
-        spans.push(Span::styled("· filtering… ", styles.get(Role::Muted)));
+        pieces.push(warn(3, "· filtering… ".to_string(), Role::Muted));
     } else if let Some(ms) = state.status.filter_ms {
-        spans.push(Span::styled(
-            format!("· filtered in {ms} ms "),
-            styles.get(Role::Muted),
-        ));
+        pieces.push(warn(3, format!("· filtered in {ms} ms "), Role::Muted));
     }
-    spans.push(Span::styled("· ? help", styles.get(Role::Muted)));
+    pieces.push(warn(3, "· ? help".to_string(), Role::Muted));
+    let spans = fit(pieces, usize::from(area.width));
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
@@ -177,4 +229,45 @@ pub fn prompt_cursor(area: Rect, state: &State) -> Option<Position> {
     let before: String = prompt.input.chars().take(prompt.cursor).collect();
     let x = area.x + (prompt.label().chars().count() + sanitize(&before).chars().count()) as u16;
     (x < area.x + area.width).then(|| Position::new(x, area.y))
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+
+    fn piece(rank: u8, text: &'static str, short: Option<&'static str>) -> Piece {
+        Piece {
+            rank,
+            spans: vec![Span::raw(text)],
+            short: short.map(|s| vec![Span::raw(s)]),
+        }
+    }
+
+    fn line(spans: &[Span<'_>]) -> String {
+        spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_short_line_leaves_out_the_least_important_and_shortens_before_losing_what_matters() {
+        let pieces = || {
+            vec![
+                piece(0, "[source]", None),
+                piece(1, "[findings long]", Some("[f]")),
+                piece(2, "[following]", None),
+                piece(0, "[SAMPLED]", None),
+                piece(3, "[help]", None),
+            ]
+        };
+        let all = "[source][findings long][following][SAMPLED][help]";
+        assert_eq!(line(&fit(pieces(), 80)), all);
+        // Help goes first, then the long form, then what is less than a finding.
+        assert_eq!(
+            line(&fit(pieces(), all.len() - 6)),
+            "[source][findings long][following][SAMPLED]"
+        );
+        assert_eq!(line(&fit(pieces(), 34)), "[source][f][following][SAMPLED]");
+        assert_eq!(line(&fit(pieces(), 25)), "[source][f][SAMPLED]");
+        // What must be said stays, even past the width.
+        assert_eq!(line(&fit(pieces(), 10)), "[source][SAMPLED]");
+    }
 }

@@ -813,7 +813,8 @@ fn the_first_screen_counts_findings_by_severity_and_marks_the_timeline() {
     let title = screen.lines().next().expect("a title line");
     let (severity, n) = fired[0];
     assert!(
-        title.contains(&format!("findings: {n} {}", severity.name())),
+        title.contains(&format!("findings: {n} crit"))
+            && severity == crate::catalog::Severity::Critical,
         "{title}"
     );
     let l = crate::tui::geometry::layout(&state);
