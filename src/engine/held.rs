@@ -4,17 +4,14 @@
 //! counted over any time range, and shown as events, from those rows: the count and the events
 //! shown are the same events by construction, and nothing is read again until new events come.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::audit::decode::{Depth, decode_event};
-use crate::audit::formats::{AuditRecord, Format, SystemFields};
 use crate::audit::time::TimeRange;
-use crate::engine::compile::{Compiled, Target, compile, first_error};
+use crate::engine::classify::{Classifier, record_of};
+use crate::engine::compile::Compiled;
 use crate::engine::finding::Detection;
-use crate::engine::sieve::Sieve;
-use crate::insights::exec::{Plan, QueryResult};
+use crate::insights::exec::QueryResult;
 use crate::insights::value::Value;
 use crate::store::{EventStore, over_chunks};
 
@@ -27,12 +24,7 @@ pub const STEP: usize = 64 * 1024;
 /// Every detection's hits among the events held so far.
 #[derive(Debug)]
 pub struct HeldFindings {
-    detections: Arc<[Detection]>,
-    compiled: Vec<Compiled>,
-    /// Per detection: it is read event by event ([`Plan::per_event`]); one that is not (it
-    /// counts or keeps the first few) is answered only when run as a query.
-    per_event: Vec<bool>,
-    sieve: Sieve,
+    classifier: Classifier,
     /// Per detection, the rows it kept, in row order.
     hits: Vec<Arc<Vec<u32>>>,
     /// Rows `0..read` have been read.
@@ -52,39 +44,9 @@ pub struct HeldHits {
 impl HeldFindings {
     /// The detections, each compiled once; one that does not compile is named, with why.
     pub fn new(detections: Vec<Detection>) -> Result<HeldFindings, String> {
-        let compiled = detections
-            .iter()
-            .map(|d| {
-                compile(&d.text, Target::LocalTied).map_err(|e| {
-                    format!(
-                        "the detection {} cannot run: {}",
-                        crate::text::sanitize(&d.name),
-                        first_error(&e)
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let plans: Vec<Option<&Plan>> = compiled.iter().map(Compiled::plan).collect();
-        let per_event: Vec<bool> = plans
-            .iter()
-            .map(|p| p.is_some_and(Plan::per_event))
-            .collect();
-        // A detection not read here requires what no record holds: the sieve never opens it.
-        let never = vec![vec![String::new()]];
-        let required: Vec<Vec<Vec<String>>> = plans
-            .iter()
-            .zip(&per_event)
-            .map(|(p, &each)| match p {
-                Some(p) if each => p.required_literals(),
-                _ => never.clone(),
-            })
-            .collect();
         let n = detections.len();
         Ok(HeldFindings {
-            detections: detections.into(),
-            compiled,
-            per_event,
-            sieve: Sieve::new(&required),
+            classifier: Classifier::new(detections)?,
             hits: (0..n).map(|_| Arc::new(Vec::new())).collect(),
             read: 0,
         })
@@ -129,30 +91,19 @@ impl HeldFindings {
 
     /// Per detection, the rows of `rows` it keeps.
     fn read_rows(&self, store: &EventStore, rows: Range<usize>) -> Vec<Vec<u32>> {
-        let mut kept = vec![Vec::new(); self.compiled.len()];
-        let mut runs: Vec<_> = self
-            .compiled
-            .iter()
-            .map(|c| c.plan().map(Plan::start))
-            .collect();
-        let mut sifted = self.sieve.scratch();
+        let mut kept = vec![Vec::new(); self.hits.len()];
+        let mut reading = self.classifier.reading();
+        let mut fired = Vec::new();
         for row in rows {
             let row = row as u32;
-            let raw = store.raw(row);
-            if !self.sieve.sift(raw, &mut sifted) {
-                continue;
-            }
-            let Some(record) = held_record(store, row) else {
-                continue;
-            };
-            for (i, run) in runs.iter_mut().enumerate() {
-                if sifted.open[i]
-                    && self.per_event[i]
-                    && let Some(run) = run
-                    && run.keeps(&record)
-                {
-                    kept[i].push(row);
-                }
+            reading.fired(
+                store.raw(row),
+                store.time_ms(row),
+                (HELD, u64::from(row)),
+                &mut fired,
+            );
+            for &i in &fired {
+                kept[i].push(row);
             }
         }
         kept
@@ -161,12 +112,12 @@ impl HeldFindings {
     /// What was found so far.
     pub fn hits(&self) -> HeldHits {
         HeldHits {
-            detections: self.detections.clone(),
+            detections: self.classifier.detections().clone(),
             rows: self
                 .hits
                 .iter()
-                .zip(&self.per_event)
-                .map(|(h, &each)| each.then(|| h.clone()))
+                .enumerate()
+                .map(|(i, h)| self.classifier.per_event(i).then(|| h.clone()))
                 .collect(),
             read: self.read,
         }
@@ -188,27 +139,6 @@ impl HeldHits {
     }
 }
 
-/// Row `row` of the store as a record for a query: `@ptr` is `held:<row>`.
-fn held_record(store: &EventStore, row: u32) -> Option<AuditRecord<'_>> {
-    let raw = store.raw(row);
-    let event = decode_event(raw, Depth::Classify).ok()?;
-    Some(AuditRecord {
-        event,
-        message: raw,
-        system: SystemFields {
-            timestamp_ms: store.time_ms(row),
-            ingestion_time_ms: None,
-            log_stream: Cow::Borrowed(""),
-            log_group: Cow::Borrowed(""),
-            event_id: None,
-            source_id: HELD,
-            offset: u64::from(row),
-        },
-        format: Format::JsonLines,
-        line: 0,
-    })
-}
-
 /// The answer of `compiled` (for [`Target::LocalTied`]) over the held events `rows`, and per
 /// answer row the store row of its event.
 pub fn answer_over(
@@ -219,7 +149,8 @@ pub fn answer_over(
     let plan = compiled.plan()?;
     let mut run = plan.start();
     for &row in rows {
-        if let Some(record) = held_record(store, row) {
+        if let Some(record) = record_of(store.raw(row), store.time_ms(row), (HELD, u64::from(row)))
+        {
             let _ = run.push(&record);
         }
     }

@@ -11,9 +11,11 @@
 //! | [`intake`] | the one way events that arrive after loading go into the store, held while paused |
 //! | [`finding`] | the detections of the library, and what each found |
 //! | `sieve` | one automaton over the literals many queries require: which of them an event can concern |
+//! | [`classify`] | which detections one event fires: compiled once, the sieve first; for events held and events as they arrive |
 //! | [`held`] | every detection over the events held, each event read once as it arrives; hits counted over any time range and shown as events |
 //! | [`event`] | what the engine tells while it works (progress, events loaded, notes, failures) |
 
+pub mod classify;
 pub mod cloud;
 pub mod compile;
 pub mod event;

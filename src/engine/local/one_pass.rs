@@ -9,7 +9,7 @@ use crate::audit::decode::Depth;
 use crate::audit::formats::ScanReport;
 use crate::audit::time::TimeRange;
 use crate::insights::exec::{Plan, QueryResult, Run};
-use crate::source::local::{LocalInput, MIN_PART, Part, read_parts};
+use crate::source::local::{LocalInput, MIN_PART, Part, read_parts_each};
 
 use super::read::ReaderFailed;
 use crate::engine::sieve::Sieve;
@@ -52,17 +52,24 @@ pub fn read_together(
             input,
         };
         let order: Vec<usize> = (0..parts.len()).collect();
-        let done = read_parts(&parts, &order, threads, |part| pass.read_part(part))
-            .map_err(|_| ReaderFailed)?;
         let mut report = ScanReport::default();
-        for (part_runs, mut part_report) in done {
-            // A part counts lines from its own start: put its problems in place.
-            part_report.shift_lines(report.lines);
-            for (run, later) in runs.iter_mut().zip(part_runs) {
-                run.merge(later);
-            }
-            report.absorb(part_report);
-        }
+        // Each part's runs are merged as soon as the parts before it are: a part's state for
+        // every detection is not held until the whole input is read.
+        read_parts_each(
+            &parts,
+            &order,
+            threads,
+            |part| pass.read_part(part),
+            |(part_runs, mut part_report)| {
+                // A part counts lines from its own start: put its problems in place.
+                part_report.shift_lines(report.lines);
+                for (run, later) in runs.iter_mut().zip(part_runs) {
+                    run.merge(later);
+                }
+                report.absorb(part_report);
+            },
+        )
+        .map_err(|_| ReaderFailed)?;
         reports.push(report);
     }
     Ok(ReadTogether {

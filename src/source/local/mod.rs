@@ -23,7 +23,7 @@ mod parts;
 mod query;
 
 pub use follow::{FollowStart, Follower};
-pub use parts::{MIN_PART, Part, read_parts};
+pub use parts::{MIN_PART, Part, read_parts, read_parts_each};
 pub use query::{LocalQuery, QueryProgress};
 
 /// One input to read.

@@ -141,29 +141,59 @@ pub fn read_parts<T: Send>(
     threads: usize,
     read: impl Fn(&Part) -> T + Sync,
 ) -> std::thread::Result<Vec<T>> {
+    let mut all = Vec::with_capacity(parts.len());
+    read_parts_each(parts, order, threads, read, |t| all.push(t))?;
+    Ok(all)
+}
+
+/// [`read_parts`], each answer handed to `take` on the calling thread, in part order, as soon
+/// as every part before it is answered: what a part left behind need not be held until the
+/// last part is read.
+pub fn read_parts_each<T: Send>(
+    parts: &[Part],
+    order: &[usize],
+    threads: usize,
+    read: impl Fn(&Part) -> T + Sync,
+    mut take: impl FnMut(T),
+) -> std::thread::Result<()> {
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+    std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.min(order.len()))
             .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
+                let tx = tx.clone();
+                let (next, read) = (&next, &read);
+                scope.spawn(move || {
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&i) = order.get(k) else { break };
-                        out.push((i, read(&parts[i])));
+                        if tx.send((i, read(&parts[i]))).is_err() {
+                            break;
+                        }
                     }
-                    out
                 })
             })
             .collect();
-        let mut all = Vec::new();
-        for handle in handles {
-            all.extend(handle.join()?);
+        drop(tx);
+        // Answers that came before one of an earlier part wait here.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (i, t) in rx {
+            waiting.insert(i, t);
+            while let Some(t) = waiting.remove(&due) {
+                take(t);
+                due += 1;
+            }
         }
-        Ok::<_, Box<dyn std::any::Any + Send>>(all)
-    })?;
-    done.sort_by_key(|(i, _)| *i);
-    Ok(done.into_iter().map(|(_, t)| t).collect())
+        for handle in handles {
+            handle.join()?;
+        }
+        // Parts not in `order` are never answered: the rest follow in part order.
+        for (_, t) in waiting {
+            take(t);
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
