@@ -6,7 +6,7 @@ mod follow;
 mod load;
 mod one_pass;
 mod read;
-mod sieve;
+pub(crate) mod sieve;
 mod source;
 mod span;
 
