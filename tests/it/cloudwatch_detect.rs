@@ -159,6 +159,11 @@ fn kaudit_detect_asks_the_library_in_one_query_per_batch_and_finds_what_each_fin
         "{started} queries for {} detections",
         detections.len()
     );
+    let cost = format!(
+        "CloudWatch: {} detections in {started} queries ({started} shared, 0 alone)",
+        detections.len()
+    );
+    assert!(stderr.contains(&cost), "{stderr}");
     // moto answered every query with every event: each was told apart here, and the findings
     // are the file's, detection by detection and hit by hit, in the same order.
     same_findings(&cloud, &local);
