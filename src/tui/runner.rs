@@ -159,7 +159,7 @@ impl Runner {
                 let source = self.source();
                 if source.remote() {
                     let _ = self.tx.send(Msg::Findings(Err(
-                        "in CloudWatch each detection is a query billed by the bytes it scans: run the ones you need from the browser (b)".into(),
+                        "in CloudWatch the detections are queries billed by the bytes they scan (one per batch of them): run all with kaudit detect --cluster, or the ones you need from the browser (b)".into(),
                     )));
                     return;
                 }
