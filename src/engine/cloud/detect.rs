@@ -297,6 +297,20 @@ impl From<CloudError> for Unanswered {
     }
 }
 
+/// `compiled` run over `range`, unless a cancel stopped it.
+async fn answered<L: Logs>(
+    logs: &L,
+    compiled: &Compiled,
+    range: &CloudRange<'_>,
+    cancel: &AtomicBool,
+) -> Result<CloudAnswer, Unanswered> {
+    let answer = run(logs, compiled, range, |_| {}, cancel).await?;
+    if answer.facts.cancelled {
+        return Err(Unanswered::Stopped);
+    }
+    Ok(answer)
+}
+
 async fn run_alone<L: Logs>(
     logs: &L,
     compiled: &Compiled,
@@ -305,10 +319,7 @@ async fn run_alone<L: Logs>(
     cancel: &AtomicBool,
 ) -> Result<Answered, Unanswered> {
     // A detection that counts groups is one query: split, its groups would repeat.
-    let answer = run(logs, compiled, range, |_| {}, cancel).await?;
-    if answer.facts.cancelled {
-        return Err(Unanswered::Stopped);
-    }
+    let answer = answered(logs, compiled, range, cancel).await?;
     let refs = answer
         .rows
         .iter()
@@ -340,10 +351,7 @@ async fn run_batch<L: Logs>(
         max_rows: range.max_rows.saturating_mul(batch.members.len()),
         ..range.clone()
     };
-    let answer = run(logs, query, &shared, |_| {}, cancel).await?;
-    if answer.facts.cancelled {
-        return Err(Unanswered::Stopped);
-    }
+    let answer = answered(logs, query, &shared, cancel).await?;
     // Compiled for a local target: each has a plan.
     let plans: Vec<_> = members.iter().filter_map(Compiled::plan).collect();
     let hits = classify(&plans, &answer.rows);
