@@ -26,7 +26,7 @@ const FIRED: u8 = 3;
 /// Hits named per detection in the table, each whole (JSON has them all).
 const SHOWN_HITS: usize = 3;
 /// How far back the detections read in CloudWatch when no range is given: CloudWatch bills
-/// every byte scanned, once per detection.
+/// every byte scanned, once per query (one per batch of detections).
 const DEFAULT_CLOUD_SPAN_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -85,8 +85,16 @@ fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>>
     let cancel = Arc::new(AtomicBool::new(false));
     let terminal = std::io::stderr().is_terminal() && source.remote();
     let report = Report::new(move |event| {
-        if let (true, Event::Detected { done, of }) = (terminal, event) {
-            eprint!("\r\x1b[Kdetections run: {done} of {of} (Ctrl-C stops them)");
+        match event {
+            Event::Detected { done, of } if terminal => {
+                eprint!("\r\x1b[Kdetections run: {done} of {of} (Ctrl-C stops them)");
+            }
+            // What the run cost in CloudWatch.
+            Event::Note(note) => {
+                let clear = if terminal { "\r\x1b[K" } else { "" };
+                eprintln!("{clear}kaudit: {}", sanitize(&note));
+            }
+            _ => {}
         }
         true
     });

@@ -1,7 +1,9 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::audit::decode::{Depth, decode_event};
 use crate::catalog::{Catalog, Severity};
+use crate::engine::compile::{Target, compile};
 use crate::engine::finding::HitRef;
 use crate::engine::local::detect;
 use crate::source::demo::{DemoConfig, demo_bytes};

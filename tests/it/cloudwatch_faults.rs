@@ -394,9 +394,19 @@ fn a_query_aws_fails_or_times_out_is_reported_as_such() {
 #[test]
 fn kaudit_detect_names_a_hit_without_an_audit_id_by_its_ptr() {
     let moto = Moto::start();
-    // The scripted answer has @timestamp, @message and @ptr only: no auditID field.
+    // Bindings to cluster-admin whose events carry no audit ID.
+    let events = events(4, 60)
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| Event {
+            message: format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"create","user":{{"username":"mallory"}},"objectRef":{{"resource":"clusterrolebindings","name":"b-{i}"}},"requestObject":{{"roleRef":{{"name":"cluster-admin"}}}},"responseStatus":{{"code":201}}}}"#
+            ),
+            ..e
+        })
+        .collect();
     let script = Script {
-        events: events(4, 60),
+        events,
         cap: AWS_ROW_CAP,
         running_polls: 0,
         ends: None,

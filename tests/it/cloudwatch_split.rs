@@ -26,12 +26,16 @@ const EVENTS: usize = 24_000;
 const STEP_MS: i64 = 900;
 const CAP: usize = 10_000;
 
-/// Event `i`'s text: its audit ID says where it stands in time.
+/// Event `i`'s text: its audit ID says where it stands in time. A person reading a secret: one
+/// detection of the library fires on each.
 fn audit(i: usize) -> String {
     format!(
-        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"e-{i:05}","verb":"get","user":{{"username":"u"}},"objectRef":{{"resource":"pods"}},"responseStatus":{{"code":200}},"stageTimestamp":"2026-11-02T08:00:00Z"}}"#
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"e-{i:05}","verb":"get","user":{{"username":"u"}},"objectRef":{{"resource":"secrets"}},"responseStatus":{{"code":200}},"stageTimestamp":"2026-11-02T08:00:00Z"}}"#
     )
 }
+
+/// The detection each event fires.
+const FIRED: &str = "secrets-read-by-users";
 
 /// The place in time of the event whose text this is.
 fn index(message: &str) -> usize {
@@ -217,7 +221,7 @@ fn stats_and_dedup_answers_at_the_cap_are_not_split_and_say_there_may_be_more() 
     assert!(!stderr.contains("split"), "{stderr}");
 }
 
-/// `kaudit detect` findings as JSON, by detection name: `(hits, complete)`.
+/// `kaudit detect` findings as JSON, by detection name: `(hits, complete)`; no hit twice.
 fn detect(url: &str, config: &Path, range: &[&str]) -> Vec<(String, u64, bool)> {
     let mut command = moto::kaudit_command();
     command
@@ -232,6 +236,9 @@ fn detect(url: &str, config: &Path, range: &[&str]) -> Vec<(String, u64, bool)> 
     findings
         .iter()
         .map(|f| {
+            let ids = f["auditIDs"].as_array().unwrap();
+            let distinct: std::collections::HashSet<_> = ids.iter().collect();
+            assert_eq!(distinct.len(), ids.len(), "{}: a hit twice", f["name"]);
             (
                 f["name"].as_str().unwrap().to_string(),
                 f["hits"].as_u64().unwrap(),
@@ -241,16 +248,30 @@ fn detect(url: &str, config: &Path, range: &[&str]) -> Vec<(String, u64, bool)> 
         .collect()
 }
 
+/// Every detection found nothing, but the one every event fires, which found each once.
+fn every_event_once(findings: &[(String, u64, bool)]) {
+    assert!(findings.len() > 1);
+    for (name, hits, complete) in findings {
+        let expected = if name == FIRED { EVENTS as u64 } else { 0 };
+        assert_eq!((*hits, *complete), (expected, true), "{name}");
+    }
+}
+
 #[test]
 fn kaudit_detect_counts_every_event_once_and_never_splits_stats() {
-    // moto evaluates no filter: each detection matches every event, so each must count 24,000.
+    // moto answers the detections' shared queries with every event, under no cap: kaudit tells
+    // them apart, and the one detection they fire counts each once.
     let (moto, _) = moto_with_events();
     let config = tempfile::tempdir().unwrap();
-    let findings = detect(&moto.url(), config.path(), &SINCE);
-    assert!(!findings.is_empty());
-    for (name, hits, complete) in &findings {
-        assert_eq!((*hits, *complete), (EVENTS as u64, true), "{name}");
-    }
+    every_event_once(&detect(&moto.url(), config.path(), &SINCE));
+
+    // The loopback server answers at the cap, as AWS would: each shared query is split past it,
+    // and no hit is lost or counted twice.
+    let server = scripted(&moto, EndRounding::WholeSecond);
+    every_event_once(&detect(&server.url(), config.path(), &SCRIPTED_RANGE));
+    let texts = server.with(|s| s.texts.clone());
+    let distinct: std::collections::HashSet<&String> = texts.iter().collect();
+    assert!(texts.len() > 2 * distinct.len(), "{} queries", texts.len());
 
     // A detection of the user's that counts groups: one query, its answer at the cap said to
     // be incomplete, never 24,000 rows made of repeated groups.

@@ -12,6 +12,7 @@ mod support;
 mod canned_queries;
 mod cli;
 mod cloudwatch;
+mod cloudwatch_detect;
 mod cloudwatch_faults;
 mod cloudwatch_live;
 mod cloudwatch_read_only;

@@ -1,7 +1,11 @@
 //! CloudWatch Logs as the engine reads it: one source ([`CloudSource`]) over the SDK's client,
-//! every query's steps in one place ([`run`]), the detections there.
+//! every query's steps in one place ([`run`]), the detections there: those that only keep
+//! events share one query per batch ([`way_of`], [`DetectPlan`]), their events told apart by
+//! kaudit's own plans.
 
+mod classify;
 mod client;
+mod combine;
 mod detect;
 mod follow;
 mod query;
@@ -9,7 +13,8 @@ mod source;
 mod watch;
 
 pub use client::{ClientSlot, refresh_advice};
-pub use detect::detect;
+pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
+pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
 pub use watch::Watch;

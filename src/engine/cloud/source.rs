@@ -210,9 +210,9 @@ impl CloudSource {
             max_rows: self.settings.max_rows,
         };
         let logs = self.logs().await;
-        let findings = super::detect(&logs, detections, &range, report, cancel).await?;
+        let detected = super::detect(&logs, detections, &range, report, cancel).await?;
         Ok(Detected {
-            findings,
+            findings: detected.findings,
             reports: Vec::new(),
         })
     }

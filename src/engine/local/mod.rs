@@ -6,7 +6,6 @@ mod follow;
 mod load;
 mod one_pass;
 mod read;
-
 mod source;
 mod span;
 
