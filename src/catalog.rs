@@ -17,14 +17,18 @@
 //! The header is every leading line that is blank or starts with `#`; `# key: value` lines set
 //! `name` (required, and equal to the file stem), `description`, `tags` (comma-separated),
 //! `source`, `severity` (detections: info, low, medium, high, critical) and `references`
-//! (comma-separated). `${name}` in the query is a parameter ([`params`]). Other `#` lines are free comments, and unknown keys are ignored so that older
-//! versions can read files written for newer ones.
+//! (comma-separated). `${name}` in the query is a parameter ([`params`]); `{{FIELD in LIST}}`
+//! is the place of one of the site's lists ([`lists`]), filled in when the catalog is loaded.
+//! Other `#` lines are free comments, and unknown keys are ignored so that older versions can
+//! read files written for newer ones.
 //!
 //! A user file whose name matches a default replaces it; any other name adds a query. A file that
 //! cannot be used is listed in [`Catalog::problems`] and skipped: one broken file must not take the
-//! console, or the other queries, down with it.
+//! console, or the other queries, down with it. A query whose lists are missing, empty or too
+//! long is kept aside in [`Catalog::waiting`]: it cannot run, and is not offered as if it could.
 
 mod files;
+pub mod lists;
 pub mod params;
 pub mod themes;
 
@@ -33,6 +37,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use files::{embedded, is_hidden, read_limited, stem};
+use lists::Lists;
+use lists::fill;
 
 /// `(file name, text)` of each default, in the order the console lists them.
 const EMBEDDED: &[(&str, &str)] = embedded![
@@ -93,6 +99,10 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "ingress-without-tls",
     "anonymous-requests",
     "permission-discovery",
+    "disallowed-user",
+    "disallowed-image-pod-created",
+    "disallowed-namespace-created",
+    "admin-user-activity",
 ];
 
 /// The extension of a canned-query file.
@@ -101,6 +111,10 @@ pub const EXTENSION: &str = "insights";
 /// Logs Insights itself refuses queries past 10,000 characters; the larger cap leaves room for
 /// the header while still refusing a log file dropped into the folder by mistake.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
+
+/// The longest query CloudWatch Logs Insights accepts (`StartQuery`'s `queryString`), in
+/// characters. A query is sent whole, its `#` header included.
+pub const MAX_QUERY_CHARS: usize = 10_000;
 
 /// Where a canned query came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +138,9 @@ pub struct CannedQuery {
     pub references: Vec<String>,
     /// The `${name}` parameters of the body, in order of first use.
     pub params: Vec<String>,
+    /// The lists (`lists/NAME.txt`) the body reads through `{{… in NAME}}`, in order of first
+    /// use; in a query of [`Catalog::queries`] they are filled in.
+    pub lists: Vec<String>,
     /// The whole file, header included; still a runnable query.
     pub text: String,
     /// The query without the header, trailing whitespace trimmed.
@@ -214,6 +231,8 @@ pub enum ParseError {
     EmptyBody { line: usize },
     #[error("the severity `{value}` is not one of info, low, medium, high, critical")]
     BadSeverity { value: String, line: usize },
+    #[error("{message}")]
+    BadListPlace { message: String, line: usize },
 }
 
 impl ParseError {
@@ -225,6 +244,7 @@ impl ParseError {
             | Self::NameMismatch { line, .. }
             | Self::BadName { line, .. }
             | Self::BadSeverity { line, .. }
+            | Self::BadListPlace { line, .. }
             | Self::EmptyBody { line } => Some(*line),
         }
     }
@@ -302,6 +322,12 @@ impl CannedQuery {
                 line: line_no.max(1),
             });
         };
+        let uses = fill::uses_of(&text[body_offset..]).map_err(|(line, message)| {
+            ParseError::BadListPlace {
+                message,
+                line: body_line + line - 1,
+            }
+        })?;
         Ok(Self {
             name,
             description: description.map(|(d, _)| d).unwrap_or_default(),
@@ -310,11 +336,83 @@ impl CannedQuery {
             severity: severity.map(|(s, _)| s),
             references: references.map(|(r, _)| r).unwrap_or_default(),
             params: params::params_of(&text[body_offset..]),
+            lists: fill::list_names(&uses),
             text: text.to_owned(),
             body: text[body_offset..].trim_end().to_owned(),
             body_line,
             origin,
         })
+    }
+
+    /// This query with the places of its lists filled in; every list it reads has entries.
+    fn with_lists(mut self, lists: &Lists) -> Self {
+        let at = line_offset(&self.text, self.body_line);
+        let (head, body) = self.text.split_at(at);
+        // The places were read when the query was parsed: they are well formed.
+        let uses = fill::uses_of(body).unwrap_or_default();
+        let text = format!("{head}{}", fill::fill(body, &uses, lists));
+        let uses = fill::uses_of(&self.body).unwrap_or_default();
+        self.body = fill::fill(&self.body, &uses, lists);
+        self.text = text;
+        self
+    }
+}
+
+/// The byte offset where the 1-based `line` of `text` starts.
+fn line_offset(text: &str, line: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum()
+}
+
+/// A query that reads lists and cannot run yet, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// As written, its lists not filled in.
+    pub query: CannedQuery,
+    pub why: WaitingFor,
+}
+
+/// Why a query's lists cannot be filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitingFor {
+    /// These lists have no entry: no file, an empty one, or none of its lines usable.
+    Lists(Vec<PathBuf>),
+    /// Filled in from these lists, the query would be `chars` characters, more than
+    /// CloudWatch Logs Insights accepts ([`MAX_QUERY_CHARS`]).
+    TooLong { chars: usize, lists: Vec<PathBuf> },
+}
+
+impl fmt::Display for Waiting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let paths = |paths: &[PathBuf]| {
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let name = &self.query.name;
+        match &self.why {
+            WaitingFor::Lists(lists) => write!(
+                f,
+                "{name} is off until {} written: {} (one entry a line)",
+                if lists.len() == 1 {
+                    "its list is"
+                } else {
+                    "its lists are"
+                },
+                paths(lists)
+            ),
+            WaitingFor::TooLong { chars, lists } => write!(
+                f,
+                "{name} is off: filled in from {}, it would be {chars} characters, past the \
+                 {MAX_QUERY_CHARS} a CloudWatch Logs Insights query may have; shorten the list \
+                 (an entry ending in `*` covers many names)",
+                paths(lists)
+            ),
+        }
     }
 }
 
@@ -366,14 +464,23 @@ fn valid_name(name: &str) -> bool {
 pub struct Catalog {
     /// Unique by name: defaults in their curated order, then user additions by path.
     queries: Vec<CannedQuery>,
+    /// Queries whose lists cannot be filled in, in the same order.
+    waiting: Vec<Waiting>,
     /// Files that were skipped, in the order they were met.
     pub problems: Vec<CatalogProblem>,
 }
 
 impl Catalog {
     /// The defaults, with the queries of `user_dir` (searched through its subfolders) on top.
-    /// A missing `user_dir` is normal and not a problem.
+    /// A missing `user_dir` is normal and not a problem. No lists: the queries that read one
+    /// wait ([`Catalog::waiting`]).
     pub fn load(user_dir: Option<&Path>) -> Self {
+        Self::load_with_lists(user_dir, None)
+    }
+
+    /// As [`Catalog::load`], with the lists of `lists_dir` ([`lists::default_dir`]) filled into
+    /// the queries that read them.
+    pub fn load_with_lists(user_dir: Option<&Path>, lists_dir: Option<&Path>) -> Self {
         let mut catalog = Self::default();
         for (file, text) in EMBEDDED {
             let stem = file.strip_suffix(".insights").unwrap_or(file);
@@ -383,12 +490,58 @@ impl Catalog {
         if let Some(dir) = user_dir {
             catalog.load_user_dir(dir);
         }
+        catalog.fill_lists(&Lists::load(lists_dir));
         catalog
     }
 
-    /// All queries, defaults first.
+    /// Fills the lists into the queries that read them; a query whose lists are missing, empty
+    /// or make it too long for CloudWatch waits instead.
+    fn fill_lists(&mut self, lists: &Lists) {
+        self.problems.extend(lists.problems.iter().cloned());
+        for query in std::mem::take(&mut self.queries) {
+            if query.lists.is_empty() {
+                self.queries.push(query);
+                continue;
+            }
+            let paths = |names: &[String]| names.iter().map(|n| lists.path_of(n)).collect();
+            let missing = fill::missing(&query.lists, lists);
+            if !missing.is_empty() {
+                let why = WaitingFor::Lists(paths(&missing));
+                self.waiting.push(Waiting { query, why });
+                continue;
+            }
+            let filled = query.clone().with_lists(lists);
+            let chars = filled.text.chars().count();
+            if chars > MAX_QUERY_CHARS {
+                let waiting = Waiting {
+                    why: WaitingFor::TooLong {
+                        chars,
+                        lists: paths(&query.lists),
+                    },
+                    query,
+                };
+                let name = &waiting.query.name;
+                let message = format!(
+                    "the list makes {name} {chars} characters, past the {MAX_QUERY_CHARS} a \
+                     CloudWatch Logs Insights query may have; {name} is off until it is shorter \
+                     (an entry ending in `*` covers many names)"
+                );
+                self.problem(&lists.path_of(&waiting.query.lists[0]), None, message);
+                self.waiting.push(waiting);
+                continue;
+            }
+            self.queries.push(filled);
+        }
+    }
+
+    /// The queries that can run, defaults first.
     pub fn queries(&self) -> &[CannedQuery] {
         &self.queries
+    }
+
+    /// The queries that read lists which are missing, empty or too long: they cannot run.
+    pub fn waiting(&self) -> &[Waiting] {
+        &self.waiting
     }
 
     /// The query called `name`, if there is one.
@@ -534,3 +687,7 @@ fn user_dir_from(
 #[cfg(test)]
 #[path = "catalog_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "catalog_lists_tests.rs"]
+mod lists_tests;

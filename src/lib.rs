@@ -11,7 +11,7 @@
 //! | [`insights`] | the Logs Insights query language: [`insights::syntax`] (text → positioned AST), [`insights::check`] (what it means), [`insights::eval`] (values and functions), [`insights::exec`] (plan and run) |
 //! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow), [`source::cloudwatch`] (CloudWatch Logs, the only module that names an SDK type) and [`source::demo`] (the built-in incident) |
 //! | [`store`] | events held in memory for the console: compact columns, interned strings, facets |
-//! | [`catalog`] | the canned queries of `queries/` and the themes of `themes/`: embedded defaults, a user folder on top |
+//! | [`catalog`] | the canned queries of `queries/` and the themes of `themes/`: embedded defaults, a user folder on top; the site's lists of `lists/`, filled into the detections that test them |
 //! | [`export`] | selected events written out exactly as read, to JSON or JSON lines, safely |
 //! | [`engine`] | what the console and the command line ask of events, written once: a query compiled (parse → check → plan), run over local inputs or in CloudWatch, detections and their findings, events loaded and followed into the store; it reports through its own event type |
 //! | [`tui`] | the console: messages, pure update, effects, read-only views, the terminal loop |

@@ -84,7 +84,10 @@ pub fn run(
         .map(|p| config::load(&p))
         .unwrap_or_default();
     let themes = Themes::load(crate::catalog::themes::default_user_dir().as_deref());
-    let catalog = Catalog::load(crate::catalog::default_user_dir().as_deref());
+    let catalog = Catalog::load_with_lists(
+        crate::catalog::default_user_dir().as_deref(),
+        crate::catalog::lists::default_dir().as_deref(),
+    );
     let mut problems: Vec<String> = themes.problems.iter().map(|p| p.to_string()).collect();
     problems.extend(catalog.problems.iter().map(|p| p.to_string()));
     let history_path = history::default_path();

@@ -17,7 +17,7 @@ use super::source_args::SourceArgs;
 use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use super::work::block_on;
-use crate::catalog::{Catalog, default_user_dir};
+use crate::catalog::{Catalog, WaitingFor, default_user_dir, lists};
 use crate::engine::{Detection, Event, EventSource, Finding, Report};
 use crate::text::sanitize;
 
@@ -117,9 +117,19 @@ fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>>
 }
 
 pub fn run(args: &DetectArgs) -> Result<Outcome> {
-    let catalog = Catalog::load(default_user_dir().as_deref());
+    let catalog = Catalog::load_with_lists(
+        default_user_dir().as_deref(),
+        lists::default_dir().as_deref(),
+    );
     for p in &catalog.problems {
         eprintln!("kaudit: {}", sanitize(&p.to_string()));
+    }
+    // A detection that tests a list the site has not written finds nothing, and says why
+    // (one too long for CloudWatch is among the problems above).
+    for w in catalog.waiting() {
+        if w.query.severity.is_some() && matches!(w.why, WaitingFor::Lists(_)) {
+            eprintln!("kaudit: {}", sanitize(&w.to_string()));
+        }
     }
     let detections = Detection::all_of(&catalog);
     if args.cloud.is_set()

@@ -6,7 +6,7 @@ use clap::Args;
 use super::Outcome;
 use super::output::to_stdout;
 use super::table::TableWriter;
-use crate::catalog::{Catalog, default_user_dir};
+use crate::catalog::{Catalog, WaitingFor, default_user_dir, lists};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Args)]
@@ -17,7 +17,10 @@ pub struct QueriesArgs {
 }
 
 pub fn run(args: &QueriesArgs) -> Result<Outcome> {
-    let catalog = Catalog::load(default_user_dir().as_deref());
+    let catalog = Catalog::load_with_lists(
+        default_user_dir().as_deref(),
+        lists::default_dir().as_deref(),
+    );
     for p in &catalog.problems {
         eprintln!("kaudit: {}", sanitize(&p.to_string()));
     }
@@ -32,7 +35,17 @@ pub fn run(args: &QueriesArgs) -> Result<Outcome> {
             ],
             vec![40, 8, 24, 40, 100],
         );
-        for q in catalog.queries() {
+        // The queries waiting for their lists are listed too, saying so: they exist, and the
+        // list is what a responder has to write.
+        let waiting = catalog.waiting().iter().map(|w| {
+            let off = match &w.why {
+                WaitingFor::Lists(_) => "(off until its list is written) ",
+                WaitingFor::TooLong { .. } => "(off: its list is too long) ",
+            };
+            (&w.query, off.to_string())
+        });
+        let rows = catalog.queries().iter().map(|q| (q, String::new()));
+        for (q, off) in rows.chain(waiting) {
             if args.detections && q.severity.is_none() {
                 continue;
             }
@@ -47,7 +60,7 @@ pub fn run(args: &QueriesArgs) -> Result<Outcome> {
                         sanitize(&q.params.join(", ")).into_owned()
                     },
                     sanitize(&q.tags.join(", ")).into_owned(),
-                    sanitize(&q.description).into_owned(),
+                    sanitize(&format!("{off}{}", q.description)).into_owned(),
                 ],
             )?;
         }

@@ -298,12 +298,17 @@ fn empty_answer_note(result: &QueryResult, absent: &[Diagnostic]) -> String {
 }
 
 fn canned(name: &str) -> Result<String> {
-    let catalog = Catalog::load(default_user_dir().as_deref());
+    let catalog = Catalog::load_with_lists(
+        default_user_dir().as_deref(),
+        crate::catalog::lists::default_dir().as_deref(),
+    );
     for p in &catalog.problems {
         eprintln!("kaudit: {}", sanitize(&p.to_string()));
     }
+    let waiting = catalog.waiting().iter().find(|w| w.query.name == name);
     match catalog.get(name) {
         Some(q) => Ok(q.text.clone()),
+        None if let Some(w) = waiting => Err(usage(sanitize(&w.to_string()).into_owned())),
         None => {
             let names: Vec<&str> = catalog.names().collect();
             let near = crate::insights::suggest::nearest(name, names.iter().copied())

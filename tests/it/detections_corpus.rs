@@ -10,6 +10,7 @@
 //! of the labelled positives found, false hits on at most 5 % of the labelled negatives).
 
 mod falco;
+mod falco_lists;
 mod panther;
 
 use std::collections::BTreeSet;
@@ -63,10 +64,13 @@ fn every_detection(falco_proven: &BTreeSet<String>) -> String {
          say what the rule means.\n\n\
          | detection | severity | proven by | limits |\n|---|---|---|---|\n",
     );
+    // With no lists, the detections that read one wait for it: they are detections all the same.
     let catalog = Catalog::load(None);
+    let waiting = catalog.waiting().iter().map(|w| &w.query);
     let mut queries: Vec<_> = catalog
         .queries()
         .iter()
+        .chain(waiting)
         .filter(|q| q.severity.is_some())
         .collect();
     queries.sort_by(|a, b| a.name.cmp(&b.name));

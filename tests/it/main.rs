@@ -26,6 +26,7 @@ mod corpus_formats;
 mod demo_incident;
 mod detections_corpus;
 mod detections_fixtures;
+mod detections_lists;
 mod detections_one_pass;
 mod export;
 mod export_faults;

@@ -87,11 +87,11 @@ pub fn section(corpus: &Path) -> (String, Vec<String>, BTreeSet<String>) {
 
     let mut doc = String::from(
         "## Falco trace files\n\n\
-         Each detection of `queries/` that names a Falco k8s-audit rule (`# falco:` in its header) is\n\
-         run over every trace file of the Falco project's test suite; a file is a positive for the\n\
-         detection when a test expects it to trigger that rule, and a negative otherwise. A detection\n\
-         whose rules no trace file exercises (0 positives) is proven by Panther's tests or by the\n\
-         project's fixtures instead (last table).\n\n\
+         Each detection of `queries/` that names a Falco k8s-audit rule (`# falco:` in its header)\n\
+         and reads none of the site's lists is run over every trace file of the Falco project's test\n\
+         suite; a file is a positive for the detection when a test expects it to trigger that rule,\n\
+         and a negative otherwise. A detection whose rules no trace file exercises (0 positives) is\n\
+         proven by Panther's tests or by the project's fixtures instead (last table).\n\n\
          | detection | Falco rule | positives | found | missed | negatives | false hits |\n\
          |---|---|---|---|---|---|---|\n",
     );
@@ -106,8 +106,14 @@ pub fn section(corpus: &Path) -> (String, Vec<String>, BTreeSet<String>) {
             cell(&row.false_hits),
         ));
     }
-    let mut problems = Vec::new();
-    doc.push_str(&coverage(corpus, &table, &mut problems));
+    let (lists_doc, mut problems, lists_proven, mut claims) = super::falco_lists::section(corpus);
+    doc.push_str(&lists_doc);
+    claims.extend(
+        table
+            .iter()
+            .map(|(name, row)| (name.clone(), row.rules.clone())),
+    );
+    doc.push_str(&coverage(corpus, &claims, &mut problems));
     for (name, row) in &table {
         if row.positives == 0 {
             // Claimed, but no trace file exercises the rule: the proof is elsewhere.
@@ -140,16 +146,21 @@ pub fn section(corpus: &Path) -> (String, Vec<String>, BTreeSet<String>) {
             ));
         }
     }
-    let proven = table
+    let mut proven: BTreeSet<String> = table
         .iter()
         .filter(|(_, row)| row.found > 0)
         .map(|(name, _)| name.clone())
         .collect();
+    proven.extend(lists_proven);
     (doc, problems, proven)
 }
 
 /// Every rule of Falco's k8s-audit rule file: the detections claiming it, or why none does.
-fn coverage(corpus: &Path, table: &BTreeMap<String, Row>, problems: &mut Vec<String>) -> String {
+fn coverage(
+    corpus: &Path,
+    claims: &BTreeMap<String, Vec<String>>,
+    problems: &mut Vec<String>,
+) -> String {
     let rules_file = corpus.join("falco-rules/k8saudit/k8s_audit_rules.yaml");
     let text = fs::read_to_string(&rules_file).unwrap();
     let rules: BTreeSet<&str> = text
@@ -163,9 +174,9 @@ fn coverage(corpus: &Path, table: &BTreeMap<String, Row>, problems: &mut Vec<Str
          does:\n\n| Falco rule | covered by |\n|---|---|\n",
     );
     for rule in rules {
-        let claimed: Vec<String> = table
+        let claimed: Vec<String> = claims
             .iter()
-            .filter(|(_, row)| row.rules.iter().any(|r| r == rule))
+            .filter(|(_, rules)| rules.iter().any(|r| r == rule))
             .map(|(name, _)| format!("`{name}`"))
             .collect();
         let why = if !claimed.is_empty() {
@@ -174,12 +185,9 @@ fn coverage(corpus: &Path, table: &BTreeMap<String, Row>, problems: &mut Vec<Str
             "nothing: it logs every create, delete or read of a kind rather than an attack; \
              `object-history`, the `*-changes` queries and `kaudit query` answer it"
                 .to_string()
-        } else if rule.contains("Disallowed")
-            || rule.starts_with("Untrusted Node")
-            || rule == "Full K8s Administrative Access"
-        {
-            "nothing: it tests a site's own allow list (Falco macros a site fills in), which a \
-             canned query cannot know"
+        } else if rule.starts_with("Untrusted Node") {
+            "nothing: it tests the site's list of trusted node names, which `lists/` does not \
+             hold; `object-history` and `kaudit query` show the nodes that joined"
                 .to_string()
         } else if rule == "All K8s Audit Events" || rule == "Dummy rule" {
             "nothing: it matches every event (Falco's own plumbing)".to_string()
