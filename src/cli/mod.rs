@@ -19,6 +19,7 @@ mod table;
 mod tail;
 mod time_args;
 mod usage;
+mod watch;
 mod work;
 
 use std::process::ExitCode;
@@ -84,6 +85,9 @@ enum Command {
     Clusters(clusters::ClustersArgs),
     /// Follow a cluster's audit log in CloudWatch Logs as it is written.
     Tail(tail::TailArgs),
+    /// Every detection over events as they arrive (files followed, or a cluster tailed): each
+    /// finding printed when its event comes; exit 3 when anything fired.
+    Watch(watch::WatchArgs),
     /// Say what each input holds: its format, counts, and every record that could not be read.
     Formats(formats::FormatsArgs),
     /// Write the built-in demo incident (a deterministic EKS audit log of a cluster under attack).
@@ -152,6 +156,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Queries(args)) => queries::run(&args),
         Some(Command::Detect(args)) => detect::run(&args),
         Some(Command::Tail(args)) => tail::run(&args),
+        Some(Command::Watch(args)) => watch::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();

@@ -67,6 +67,9 @@ pub struct TableWriter {
     max: Vec<usize>,
     pending: Vec<Row>,
     widths: Option<Vec<usize>>,
+    /// The widths are the maximums, whatever the first rows hold: for rows that come one at a
+    /// time, far apart, where the first says nothing of the next.
+    fixed: bool,
 }
 
 impl Default for TableWriter {
@@ -89,6 +92,15 @@ impl TableWriter {
             max,
             pending: Vec::new(),
             widths: None,
+            fixed: false,
+        }
+    }
+
+    /// Columns as wide as their maximums.
+    pub fn fixed(titles: Vec<String>, widths: Vec<usize>) -> Self {
+        TableWriter {
+            fixed: true,
+            ..TableWriter::new(titles, widths)
         }
     }
 
@@ -126,6 +138,9 @@ impl TableWriter {
     }
 
     fn fit_widths(&self) -> Vec<usize> {
+        if self.fixed {
+            return self.max.clone();
+        }
         let mut widths: Vec<usize> = self.titles.iter().map(|t| columns(t)).collect();
         for r in &self.pending {
             for (i, cell) in r.iter().enumerate().take(widths.len()) {

@@ -86,6 +86,17 @@ fn print(
     }
 }
 
+/// Where the tailed events go: printed as they are (`kaudit tail`), or read for findings
+/// (`kaudit watch`).
+pub(super) trait Sink {
+    /// Takes the events in order; false when standard output is gone.
+    fn take(&mut self, events: &[TailEvent]) -> std::io::Result<bool>;
+    /// The count asked for is reached.
+    fn done(&self) -> bool;
+    /// Events taken so far.
+    fn taken(&self) -> u64;
+}
+
 /// Where printing stands: the table, and how many events went out.
 struct Out {
     table: TableWriter,
@@ -94,13 +105,17 @@ struct Out {
     count: Option<u64>,
 }
 
-impl Out {
+impl Sink for Out {
     fn done(&self) -> bool {
         self.count.is_some_and(|n| self.printed >= n)
     }
 
+    fn taken(&self) -> u64 {
+        self.printed
+    }
+
     /// Prints the events (up to the count); false when standard output is gone.
-    fn events(&mut self, events: &[TailEvent]) -> std::io::Result<bool> {
+    fn take(&mut self, events: &[TailEvent]) -> std::io::Result<bool> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         for e in events {
@@ -121,6 +136,19 @@ impl Out {
 }
 
 pub fn run(args: &TailArgs) -> Result<Outcome> {
+    let mut out = Out {
+        table: TableWriter::default(),
+        printed: 0,
+        form: args.output,
+        count: args.count,
+    };
+    follow(args, &mut out)?;
+    Ok(Outcome::Success)
+}
+
+/// Follows the clusters `args` names into `sink` until the count, Ctrl-C, or a failure: live
+/// tail first, FilterLogEvents polling when live tail is not available.
+pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
     let groups = args.cloud.groups();
     if groups.is_empty() {
         bail!("give the cluster (--cluster NAME) or log group (--log-group G) to tail");
@@ -137,12 +165,7 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
         .enable_all()
         .build()?;
     let stop = Arc::new(AtomicBool::new(false));
-    let mut out = Out {
-        table: TableWriter::default(),
-        printed: 0,
-        form: args.output,
-        count: args.count,
-    };
+    let out = sink;
     runtime.block_on(async {
         let flag = stop.clone();
         tokio::spawn(async move {
@@ -151,15 +174,15 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
             }
         });
         if !args.poll {
-            match live(&source, &watch, &mut out, &stop).await {
+            match live(&source, &watch, out, &stop).await {
                 Err(e @ (CloudError::NoCredentials { .. } | CloudError::BadCredentials { .. })) => {
                     return Err(anyhow!("{}", sanitize(&e.to_string())));
                 }
                 // Polling would start over from --since and print those events again.
-                Err(e) if out.printed > 0 => {
+                Err(e) if out.taken() > 0 => {
                     return Err(anyhow!(
                         "the live tail stopped after {} events: {}",
-                        out.printed,
+                        out.taken(),
                         sanitize(&e.to_string())
                     ));
                 }
@@ -172,15 +195,14 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
                 Ok(()) => return Ok(()),
             }
         }
-        polled(&source, args, &watch, &mut out, &stop).await
-    })?;
-    Ok(Outcome::Success)
+        polled(&source, args, &watch, out, &stop).await
+    })
 }
 
 async fn live(
     source: &CloudSource,
     watch: &Watch,
-    out: &mut Out,
+    out: &mut dyn Sink,
     stop: &AtomicBool,
 ) -> Result<(), CloudError> {
     let mut failed = None;
@@ -188,7 +210,7 @@ async fn live(
         .watch_live(
             watch,
             |note| match note {
-                LiveNote::Events(events) => match out.events(&events) {
+                LiveNote::Events(events) => match out.take(&events) {
                     Ok(true) if !out.done() => {}
                     Ok(_) => stop.store(true, Ordering::Relaxed),
                     Err(e) => {
@@ -228,7 +250,7 @@ async fn polled(
     source: &CloudSource,
     args: &TailArgs,
     watch: &Watch,
-    out: &mut Out,
+    out: &mut dyn Sink,
     stop: &AtomicBool,
 ) -> Result<()> {
     let interval = Duration::from_millis(parse_duration_ms(&args.interval)?.max(200) as u64);
@@ -237,7 +259,7 @@ async fn polled(
         .watch_polled(
             watch,
             interval,
-            |batch| match out.events(&batch) {
+            |batch| match out.take(&batch) {
                 Ok(true) if !out.done() => ControlFlow::Continue(()),
                 Ok(_) => ControlFlow::Break(()),
                 Err(e) => {

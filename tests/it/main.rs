@@ -46,3 +46,4 @@ mod themes;
 mod time_floor;
 mod timeline;
 mod tui_query;
+mod watch;

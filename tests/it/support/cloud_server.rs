@@ -140,6 +140,8 @@ pub struct State {
     pub live: VecDeque<Vec<LiveStep>>,
     /// Live tail sessions started.
     pub live_started: usize,
+    /// When each scripted live update was written to its connection.
+    pub updates_sent: Vec<std::time::Instant>,
 }
 
 pub struct CloudServer {
@@ -300,7 +302,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
                 s.live_started += 1;
                 s.live.pop_front()
             };
-            let _ = live(&mut out, script);
+            let _ = live(&mut out, script, state);
             break;
         }
         let (answer, stall) = {
@@ -630,7 +632,11 @@ fn heartbeat(out: &mut TcpStream) -> std::io::Result<()> {
 }
 
 /// A live tail session: the stream's head, the start, then the script (or heartbeats forever).
-fn live(out: &mut TcpStream, script: Option<Vec<LiveStep>>) -> std::io::Result<()> {
+fn live(
+    out: &mut TcpStream,
+    script: Option<Vec<LiveStep>>,
+    state: &Mutex<State>,
+) -> std::io::Result<()> {
     write!(
         out,
         "HTTP/1.1 200 OK\r\ncontent-type: application/vnd.amazon.eventstream\r\ntransfer-encoding: chunked\r\nx-amzn-requestid: kaudit-test\r\n\r\n"
@@ -662,6 +668,8 @@ fn live(out: &mut TcpStream, script: Option<Vec<LiveStep>>) -> std::io::Result<(
                     "sessionUpdate",
                     &json!({"sessionMetadata": {"sampled": sampled}, "sessionResults": results}),
                 )?;
+                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                s.updates_sent.push(std::time::Instant::now());
             }
             LiveStep::Wait(ms) => {
                 let mut left = ms;
