@@ -116,7 +116,9 @@ fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>>
     Ok(detected.findings)
 }
 
-pub fn run(args: &DetectArgs) -> Result<Outcome> {
+/// The library's detections (the user's folders and lists included), its problems and the
+/// detections that wait for a list said on stderr.
+pub(super) fn library_detections() -> Vec<Detection> {
     let catalog = Catalog::load_with_lists(
         default_user_dir().as_deref(),
         lists::default_dir().as_deref(),
@@ -131,7 +133,11 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
             eprintln!("kaudit: {}", sanitize(&w.to_string()));
         }
     }
-    let detections = Detection::all_of(&catalog);
+    Detection::all_of(&catalog)
+}
+
+pub fn run(args: &DetectArgs) -> Result<Outcome> {
+    let detections = library_detections();
     if args.cloud.is_set()
         && (args.source.demo || !args.source.paths.is_empty() || !args.source.file.is_empty())
     {

@@ -18,7 +18,6 @@ use super::table::{Row, TableWriter, row};
 use super::tail::{Sink, TailArgs, TailOutput};
 use crate::audit::decode::{Depth, decode_event};
 use crate::audit::time::format_millis_utc;
-use crate::catalog::{Catalog, WaitingFor, default_user_dir};
 use crate::engine::classify::{Classifier, Reading};
 use crate::engine::cloud::TailEvent;
 use crate::engine::local::LocalSource;
@@ -167,16 +166,7 @@ pub fn run(args: &WatchArgs) -> Result<Outcome> {
             "give the files to watch, or a cluster (--cluster NAME or --log-group G)".into()
         ));
     }
-    let catalog = Catalog::load(default_user_dir().as_deref());
-    for p in &catalog.problems {
-        eprintln!("kaudit: {}", sanitize(&p.to_string()));
-    }
-    for w in catalog.waiting() {
-        if w.query.severity.is_some() && matches!(w.why, WaitingFor::Lists(_)) {
-            eprintln!("kaudit: {}", sanitize(&w.to_string()));
-        }
-    }
-    let detections = Detection::all_of(&catalog);
+    let detections = super::detect::library_detections();
     let classifier = Classifier::new(detections.clone()).map_err(anyhow::Error::msg)?;
     let mut findings = Findings {
         detections: &detections,
