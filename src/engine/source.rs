@@ -101,8 +101,7 @@ pub trait EventSource: Send + Sync {
     fn target(&self, tied: bool) -> Target;
 
     /// Its queries run elsewhere and are billed by the bytes they scan: stopping one must tell
-    /// the account (Ctrl-C on the command line), and the console does not run every detection
-    /// at once.
+    /// the account (Ctrl-C on the command line).
     fn remote(&self) -> bool {
         false
     }
