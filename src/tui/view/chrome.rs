@@ -13,6 +13,9 @@ use crate::catalog::themes::Role;
 use crate::store::EventStore;
 use crate::text::sanitize;
 
+/// The most of the source's name the title keeps when the line is short.
+const SHORT_SOURCE: usize = 32;
+
 /// A part of the title line: what matters most (lowest rank) stays when the line is short.
 struct Piece {
     rank: u8,
@@ -54,11 +57,17 @@ fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
         }
     };
     leave_out(&mut pieces, 3);
-    if total(&pieces) > width {
-        for piece in &mut pieces {
-            if let Some(short) = piece.short.take() {
-                piece.spans = short;
-            }
+    // The least important shortened first, until the line fits.
+    let mut shortenable: Vec<usize> = (0..pieces.len())
+        .filter(|&i| pieces[i].short.is_some())
+        .collect();
+    shortenable.sort_by_key(|&i| std::cmp::Reverse(pieces[i].rank));
+    for i in shortenable {
+        if total(&pieces) <= width {
+            break;
+        }
+        if let Some(short) = pieces[i].short.take() {
+            pieces[i].spans = short;
         }
     }
     leave_out(&mut pieces, 1);
@@ -116,20 +125,26 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
     let warn = |rank: u8, text: String, role: Role| {
         Piece::new(rank, vec![Span::styled(text, styles.get(role))])
     };
-    let mut pieces = vec![Piece::new(
-        0,
-        vec![
-            Span::styled(" kaudit ", styles.get(Role::Accent)),
-            Span::styled(
-                format!("{} ", sanitize(&state.status.source)),
-                styles.get(Role::Text),
-            ),
-            Span::styled(
+    let source = sanitize(&state.status.source).into_owned();
+    let mut pieces = vec![
+        Piece::new(0, vec![Span::styled(" kaudit ", styles.get(Role::Accent))]),
+        // Several files make a long name: cut before anything that matters is left out.
+        Piece {
+            rank: 2,
+            short: (source.chars().count() > SHORT_SOURCE).then(|| {
+                let cut: String = source.chars().take(SHORT_SOURCE - 1).collect();
+                vec![Span::styled(format!("{cut}… "), styles.get(Role::Text))]
+            }),
+            spans: vec![Span::styled(format!("{source} "), styles.get(Role::Text))],
+        },
+        Piece::new(
+            0,
+            vec![Span::styled(
                 format!("· {} events ", store.len()),
                 styles.get(Role::Muted),
-            ),
-        ],
-    )];
+            )],
+        ),
+    ];
     pieces.extend(findings(state, styles));
     if !load.done && load.bytes_total > 0 {
         let pct = load.bytes_done * 100 / load.bytes_total.max(1);
@@ -269,5 +284,15 @@ mod fit_tests {
         assert_eq!(line(&fit(pieces(), 25)), "[source][f][SAMPLED]");
         // What must be said stays, even past the width.
         assert_eq!(line(&fit(pieces(), 10)), "[source][SAMPLED]");
+        // The least important is shortened first: a long name before the findings.
+        let named = || {
+            vec![
+                piece(0, "[kaudit]", None),
+                piece(2, "[a very long source name]", Some("[a…]")),
+                piece(1, "[findings long]", Some("[f]")),
+            ]
+        };
+        assert_eq!(line(&fit(named(), 30)), "[kaudit][a…][findings long]");
+        assert_eq!(line(&fit(named(), 14)), "[kaudit][f]");
     }
 }
