@@ -37,7 +37,7 @@ fn ends_and_gives_back(
     let dir = tempfile::tempdir().unwrap();
     let pane = Pane::start_with(name, dir.path(), &["--demo"], env, 120, 40);
     if env.is_empty() {
-        pane.wait_for("Demo incident");
+        pane.wait_for("Demo: 20000 events");
         assert_eq!(
             flags(&pane),
             "alt=1 cursor=0 mouse=1",

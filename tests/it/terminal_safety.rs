@@ -186,12 +186,13 @@ fn the_console_shows_hostile_text_escaped_and_the_terminal_is_untouched() {
     let screen = pane.wait_for("PWNED-TITLE");
     assert!(screen.contains(r"\x1b]0;PWNED-TITLE\x07"), "{screen}");
     // The line holding raw escapes is broken off: one unreadable line, said once, and no event.
-    pane.wait_for("8 events · 1 unreadable line (");
+    pane.wait_for("· 8 events ");
+    pane.wait_for("· 1 unreadable line (");
     // The detail of the first event, with its decoded reason.
     pane.keys(&["g", "Enter"]);
     pane.wait_for("audit ID      hostile-title");
     pane.keys(&["Escape", "F"]);
-    pane.wait_for("detections fired");
+    pane.wait_for("fired · Enter shows");
     pane.keys(&["Escape"]);
     let escaped = pane
         .command()
