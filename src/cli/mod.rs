@@ -42,6 +42,7 @@ Examples:
   kaudit query --demo 'stats count(*) by verb'
                                            a Logs Insights query, offline
   kaudit query --demo --canned aws-auth-changes
+  kaudit watch audit.log -o jsonl          each finding as its event is written
   kaudit demo --events 1000000 > big.log   a million-event demo file";
 
 /// A console for investigating Kubernetes API-server audit logs (Amazon EKS first).
