@@ -10,11 +10,13 @@
 //! |---|---|
 //! | `compile` | expressions compiled once per query: names become row slots, functions are resolved, constants folded |
 //! | `stages` | the commands of a query as stages over rows |
+//! | `groups` | the groups of a `stats … by`, found by their values without copying them |
 //! | `prefilter` | [`RecordPrefilter`]: the literals a record must hold to pass the leading filters, tested before decoding; [`Plan::required_literals`], the same as text for a prefilter shared by many queries |
 //! | `presence` | [`FieldPresence`]: whether some event read had a field the checker could not be sure of |
 //! | `time_floor` | [`TimeFloor`]: the n most recent (or earliest) events; once n are held, older records are passed over |
 
 mod compile;
+mod groups;
 mod prefilter;
 mod presence;
 mod stages;
@@ -502,7 +504,7 @@ impl Run<'_> {
         }
         match plan.stages.get(self.streaming) {
             // `stats` folds rows as they come rather than holding them.
-            Some(stage @ Stage::Stats(_)) => stage.absorb(&mut self.states[self.streaming], rows),
+            Some(stage @ Stage::Stats(_)) => stage.absorb(&mut self.states[self.streaming], &rows),
             _ => {
                 self.collected.append(&mut rows);
                 self.prune_top();
