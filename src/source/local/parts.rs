@@ -89,6 +89,7 @@ impl LocalInput {
         on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
     ) -> ScanReport {
         let data = self.bytes();
+        self.read_ahead(part.range.clone());
         let chunk = &data[part.range.clone()];
         let mut report = if part.range.start == 0 {
             formats::scan_skipping(chunk, &self.origin, depth, skip, on_event)
