@@ -336,8 +336,8 @@ fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, depth: Depth) -> S
 fn api_server_head(text: &str) -> Option<&str> {
     const HEAD: &str = r#"{"kind":"Event","apiVersion":""#;
     let rest = text.strip_prefix(HEAD)?;
-    let end = rest.find(['"', '\\'])?;
-    let api_version = &rest[..end];
+    let end = memchr::memchr2(b'"', b'\\', rest.as_bytes())?;
+    let api_version = rest.get(..end)?;
     (rest.as_bytes()[end] == b'"' && api_version.starts_with("audit.k8s.io/"))
         .then_some(api_version)
 }
