@@ -393,6 +393,34 @@ impl LocalInput {
         let _ = range;
     }
 
+    /// Lets go of the pages of `range` of a mapped file once a scan is done with them: the page
+    /// cache keeps them, and a later read maps them again. A large input then holds no more of
+    /// this process's memory than the parts being scanned, and the mapping is taken down part by
+    /// part by the threads that scan, not all at once by one thread at the end.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        #[cfg(unix)]
+        if let Data::Mapped(map) = &self.data
+            && range.end <= map.len()
+        {
+            // SAFETY: MADV_DONTNEED on this read-only mapping of a file only drops page table
+            // entries: the next read of those bytes maps the same pages of the file again, so no
+            // byte read through the mapping changes because of it (a file rewritten under the
+            // mapping is the risk `map` already takes).
+            #[allow(unsafe_code)]
+            let dropped = unsafe {
+                map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    range.start,
+                    range.len(),
+                )
+            };
+            // Only advice: refused, the pages stay mapped until the input is dropped.
+            let _ = dropped;
+        }
+        #[cfg(not(unix))]
+        let _ = range;
+    }
+
     /// Ends the input after its last newline. For a file that is followed: what comes after is a
     /// line still being written, the follower's to read once it is whole, not a malformed line
     /// of the load.
