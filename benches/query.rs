@@ -1,18 +1,24 @@
-//! Logs Insights queries over a demo file of a million events (by default), whole process, next
-//! to jq and DuckDB when they are there.
+//! Logs Insights queries over demo files of a hundred thousand and a million events (by
+//! default), whole process, next to jq and DuckDB.
 //!
-//! `cargo bench --bench query` writes `target/bench-data/demo-<N>.jsonl` once (set
-//! `KAUDIT_BENCH_EVENTS` for another size) and times `kaudit query` on each query (median of 3
-//! runs). `KAUDIT_BENCH_JQ=1` also times jq (slow: tens of seconds a query); DuckDB is timed when
-//! `python3 -c 'import duckdb'` works (`pip install duckdb`).
+//! `cargo bench --bench query` writes `target/bench-data/demo-<N>.jsonl` once per size
+//! (`KAUDIT_BENCH_EVENTS` sets the sizes: one number, or several separated by commas) and times
+//! `kaudit query` on each query (median of 3 runs), one table a size. jq is timed at sizes up to
+//! a hundred thousand events (at a million it takes tens of seconds a query): `KAUDIT_BENCH_JQ=1`
+//! times it at every size, `KAUDIT_BENCH_JQ=0` at none. DuckDB is timed, on as many threads as
+//! kaudit, with the first Python that can `import duckdb` of: `KAUDIT_BENCH_PYTHON`,
+//! `~/.cache/kaudit/duckdb-venv/bin/python`, `python3` (`python3 -m venv
+//! ~/.cache/kaudit/duckdb-venv && ~/.cache/kaudit/duckdb-venv/bin/pip install duckdb`). Each tool's
+//! column gives its time and how many times kaudit's that is. `KAUDIT_BENCH_BIN` times another
+//! kaudit binary in the query tables (a build of an earlier commit, to compare).
 //!
 //! Every tool's answer is brought to one canonical form and compared with kaudit's: the table
 //! says `same` or `DIFFERS`, and the bench fails when any answer differs.
 //!
-//! A second table sets `kaudit detect FILE` (every detection, one pass) beside every detection
-//! read alone, one pass each (the library's `detect_each`, in a child process of this bench),
-//! and beside the single query `detect::DETECT_YARDSTICK`: wall time and peak memory of the whole
-//! process. `KAUDIT_BENCH_DETECT_ONLY=1` prints only that table.
+//! A last table, at the largest size, sets `kaudit detect FILE` (every detection, one pass)
+//! beside every detection read alone, one pass each (the library's `detect_each`, in a child
+//! process of this bench), and beside the single query `detect::DETECT_YARDSTICK`: wall time and
+//! peak memory of the whole process. `KAUDIT_BENCH_DETECT_ONLY=1` prints only that table.
 
 #![allow(clippy::unwrap_used)]
 
@@ -22,7 +28,7 @@ mod detect;
 
 use std::path::Path;
 
-use common::{bench_events, demo_file};
+use common::demo_file;
 use detect::DETECT_EACH;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -114,6 +120,22 @@ const CASES: &[Case] = &[
             })
         },
     },
+    Case {
+        name: "Q6 errors by user and verb",
+        kaudit: "filter responseStatus.code >= 400 | stats count(*) by user.username, verb",
+        jq: r#"[inputs | select(.responseStatus.code >= 400)] | group_by([.user.username, .verb]) | map({u: .[0].user.username, v: .[0].verb, n: length}) | .[]"#,
+        duckdb: "select user.username, verb, count(*) from t where responseStatus.code >= 400 group by all",
+        answer: |tool, out| {
+            rows(tool, out, |v| {
+                let (u, verb, n) = match tool {
+                    Tool::Kaudit => (&v["user.username"], &v["verb"], &v["count(*)"]),
+                    Tool::Jq => (&v["u"], &v["v"], &v["n"]),
+                    Tool::DuckDb => (&v[0], &v[1], &v[2]),
+                };
+                format!("{} {}={n}", text(u), text(verb))
+            })
+        },
+    },
 ];
 
 fn main() {
@@ -122,28 +144,94 @@ fn main() {
         detect::each_child(Path::new(&args[i + 1]));
         return;
     }
-    let events = bench_events();
-    let path = demo_file(events);
-    let bytes = std::fs::metadata(&path).unwrap().len() as f64;
-    let with_jq = std::env::var_os("KAUDIT_BENCH_JQ").is_some();
-    let with_duckdb = Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    println!(
-        "input: {} ({events} events, {:.2} GB); whole process, median of 3; {} cores\n",
-        path.display(),
-        bytes / 1e9,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
+    let sizes = bench_sizes();
+    let largest = sizes.iter().copied().max().unwrap();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if std::env::var_os("KAUDIT_BENCH_DETECT_ONLY").is_some() {
+        let path = demo_file(largest);
+        let bytes = header(&path, largest, threads);
         detect::table(&path, bytes);
         return;
     }
+    let python = duckdb_python();
+    let jq = std::env::var("KAUDIT_BENCH_JQ").ok();
+    let mut differ = Vec::new();
+    for &events in &sizes {
+        let with_jq = match jq.as_deref() {
+            Some("0") => false,
+            Some(_) => true,
+            None => events <= 100_000,
+        };
+        query_table(events, threads, with_jq, python.as_deref(), &mut differ);
+    }
+    if !differ.is_empty() {
+        eprintln!("\nanswers differ:\n{}", differ.join("\n"));
+        std::process::exit(1);
+    }
+    let path = demo_file(largest);
+    let bytes = std::fs::metadata(&path).unwrap().len() as f64;
+    detect::table(&path, bytes);
+}
+
+/// The sizes to run, smallest first: `KAUDIT_BENCH_EVENTS` (`20000`, `100000,1000000`), else a
+/// hundred thousand and a million.
+fn bench_sizes() -> Vec<usize> {
+    let mut sizes: Vec<usize> = std::env::var("KAUDIT_BENCH_EVENTS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .filter(|s: &Vec<usize>| !s.is_empty())
+        .unwrap_or_else(|| vec![100_000, 1_000_000]);
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+/// The first Python that has DuckDB: `KAUDIT_BENCH_PYTHON`, the bench's own virtual environment,
+/// `python3`.
+fn duckdb_python() -> Option<String> {
+    let venv = std::env::var_os("HOME")
+        .map(|h| Path::new(&h).join(".cache/kaudit/duckdb-venv/bin/python"))
+        .filter(|p| p.exists())
+        .map(|p| p.to_string_lossy().into_owned());
+    let python = std::env::var("KAUDIT_BENCH_PYTHON").ok();
+    [python, venv, Some("python3".to_string())]
+        .into_iter()
+        .flatten()
+        .find(|py| {
+            Command::new(py)
+                .args(["-c", "import duckdb"])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+}
+
+/// Prints what is read; its size in bytes.
+fn header(path: &Path, events: usize, threads: usize) -> f64 {
+    let bytes = std::fs::metadata(path).unwrap().len() as f64;
     println!(
-        "{:<28} {:>10} {:>8} {:>14} {:>14}",
-        "query", "kaudit s", "GB/s", "jq s", "duckdb s"
+        "input: {} ({events} events, {:.2} GB); whole process, median of 3; {threads} cores\n",
+        path.display(),
+        bytes / 1e9,
+    );
+    bytes
+}
+
+/// One size's table: every query in kaudit, and in jq and DuckDB when asked and there.
+fn query_table(
+    events: usize,
+    threads: usize,
+    with_jq: bool,
+    python: Option<&str>,
+    differ: &mut Vec<String>,
+) {
+    let path = demo_file(events);
+    let bytes = header(&path, events, threads);
+    let bin =
+        std::env::var("KAUDIT_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kaudit").into());
+    println!(
+        "{:<28} {:>10} {:>8} {:>20} {:>20}",
+        "query", "kaudit s", "GB/s", "jq s (× kaudit)", "duckdb s (× kaudit)"
     );
     let (secs, matches) = typed_baseline(&path);
     println!(
@@ -152,10 +240,9 @@ fn main() {
         secs,
         bytes / 1e9 / secs
     );
-    let mut differ = Vec::new();
     for case in CASES {
         let (kaudit, out) = median(|| {
-            run(Command::new(env!("CARGO_BIN_EXE_kaudit")).args([
+            run(Command::new(&bin).args([
                 "query",
                 path.to_str().unwrap(),
                 case.kaudit,
@@ -164,20 +251,23 @@ fn main() {
             ]))
         });
         let expected = (case.answer)(Tool::Kaudit, &out);
-        let mut same = |tool: Tool, name: &str, out: &str| {
+        let mut same = |tool: Tool, out: &str| {
             let got = (case.answer)(tool, out);
             if got == expected {
-                "same".to_string()
+                "same"
             } else {
                 differ.push(format!(
-                    "{}: {name} answered {:?}…, kaudit {:?}…",
+                    "{} at {events} events: {} answered {:?}…, kaudit {:?}…",
                     case.name,
+                    tool_name(tool),
                     &got[..got.len().min(3)],
                     &expected[..expected.len().min(3)]
                 ));
-                "DIFFERS".to_string()
+                "DIFFERS"
             }
         };
+        let against =
+            |secs: f64, verdict: &str| format!("{secs:.2} ×{:.1} {verdict}", secs / kaudit);
         let jq = with_jq.then(|| {
             let slurp = case.jq.starts_with("[inputs");
             let mut cmd = Command::new("jq");
@@ -187,15 +277,15 @@ fn main() {
             }
             cmd.arg(case.jq).arg(&path);
             let (secs, out) = median(|| run(&mut cmd));
-            format!("{secs:.2} {}", same(Tool::Jq, "jq", &out))
+            against(secs, same(Tool::Jq, &out))
         });
-        let duck = with_duckdb.then(|| {
-            let (secs, out) = median(|| duckdb(case.duckdb, &path));
-            format!("{secs:.2} {}", same(Tool::DuckDb, "DuckDB", &out))
+        let duck = python.map(|py| {
+            let (secs, out) = median(|| duckdb(py, threads, case.duckdb, &path));
+            against(secs, same(Tool::DuckDb, &out))
         });
         let show = |t: Option<String>| t.unwrap_or_else(|| "-".to_string());
         println!(
-            "{:<28} {:>10.3} {:>8.2} {:>14} {:>14}",
+            "{:<28} {:>10.3} {:>8.2} {:>20} {:>20}",
             case.name,
             kaudit,
             bytes / 1e9 / kaudit,
@@ -203,11 +293,7 @@ fn main() {
             show(duck)
         );
     }
-    if !differ.is_empty() {
-        eprintln!("\nanswers differ:\n{}", differ.join("\n"));
-        std::process::exit(1);
-    }
-    detect::table(&path, bytes);
+    println!();
 }
 
 /// Each line of a tool's output as JSON, through `row`, sorted (row order is not compared:
@@ -312,14 +398,15 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Runs a query in DuckDB; the rows as JSON arrays, one a line.
-fn duckdb(sql: &str, path: &Path) -> String {
+/// Runs a query in DuckDB (with `python`, on `threads` threads); the rows as JSON arrays, one a
+/// line.
+fn duckdb(python: &str, threads: usize, sql: &str, path: &Path) -> String {
     let file = path.to_str().unwrap();
     let sql = sql.replace("FILE", file);
     let script = format!(
-        "import duckdb\ncon = duckdb.connect()\ncon.execute(\"create view t as select * from read_ndjson_auto('{file}')\")\nrows = con.execute({sql:?}).fetchall()\nimport json\nfor r in rows: print(json.dumps([v if v is None or isinstance(v, (int, float)) else str(v) for v in r]))\n"
+        "import duckdb\ncon = duckdb.connect(config={{'threads': {threads}}})\ncon.execute(\"create view t as select * from read_ndjson_auto('{file}')\")\nrows = con.execute({sql:?}).fetchall()\nimport json\nfor r in rows: print(json.dumps([v if v is None or isinstance(v, (int, float)) else str(v) for v in r]))\n"
     );
-    run(Command::new("python3").args(["-c", &script]))
+    run(Command::new(python).args(["-c", &script]))
 }
 
 /// The median time of three runs, and the output of the last.

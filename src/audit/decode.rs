@@ -143,6 +143,11 @@ pub fn decode_event(input: &[u8], depth: Depth) -> Result<Event<'_>, DecodeError
         ..Event::default()
     };
     if depth == Depth::Classify {
+        if let Some(api_version) = api_server_head(text) {
+            event.kind = Some(Cow::Borrowed("Event"));
+            event.api_version = Some(Cow::Borrowed(api_version));
+            return Ok(event);
+        }
         match classify_members(&mut s, &mut event) {
             Ok(true) => {
                 check_is_event(&event)?;
@@ -323,6 +328,18 @@ fn event_members<'a>(s: &mut Scanner<'a>, ev: &mut Event<'a>, depth: Depth) -> S
         }
         Ok(())
     })
+}
+
+/// What the API server writes first, `{"kind":"Event","apiVersion":"audit.k8s.io/…"`: the
+/// `apiVersion` when the record starts so, which decides it as [`classify_members`] would,
+/// without a scanner.
+fn api_server_head(text: &str) -> Option<&str> {
+    const HEAD: &str = r#"{"kind":"Event","apiVersion":""#;
+    let rest = text.strip_prefix(HEAD)?;
+    let end = memchr::memchr2(b'"', b'\\', rest.as_bytes())?;
+    let api_version = rest.get(..end)?;
+    (rest.as_bytes()[end] == b'"' && api_version.starts_with("audit.k8s.io/"))
+        .then_some(api_version)
 }
 
 /// The members of [`Depth::Classify`], until they decide: `Ok(true)` when reading stopped

@@ -356,3 +356,33 @@ fn stage_timestamp_is_found_from_the_end() {
         assert_eq!(stage_timestamp_from_end(text.as_bytes()), None, "{text}");
     }
 }
+
+#[test]
+fn the_api_server_head_decides_as_the_scanner_does() {
+    assert_eq!(api_server_head(EKS_EVENT), Some("audit.k8s.io/v1"));
+    for line in [
+        EKS_EVENT,
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","auditID":"a"}"#,
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io\/v1","verb":"get"}"#,
+        r#"{"kind":"Event","apiVersion":"v1","reason":"Pulled"}"#,
+        r#"{"kind":"Event","apiVersion":"","verb":"get"}"#,
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1" ,"verb":"get"}"#,
+        r#"{"kind":"Event", "apiVersion":"audit.k8s.io/v1","verb":"get"}"#,
+    ] {
+        let got = decode_event(line.as_bytes(), Depth::Classify);
+        let mut scanner = Scanner::new(line);
+        let mut want = Event {
+            text: line,
+            ..Event::default()
+        };
+        assert_eq!(
+            classify_members(&mut scanner, &mut want),
+            Ok(true),
+            "{line}"
+        );
+        let want = check_is_event(&want).map(|()| want);
+        assert_eq!(got, want, "{line}");
+    }
+    let escaped = r#"{"kind":"Event","apiVersion":"audit.k8s.io\/v1","verb":"get"}"#;
+    assert_eq!(api_server_head(escaped), None);
+}

@@ -36,9 +36,20 @@ pub(crate) fn string_end(b: &[u8], pos: usize) -> Option<(usize, bool)> {
 }
 
 /// The next `"` or `\` at or after `i`. Most strings of an audit event are short, so the
-/// first bytes are tested eight at a time in a register before handing long ones to memchr.
+/// first bytes are tested in a register before handing long ones to memchr.
 #[inline(always)]
-fn quote_or_backslash(b: &[u8], mut i: usize) -> Option<usize> {
+fn quote_or_backslash(b: &[u8], i: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    let found = sse2::quote_or_backslash(b, i);
+    #[cfg(not(target_arch = "x86_64"))]
+    let found = quote_or_backslash_swar(b, i);
+    found
+}
+
+/// [`quote_or_backslash`], eight bytes at a time in a general register.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline(always)]
+fn quote_or_backslash_swar(b: &[u8], mut i: usize) -> Option<usize> {
     const QUOTES: u64 = LOW_BITS * b'"' as u64;
     const BACKSLASHES: u64 = LOW_BITS * b'\\' as u64;
     for _ in 0..4 {
@@ -115,21 +126,20 @@ pub(crate) fn container_end(
                 &tail
             }
         };
-        let words = classify(chunk, open, close);
-        let any = words.iter().fold(0, |a, w| a | w);
-        let escaped = if any & (LOW_BITS << 1) == 0 {
+        let masks = block_masks(chunk, open, close);
+        let escaped = if masks.backslashes == 0 {
             let e = prev_escaped;
             prev_escaped = 0;
             e
         } else {
-            find_escaped(gather(&words, 1), &mut prev_escaped)
+            find_escaped(masks.backslashes, &mut prev_escaped)
         };
-        let quotes = gather(&words, 0) & !escaped;
+        let quotes = masks.quotes & !escaped;
         let inside = prefix_xor(quotes) ^ in_string;
         in_string = 0u64.wrapping_sub(inside >> 63);
         // Most blocks of a string-heavy object hold no bracket at all.
-        if any & (LOW_BITS << 2) != 0 {
-            let mut brackets = gather(&words, 2) & !inside;
+        if masks.brackets != 0 {
+            let mut brackets = masks.brackets & !inside;
             while brackets != 0 {
                 let bit = brackets.trailing_zeros() as usize;
                 brackets &= brackets - 1;
@@ -150,6 +160,124 @@ pub(crate) fn container_end(
 
 /// The lowest bit of every byte.
 const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+
+/// One bit per byte of a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Masks {
+    quotes: u64,
+    backslashes: u64,
+    /// `open` or `close`.
+    brackets: u64,
+}
+
+#[inline(always)]
+fn block_masks(chunk: &[u8; BLOCK], open: u8, close: u8) -> Masks {
+    #[cfg(target_arch = "x86_64")]
+    let masks = sse2::block_masks(chunk, open, close);
+    #[cfg(not(target_arch = "x86_64"))]
+    let masks = block_masks_portable(chunk, open, close);
+    masks
+}
+
+/// [`block_masks`] with no instruction of a particular processor.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline(always)]
+fn block_masks_portable(chunk: &[u8; BLOCK], open: u8, close: u8) -> Masks {
+    let words = classify(chunk, open, close);
+    let any = words.iter().fold(0, |a, w| a | w);
+    let some = |bit: u32| any & (LOW_BITS << bit) != 0;
+    Masks {
+        quotes: if some(0) { gather(&words, 0) } else { 0 },
+        backslashes: if some(1) { gather(&words, 1) } else { 0 },
+        brackets: if some(2) { gather(&words, 2) } else { 0 },
+    }
+}
+
+/// The byte searches of the hot loops with SSE2, which every x86_64 processor has: compared 16
+/// bytes at a time, the matches gathered into a mask by one instruction (`pmovmskb`), which the
+/// compiler does not find by itself in the portable versions.
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+    };
+
+    use super::{BLOCK, Masks};
+
+    /// Strings longer than this many 16-byte steps are left to memchr.
+    const STEPS: usize = 4;
+
+    #[inline(always)]
+    pub(super) fn quote_or_backslash(b: &[u8], i: usize) -> Option<usize> {
+        // SAFETY: the function only needs SSE2, which the x86_64 architecture includes: every
+        // x86_64 processor has it, and Rust's x86_64 targets enable it.
+        #[allow(unsafe_code)]
+        unsafe {
+            find_quote_or_backslash(b, i)
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn block_masks(chunk: &[u8; BLOCK], open: u8, close: u8) -> Masks {
+        // SAFETY: as for `quote_or_backslash`, SSE2 alone.
+        #[allow(unsafe_code)]
+        unsafe {
+            masks(chunk, open, close)
+        }
+    }
+
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn find_quote_or_backslash(b: &[u8], mut i: usize) -> Option<usize> {
+        let (quote, backslash) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8));
+        for _ in 0..STEPS {
+            let Some(bytes) = b.get(i..i + 16) else { break };
+            let v = load(bytes);
+            let hits = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+            let mask = _mm_movemask_epi8(hits);
+            if mask != 0 {
+                return Some(i + mask.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        memchr::memchr2(b'"', b'\\', b.get(i..)?).map(|k| i + k)
+    }
+
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn masks(chunk: &[u8; BLOCK], open: u8, close: u8) -> Masks {
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let backslash = _mm_set1_epi8(b'\\' as i8);
+        let (open, close) = (_mm_set1_epi8(open as i8), _mm_set1_epi8(close as i8));
+        let mut out = Masks {
+            quotes: 0,
+            backslashes: 0,
+            brackets: 0,
+        };
+        for (k, bytes) in chunk.chunks_exact(16).enumerate() {
+            let v = load(bytes);
+            let bits = |m: __m128i| u64::from(_mm_movemask_epi8(m) as u16) << (16 * k);
+            out.quotes |= bits(_mm_cmpeq_epi8(v, quote));
+            out.backslashes |= bits(_mm_cmpeq_epi8(v, backslash));
+            out.brackets |= bits(_mm_or_si128(
+                _mm_cmpeq_epi8(v, open),
+                _mm_cmpeq_epi8(v, close),
+            ));
+        }
+        out
+    }
+
+    /// 16 bytes into a register, without a pointer (the compiler makes it one load).
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn load(bytes: &[u8]) -> __m128i {
+        let mut lo = [0u8; 8];
+        let mut hi = [0u8; 8];
+        lo.copy_from_slice(&bytes[..8]);
+        hi.copy_from_slice(&bytes[8..16]);
+        _mm_set_epi64x(i64::from_le_bytes(hi), i64::from_le_bytes(lo))
+    }
+}
 
 /// One flag byte per input byte (bit 0 a quote, bit 1 a backslash, bit 2 `open` or `close`),
 /// as eight words. A plain byte loop the compiler turns into vector compares.
@@ -293,6 +421,43 @@ mod tests {
             assert_eq!(gather(&words, 1), eq_mask(&block, b'\\'));
             let brackets = eq_mask(&block, b'{') | eq_mask(&block, b'}');
             assert_eq!(gather(&words, 2), brackets);
+        }
+    }
+
+    #[test]
+    fn the_processor_searches_agree_with_the_portable_ones() {
+        let mut s = 0x6a09_e667_f3bc_c909u64;
+        for _ in 0..2000 {
+            let mut block = [0u8; BLOCK];
+            for x in block.iter_mut() {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                *x = b"\"\\{}[]ab"[(s % 8) as usize];
+            }
+            let (open, close) = if s.is_multiple_of(2) {
+                (b'{', b'}')
+            } else {
+                (b'[', b']')
+            };
+            assert_eq!(
+                block_masks(&block, open, close),
+                block_masks_portable(&block, open, close)
+            );
+            for i in [0, 1, 17, 40, 63, 64] {
+                assert_eq!(
+                    quote_or_backslash(&block, i),
+                    quote_or_backslash_swar(&block, i),
+                    "{i}"
+                );
+            }
+        }
+        let long = [b"x".repeat(200), b"\\\"".to_vec()].concat();
+        for i in [0, 5, 150, 199, 200, 201, 202] {
+            assert_eq!(
+                quote_or_backslash(&long, i),
+                quote_or_backslash_swar(&long, i)
+            );
         }
     }
 

@@ -305,7 +305,9 @@ impl CExpr {
                 }
             }
             CExpr::Neg(e) => e.eval(row).negate(),
-            CExpr::Compare(op, l, r) => Value::Bool(l.eval(row).satisfies(*op, &r.eval(row))),
+            CExpr::Compare(op, l, r) => {
+                Value::Bool(l.eval_ref(row).satisfies(*op, &r.eval_ref(row)))
+            }
             CExpr::And(l, r) => Value::Bool(l.test(row) && r.test(row)),
             CExpr::Or(l, r) => Value::Bool(l.test(row) || r.test(row)),
             CExpr::Arith(op, l, r) => l.eval(row).arith(*op, &r.eval(row)),
@@ -322,8 +324,8 @@ impl CExpr {
                 list,
                 negated,
             } => {
-                let items: Vec<Value> = list.iter().map(|e| e.eval(row)).collect();
-                predicate(in_list(&expr.eval(row), &items), *negated)
+                let items = list.iter().map(|e| e.eval_ref(row));
+                predicate(in_list(&expr.eval_ref(row), items), *negated)
             }
             CExpr::Call { f, args } => {
                 let values: Vec<Value> = args.iter().map(|e| e.eval(row)).collect();
@@ -338,10 +340,11 @@ impl CExpr {
         }
     }
 
-    /// [`CExpr::eval`], borrowing a slot's value rather than cloning it.
-    pub(super) fn eval_ref<'r>(&self, row: &'r [Value]) -> Cow<'r, Value> {
+    /// [`CExpr::eval`], borrowing a slot's value or a constant rather than cloning it.
+    pub(super) fn eval_ref<'r>(&'r self, row: &'r [Value]) -> Cow<'r, Value> {
         match self {
             CExpr::Slot(i) => Cow::Borrowed(row.get(*i).unwrap_or(Value::missing_ref())),
+            CExpr::Const(v) => Cow::Borrowed(v),
             other => Cow::Owned(other.eval(row)),
         }
     }

@@ -10,11 +10,13 @@
 //! |---|---|
 //! | `compile` | expressions compiled once per query: names become row slots, functions are resolved, constants folded |
 //! | `stages` | the commands of a query as stages over rows |
+//! | `groups` | the groups of a `stats … by`, found by their values without copying them |
 //! | `prefilter` | [`RecordPrefilter`]: the literals a record must hold to pass the leading filters, tested before decoding; [`Plan::required_literals`], the same as text for a prefilter shared by many queries |
 //! | `presence` | [`FieldPresence`]: whether some event read had a field the checker could not be sure of |
 //! | `time_floor` | [`TimeFloor`]: the n most recent (or earliest) events; once n are held, older records are passed over |
 
 mod compile;
+mod groups;
 mod prefilter;
 mod presence;
 mod stages;
@@ -31,7 +33,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::audit::formats::AuditRecord;
-use crate::insights::eval::fields::{FieldSet, RecordFields};
+use crate::insights::eval::fields::{FieldSet, Interner, RawValue, RecordFields};
 use crate::insights::eval::value::Value;
 use crate::insights::syntax::ast::{CommandKind, Query};
 use crate::insights::syntax::diag::Diagnostic;
@@ -383,9 +385,26 @@ impl Plan {
                 .count()
         };
         let time = needs_time.then(|| FieldSet::from_names(EVENT_TIME_FIELDS));
+        // The fields the early filters read are made into values first: a record they turn
+        // away costs no more.
+        let early_reads = |k: &usize| {
+            self.stages[..early_filters].iter().any(|s| match s {
+                Stage::Filter(e) => e.reads(self.load_slots[*k]),
+                _ => false,
+            })
+        };
+        let (mut load_order, late): (Vec<usize>, Vec<usize>) =
+            (0..self.load_names.len()).partition(early_reads);
+        let early_loads = load_order.len();
+        load_order.extend(late);
+        let load = FieldSet::from_names(&self.load_names);
         Run {
-            load: FieldSet::from_names(&self.load_names),
-            loaded: vec![Value::Missing; self.load_names.len()],
+            interners: (0..load.len()).map(|_| Interner::default()).collect(),
+            load,
+            load_order,
+            early_loads,
+            spare: None,
+            rows: Vec::new(),
             time,
             time_loaded: vec![Value::Missing; EVENT_TIME_FIELDS.len()],
             early_filters,
@@ -413,6 +432,15 @@ const EVENT_TIME_FIELDS: [&str; 3] = ["stageTimestamp", "requestReceivedTimestam
 pub struct Run<'p> {
     plan: &'p Plan,
     load: FieldSet,
+    /// One per name of `load`, to make its strings into values.
+    interners: Vec<Interner>,
+    /// Positions in `load`: those the early filters read first, `early_loads` of them.
+    load_order: Vec<usize>,
+    early_loads: usize,
+    /// A row that went nowhere, kept (emptied) for the next record.
+    spare: Option<Vec<Value>>,
+    /// The rows one record became, kept between records for its allocation.
+    rows: Vec<Vec<Value>>,
     /// The [`EVENT_TIME_FIELDS`], when the time is needed, and their values.
     time: Option<FieldSet>,
     time_loaded: Vec<Value>,
@@ -425,7 +453,6 @@ pub struct Run<'p> {
     /// Index of the first collecting stage.
     streaming: usize,
     stats: Statistics,
-    loaded: Vec<Value>,
     done: bool,
     floor: Option<Arc<TimeFloor>>,
     presence: Option<Arc<FieldPresence>>,
@@ -472,23 +499,20 @@ impl Run<'_> {
             self.stats.records_matched += 1;
             return ControlFlow::Continue(());
         }
-        fields.resolve(&self.load, &mut self.loaded);
-        let mut row = vec![Value::Missing; plan.slots.len()];
-        for (value, &slot) in self.loaded.iter_mut().zip(&plan.load_slots) {
-            row[slot] = std::mem::replace(value, Value::Missing);
-        }
-        for stage in &plan.stages[..self.early_filters] {
-            if let Stage::Filter(e) = stage
-                && !e.test(&row)
-            {
-                return ControlFlow::Continue(());
-            }
+        let mut row = self
+            .spare
+            .take()
+            .unwrap_or_else(|| vec![Value::Missing; plan.slots.len()]);
+        if !self.load_row(&fields, &mut row) {
+            self.recycle(row);
+            return ControlFlow::Continue(());
         }
         if !time_read {
             timestamp = timestamp.or_else(|| self.event_time(&fields));
         }
         row[plan.slots.timestamp()] = timestamp.map_or(Value::Missing, Value::Time);
-        let mut rows = vec![row];
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.push(row);
         let mut matched = false;
         for (i, stage) in plan.stages[..self.streaming]
             .iter()
@@ -512,12 +536,19 @@ impl Run<'_> {
         }
         match plan.stages.get(self.streaming) {
             // `stats` folds rows as they come rather than holding them.
-            Some(stage @ Stage::Stats(_)) => stage.absorb(&mut self.states[self.streaming], rows),
+            Some(stage @ Stage::Stats(_)) => {
+                stage.absorb(&mut self.states[self.streaming], &rows);
+                if let Some(row) = rows.pop() {
+                    self.recycle(row);
+                }
+                rows.clear();
+            }
             _ => {
                 self.collected.append(&mut rows);
                 self.prune_top();
             }
         }
+        self.rows = rows;
         // With no collecting stage, the cap is reached as soon as enough rows are kept.
         if self.streaming == plan.stages.len() && self.collected.len() >= plan.cap {
             self.done = true;
@@ -537,6 +568,48 @@ impl Run<'_> {
         let kept = self.collected.len() > before;
         self.collected.clear();
         kept
+    }
+
+    /// Reads the fields the query takes from the event into `row`, those of the early filters
+    /// first; false, with the rest unread, when an early filter turns the record away.
+    fn load_row(&mut self, fields: &RecordFields<'_, '_>, row: &mut [Value]) -> bool {
+        let plan = self.plan;
+        let mut inline = [RawValue::Missing; 16];
+        let mut heap = Vec::new();
+        let raw: &mut [RawValue<'_>] = if self.load.len() <= inline.len() {
+            &mut inline[..self.load.len()]
+        } else {
+            heap.resize(self.load.len(), RawValue::Missing);
+            &mut heap
+        };
+        self.load.resolve_raw(fields.message(), raw);
+        let paths = self.load.paths();
+        let mut load = |k: usize, row: &mut [Value]| {
+            row[plan.load_slots[k]] = match paths[k].system() {
+                Some(field) => fields.system(field),
+                None => self.interners[k].value(raw[k]),
+            };
+        };
+        for &k in &self.load_order[..self.early_loads] {
+            load(k, row);
+        }
+        for stage in &plan.stages[..self.early_filters] {
+            if let Stage::Filter(e) = stage
+                && !e.test(row)
+            {
+                return false;
+            }
+        }
+        for &k in &self.load_order[self.early_loads..] {
+            load(k, row);
+        }
+        true
+    }
+
+    /// Keeps a row that went nowhere for the next record, emptied.
+    fn recycle(&mut self, mut row: Vec<Value>) {
+        row.fill(Value::Missing);
+        self.spare = Some(row);
     }
 
     /// `sort … | limit n` needs only the first n rows in the sort order: keep the collection

@@ -1,11 +1,13 @@
 //! The commands of a query as stages over rows.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 use regex::Regex;
 
 use super::Slots;
 use super::compile::{AggregateHook, CExpr, compile, field, literal};
+use super::groups::Groups;
 use crate::insights::eval::aggregates::{AggInput, Aggregator};
 use crate::insights::eval::functions::compile_regex;
 use crate::insights::eval::functions::parse_json;
@@ -46,6 +48,9 @@ pub(super) enum Stage {
     Stats(Box<Stats>),
 }
 
+/// `stats … by` groups on this many values without allocating.
+const BY_INLINE: usize = 4;
+
 /// What a stage remembers between records.
 #[derive(Debug)]
 pub(super) enum State {
@@ -63,36 +68,6 @@ pub(super) struct Stats {
     /// The `stats` columns that are expressions over aggregate values.
     outputs: Vec<(usize, CExpr)>,
     timestamp: usize,
-}
-
-#[derive(Debug, Default)]
-pub(super) struct Groups {
-    index: HashMap<Vec<GroupKey>, usize>,
-    entries: Vec<(Vec<Value>, Vec<Aggregator>)>,
-}
-
-impl Groups {
-    /// Adds the groups of a later part of the input: a group both saw merges its aggregators
-    /// (the later part's values count as later), a new one comes after the existing ones.
-    pub(super) fn merge(&mut self, later: Groups) {
-        let mut keyed: Vec<(usize, Vec<GroupKey>)> =
-            later.index.into_iter().map(|(k, i)| (i, k)).collect();
-        keyed.sort_by_key(|(i, _)| *i);
-        for ((_, key), (values, aggs)) in keyed.into_iter().zip(later.entries) {
-            match self.index.get(&key) {
-                Some(&i) => {
-                    for (mine, theirs) in self.entries[i].1.iter_mut().zip(aggs) {
-                        // Both come from the same plan, so their kinds always agree.
-                        let _ = mine.merge(theirs);
-                    }
-                }
-                None => {
-                    self.entries.push((values, aggs));
-                    self.index.insert(key, self.entries.len() - 1);
-                }
-            }
-        }
-    }
 }
 
 impl Stage {
@@ -246,10 +221,10 @@ impl Stage {
     }
 
     /// Aggregates rows into a `stats` stage's groups without keeping them.
-    pub(super) fn absorb(&self, state: &mut State, rows: Vec<Row>) {
+    pub(super) fn absorb(&self, state: &mut State, rows: &[Row]) {
         if let (Stage::Stats(stats), State::Groups(groups)) = (self, state) {
             for row in rows {
-                stats.add(groups, &row);
+                stats.add(groups, row);
             }
         }
     }
@@ -401,26 +376,28 @@ impl Stats {
     }
 
     fn add(&self, groups: &mut Groups, row: &Row) {
-        let values: Vec<Value> = self.by.iter().map(|(_, e)| e.eval(row)).collect();
-        let key: Vec<GroupKey> = values.iter().map(Value::group_key).collect();
-        let index = match groups.index.get(&key) {
-            Some(&i) => i,
-            None => {
-                let fresh = self.aggregates.iter().map(|(_, a, _)| a.clone()).collect();
-                groups.entries.push((values, fresh));
-                groups.index.insert(key, groups.entries.len() - 1);
-                groups.entries.len() - 1
+        let fresh = || self.aggregates.iter().map(|(_, a, _)| a.clone()).collect();
+        // The values of a group already seen are only looked at, not copied.
+        let aggs = if self.by.len() <= BY_INLINE {
+            let mut values: [Cow<'_, Value>; BY_INLINE] =
+                std::array::from_fn(|_| Cow::Borrowed(Value::missing_ref()));
+            for (v, (_, e)) in values.iter_mut().zip(&self.by) {
+                *v = e.eval_ref(row);
             }
+            groups.aggregators(&values[..self.by.len()], fresh)
+        } else {
+            let values: Vec<Cow<'_, Value>> =
+                self.by.iter().map(|(_, e)| e.eval_ref(row)).collect();
+            groups.aggregators(&values, fresh)
         };
         let timestamp = match row.get(self.timestamp) {
             Some(Value::Time(t)) => Some(*t),
             _ => None,
         };
-        let (_, aggs) = &mut groups.entries[index];
         for ((arg, _, _), agg) in self.aggregates.iter().zip(aggs.iter_mut()) {
             match arg {
-                Some(e) => agg.update(&e.eval(row), timestamp),
-                None => agg.update(&Value::Missing, timestamp),
+                Some(e) => agg.update(&e.eval_ref(row), timestamp),
+                None => agg.update(Value::missing_ref(), timestamp),
             }
         }
     }
@@ -428,7 +405,7 @@ impl Stats {
     /// One row per group, in the order groups were first seen.
     fn emit(&self, groups: Groups, width: usize) -> Vec<Row> {
         groups
-            .entries
+            .into_entries()
             .into_iter()
             .map(|(values, aggs)| {
                 let mut row = vec![Value::Missing; width];

@@ -89,6 +89,7 @@ impl LocalInput {
         on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
     ) -> ScanReport {
         let data = self.bytes();
+        self.read_ahead(part.range.clone());
         let chunk = &data[part.range.clone()];
         let mut report = if part.range.start == 0 {
             formats::scan_skipping(chunk, &self.origin, depth, skip, on_event)
@@ -98,6 +99,7 @@ impl LocalInput {
         if part.range.end == data.len() {
             self.report_gzip_error(&mut report);
         }
+        self.release(part.range.clone());
         report
     }
 }
@@ -249,6 +251,43 @@ mod tests {
         let two = whole_ids(&parts);
         assert_eq!(one, two, "lines, offsets, events and problems agree");
         assert_eq!(two.1, i as u64);
+    }
+
+    #[test]
+    fn a_mapped_file_reads_the_same_after_its_parts_are_read_ahead_and_let_go() {
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 3 * MIN_PART {
+            text.push_str(&event(i));
+            text.push('\n');
+            i += 1;
+        }
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("audit.log");
+        std::fs::write(&path, &text).expect("write");
+        // An old file is mapped; one written just now would be read into memory.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        file.set_modified(old).expect("set the time");
+        let input = super::super::open(&super::super::InputSpec::Path(path)).expect("opens");
+        assert!(matches!(input.data, super::super::Data::Mapped(_)));
+        let ids = |input: &LocalInput| {
+            let mut ids = Vec::new();
+            for part in input.parts(3, MIN_PART) {
+                input.scan_part(&part, Depth::Minimal, None, |r| {
+                    ids.push(r.event.audit_id.as_deref().map(String::from));
+                    ControlFlow::Continue(())
+                });
+            }
+            ids
+        };
+        let first = ids(&input);
+        assert_eq!(first.len(), i);
+        assert_eq!(ids(&input), first, "a second read sees the same events");
+        assert_eq!(input.bytes(), text.as_bytes());
     }
 
     #[test]

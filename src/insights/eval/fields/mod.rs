@@ -20,6 +20,7 @@
 //!   field deep in a large `requestObject` may have a value here and none in CloudWatch.
 
 mod flatten;
+mod intern;
 mod record;
 mod walk;
 
@@ -31,6 +32,7 @@ use crate::audit::skip as scan;
 use crate::insights::eval::value::Value;
 
 pub use flatten::flatten;
+pub use intern::Interner;
 pub use record::{RecordFields, SystemField};
 
 /// A field name prepared once per query: split into segments, its system field recognised.

@@ -179,14 +179,25 @@ impl<'a> Walk<'a, '_> {
     fn value(&mut self, pos: usize, m: &Matches) -> Walked<usize> {
         let b = self.b;
         let into = m.inner_paths();
+        // A string's end is found with whether it holds escapes: no second look for them.
+        let mut escaped = None;
         let end = match b.get(pos) {
             Some(b'{') if !into.is_empty() => self.object(pos, into)?,
             Some(b'[') if !into.is_empty() => self.array(pos, into)?,
+            Some(b'"') => {
+                let (end, e) = string_end(b, pos).ok_or(Halt::Broken)?;
+                escaped = Some(e);
+                end
+            }
             _ => value_end(b, pos).ok_or(Halt::Broken)?,
         };
         let leaves = m.leaf_paths();
         if !leaves.is_empty() {
-            let raw = RawValue::from_token(self.src.get(pos..end).ok_or(Halt::Broken)?);
+            let token = self.src.get(pos..end).ok_or(Halt::Broken)?;
+            let raw = match escaped {
+                Some(escaped) => RawValue::Str { token, escaped },
+                None => RawValue::from_token(token),
+            };
             if raw.is_missing() {
                 return Ok(end);
             }

@@ -11,6 +11,8 @@ mod string;
 
 pub use json::parse_json;
 
+use std::borrow::Borrow;
+
 use regex::Regex;
 
 use crate::insights::eval::calendar::parse_time;
@@ -273,11 +275,11 @@ pub fn regex_matches(value: &Value, re: &Regex) -> Option<bool> {
 
 /// `value in [a, b, …]` with loose equality. `None` when the value is absent, or a map or a
 /// list, which compare with nothing.
-pub fn in_list(value: &Value, list: &[Value]) -> Option<bool> {
+pub fn in_list<V: Borrow<Value>>(value: &Value, list: impl IntoIterator<Item = V>) -> Option<bool> {
     if value.is_absent() || value.is_structure() {
         return None;
     }
-    Some(list.iter().any(|item| value.loose_eq(item)))
+    Some(list.into_iter().any(|item| value.loose_eq(item.borrow())))
 }
 
 #[cfg(test)]

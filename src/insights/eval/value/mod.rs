@@ -379,6 +379,17 @@ impl Value {
     pub fn group_key(&self) -> GroupKey {
         GroupKey(self.clone())
     }
+
+    /// Whether two values fall in one group, as their [`GroupKey`]s would say, without making
+    /// them: a lookup of a group already seen then costs no copy.
+    pub fn same_group(&self, other: &Value) -> bool {
+        canonical(self) == canonical(other)
+    }
+
+    /// Feeds the value's group to `state`, as its [`GroupKey`] hashes.
+    pub fn hash_group<H: Hasher>(&self, state: &mut H) {
+        canonical(self).hash(state);
+    }
 }
 
 /// CloudWatch's natural order of text: runs of digits and runs of other characters compare
@@ -441,25 +452,25 @@ impl GroupKey {
     pub fn into_value(self) -> Value {
         self.0
     }
+}
 
-    fn canonical(&self) -> Canonical<'_> {
-        match &self.0 {
-            Value::Missing => Canonical::Missing,
-            Value::Null => Canonical::Null,
-            other => match other.as_number() {
-                Some(n) => match n.as_exact_int() {
-                    Some(i) => Canonical::Int(i),
-                    None => Canonical::FloatBits(n.as_f64().to_bits()),
-                },
-                None => Canonical::Text(other.text_form()),
+fn canonical(value: &Value) -> Canonical<'_> {
+    match value {
+        Value::Missing => Canonical::Missing,
+        Value::Null => Canonical::Null,
+        other => match other.as_number() {
+            Some(n) => match n.as_exact_int() {
+                Some(i) => Canonical::Int(i),
+                None => Canonical::FloatBits(n.as_f64().to_bits()),
             },
-        }
+            None => Canonical::Text(other.text_form()),
+        },
     }
 }
 
 impl PartialEq for GroupKey {
     fn eq(&self, other: &Self) -> bool {
-        self.canonical() == other.canonical()
+        self.0.same_group(&other.0)
     }
 }
 
@@ -467,7 +478,7 @@ impl Eq for GroupKey {}
 
 impl Hash for GroupKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.canonical().hash(state);
+        self.0.hash_group(state);
     }
 }
 

@@ -1,0 +1,111 @@
+//! Strings read from events, made into values without a new allocation each time: a field
+//! holds the same few values over and over (`verb`, `user.username`, `objectRef.resource`), and
+//! a query that groups or filters on one would otherwise copy it out of every event it reads.
+
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use hashbrown::DefaultHashBuilder;
+
+use super::{RawValue, string_text};
+use crate::insights::eval::value::Value;
+
+/// Values this long or longer are made afresh: they are seldom repeated, and comparing them
+/// would cost more than copying them.
+const MAX_LEN: usize = 128;
+/// Slots of the table: a field with more values than this reuses them less often.
+const SLOTS: usize = 64;
+
+/// The strings one field had lately, by hash, to hand out again. Each reader keeps its own.
+#[derive(Debug)]
+pub struct Interner {
+    hasher: DefaultHashBuilder,
+    table: Vec<Option<Arc<str>>>,
+}
+
+impl Default for Interner {
+    fn default() -> Interner {
+        Interner {
+            hasher: DefaultHashBuilder::default(),
+            table: vec![None; SLOTS],
+        }
+    }
+}
+
+impl Interner {
+    /// The value of `raw`, as [`RawValue::to_value`] makes it; a short string (or structure)
+    /// seen lately shares that one's allocation.
+    pub fn value(&mut self, raw: RawValue<'_>) -> Value {
+        let text = match raw {
+            RawValue::Str {
+                token,
+                escaped: false,
+            } => string_text(token, false),
+            RawValue::Json(text) => text.into(),
+            other => return other.to_value(),
+        };
+        if text.len() >= MAX_LEN {
+            return Value::str(&text);
+        }
+        let slot = self.hasher.hash_one(text.as_bytes()) as usize % SLOTS;
+        match &self.table[slot] {
+            Some(known) if **known == *text => Value::Str(known.clone()),
+            _ => {
+                let made: Arc<str> = Arc::from(text.as_ref());
+                self.table[slot] = Some(made.clone());
+                Value::Str(made)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_string_shares_one_allocation_and_equals_a_fresh_one() {
+        let mut interner = Interner::default();
+        let raw = |token| RawValue::from_token(token);
+        let (a, b) = (
+            interner.value(raw(r#""get""#)),
+            interner.value(raw(r#""get""#)),
+        );
+        match (&a, &b) {
+            (Value::Str(x), Value::Str(y)) => assert!(Arc::ptr_eq(x, y)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(a, raw(r#""get""#).to_value());
+        // Everything else is made as `to_value` makes it.
+        for token in [
+            r#""a\"b""#,
+            "401",
+            "4.5",
+            "null",
+            "true",
+            r#"{"a":[1,2]}"#,
+            "[]",
+            r#""""#,
+        ] {
+            assert_eq!(interner.value(raw(token)), raw(token).to_value(), "{token}");
+            assert_eq!(interner.value(raw(token)), raw(token).to_value(), "{token}");
+        }
+        let long = format!("\"{}\"", "x".repeat(MAX_LEN));
+        assert_eq!(interner.value(raw(&long)), raw(&long).to_value());
+        assert_eq!(interner.value(RawValue::Missing), Value::Missing);
+    }
+
+    #[test]
+    fn strings_that_share_a_slot_stay_apart() {
+        let mut interner = Interner::default();
+        let tokens: Vec<String> = (0..4 * SLOTS).map(|i| format!("\"user-{i}\"")).collect();
+        for _ in 0..2 {
+            for t in &tokens {
+                assert_eq!(
+                    interner.value(RawValue::from_token(t)),
+                    Value::str(&t[1..t.len() - 1])
+                );
+            }
+        }
+    }
+}
