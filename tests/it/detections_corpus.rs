@@ -53,6 +53,28 @@ pub fn cell(names: &[String]) -> String {
     }
 }
 
+/// What a detection proven on Falco's tests falls short of: at least 90 % of the positives
+/// found, at most 5 % of the negatives hit.
+pub fn short_of_targets(
+    name: &str,
+    (found, positives, missed): (usize, usize, &[String]),
+    (false_hits, negatives): (&[String], usize),
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if found * 10 < positives * 9 {
+        problems.push(format!(
+            "{name} found {found} of {positives} Falco positives ({missed:?} missed)"
+        ));
+    }
+    if false_hits.len() * 20 > negatives {
+        problems.push(format!(
+            "{name} hit {} of {negatives} Falco negatives: {false_hits:?}",
+            false_hits.len()
+        ));
+    }
+    problems
+}
+
 /// The closing table: every detection, its severity, what proves it and what it cannot see.
 fn every_detection(falco_proven: &BTreeSet<String>) -> String {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/detections");

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use kaudit::catalog::Catalog;
 
-use super::{cell, header_list, hits};
+use super::{cell, header_list, hits, short_of_targets};
 
 #[derive(Debug, Default)]
 struct Row {
@@ -131,20 +131,11 @@ pub fn section(corpus: &Path) -> (String, Vec<String>, BTreeSet<String>) {
                 ));
             }
         }
-        if row.found * 10 < row.positives * 9 {
-            problems.push(format!(
-                "{name} found {} of {} Falco positives ({:?} missed)",
-                row.found, row.positives, row.missed
-            ));
-        }
-        if row.false_hits.len() * 20 > row.negatives {
-            problems.push(format!(
-                "{name} hit {} of {} Falco negatives: {:?}",
-                row.false_hits.len(),
-                row.negatives,
-                row.false_hits
-            ));
-        }
+        problems.extend(short_of_targets(
+            name,
+            (row.found, row.positives, &row.missed),
+            (row.false_hits.as_slice(), row.negatives),
+        ));
     }
     let mut proven: BTreeSet<String> = table
         .iter()

@@ -14,7 +14,7 @@ use std::path::Path;
 use kaudit::catalog::Catalog;
 use kaudit::engine::Detection;
 
-use super::{cell, header_list, hits};
+use super::{cell, header_list, hits, short_of_targets};
 
 /// Hits in tests that check only other rules, each looked at: the same lists would make Falco's
 /// rule fire there too. Any other such hit fails the test until it is looked at.
@@ -371,20 +371,11 @@ pub fn section(
                 ));
             }
         }
-        if row.found * 10 < row.positives * 9 {
-            problems.push(format!(
-                "{name} found {} of {} Falco positives ({:?} missed)",
-                row.found, row.positives, row.missed
-            ));
-        }
-        if row.false_hits.len() * 20 > row.negatives {
-            problems.push(format!(
-                "{name} hit {} of {} Falco negatives: {:?}",
-                row.false_hits.len(),
-                row.negatives,
-                row.false_hits
-            ));
-        }
+        problems.extend(short_of_targets(
+            name,
+            (row.found, row.positives, &row.missed),
+            (row.false_hits.as_slice(), row.negatives),
+        ));
     }
     let proven = table
         .iter()
