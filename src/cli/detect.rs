@@ -127,10 +127,29 @@ pub(super) fn library_detections() -> Vec<Detection> {
         eprintln!("kaudit: {}", sanitize(&p.to_string()));
     }
     // A detection that tests a list the site has not written finds nothing, and says why
-    // (one too long for CloudWatch is among the problems above).
-    for w in catalog.waiting() {
-        if w.query.severity.is_some() && matches!(w.why, WaitingFor::Lists(_)) {
-            eprintln!("kaudit: {}", sanitize(&w.to_string()));
+    // (one too long for CloudWatch is among the problems above): in one line when several
+    // wait, as they all do before any list is written.
+    let waiting: Vec<_> = catalog
+        .waiting()
+        .iter()
+        .filter(|w| w.query.severity.is_some() && matches!(w.why, WaitingFor::Lists(_)))
+        .collect();
+    match waiting.as_slice() {
+        [] => {}
+        [one] => eprintln!("kaudit: {}", sanitize(&one.to_string())),
+        several => {
+            let names: Vec<String> = several
+                .iter()
+                .map(|w| sanitize(&w.query.name).into_owned())
+                .collect();
+            let folder = lists::default_dir()
+                .map_or("the lists folder".to_string(), |d| d.display().to_string());
+            eprintln!(
+                "kaudit: {} detections are off until their lists are written in {} ({}; see docs/lists.md)",
+                several.len(),
+                sanitize(&folder),
+                names.join(", ")
+            );
         }
     }
     Detection::all_of(&catalog)
