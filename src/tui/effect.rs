@@ -48,7 +48,7 @@ pub enum Effect {
     /// Read the events held that these detections have not read yet, and count their hits
     /// over `range`; replies `Msg::Found` as it goes.
     FindFindings {
-        detections: Vec<Detection>,
+        detections: Arc<[Detection]>,
         range: TimeChoice,
     },
     /// Answer `text` over the held events `rows` (a finding's hits); replies `Msg::QueryDone`.

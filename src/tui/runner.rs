@@ -296,14 +296,14 @@ impl Runner {
     }
 
     /// Reads the held events for the detections until no request waits; told as it goes.
-    fn find(&self, detections: Vec<Detection>) {
+    fn find(&self, detections: Arc<[Detection]>) {
         let work = &self.findings;
         loop {
             work.again.store(false, Ordering::SeqCst);
             let range = *work.range.lock().unwrap_or_else(PoisonError::into_inner);
             let mut held = work.held.lock().unwrap_or_else(PoisonError::into_inner);
             if held.is_none() {
-                match HeldFindings::new(detections.clone()) {
+                match HeldFindings::new(detections.to_vec()) {
                     Ok(made) => *held = Some(made),
                     Err(e) => {
                         let _ = self.tx.send(Msg::Found(Err(e)));

@@ -4,6 +4,8 @@
 //! Typing always goes to the search (so `j`, `k` and `e` are letters); the arrows move through
 //! the list, Enter runs the query and Tab (or Ctrl-E) takes it to the editor.
 
+use std::sync::Arc;
+
 use crossterm::event::{KeyEvent, KeyEventKind};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -12,6 +14,7 @@ use super::super::keymap::{self, Action, Layer};
 use super::buffer::TextBuffer;
 use super::typed;
 use crate::catalog::{CannedQuery, Catalog};
+use crate::engine::Detection;
 
 /// What the browser asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +54,8 @@ pub fn tag_line(query: &CannedQuery) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Browser {
     queries: Vec<CannedQuery>,
+    /// The queries with a severity, made once: asked for every time events arrive.
+    detections: Arc<[Detection]>,
     pub(super) search: TextBuffer,
     hits: Vec<Hit>,
     /// Into `hits`.
@@ -65,19 +70,13 @@ const NAME_WEIGHT: i64 = 2;
 
 impl Browser {
     pub fn new(catalog: &Catalog) -> Browser {
-        let mut browser = Browser {
-            queries: catalog.queries().to_vec(),
-            search: TextBuffer::default(),
-            hits: Vec::new(),
-            selected: 0,
-        };
-        browser.refilter();
-        browser
+        Browser::with_queries(catalog.queries().to_vec())
     }
 
     /// A browser of just these queries.
     pub fn with_queries(queries: Vec<CannedQuery>) -> Browser {
         let mut browser = Browser {
+            detections: Detection::among(&queries).into(),
             queries,
             ..Browser::default()
         };
@@ -87,6 +86,11 @@ impl Browser {
 
     pub fn queries(&self) -> &[CannedQuery] {
         &self.queries
+    }
+
+    /// Every query with a severity, as a detection.
+    pub fn detections(&self) -> Arc<[Detection]> {
+        self.detections.clone()
     }
 
     /// The canned query of this name.

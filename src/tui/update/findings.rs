@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::effect::{Detection, Effect};
+use super::super::effect::Effect;
 use super::super::findings::{FindingsAction, FindingsView};
 use super::super::msg::FoundMsg;
 use super::super::state::{Level, State};
@@ -13,7 +13,7 @@ use super::query;
 /// the range the query editor holds.
 pub fn find(state: &State) -> Effect {
     Effect::FindFindings {
-        detections: Detection::among(state.query.browser.queries()),
+        detections: state.query.browser.detections(),
         range: state.query.editor.time(),
     }
 }

@@ -60,7 +60,7 @@ fn settle_with(
         let msg = match effect {
             Effect::FindFindings { detections, range } => {
                 let mut held =
-                    crate::engine::held::HeldFindings::new(detections).expect("compiles");
+                    crate::engine::held::HeldFindings::new(detections.to_vec()).expect("compiles");
                 while held.catch_up(store) {}
                 let found = crate::tui::found::Found::of(&held.hits(), store, range, NOW_MS);
                 Msg::Found(Ok(Box::new(found)))
