@@ -167,16 +167,7 @@ pub fn answer_over(
             _ => None,
         })
         .collect();
-    if plan.ptr_appended()
-        && let Some(c) = ptr
-    {
-        result.columns.remove(c);
-        for r in &mut result.rows {
-            if c < r.len() {
-                r.remove(c);
-            }
-        }
-    }
+    plan.drop_added_ptr(&mut result);
     Some((result, row_of))
 }
 

@@ -57,13 +57,6 @@ fn tie_rows(plan: &Plan, result: &mut QueryResult, store: &EventStore) -> Vec<Op
         _ => "",
     });
     let row_of = store.rows_of_ptrs(ptrs);
-    if plan.ptr_appended() {
-        result.columns.remove(column);
-        for row in &mut result.rows {
-            if column < row.len() {
-                row.remove(column);
-            }
-        }
-    }
+    plan.drop_added_ptr(result);
     row_of
 }

@@ -176,6 +176,20 @@ impl Plan {
         self.ptr_appended
     }
 
+    /// Takes the `@ptr` column [`Plan::with_ptr`] added off this plan's `result`, once its rows
+    /// are tied to their events; one the query asked for stays.
+    pub fn drop_added_ptr(&self, result: &mut QueryResult) {
+        let Some(column) = self.ptr_column().filter(|_| self.ptr_appended) else {
+            return;
+        };
+        result.columns.remove(column);
+        for row in &mut result.rows {
+            if column < row.len() {
+                row.remove(column);
+            }
+        }
+    }
+
     fn build(query: &Query, with_ptr: bool) -> Result<Plan, Diagnostic> {
         let mut slots = Slots::default();
         // `bin` and `earliest`/`latest` read the time of every row; whether anything does is
