@@ -75,3 +75,7 @@ mod tests;
 #[cfg(test)]
 #[path = "timeline_order_tests.rs"]
 mod timeline_order_tests;
+
+#[cfg(test)]
+#[path = "findings_tests.rs"]
+mod findings_tests;

@@ -19,9 +19,9 @@ use crate::tui::runner::filter_now;
 use crate::tui::{Effect, State, Styles, update};
 
 /// The clock of the runner in these tests: a month after the demo's four hours.
-const NOW_MS: i64 = 1_796_601_600_000;
+pub(super) const NOW_MS: i64 = 1_796_601_600_000;
 
-fn demo_input() -> Arc<LocalInput> {
+pub(super) fn demo_input() -> Arc<LocalInput> {
     let data = demo_bytes(&DemoConfig {
         events: 3_000,
         seed: 1,
@@ -29,7 +29,7 @@ fn demo_input() -> Arc<LocalInput> {
     Arc::new(LocalInput::from_vec(path_origin("demo".as_ref()), data))
 }
 
-fn demo_store() -> EventStore {
+pub(super) fn demo_store() -> EventStore {
     let data = demo_bytes(&DemoConfig {
         events: 3_000,
         seed: 1,
@@ -45,12 +45,12 @@ pub(super) fn styles() -> Styles {
 }
 
 /// Carries out the effects the way the runner does, with the filter time fixed.
-fn settle(state: &mut State, store: &EventStore, effects: Vec<Effect>) {
+pub(super) fn settle(state: &mut State, store: &EventStore, effects: Vec<Effect>) {
     settle_with(state, store, &[], effects)
 }
 
 /// [`settle`], with queries run over `inputs`.
-fn settle_with(
+pub(super) fn settle_with(
     state: &mut State,
     store: &EventStore,
     inputs: &[Arc<LocalInput>],
@@ -127,20 +127,26 @@ pub(super) fn console(store: &EventStore, width: u16, height: u16) -> State {
         "demo incident",
         Some("Demo incident: press ? for keys".into()),
     );
-    let mut effects = update(&mut state, Msg::Resize { width, height });
+    let effects = open(&mut state, store, width, height);
+    settle(&mut state, store, effects);
+    state
+}
+
+/// `state` on a `width`×`height` terminal, told that `store` is loaded: the effects it asks for.
+pub(super) fn open(state: &mut State, store: &EventStore, width: u16, height: u16) -> Vec<Effect> {
+    let mut effects = update(state, Msg::Resize { width, height });
     effects.extend(update(
-        &mut state,
+        state,
         Msg::Loaded(LoadProgress {
             events: store.len(),
             done: true,
             ..LoadProgress::default()
         }),
     ));
-    settle(&mut state, store, effects);
-    state
+    effects
 }
 
-fn press(state: &mut State, store: &EventStore, code: KeyCode) {
+pub(super) fn press(state: &mut State, store: &EventStore, code: KeyCode) {
     let effects = update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     settle(state, store, effects);
 }
@@ -674,155 +680,6 @@ fn every_screen_draws_at_any_size_and_clicks_anywhere_are_safe() {
             }
         }
     }
-}
-
-#[test]
-fn findings_list_every_detection_and_enter_shows_the_hits() {
-    let input = demo_input();
-    let mut store = EventStore::default();
-    store.load(input.clone(), 2, |_| {});
-    let inputs = [input];
-    let styles = styles();
-    for (width, height) in [(100, 30), (160, 45)] {
-        let mut state = console(&store, width, height);
-        state.query.browser = crate::tui::query::Browser::new(&Catalog::load(None));
-        let detections = state
-            .query
-            .browser
-            .queries()
-            .iter()
-            .filter(|q| q.severity.is_some())
-            .count();
-        let effects = update(
-            &mut state,
-            Msg::Key(KeyEvent::new(KeyCode::Char('F'), KeyModifiers::NONE)),
-        );
-        settle_with(&mut state, &store, &inputs, effects);
-        assert!(state.findings.is_some());
-        let items = state.found.as_ref().expect("findings").items.clone();
-        assert_eq!(items.len(), detections);
-        let fired = items.iter().filter(|i| i.all > 0).count();
-        assert!(fired > 0);
-        // Fired first.
-        assert!(items[..fired].iter().all(|i| i.hits() > Some(0)));
-        let screen = text(&draw(&state, &store, &styles));
-        insta::assert_snapshot!(format!("findings_{width}x{height}"), screen);
-        let first = items[0].clone();
-        let effects = update(
-            &mut state,
-            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-        );
-        settle_with(&mut state, &store, &inputs, effects);
-        assert!(state.findings.is_none());
-        let run = state.query.run.as_ref().expect("the detection ran");
-        assert_eq!(run.title, first.name);
-        assert_eq!(run.view.result().map(|r| r.rows.len()), first.hits());
-        assert_eq!(state.query.within().map(|w| w.len()), first.hits());
-    }
-}
-
-#[test]
-fn a_findings_count_is_the_events_enter_shows_whatever_the_range() {
-    use crate::tui::query::TimeChoice;
-    let store = demo_store();
-    let span = store.time_span().expect("timed events");
-    let middle = span.0 + (span.1 - span.0) / 2;
-    let ranges = [
-        TimeChoice::All,
-        // Before the demo's events: "last hour" of a clock a month later holds none of them.
-        TimeChoice::Last(std::time::Duration::from_secs(3600)),
-        TimeChoice::Between {
-            start_ms: middle,
-            end_ms: span.1 + 1,
-        },
-    ];
-    let mut shown_some = false;
-    for range in ranges {
-        let mut state = console(&store, 160, 45);
-        state.query.browser = crate::tui::query::Browser::new(&Catalog::load(None));
-        state.query.editor.set_time(range);
-        let effects = update(
-            &mut state,
-            Msg::Key(KeyEvent::new(KeyCode::Char('F'), KeyModifiers::NONE)),
-        );
-        settle(&mut state, &store, effects);
-        let found = state.found.clone().expect("found");
-        assert_eq!(found.range, range);
-        press(&mut state, &store, KeyCode::Esc);
-        let fired = found.items.iter().filter(|i| i.all > 0).count();
-        for at in 0..fired {
-            let item = found.items[at].clone();
-            let counted = item.hits().expect("per event");
-            press(&mut state, &store, KeyCode::Char('F'));
-            for _ in 0..at {
-                press(&mut state, &store, KeyCode::Down);
-            }
-            press(&mut state, &store, KeyCode::Enter);
-            if counted == 0 {
-                assert!(state.findings.is_some(), "nothing to show: the view stays");
-                let said = state.status.message.clone().expect("said").0;
-                assert!(said.contains("no hits in"), "{said}");
-                assert!(said.contains("outside it"), "{said}");
-                press(&mut state, &store, KeyCode::Esc);
-                continue;
-            }
-            shown_some = true;
-            let events = state.query.within().expect("narrowed");
-            assert_eq!(events.len(), counted, "{} under {range:?}", item.name);
-            assert_eq!(state.table.rows.len(), counted, "{}", item.name);
-            let resolved = range.resolve(NOW_MS);
-            assert!(events.iter().all(|&r| resolved.contains(store.time_ms(r))));
-            press(&mut state, &store, KeyCode::Backspace);
-        }
-    }
-    assert!(shown_some);
-}
-
-#[test]
-fn the_first_screen_counts_findings_by_severity_and_marks_the_timeline() {
-    let store = demo_store();
-    let styles = styles();
-    let mut state = State::new("demo incident", None);
-    state.query.browser = crate::tui::query::Browser::new(&Catalog::load(None));
-    let mut effects = update(
-        &mut state,
-        Msg::Resize {
-            width: 80,
-            height: 24,
-        },
-    );
-    // As loading ends: the runner is asked to read the events for the detections.
-    effects.extend(update(
-        &mut state,
-        Msg::Loaded(LoadProgress {
-            events: store.len(),
-            done: true,
-            ..LoadProgress::default()
-        }),
-    ));
-    assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::FindFindings { .. }))
-    );
-    settle(&mut state, &store, effects);
-    let found = state.found.as_ref().expect("found as loading ends");
-    let fired = found.fired_by_severity();
-    assert!(!fired.is_empty());
-    let screen = text(&draw(&state, &store, &styles));
-    let title = screen.lines().next().expect("a title line");
-    let (severity, n) = fired[0];
-    assert!(
-        title.contains(&format!("findings: {n} crit"))
-            && severity == crate::catalog::Severity::Critical,
-        "{title}"
-    );
-    let l = crate::tui::geometry::layout(&state);
-    let edge = screen
-        .lines()
-        .nth(usize::from(l.timeline.bottom() - 1))
-        .expect("the timeline's edge");
-    assert!(edge.contains('▲'), "{edge}");
 }
 
 #[test]
