@@ -125,16 +125,19 @@ impl HeldFindings {
 }
 
 impl HeldHits {
-    /// The rows of detection `i` whose time is in `range`, in row order.
-    pub fn rows_in(&self, i: usize, store: &EventStore, range: TimeRange) -> Option<Vec<u32>> {
+    /// The rows of detection `i` whose time is in `range`, in row order: over all time, the
+    /// hits themselves, shared rather than copied.
+    pub fn rows_in(&self, i: usize, store: &EventStore, range: TimeRange) -> Option<Arc<Vec<u32>>> {
         let rows = self.rows.get(i)?.as_ref()?;
         Some(if range.is_bounded() {
-            rows.iter()
-                .copied()
-                .filter(|&r| range.contains(store.time_ms(r)))
-                .collect()
+            Arc::new(
+                rows.iter()
+                    .copied()
+                    .filter(|&r| range.contains(store.time_ms(r)))
+                    .collect(),
+            )
         } else {
-            rows.to_vec()
+            rows.clone()
         })
     }
 }

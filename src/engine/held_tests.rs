@@ -184,5 +184,5 @@ fn a_range_keeps_the_hits_of_its_time_and_the_answer_shows_exactly_them() {
     assert_eq!(result.columns, ["@timestamp", "verb", "auditID"]);
     let mut tied: Vec<u32> = row_of.iter().map(|r| r.expect("tied")).collect();
     tied.sort_unstable();
-    assert_eq!(tied, later);
+    assert_eq!(tied, *later);
 }

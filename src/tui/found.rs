@@ -56,7 +56,7 @@ impl Found {
                 severity: d.severity,
                 description: d.description.clone(),
                 text: d.text.clone(),
-                rows: hits.rows_in(i, store, resolved).map(Arc::new),
+                rows: hits.rows_in(i, store, resolved),
                 all: hits.rows[i].as_ref().map_or(0, |r| r.len()),
             })
             .collect();
