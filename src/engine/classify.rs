@@ -108,7 +108,7 @@ impl Reading<'_> {
         fired: &mut Vec<usize>,
     ) {
         fired.clear();
-        if !self.classifier.sieve.sift(raw, &mut self.sifted) {
+        if self.runs.is_empty() || !self.classifier.sieve.sift(raw, &mut self.sifted) {
             return;
         }
         let Some(record) = record_of(raw, time_ms, ptr) else {
