@@ -1,27 +1,66 @@
 //! One prefilter for many queries: the literals each query requires
 //! ([`Plan::required_literals`](crate::insights::exec::Plan::required_literals)) looked for
 //! together, in one scan of a record's raw text, to say which of the queries can keep it.
+//!
+//! Many literals are words nearly every audit record holds (`get`, `allow`, `kube-system`): a
+//! scan for all of them stops at every few bytes. So after a sample of records the sieve keeps
+//! one group per query, the rarest seen, as its key: one scan looks for the keys alone, and
+//! a query's other groups are looked for only in the records where its key was found. Which
+//! queries are open is the same either way; only the work differs.
+
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
+use memchr::memmem::Finder;
+
+/// Records sifted by every literal before the keys are chosen from what they held.
+const SAMPLE: u32 = 512;
 
 /// The literals of many queries in one automaton.
 #[derive(Debug)]
 pub struct Sieve {
-    /// `None` when no query requires a literal (or the automaton could not be built): every
-    /// query is open to every record.
+    /// Over every literal. `None` when no query requires a literal (or the automaton could not
+    /// be built): every query is open to every record.
     automaton: Option<AhoCorasick>,
     /// Per query, its groups of literals (as the automaton's pattern ids): the query can keep a
     /// record only when each group has one found. No group: every record.
     needs: Vec<Vec<Vec<usize>>>,
     /// Per literal, the other literals inside it: found with it.
     inside: Vec<Vec<usize>>,
-    patterns: usize,
+    /// Per literal, a search for it alone.
+    finders: Vec<Finder<'static>>,
+    /// Chosen once, from the first sample of records any scratch has sifted; `None` when
+    /// their automaton could not be built (then every literal is looked for).
+    keys: OnceLock<Option<Keys>>,
+}
+
+/// One group per query, and one automaton over the literals of those groups.
+#[derive(Debug)]
+struct Keys {
+    automaton: AhoCorasick,
+    /// Per pattern of `automaton`, its literal.
+    literal: Vec<usize>,
+    /// Per query with groups, the index of its key group.
+    group: Vec<usize>,
+    /// Literals in some key group.
+    keyed: Vec<bool>,
+}
+
+/// What a literal is known to be in the record being sifted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Unknown,
+    Found,
+    Absent,
 }
 
 /// What one thread marks while sifting, kept between records so that none allocates.
 #[derive(Debug, Clone)]
 pub struct Sifted {
-    found: Vec<bool>,
+    seen: Vec<Seen>,
+    /// Per literal, how many sampled records held it.
+    held: Vec<u32>,
+    sampled: u32,
     /// Per query: whether it can keep the record last sifted.
     pub open: Vec<bool>,
 }
@@ -50,16 +89,7 @@ impl Sieve {
                     .collect()
             })
             .collect();
-        // Leftmost-longest, the kind of search with the fastest (SIMD) prefilter; see `sift` for
-        // why nothing is missed.
-        let automaton = (!patterns.is_empty())
-            .then(|| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&patterns)
-                    .ok()
-            })
-            .flatten();
+        let automaton = automaton_of(&patterns);
         // Without an automaton nothing may be ruled out.
         let needs = if automaton.is_some() {
             needs
@@ -75,18 +105,25 @@ impl Sieve {
                     .collect()
             })
             .collect();
+        let finders = patterns
+            .iter()
+            .map(|p| Finder::new(p.as_bytes()).into_owned())
+            .collect();
         Sieve {
             automaton,
             needs,
             inside,
-            patterns: patterns.len(),
+            finders,
+            keys: OnceLock::new(),
         }
     }
 
     /// A fresh scratch for [`Sieve::sift`].
     pub fn scratch(&self) -> Sifted {
         Sifted {
-            found: vec![false; self.patterns],
+            seen: vec![Seen::Unknown; self.finders.len()],
+            held: vec![0; self.finders.len()],
+            sampled: 0,
             open: vec![true; self.needs.len()],
         }
     }
@@ -98,29 +135,133 @@ impl Sieve {
             sifted.open.fill(true);
             return !sifted.open.is_empty();
         };
-        sifted.found.fill(false);
+        match self.keys.get() {
+            Some(Some(keys)) => self.sift_by_keys(keys, raw, sifted),
+            _ => {
+                sifted.seen.fill(Seen::Absent);
+                self.mark(automaton, |id| id, raw, &mut sifted.seen);
+                for (held, seen) in sifted.held.iter_mut().zip(&sifted.seen) {
+                    *held += u32::from(*seen == Seen::Found);
+                }
+                sifted.sampled += 1;
+                if sifted.sampled == SAMPLE {
+                    self.keys.get_or_init(|| self.keys_from(&sifted.held));
+                }
+                self.open_where_found(sifted)
+            }
+        }
+    }
+
+    fn sift_by_keys(&self, keys: &Keys, raw: &[u8], sifted: &mut Sifted) -> bool {
+        for (seen, keyed) in sifted.seen.iter_mut().zip(&keys.keyed) {
+            *seen = if *keyed { Seen::Absent } else { Seen::Unknown };
+        }
+        self.mark(&keys.automaton, |p| keys.literal[p], raw, &mut sifted.seen);
+        let mut any = false;
+        let mut with_groups = 0;
+        for (q, open) in sifted.open.iter_mut().enumerate() {
+            let groups = &self.needs[q];
+            *open = groups.is_empty() || {
+                let key = keys.group[with_groups];
+                with_groups += 1;
+                groups[key].iter().any(|&id| sifted.seen[id] == Seen::Found)
+                    && groups.iter().enumerate().all(|(g, group)| {
+                        g == key
+                            || group.iter().any(|&id| {
+                                if sifted.seen[id] == Seen::Unknown {
+                                    sifted.seen[id] = match self.finders[id].find(raw) {
+                                        Some(_) => Seen::Found,
+                                        None => Seen::Absent,
+                                    };
+                                }
+                                sifted.seen[id] == Seen::Found
+                            })
+                    })
+            };
+            any |= *open;
+        }
+        any
+    }
+
+    /// Marks found every literal of `automaton` that occurs in `raw`, and those inside it.
+    fn mark(
+        &self,
+        automaton: &AhoCorasick,
+        literal: impl Fn(usize) -> usize,
+        raw: &[u8],
+        seen: &mut [Seen],
+    ) {
         // Every literal that occurs is found: the search from `at` finds the leftmost match, so
         // none that starts before it is passed by; where two start at one place it finds the
         // longest, which holds the other; and it starts again just after the start of each
         // match, not at its end, so matches that overlap are found too.
         let mut at = 0;
         while let Some(m) = automaton.find(Input::new(raw).span(at..raw.len())) {
-            let id = m.pattern().as_usize();
-            sifted.found[id] = true;
+            let id = literal(m.pattern().as_usize());
+            seen[id] = Seen::Found;
             for &j in &self.inside[id] {
-                sifted.found[j] = true;
+                seen[j] = Seen::Found;
             }
             at = m.start() + 1;
         }
+    }
+
+    fn open_where_found(&self, sifted: &mut Sifted) -> bool {
         let mut any = false;
         for (open, groups) in sifted.open.iter_mut().zip(&self.needs) {
             *open = groups
                 .iter()
-                .all(|group| group.iter().any(|&id| sifted.found[id]));
+                .all(|group| group.iter().any(|&id| sifted.seen[id] == Seen::Found));
             any |= *open;
         }
         any
     }
+
+    /// Each query's key: the group whose literals the sample held least often (at most, the
+    /// sum of each literal's count); on a tie, the first.
+    fn keys_from(&self, held: &[u32]) -> Option<Keys> {
+        let group: Vec<usize> = self
+            .needs
+            .iter()
+            .filter(|groups| !groups.is_empty())
+            .map(|groups| {
+                let weight = |g: &Vec<usize>| g.iter().map(|&id| u64::from(held[id])).sum::<u64>();
+                (0..groups.len())
+                    .min_by_key(|&g| weight(&groups[g]))
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut keyed = vec![false; self.finders.len()];
+        for (groups, &key) in self.needs.iter().filter(|g| !g.is_empty()).zip(&group) {
+            for &id in &groups[key] {
+                keyed[id] = true;
+            }
+        }
+        let literal: Vec<usize> = (0..keyed.len()).filter(|&id| keyed[id]).collect();
+        let patterns: Vec<&[u8]> = literal
+            .iter()
+            .map(|&id| self.finders[id].needle())
+            .collect();
+        automaton_of(&patterns).map(|automaton| Keys {
+            automaton,
+            literal,
+            group,
+            keyed,
+        })
+    }
+}
+
+/// Leftmost-longest, the kind of search with the fastest (SIMD) prefilter; see `Sieve::mark`
+/// for why nothing is missed.
+fn automaton_of<P: AsRef<[u8]>>(patterns: &[P]) -> Option<AhoCorasick> {
+    (!patterns.is_empty())
+        .then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(patterns)
+                .ok()
+        })
+        .flatten()
 }
 
 #[cfg(test)]
@@ -191,7 +332,7 @@ mod tests {
     #[test]
     fn literals_shared_by_queries_are_looked_for_once() {
         let s = sieve(&[&[&["pods"]], &[&["pods"], &["exec"]]]);
-        assert_eq!(s.patterns, 2);
+        assert_eq!(s.finders.len(), 2);
         assert_eq!(open(&s, r#"{"resource":"pods"}"#), [true, false]);
         assert_eq!(
             open(&s, r#"{"resource":"pods","sub":"exec"}"#),
@@ -206,5 +347,50 @@ mod tests {
         assert!(s.automaton.is_none());
         assert_eq!(open(&s, "{}"), [true, true]);
         assert!(!sieve(&[]).sift(b"{}", &mut sieve(&[]).scratch()));
+    }
+
+    #[test]
+    fn after_the_sample_each_query_is_keyed_on_its_rarest_group_and_opens_as_before() {
+        let queries: &[&[&[&str]]] = &[
+            &[&["pods"], &["create"]],
+            &[&["pods"], &["exec", "attach"]],
+            &[&["secrets"], &["get", "list"]],
+            &[&["roles", "clusterroles"], &["create"]],
+            &[],
+        ];
+        let s = sieve(queries);
+        // Every sampled record holds "pods" and "get"; one in eight "create"; none "exec".
+        let mut sifted = s.scratch();
+        for i in 0..SAMPLE {
+            let verb = if i % 8 == 0 { "create" } else { "get" };
+            let raw = format!(r#"{{"verb":"{verb}","resource":"pods","ua":"get/1"}}"#);
+            s.sift(raw.as_bytes(), &mut sifted);
+        }
+        let keys = s.keys.get().and_then(Option::as_ref).expect("keys chosen");
+        let key_of = |q: usize, g: usize| keys.group[q] == g;
+        assert!(key_of(0, 1), "create is rarer than pods");
+        assert!(key_of(1, 1), "exec/attach were never seen");
+        assert!(key_of(2, 0), "secrets is rarer than get/list");
+        assert!(key_of(3, 0), "roles were never seen");
+        let records = [
+            r#"{"verb":"create","resource":"pods"}"#,
+            r#"{"verb":"create","resource":"pods/exec"}"#,
+            r#"{"verb":"get","resource":"pods/attach"}"#,
+            r#"{"verb":"list","resource":"secrets"}"#,
+            r#"{"verb":"watch","resource":"secrets"}"#,
+            r#"{"verb":"create","resource":"clusterrolebindings"}"#,
+            r#"{"verb":"create","resource":"roles"}"#,
+            r#"{"verb":"createst","resource":"podsecrets"}"#,
+            r#"{}"#,
+        ];
+        for raw in records {
+            // A sieve that has sifted nothing looks for every literal.
+            let fresh = sieve(queries);
+            assert!(fresh.keys.get().is_none());
+            let mut keyed = sifted.clone();
+            let any = s.sift(raw.as_bytes(), &mut keyed);
+            assert_eq!(keyed.open, open(&fresh, raw), "{raw}");
+            assert_eq!(any, keyed.open.iter().any(|o| *o));
+        }
     }
 }
