@@ -40,8 +40,8 @@ struct Keys {
     automaton: AhoCorasick,
     /// Per pattern of `automaton`, its literal.
     literal: Vec<usize>,
-    /// Per query with groups, the index of its key group.
-    group: Vec<usize>,
+    /// Per query, the index of its key group; `None` for a query without groups.
+    group: Vec<Option<usize>>,
     /// Literals in some key group.
     keyed: Vec<bool>,
 }
@@ -158,25 +158,26 @@ impl Sieve {
         }
         self.mark(&keys.automaton, |p| keys.literal[p], raw, &mut sifted.seen);
         let mut any = false;
-        let mut with_groups = 0;
-        for (q, open) in sifted.open.iter_mut().enumerate() {
-            let groups = &self.needs[q];
-            *open = groups.is_empty() || {
-                let key = keys.group[with_groups];
-                with_groups += 1;
-                groups[key].iter().any(|&id| sifted.seen[id] == Seen::Found)
-                    && groups.iter().enumerate().all(|(g, group)| {
-                        g == key
-                            || group.iter().any(|&id| {
-                                if sifted.seen[id] == Seen::Unknown {
-                                    sifted.seen[id] = match self.finders[id].find(raw) {
-                                        Some(_) => Seen::Found,
-                                        None => Seen::Absent,
-                                    };
-                                }
-                                sifted.seen[id] == Seen::Found
-                            })
-                    })
+        for ((open, groups), key) in sifted.open.iter_mut().zip(&self.needs).zip(&keys.group) {
+            *open = match key {
+                None => true,
+                Some(key) => {
+                    groups[*key]
+                        .iter()
+                        .any(|&id| sifted.seen[id] == Seen::Found)
+                        && groups.iter().enumerate().all(|(g, group)| {
+                            g == *key
+                                || group.iter().any(|&id| {
+                                    if sifted.seen[id] == Seen::Unknown {
+                                        sifted.seen[id] = match self.finders[id].find(raw) {
+                                            Some(_) => Seen::Found,
+                                            None => Seen::Absent,
+                                        };
+                                    }
+                                    sifted.seen[id] == Seen::Found
+                                })
+                        })
+                }
             };
             any |= *open;
         }
@@ -220,20 +221,17 @@ impl Sieve {
     /// Each query's key: the group whose literals the sample held least often (at most, the
     /// sum of each literal's count); on a tie, the first.
     fn keys_from(&self, held: &[u32]) -> Option<Keys> {
-        let group: Vec<usize> = self
+        let group: Vec<Option<usize>> = self
             .needs
             .iter()
-            .filter(|groups| !groups.is_empty())
             .map(|groups| {
                 let weight = |g: &Vec<usize>| g.iter().map(|&id| u64::from(held[id])).sum::<u64>();
-                (0..groups.len())
-                    .min_by_key(|&g| weight(&groups[g]))
-                    .unwrap_or(0)
+                (0..groups.len()).min_by_key(|&g| weight(&groups[g]))
             })
             .collect();
         let mut keyed = vec![false; self.finders.len()];
-        for (groups, &key) in self.needs.iter().filter(|g| !g.is_empty()).zip(&group) {
-            for &id in &groups[key] {
+        for (groups, key) in self.needs.iter().zip(&group) {
+            for &id in key.map_or(&[][..], |key| &groups[key]) {
                 keyed[id] = true;
             }
         }
@@ -367,7 +365,7 @@ mod tests {
             s.sift(raw.as_bytes(), &mut sifted);
         }
         let keys = s.keys.get().and_then(Option::as_ref).expect("keys chosen");
-        let key_of = |q: usize, g: usize| keys.group[q] == g;
+        let key_of = |q: usize, g: usize| keys.group[q] == Some(g);
         assert!(key_of(0, 1), "create is rarer than pods");
         assert!(key_of(1, 1), "exec/attach were never seen");
         assert!(key_of(2, 0), "secrets is rarer than get/list");
