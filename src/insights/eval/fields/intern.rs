@@ -27,7 +27,9 @@ impl Default for Interner {
     fn default() -> Interner {
         Interner {
             hasher: DefaultHashBuilder::default(),
-            table: vec![None; SLOTS],
+            // Made on the first value: a run holds one per field it loads, and most runs of a
+            // detection in one pass are never fed a record.
+            table: Vec::new(),
         }
     }
 }
@@ -46,6 +48,9 @@ impl Interner {
         };
         if text.len() >= MAX_LEN {
             return Value::str(&text);
+        }
+        if self.table.is_empty() {
+            self.table = vec![None; SLOTS];
         }
         let slot = self.hasher.hash_one(text.as_bytes()) as usize % SLOTS;
         match &self.table[slot] {
