@@ -79,3 +79,7 @@ mod timeline_order_tests;
 #[cfg(test)]
 #[path = "findings_tests.rs"]
 mod findings_tests;
+
+#[cfg(test)]
+#[path = "pivot_tests.rs"]
+mod pivot_tests;
