@@ -83,3 +83,7 @@ mod findings_tests;
 #[cfg(test)]
 #[path = "pivot_tests.rs"]
 mod pivot_tests;
+
+#[cfg(test)]
+#[path = "detail_tests.rs"]
+mod detail_tests;
