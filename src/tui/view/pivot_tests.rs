@@ -210,3 +210,28 @@ fn a_query_run_with_the_detail_open_fills_it_or_says_why_it_cannot() {
     assert!(!screen.contains("reading…"), "{screen}");
     assert!(screen.contains("not events (a `stats` answer)"), "{screen}");
 }
+
+#[test]
+fn a_marked_event_is_marked_in_a_querys_answer_too() {
+    let store = demo_store();
+    let inputs = [demo_input()];
+    let styles = styles();
+    let mut state = console_with_queries(&store);
+    go_to(&mut state, &store, BACKDOOR);
+    keys(&mut state, &store, &inputs, &[KeyCode::Char(' ')]);
+    assert_eq!(state.table.marked.len(), 1);
+    keys(&mut state, &store, &inputs, &[KeyCode::Char('b')]);
+    keys(&mut state, &store, &inputs, &typed("aws-auth-changes"));
+    keys(&mut state, &store, &inputs, &[KeyCode::Enter]);
+    assert!(state.query.showing);
+    let screen = text(&draw(&state, &store, &styles));
+    let line = screen
+        .lines()
+        .find(|l| l.contains("07:34:51.640  {\"kind\""))
+        .expect("the backdoor's row in the answer");
+    assert!(line.contains("││●  2026-11-02 07:34:51.640"), "{screen}");
+    // Unmarked from the answer, the mark goes there and in the events.
+    keys(&mut state, &store, &inputs, &[KeyCode::Char(' ')]);
+    assert!(state.table.marked.is_empty());
+    assert!(!text(&draw(&state, &store, &styles)).contains('●'));
+}
