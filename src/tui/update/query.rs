@@ -183,8 +183,14 @@ pub fn on_done(
     let events = run.events.as_ref().map(|e| e.len());
     let unmatched = run.unmatched;
     if let Some(n) = events {
+        let from_pivot = state.pivots.last().is_some_and(|p| p.ticket == ticket);
+        let back = if from_pivot {
+            "Backspace undoes the pivot"
+        } else {
+            "Backspace drops it"
+        };
         text.push_str(&format!(
-            "; the events view, facets and timeline now hold its {} (r switches views, Backspace drops it)",
+            "; the events view, facets and timeline now hold its {} (r switches views, {back})",
             count(n, "event")
         ));
         if unmatched > 0 {

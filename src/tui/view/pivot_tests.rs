@@ -126,6 +126,7 @@ fn a_pivot_keeps_the_keys_in_the_detail_replaces_the_one_before_and_backspace_un
     assert_eq!(shown_audit_id(&state), BINDING);
     let (status, _) = state.status.message.clone().expect("a status line");
     assert!(!status.contains("note:"), "{status}");
+    assert!(status.contains("Backspace undoes the pivot"), "{status}");
     let screen = text(&draw(&state, &store, &styles));
     assert!(!screen.contains("comes after"), "{screen}");
     assert!(screen.contains("user (1)"), "{screen}");
