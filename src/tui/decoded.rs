@@ -121,8 +121,21 @@ fn mappings(title: &'static str, text: &str) -> Section {
             }
         }
     }
+    if lines.len() > SHOWN_LINES {
+        let more = lines.len() - SHOWN_LINES;
+        lines.truncate(SHOWN_LINES);
+        lines.push(line(
+            "",
+            format!("… {more} more lines: the request and response below hold them all"),
+            Tone::Muted,
+        ));
+    }
     Section { title, lines }
 }
+
+/// The most lines one data key gets: an aws-auth of many thousand mappings must not be laid
+/// out on every frame; the JSON below still holds it whole.
+const SHOWN_LINES: usize = 2_000;
 
 /// An item as YAML lines, a `system:masters` group in the deny colour.
 fn yaml_lines(item: &Item, out: &mut Vec<Line>) {

@@ -204,3 +204,30 @@ fn aws_auth_that_cannot_be_read_is_shown_as_written() {
         assert!(screen.contains(line), "{line}\n{screen}");
     }
 }
+
+#[test]
+fn a_huge_aws_auth_is_cut_and_says_so() {
+    let object = r#"{"resource":"configmaps","namespace":"kube-system","name":"aws-auth"}"#;
+    let roles: String = (0..3_000)
+        .map(|i| format!("- rolearn: arn:aws:iam::1:role/r{i}\\n  username: u{i}\\n"))
+        .collect();
+    let request = format!(r#"{{"data":{{"mapRoles":"{roles}"}}}}"#);
+    let store = store_of(&[event(
+        "huge-aws-auth",
+        "/api/v1/namespaces/kube-system/configmaps/aws-auth",
+        object,
+        &request,
+    )]);
+    let state = opened(&store, "huge-aws-auth");
+    let data = state.detail.data.as_ref().unwrap();
+    let section = data
+        .sections
+        .iter()
+        .find(|s| s.title.starts_with("aws-auth mapRoles"))
+        .unwrap();
+    assert_eq!(section.lines.len(), 2_001);
+    assert_eq!(
+        section.lines[2_000].value,
+        "… 4000 more lines: the request and response below hold them all"
+    );
+}
