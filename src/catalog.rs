@@ -29,6 +29,7 @@
 
 mod files;
 pub mod lists;
+pub(crate) mod narrow;
 pub mod params;
 pub mod themes;
 

@@ -219,3 +219,62 @@ fn a_user_query_may_read_a_list_and_a_malformed_place_is_pointed_at() {
     assert!(p.message.contains("{{FIELD in LIST}}"), "{}", p.message);
     assert!(Path::new(&p.path).exists());
 }
+
+/// The diagnostics kaudit would show for `text` where it runs the query itself and in
+/// CloudWatch.
+fn warnings_of(text: &str) -> Vec<String> {
+    use crate::engine::{Target, compile};
+    let mut out = Vec::new();
+    for target in [Target::Local, Target::CloudWatch] {
+        match compile(text, target) {
+            Ok(compiled) => out.extend(compiled.warnings().iter().map(|d| d.message.clone())),
+            Err(diagnostics) => out.extend(diagnostics.into_iter().map(|d| d.message)),
+        }
+    }
+    out
+}
+
+#[test]
+fn no_built_in_query_draws_a_warning_alone_or_narrowed_to_an_object() {
+    let dir = lists_dir(&[
+        ("allowed-users.txt", "alice\n"),
+        ("allowed-namespaces.txt", "default\n"),
+        ("allowed-images.txt", "nginx\n"),
+        ("admin-users.txt", "kubernetes-admin\n"),
+    ]);
+    let catalog = Catalog::load_with_lists(None, Some(dir.path()));
+    assert!(catalog.waiting().is_empty());
+    assert_eq!(catalog.queries().len(), EMBEDDED.len());
+    let mut found = Vec::new();
+    for q in catalog.queries() {
+        let values: Vec<(String, String)> = q
+            .params
+            .iter()
+            .map(|p| (p.clone(), "x".to_string()))
+            .collect();
+        for text in [q.text.clone(), q.narrowed_to_object("node-health-agent")] {
+            let text = params::fill(&text, &values).unwrap();
+            for w in warnings_of(&text) {
+                found.push(format!("{}: {w}\n{text}", q.name));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n\n"));
+}
+
+#[test]
+fn an_object_filter_goes_before_the_first_sort_limit_or_stats() {
+    let catalog = Catalog::load(None);
+    let q = catalog.get("clusterrolebinding-changes").unwrap();
+    let text = q.narrowed_to_object("evil\"binding");
+    let filter = r#"| filter objectRef.name = "evil\"binding""#;
+    let at = text.find(filter).expect(&text);
+    assert!(at < text.find("| sort").unwrap(), "{text}");
+    assert!(at < text.find("| limit").unwrap(), "{text}");
+    let q = catalog.get("denied-per-user-per-minute").unwrap();
+    let text = q.narrowed_to_object("x");
+    assert!(
+        text.find("objectRef.name").unwrap() < text.find("stats").unwrap(),
+        "{text}"
+    );
+}

@@ -1,8 +1,10 @@
 //! The Kubernetes audit event model and everything that turns bytes into it.
 
 pub mod annotations;
+pub mod aws_auth;
 pub mod decode;
 pub mod event;
+pub mod exec;
 pub mod formats;
 pub mod json;
 pub mod reason;

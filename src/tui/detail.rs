@@ -181,6 +181,8 @@ fn from_event(e: &Event<'_>) -> DetailData {
         title: "What",
         lines: what,
     });
+    data.sections.extend(super::decoded::exec(e));
+    data.sections.extend(super::decoded::aws_auth(e));
 
     let mut when = Vec::new();
     // Old API servers (audit.k8s.io/v1beta1) write only this one.

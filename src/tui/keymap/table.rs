@@ -70,7 +70,7 @@ pub static BINDINGS: &[Binding] = &[
             (&[key(K::Backspace)], DropFilter),
             (&[c('C')], ClearFilters),
         ],
-        "drop the last filter (the query's last), clear all",
+        "undo a pivot, else drop the last filter; clear all",
     ),
     row(
         Everywhere,

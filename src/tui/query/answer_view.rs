@@ -16,6 +16,19 @@ use crate::text::sanitize;
 
 impl AnswerView {
     pub fn render(&self, area: Rect, buf: &mut Buffer, styles: &Styles, focused: bool) {
+        self.render_marked(area, buf, styles, focused, &[]);
+    }
+
+    /// [`AnswerView::render`], the rows whose event is marked (`marked[i]` for the answer's
+    /// `i`-th row) shown so, as in the events table.
+    pub fn render_marked(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        styles: &Styles,
+        focused: bool,
+        marked: &[bool],
+    ) {
         if area.is_empty() {
             return;
         }
@@ -67,7 +80,7 @@ impl AnswerView {
         } else if let (Mode::Chart, Some(chart)) = (self.mode, &self.chart) {
             self.render_chart(chart, body, buf, styles);
         } else {
-            self.render_table(body, buf, styles);
+            self.render_table(body, buf, styles, marked);
         }
         if let Some(at) = self.picker {
             self.render_picker(at, body, buf, styles);
@@ -91,25 +104,38 @@ impl AnswerView {
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
 
-    fn render_table(&self, area: Rect, buf: &mut Buffer, styles: &Styles) {
+    fn render_table(&self, area: Rect, buf: &mut Buffer, styles: &Styles, marked: &[bool]) {
         let Some(result) = &self.result else { return };
         let shown = self.shown_columns();
+        // A mark column only while a row is marked: most answers never have one.
+        let marks = marked.contains(&true);
+        let is_marked = |row: usize| marked.get(row).copied().unwrap_or(false);
         let rows_on_screen = usize::from(area.height.saturating_sub(1));
         let offset = visible_offset(self.offset, self.cursor, rows_on_screen);
         let end = (offset + rows_on_screen).min(self.order.len());
         let text = styles.get(Role::Text);
         let rows = (offset..end).map(|i| {
-            let row = &result.rows[self.order[i]];
-            let cells = shown
-                .iter()
-                .map(|&c| Cell::from(row.get(c).map(cell_text).unwrap_or_default()));
-            let style = if i == self.cursor {
-                text.patch(styles.get(Role::Selected))
-            } else {
-                text
-            };
-            Row::new(cells.collect::<Vec<_>>()).style(style)
+            let at = self.order[i];
+            let row = &result.rows[at];
+            let mut cells: Vec<Cell> = Vec::with_capacity(shown.len() + 1);
+            if marks {
+                cells.push(Cell::from(if is_marked(at) { "●" } else { " " }));
+            }
+            cells.extend(
+                shown
+                    .iter()
+                    .map(|&c| Cell::from(row.get(c).map(cell_text).unwrap_or_default())),
+            );
+            let mut style = text;
+            if is_marked(at) {
+                style = style.patch(styles.get(Role::Marked));
+            }
+            if i == self.cursor {
+                style = style.patch(styles.get(Role::Selected));
+            }
+            Row::new(cells).style(style)
         });
+        let mark_header = marks.then(|| Cell::from(" "));
         let header = shown.iter().map(|&c| {
             let mut name = sanitize(&result.columns[c]).into_owned();
             match self.sort {
@@ -129,13 +155,22 @@ impl AnswerView {
                 })
             })
             .collect();
-        let room = usize::from(area.width).saturating_sub(SPACING * shown.len().saturating_sub(1));
-        let widths: Vec<Constraint> = fit(&wanted, room)
-            .into_iter()
-            .map(|w| Constraint::Length(w as u16))
-            .collect();
+        let mark_width = if marks { 1 + SPACING } else { 0 };
+        let room = usize::from(area.width)
+            .saturating_sub(SPACING * shown.len().saturating_sub(1))
+            .saturating_sub(mark_width);
+        let mut widths: Vec<Constraint> = Vec::with_capacity(shown.len() + 1);
+        if marks {
+            widths.push(Constraint::Length(1));
+        }
+        widths.extend(
+            fit(&wanted, room)
+                .into_iter()
+                .map(|w| Constraint::Length(w as u16)),
+        );
+        let header: Vec<Cell> = mark_header.into_iter().chain(header).collect();
         Table::new(rows, widths)
-            .header(Row::new(header.collect::<Vec<_>>()).style(styles.get(Role::Header)))
+            .header(Row::new(header).style(styles.get(Role::Header)))
             .column_spacing(SPACING as u16)
             .render(area, buf);
     }

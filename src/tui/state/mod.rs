@@ -3,6 +3,7 @@
 mod columns;
 mod facets;
 mod filters;
+mod pivots;
 mod prompt;
 mod query;
 mod table;
@@ -10,6 +11,7 @@ mod table;
 pub use columns::{EventColumn, EventColumns, EventSort};
 pub use facets::FacetsState;
 pub use filters::{Chip, Filters};
+pub use pivots::PivotStep;
 pub use prompt::{Prompt, PromptKind};
 pub use query::{FieldNamesState, PendingCanned, QueryRun, QueryState};
 pub use table::EventTable;
@@ -95,6 +97,8 @@ pub struct State {
     pub columns: EventColumns,
     pub facets: FacetsState,
     pub filters: Filters,
+    /// The pivots taken from the detail, oldest first: `Backspace` undoes the last.
+    pub pivots: Vec<PivotStep>,
     pub detail: DetailState,
     /// Canned queries, the editor, and the latest run.
     pub query: QueryState,

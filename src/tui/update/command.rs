@@ -25,6 +25,7 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             Vec::new()
         }
         "clear" => {
+            state.pivots.clear();
             state.filters.clear();
             state.query.narrowing = false;
             vec![refilter(state)]

@@ -72,12 +72,16 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Command => state.prompt = Some(Prompt::new(PromptKind::Command, "")),
         Action::Columns => state.columns.picker = Some(0),
         Action::ClearFilters => {
+            state.pivots.clear();
             let narrowed = std::mem::take(&mut state.query.narrowing);
             if state.filters.clear() || narrowed {
                 return vec![refilter(state)];
             }
         }
         Action::DropFilter => {
+            if let Some(effects) = super::pivot::undo(state) {
+                return effects;
+            }
             // The query's events were there first: they go last.
             let dropped = state.filters.pop() || std::mem::take(&mut state.query.narrowing);
             if dropped {

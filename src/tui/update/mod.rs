@@ -9,6 +9,7 @@ mod keys;
 mod mouse;
 mod overlays;
 mod panes;
+mod pivot;
 mod prompt;
 mod query;
 mod refresh;

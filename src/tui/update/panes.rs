@@ -7,8 +7,8 @@ use super::super::detail::DetailData;
 use super::super::effect::Effect;
 use super::super::geometry;
 use super::super::keymap::Action;
-use super::super::state::{Focus, Level, State};
-use super::query;
+use super::super::state::{Focus, State};
+use super::pivot;
 use super::refresh::{follow_selection, refilter};
 
 pub fn events(state: &mut State, action: Action) -> Vec<Effect> {
@@ -88,43 +88,14 @@ pub fn detail(state: &mut State, action: Action, key: KeyEvent) -> Vec<Effect> {
         Action::Left if pivots > 0 => d.pivot = (d.pivot + pivots - 1) % pivots,
         Action::TakePivot => {
             let i = d.pivot;
-            return pivot(state, i);
+            return pivot::take(state, i);
         }
         Action::Pivot => {
             if let KeyCode::Char(c @ '1'..='9') = key.code {
-                return pivot(state, c as usize - '1' as usize);
+                return pivot::take(state, c as usize - '1' as usize);
             }
         }
         _ => {}
     }
     Vec::new()
-}
-
-/// Replaces the filters with the `i`-th pivot of the event.
-fn pivot(state: &mut State, i: usize) -> Vec<Effect> {
-    let Some(p) = state
-        .detail
-        .data
-        .as_ref()
-        .and_then(|d| d.pivots.get(i))
-        .cloned()
-    else {
-        return Vec::new();
-    };
-    if let Some((query, object)) = &p.canned {
-        return query::run_canned(state, query, Some(object));
-    }
-    state.filters.clear();
-    for (facet, value) in &p.include {
-        state.filters.add(*facet, value, true);
-    }
-    state.filters.text = p.text;
-    state.query.narrowing = false;
-    state.query.showing = false;
-    state.focus = Focus::Table;
-    state.say(
-        format!("{} (Backspace drops a filter, C clears)", p.label),
-        Level::Info,
-    );
-    vec![refilter(state)]
 }

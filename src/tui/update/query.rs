@@ -183,8 +183,14 @@ pub fn on_done(
     let events = run.events.as_ref().map(|e| e.len());
     let unmatched = run.unmatched;
     if let Some(n) = events {
+        let from_pivot = state.pivots.last().is_some_and(|p| p.ticket == ticket);
+        let back = if from_pivot {
+            "Backspace undoes the pivot"
+        } else {
+            "Backspace drops it"
+        };
         text.push_str(&format!(
-            "; the events view, facets and timeline now hold its {} (r switches views, Backspace drops it)",
+            "; the events view, facets and timeline now hold its {} (r switches views, {back})",
             count(n, "event")
         ));
         if unmatched > 0 {
@@ -354,34 +360,15 @@ pub fn run_canned(state: &mut State, name: &str, object: Option<&str>) -> Vec<Ef
         );
         return Vec::new();
     };
-    let mut text = canned.text.clone();
     let mut title = canned.name.clone();
-    if object.is_none() {
+    let Some(object) = object else {
+        let text = canned.text.clone();
         return ask_or_start(state, &title, &text);
-    }
-    if let Some(object) = object {
-        text.push_str(&format!(
-            "\n| filter objectRef.name = {}",
-            string_literal(object)
-        ));
-        title.push_str(&format!(" · {object}"));
-    }
+    };
+    let text = canned.narrowed_to_object(object);
+    title.push_str(&format!(" · {object}"));
     let range = state.query.editor.time();
     start(state, &crate::text::sanitize(&title), &text, range)
-}
-
-/// `s` as a query string literal.
-fn string_literal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
 }
 
 /// An answer row's event arrived from CloudWatch: the row is tied to it and its detail opens.
@@ -429,6 +416,9 @@ mod tests {
     fn titles_skip_comments_and_literals_escape() {
         assert_eq!(title_of("# name: x\n\n fields a\n| limit 1"), "fields a");
         assert_eq!(title_of(""), "query");
-        assert_eq!(string_literal(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(
+            crate::catalog::narrow::string_literal(r#"a"b\c"#),
+            r#""a\"b\\c""#
+        );
     }
 }

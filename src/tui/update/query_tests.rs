@@ -353,11 +353,13 @@ fn a_change_pivot_runs_the_canned_query_for_that_object() {
         text.contains("objectRef.resource=\"clusterroles\""),
         "{text}"
     );
+    // Before the sort and the limit: the latest 100 changes to this object.
     assert!(
-        text.ends_with("| filter objectRef.name = \"evil\\\"role\""),
+        text.contains("| filter objectRef.name = \"evil\\\"role\"\n| sort @timestamp desc"),
         "{text}"
     );
     assert!(state.query.showing);
+    assert_eq!(state.focus, Focus::Detail);
 }
 
 #[test]

@@ -190,7 +190,7 @@ fn enter_opens_the_detail_which_follows_the_cursor() {
 }
 
 #[test]
-fn a_pivot_replaces_the_filters() {
+fn a_pivot_keeps_the_analysts_chips_and_replaces_the_previous_pivot() {
     let mut state = loaded(10);
     update(&mut state, key(KeyCode::Enter));
     let raw = br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","verb":"get","user":{"username":"eve"},"sourceIPs":["203.0.113.9"],"objectRef":{"resource":"secrets","namespace":"prod","name":"db"},"responseStatus":{"code":200},"annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by ClusterRoleBinding \"ops\" of ClusterRole \"admin\" to User \"eve\""}}"#;
@@ -223,18 +223,23 @@ fn a_pivot_replaces_the_filters() {
         ]
     );
     let (_, filter) = refilter_of(&update(&mut state, ch('5')));
-    assert!(filter.include.is_empty() && filter.exclude.is_empty());
+    let not_get = vec![(Facet::Verb, "get".to_string())];
+    assert!(filter.include.is_empty());
+    assert_eq!(filter.exclude, not_get);
     assert_eq!(
         filter.text.as_deref(),
         Some(r#"by ClusterRoleBinding \"ops\""#)
     );
-    update(&mut state, key(KeyCode::Enter));
+    // The keys stay in the detail: Enter takes the pivot chosen, the second.
+    assert_eq!(state.focus, Focus::Detail);
     update(&mut state, key(KeyCode::Right));
     let (_, filter) = refilter_of(&update(&mut state, key(KeyCode::Enter)));
     assert_eq!(
         filter.include,
         vec![(Facet::SourceIp, "203.0.113.9".to_string())]
     );
+    assert_eq!(filter.exclude, not_get);
+    assert_eq!(filter.text, None);
 }
 
 #[test]

@@ -12,6 +12,7 @@ use super::super::state::{Focus, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
 use crate::text::sanitize;
+use unicode_width::UnicodeWidthStr;
 
 fn tone_role(tone: Tone) -> Role {
     match tone {
@@ -57,6 +58,47 @@ fn json_line(depth: usize, pieces: &[Piece], styles: &Styles) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The label column's width: a label as wide or wider goes on a line of its own, so that it
+/// never runs into its value.
+const LABEL: usize = 14;
+
+fn labelled(lines: &mut Vec<Line<'_>>, l: &super::super::detail::Line, styles: &Styles) {
+    let label = sanitize(&l.label);
+    let value = Span::styled(shown(&l.value), styles.get(tone_role(l.tone)));
+    if label.width() < LABEL {
+        let pad = " ".repeat(LABEL - label.width());
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {label}{pad}"), styles.get(Role::Muted)),
+            value,
+        ]));
+    } else {
+        lines.push(Line::styled(format!("  {label}"), styles.get(Role::Muted)));
+        lines.push(Line::from(vec![Span::raw(" ".repeat(LABEL + 2)), value]));
+    }
+}
+
+/// What the pane says while it has no event to show.
+fn nothing_shown(state: &State) -> &'static str {
+    if state.detail_row.is_some() {
+        return "reading…";
+    }
+    match state.query.run.as_ref() {
+        Some(run) if state.query.showing && run.running => {
+            "the query is running: the event of the answer's row under the cursor shows here"
+        }
+        Some(run) if state.query.showing && run.view.result().is_none_or(|r| r.rows.is_empty()) => {
+            "the answer has no rows: no event to show here; r shows the events"
+        }
+        Some(run) if state.query.showing && run.row_of.iter().all(Option::is_none) => {
+            "the answer's rows are not events (a `stats` answer): no event to show here; r shows the events"
+        }
+        Some(_) if state.query.showing => {
+            "this row of the answer is not an event held here: Enter fetches it, r shows the events"
+        }
+        _ => "no event under the cursor",
+    }
+}
+
 pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     if area.is_empty() {
         return;
@@ -68,7 +110,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
         .border_style(styles.border(focused));
     let mut lines: Vec<Line<'_>> = Vec::new();
     match &state.detail.data {
-        None => lines.push(Line::styled("reading…", styles.get(Role::Muted))),
+        None => lines.push(Line::styled(nothing_shown(state), styles.get(Role::Muted))),
         Some(data) => {
             if let Some(error) = &data.error {
                 lines.push(Line::styled(
@@ -79,10 +121,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
             for section in &data.sections {
                 lines.push(Line::styled(section.title, styles.get(Role::Header)));
                 for l in &section.lines {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {:<14}", l.label), styles.get(Role::Muted)),
-                        Span::styled(shown(&l.value), styles.get(tone_role(l.tone))),
-                    ]));
+                    labelled(&mut lines, l, styles);
                 }
             }
             if !data.pivots.is_empty() {

@@ -29,7 +29,17 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     match &state.query.run {
         Some(run) if state.query.showing => {
             let focused = state.focus == super::state::Focus::Table;
-            run.view.render(l.table, buf, styles, focused);
+            let marked: Vec<bool> = if state.table.marked.is_empty() {
+                Vec::new()
+            } else {
+                let marks = &state.table.marked;
+                run.row_of
+                    .iter()
+                    .map(|r| r.is_some_and(|r| marks.contains(&r)))
+                    .collect()
+            };
+            run.view
+                .render_marked(l.table, buf, styles, focused, &marked);
         }
         _ => table::draw(buf, l.table, state, store, styles),
     }
@@ -79,3 +89,11 @@ mod timeline_order_tests;
 #[cfg(test)]
 #[path = "findings_tests.rs"]
 mod findings_tests;
+
+#[cfg(test)]
+#[path = "pivot_tests.rs"]
+mod pivot_tests;
+
+#[cfg(test)]
+#[path = "detail_tests.rs"]
+mod detail_tests;
