@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::text::sanitize;
+use crate::text::{columns, fit_columns, sanitize};
 
 /// `full` shortened by meaning; anything without a known shape is returned as it is.
 ///
@@ -139,6 +139,34 @@ impl Names {
     pub fn shortened(&self, full: &str) -> bool {
         self.show(full) != sanitize(full)
     }
+}
+
+/// A name as drawn (terminal-safe) cut to `width` columns in its middle: the kind in front
+/// (`sa:`, `node:`) and the end, where these names keep what tells them apart (the account's
+/// name, the node's address, the session), both stay.
+pub fn fit_name(shown: &str, width: usize) -> Cow<'_, str> {
+    if columns(shown) <= width {
+        return Cow::Borrowed(shown);
+    }
+    if width < 8 {
+        return fit_columns(shown, width);
+    }
+    let head_width = width / 3;
+    let tail_width = width - head_width - 1;
+    let head = fit_columns(shown, head_width + 1);
+    let head = head.strip_suffix('…').unwrap_or(&head);
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in shown.chars().rev() {
+        let w = columns(c.encode_utf8(&mut [0; 4]));
+        if used + w > tail_width {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    let tail: String = tail.into_iter().rev().collect();
+    Cow::Owned(format!("{head}…{tail}"))
 }
 
 #[cfg(test)]

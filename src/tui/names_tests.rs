@@ -127,3 +127,16 @@ fn what_is_shown_is_terminal_safe() {
     assert!(!shown.chars().any(char::is_control));
     assert!(!Names::default().show(hostile).chars().any(char::is_control));
 }
+
+#[test]
+fn a_name_too_long_is_cut_in_its_middle() {
+    let shown = "sa:kube-system/node-health-agent";
+    assert_eq!(fit_name(shown, 40), shown);
+    assert_eq!(fit_name(shown, 32), shown);
+    let cut = fit_name(shown, 17);
+    assert_eq!(cut, "sa:ku…ealth-agent");
+    assert_eq!(columns(&cut), 17);
+    assert_eq!(fit_name("node:ip-10-0-41-219", 12), "node…-41-219");
+    assert_eq!(fit_name(shown, 5), "sa:k…");
+    assert_eq!(fit_name(shown, 0), "");
+}

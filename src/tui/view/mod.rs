@@ -14,7 +14,8 @@ use super::geometry::layout_in;
 use super::keymap::Layer;
 use super::state::State;
 use super::styles::Styles;
-use crate::store::EventStore;
+use super::names::Names;
+use crate::store::{EventStore, Facet};
 
 /// Draws the whole console.
 pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &Styles) {
@@ -31,7 +32,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
             let focused = state.focus == super::state::Focus::Table;
             run.view.render(l.table, buf, styles, focused);
         }
-        _ => table::draw(buf, l.table, state, store, styles),
+        _ => {
+            let names = screen_names(state, store, l.table);
+            table::draw(buf, l.table, state, store, &names, styles);
+        }
     }
     if state.detail.open {
         detail::draw(buf, l.detail, state, styles);
@@ -68,6 +72,24 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     }
 }
 
+/// How the identities in the table are named: shortened, except those that would read like
+/// another on screen (in the table or among the facets' users), written in full.
+fn screen_names(state: &State, store: &EventStore, table: ratatui::layout::Rect) -> Names {
+    let rows = table::visible_rows(table, state);
+    let identities = [Facet::User, Facet::Impersonated];
+    let in_table = rows
+        .iter()
+        .flat_map(|&row| identities.map(|f| store.value(row, f)))
+        .flatten();
+    let in_facets = state
+        .facets
+        .facets
+        .iter()
+        .filter(|(f, _)| identities.contains(f))
+        .flat_map(|(_, counts)| counts.values.iter().map(|(v, _)| v.as_str()));
+    Names::of(in_table.chain(in_facets))
+}
+
 #[cfg(test)]
 #[path = "view_tests.rs"]
 mod tests;
@@ -79,3 +101,7 @@ mod timeline_order_tests;
 #[cfg(test)]
 #[path = "findings_tests.rs"]
 mod findings_tests;
+
+#[cfg(test)]
+#[path = "identity_tests.rs"]
+mod identity_tests;
