@@ -146,7 +146,8 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
 }
 
 /// The facets pane's width on a screen `width` wide: what the current facet's values need as
-/// drawn (identities shortened), at most three tenths of the screen, so that at 160 columns
+/// drawn (identities shortened), at most a quarter of a narrower screen and three tenths of one
+/// 150 columns or wider, so that at 160 columns
 /// `sa:kube-system/node-health-agent` is whole and the table keeps the rest.
 fn facets_width(state: &State, width: u16) -> u16 {
     if width < FACETS_FROM {
@@ -164,7 +165,8 @@ fn facets_width(state: &State, width: u16) -> u16 {
         .unwrap_or(0);
     let count = count_width(counts);
     let needed = label + FACET_ROW_EXTRA + count + FACET_BAR + 2;
-    let cap = (width * 3 / 10).max(FACETS_MIN);
+    let cap = if width >= 150 { width * 3 / 10 } else { width / 4 };
+    let cap = cap.max(FACETS_MIN);
     u16::try_from(needed).unwrap_or(u16::MAX).clamp(FACETS_MIN, cap)
 }
 

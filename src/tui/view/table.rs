@@ -65,7 +65,9 @@ impl TimeForm {
 }
 
 /// A column's fixed width; `None` for those sized to their values.
-fn fixed_width(column: Column, time: TimeForm) -> Option<usize> {
+/// `want`: the widest of the column's cells on screen and its header; an address or a verb
+/// takes no more than it needs, up to a bound.
+fn fixed_width(column: Column, time: TimeForm, want: usize) -> Option<usize> {
     let Column::Event(column) = column else {
         return Some(1);
     };
@@ -75,8 +77,8 @@ fn fixed_width(column: Column, time: TimeForm) -> Option<usize> {
             TimeForm::Day => 18,
             TimeForm::Year => 23,
         }),
-        EventColumn::SourceIp => Some(15),
-        EventColumn::Verb => Some(7),
+        EventColumn::SourceIp => Some(want.min(15)),
+        EventColumn::Verb => Some(want.min(12)),
         EventColumn::Code => Some(4),
         EventColumn::Decision => Some(8),
         EventColumn::User | EventColumn::Resource | EventColumn::Object | EventColumn::UserAgent => {
@@ -86,16 +88,18 @@ fn fixed_width(column: Column, time: TimeForm) -> Option<usize> {
 }
 
 /// The columns' widths in `inner` cells: the fixed ones, then the user first (up to 55% of
-/// what is left: the name is what a responder reads first), then the others sharing the rest,
+/// what is left, 40% beside the user agent: the name is what a responder reads first), then
+/// the others sharing the rest,
 /// the narrowest wants met first, whatever is over going to the user and then the last.
 /// `wants`: per column, the widest of its cells on screen and its header.
 fn widths(cols: &[Column], time: TimeForm, inner: u16, wants: &[usize]) -> Vec<usize> {
     let mut width: Vec<usize> = cols
         .iter()
-        .map(|c| fixed_width(*c, time).unwrap_or(0))
+        .zip(wants)
+        .map(|(c, want)| fixed_width(*c, time, *want).unwrap_or(0))
         .collect();
     let flexible: Vec<usize> = (0..cols.len())
-        .filter(|&i| fixed_width(cols[i], time).is_none())
+        .filter(|&i| fixed_width(cols[i], time, wants[i]).is_none())
         .collect();
     let spacing = cols.len().saturating_sub(1);
     let mut left = usize::from(inner).saturating_sub(width.iter().sum::<usize>() + spacing);
@@ -103,11 +107,12 @@ fn widths(cols: &[Column], time: TimeForm, inner: u16, wants: &[usize]) -> Vec<u
         .iter()
         .copied()
         .find(|&i| cols[i] == Column::Event(EventColumn::User));
+    let mut others: Vec<usize> = flexible.iter().copied().filter(|&i| Some(i) != user).collect();
     if let Some(u) = user {
-        width[u] = wants[u].min(left * 55 / 100);
+        let share = if others.len() <= 2 { 55 } else { 40 };
+        width[u] = wants[u].min(left * share / 100);
         left -= width[u];
     }
-    let mut others: Vec<usize> = flexible.iter().copied().filter(|&i| Some(i) != user).collect();
     others.sort_by_key(|&i| wants[i]);
     let mut waiting = others.len();
     for &i in &others {
