@@ -103,7 +103,12 @@ impl EventStore {
         };
         let mut keep: [Option<Vec<bool>>; FACETS] = Default::default();
         let others = |v: &'_ (Facet, String)| v.0 != Facet::User;
-        for (facet, _) in filter.include.iter().chain(&filter.exclude).filter(|v| others(v)) {
+        for (facet, _) in filter
+            .include
+            .iter()
+            .chain(&filter.exclude)
+            .filter(|v| others(v))
+        {
             let i = facet.index();
             keep[i].get_or_insert_with(|| vec![true; self.interners.facets[i].len()]);
         }

@@ -180,7 +180,11 @@ fn a_user_matches_either_identity_of_a_request() {
         [0, 1, 2, 4]
     );
     assert_eq!(
-        rows(&s, &[(Facet::User, "system:admin")], &[(Facet::User, "bob")]),
+        rows(
+            &s,
+            &[(Facet::User, "system:admin")],
+            &[(Facet::User, "bob")]
+        ),
         [2, 3]
     );
     assert_eq!(

@@ -165,9 +165,15 @@ fn facets_width(state: &State, width: u16) -> u16 {
         .unwrap_or(0);
     let count = count_width(counts);
     let needed = label + FACET_ROW_EXTRA + count + FACET_BAR + 2;
-    let cap = if width >= 150 { width * 3 / 10 } else { width / 4 };
+    let cap = if width >= 150 {
+        width * 3 / 10
+    } else {
+        width / 4
+    };
     let cap = cap.max(FACETS_MIN);
-    u16::try_from(needed).unwrap_or(u16::MAX).clamp(FACETS_MIN, cap)
+    u16::try_from(needed)
+        .unwrap_or(u16::MAX)
+        .clamp(FACETS_MIN, cap)
 }
 
 /// Cells of a facet row beside the label and the count: the sign, and a space after each.

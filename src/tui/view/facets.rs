@@ -6,12 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::super::geometry::{
-    count_width, facet_foot, is_identity, facet_label, facet_list, facet_names, facet_row, first_facet_value,
+    count_width, facet_foot, facet_label, facet_list, facet_names, facet_row, first_facet_value,
+    is_identity,
 };
+use super::super::names::fit_name;
 use super::super::state::{Focus, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
-use super::super::names::fit_name;
 use crate::text::fit_columns;
 
 pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {

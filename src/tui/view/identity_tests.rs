@@ -202,7 +202,10 @@ fn impersonation_is_seen_in_the_table_as_a_facet_and_under_user() {
     assert!(screen.contains("impersonated (2)"), "{screen}");
     let (facet, counts) = state.facets.current().expect("a facet");
     assert_eq!(*facet, Facet::Impersonated);
-    assert_eq!(counts.values, [("bob".to_string(), 2), ("alice".to_string(), 1)]);
+    assert_eq!(
+        counts.values,
+        [("bob".to_string(), 2), ("alice".to_string(), 1)]
+    );
     // `:user bob` finds what bob did, himself or through system:admin.
     press(&mut state, &store, KeyCode::BackTab);
     keys(&mut state, &store, ":user bob\n");

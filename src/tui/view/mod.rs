@@ -12,9 +12,9 @@ use ratatui::Frame;
 
 use super::geometry::layout_in;
 use super::keymap::Layer;
+use super::names::Names;
 use super::state::State;
 use super::styles::Styles;
-use super::names::Names;
 use crate::store::{EventStore, Facet};
 
 /// Draws the whole console.

@@ -81,9 +81,10 @@ fn fixed_width(column: Column, time: TimeForm, want: usize) -> Option<usize> {
         EventColumn::Verb => Some(want.min(12)),
         EventColumn::Code => Some(4),
         EventColumn::Decision => Some(8),
-        EventColumn::User | EventColumn::Resource | EventColumn::Object | EventColumn::UserAgent => {
-            None
-        }
+        EventColumn::User
+        | EventColumn::Resource
+        | EventColumn::Object
+        | EventColumn::UserAgent => None,
     }
 }
 
@@ -107,7 +108,11 @@ fn widths(cols: &[Column], time: TimeForm, inner: u16, wants: &[usize]) -> Vec<u
         .iter()
         .copied()
         .find(|&i| cols[i] == Column::Event(EventColumn::User));
-    let mut others: Vec<usize> = flexible.iter().copied().filter(|&i| Some(i) != user).collect();
+    let mut others: Vec<usize> = flexible
+        .iter()
+        .copied()
+        .filter(|&i| Some(i) != user)
+        .collect();
     if let Some(u) = user {
         let share = if others.len() <= 2 { 55 } else { 40 };
         width[u] = wants[u].min(left * share / 100);
@@ -125,7 +130,11 @@ fn widths(cols: &[Column], time: TimeForm, inner: u16, wants: &[usize]) -> Vec<u
         width[u] += more;
         left -= more;
     }
-    if let Some(&last) = flexible.iter().filter(|&&i| Some(i) != user).last().or(user.as_ref()) {
+    if let Some(&last) = flexible
+        .iter()
+        .rfind(|&&i| Some(i) != user)
+        .or(user.as_ref())
+    {
         width[last] += left;
     }
     width
@@ -152,7 +161,7 @@ fn table_time(ms: Option<i64>, form: TimeForm) -> String {
 }
 
 /// The store rows the table shows in `area`, in order.
-pub fn visible_rows<'a>(area: Rect, state: &'a State) -> &'a [u32] {
+pub fn visible_rows(area: Rect, state: &State) -> &[u32] {
     let r = &state.table;
     let visible = usize::from(area.height.saturating_sub(3));
     let end = (r.offset + visible).min(r.rows.len());
@@ -161,7 +170,9 @@ pub fn visible_rows<'a>(area: Rect, state: &'a State) -> &'a [u32] {
 
 /// Who made the request, and whom it impersonated, as the user column writes them.
 fn identity_cell(store: &EventStore, row: u32, names: &Names) -> String {
-    let user = store.value(row, Facet::User).map_or(Cow::Borrowed("-"), |u| names.show(u));
+    let user = store
+        .value(row, Facet::User)
+        .map_or(Cow::Borrowed("-"), |u| names.show(u));
     match store.value(row, Facet::Impersonated) {
         Some(as_user) => format!("{user} as {}", names.show(as_user)),
         None => user.into_owned(),
