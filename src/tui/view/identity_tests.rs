@@ -2,7 +2,6 @@
 //! cursor is, the facets pane as wide as the names need, impersonation and subresources seen,
 //! and a facet that keeps several values.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crossterm::event::KeyCode;
@@ -26,25 +25,9 @@ fn store_of(name: &str, bytes: Vec<u8>) -> EventStore {
     store
 }
 
-/// The third-party corpus: `KAUDIT_CORPUS` set, it must be there; unset, the sibling
-/// `../shared/corpus` when present, else the test says it did not run.
-fn corpus(test: &str) -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("KAUDIT_CORPUS") {
-        let dir = PathBuf::from(dir);
-        assert!(
-            dir.is_dir(),
-            "KAUDIT_CORPUS={} is not a folder: the corpus tests must run here",
-            dir.display()
-        );
-        return Some(dir);
-    }
-    let sibling = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if sibling.is_dir() {
-        return Some(sibling);
-    }
-    eprintln!("NOT RUN: {test}: the corpus was not found (set KAUDIT_CORPUS)");
-    None
-}
+/// The third-party corpus, found as the integration tests find it.
+#[path = "../../../tests/it/support/corpus.rs"]
+mod corpus;
 
 fn keys(state: &mut State, store: &EventStore, text: &str) {
     for c in text.chars() {
@@ -221,7 +204,7 @@ fn impersonation_is_seen_in_the_table_as_a_facet_and_under_user() {
 
 #[test]
 fn impersonation_in_audit2rbacs_capture() {
-    let Some(dir) = corpus("impersonation_in_audit2rbacs_capture") else {
+    let Some(dir) = corpus::corpus_dir("impersonation_in_audit2rbacs_capture") else {
         return;
     };
     let bytes = std::fs::read(dir.join("audit2rbac/demo.log")).expect("audit2rbac/demo.log");
