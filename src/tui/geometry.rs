@@ -246,18 +246,23 @@ pub fn facet_foot(state: &State, inner: u16) -> Vec<String> {
     if shown == full && columns(&shown) <= label_width {
         return Vec::new();
     }
-    let mut lines = wrap(&full, usize::from(inner));
-    if lines.len() > FACET_FOOT_MAX {
-        lines.truncate(FACET_FOOT_MAX);
+    wrap(&full, usize::from(inner), FACET_FOOT_MAX)
+}
+
+/// `text` cut into at most `most` lines of at most `width` columns, a character never split;
+/// the last line ends in `…` when that was not all.
+pub fn wrap(text: &str, width: usize, most: usize) -> Vec<String> {
+    let mut lines = wrap_all(text, width);
+    if lines.len() > most {
+        lines.truncate(most);
         if let Some(last) = lines.last_mut() {
-            *last = fit_columns(&format!("{last}…"), usize::from(inner)).into_owned();
+            *last = fit_columns(&format!("{last}…"), width).into_owned();
         }
     }
     lines
 }
 
-/// `text` cut into lines of at most `width` columns, a character never split.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+fn wrap_all(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     let mut used = 0;
     for c in text.chars() {

@@ -289,3 +289,31 @@ fn a_facet_keeps_several_values() {
         state.table.rows.len() as u64
     );
 }
+
+#[test]
+fn a_name_longer_than_the_table_is_still_written_out_in_full() {
+    let store = demo_store();
+    let styles = styles();
+    let alice = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_6c1f5b3e2a9d4870/alice";
+    let mut state = console(&store, 80, 24);
+    keys(&mut state, &store, &format!(":user {alice}\n"));
+    assert!(state.table.rows.len() > 20);
+    for at_bottom in [false, true] {
+        if at_bottom {
+            press(&mut state, &store, KeyCode::Char('G'));
+        }
+        let screen = text(&draw(&state, &store, &styles));
+        let table = region(&screen, layout(&state).table);
+        let joined: String = table
+            .lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == '└' || c == '┘' || c == '─'))
+            .collect();
+        assert!(joined.contains(&format!("user {alice}")), "{table}");
+        // The row under the cursor stays in sight.
+        let row = state.table.selected().expect("a row");
+        let time = crate::tui::format::format_time(store.time_ms(row));
+        let clock = &time[11..23];
+        assert!(table.contains(clock), "{clock} in {table}");
+        assert!(table.contains("sso:Ad…rAccess/alice "), "{table}");
+    }
+}

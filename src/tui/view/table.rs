@@ -10,9 +10,10 @@ use super::super::state::{EventColumn, EventColumns, Focus, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
 use crate::store::{EventStore, Facet};
-use crate::text::{fit_columns, sanitize};
+use crate::text::sanitize;
 use std::borrow::Cow;
 
+use super::super::geometry::wrap;
 use super::super::names::{Names, fit_name};
 
 /// A column of the table: the mark, then the events' columns.
@@ -207,8 +208,11 @@ pub fn draw(
         .borders(Borders::ALL)
         .title(title)
         .border_style(styles.border(focused));
-    if let Some(foot) = identity_foot(store, r.selected(), usize::from(inner)) {
-        block = block.title_bottom(Line::styled(foot, styles.get(Role::Accent)));
+    // The selected row's identities in full: on the bottom border when they fit, else over
+    // the table's lines away from the cursor.
+    let foot = identity_foot(store, r.selected(), usize::from(inner));
+    if let [line] = &foot[..] {
+        block = block.title_bottom(Line::styled(line.clone(), styles.get(Role::Accent)));
     }
     let time_form = TimeForm::for_span(store.time_span(), inner);
     let cols = columns(inner, &state.columns);
@@ -277,9 +281,41 @@ pub fn draw(
         .block(block)
         .column_spacing(1)
         .render(area, buf);
+    if foot.len() > 1 {
+        draw_foot(buf, area, state, &foot, styles);
+    }
     if let Some(at) = state.columns.picker {
         picker(buf, area, &state.columns, at, styles);
     }
+}
+
+/// Identities too long for the bottom border, over the table's last lines, or its first when
+/// the cursor is among the last.
+fn draw_foot(buf: &mut Buffer, area: Rect, state: &State, foot: &[String], styles: &Styles) {
+    let body = Rect {
+        x: area.x + 1,
+        y: area.y + 2,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(3),
+    };
+    let n = (foot.len() as u16).min(body.height);
+    let cursor_line = state.table.cursor.saturating_sub(state.table.offset) as u16;
+    let y = if cursor_line + n >= body.height {
+        body.y
+    } else {
+        body.y + body.height - n
+    };
+    let place = Rect {
+        y,
+        height: n,
+        ..body
+    };
+    Clear.render(place, buf);
+    let lines: Vec<Line> = foot
+        .iter()
+        .map(|l| Line::styled(l.clone(), styles.get(Role::Accent)))
+        .collect();
+    Paragraph::new(lines).render(place, buf);
 }
 
 /// One row's cells, terminal-safe.
@@ -318,16 +354,24 @@ fn cells(
         .collect()
 }
 
-/// The selected row's identities in full, for the table's foot: the row shows them shortened.
-fn identity_foot(store: &EventStore, row: Option<u32>, width: usize) -> Option<String> {
-    let row = row?;
-    let user = store.value(row, Facet::User)?;
+/// The selected row's identities in full, for the table's foot (the row shows them
+/// shortened): one line when it fits in `width`, else wrapped over a few.
+fn identity_foot(store: &EventStore, row: Option<u32>, width: usize) -> Vec<String> {
+    let Some((row, user)) = row.and_then(|row| Some((row, store.value(row, Facet::User)?))) else {
+        return Vec::new();
+    };
     let mut foot = format!(" user {} ", sanitize(user));
     if let Some(as_user) = store.value(row, Facet::Impersonated) {
         foot.push_str(&format!("as {} ", sanitize(as_user)));
     }
-    Some(fit_columns(&foot, width).into_owned())
+    if crate::text::columns(&foot) <= width {
+        return vec![foot];
+    }
+    wrap(foot.trim(), width, FOOT_MAX)
 }
+
+/// The most lines the selected row's identities take.
+const FOOT_MAX: usize = 4;
 
 /// The column picker, over the table's top right corner.
 fn picker(buf: &mut Buffer, area: Rect, chosen: &EventColumns, at: usize, styles: &Styles) {
