@@ -148,7 +148,9 @@ pub fn fit_name(shown: &str, width: usize) -> Cow<'_, str> {
     if columns(shown) <= width {
         return Cow::Borrowed(shown);
     }
-    if width < 8 {
+    // A name with an escape in it (`\x1b`) is cut at its end, where the cut keeps escapes
+    // whole: half of one, read from its back, would show something that was not there.
+    if width < 8 || shown.contains('\\') {
         return fit_columns(shown, width);
     }
     let head_width = width / 3;

@@ -139,4 +139,7 @@ fn a_name_too_long_is_cut_in_its_middle() {
     assert_eq!(fit_name("node:ip-10-0-41-219", 12), "node…-41-219");
     assert_eq!(fit_name(shown, 5), "sa:k…");
     assert_eq!(fit_name(shown, 0), "");
+    // An escape is never cut in half from the back.
+    let hostile = "sa:kube-system/evil\\x1b[2Jxxxxxxxxxxxx";
+    assert_eq!(fit_name(hostile, 24), "sa:kube-system/evil\\x1b…");
 }
