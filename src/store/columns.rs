@@ -213,6 +213,8 @@ pub(super) struct Interners {
     /// Response codes seen, with their ids: a code is interned as text, and formatting each one
     /// would cost more than the rest of the row.
     codes: Vec<(i64, u32)>,
+    /// Where `resource/subresource` is put together, not allocated per event.
+    scratch: String,
 }
 
 impl Interners {
@@ -226,9 +228,25 @@ impl Interners {
             let f = &mut self.facets[facet.index()];
             facets[facet.index()] = match facet {
                 Facet::User => f.intern_opt(event.username()),
+                Facet::Impersonated => f.intern_opt(
+                    event
+                        .impersonated_user
+                        .as_ref()
+                        .and_then(|u| u.username.as_deref()),
+                ),
                 Facet::SourceIp => f.intern_opt(event.source_ips.first().map(|ip| ip.as_ref())),
                 Facet::Verb => f.intern_opt(event.verb()),
-                Facet::Resource => f.intern_opt(object.and_then(|o| o.resource.as_deref())),
+                Facet::Resource => match object.map(|o| (&o.resource, &o.subresource)) {
+                    Some((Some(resource), Some(sub))) => {
+                        self.scratch.clear();
+                        self.scratch.push_str(resource);
+                        self.scratch.push('/');
+                        self.scratch.push_str(sub);
+                        f.intern(&self.scratch)
+                    }
+                    Some((resource, _)) => f.intern_opt(resource.as_deref()),
+                    None => ABSENT,
+                },
                 Facet::Namespace => f.intern_opt(object.and_then(|o| o.namespace.as_deref())),
                 Facet::Code => match code {
                     Some(code) => match self.codes.iter().find(|(c, _)| *c == code) {

@@ -7,7 +7,9 @@ use super::{EventStore, Facet, par};
 use crate::audit::time::TimeRange;
 
 /// What rows to keep. Values of the same facet in `include` are alternatives, different facets
-/// must all match; a row with a value in `exclude` is dropped whatever else matches.
+/// must all match; a row with a value in `exclude` is dropped whatever else matches. A
+/// [`Facet::User`] value matches either identity of a request, who sent it or whom it
+/// impersonated: `bob` acting through `system:admin` is still bob.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FilterSet {
     pub include: Vec<(Facet, String)>,
@@ -32,9 +34,28 @@ impl FilterSet {
 struct Resolved {
     /// Per constrained facet: `keep[id]` says whether a row with that id passes.
     facets: Vec<(usize, Vec<bool>)>,
+    /// The user values, over both identities of a request.
+    identity: Option<Identity>,
     range: TimeRange,
     /// Lowercase ASCII.
     text: Option<Vec<u8>>,
+}
+
+/// User values resolved against the user column and the impersonated one: per column, the ids
+/// named.
+struct Identity {
+    kept: Option<[Vec<bool>; 2]>,
+    dropped: [Vec<bool>; 2],
+}
+
+impl Identity {
+    fn passes(&self, user: u32, impersonated: u32) -> bool {
+        let named = |ids: &[Vec<bool>; 2]| {
+            ids[0].get(user as usize).copied().unwrap_or(false)
+                || ids[1].get(impersonated as usize).copied().unwrap_or(false)
+        };
+        self.kept.as_ref().is_none_or(named) && !named(&self.dropped)
+    }
 }
 
 impl EventStore {
@@ -76,8 +97,18 @@ impl EventStore {
     /// The filter's values as ids, or `None` when no row can pass: an included value this store
     /// has never seen matches nothing (unless another value of the same facet does).
     fn resolve(&self, filter: &FilterSet) -> Option<Resolved> {
+        let identity = match self.resolve_identity(filter) {
+            Ok(identity) => identity,
+            Err(NoRow) => return None,
+        };
         let mut keep: [Option<Vec<bool>>; FACETS] = Default::default();
-        for (facet, _) in filter.include.iter().chain(&filter.exclude) {
+        let others = |v: &'_ (Facet, String)| v.0 != Facet::User;
+        for (facet, _) in filter
+            .include
+            .iter()
+            .chain(&filter.exclude)
+            .filter(|v| others(v))
+        {
             let i = facet.index();
             keep[i].get_or_insert_with(|| vec![true; self.interners.facets[i].len()]);
         }
@@ -118,14 +149,53 @@ impl EventStore {
             .map(|t| t.as_bytes().to_ascii_lowercase());
         Some(Resolved {
             facets,
+            identity,
             range: filter.range,
             text,
         })
     }
 
+    /// The filter's user values as ids of both identity columns; `Err` when values are kept and
+    /// no row can have one.
+    fn resolve_identity(&self, filter: &FilterSet) -> Result<Option<Identity>, NoRow> {
+        let (kept, dropped) = (user_values(&filter.include), user_values(&filter.exclude));
+        if kept.is_empty() && dropped.is_empty() {
+            return Ok(None);
+        }
+        let columns = [Facet::User, Facet::Impersonated];
+        let ids = |values: &[&str]| -> [Vec<bool>; 2] {
+            columns.map(|facet| {
+                let interner = &self.interners.facets[facet.index()];
+                let mut named = vec![false; interner.len()];
+                for id in values.iter().filter_map(|v| interner.find(v)) {
+                    named[id as usize] = true;
+                }
+                named
+            })
+        };
+        let kept = (!kept.is_empty()).then(|| ids(&kept));
+        if kept
+            .as_ref()
+            .is_some_and(|k| k.iter().all(|c| c.iter().all(|n| !n)))
+        {
+            return Err(NoRow);
+        }
+        Ok(Some(Identity {
+            kept,
+            dropped: ids(&dropped),
+        }))
+    }
+
     fn passes_columns(&self, plan: &Resolved, row: usize) -> bool {
-        if plan.facets.is_empty() && !plan.range.is_bounded() {
+        if plan.facets.is_empty() && plan.identity.is_none() && !plan.range.is_bounded() {
             return true;
+        }
+        if let Some(identity) = &plan.identity {
+            let user = self.columns.facets[Facet::User.index()][row];
+            let impersonated = self.columns.facets[Facet::Impersonated.index()][row];
+            if !identity.passes(user, impersonated) {
+                return false;
+            }
         }
         for (facet, keep) in &plan.facets {
             let id = self.columns.facets[*facet][row];
@@ -140,6 +210,16 @@ impl EventStore {
         true
     }
 }
+
+fn user_values(list: &[(Facet, String)]) -> Vec<&str> {
+    list.iter()
+        .filter(|(f, _)| *f == Facet::User)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// No row can pass.
+struct NoRow;
 
 /// One thread's test of rows against a resolved filter (none: every row passes).
 struct Passes<'s> {

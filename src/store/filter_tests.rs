@@ -162,3 +162,35 @@ fn many_rows_filter_the_same_on_every_core() {
     let expected: Vec<u32> = (0..100_000).filter(|i| i % 3 == 1 && i % 7 != 0).collect();
     assert_eq!(r, expected);
 }
+
+#[test]
+fn a_user_matches_either_identity_of_a_request() {
+    let lines = include_bytes!("../../tests/fixtures/identities.jsonl");
+    let input = std::sync::Arc::new(crate::source::local::LocalInput::from_vec(
+        crate::source::local::path_origin("identities.jsonl".as_ref()),
+        lines.to_vec(),
+    ));
+    let mut s = EventStore::default();
+    s.load(input, 1, |_| {});
+    // Rows 0 and 1: system:admin as bob; row 2 as alice; row 4 bob himself.
+    assert_eq!(rows(&s, &[(Facet::User, "bob")], &[]), [0, 1, 4]);
+    assert_eq!(rows(&s, &[(Facet::Impersonated, "bob")], &[]), [0, 1]);
+    assert_eq!(
+        rows(&s, &[(Facet::User, "bob"), (Facet::User, "alice")], &[]),
+        [0, 1, 2, 4]
+    );
+    assert_eq!(
+        rows(
+            &s,
+            &[(Facet::User, "system:admin")],
+            &[(Facet::User, "bob")]
+        ),
+        [2, 3]
+    );
+    assert_eq!(
+        rows(&s, &[(Facet::Resource, "pods/exec")], &[]),
+        [1, 11],
+        "an exec is not a read of a pod"
+    );
+    assert!(rows(&s, &[(Facet::User, "nobody")], &[]).is_empty());
+}

@@ -2,7 +2,7 @@
 //! timeline.
 //!
 //! An [`EventStore`] keeps, per event, only what the results table, the facets and the timeline
-//! need (about 65 bytes: a time, eight facet ids, a name id, two flags, where the event's text
+//! need (about 69 bytes: a time, nine facet ids, a name id, two flags, where the event's text
 //! is, and where its record starts, which a query's `@ptr` names), and finds the text itself in
 //! the memory-mapped input when the detail view or an export asks for it. Strings are interned
 //! per column, so a filter resolves its values to ids once and compares integers.
@@ -53,12 +53,16 @@ use columns::{Columns, DENIED, Interners, NO_ORIGIN, NO_TIME, OWNED, TRUNCATED};
 /// A column the console counts values of and filters on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Facet {
-    /// `user.username`.
+    /// `user.username`. Filtering on it matches either identity of a request: who sent it, or
+    /// whom it impersonated.
     User,
+    /// `impersonatedUser.username`: whom the request was made as.
+    Impersonated,
     /// The first of `sourceIPs`: the client as the API server saw it.
     SourceIp,
     Verb,
-    /// `objectRef.resource`.
+    /// `objectRef.resource`, with its subresource as the command line writes it (`pods/exec`):
+    /// an exec is not a read of a pod.
     Resource,
     /// `objectRef.namespace`.
     Namespace,
@@ -71,8 +75,9 @@ pub enum Facet {
 
 impl Facet {
     /// Every facet, in the order the console lists them.
-    pub const ALL: [Facet; 8] = [
+    pub const ALL: [Facet; 9] = [
         Facet::User,
+        Facet::Impersonated,
         Facet::SourceIp,
         Facet::Verb,
         Facet::Resource,
@@ -86,6 +91,7 @@ impl Facet {
     pub fn label(self) -> &'static str {
         match self {
             Facet::User => "user",
+            Facet::Impersonated => "impersonated",
             Facet::SourceIp => "source IP",
             Facet::Verb => "verb",
             Facet::Resource => "resource",

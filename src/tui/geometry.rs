@@ -5,13 +5,21 @@
 use ratatui::layout::{Constraint, Direction, Layout as Split, Position, Rect};
 use ratatui::text::Span;
 
+use std::borrow::Cow;
+
+use super::names::Names;
 use super::state::{Focus, State};
 use crate::audit::time::TimeRange;
-use crate::store::Histogram;
+use crate::store::{Facet, FacetCounts, Histogram};
+use crate::text::{columns, fit_columns, sanitize};
 
-/// The facets pane's width, on a wide screen and on a narrower one.
-const FACETS_WIDTH: u16 = 34;
-const FACETS_NARROW: u16 = 26;
+/// The facets pane's narrowest, when it is shown at all.
+const FACETS_MIN: u16 = 26;
+/// Screens narrower than this give the table every column, the facets taking its place while
+/// they have the keys.
+const FACETS_FROM: u16 = 90;
+/// The most lines the full value under the facets' cursor takes at the pane's foot.
+const FACET_FOOT_MAX: usize = 4;
 /// The timeline's height, border included.
 const TIMELINE_HEIGHT: u16 = 6;
 
@@ -94,11 +102,7 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
             Constraint::Length(1),
         ])
         .areas(area);
-    let facets_width = match area.width {
-        140.. => FACETS_WIDTH,
-        90.. => FACETS_NARROW,
-        _ => 0,
-    };
+    let facets_width = facets_width(state, area.width);
     let [facets, right] = if facets_width == 0 && state.focus == Focus::Facets {
         // No room for both: the facets take the table's place while keys go to them.
         [main, Rect::default()]
@@ -138,6 +142,150 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
             height: area.height.saturating_sub(2),
             ..area
         },
+    }
+}
+
+/// The facets pane's width on a screen `width` wide: what the current facet's values need as
+/// drawn (identities shortened), at most a quarter of a narrower screen and three tenths of one
+/// 150 columns or wider, so that at 160 columns
+/// `sa:kube-system/node-health-agent` is whole and the table keeps the rest.
+fn facets_width(state: &State, width: u16) -> u16 {
+    if width < FACETS_FROM {
+        return 0;
+    }
+    let Some((facet, counts)) = state.facets.current() else {
+        return FACETS_MIN;
+    };
+    let names = facet_names(*facet, counts);
+    let label = counts
+        .values
+        .iter()
+        .map(|(v, _)| columns(&facet_label(&names, *facet, v)))
+        .max()
+        .unwrap_or(0);
+    let count = count_width(counts);
+    let needed = label + FACET_ROW_EXTRA + count + FACET_BAR + 2;
+    let cap = if width >= 150 {
+        width * 3 / 10
+    } else {
+        width / 4
+    };
+    let cap = cap.max(FACETS_MIN);
+    u16::try_from(needed)
+        .unwrap_or(u16::MAX)
+        .clamp(FACETS_MIN, cap)
+}
+
+/// Cells of a facet row beside the label and the count: the sign, and a space after each.
+const FACET_ROW_EXTRA: usize = 3;
+/// The bar's cells where there is room, and where there is less.
+const FACET_BAR: usize = 6;
+const FACET_BAR_NARROW: usize = 3;
+
+/// A facet row's label and bar widths, in a pane `inner` cells wide inside its border.
+pub fn facet_row(inner: u16, count_width: usize) -> (usize, usize) {
+    let inner = usize::from(inner);
+    let bar = if inner >= 56 {
+        FACET_BAR
+    } else {
+        FACET_BAR_NARROW
+    };
+    (
+        inner.saturating_sub(FACET_ROW_EXTRA + count_width + bar),
+        bar,
+    )
+}
+
+/// The widest count's digits.
+pub fn count_width(counts: &FacetCounts) -> usize {
+    counts
+        .values
+        .first()
+        .map_or(1, |(_, n)| n.to_string().len())
+}
+
+/// How the values of a facet are named together: identities shortened by meaning, never two
+/// alike.
+pub fn facet_names(facet: Facet, counts: &FacetCounts) -> Names {
+    if is_identity(facet) {
+        Names::of(counts.values.iter().map(|(v, _)| v.as_str()))
+    } else {
+        Names::default()
+    }
+}
+
+/// The facets whose values are people and workloads, shortened on screen.
+pub fn is_identity(facet: Facet) -> bool {
+    matches!(facet, Facet::User | Facet::Impersonated)
+}
+
+/// A facet value as its row shows it (before any cut to the pane), terminal-safe.
+pub fn facet_label<'a>(names: &'a Names, facet: Facet, value: &'a str) -> Cow<'a, str> {
+    if is_identity(facet) {
+        names.show(value)
+    } else {
+        sanitize(value)
+    }
+}
+
+/// The value under the facets' cursor written out in full, when the pane has the keys and its
+/// row shows less of it (shortened, or cut to the pane): terminal-safe, in lines `inner` wide.
+pub fn facet_foot(state: &State, inner: u16) -> Vec<String> {
+    if state.focus != Focus::Facets || inner == 0 {
+        return Vec::new();
+    }
+    let (Some((facet, counts)), Some((_, value))) =
+        (state.facets.current(), state.facets.selected())
+    else {
+        return Vec::new();
+    };
+    let names = facet_names(*facet, counts);
+    let (label_width, _) = facet_row(inner, count_width(counts));
+    let shown = facet_label(&names, *facet, value);
+    let full = sanitize(value);
+    if shown == full && columns(&shown) <= label_width {
+        return Vec::new();
+    }
+    wrap(&full, usize::from(inner), FACET_FOOT_MAX)
+}
+
+/// `text` cut into at most `most` lines of at most `width` columns, a character never split;
+/// the last line ends in `…` when that was not all.
+pub fn wrap(text: &str, width: usize, most: usize) -> Vec<String> {
+    let mut lines = wrap_all(text, width);
+    if lines.len() > most {
+        lines.truncate(most);
+        if let Some(last) = lines.last_mut() {
+            *last = fit_columns(&format!("{last}…"), width).into_owned();
+        }
+    }
+    lines
+}
+
+fn wrap_all(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = columns(c.encode_utf8(&mut [0; 4]));
+        if used + w > width && used > 0 {
+            lines.push(String::new());
+            used = 0;
+        }
+        if let Some(line) = lines.last_mut() {
+            line.push(c);
+        }
+        used += w;
+    }
+    lines
+}
+
+/// The lines of the facets pane that list values: inside the border, above the foot.
+pub fn facet_list(state: &State, area: Rect) -> Rect {
+    let body = inner(area);
+    let foot = facet_foot(state, body.width).len() as u16;
+    Rect {
+        height: body.height.saturating_sub(foot),
+        ..body
     }
 }
 
@@ -248,7 +396,7 @@ pub fn facet_click(state: &State, column: u16, row: u16) -> Option<FacetClick> {
             next: column >= area.x + area.width / 2,
         });
     }
-    let body = inner(area);
+    let body = facet_list(state, area);
     if !body.contains(Position::new(column, row)) {
         return None;
     }

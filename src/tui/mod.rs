@@ -11,6 +11,7 @@
 //! | `geometry` | where each part of the screen goes: the layout, what a click hits, page sizes |
 //! | `view/` | drawing, read-only, into the places `geometry` gives |
 //! | `format` | times and counts as the screen writes them |
+//! | `names` | identities shortened by meaning for the screen (`sa:NS/NAME`, `node:HOST`, role sessions), never two alike |
 //! | `query/` | the query components: browser, editor, history, time range, answer view |
 //! | `findings`, `found`, `clusters` | the Findings view; what the detections found among the events held, counted over a range; the cluster picker over CloudWatch Logs |
 //! | `detail`, `decoded`, `json` | what the detail pane shows of one event, pivots included; an exec's command and the aws-auth mappings read out; its request and response as ordered JSON |
@@ -33,6 +34,7 @@ pub mod geometry;
 pub mod json;
 pub mod keymap;
 pub mod msg;
+pub mod names;
 pub mod query;
 pub mod query_run;
 pub mod runner;

@@ -47,7 +47,21 @@ pub fn filter_now(
     if let Some((key, descending)) = sort {
         store.sort_rows(&mut rows, key, descending);
     }
-    let facets = store.facet_counts_all(&rows, FACET_TOP);
+    let mut facets = store.facet_counts_all(&rows, FACET_TOP);
+    // A facet with values kept is counted as if none of them were: the values beside the kept
+    // ones stay there to add (otherwise keeping one value leaves only that one to pick).
+    for (facet, counts) in &mut facets {
+        if !filter.include.iter().any(|(f, _)| f == facet) {
+            continue;
+        }
+        let mut wider = filter.clone();
+        wider.include.retain(|(f, _)| f != facet);
+        let mut others = store.filter(&wider);
+        if let Some(within) = within {
+            others = intersect(&others, within);
+        }
+        *counts = store.facet_counts(&others, *facet, FACET_TOP);
+    }
     let histogram = store.histogram(&rows, HISTOGRAM_BUCKETS);
     Filtered {
         ticket,

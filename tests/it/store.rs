@@ -67,9 +67,16 @@ fn expected(e: &Value, facet: Facet) -> Option<String> {
     let s = |v: &Value| v.as_str().map(str::to_owned);
     match facet {
         Facet::User => s(&e["user"]["username"]),
+        Facet::Impersonated => s(&e["impersonatedUser"]["username"]),
         Facet::SourceIp => s(&e["sourceIPs"][0]),
         Facet::Verb => s(&e["verb"]),
-        Facet::Resource => s(&e["objectRef"]["resource"]),
+        Facet::Resource => match (
+            s(&e["objectRef"]["resource"]),
+            s(&e["objectRef"]["subresource"]),
+        ) {
+            (Some(r), Some(sub)) => Some(format!("{r}/{sub}")),
+            (r, _) => r,
+        },
         Facet::Namespace => s(&e["objectRef"]["namespace"]),
         Facet::Code => e["responseStatus"]["code"].as_i64().map(|c| c.to_string()),
         Facet::Decision => s(&e["annotations"]["authorization.k8s.io/decision"]),

@@ -184,7 +184,7 @@ pub static BINDINGS: &[Binding] = &[
             (&[key(K::Enter), c('+'), c('i')], Keep),
             (&[c('-'), c('x')], Drop),
         ],
-        "keep only this value (one facet's add up), drop it",
+        "keep this value (kept values of one facet add up), drop it",
     ),
     row(
         Facets,

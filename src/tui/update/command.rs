@@ -89,9 +89,11 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             vec![export_effect(state, PathBuf::from(arg), false, false)]
         }
         "export-all" => vec![export_effect(state, PathBuf::from(arg), true, false)],
-        "user" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision" => {
+        "user" | "as" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision" => {
             let facet = match name {
+                // Either identity of a request: who sent it, or whom it impersonated.
                 "user" => Facet::User,
+                "as" => Facet::Impersonated,
                 "ip" => Facet::SourceIp,
                 "verb" => Facet::Verb,
                 "resource" => Facet::Resource,
@@ -118,7 +120,7 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
         other => {
             let shown = crate::text::sanitize(other).into_owned();
             state.say(
-                format!("unknown command :{shown} (try :run, :query, :queries, :export, :export-all, :user, :ip, :verb, :clear, :q; ? for help)"),
+                format!("unknown command :{shown} (try :run, :query, :queries, :export, :export-all, :user, :as, :ip, :verb, :clear, :q; ? for help)"),
                 Level::Error,
             );
             Vec::new()

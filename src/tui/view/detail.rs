@@ -12,7 +12,7 @@ use super::super::state::{Focus, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
 use crate::text::sanitize;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 fn tone_role(tone: Tone) -> Role {
     match tone {
@@ -62,19 +62,74 @@ fn json_line(depth: usize, pieces: &[Piece], styles: &Styles) -> Line<'static> {
 /// never runs into its value.
 const LABEL: usize = 14;
 
-fn labelled(lines: &mut Vec<Line<'_>>, l: &super::super::detail::Line, styles: &Styles) {
+fn labelled(
+    lines: &mut Vec<Line<'_>>,
+    l: &super::super::detail::Line,
+    width: usize,
+    styles: &Styles,
+) {
     let label = sanitize(&l.label);
-    let value = Span::styled(shown(&l.value), styles.get(tone_role(l.tone)));
+    let style = styles.get(tone_role(l.tone));
+    // A value too long for its column goes on under itself, not back under the label.
+    let mut rows = hanging(&shown(&l.value), width.saturating_sub(LABEL + 2)).into_iter();
+    let first = rows.next().unwrap_or_default();
     if label.width() < LABEL {
         let pad = " ".repeat(LABEL - label.width());
         lines.push(Line::from(vec![
             Span::styled(format!("  {label}{pad}"), styles.get(Role::Muted)),
-            value,
+            Span::styled(first, style),
         ]));
     } else {
         lines.push(Line::styled(format!("  {label}"), styles.get(Role::Muted)));
-        lines.push(Line::from(vec![Span::raw(" ".repeat(LABEL + 2)), value]));
+        lines.push(Line::from(vec![
+            Span::raw(" ".repeat(LABEL + 2)),
+            Span::styled(first, style),
+        ]));
     }
+    for row in rows {
+        lines.push(Line::from(vec![
+            Span::raw(" ".repeat(LABEL + 2)),
+            Span::styled(row, style),
+        ]));
+    }
+}
+
+/// `text` in rows of at most `width` columns, broken after a space where one is near enough,
+/// else where the row is full. Too narrow a column (under 16) takes the text whole: the pane
+/// wraps it.
+pub(super) fn hanging(text: &str, width: usize) -> Vec<String> {
+    if width < 16 || text.width() <= width {
+        return vec![text.to_string()];
+    }
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    let mut row_width = 0;
+    // Where the row could end after a space: its byte length then.
+    let mut last_space = None;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if row_width + w > width {
+            match last_space {
+                Some(at) if at > 0 => {
+                    let rest = row.split_off(at);
+                    rows.push(std::mem::take(&mut row));
+                    row = rest;
+                }
+                _ => rows.push(std::mem::take(&mut row)),
+            }
+            row_width = row.width();
+            last_space = None;
+        }
+        row.push(c);
+        row_width += w;
+        if c == ' ' {
+            last_space = Some(row.len());
+        }
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
 }
 
 /// What the pane says while it has no event to show.
@@ -104,6 +159,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
         return;
     }
     let focused = state.focus == Focus::Detail;
+    let inner_width = usize::from(area.width.saturating_sub(2));
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" event · Enter/1-9 pivot · ←→ choose · Esc close ")
@@ -121,7 +177,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
             for section in &data.sections {
                 lines.push(Line::styled(section.title, styles.get(Role::Header)));
                 for l in &section.lines {
-                    labelled(&mut lines, l, styles);
+                    labelled(&mut lines, l, inner_width, styles);
                 }
             }
             if !data.pivots.is_empty() {

@@ -12,6 +12,7 @@ use crate::catalog::themes::Role;
 use crate::source::local::{LocalInput, path_origin};
 use crate::store::EventStore;
 use crate::tui::State;
+use unicode_width::UnicodeWidthStr;
 
 /// The detail of the event `audit_id` opened with the keys, on a screen tall enough to hold it.
 fn opened(store: &EventStore, audit_id: &str) -> State {
@@ -92,9 +93,51 @@ fn an_exec_shows_its_command_container_and_session() {
     // The second: `+` is a space, as kubectl encodes it, and the shell's argument is quoted.
     let mut state = opened(&store, "e757bf59-6b3f-4720-b11f-43ca3ac5a352");
     let screen = text(&scrolled_to(&mut state, &store, "Exec"));
+    // Too long for the pane beside a 160-column table: it goes on under itself.
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = rows
+        .iter()
+        .position(|l| l.contains("  command       sh -c 'curl -s "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let pane_start = rows[at].find("  command").unwrap_or(0);
+    let next: String = rows[at + 1]
+        .chars()
+        .skip(rows[at][..pane_start].chars().count())
+        .collect();
     assert!(
-        screen.contains("  command       sh -c 'curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/atlas-prod-nodegroup-role' "),
+        next.starts_with(&format!(
+            "{}http://169.254.169.254/latest/meta-data/iam/security-credentials/atlas-prod-nodegroup-role' ",
+            " ".repeat(16)
+        )),
         "{screen}"
+    );
+}
+
+#[test]
+fn a_long_value_goes_on_under_itself_broken_after_a_space() {
+    use super::detail::hanging;
+    assert_eq!(hanging("short", 40), ["short"]);
+    assert_eq!(
+        hanging(
+            "sh -c 'curl -s http://169.254.169.254/latest/meta-data/iam'",
+            30
+        ),
+        [
+            "sh -c 'curl -s ",
+            "http://169.254.169.254/latest/",
+            "meta-data/iam'"
+        ]
+    );
+    // No space to break at: the row is cut where it is full.
+    assert_eq!(
+        hanging(&"x".repeat(40), 16),
+        ["x".repeat(16), "x".repeat(16), "x".repeat(8)]
+    );
+    // Wide characters count their columns.
+    assert!(
+        hanging(&"字".repeat(20), 16)
+            .iter()
+            .all(|r| r.width() <= 16)
     );
 }
 

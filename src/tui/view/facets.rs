@@ -5,11 +5,15 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::super::geometry::first_facet_value;
+use super::super::geometry::{
+    count_width, facet_foot, facet_label, facet_list, facet_names, facet_row, first_facet_value,
+    is_identity,
+};
+use super::super::names::fit_name;
 use super::super::state::{Focus, State};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
-use crate::text::{sanitize, truncate_to_width};
+use crate::text::fit_columns;
 
 pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     if area.is_empty() {
@@ -30,14 +34,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     let Some((facet, counts)) = f.current() else {
         return;
     };
-    let width = usize::from(inner.width);
-    let count_width = counts
-        .values
-        .first()
-        .map_or(1, |(_, n)| n.to_string().len());
+    let count_width = count_width(counts);
+    let (label_width, bar_width) = facet_row(inner.width, count_width);
+    let names = facet_names(*facet, counts);
     let max = counts.values.first().map_or(1, |(_, n)| (*n).max(1));
-    let height = usize::from(inner.height);
-    let first = first_facet_value(f.cursor, inner.height);
+    let list = facet_list(state, area);
+    let height = usize::from(list.height);
+    let first = first_facet_value(f.cursor, list.height);
     let mut lines = Vec::new();
     for (i, (value, n)) in counts.values.iter().enumerate().skip(first).take(height) {
         let chip = state
@@ -50,11 +53,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
             Some(_) => "-",
             None => " ",
         };
-        let bar_width = 6;
         let filled = ((*n as f64 / max as f64) * bar_width as f64).ceil() as usize;
         let bar = format!("{:<bar_width$}", "▮".repeat(filled.min(bar_width)));
-        let label_width = width.saturating_sub(count_width + bar_width + 4);
-        let label = truncate_to_width(&sanitize(value), label_width).into_owned();
+        let shown = facet_label(&names, *facet, value);
+        let label = if is_identity(*facet) {
+            fit_name(&shown, label_width)
+        } else {
+            fit_columns(&shown, label_width)
+        };
+        let pad = label_width.saturating_sub(crate::text::columns(&label));
         let mut style = styles.get(Role::Text);
         if chip.is_some() {
             style = styles.get(Role::Chip);
@@ -63,7 +70,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
             style = style.patch(styles.get(Role::Selected));
         }
         lines.push(Line::from(vec![
-            Span::styled(format!("{sign}{label:<label_width$} "), style),
+            Span::styled(format!("{sign}{label}{:pad$} ", ""), style),
             Span::styled(format!("{n:>count_width$} "), styles.get(Role::Muted)),
             Span::styled(bar, styles.get(Role::Bar)),
         ]));
@@ -74,5 +81,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
             styles.get(Role::Muted),
         )));
     }
-    Paragraph::new(lines).render(inner, buf);
+    Paragraph::new(lines).render(list, buf);
+    let foot = facet_foot(state, inner.width);
+    let foot_area = Rect {
+        y: list.y + list.height,
+        height: inner.height.saturating_sub(list.height),
+        ..inner
+    };
+    let foot: Vec<Line> = foot
+        .into_iter()
+        .map(|l| Line::styled(l, styles.get(Role::Accent)))
+        .collect();
+    Paragraph::new(foot).render(foot_area, buf);
 }

@@ -12,9 +12,10 @@ use ratatui::Frame;
 
 use super::geometry::layout_in;
 use super::keymap::Layer;
+use super::names::Names;
 use super::state::State;
 use super::styles::Styles;
-use crate::store::EventStore;
+use crate::store::{EventStore, Facet};
 
 /// Draws the whole console.
 pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &Styles) {
@@ -41,7 +42,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
             run.view
                 .render_marked(l.table, buf, styles, focused, &marked);
         }
-        _ => table::draw(buf, l.table, state, store, styles),
+        _ => {
+            let names = screen_names(state, store, l.table);
+            table::draw(buf, l.table, state, store, &names, styles);
+        }
     }
     if state.detail.open {
         detail::draw(buf, l.detail, state, styles);
@@ -78,6 +82,24 @@ pub fn draw(frame: &mut Frame<'_>, state: &State, store: &EventStore, styles: &S
     }
 }
 
+/// How the identities in the table are named: shortened, except those that would read like
+/// another on screen (in the table or among the facets' users), written in full.
+fn screen_names(state: &State, store: &EventStore, table: ratatui::layout::Rect) -> Names {
+    let rows = table::visible_rows(table, state);
+    let identities = [Facet::User, Facet::Impersonated];
+    let in_table = rows
+        .iter()
+        .flat_map(|&row| identities.map(|f| store.value(row, f)))
+        .flatten();
+    let in_facets = state
+        .facets
+        .facets
+        .iter()
+        .filter(|(f, _)| identities.contains(f))
+        .flat_map(|(_, counts)| counts.values.iter().map(|(v, _)| v.as_str()));
+    Names::of(in_table.chain(in_facets))
+}
+
 #[cfg(test)]
 #[path = "view_tests.rs"]
 mod tests;
@@ -97,3 +119,7 @@ mod pivot_tests;
 #[cfg(test)]
 #[path = "detail_tests.rs"]
 mod detail_tests;
+
+#[cfg(test)]
+#[path = "identity_tests.rs"]
+mod identity_tests;

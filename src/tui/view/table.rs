@@ -11,6 +11,10 @@ use super::super::styles::Styles;
 use crate::catalog::themes::Role;
 use crate::store::{EventStore, Facet};
 use crate::text::sanitize;
+use std::borrow::Cow;
+
+use super::super::geometry::wrap;
+use super::super::names::{Names, fit_name};
 
 /// A column of the table: the mark, then the events' columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,30 +65,88 @@ impl TimeForm {
     }
 }
 
-fn width(column: EventColumn, time: TimeForm) -> Constraint {
+/// A column's fixed width; `None` for those sized to their values.
+/// `want`: the widest of the column's cells on screen and its header; an address or a verb
+/// takes no more than it needs, up to a bound.
+fn fixed_width(column: Column, time: TimeForm, want: usize) -> Option<usize> {
+    let Column::Event(column) = column else {
+        return Some(1);
+    };
     match column {
-        EventColumn::Time => Constraint::Length(match time {
+        EventColumn::Time => Some(match time {
             TimeForm::Clock => 12,
             TimeForm::Day => 18,
             TimeForm::Year => 23,
         }),
-        EventColumn::User => Constraint::Fill(3),
-        EventColumn::SourceIp => Constraint::Length(15),
-        EventColumn::Verb => Constraint::Length(7),
-        EventColumn::Resource => Constraint::Fill(2),
-        EventColumn::Object => Constraint::Fill(3),
-        EventColumn::Code => Constraint::Length(4),
-        EventColumn::Decision => Constraint::Length(8),
-        EventColumn::UserAgent => Constraint::Fill(3),
+        EventColumn::SourceIp => Some(want.min(15)),
+        EventColumn::Verb => Some(want.min(12)),
+        EventColumn::Code => Some(4),
+        EventColumn::Decision => Some(8),
+        EventColumn::User
+        | EventColumn::Resource
+        | EventColumn::Object
+        | EventColumn::UserAgent => None,
     }
 }
 
+/// The columns' widths in `inner` cells: the fixed ones, then the user first (up to 55% of
+/// what is left, 40% beside the user agent: the name is what a responder reads first), then
+/// the others sharing the rest,
+/// the narrowest wants met first, whatever is over going to the user and then the last.
+/// `wants`: per column, the widest of its cells on screen and its header.
+fn widths(cols: &[Column], time: TimeForm, inner: u16, wants: &[usize]) -> Vec<usize> {
+    let mut width: Vec<usize> = cols
+        .iter()
+        .zip(wants)
+        .map(|(c, want)| fixed_width(*c, time, *want).unwrap_or(0))
+        .collect();
+    let flexible: Vec<usize> = (0..cols.len())
+        .filter(|&i| fixed_width(cols[i], time, wants[i]).is_none())
+        .collect();
+    let spacing = cols.len().saturating_sub(1);
+    let mut left = usize::from(inner).saturating_sub(width.iter().sum::<usize>() + spacing);
+    let user = flexible
+        .iter()
+        .copied()
+        .find(|&i| cols[i] == Column::Event(EventColumn::User));
+    let mut others: Vec<usize> = flexible
+        .iter()
+        .copied()
+        .filter(|&i| Some(i) != user)
+        .collect();
+    if let Some(u) = user {
+        let share = if others.len() <= 2 { 55 } else { 40 };
+        width[u] = wants[u].min(left * share / 100);
+        left -= width[u];
+    }
+    others.sort_by_key(|&i| wants[i]);
+    let mut waiting = others.len();
+    for &i in &others {
+        width[i] = wants[i].min(left / waiting.max(1));
+        left -= width[i];
+        waiting -= 1;
+    }
+    if let Some(u) = user {
+        let more = wants[u].saturating_sub(width[u]).min(left);
+        width[u] += more;
+        left -= more;
+    }
+    if let Some(&last) = flexible
+        .iter()
+        .rfind(|&&i| Some(i) != user)
+        .or(user.as_ref())
+    {
+        width[last] += left;
+    }
+    width
+}
+
 /// What fits in `width` cells of the chosen columns: on a narrow screen the decision column goes
-/// (a refused row keeps its colour, and its code says 401 or 403).
+/// (a refused row keeps its colour, and its code says 401 or 403), leaving the names room.
 fn columns(width: u16, chosen: &EventColumns) -> Vec<Column> {
     let mut cols = vec![Column::Mark];
     cols.extend(chosen.visible().into_iter().map(Column::Event));
-    if width < 110 && cols.len() > 2 {
+    if width < 130 && cols.len() > 2 {
         cols.retain(|c| *c != Column::Event(EventColumn::Decision));
     }
     cols
@@ -99,7 +161,33 @@ fn table_time(ms: Option<i64>, form: TimeForm) -> String {
         )
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, styles: &Styles) {
+/// The store rows the table shows in `area`, in order.
+pub fn visible_rows(area: Rect, state: &State) -> &[u32] {
+    let r = &state.table;
+    let visible = usize::from(area.height.saturating_sub(3));
+    let end = (r.offset + visible).min(r.rows.len());
+    r.rows.get(r.offset..end).unwrap_or_default()
+}
+
+/// Who made the request, and whom it impersonated, as the user column writes them.
+fn identity_cell(store: &EventStore, row: u32, names: &Names) -> String {
+    let user = store
+        .value(row, Facet::User)
+        .map_or(Cow::Borrowed("-"), |u| names.show(u));
+    match store.value(row, Facet::Impersonated) {
+        Some(as_user) => format!("{user} as {}", names.show(as_user)),
+        None => user.into_owned(),
+    }
+}
+
+pub fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    state: &State,
+    store: &EventStore,
+    names: &Names,
+    styles: &Styles,
+) {
     if area.is_empty() {
         return;
     }
@@ -115,27 +203,57 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
         let arrow = if sort.descending { "▼" } else { "▲" };
         title.push_str(&format!("· by {} {arrow} ", sort.column.title()));
     }
-    let block = Block::default()
+    let inner = area.width.saturating_sub(2);
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .title(title)
         .border_style(styles.border(focused));
-    let visible = usize::from(area.height.saturating_sub(3));
-    let inner = area.width.saturating_sub(2);
+    // The selected row's identities in full: on the bottom border when they fit, else over
+    // the table's lines away from the cursor.
+    let foot = identity_foot(store, r.selected(), usize::from(inner));
+    if let [line] = &foot[..] {
+        block = block.title_bottom(Line::styled(line.clone(), styles.get(Role::Accent)));
+    }
     let time_form = TimeForm::for_span(store.time_span(), inner);
     let cols = columns(inner, &state.columns);
-    let end = (r.offset + visible).min(r.rows.len());
-    let rows = (r.offset..end).map(|i| {
-        let row = r.rows[i];
-        let value = |facet| sanitize(store.value(row, facet).unwrap_or("-")).into_owned();
-        let object = match (store.value(row, Facet::Namespace), store.name(row)) {
-            (Some(ns), Some(name)) => format!("{ns}/{name}"),
-            (None, Some(name)) => name.to_string(),
-            (Some(ns), None) => format!("{ns}/"),
-            (None, None) => "-".to_string(),
-        };
-        let decision = value(Facet::Decision);
-        let code = value(Facet::Code);
-        let mark = if r.marked.contains(&row) { "●" } else { " " };
+    let cells: Vec<(u32, Vec<String>)> = visible_rows(area, state)
+        .iter()
+        .map(|&row| {
+            let marked = r.marked.contains(&row);
+            (row, cells(store, row, marked, &cols, time_form, names))
+        })
+        .collect();
+    let header: Vec<String> = cols
+        .iter()
+        .map(|c| match c {
+            Column::Mark => " ".to_string(),
+            Column::Event(c) => match state.columns.sort {
+                Some(s) if s.column == *c => {
+                    format!("{} {}", c.title(), if s.descending { "▼" } else { "▲" })
+                }
+                _ => c.title().to_string(),
+            },
+        })
+        .collect();
+    let wants: Vec<usize> = (0..cols.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|(_, c)| crate::text::columns(&c[i]))
+                .chain([crate::text::columns(&header[i])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let widths = widths(&cols, time_form, inner, &wants);
+    let user = cols
+        .iter()
+        .position(|c| *c == Column::Event(EventColumn::User));
+    let rows = cells.into_iter().enumerate().map(|(n, (row, mut cells))| {
+        // Cut in the middle, where ratatui would cut the end that tells names apart.
+        if let Some(u) = user {
+            cells[u] = fit_name(&cells[u], widths[u]).into_owned();
+        }
         let mut style = if store.denied(row) {
             styles.get(Role::Deny)
         } else {
@@ -147,54 +265,113 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, sty
         if r.marked.contains(&row) {
             style = style.patch(styles.get(Role::Marked));
         }
-        if i == r.cursor {
+        if r.offset + n == r.cursor {
             style = style.patch(styles.get(Role::Selected));
         }
-        let cells = cols.iter().map(|c| match c {
-            Column::Mark => Cell::from(mark),
-            Column::Event(c) => Cell::from(match c {
-                EventColumn::Time => table_time(store.time_ms(row), time_form),
-                EventColumn::User => value(Facet::User),
-                EventColumn::SourceIp => value(Facet::SourceIp),
-                EventColumn::Verb => value(Facet::Verb),
-                EventColumn::Resource => value(Facet::Resource),
-                EventColumn::Object => sanitize(&object).into_owned(),
-                EventColumn::Code => code.clone(),
-                EventColumn::Decision => decision.clone(),
-                EventColumn::UserAgent => value(Facet::UserAgent),
-            }),
-        });
-        Row::new(cells.collect::<Vec<_>>()).style(style)
+        Row::new(cells.into_iter().map(Cell::from).collect::<Vec<_>>()).style(style)
     });
-    let header = Row::new(cols.iter().map(|c| {
-        let title = match c {
-            Column::Mark => " ".to_string(),
-            Column::Event(c) => match state.columns.sort {
-                Some(s) if s.column == *c => {
-                    format!("{} {}", c.title(), if s.descending { "▼" } else { "▲" })
-                }
-                _ => c.title().to_string(),
-            },
-        };
-        Cell::from(Text::from(title))
-    }))
-    .style(styles.get(Role::Header));
-    let widths: Vec<Constraint> = cols
+    let header = Row::new(header.into_iter().map(|h| Cell::from(Text::from(h))))
+        .style(styles.get(Role::Header));
+    let constraints: Vec<Constraint> = widths
         .iter()
-        .map(|c| match c {
-            Column::Mark => Constraint::Length(1),
-            Column::Event(c) => width(*c, time_form),
-        })
+        .map(|w| Constraint::Length(u16::try_from(*w).unwrap_or(u16::MAX)))
         .collect();
-    Table::new(rows, widths)
+    Table::new(rows, constraints)
         .header(header)
         .block(block)
         .column_spacing(1)
         .render(area, buf);
+    if foot.len() > 1 {
+        draw_foot(buf, area, state, &foot, styles);
+    }
     if let Some(at) = state.columns.picker {
         picker(buf, area, &state.columns, at, styles);
     }
 }
+
+/// Identities too long for the bottom border, over the table's last lines, or its first when
+/// the cursor is among the last.
+fn draw_foot(buf: &mut Buffer, area: Rect, state: &State, foot: &[String], styles: &Styles) {
+    let body = Rect {
+        x: area.x + 1,
+        y: area.y + 2,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(3),
+    };
+    let n = (foot.len() as u16).min(body.height);
+    let cursor_line = state.table.cursor.saturating_sub(state.table.offset) as u16;
+    let y = if cursor_line + n >= body.height {
+        body.y
+    } else {
+        body.y + body.height - n
+    };
+    let place = Rect {
+        y,
+        height: n,
+        ..body
+    };
+    Clear.render(place, buf);
+    let lines: Vec<Line> = foot
+        .iter()
+        .map(|l| Line::styled(l.clone(), styles.get(Role::Accent)))
+        .collect();
+    Paragraph::new(lines).render(place, buf);
+}
+
+/// One row's cells, terminal-safe.
+fn cells(
+    store: &EventStore,
+    row: u32,
+    marked: bool,
+    cols: &[Column],
+    time_form: TimeForm,
+    names: &Names,
+) -> Vec<String> {
+    let value = |facet| sanitize(store.value(row, facet).unwrap_or("-")).into_owned();
+    cols.iter()
+        .map(|c| match c {
+            Column::Mark => if marked { "●" } else { " " }.to_string(),
+            Column::Event(c) => match c {
+                EventColumn::Time => table_time(store.time_ms(row), time_form),
+                EventColumn::User => identity_cell(store, row, names),
+                EventColumn::SourceIp => value(Facet::SourceIp),
+                EventColumn::Verb => value(Facet::Verb),
+                EventColumn::Resource => value(Facet::Resource),
+                EventColumn::Object => {
+                    let object = match (store.value(row, Facet::Namespace), store.name(row)) {
+                        (Some(ns), Some(name)) => format!("{ns}/{name}"),
+                        (None, Some(name)) => name.to_string(),
+                        (Some(ns), None) => format!("{ns}/"),
+                        (None, None) => "-".to_string(),
+                    };
+                    sanitize(&object).into_owned()
+                }
+                EventColumn::Code => value(Facet::Code),
+                EventColumn::Decision => value(Facet::Decision),
+                EventColumn::UserAgent => value(Facet::UserAgent),
+            },
+        })
+        .collect()
+}
+
+/// The selected row's identities in full, for the table's foot (the row shows them
+/// shortened): one line when it fits in `width`, else wrapped over a few.
+fn identity_foot(store: &EventStore, row: Option<u32>, width: usize) -> Vec<String> {
+    let Some((row, user)) = row.and_then(|row| Some((row, store.value(row, Facet::User)?))) else {
+        return Vec::new();
+    };
+    let mut foot = format!(" user {} ", sanitize(user));
+    if let Some(as_user) = store.value(row, Facet::Impersonated) {
+        foot.push_str(&format!("as {} ", sanitize(as_user)));
+    }
+    if crate::text::columns(&foot) <= width {
+        return vec![foot];
+    }
+    wrap(foot.trim(), width, FOOT_MAX)
+}
+
+/// The most lines the selected row's identities take.
+const FOOT_MAX: usize = 4;
 
 /// The column picker, over the table's top right corner.
 fn picker(buf: &mut Buffer, area: Rect, chosen: &EventColumns, at: usize, styles: &Styles) {
