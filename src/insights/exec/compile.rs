@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use std::sync::Arc;
+
 use regex::Regex;
 
 use super::Slots;
@@ -31,7 +33,7 @@ pub(super) enum CExpr {
     Arith(Arith, Box<CExpr>, Box<CExpr>),
     Regex {
         expr: Box<CExpr>,
-        re: Regex,
+        re: Arc<Regex>,
         negated: bool,
     },
     Substring {
@@ -230,7 +232,7 @@ pub(super) fn literal(lit: &Literal) -> Value {
     }
 }
 
-fn regex(source: &str, case_insensitive: bool, at: &Expr) -> Result<Regex, Diagnostic> {
+fn regex(source: &str, case_insensitive: bool, at: &Expr) -> Result<Arc<Regex>, Diagnostic> {
     let pattern = if case_insensitive {
         format!("(?i){source}")
     } else {
@@ -241,7 +243,7 @@ fn regex(source: &str, case_insensitive: bool, at: &Expr) -> Result<Regex, Diagn
 }
 
 /// The right side of `=~`: a `/regex/` or a string holding one.
-fn regex_operand(rhs: &Expr) -> Result<Regex, Diagnostic> {
+fn regex_operand(rhs: &Expr) -> Result<Arc<Regex>, Diagnostic> {
     match &rhs.kind {
         ExprKind::Literal(Literal::Regex {
             source,

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use std::sync::Arc;
+
 use regex::Regex;
 
 use super::Slots;
@@ -34,7 +36,7 @@ pub(super) enum Stage {
     Project(Vec<(usize, CExpr)>),
     Parse {
         source: CExpr,
-        re: Regex,
+        re: Arc<Regex>,
         /// Each capturing group that fills a field, and the field's slot.
         slots: Vec<(usize, usize)>,
     },
