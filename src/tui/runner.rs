@@ -25,8 +25,6 @@ use crate::engine::{
 use crate::export::{ExportError, export};
 use crate::store::{EventStore, FilterSet, SortKey};
 
-/// Buckets in the timeline (the view folds them into the columns it has).
-pub const HISTOGRAM_BUCKETS: usize = 240;
 /// Values kept per facet.
 pub const FACET_TOP: usize = 200;
 
@@ -48,7 +46,7 @@ pub fn filter_now(
         store.sort_rows(&mut rows, key, descending);
     }
     let facets = store.facet_counts_all(&rows, FACET_TOP);
-    let histogram = store.histogram(&rows, HISTOGRAM_BUCKETS);
+    let histogram = store.histogram(&rows);
     Filtered {
         ticket,
         rows: Arc::new(rows),
@@ -265,6 +263,17 @@ impl Runner {
         }
     }
 
+    /// Where the presets count back from: now for a live source, else the newest event held.
+    fn anchor_ms(&self, source: &dyn EventSource) -> i64 {
+        let newest = self
+            .store
+            .read()
+            .ok()
+            .and_then(|s| s.time_span())
+            .map(|s| s.1);
+        super::query::anchor_ms(live(source), newest, now_ms())
+    }
+
     /// Compiles `text` as the source runs it and runs it there, its rows tied to the events
     /// held; progress while it runs, then its answer.
     fn query(&self, ticket: Ticket, text: &str, range: TimeChoice, cancel: Arc<AtomicBool>) {
@@ -280,7 +289,7 @@ impl Runner {
         let warnings = query_run::warnings_of(&compiled);
         let job = QueryJob {
             compiled,
-            range: range.resolve(now_ms()),
+            range: range.resolve(self.anchor_ms(&*source)),
             cancel,
             tie_to: Some(self.store.clone()),
         };
@@ -313,7 +322,8 @@ impl Runner {
                 }
             }
             if let Some(held) = held.as_mut() {
-                found::catch_up(held, &self.store, range, now_ms, |found| {
+                let live = live(&*self.source());
+                found::catch_up(held, &self.store, range, live, now_ms, |found| {
                     let _ = self.tx.send(Msg::Found(Ok(Box::new(found))));
                 });
             }
@@ -384,6 +394,11 @@ impl Runner {
             }
         });
     }
+}
+
+/// New events keep coming: a followed file, or CloudWatch, where a query reads up to now.
+pub fn live(source: &dyn EventSource) -> bool {
+    source.follows() || source.remote()
 }
 
 fn now_ms() -> i64 {

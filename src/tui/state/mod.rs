@@ -82,6 +82,9 @@ pub struct Status {
     pub filter_ms: Option<u64>,
     /// The name of the input(s), for the title.
     pub source: String,
+    /// New events keep coming (followed files, CloudWatch): the time presets count back from
+    /// now, not from the newest event held.
+    pub live: bool,
     /// CloudWatch refused the credentials or did not answer, and reading waits for the user's
     /// retry (R): why, and what to do.
     pub waiting: Option<String>,

@@ -2,10 +2,13 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::super::format::{format_span, format_time};
 use super::super::geometry::{CHIPS_PREFIX, chip_text};
+use super::super::query::TimeChoice;
 use super::super::state::{Level, State};
 use super::super::styles::Styles;
 use crate::catalog::Severity;
@@ -17,7 +20,7 @@ use crate::text::sanitize;
 const SHORT_SOURCE: usize = 32;
 
 /// A part of the title line: what matters most (lowest rank) stays when the line is short.
-struct Piece {
+pub(super) struct Piece {
     rank: u8,
     spans: Vec<Span<'static>>,
     /// A shorter form, taken before anything is left out.
@@ -25,11 +28,20 @@ struct Piece {
 }
 
 impl Piece {
-    fn new(rank: u8, spans: Vec<Span<'static>>) -> Piece {
+    pub(super) fn new(rank: u8, spans: Vec<Span<'static>>) -> Piece {
         Piece {
             rank,
             spans,
             short: None,
+        }
+    }
+
+    /// A piece of one style, with a shorter form.
+    pub(super) fn text(rank: u8, style: Style, long: String, short: Option<String>) -> Piece {
+        Piece {
+            rank,
+            spans: vec![Span::styled(long, style)],
+            short: short.map(|s| vec![Span::styled(s, style)]),
         }
     }
 }
@@ -40,7 +52,7 @@ fn width_of(spans: &[Span<'_>]) -> usize {
 
 /// The pieces that fit in `width`, in their order: the least important left out first (the
 /// last of equals first), and shorter forms taken before anything that matters is.
-fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
+pub(super) fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
     let total = |pieces: &[Piece]| pieces.iter().map(|p| width_of(&p.spans)).sum::<usize>();
     let leave_out = |pieces: &mut Vec<Piece>, least: u8| {
         while total(pieces) > width {
@@ -120,6 +132,55 @@ fn findings(state: &State, styles: &Styles) -> Option<Piece> {
     })
 }
 
+/// The time range the findings and queries read. A preset over events read after the fact
+/// counts back from the newest of them, and says from when.
+pub(super) fn range_piece(state: &State, store: &EventStore, styles: &Styles) -> Piece {
+    let choice = state.query.editor.time();
+    let label = choice.label();
+    let accent = styles.get(Role::Accent);
+    match choice {
+        TimeChoice::All => Piece::text(
+            0,
+            styles.get(Role::Muted),
+            "· range: all time ".into(),
+            Some("· all time ".into()),
+        ),
+        TimeChoice::Last(_) => {
+            let newest = store
+                .time_span()
+                .map(|s| s.1)
+                .filter(|_| !state.status.live);
+            let Some(newest) = newest else {
+                return Piece::text(
+                    0,
+                    accent,
+                    format!("· range: {label} "),
+                    Some(format!("· {label} ")),
+                );
+            };
+            let start = choice.resolve(newest).start_ms.unwrap_or(newest);
+            Piece::text(
+                0,
+                accent,
+                format!(
+                    "· range: {label} of the log, from {} ",
+                    format_time(Some(start))
+                ),
+                Some(format!("· {label} of log ")),
+            )
+        }
+        TimeChoice::Between { start_ms, end_ms } => Piece::text(
+            0,
+            accent,
+            format!("· range: {} ", format_span(start_ms, end_ms, true)),
+            Some(format!(
+                "· range: {} ",
+                format_span(start_ms, end_ms, false)
+            )),
+        ),
+    }
+}
+
 pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, styles: &Styles) {
     let load = &state.status.load;
     let warn = |rank: u8, text: String, role: Role| {
@@ -146,6 +207,19 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
         ),
     ];
     pieces.extend(findings(state, styles));
+    if super::super::geometry::layout(state).timeline.is_empty() {
+        // No timeline to say them: the events held and the range read are said here.
+        if let Some((first, last)) = store.time_span() {
+            let span = format_span(first, last, false);
+            pieces.push(Piece::text(
+                1,
+                styles.get(Role::Muted),
+                format!("· {span} "),
+                None,
+            ));
+        }
+        pieces.push(range_piece(state, store, styles));
+    }
     if !load.done && load.bytes_total > 0 {
         let pct = load.bytes_done * 100 / load.bytes_total.max(1);
         pieces.push(warn(1, format!("· loading {pct}% "), Role::Warning));

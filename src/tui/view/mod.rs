@@ -79,3 +79,7 @@ mod timeline_order_tests;
 #[cfg(test)]
 #[path = "findings_tests.rs"]
 mod findings_tests;
+
+#[cfg(test)]
+#[path = "time_tests.rs"]
+mod time_tests;
