@@ -50,14 +50,7 @@ pub fn format_width(ms: i64) -> String {
         )
 }
 
-/// `1 row`, `2 rows`.
-pub fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
+pub use crate::text::count;
 
 #[cfg(test)]
 mod tests {

@@ -287,7 +287,11 @@ fn the_timeline_counts_every_timed_row_and_the_refused_ones() {
     let store = loaded();
     let rows = all_rows(store);
     let h = store.histogram(&rows).bars(120);
-    assert!(h.buckets.len() <= 120 && h.buckets.len() > 60, "{}", h.buckets.len());
+    assert!(
+        h.buckets.len() <= 120 && h.buckets.len() > 60,
+        "{}",
+        h.buckets.len()
+    );
     assert_eq!(h.untimed, 0);
     let total: u64 = h.buckets.iter().map(|b| b.total).sum();
     let denied: u64 = h.buckets.iter().map(|b| b.denied).sum();

@@ -12,9 +12,9 @@ pub fn on_exported(state: &mut State, result: Result<ExportSummary, ExportFailur
     match result {
         Ok(summary) => {
             let mut text = format!(
-                "exported {} events ({} bytes) to {}",
-                summary.events,
-                summary.bytes,
+                "exported {} ({}) to {}",
+                crate::text::count(summary.events, "event"),
+                crate::text::count(summary.bytes, "byte"),
                 summary.path.display()
             );
             if summary.truncated > 0 {

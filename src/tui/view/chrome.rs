@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::super::format::{format_span, format_time};
+use super::super::format::{count, format_span, format_time};
 use super::super::geometry::{CHIPS_PREFIX, chip_text};
 use super::super::query::TimeChoice;
 use super::super::state::{Level, State};
@@ -201,7 +201,7 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
         Piece::new(
             0,
             vec![Span::styled(
-                format!("· {} events ", store.len()),
+                format!("· {} ", count(store.len(), "event")),
                 styles.get(Role::Muted),
             )],
         ),
@@ -226,9 +226,8 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
     }
     if load.problems > 0 {
         let text = format!(
-            "· {} unreadable line{} (kaudit formats lists them) ",
-            load.problems,
-            if load.problems == 1 { "" } else { "s" }
+            "· {} (kaudit formats lists them) ",
+            count(load.problems, "unreadable line")
         );
         pieces.push(warn(1, text, Role::Warning));
     }

@@ -143,3 +143,22 @@ fn a_new_filter_shows_its_result_from_the_first_row() {
         assert!(line.contains(&clock(t, "%H:%M:%S%.3f")), "{line}");
     }
 }
+
+#[test]
+fn one_event_is_said_as_one_event() {
+    let line = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","verb":"get","user":{"username":"eve"},"responseStatus":{"code":403},"stageTimestamp":"2026-11-02T08:37:12.074Z"}"#;
+    let mut store = EventStore::default();
+    store.push_owned(line.as_bytes()).expect("decodes");
+    let styles = styles();
+    for (width, height) in [(80, 24), (160, 45)] {
+        let state = console(&store, width, height);
+        let screen = text(&draw(&state, &store, &styles));
+        assert!(!screen.contains("1 events"), "{screen}");
+        let title = screen.lines().next().expect("a title");
+        assert!(title.contains("· 1 event "), "{title}");
+        assert!(
+            screen.contains("2026-11-02 08:37:12.074 · 1s bars · 1 event, 1 denied"),
+            "{screen}"
+        );
+    }
+}
