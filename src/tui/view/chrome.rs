@@ -53,7 +53,14 @@ fn width_of(spans: &[Span<'_>]) -> usize {
 /// The pieces that fit in `width`, in their order: the least important left out first (the
 /// last of equals first), and shorter forms taken before anything that matters is.
 pub(super) fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
-    let total = |pieces: &[Piece]| pieces.iter().map(|p| width_of(&p.spans)).sum::<usize>();
+    // The line's trailing blank takes no room that matters.
+    let total = |pieces: &[Piece]| {
+        let blank = pieces
+            .last()
+            .and_then(|p| p.spans.last())
+            .map_or(0, |s| s.content.len() - s.content.trim_end().len());
+        pieces.iter().map(|p| width_of(&p.spans)).sum::<usize>() - blank
+    };
     let leave_out = |pieces: &mut Vec<Piece>, least: u8| {
         while total(pieces) > width {
             let Some(at) = pieces
@@ -122,7 +129,11 @@ fn findings(state: &State, styles: &Styles) -> Option<Piece> {
             };
             spans.push(Span::styled(format!(" {n} {name}"), styles.get(role)));
         }
-        spans.push(Span::styled(" (F) ", styles.get(Role::Text)));
+        // Short, the key is left to the status line: the counts and a warning come first.
+        spans.push(Span::styled(
+            if short { " " } else { " (F) " },
+            styles.get(Role::Text),
+        ));
         spans
     };
     Some(Piece {
@@ -225,11 +236,14 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
         pieces.push(warn(1, format!("· loading {pct}% "), Role::Warning));
     }
     if load.problems > 0 {
-        let text = format!(
-            "· {} (kaudit formats lists them) ",
-            count(load.problems, "unreadable line")
-        );
-        pieces.push(warn(1, text, Role::Warning));
+        // Events are missing from what is shown: said however short the line.
+        let lines = count(load.problems, "unreadable line");
+        pieces.push(Piece::text(
+            0,
+            styles.get(Role::Warning),
+            format!("· {lines} (kaudit formats lists them) "),
+            Some(format!("· {lines} ")),
+        ));
     }
     if let Some(tail) = &state.status.tail {
         pieces.push(if tail.paused {

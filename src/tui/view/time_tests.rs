@@ -162,3 +162,64 @@ fn one_event_is_said_as_one_event() {
         );
     }
 }
+
+#[test]
+fn a_folder_is_named_by_its_file_count_and_unreadable_lines_stay_in_sight() {
+    use crate::engine::local::LocalSource;
+    use crate::engine::{EventSource, Report};
+    use crate::tui::msg::{LoadProgress, Msg};
+    let dir = tempfile::tempdir().expect("a folder");
+    let demo = crate::source::demo::demo_bytes(&crate::source::demo::DemoConfig {
+        events: 30,
+        seed: 1,
+    });
+    let demo = String::from_utf8(demo).expect("text");
+    let good: Vec<&str> = demo.lines().collect();
+    let files = [
+        (
+            "kube-apiserver-audit-0a1b2c3d4e5f.log",
+            format!("{}\n{}\n", good[0], good[1]),
+        ),
+        (
+            "kube-apiserver-audit-9f8e7d6c5b4a.log",
+            format!("{}\n", good[2]),
+        ),
+        (
+            "kube-apiserver-audit-1234567890ab.log",
+            format!("{{\"broken\nnot json\n{}\n", good[3]),
+        ),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).expect("written");
+    }
+    let source = LocalSource::files(&[dir.path().to_path_buf()], false).expect("a source");
+    let shared = std::sync::Arc::new(std::sync::RwLock::new(EventStore::default()));
+    source.load_now(&shared, &Report::new(|_| true));
+    let store = shared.read().expect("the store");
+    assert_eq!(store.len(), 4);
+    let styles = styles();
+    let name = source.name();
+    let folder = dir.path().display().to_string();
+    assert_eq!(name, format!("3 files in {folder}"));
+    for (width, height) in [(80, 24), (160, 45)] {
+        let mut state = State::new(&name, None);
+        let effects = super::tests::open(&mut state, &store, width, height);
+        super::tests::settle(&mut state, &store, effects);
+        crate::tui::update(
+            &mut state,
+            Msg::Loaded(LoadProgress {
+                events: store.len(),
+                problems: store.problem_count(),
+                done: true,
+                ..LoadProgress::default()
+            }),
+        );
+        let screen = text(&draw(&state, &store, &styles));
+        let title = screen.lines().next().expect("a title");
+        assert!(title.contains("· 2 unreadable lines"), "{width}: {title}");
+        assert!(!title.contains("kube-apiserver-audit"), "{width}: {title}");
+        if width >= 160 {
+            assert!(title.contains(&format!("3 files in {folder}")), "{title}");
+        }
+    }
+}
