@@ -254,7 +254,12 @@ pub fn first_facet_value(cursor: usize, height: u16) -> usize {
     cursor.saturating_sub(usize::from(height).saturating_sub(1))
 }
 
-/// Lines the help overlay takes: a title and a blank line per section, and a line per row.
-pub fn help_lines() -> u16 {
-    super::keymap::help_lines()
+/// The help overlay's box on the state's terminal.
+pub fn help_popup(state: &State) -> Rect {
+    super::keymap::help::popup(Rect::new(0, 0, state.width, state.height))
+}
+
+/// Lines of the help that can be scrolled past: the last at the box's bottom.
+pub fn help_most_scroll(state: &State) -> u16 {
+    super::keymap::help::most_scroll(Rect::new(0, 0, state.width, state.height))
 }

@@ -10,7 +10,7 @@ use super::super::state::{EventColumn, Level, State};
 use super::refresh::refilter;
 
 pub fn help(state: &mut State, action: Option<Action>) -> Vec<Effect> {
-    let most = geometry::help_lines().saturating_sub(4);
+    let most = geometry::help_most_scroll(state);
     let at = &mut state.help_scroll;
     match action {
         Some(Action::Close) => state.help = false,

@@ -83,3 +83,7 @@ mod findings_tests;
 #[cfg(test)]
 #[path = "time_tests.rs"]
 mod time_tests;
+
+#[cfg(test)]
+#[path = "help_tests.rs"]
+mod help_tests;
