@@ -47,13 +47,46 @@ pub fn filter_now(
     }
     let facets = store.facet_counts_all(&rows, FACET_TOP);
     let histogram = store.histogram(&rows);
+    let said = if rows.is_empty() {
+        why_no_match(store, filter)
+    } else {
+        None
+    };
     Filtered {
         ticket,
         rows: Arc::new(rows),
         facets,
         histogram,
         took_ms: started.elapsed().as_millis() as u64,
+        said,
     }
+}
+
+/// When a search finds nothing: the words no event holds, or that none holds them all.
+fn why_no_match(store: &EventStore, filter: &FilterSet) -> Option<String> {
+    let words = crate::store::search_words(filter.text.as_deref()?);
+    if words.is_empty() {
+        return None;
+    }
+    let quote = |w: &String| format!("`{}`", crate::text::sanitize(w));
+    let among =
+        if filter.include.is_empty() && filter.exclude.is_empty() && !filter.range.is_bounded() {
+            "no event"
+        } else {
+            "no event the other filters keep"
+        };
+    let misses = store.search_misses(filter);
+    if !misses.is_empty() {
+        let listed: Vec<String> = misses.iter().map(quote).collect();
+        return Some(format!("search: {among} holds {}", listed.join(" or ")));
+    }
+    (words.len() > 1).then(|| {
+        let listed: Vec<String> = words.iter().map(quote).collect();
+        format!(
+            "search: each of {} is in some event, but {among} holds them all",
+            listed.join(", ")
+        )
+    })
 }
 
 /// The rows of `rows` (in time order) that are in `within` (sorted by number), in time order.

@@ -55,7 +55,7 @@ pub static BINDINGS: &[Binding] = &[
     row(
         Everywhere,
         &[(&[c('/')], Search)],
-        "search the events' text",
+        "search the events' text: every word, in any order",
     ),
     row(
         Everywhere,

@@ -50,6 +50,7 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             }
         }
         "queries" | "browse" => {
+            state.query.browser.clear_search();
             state.query.browser_open = true;
             Vec::new()
         }

@@ -99,6 +99,9 @@ fn on_filtered(state: &mut State, filtered: Filtered) -> Vec<Effect> {
     }
     state.status.filtering = false;
     state.status.filter_ms = Some(filtered.took_ms);
+    if let Some(why) = filtered.said {
+        state.say(why, Level::Warning);
+    }
     let page = geometry::page(state);
     // Following a tail with the cursor on the last row: stay on the last row, as `tail -f`.
     let at_end = state.table.cursor + 1 >= state.table.rows.len();

@@ -87,3 +87,7 @@ mod time_tests;
 #[cfg(test)]
 #[path = "help_tests.rs"]
 mod help_tests;
+
+#[cfg(test)]
+#[path = "search_tests.rs"]
+mod search_tests;
