@@ -90,9 +90,9 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
                 state.say("nothing marked: Space marks a row; :export-all FILE writes the filtered result", Level::Warning);
                 return Vec::new();
             }
-            vec![export_effect(state, PathBuf::from(arg), false, false)]
+            export_effect(state, PathBuf::from(arg), false, false)
         }
-        "export-all" => vec![export_effect(state, PathBuf::from(arg), true, false)],
+        "export-all" => export_effect(state, PathBuf::from(arg), true, false),
         "user" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision" => {
             let facet = match name {
                 "user" => Facet::User,

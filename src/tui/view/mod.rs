@@ -91,3 +91,7 @@ mod help_tests;
 #[cfg(test)]
 #[path = "search_tests.rs"]
 mod search_tests;
+
+#[cfg(test)]
+#[path = "export_path_tests.rs"]
+mod export_path_tests;
