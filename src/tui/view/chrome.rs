@@ -23,8 +23,8 @@ const SHORT_SOURCE: usize = 32;
 pub(super) struct Piece {
     rank: u8,
     spans: Vec<Span<'static>>,
-    /// A shorter form, taken before anything is left out.
-    short: Option<Vec<Span<'static>>>,
+    /// Shorter forms, each shorter than the one before, taken before anything is left out.
+    short: Vec<Vec<Span<'static>>>,
 }
 
 impl Piece {
@@ -32,7 +32,7 @@ impl Piece {
         Piece {
             rank,
             spans,
-            short: None,
+            short: Vec::new(),
         }
     }
 
@@ -41,7 +41,10 @@ impl Piece {
         Piece {
             rank,
             spans: vec![Span::styled(long, style)],
-            short: short.map(|s| vec![Span::styled(s, style)]),
+            short: short
+                .map(|s| vec![Span::styled(s, style)])
+                .into_iter()
+                .collect(),
         }
     }
 }
@@ -76,17 +79,17 @@ pub(super) fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
         }
     };
     leave_out(&mut pieces, 3);
-    // The least important shortened first, until the line fits.
-    let mut shortenable: Vec<usize> = (0..pieces.len())
-        .filter(|&i| pieces[i].short.is_some())
-        .collect();
-    shortenable.sort_by_key(|&i| std::cmp::Reverse(pieces[i].rank));
-    for i in shortenable {
-        if total(&pieces) <= width {
-            break;
-        }
-        if let Some(short) = pieces[i].short.take() {
-            pieces[i].spans = short;
+    // The least important shortened first, a step at a time, until the line fits.
+    let mut order: Vec<usize> = (0..pieces.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(pieces[i].rank));
+    while total(&pieces) > width && pieces.iter().any(|p| !p.short.is_empty()) {
+        for &i in &order {
+            if total(&pieces) <= width {
+                break;
+            }
+            if !pieces[i].short.is_empty() {
+                pieces[i].spans = pieces[i].short.remove(0);
+            }
         }
     }
     leave_out(&mut pieces, 1);
@@ -114,7 +117,8 @@ fn findings(state: &State, styles: &Styles) -> Option<Piece> {
     } else {
         "· findings so far:"
     };
-    let counts = |short: bool| {
+    // 0: the long form; 1: short names; 2: the key left to the status line as well.
+    let counts = |short: u8| {
         let mut spans = vec![Span::styled(lead, styles.get(Role::Text))];
         for &(severity, n) in &fired {
             let role = match severity {
@@ -122,24 +126,24 @@ fn findings(state: &State, styles: &Styles) -> Option<Piece> {
                 Severity::Medium => Role::Warning,
                 Severity::Low | Severity::Info => Role::Muted,
             };
-            let name = match (short, severity) {
+            let name = match (short > 0, severity) {
                 (true, Severity::Critical) => "crit",
                 (true, Severity::Medium) => "med",
                 _ => severity.name(),
             };
             spans.push(Span::styled(format!(" {n} {name}"), styles.get(role)));
         }
-        // Short, the key is left to the status line: the counts and a warning come first.
+        // Shortest, the key is left to the status line: the counts and a warning come first.
         spans.push(Span::styled(
-            if short { " " } else { " (F) " },
+            if short > 1 { " " } else { " (F) " },
             styles.get(Role::Text),
         ));
         spans
     };
     Some(Piece {
         rank: 1,
-        spans: counts(false),
-        short: Some(counts(true)),
+        spans: counts(0),
+        short: vec![counts(1), counts(2)],
     })
 }
 
@@ -203,10 +207,13 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
         // Several files make a long name: cut before anything that matters is left out.
         Piece {
             rank: 2,
-            short: (source.chars().count() > SHORT_SOURCE).then(|| {
-                let cut: String = source.chars().take(SHORT_SOURCE - 1).collect();
-                vec![Span::styled(format!("{cut}… "), styles.get(Role::Text))]
-            }),
+            short: (source.chars().count() > SHORT_SOURCE)
+                .then(|| {
+                    let cut: String = source.chars().take(SHORT_SOURCE - 1).collect();
+                    vec![Span::styled(format!("{cut}… "), styles.get(Role::Text))]
+                })
+                .into_iter()
+                .collect(),
             spans: vec![Span::styled(format!("{source} "), styles.get(Role::Text))],
         },
         Piece::new(
@@ -341,7 +348,7 @@ mod fit_tests {
         Piece {
             rank,
             spans: vec![Span::raw(text)],
-            short: short.map(|s| vec![Span::raw(s)]),
+            short: short.map(|s| vec![Span::raw(s)]).into_iter().collect(),
         }
     }
 
@@ -381,5 +388,21 @@ mod fit_tests {
         };
         assert_eq!(line(&fit(named(), 30)), "[kaudit][a…][findings long]");
         assert_eq!(line(&fit(named(), 14)), "[kaudit][f]");
+        // Step by step: the shortest form only when the shorter does not fit.
+        let steps = || {
+            vec![
+                piece(0, "[kaudit]", None),
+                Piece {
+                    rank: 1,
+                    spans: vec![Span::raw("[findings (F)]")],
+                    short: vec![vec![Span::raw("[f (F)]")], vec![Span::raw("[f]")]],
+                },
+                piece(0, "[2 bad]", None),
+            ]
+        };
+        assert_eq!(line(&fit(steps(), 29)), "[kaudit][findings (F)][2 bad]");
+        assert_eq!(line(&fit(steps(), 22)), "[kaudit][f (F)][2 bad]");
+        assert_eq!(line(&fit(steps(), 20)), "[kaudit][f][2 bad]");
+        assert_eq!(line(&fit(steps(), 15)), "[kaudit][2 bad]");
     }
 }
