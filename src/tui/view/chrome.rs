@@ -25,6 +25,8 @@ pub(super) struct Piece {
     spans: Vec<Span<'static>>,
     /// Shorter forms, each shorter than the one before, taken before anything is left out.
     short: Vec<Vec<Span<'static>>>,
+    /// The longer forms given up so far, the nearest last.
+    longer: Vec<Vec<Span<'static>>>,
 }
 
 impl Piece {
@@ -33,6 +35,7 @@ impl Piece {
             rank,
             spans,
             short: Vec::new(),
+            longer: Vec::new(),
         }
     }
 
@@ -41,6 +44,7 @@ impl Piece {
         Piece {
             rank,
             spans: vec![Span::styled(long, style)],
+            longer: Vec::new(),
             short: short
                 .map(|s| vec![Span::styled(s, style)])
                 .into_iter()
@@ -88,11 +92,25 @@ pub(super) fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
                 break;
             }
             if !pieces[i].short.is_empty() {
-                pieces[i].spans = pieces[i].short.remove(0);
+                let shorter = pieces[i].short.remove(0);
+                let longer = std::mem::replace(&mut pieces[i].spans, shorter);
+                pieces[i].longer.push(longer);
             }
         }
     }
     leave_out(&mut pieces, 1);
+    // What was left out may have made room: the most important get their longer forms back.
+    let mut order: Vec<usize> = (0..pieces.len()).collect();
+    order.sort_by_key(|&i| pieces[i].rank);
+    for i in order {
+        while let Some(longer) = pieces[i].longer.pop() {
+            let shorter = std::mem::replace(&mut pieces[i].spans, longer);
+            if total(&pieces) > width {
+                pieces[i].spans = shorter;
+                break;
+            }
+        }
+    }
     pieces.into_iter().flat_map(|p| p.spans).collect()
 }
 
@@ -144,6 +162,7 @@ fn findings(state: &State, styles: &Styles) -> Option<Piece> {
         rank: 1,
         spans: counts(0),
         short: vec![counts(1), counts(2)],
+        longer: Vec::new(),
     })
 }
 
@@ -207,6 +226,7 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
         // Several files make a long name: cut before anything that matters is left out.
         Piece {
             rank: 2,
+            longer: Vec::new(),
             short: (source.chars().count() > SHORT_SOURCE)
                 .then(|| {
                     let cut: String = source.chars().take(SHORT_SOURCE - 1).collect();
@@ -349,6 +369,7 @@ mod fit_tests {
             rank,
             spans: vec![Span::raw(text)],
             short: short.map(|s| vec![Span::raw(s)]).into_iter().collect(),
+            longer: Vec::new(),
         }
     }
 
@@ -396,6 +417,7 @@ mod fit_tests {
                     rank: 1,
                     spans: vec![Span::raw("[findings (F)]")],
                     short: vec![vec![Span::raw("[f (F)]")], vec![Span::raw("[f]")]],
+                    longer: Vec::new(),
                 },
                 piece(0, "[2 bad]", None),
             ]
@@ -404,5 +426,10 @@ mod fit_tests {
         assert_eq!(line(&fit(steps(), 22)), "[kaudit][f (F)][2 bad]");
         assert_eq!(line(&fit(steps(), 20)), "[kaudit][f][2 bad]");
         assert_eq!(line(&fit(steps(), 15)), "[kaudit][2 bad]");
+        // A piece left out makes room: what was shortened for it is whole again.
+        let mut following = steps();
+        following.pop();
+        following.push(piece(2, "[following: 3 new]", None));
+        assert_eq!(line(&fit(following, 24)), "[kaudit][findings (F)]");
     }
 }
