@@ -215,6 +215,46 @@ pub(super) fn range_piece(state: &State, store: &EventStore, styles: &Styles) ->
     }
 }
 
+/// Over a terminal too low for the timeline: the events held and the range read, in one
+/// piece that shortens down to clock times (`· last 1h of 06:00–09:59`).
+fn held_and_range(state: &State, store: &EventStore, styles: &Styles) -> Option<Piece> {
+    let (first, last) = store.time_span()?;
+    let muted = styles.get(Role::Muted);
+    let clock = |ms| format_time(Some(ms)).get(11..16).unwrap_or("").to_string();
+    let held = format!("{}–{}", clock(first), clock(last));
+    let mut range = range_piece(state, store, styles);
+    let choice = state.query.editor.time();
+    let tiny = match choice {
+        TimeChoice::All => format!("· all {held} "),
+        TimeChoice::Last(_) => format!("· {} of {held} ", choice.label()),
+        TimeChoice::Between { start_ms, end_ms } => {
+            format!("· {}–{} of {held} ", clock(start_ms), clock(end_ms))
+        }
+    };
+    let with = |text: String, range: Vec<Span<'static>>| {
+        let mut spans = vec![Span::styled(text, muted)];
+        spans.extend(range);
+        spans
+    };
+    let range_short = range
+        .short
+        .drain(..)
+        .next()
+        .unwrap_or_else(|| range.spans.clone());
+    Some(Piece {
+        rank: 0,
+        spans: with(
+            format!("· held {} ", format_span(first, last, false)),
+            range.spans,
+        ),
+        short: vec![
+            with(format!("· held {held} "), range_short),
+            vec![Span::styled(tiny, styles.get(Role::Accent))],
+        ],
+        longer: Vec::new(),
+    })
+}
+
 pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, styles: &Styles) {
     let load = &state.status.load;
     let warn = |rank: u8, text: String, role: Role| {
@@ -247,16 +287,7 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
     pieces.extend(findings(state, styles));
     if super::super::geometry::layout(state).timeline.is_empty() {
         // No timeline to say them: the events held and the range read are said here.
-        if let Some((first, last)) = store.time_span() {
-            let span = format_span(first, last, false);
-            pieces.push(Piece::text(
-                1,
-                styles.get(Role::Muted),
-                format!("· {span} "),
-                None,
-            ));
-        }
-        pieces.push(range_piece(state, store, styles));
+        pieces.extend(held_and_range(state, store, styles));
     }
     if !load.done && load.bytes_total > 0 {
         let pct = load.bytes_done * 100 / load.bytes_total.max(1);

@@ -223,3 +223,31 @@ fn a_folder_is_named_by_its_file_count_and_unreadable_lines_stay_in_sight() {
         }
     }
 }
+
+#[test]
+fn with_no_room_for_the_timeline_the_title_says_the_span_held_and_the_range() {
+    let store = demo_store();
+    let styles = styles();
+    let (first, last) = store.time_span().expect("timed events");
+    let short = format!("{}–{}", clock(first, "%H:%M"), clock(last, "%H:%M"));
+    let long = crate::tui::format::format_span(first, last, false);
+    let says_held = |line: &str| line.contains(&short) || line.contains(&long);
+    for width in [80, 120] {
+        let mut state = console(&store, width, 20);
+        assert!(geometry::layout(&state).timeline.is_empty());
+        let title = |state: &State| {
+            let screen = text(&draw(state, &store, &styles));
+            screen.lines().next().expect("a title").to_string()
+        };
+        let line = title(&state);
+        assert!(says_held(&line) && line.contains("all"), "{line}");
+        state
+            .query
+            .editor
+            .set_time(crate::tui::query::TimeChoice::Last(
+                std::time::Duration::from_secs(3600),
+            ));
+        let line = title(&state);
+        assert!(line.contains("last 1h") && says_held(&line), "{line}");
+    }
+}
