@@ -20,6 +20,7 @@ use kaudit::audit::time::TimeRange;
 use kaudit::catalog::themes::Themes;
 use kaudit::source::local::{self, InputSpec};
 use kaudit::store::EventStore;
+use kaudit::text::count;
 use kaudit::tui::msg::{LoadProgress, Msg};
 use kaudit::tui::query_run::answer_now;
 use kaudit::tui::{State, Styles, update, view};
@@ -170,7 +171,7 @@ fn run_case(case: &str) {
         .unwrap();
     let answer = answer_now(&query, TimeRange::default(), &[input], &store);
     let outcome = match &answer {
-        Ok(a) => format!("{} rows", a.result.rows.len()),
+        Ok(a) => count(a.result.rows.len(), "row"),
         Err(e) => format!(
             "refused: {}",
             format!("{e:?}").chars().take(90).collect::<String>()
@@ -178,9 +179,10 @@ fn run_case(case: &str) {
     };
     let problems = store.problem_count();
     println!(
-        "{} events, {} shown, {problems} problem(s) reported, truncated: {}; query: {outcome}",
-        store.len(),
+        "{}, {} shown, {} reported, truncated: {}; query: {outcome}",
+        count(store.len(), "event"),
         state.table.rows.len(),
+        count(problems, "problem"),
         (0..store.len() as u32)
             .filter(|r| store.truncated(*r))
             .count(),

@@ -81,7 +81,7 @@ fn main() {
     let (user_time, (user_rows, _)) = refilter(&one_user);
     let (excl_time, (excl_rows, _)) = refilter(&user_but_verb);
     let (all_time, _) = median(|| store.facet_counts_all(&all, 200).len());
-    let (hist_time, hist) = median(|| store.histogram(&all, 120));
+    let (hist_time, hist) = median(|| store.histogram(&all).bars(120));
     let text = FilterSet {
         text: Some(DEVELOPER.to_uppercase()),
         ..FilterSet::default()
@@ -124,7 +124,7 @@ fn main() {
         "< 100 ms",
     );
     row(
-        &format!("histogram, 120 buckets ({} used)", hist.buckets.len()),
+        &format!("histogram, 120 columns ({} bars)", hist.buckets.len()),
         ms(hist_time),
         "-",
     );

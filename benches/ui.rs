@@ -270,7 +270,7 @@ fn main() {
     let mut held = HeldFindings::new(Detection::all_of(&Catalog::load(None))).unwrap();
     while held.catch_up(&store) {}
     let findings_read = started.elapsed();
-    state.found = Some(Found::of(&held.hits(), &store, TimeChoice::All, 0));
+    state.found = Some(Found::of(&held.hits(), &store, TimeChoice::All, false, 0));
     let fired = state.found.as_ref().unwrap().fired_by_severity();
     let started = Instant::now();
     key(&mut state, &store, KeyCode::Char('F'));

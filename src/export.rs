@@ -103,6 +103,8 @@ pub enum ExportError {
     ReadOnly { path: PathBuf },
     #[error("{} is not a folder, so {} cannot be written; choose another path", .folder.display(), .path.display())]
     NotAFolder { path: PathBuf, folder: PathBuf },
+    #[error("{} starts with ~/, the home folder, but HOME is not set; give the whole path", .path.display())]
+    NoHome { path: PathBuf },
     #[error("could not {action} {}: {source}; nothing was saved, {}", .path.display(), next_step(.source))]
     Io {
         path: PathBuf,
@@ -124,6 +126,27 @@ fn next_step(e: &io::Error) -> &'static str {
         }
         io::ErrorKind::ReadOnlyFilesystem => "choose a folder on a writable disk",
         _ => "check the folder and try again",
+    }
+}
+
+/// `~/…` (and `~` alone) read as the home folder `home` (the caller passes `$HOME`), as a
+/// shell would: an export to `~/evidence.jsonl` lands there, not in a folder named `~`. Any
+/// other path is kept as it is (`~alice/` too: no account's folder is looked up).
+pub fn expand_home(path: &Path, home: Option<&Path>) -> Result<PathBuf, ExportError> {
+    let Some(text) = path.to_str() else {
+        return Ok(path.to_path_buf());
+    };
+    let rest = if text == "~" {
+        Some("")
+    } else {
+        text.strip_prefix("~/")
+    };
+    match (rest, home.filter(|h| !h.as_os_str().is_empty())) {
+        (None, _) => Ok(path.to_path_buf()),
+        (Some(rest), Some(home)) => Ok(home.join(rest.trim_start_matches('/'))),
+        (Some(_), None) => Err(ExportError::NoHome {
+            path: path.to_path_buf(),
+        }),
     }
 }
 

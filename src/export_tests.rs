@@ -138,3 +138,38 @@ fn io_errors_say_what_to_do_next() {
     );
     assert!(message.ends_with("nothing was saved, free some space or choose another folder"));
 }
+
+#[test]
+fn a_leading_tilde_is_the_home_folder() {
+    let home = Path::new("/home/ana");
+    let expand = |p: &str, home: Option<&Path>| expand_home(Path::new(p), home);
+    assert_eq!(
+        expand("~/evidence.jsonl", Some(home)).unwrap(),
+        Path::new("/home/ana/evidence.jsonl")
+    );
+    assert_eq!(
+        expand("~/cases/42/e.json", Some(home)).unwrap(),
+        Path::new("/home/ana/cases/42/e.json")
+    );
+    assert_eq!(expand("~", Some(home)).unwrap(), home);
+    // Only a leading ~/: others are names as written.
+    for kept in [
+        "e~/x.json",
+        "./~/x.json",
+        "~alice/x.json",
+        "/tmp/~x.json",
+        "x.json",
+    ] {
+        assert_eq!(expand(kept, Some(home)).unwrap(), Path::new(kept));
+    }
+    // No home to read it by: refused, naming the path.
+    for home in [None, Some(Path::new(""))] {
+        let e = expand("~/e.jsonl", home).unwrap_err();
+        assert!(matches!(e, ExportError::NoHome { .. }));
+        let said = e.to_string();
+        assert!(
+            said.contains("~/e.jsonl") && said.contains("HOME"),
+            "{said}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`text`] | making attacker-controlled text safe to show on a terminal; the known name nearest to a misspelt one ([`text::suggest`]) |
+//! | [`text`] | making attacker-controlled text safe to show on a terminal; the known name nearest to a misspelt one ([`text::suggest`]); a count with its noun in the right number ([`text::count`]) |
 //! | [`audit`] | the audit event model, its fast decoder, input formats, the `authorization.k8s.io/reason` decoder; what an exec asked for ([`audit::exec`]) and the `aws-auth` mappings ([`audit::aws_auth`]) |
 //! | [`insights`] | the Logs Insights query language: [`insights::syntax`] (text → positioned AST), [`insights::check`] (what it means), [`insights::eval`] (values and functions), [`insights::exec`] (plan and run) |
 //! | [`source`] | where events come from: [`source::local`] (files, gzip, stdin, follow), [`source::cloudwatch`] (CloudWatch Logs, the only module that names an SDK type) and [`source::demo`] (the built-in incident) |

@@ -32,7 +32,10 @@
 //!
 //! [`suggest`] finds the known name nearest to a misspelt one, for every "did you mean".
 
+pub mod count;
 pub mod suggest;
+
+pub use count::count;
 
 use std::borrow::Cow;
 

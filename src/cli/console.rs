@@ -95,7 +95,9 @@ pub fn run(
         Some(Ok((history, 0))) => history,
         Some(Ok((history, skipped))) => {
             problems.push(format!(
-                "{skipped} lines of the query history could not be read and were left out"
+                "{} of the query history could not be read and {} left out",
+                crate::text::count(skipped, "line"),
+                if skipped == 1 { "was" } else { "were" }
             ));
             history
         }

@@ -145,8 +145,11 @@ pub(super) fn library_detections() -> Vec<Detection> {
             let folder = lists::default_dir()
                 .map_or("the lists folder".to_string(), |d| d.display().to_string());
             eprintln!(
-                "kaudit: {} detections are off until their lists are written in {} ({}; see docs/lists.md)",
-                several.len(),
+                "kaudit: {} off until their lists are written in {} ({}; see docs/lists.md)",
+                match several.len() {
+                    1 => "1 detection is".to_string(),
+                    n => format!("{n} detections are"),
+                },
                 sanitize(&folder),
                 names.join(", ")
             );
@@ -214,7 +217,10 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
             table.flush(out)
         }
     })?;
-    eprintln!("{fired} of {} detections fired", findings.len());
+    eprintln!(
+        "{fired} of {} fired",
+        crate::text::count(findings.len(), "detection")
+    );
     Ok(if fired > 0 {
         Outcome::Exit(FIRED)
     } else {

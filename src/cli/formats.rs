@@ -142,7 +142,7 @@ impl Listing<'_> {
             FormatsOutput::Json if self.inputs == 0 => self.out.write_all(b"[]\n"),
             FormatsOutput::Json => self.out.write_all(b"\n]\n"),
             FormatsOutput::Text if self.inputs > 1 => {
-                self.total.name = format!("{} inputs", self.inputs);
+                self.total.name = crate::text::count(self.inputs, "input");
                 write!(self.out, "{}", sanitize(&self.total.to_string()))?;
                 if self.unreadable_files > 0 {
                     write!(self.out, "; {} not audit data", self.unreadable_files)?;

@@ -136,10 +136,10 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let report = Report::new(move |event| {
         if let (true, Event::Progress(p)) = (terminal, event) {
             eprint!(
-                "\r\x1b[Krunning… query {}, {} rows so far, {:.0} records ({:.1} MB) scanned, {:.1} s (Ctrl-C stops it)",
+                "\r\x1b[Krunning… query {}, {} so far, {} ({:.1} MB) scanned, {:.1} s (Ctrl-C stops it)",
                 p.queries,
-                p.rows,
-                p.records_scanned,
+                crate::text::count(p.rows, "row"),
+                crate::text::count(p.records_scanned, "record"),
                 p.bytes_scanned as f64 / 1e6,
                 started.elapsed().as_secs_f64()
             );
@@ -238,8 +238,8 @@ impl Printed<'_> {
         }
         if facts.queries > 1 {
             eprintln!(
-                "kaudit: past CloudWatch's {AWS_ROW_CAP}-row cap, the range was split into {} queries",
-                facts.queries
+                "kaudit: past CloudWatch's {AWS_ROW_CAP}-row cap, the range was split into {}",
+                crate::text::count(facts.queries, "query")
             );
         }
         let at = |s: i64| jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string());
@@ -261,13 +261,13 @@ impl Printed<'_> {
         let _ = std::io::stdout().flush();
         let stats = facts.stats;
         eprintln!(
-            "records scanned: {:.0}, matched: {:.0}, bytes scanned: {:.0}, rows: {}, elapsed: {:.3} s (CloudWatch, {} queries)",
+            "records scanned: {:.0}, matched: {:.0}, bytes scanned: {:.0}, rows: {}, elapsed: {:.3} s (CloudWatch, {})",
             stats.records_scanned,
             stats.records_matched,
             stats.bytes_scanned,
             answer.result.rows.len(),
             self.started.elapsed().as_secs_f64(),
-            facts.queries
+            crate::text::count(facts.queries, "query")
         );
         Ok(if facts.cancelled {
             Outcome::Failure

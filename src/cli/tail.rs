@@ -181,8 +181,8 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
                 // Polling would start over from --since and print those events again.
                 Err(e) if out.taken() > 0 => {
                     return Err(anyhow!(
-                        "the live tail stopped after {} events: {}",
-                        out.taken(),
+                        "the live tail stopped after {}: {}",
+                        crate::text::count(out.taken(), "event"),
                         sanitize(&e.to_string())
                     ));
                 }
@@ -230,7 +230,10 @@ async fn live(
                 ),
                 LiveNote::Backfilled(n) => {
                     if n > 0 {
-                        eprintln!("kaudit: {n} events read back from the gap");
+                        eprintln!(
+                            "kaudit: {} read back from the gap",
+                            crate::text::count(n, "event")
+                        );
                     }
                 }
             },

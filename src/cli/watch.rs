@@ -199,8 +199,9 @@ pub fn run(args: &WatchArgs) -> Result<Outcome> {
         watch_files(&args.paths, &mut findings)?;
     }
     eprintln!(
-        "kaudit: {} events read, {} findings",
-        findings.events, findings.printed
+        "kaudit: {} read, {}",
+        crate::text::count(findings.events, "event"),
+        crate::text::count(findings.printed, "finding")
     );
     Ok(if findings.printed > 0 {
         Outcome::Exit(FIRED)

@@ -16,7 +16,8 @@ pub struct FilterSet {
     pub exclude: Vec<(Facet, String)>,
     /// On the event's time; a bounded range drops events without one.
     pub range: TimeRange,
-    /// Kept when the event's text holds this, ignoring ASCII case.
+    /// Kept when the event's text holds every word of this, in any order, ignoring ASCII case
+    /// ([`search_words`]).
     pub text: Option<String>,
 }
 
@@ -37,8 +38,14 @@ struct Resolved {
     /// The user values, over both identities of a request.
     identity: Option<Identity>,
     range: TimeRange,
-    /// Lowercase ASCII.
-    text: Option<Vec<u8>>,
+    /// Every word must be found; lowercase ASCII.
+    text: Vec<Vec<u8>>,
+}
+
+/// The words of a text search, split at blanks. Each is looked for as written, quotes and
+/// all, so that a piece of the raw JSON (`"verb":"delete"`) is one word.
+pub fn search_words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
 }
 
 /// User values resolved against the user column and the impersonated one: per column, the ids
@@ -94,6 +101,23 @@ impl EventStore {
         self.order.merge_lists(ordered, late, &self.columns.time)
     }
 
+    /// Why a filter with a text search keeps nothing: the search's words that, with the rest of
+    /// the filter, no event holds (empty when each is held by some event, only never all
+    /// together). Reads the events once per word: asked only of an empty result.
+    pub fn search_misses(&self, filter: &FilterSet) -> Vec<String> {
+        let words = filter.text.as_deref().map(search_words).unwrap_or_default();
+        words
+            .into_iter()
+            .filter(|word| {
+                let alone = FilterSet {
+                    text: Some(word.clone()),
+                    ..filter.clone()
+                };
+                self.filter(&alone).is_empty()
+            })
+            .collect()
+    }
+
     /// The filter's values as ids, or `None` when no row can pass: an included value this store
     /// has never seen matches nothing (unless another value of the same facet does).
     fn resolve(&self, filter: &FilterSet) -> Option<Resolved> {
@@ -145,8 +169,11 @@ impl EventStore {
         let text = filter
             .text
             .as_deref()
-            .filter(|t| !t.is_empty())
-            .map(|t| t.as_bytes().to_ascii_lowercase());
+            .map(search_words)
+            .unwrap_or_default()
+            .iter()
+            .map(|w| w.as_bytes().to_ascii_lowercase())
+            .collect();
         Some(Resolved {
             facets,
             identity,
@@ -225,19 +252,19 @@ struct NoRow;
 struct Passes<'s> {
     store: &'s EventStore,
     plan: Option<&'s Resolved>,
-    finder: Option<memmem::Finder<'s>>,
+    finders: Vec<memmem::Finder<'s>>,
     lowered: Vec<u8>,
 }
 
 impl<'s> Passes<'s> {
     fn new(store: &'s EventStore, plan: Option<&'s Resolved>) -> Passes<'s> {
-        let finder = plan
-            .and_then(|p| p.text.as_deref())
-            .map(memmem::Finder::new);
+        let finders = plan
+            .map(|p| p.text.iter().map(memmem::Finder::new).collect())
+            .unwrap_or_default();
         Passes {
             store,
             plan,
-            finder,
+            finders,
             lowered: Vec::new(),
         }
     }
@@ -249,13 +276,13 @@ impl<'s> Passes<'s> {
         if !self.store.passes_columns(plan, row as usize) {
             return false;
         }
-        let Some(finder) = &self.finder else {
+        if self.finders.is_empty() {
             return true;
-        };
+        }
         let raw = self.store.raw(row);
         self.lowered.clear();
         self.lowered.extend(raw.iter().map(u8::to_ascii_lowercase));
-        finder.find(&self.lowered).is_some()
+        self.finders.iter().all(|f| f.find(&self.lowered).is_some())
     }
 }
 

@@ -150,6 +150,38 @@ fn text_is_found_in_the_raw_event_ignoring_case() {
 }
 
 #[test]
+fn every_word_of_a_search_must_be_found_in_any_order() {
+    let s = store();
+    let text = |t: &str| {
+        s.filter(&FilterSet {
+            text: Some(t.to_string()),
+            ..FilterSet::default()
+        })
+    };
+    // Words, not a phrase: bob's events with a 401, whichever word comes first.
+    assert_eq!(text("bob 401"), [4]);
+    assert_eq!(text("401   BOB"), [4]);
+    assert_eq!(text("alice team-b"), [5]);
+    assert_eq!(text("\"verb\":\"delete\" team-a"), [3]);
+    assert!(text("alice 403").is_empty());
+    assert_eq!(search_words(" a  b\tc "), ["a", "b", "c"]);
+    // Why nothing: the words no event holds, or none when each is held but never together.
+    let why = |t: &str, include: &[(Facet, &str)]| {
+        s.search_misses(&FilterSet {
+            include: include.iter().map(|(f, v)| (*f, v.to_string())).collect(),
+            text: Some(t.to_string()),
+            ..FilterSet::default()
+        })
+    };
+    assert_eq!(why("alice zzz 401 qqq", &[]), ["zzz", "qqq"]);
+    assert!(why("alice 403", &[]).is_empty());
+    assert_eq!(
+        why("alice terraform", &[(Facet::User, "bob")]),
+        ["alice", "terraform"]
+    );
+}
+
+#[test]
 fn many_rows_filter_the_same_on_every_core() {
     let users = ["alice", "bob", "carol"];
     let s = testing::store((0..100_000u32).map(|i| Ev {

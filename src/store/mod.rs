@@ -43,7 +43,7 @@ mod testing;
 
 pub use batch::{Batch, Progress};
 pub use facets::FacetCounts;
-pub use filter::FilterSet;
+pub use filter::{FilterSet, search_words};
 pub use histogram::{Bucket, Histogram};
 pub use load::{PART_BYTES, StoreLoader, load_shared, load_shared_with};
 pub use sort::SortKey;

@@ -85,7 +85,11 @@ impl FindingsView {
                 let so_far = if found.complete() {
                     String::new()
                 } else {
-                    format!(" so far ({} of {} events read)", found.read, found.held)
+                    format!(
+                        " so far ({} of {} read)",
+                        found.read,
+                        crate::text::count(found.held, "event")
+                    )
                 };
                 format!(
                     " findings{so_far} · {} · {fired} of {} fired · Enter shows · F2 range · Esc ",

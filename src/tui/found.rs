@@ -44,9 +44,17 @@ impl FoundItem {
 }
 
 impl Found {
-    /// What `hits` holds, counted over `range` resolved at `now_ms`.
-    pub fn of(hits: &HeldHits, store: &EventStore, range: TimeChoice, now_ms: i64) -> Found {
-        let resolved = range.resolve(now_ms);
+    /// What `hits` holds, counted over `range`: a preset counts back from `now_ms` when `live`,
+    /// else from the newest event held ([`super::query::anchor_ms`]).
+    pub fn of(
+        hits: &HeldHits,
+        store: &EventStore,
+        range: TimeChoice,
+        live: bool,
+        now_ms: i64,
+    ) -> Found {
+        let newest = store.time_span().map(|s| s.1);
+        let resolved = range.resolve(super::query::anchor_ms(live, newest, now_ms));
         let mut items: Vec<FoundItem> = hits
             .detections
             .iter()
@@ -95,18 +103,20 @@ impl Found {
     }
 }
 
-/// Reads what `held` has not read yet, a step at a time, telling `found` after each step.
+/// Reads what `held` has not read yet, a step at a time, telling `found` after each step. A
+/// preset counts back from now when `live`, else from the newest event held.
 pub fn catch_up(
     held: &mut HeldFindings,
     store: &std::sync::RwLock<EventStore>,
     range: TimeChoice,
+    live: bool,
     now_ms: impl Fn() -> i64,
     mut found: impl FnMut(Found),
 ) {
     loop {
         let Ok(store) = store.read() else { return };
         let more = held.catch_up(&store);
-        found(Found::of(&held.hits(), &store, range, now_ms()));
+        found(Found::of(&held.hits(), &store, range, live, now_ms()));
         if !more {
             return;
         }

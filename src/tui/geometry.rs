@@ -321,36 +321,23 @@ fn chip_at(state: &State, area: Rect, column: u16) -> Option<usize> {
     None
 }
 
-/// How many columns the histogram takes in a timeline `inner_width` wide.
-pub fn histogram_columns(h: &Histogram, inner_width: u16) -> usize {
-    usize::from(inner_width).min(h.buckets.len())
+/// The timeline's bars in a timeline `inner_width` wide: one nice width for every bar, as
+/// many as fit (columns past them stay empty).
+pub fn timeline_bars(h: &Histogram, inner_width: u16) -> Histogram {
+    h.bars(usize::from(inner_width))
 }
 
-/// The buckets drawn in column `x` of `width` columns: a column may get one bucket more than
-/// its neighbour.
-fn buckets_of(n: usize, width: usize, x: usize) -> std::ops::Range<usize> {
-    let first = (x * n).div_ceil(width);
-    let end = ((x + 1) * n).div_ceil(width);
-    first..end.min(n)
-}
-
-/// The time span of column `x` (start included, end excluded), and the events and refused
+/// The time span of bar `x` (start included, end excluded), and the events and refused
 /// requests in it.
-pub fn column_span(h: &Histogram, width: usize, x: usize) -> Option<(TimeRange, u64, u64)> {
-    if width == 0 || x >= width {
-        return None;
-    }
-    let range = buckets_of(h.buckets.len(), width, x);
-    let buckets = h.buckets.get(range.clone())?;
-    let first = buckets.first()?;
-    let end = h.start_ms + (range.end as i64) * h.bucket_ms.max(1);
+pub fn column_span(bars: &Histogram, x: usize) -> Option<(TimeRange, u64, u64)> {
+    let bar = bars.buckets.get(x)?;
     Some((
         TimeRange {
-            start_ms: Some(first.start_ms),
-            end_ms: Some(end),
+            start_ms: Some(bar.start_ms),
+            end_ms: Some(bar.start_ms.saturating_add(bars.bucket_ms)),
         },
-        buckets.iter().map(|b| b.total).sum(),
-        buckets.iter().map(|b| b.denied).sum(),
+        bar.total,
+        bar.denied,
     ))
 }
 
@@ -361,18 +348,22 @@ pub fn timeline_column(state: &State, column: u16, row: u16) -> Option<usize> {
         return None;
     }
     let x = usize::from(column - area.x);
-    (x < histogram_columns(&state.histogram, area.width)).then_some(x)
+    (x < timeline_columns(state)).then_some(x)
 }
 
-/// Columns of the timeline as drawn.
+/// The bars of the timeline as drawn.
+fn drawn_bars(state: &State) -> Histogram {
+    timeline_bars(&state.histogram, inner(layout(state).timeline).width)
+}
+
+/// Columns of the timeline with a bar.
 pub fn timeline_columns(state: &State) -> usize {
-    let area = inner(layout(state).timeline);
-    histogram_columns(&state.histogram, area.width)
+    drawn_bars(state).buckets.len()
 }
 
 /// The time span of a timeline column.
 pub fn timeline_span(state: &State, x: usize) -> Option<TimeRange> {
-    column_span(&state.histogram, timeline_columns(state), x).map(|(r, _, _)| r)
+    column_span(&drawn_bars(state), x).map(|(r, _, _)| r)
 }
 
 /// What a click in the facets pane hit.
@@ -411,7 +402,12 @@ pub fn first_facet_value(cursor: usize, height: u16) -> usize {
     cursor.saturating_sub(usize::from(height).saturating_sub(1))
 }
 
-/// Lines the help overlay takes: a title and a blank line per section, and a line per row.
-pub fn help_lines() -> u16 {
-    super::keymap::help_lines()
+/// The help overlay's box on the state's terminal.
+pub fn help_popup(state: &State) -> Rect {
+    super::keymap::help::popup(Rect::new(0, 0, state.width, state.height))
+}
+
+/// Lines of the help that can be scrolled past: the last at the box's bottom.
+pub fn help_most_scroll(state: &State) -> u16 {
+    super::keymap::help::most_scroll(Rect::new(0, 0, state.width, state.height))
 }

@@ -113,6 +113,8 @@ async fn run_loop(options: Options) -> Result<Option<i32>> {
     let store = Arc::new(RwLock::new(EventStore::default()));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let needs_cluster = options.source.needs_cluster();
+    state.status.live = runner::live(&*options.source);
+    state.status.home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let mut runner = Runner::new(store.clone(), tx, options.source);
     runner.history_path = options.history_path;
     if needs_cluster {

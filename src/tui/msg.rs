@@ -82,6 +82,8 @@ pub struct Filtered {
     pub histogram: Histogram,
     /// How long the filter took, shown in the status line.
     pub took_ms: u64,
+    /// Why nothing passed, when a search's word is to blame.
+    pub said: Option<String>,
 }
 
 /// An export that did not happen; `exists` when only confirmation is missing.

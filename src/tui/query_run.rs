@@ -75,14 +75,14 @@ fn cloud_notes(facts: &CloudFacts) -> Vec<String> {
     }
     if facts.stopped_at_max {
         notes.push(format!(
-            "stopped at {} rows: the rest of the range was not read",
-            facts.max_rows
+            "stopped at {}: the rest of the range was not read",
+            crate::text::count(facts.max_rows, "row")
         ));
     }
     if facts.queries > 1 {
         notes.push(format!(
-            "past CloudWatch's 10,000-row cap, the range was split into {} queries",
-            facts.queries
+            "past CloudWatch's 10,000-row cap, the range was split into {}",
+            crate::text::count(facts.queries, "query")
         ));
     }
     notes

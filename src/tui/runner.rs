@@ -25,8 +25,6 @@ use crate::engine::{
 use crate::export::{ExportError, export};
 use crate::store::{EventStore, FilterSet, SortKey};
 
-/// Buckets in the timeline (the view folds them into the columns it has).
-pub const HISTOGRAM_BUCKETS: usize = 240;
 /// Values kept per facet.
 pub const FACET_TOP: usize = 200;
 
@@ -62,14 +60,47 @@ pub fn filter_now(
         }
         *counts = store.facet_counts(&others, *facet, FACET_TOP);
     }
-    let histogram = store.histogram(&rows, HISTOGRAM_BUCKETS);
+    let histogram = store.histogram(&rows);
+    let said = if rows.is_empty() {
+        why_no_match(store, filter)
+    } else {
+        None
+    };
     Filtered {
         ticket,
         rows: Arc::new(rows),
         facets,
         histogram,
         took_ms: started.elapsed().as_millis() as u64,
+        said,
     }
+}
+
+/// When a search finds nothing: the words no event holds, or that none holds them all.
+fn why_no_match(store: &EventStore, filter: &FilterSet) -> Option<String> {
+    let words = crate::store::search_words(filter.text.as_deref()?);
+    if words.is_empty() {
+        return None;
+    }
+    let quote = |w: &String| format!("`{}`", crate::text::sanitize(w));
+    let among =
+        if filter.include.is_empty() && filter.exclude.is_empty() && !filter.range.is_bounded() {
+            "no event"
+        } else {
+            "no event the other filters keep"
+        };
+    let misses = store.search_misses(filter);
+    if !misses.is_empty() {
+        let listed: Vec<String> = misses.iter().map(quote).collect();
+        return Some(format!("search: {among} holds {}", listed.join(" or ")));
+    }
+    (words.len() > 1).then(|| {
+        let listed: Vec<String> = words.iter().map(quote).collect();
+        format!(
+            "search: each of {} is in some event, but {among} holds them all",
+            listed.join(", ")
+        )
+    })
 }
 
 /// The rows of `rows` (in time order) that are in `within` (sorted by number), in time order.
@@ -279,6 +310,17 @@ impl Runner {
         }
     }
 
+    /// Where the presets count back from: now for a live source, else the newest event held.
+    fn anchor_ms(&self, source: &dyn EventSource) -> i64 {
+        let newest = self
+            .store
+            .read()
+            .ok()
+            .and_then(|s| s.time_span())
+            .map(|s| s.1);
+        super::query::anchor_ms(live(source), newest, now_ms())
+    }
+
     /// Compiles `text` as the source runs it and runs it there, its rows tied to the events
     /// held; progress while it runs, then its answer.
     fn query(&self, ticket: Ticket, text: &str, range: TimeChoice, cancel: Arc<AtomicBool>) {
@@ -294,7 +336,7 @@ impl Runner {
         let warnings = query_run::warnings_of(&compiled);
         let job = QueryJob {
             compiled,
-            range: range.resolve(now_ms()),
+            range: range.resolve(self.anchor_ms(&*source)),
             cancel,
             tie_to: Some(self.store.clone()),
         };
@@ -327,7 +369,8 @@ impl Runner {
                 }
             }
             if let Some(held) = held.as_mut() {
-                found::catch_up(held, &self.store, range, now_ms, |found| {
+                let live = live(&*self.source());
+                found::catch_up(held, &self.store, range, live, now_ms, |found| {
                     let _ = self.tx.send(Msg::Found(Ok(Box::new(found))));
                 });
             }
@@ -398,6 +441,11 @@ impl Runner {
             }
         });
     }
+}
+
+/// New events keep coming: a followed file, or CloudWatch, where a query reads up to now.
+pub fn live(source: &dyn EventSource) -> bool {
+    source.follows() || source.remote()
 }
 
 fn now_ms() -> i64 {

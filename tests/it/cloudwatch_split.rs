@@ -120,7 +120,7 @@ fn a_query_with_its_own_limit_returns_that_many_and_is_not_split() {
     let expected: Vec<usize> = (EVENTS - CAP..EVENTS).rev().collect();
     assert!(rows == expected, "{}\n{stderr}", compare(&rows, &expected));
     assert!(!stderr.contains("split"), "{stderr}");
-    assert!(stderr.contains("(CloudWatch, 1 queries)"), "{stderr}");
+    assert!(stderr.contains("(CloudWatch, 1 query)"), "{stderr}");
 }
 
 /// 2026-11-02T08:00:00Z in seconds.

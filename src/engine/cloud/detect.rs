@@ -245,17 +245,21 @@ impl CloudDetected {
     pub fn cost(&self) -> String {
         let queries = self.batches + self.alone;
         let split = if self.started > queries {
-            format!(", split past the row cap into {} queries", self.started)
+            format!(
+                ", split past the row cap into {}",
+                crate::text::count(self.started, "query")
+            )
         } else {
             String::new()
         };
         format!(
-            "CloudWatch: {} detections in {queries} queries ({} shared, {} alone{split}), bytes scanned: {:.0}; {} events of the shared answers told apart here",
-            self.findings.len(),
+            "CloudWatch: {} in {} ({} shared, {} alone{split}), bytes scanned: {:.0}; {} of the shared answers told apart here",
+            crate::text::count(self.findings.len(), "detection"),
+            crate::text::count(queries, "query"),
             self.batches,
             self.alone,
             self.bytes_scanned,
-            self.classified
+            crate::text::count(self.classified, "event")
         )
     }
 }

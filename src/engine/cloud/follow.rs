@@ -56,8 +56,8 @@ impl CloudSource {
                     if held.len() >= settings.max_events {
                         drop(held);
                         report.failed(&format!(
-                            "loading stopped at {} events: start later (--since) to see the rest",
-                            settings.max_events
+                            "loading stopped at {}: start later (--since) to see the rest",
+                            crate::text::count(settings.max_events, "event")
                         ));
                         break 'groups;
                     }

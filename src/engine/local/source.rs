@@ -317,8 +317,7 @@ impl EventSource for LocalSource {
         if self.inner.demo {
             return "demo incident".to_string();
         }
-        let names: Vec<String> = self.inner.specs.iter().map(InputSpec::name).collect();
-        names.join(", ")
+        local::describe(&self.inner.specs)
     }
 
     fn target(&self, tied: bool) -> Target {

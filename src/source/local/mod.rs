@@ -50,6 +50,48 @@ impl InputSpec {
 
 const STDIN_NAME: &str = "<stdin>";
 
+/// How several inputs are named on one line: one by its name; files under one folder as
+/// `5 files in /var/log/eks` rather than every path (which leaves no room on the line); else
+/// how many, and the first.
+pub fn describe(specs: &[InputSpec]) -> String {
+    match specs {
+        [] => "no input".to_string(),
+        [one] => one.name(),
+        [first, ..] => {
+            let folders: Option<Vec<&Path>> = specs
+                .iter()
+                .map(|s| match s {
+                    InputSpec::Path(p) => p.parent(),
+                    _ => None,
+                })
+                .collect();
+            let common = folders.and_then(|folders| {
+                let mut common = folders.first()?.to_path_buf();
+                for folder in &folders[1..] {
+                    while !folder.starts_with(&common) {
+                        if !common.pop() {
+                            return None;
+                        }
+                    }
+                }
+                Some(common).filter(|c| !c.as_os_str().is_empty())
+            });
+            match common {
+                Some(folder) => format!(
+                    "{} in {}",
+                    crate::text::count(specs.len(), "file"),
+                    folder.display()
+                ),
+                None => format!(
+                    "{} ({}, …)",
+                    crate::text::count(specs.len(), "input"),
+                    first.name()
+                ),
+            }
+        }
+    }
+}
+
 /// Why an input could not be opened. Every message names the input and says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -479,5 +521,29 @@ impl LocalInput {
             kind: ProblemKind::Unreadable,
             message: message.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    fn paths(names: &[&str]) -> Vec<InputSpec> {
+        names.iter().map(|n| InputSpec::Path(n.into())).collect()
+    }
+
+    #[test]
+    fn several_files_are_named_by_their_folder_and_count() {
+        assert_eq!(describe(&paths(&["/var/log/a.json"])), "/var/log/a.json");
+        assert_eq!(
+            describe(&paths(&["/tmp/k/a", "/tmp/k/b", "/tmp/k/sub/c"])),
+            "3 files in /tmp/k"
+        );
+        assert_eq!(
+            describe(&paths(&["a.json", "b.json"])),
+            "2 inputs (a.json, …)"
+        );
+        let mixed = vec![InputSpec::Path("/tmp/k/a".into()), InputSpec::Stdin];
+        assert_eq!(describe(&mixed), "2 inputs (/tmp/k/a, …)");
     }
 }

@@ -8,6 +8,7 @@
 //! every key, bound or not. Within a layer the first row that matches wins, so a row's place in
 //! the table is its priority.
 
+pub mod help;
 mod table;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -319,13 +320,6 @@ pub fn sections() -> impl Iterator<Item = (Layer, &'static [Binding])> {
     BINDINGS
         .chunk_by(|a, b| a.layer == b.layer)
         .map(|rows| (rows[0].layer, rows))
-}
-
-/// Lines the help takes: per section its title, its rows, and a blank line.
-pub fn help_lines() -> u16 {
-    sections()
-        .map(|(_, rows)| 2 + rows.iter().map(|r| r.help.lines().count()).sum::<usize>())
-        .sum::<usize>() as u16
 }
 
 #[cfg(test)]

@@ -55,14 +55,12 @@ pub static BINDINGS: &[Binding] = &[
     row(
         Everywhere,
         &[(&[c('/')], Search)],
-        "search the events' text",
+        "search the events' text: every word, in any order",
     ),
     row(
         Everywhere,
         &[(&[c(':')], Command)],
-        "command: run NAME, query TEXT, drop N (a chip),\n\
-         export FILE, export-all FILE, queries, edit,\n\
-         user NAME, ip ADDR, verb V (!V drops it), clear, q",
+        "a command (every one is listed at the end of this help)",
     ),
     row(
         Everywhere,

@@ -117,6 +117,22 @@ impl Browser {
         self.selected
     }
 
+    /// Opened afresh: an empty search, every query listed, the first one picked.
+    pub fn clear_search(&mut self) {
+        self.search = TextBuffer::default();
+        self.refilter();
+    }
+
+    /// The search's words that match no query at all (each word must match one, all of them
+    /// the same query).
+    pub fn misses(&self) -> Vec<String> {
+        let text = self.search.text();
+        text.split_whitespace()
+            .filter(|w| filter(&self.queries, w).is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
     fn refilter(&mut self) {
         self.hits = filter(&self.queries, &self.search.text());
         self.selected = 0;

@@ -121,10 +121,16 @@ impl Browser {
         if self.hits().is_empty() {
             let lines = vec![
                 Line::styled(
-                    format!(
-                        "no canned query matches “{}”",
-                        sanitize_chars(self.search().trim())
-                    ),
+                    match self.misses().as_slice() {
+                        [] => format!(
+                            "no canned query matches every word of “{}”",
+                            sanitize_chars(self.search().trim())
+                        ),
+                        misses => format!(
+                            "no canned query matches “{}”",
+                            sanitize_chars(&misses.join("”, “"))
+                        ),
+                    },
                     styles.get(Role::Warning),
                 ),
                 Line::styled(

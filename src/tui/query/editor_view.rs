@@ -271,9 +271,8 @@ impl Editor {
             ];
             let mut count = |n: usize, what: &str, role: Role| {
                 if n > 0 {
-                    let s = if n == 1 { "" } else { "s" };
                     spans.push(Span::styled(" · ", muted));
-                    spans.push(Span::styled(format!("{n} {what}{s}"), styles.get(role)));
+                    spans.push(Span::styled(crate::text::count(n, what), styles.get(role)));
                 }
             };
             count(errors, "error", Role::Error);

@@ -36,7 +36,7 @@ pub use browser::{Browser, BrowserAction};
 pub use editor::{Editor, EditorAction};
 pub use history::History;
 pub use stats::RunStats;
-pub use time::TimeChoice;
+pub use time::{TimeChoice, anchor_ms};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::{Line, Span};

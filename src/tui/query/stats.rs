@@ -52,8 +52,13 @@ impl RunStats {
     pub fn line(&self) -> String {
         let mut parts = Vec::new();
         let scanned = format!(
-            "{} records ({}) scanned",
+            "{} {} ({}) scanned",
             thousands(self.records_scanned),
+            if self.records_scanned == 1 {
+                "record"
+            } else {
+                "records"
+            },
             bytes(self.bytes_scanned)
         );
         if self.running {

@@ -87,6 +87,16 @@ impl TimeChoice {
     }
 }
 
+/// Where a preset counts back from: now over a live source (followed files, CloudWatch), else
+/// the newest event held. Logs read after the fact have no events in "the last hour" of the
+/// clock, and a responder asking for the last hour means the last hour of the log.
+pub fn anchor_ms(live: bool, newest_ms: Option<i64>, now_ms: i64) -> i64 {
+    match newest_ms {
+        Some(newest) if !live => newest,
+        _ => now_ms,
+    }
+}
+
 /// `15m`, `1h`, `24h`, `7d`: the largest unit that divides it, with a day shown as `24h`.
 fn short_duration(span: Duration) -> String {
     let secs = span.as_secs();
@@ -271,6 +281,17 @@ mod tests {
                 end_ms: Some(9)
             }
         );
+    }
+
+    #[test]
+    fn presets_count_back_from_the_newest_event_unless_live() {
+        let newest = T0 - 30 * 86_400_000;
+        assert_eq!(anchor_ms(false, Some(newest), T0), newest);
+        assert_eq!(anchor_ms(true, Some(newest), T0), T0);
+        assert_eq!(anchor_ms(false, None, T0), T0);
+        let hour = PRESETS[1].resolve(anchor_ms(false, Some(newest), T0));
+        assert_eq!(hour.start_ms, Some(newest - 3_600_000));
+        assert!(hour.contains(Some(newest)));
     }
 
     #[test]

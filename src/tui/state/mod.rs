@@ -84,6 +84,11 @@ pub struct Status {
     pub filter_ms: Option<u64>,
     /// The name of the input(s), for the title.
     pub source: String,
+    /// The home folder (`$HOME`), for an export path that starts with `~/`.
+    pub home: Option<PathBuf>,
+    /// New events keep coming (followed files, CloudWatch): the time presets count back from
+    /// now, not from the newest event held.
+    pub live: bool,
     /// CloudWatch refused the credentials or did not answer, and reading waits for the user's
     /// retry (R): why, and what to do.
     pub waiting: Option<String>,

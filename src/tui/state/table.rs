@@ -3,6 +3,12 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::store::FilterSet;
+
+/// What a set of rows answers: the filters and a query's events (not the order: another order
+/// of the same rows keeps the cursor on its event).
+pub type RowsAsked = (FilterSet, Option<Arc<Vec<u32>>>);
+
 #[derive(Debug, Clone, Default)]
 pub struct EventTable {
     /// Store rows that pass the filters, in input order.
@@ -13,6 +19,12 @@ pub struct EventTable {
     pub offset: usize,
     /// Store rows marked for export; they stay marked while filters change.
     pub marked: BTreeSet<u32>,
+    /// What the latest filter request asked, and what the rows shown answer.
+    pub asked: Option<RowsAsked>,
+    pub shown: Option<RowsAsked>,
+    /// The event a new answer puts the cursor on when it holds it (a pivot keeps the event it
+    /// was taken from), instead of the first row.
+    pub land_on: Option<u32>,
 }
 
 impl EventTable {
@@ -36,6 +48,26 @@ impl EventTable {
             None => 0,
         };
         self.clamp(page);
+    }
+
+    /// The rows of the latest request. A new question (filters, a query's events) is read from
+    /// its first row, as a responder expects of a new result; the same one asked again (more
+    /// events loaded or followed) keeps the cursor on its event.
+    pub fn answer(&mut self, rows: Arc<Vec<u32>>, page: usize) {
+        let fresh = self.asked != self.shown;
+        self.shown = self.asked.clone();
+        if fresh {
+            let land_on = self.land_on.take();
+            self.rows = rows;
+            self.offset = 0;
+            self.top(page);
+            if let Some(at) = land_on.and_then(|row| self.rows.iter().position(|r| *r == row)) {
+                self.cursor = at;
+                self.clamp(page);
+            }
+        } else {
+            self.set_rows(rows, page);
+        }
     }
 
     /// Moves the cursor by `delta` rows (negative up), keeping it on screen.
@@ -138,6 +170,25 @@ mod tests {
         assert_eq!(r.selected(), Some(490));
         r.set_rows(Arc::new(Vec::new()), 10);
         assert_eq!(r.selected(), None);
+    }
+
+    #[test]
+    fn a_new_question_starts_at_the_first_row_and_more_of_the_same_keeps_the_event() {
+        let mut r = table(100);
+        r.asked = Some(Default::default());
+        r.answer(Arc::new((0..100).map(|i| i * 10).collect()), 10);
+        r.move_by(50, 10);
+        // More events loaded under the same filters: the cursor stays on its event.
+        r.answer(Arc::new((0..200).map(|i| i * 5).collect()), 10);
+        assert_eq!(r.selected(), Some(500));
+        // Another filter: its first row, at the top.
+        let other = crate::store::FilterSet {
+            text: Some("delete".into()),
+            ..Default::default()
+        };
+        r.asked = Some((other, None));
+        r.answer(Arc::new(vec![490, 500, 510]), 10);
+        assert_eq!((r.cursor, r.offset, r.selected()), (0, 0, Some(490)));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::super::effect::Effect;
+use super::super::keymap::help::{COMMANDS, command_known};
 use super::super::state::{Level, State};
 use super::export::export_effect;
 use super::query;
@@ -14,6 +15,9 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
     let (name, arg) = input
         .split_once(char::is_whitespace)
         .map_or((input, ""), |(n, a)| (n, a.trim()));
+    if !name.is_empty() && !command_known(name) {
+        return unknown(state, name);
+    }
     match name {
         "" => Vec::new(),
         "q" | "quit" => {
@@ -47,6 +51,7 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             }
         }
         "queries" | "browse" => {
+            state.query.browser.clear_search();
             state.query.browser_open = true;
             Vec::new()
         }
@@ -86,9 +91,9 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
                 state.say("nothing marked: Space marks a row; :export-all FILE writes the filtered result", Level::Warning);
                 return Vec::new();
             }
-            vec![export_effect(state, PathBuf::from(arg), false, false)]
+            export_effect(state, PathBuf::from(arg), false, false)
         }
-        "export-all" => vec![export_effect(state, PathBuf::from(arg), true, false)],
+        "export-all" => export_effect(state, PathBuf::from(arg), true, false),
         "user" | "as" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision" => {
             let facet = match name {
                 // Either identity of a request: who sent it, or whom it impersonated.
@@ -117,13 +122,52 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             }
             Vec::new()
         }
-        other => {
-            let shown = crate::text::sanitize(other).into_owned();
-            state.say(
-                format!("unknown command :{shown} (try :run, :query, :queries, :export, :export-all, :user, :as, :ip, :verb, :clear, :q; ? for help)"),
-                Level::Error,
-            );
-            Vec::new()
+        other => unknown(state, other),
+    }
+}
+
+/// Says so, and which commands there are: those the help lists.
+fn unknown(state: &mut State, name: &str) -> Vec<Effect> {
+    let shown = crate::text::sanitize(name).into_owned();
+    let known: Vec<&str> = COMMANDS
+        .iter()
+        .filter_map(|(usage, _)| usage.split_whitespace().next())
+        .collect();
+    state.say(
+        format!(
+            "unknown command :{shown} (known: {}; ? for help)",
+            known.join(" ")
+        ),
+        Level::Error,
+    );
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command the help lists is one the console knows, and one it does not know is
+    /// answered with the list.
+    #[test]
+    fn the_help_lists_every_command_there_is() {
+        for (usage, _) in COMMANDS {
+            let name = usage
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches(':');
+            let mut state = State::default();
+            command(&mut state, &format!("{name} x"));
+            let said = state.status.message.map(|m| m.0).unwrap_or_default();
+            assert!(!said.contains("unknown command"), "{usage}: {said}");
+        }
+        let mut state = State::default();
+        command(&mut state, "nonsense");
+        let said = state.status.message.map(|m| m.0).unwrap_or_default();
+        for (usage, _) in COMMANDS {
+            let name = usage.split_whitespace().next().unwrap_or("");
+            assert!(said.contains(name), "{name} in {said}");
         }
     }
 }

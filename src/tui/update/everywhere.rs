@@ -23,7 +23,10 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
             return vec![Effect::RetryCloud];
         }
         Action::Cancel => return query::cancel(state),
-        Action::Browse => state.query.browser_open = true,
+        Action::Browse => {
+            state.query.browser.clear_search();
+            state.query.browser_open = true;
+        }
         Action::Findings => return findings::open(state),
         Action::PickBar => {
             let columns = geometry::timeline_columns(state);

@@ -12,9 +12,9 @@ pub fn on_exported(state: &mut State, result: Result<ExportSummary, ExportFailur
     match result {
         Ok(summary) => {
             let mut text = format!(
-                "exported {} events ({} bytes) to {}",
-                summary.events,
-                summary.bytes,
+                "exported {} ({}) to {}",
+                crate::text::count(summary.events, "event"),
+                crate::text::count(summary.bytes, "byte"),
                 summary.path.display()
             );
             if summary.truncated > 0 {
@@ -37,7 +37,16 @@ pub fn default_export_name(events: usize) -> String {
     format!("kaudit-export-{events}-events.json")
 }
 
-pub fn export_effect(state: &mut State, path: PathBuf, all: bool, overwrite: bool) -> Effect {
+/// The export of the marked rows (or, `all`, the filtered result) to `path`, a leading `~/`
+/// read as the home folder; a path that cannot be read so is refused here, naming it.
+pub fn export_effect(state: &mut State, path: PathBuf, all: bool, overwrite: bool) -> Vec<Effect> {
+    let path = match crate::export::expand_home(&path, state.status.home.as_deref()) {
+        Ok(path) => path,
+        Err(e) => {
+            state.say(e.to_string(), Level::Error);
+            return Vec::new();
+        }
+    };
     let rows: Vec<u32> = if all {
         state.table.rows.as_ref().clone()
     } else {
@@ -47,10 +56,10 @@ pub fn export_effect(state: &mut State, path: PathBuf, all: bool, overwrite: boo
         path: path.clone(),
         all,
     });
-    Effect::Export {
+    vec![Effect::Export {
         rows: Arc::new(rows),
         format: ExportFormat::from_path(&path),
         path,
         overwrite,
-    }
+    }]
 }

@@ -100,11 +100,14 @@ fn on_filtered(state: &mut State, filtered: Filtered) -> Vec<Effect> {
     }
     state.status.filtering = false;
     state.status.filter_ms = Some(filtered.took_ms);
+    if let Some(why) = filtered.said {
+        state.say(why, Level::Warning);
+    }
     let page = geometry::page(state);
     // Following a tail with the cursor on the last row: stay on the last row, as `tail -f`.
     let at_end = state.table.cursor + 1 >= state.table.rows.len();
     let tailing = state.status.tail.as_ref().is_some_and(|t| !t.paused);
-    state.table.set_rows(filtered.rows, page);
+    state.table.answer(filtered.rows, page);
     if tailing && at_end {
         state.table.bottom(page);
     }

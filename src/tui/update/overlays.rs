@@ -10,14 +10,15 @@ use super::super::state::{EventColumn, Level, State};
 use super::refresh::refilter;
 
 pub fn help(state: &mut State, action: Option<Action>) -> Vec<Effect> {
-    let most = geometry::help_lines().saturating_sub(4);
+    let most = geometry::help_most_scroll(state);
+    let page = geometry::help_popup(state).height.saturating_sub(3).max(1);
     let at = &mut state.help_scroll;
     match action {
         Some(Action::Close) => state.help = false,
         Some(Action::Down) => *at = (*at + 1).min(most),
         Some(Action::Up) => *at = at.saturating_sub(1),
-        Some(Action::PageDown) => *at = (*at + 10).min(most),
-        Some(Action::PageUp) => *at = at.saturating_sub(10),
+        Some(Action::PageDown) => *at = (*at + page).min(most),
+        Some(Action::PageUp) => *at = at.saturating_sub(page),
         Some(Action::First) => *at = 0,
         _ => {}
     }

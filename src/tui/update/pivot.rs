@@ -44,6 +44,9 @@ pub fn take(state: &mut State, i: usize) -> Vec<Effect> {
     if let Some(last) = state.pivots.last() {
         last.take_out(&mut state.filters);
     }
+    // The pivot's answer is a new question, read from its first row unless it holds the event
+    // pivoted from: the detail stays on that.
+    state.table.land_on = state.detail.row;
     let mut effects = match &p.canned {
         Some((name, object)) => {
             step.replaced_run = Some(state.query.run.take());
@@ -132,6 +135,7 @@ pub fn undo(state: &mut State) -> Option<Vec<Effect>> {
         format!("undid the pivot to {}: {back_to}", step.label),
         Level::Info,
     );
+    state.table.land_on = state.detail.row;
     effects.push(refilter(state));
     effects.extend(follow_selection(state));
     Some(effects)

@@ -26,7 +26,7 @@ pub fn act(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effe
         state.prompt = None;
         return match (action, state.pending_export.take()) {
             (Some(Action::Confirm), Some(pending)) => {
-                vec![export_effect(state, pending.path, pending.all, true)]
+                export_effect(state, pending.path, pending.all, true)
             }
             _ => {
                 state.say("export cancelled: nothing was written", Level::Info);
@@ -76,7 +76,7 @@ fn submit(state: &mut State, prompt: Prompt) -> Vec<Effect> {
                 state.say("export cancelled: no file name", Level::Info);
                 return Vec::new();
             }
-            vec![export_effect(state, PathBuf::from(input), all, false)]
+            export_effect(state, PathBuf::from(input), all, false)
         }
         PromptKind::Command => command::command(state, &input),
         PromptKind::Param => query::param_given(state, input),

@@ -74,6 +74,7 @@ fn filtered(state: &mut State, ticket: u64, rows: Vec<u32>) -> Vec<Effect> {
             facets: Vec::new(),
             histogram: Histogram::default(),
             took_ms: 1,
+            said: None,
         })),
     )
 }

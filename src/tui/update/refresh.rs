@@ -8,14 +8,18 @@ use super::super::state::State;
 pub fn refilter(state: &mut State) -> Effect {
     state.filter_ticket += 1;
     state.status.filtering = true;
+    let filter = state.filters.to_filter_set();
+    let within = state.query.within();
+    let sort = state
+        .columns
+        .sort
+        .map(|s| (s.column.sort_key(), s.descending));
+    state.table.asked = Some((filter.clone(), within.clone()));
     Effect::Refilter {
         ticket: state.filter_ticket,
-        filter: state.filters.to_filter_set(),
-        within: state.query.within(),
-        sort: state
-            .columns
-            .sort
-            .map(|s| (s.column.sort_key(), s.descending)),
+        filter,
+        within,
+        sort,
     }
 }
 

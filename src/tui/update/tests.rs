@@ -74,6 +74,7 @@ fn reply(state: &mut State, ticket: u64, rows: Vec<u32>) -> Vec<Effect> {
             ],
             histogram: Histogram::default(),
             took_ms: 3,
+            said: None,
         })),
     )
 }

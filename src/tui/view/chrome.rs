@@ -2,10 +2,13 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::super::format::{count, format_span, format_time};
 use super::super::geometry::{CHIPS_PREFIX, chip_text};
+use super::super::query::TimeChoice;
 use super::super::state::{Level, State};
 use super::super::styles::Styles;
 use crate::catalog::Severity;
@@ -17,19 +20,35 @@ use crate::text::sanitize;
 const SHORT_SOURCE: usize = 32;
 
 /// A part of the title line: what matters most (lowest rank) stays when the line is short.
-struct Piece {
+pub(super) struct Piece {
     rank: u8,
     spans: Vec<Span<'static>>,
-    /// A shorter form, taken before anything is left out.
-    short: Option<Vec<Span<'static>>>,
+    /// Shorter forms, each shorter than the one before, taken before anything is left out.
+    short: Vec<Vec<Span<'static>>>,
+    /// The longer forms given up so far, the nearest last.
+    longer: Vec<Vec<Span<'static>>>,
 }
 
 impl Piece {
-    fn new(rank: u8, spans: Vec<Span<'static>>) -> Piece {
+    pub(super) fn new(rank: u8, spans: Vec<Span<'static>>) -> Piece {
         Piece {
             rank,
             spans,
-            short: None,
+            short: Vec::new(),
+            longer: Vec::new(),
+        }
+    }
+
+    /// A piece of one style, with a shorter form.
+    pub(super) fn text(rank: u8, style: Style, long: String, short: Option<String>) -> Piece {
+        Piece {
+            rank,
+            spans: vec![Span::styled(long, style)],
+            longer: Vec::new(),
+            short: short
+                .map(|s| vec![Span::styled(s, style)])
+                .into_iter()
+                .collect(),
         }
     }
 }
@@ -40,8 +59,15 @@ fn width_of(spans: &[Span<'_>]) -> usize {
 
 /// The pieces that fit in `width`, in their order: the least important left out first (the
 /// last of equals first), and shorter forms taken before anything that matters is.
-fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
-    let total = |pieces: &[Piece]| pieces.iter().map(|p| width_of(&p.spans)).sum::<usize>();
+pub(super) fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
+    // The line's trailing blank takes no room that matters.
+    let total = |pieces: &[Piece]| {
+        let blank = pieces
+            .last()
+            .and_then(|p| p.spans.last())
+            .map_or(0, |s| s.content.len() - s.content.trim_end().len());
+        pieces.iter().map(|p| width_of(&p.spans)).sum::<usize>() - blank
+    };
     let leave_out = |pieces: &mut Vec<Piece>, least: u8| {
         while total(pieces) > width {
             let Some(at) = pieces
@@ -57,20 +83,34 @@ fn fit(mut pieces: Vec<Piece>, width: usize) -> Vec<Span<'static>> {
         }
     };
     leave_out(&mut pieces, 3);
-    // The least important shortened first, until the line fits.
-    let mut shortenable: Vec<usize> = (0..pieces.len())
-        .filter(|&i| pieces[i].short.is_some())
-        .collect();
-    shortenable.sort_by_key(|&i| std::cmp::Reverse(pieces[i].rank));
-    for i in shortenable {
-        if total(&pieces) <= width {
-            break;
-        }
-        if let Some(short) = pieces[i].short.take() {
-            pieces[i].spans = short;
+    // The least important shortened first, a step at a time, until the line fits.
+    let mut order: Vec<usize> = (0..pieces.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(pieces[i].rank));
+    while total(&pieces) > width && pieces.iter().any(|p| !p.short.is_empty()) {
+        for &i in &order {
+            if total(&pieces) <= width {
+                break;
+            }
+            if !pieces[i].short.is_empty() {
+                let shorter = pieces[i].short.remove(0);
+                let longer = std::mem::replace(&mut pieces[i].spans, shorter);
+                pieces[i].longer.push(longer);
+            }
         }
     }
     leave_out(&mut pieces, 1);
+    // What was left out may have made room: the most important get their longer forms back.
+    let mut order: Vec<usize> = (0..pieces.len()).collect();
+    order.sort_by_key(|&i| pieces[i].rank);
+    for i in order {
+        while let Some(longer) = pieces[i].longer.pop() {
+            let shorter = std::mem::replace(&mut pieces[i].spans, longer);
+            if total(&pieces) > width {
+                pieces[i].spans = shorter;
+                break;
+            }
+        }
+    }
     pieces.into_iter().flat_map(|p| p.spans).collect()
 }
 
@@ -95,7 +135,8 @@ fn findings(state: &State, styles: &Styles) -> Option<Piece> {
     } else {
         "· findings so far:"
     };
-    let counts = |short: bool| {
+    // 0: the long form; 1: short names; 2: the key left to the status line as well.
+    let counts = |short: u8| {
         let mut spans = vec![Span::styled(lead, styles.get(Role::Text))];
         for &(severity, n) in &fired {
             let role = match severity {
@@ -103,20 +144,114 @@ fn findings(state: &State, styles: &Styles) -> Option<Piece> {
                 Severity::Medium => Role::Warning,
                 Severity::Low | Severity::Info => Role::Muted,
             };
-            let name = match (short, severity) {
+            let name = match (short > 0, severity) {
                 (true, Severity::Critical) => "crit",
                 (true, Severity::Medium) => "med",
                 _ => severity.name(),
             };
             spans.push(Span::styled(format!(" {n} {name}"), styles.get(role)));
         }
-        spans.push(Span::styled(" (F) ", styles.get(Role::Text)));
+        // Shortest, the key is left to the status line: the counts and a warning come first.
+        spans.push(Span::styled(
+            if short > 1 { " " } else { " (F) " },
+            styles.get(Role::Text),
+        ));
         spans
     };
     Some(Piece {
         rank: 1,
-        spans: counts(false),
-        short: Some(counts(true)),
+        spans: counts(0),
+        short: vec![counts(1), counts(2)],
+        longer: Vec::new(),
+    })
+}
+
+/// The time range the findings and queries read. A preset over events read after the fact
+/// counts back from the newest of them, and says from when.
+pub(super) fn range_piece(state: &State, store: &EventStore, styles: &Styles) -> Piece {
+    let choice = state.query.editor.time();
+    let label = choice.label();
+    let accent = styles.get(Role::Accent);
+    match choice {
+        TimeChoice::All => Piece::text(
+            0,
+            styles.get(Role::Muted),
+            "· range: all time ".into(),
+            Some("· all time ".into()),
+        ),
+        TimeChoice::Last(_) => {
+            let newest = store
+                .time_span()
+                .map(|s| s.1)
+                .filter(|_| !state.status.live);
+            let Some(newest) = newest else {
+                return Piece::text(
+                    0,
+                    accent,
+                    format!("· range: {label} "),
+                    Some(format!("· {label} ")),
+                );
+            };
+            let start = choice.resolve(newest).start_ms.unwrap_or(newest);
+            Piece::text(
+                0,
+                accent,
+                format!(
+                    "· range: {label} of the log, from {} ",
+                    format_time(Some(start))
+                ),
+                Some(format!("· {label} of log ")),
+            )
+        }
+        TimeChoice::Between { start_ms, end_ms } => Piece::text(
+            0,
+            accent,
+            format!("· range: {} ", format_span(start_ms, end_ms, true)),
+            Some(format!(
+                "· range: {} ",
+                format_span(start_ms, end_ms, false)
+            )),
+        ),
+    }
+}
+
+/// Over a terminal too low for the timeline: the events held and the range read, in one
+/// piece that shortens down to clock times (`· last 1h of 06:00–09:59`).
+fn held_and_range(state: &State, store: &EventStore, styles: &Styles) -> Option<Piece> {
+    let (first, last) = store.time_span()?;
+    let muted = styles.get(Role::Muted);
+    let clock = |ms| format_time(Some(ms)).get(11..16).unwrap_or("").to_string();
+    let held = format!("{}–{}", clock(first), clock(last));
+    let mut range = range_piece(state, store, styles);
+    let choice = state.query.editor.time();
+    let tiny = match choice {
+        TimeChoice::All => format!("· all {held} "),
+        TimeChoice::Last(_) => format!("· {} of {held} ", choice.label()),
+        TimeChoice::Between { start_ms, end_ms } => {
+            format!("· {}–{} of {held} ", clock(start_ms), clock(end_ms))
+        }
+    };
+    let with = |text: String, range: Vec<Span<'static>>| {
+        let mut spans = vec![Span::styled(text, muted)];
+        spans.extend(range);
+        spans
+    };
+    let range_short = range
+        .short
+        .drain(..)
+        .next()
+        .unwrap_or_else(|| range.spans.clone());
+    Some(Piece {
+        rank: 0,
+        spans: with(
+            format!("· held {} ", format_span(first, last, false)),
+            range.spans,
+        ),
+        short: vec![
+            with(format!("· held {held} "), range_short),
+            vec![Span::styled(tiny, styles.get(Role::Accent))],
+        ],
+        longer: Vec::new(),
     })
 }
 
@@ -131,32 +266,42 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
         // Several files make a long name: cut before anything that matters is left out.
         Piece {
             rank: 2,
-            short: (source.chars().count() > SHORT_SOURCE).then(|| {
-                let cut: String = source.chars().take(SHORT_SOURCE - 1).collect();
-                vec![Span::styled(format!("{cut}… "), styles.get(Role::Text))]
-            }),
+            longer: Vec::new(),
+            short: (source.chars().count() > SHORT_SOURCE)
+                .then(|| {
+                    let cut: String = source.chars().take(SHORT_SOURCE - 1).collect();
+                    vec![Span::styled(format!("{cut}… "), styles.get(Role::Text))]
+                })
+                .into_iter()
+                .collect(),
             spans: vec![Span::styled(format!("{source} "), styles.get(Role::Text))],
         },
         Piece::new(
             0,
             vec![Span::styled(
-                format!("· {} events ", store.len()),
+                format!("· {} ", count(store.len(), "event")),
                 styles.get(Role::Muted),
             )],
         ),
     ];
     pieces.extend(findings(state, styles));
+    if super::super::geometry::layout(state).timeline.is_empty() {
+        // No timeline to say them: the events held and the range read are said here.
+        pieces.extend(held_and_range(state, store, styles));
+    }
     if !load.done && load.bytes_total > 0 {
         let pct = load.bytes_done * 100 / load.bytes_total.max(1);
         pieces.push(warn(1, format!("· loading {pct}% "), Role::Warning));
     }
     if load.problems > 0 {
-        let text = format!(
-            "· {} unreadable line{} (kaudit formats lists them) ",
-            load.problems,
-            if load.problems == 1 { "" } else { "s" }
-        );
-        pieces.push(warn(1, text, Role::Warning));
+        // Events are missing from what is shown: said however short the line.
+        let lines = count(load.problems, "unreadable line");
+        pieces.push(Piece::text(
+            0,
+            styles.get(Role::Warning),
+            format!("· {lines} (kaudit formats lists them) "),
+            Some(format!("· {lines} ")),
+        ));
     }
     if let Some(tail) = &state.status.tail {
         pieces.push(if tail.paused {
@@ -254,7 +399,8 @@ mod fit_tests {
         Piece {
             rank,
             spans: vec![Span::raw(text)],
-            short: short.map(|s| vec![Span::raw(s)]),
+            short: short.map(|s| vec![Span::raw(s)]).into_iter().collect(),
+            longer: Vec::new(),
         }
     }
 
@@ -294,5 +440,27 @@ mod fit_tests {
         };
         assert_eq!(line(&fit(named(), 30)), "[kaudit][a…][findings long]");
         assert_eq!(line(&fit(named(), 14)), "[kaudit][f]");
+        // Step by step: the shortest form only when the shorter does not fit.
+        let steps = || {
+            vec![
+                piece(0, "[kaudit]", None),
+                Piece {
+                    rank: 1,
+                    spans: vec![Span::raw("[findings (F)]")],
+                    short: vec![vec![Span::raw("[f (F)]")], vec![Span::raw("[f]")]],
+                    longer: Vec::new(),
+                },
+                piece(0, "[2 bad]", None),
+            ]
+        };
+        assert_eq!(line(&fit(steps(), 29)), "[kaudit][findings (F)][2 bad]");
+        assert_eq!(line(&fit(steps(), 22)), "[kaudit][f (F)][2 bad]");
+        assert_eq!(line(&fit(steps(), 20)), "[kaudit][f][2 bad]");
+        assert_eq!(line(&fit(steps(), 15)), "[kaudit][2 bad]");
+        // A piece left out makes room: what was shortened for it is whole again.
+        let mut following = steps();
+        following.pop();
+        following.push(piece(2, "[following: 3 new]", None));
+        assert_eq!(line(&fit(following, 24)), "[kaudit][findings (F)]");
     }
 }

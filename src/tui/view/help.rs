@@ -1,40 +1,29 @@
-//! The help overlay (`?`): the keymap, a section per layer, a line per row.
+//! The help overlay (`?`): the keymap, a section per layer, a line per row, and the `:`
+//! commands; as wide as the terminal allows, each description wrapped to it.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use super::super::geometry::help_lines;
-use super::super::keymap;
+use super::super::keymap::help::{self, HelpLine};
 use super::super::styles::Styles;
 use crate::catalog::themes::Role;
 
 pub fn draw(buf: &mut Buffer, area: Rect, styles: &Styles, scroll: u16) {
-    let width = area.width.min(84);
-    let height = area.height.min(help_lines() + 2);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = help::popup(area);
     Clear.render(popup, buf);
-    let mut lines = Vec::new();
-    for (layer, rows) in keymap::sections() {
-        lines.push(Line::styled(layer.title(), styles.get(Role::Header)));
-        for row in rows {
-            let mut label = row.label();
-            for what in row.help.lines() {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {label:<26}"), styles.get(Role::Accent)),
-                    Span::styled(what, styles.get(Role::Text)),
-                ]));
-                label.clear();
-            }
-        }
-        lines.push(Line::default());
-    }
+    let lines: Vec<Line> = help::lines(popup.width.saturating_sub(2))
+        .into_iter()
+        .map(|line| match line {
+            HelpLine::Title(title) => Line::styled(title, styles.get(Role::Header)),
+            HelpLine::Row(keys, words) => Line::from(vec![
+                Span::styled(format!("  {keys:<26}"), styles.get(Role::Accent)),
+                Span::styled(words, styles.get(Role::Text)),
+            ]),
+            HelpLine::Blank => Line::default(),
+        })
+        .collect();
     Paragraph::new(lines)
         .block(
             Block::default()

@@ -123,3 +123,19 @@ mod detail_tests;
 #[cfg(test)]
 #[path = "identity_tests.rs"]
 mod identity_tests;
+
+#[cfg(test)]
+#[path = "time_tests.rs"]
+mod time_tests;
+
+#[cfg(test)]
+#[path = "help_tests.rs"]
+mod help_tests;
+
+#[cfg(test)]
+#[path = "search_tests.rs"]
+mod search_tests;
+
+#[cfg(test)]
+#[path = "export_path_tests.rs"]
+mod export_path_tests;

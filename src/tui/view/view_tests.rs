@@ -62,7 +62,8 @@ pub(super) fn settle_with(
                 let mut held =
                     crate::engine::held::HeldFindings::new(detections.to_vec()).expect("compiles");
                 while held.catch_up(store) {}
-                let found = crate::tui::found::Found::of(&held.hits(), store, range, NOW_MS);
+                let live = state.status.live;
+                let found = crate::tui::found::Found::of(&held.hits(), store, range, live, NOW_MS);
                 Msg::Found(Ok(Box::new(found)))
             }
             Effect::AnswerHeld { ticket, text, rows } => {
@@ -395,7 +396,8 @@ fn picking_a_timeline_bar_narrows_the_range_and_backspace_widens_it() {
     let mut state = console(&store, 140, 40);
     let all = state.table.rows.len();
     let columns = crate::tui::geometry::timeline_columns(&state);
-    assert_eq!(columns, 138);
+    // Four hours in 2-minute bars: 120 of the 138 columns.
+    assert_eq!(columns, 120);
     press(&mut state, &store, KeyCode::Char('t'));
     assert_eq!(state.timeline_cursor, Some(columns - 1));
     for _ in 0..5 {
