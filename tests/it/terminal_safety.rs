@@ -166,7 +166,7 @@ fn the_console_shows_hostile_text_escaped_and_the_terminal_is_untouched() {
     std::fs::write(&file, "").unwrap();
     let file_arg = file.display().to_string();
     // Followed, so that the hostile lines arrive while the console runs, as in a tail.
-    let pane = Pane::start("hostile", dir.path(), &["--follow", &file_arg], 200, 50);
+    let pane = Pane::start("hostile", dir.path(), &["--follow", &file_arg], 200, 60);
     let tmux = |args: &[&str]| pane.tmux(args);
     // OSC 52 would land in tmux's buffers if it got through; the pane's title is known.
     tmux(&["set-option", "-t", &pane.session, "set-clipboard", "on"]);
