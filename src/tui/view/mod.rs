@@ -123,3 +123,7 @@ mod detail_tests;
 #[cfg(test)]
 #[path = "identity_tests.rs"]
 mod identity_tests;
+
+#[cfg(test)]
+#[path = "sizes_tests.rs"]
+mod sizes_tests;
