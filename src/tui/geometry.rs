@@ -113,7 +113,8 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
             .areas(main)
     };
     let (table, detail) = if state.detail.open {
-        if right.width >= 160 {
+        // Beside the table only where the table keeps its names legible there; else below.
+        if right.width >= DETAIL_BESIDE_FROM {
             let [r, d] = Split::default()
                 .direction(Direction::Horizontal)
                 .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -144,6 +145,12 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
         },
     }
 }
+
+/// The width right of the facets from which the detail goes beside the table: the table's
+/// 55% is then 120 columns, room for a service account, a pod's name and a decision. Any
+/// narrower and the table beside would be narrower than the one above a detail on a 160-column
+/// screen, its objects cut to a few letters.
+const DETAIL_BESIDE_FROM: u16 = 220;
 
 /// The facets pane's width on a screen `width` wide: what the current facet's values need as
 /// drawn (identities shortened), at most a quarter of a narrower screen and three tenths of one

@@ -120,6 +120,16 @@ fn the_walk_through_s_screens_at_three_sizes() {
         demo.keys(&mut state, &[KeyCode::Char('1')]);
         let screen = demo.screen(&state);
         assert!(screen.contains("events 8 of 20000"), "{screen}");
+        // What they touched reads by its name: a cell too narrow for the namespace and the
+        // name gives up the namespace first.
+        let names: &[&str] = if width > 80 {
+            &["/aws-auth ", "/node-health", "/developers-edit "]
+        } else {
+            &["-auth "]
+        };
+        for name in names {
+            assert!(screen.contains(name), "{name:?} at {size}:\n{screen}");
+        }
         insta::assert_snapshot!(format!("after_pivot_{size}"), screen);
     }
 }
