@@ -114,6 +114,17 @@ fn the_walk_through_s_screens_at_three_sizes() {
             screen.contains("ClusterRoleBinding node-health-agent"),
             "{screen}"
         );
+        // The answer's row names who did it by the end of the name too.
+        let row = screen
+            .lines()
+            .find(|l| l.contains("203.0.113.77   patch"))
+            .expect("the answer's row");
+        let end = if width > 80 {
+            "node-health-agent "
+        } else {
+            "-agent "
+        };
+        assert!(row.contains("  syst") && row.contains(end), "{row}");
         insta::assert_snapshot!(format!("detail_aws_auth_{size}"), screen);
 
         // 1: every event of the service account that made it.
