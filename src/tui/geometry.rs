@@ -275,8 +275,17 @@ fn wrap_all(text: &str, width: usize) -> Vec<String> {
     for c in text.chars() {
         let w = columns(c.encode_utf8(&mut [0; 4]));
         if used + w > width && used > 0 {
-            lines.push(String::new());
-            used = 0;
+            // A name reads best broken after one of its separators, when there is one in the
+            // line's second half: `…:assumed-role/` then `atlas-prod-github-deployer/…`.
+            let carry = match lines.last_mut() {
+                Some(line) => match line.rfind(['/', ':', ' ', '@']) {
+                    Some(at) if columns(&line[..=at]) * 2 >= width => line.split_off(at + 1),
+                    _ => String::new(),
+                },
+                None => String::new(),
+            };
+            used = columns(&carry);
+            lines.push(carry);
         }
         if let Some(line) = lines.last_mut() {
             line.push(c);
