@@ -23,6 +23,17 @@ const SIZES: [(u16, u16); 3] = [(80, 24), (160, 45), (240, 60)];
 const LONG_IDENTITY: &str =
     "arn:aws:sts::111122223333:assumed-role/atlas-prod-github-deployer/GitHubActions";
 
+/// The keys said on the status line.
+const KEYS: &str = "b queries · ; editor · Tab pane · Enter detail · / search · Space mark · e export · ? help · q quit";
+
+/// Asserts that the status line says whole keys, none cut inside a word.
+fn whole_keys(screen: &str) {
+    let last = screen.lines().last().unwrap_or_default().trim_end();
+    for part in last.split(" · ") {
+        assert!(KEYS.split(" · ").any(|k| k == part), "{part:?} in {last:?}");
+    }
+}
+
 struct Demo {
     input: Arc<LocalInput>,
     store: EventStore,
@@ -113,6 +124,7 @@ fn the_walk_through_s_screens_at_three_sizes() {
         demo.keys(&mut state, &[KeyCode::Char('F')]);
         let screen = demo.screen(&state);
         assert!(screen.contains("aws-auth-modified"), "{screen}");
+        whole_keys(&screen);
         insta::assert_snapshot!(format!("findings_{size}"), screen);
         demo.keys(&mut state, &[KeyCode::Enter, KeyCode::Enter]);
         let screen = demo.screen(&state);
@@ -131,6 +143,7 @@ fn the_walk_through_s_screens_at_three_sizes() {
             "-agent "
         };
         assert!(row.contains("  syst") && row.contains(end), "{row}");
+        whole_keys(&screen);
         insta::assert_snapshot!(format!("detail_aws_auth_{size}"), screen);
 
         // 1: every event of the service account that made it.
@@ -147,6 +160,14 @@ fn the_walk_through_s_screens_at_three_sizes() {
         for name in names {
             assert!(screen.contains(name), "{name:?} at {size}:\n{screen}");
         }
+        // The chips' hint whole or left out where the chip takes the line.
+        let chips = screen
+            .lines()
+            .find(|l| l.starts_with(" filters:"))
+            .expect("the chips");
+        let hint = chips.contains("(Backspace drops the last");
+        assert!(hint == (width > 80), "{chips}");
+        assert!(hint || !chips.contains("(Back"), "{chips}");
         insta::assert_snapshot!(format!("after_pivot_{size}"), screen);
     }
 }
