@@ -144,6 +144,9 @@ fn the_walk_through_s_screens_at_three_sizes() {
         };
         assert!(row.contains("  syst") && row.contains(end), "{row}");
         whole_keys(&screen);
+        // The pivot Enter takes is in sight, though the list of them is below the pane's foot.
+        let pivot = "Enter: 1 all events by user system:serviceaccount:kube-system:";
+        assert!(screen.contains(pivot), "{screen}");
         insta::assert_snapshot!(format!("detail_aws_auth_{size}"), screen);
 
         // 1: every event of the service account that made it.
