@@ -102,6 +102,10 @@ fn a_responder_walks_the_demo_incident_from_the_first_screen_to_exported_evidenc
     pane.keys(&["Enter"]);
     let screen = pane.wait_for("event · Enter/1-9 pivot");
     assert!(
+        screen.contains(&format!("Enter: 1 all events by user {ACTOR}")),
+        "{screen}"
+    );
+    assert!(
         screen.contains("binding       ClusterRoleBinding node-health-agent"),
         "{screen}"
     );
@@ -171,8 +175,12 @@ fn a_responder_walks_the_demo_incident_from_the_first_screen_to_exported_evidenc
         "{screen}"
     );
 
-    // Pivot 5: what the binding allowed. Every request it allowed is this identity's.
-    pane.keys(&["5"]);
+    // Choose the binding's pivot, named on the detail's foot, and take it: what the binding
+    // allowed. Every request it allowed is this identity's.
+    pane.wait_for(&format!("Enter: 1 all events by user {ACTOR}"));
+    pane.keys(&["l", "l", "l", "l"]);
+    pane.wait_for("Enter: 5 all events allowed by ClusterRoleBinding node-health-agent");
+    pane.keys(&["Enter"]);
     // The facets are counted again once the events are filtered: wait for them, not the
     // count on the border, which is already 8 before.
     let screen = pane.wait_for(&format!("{ACTOR_SHORT}    8 "));
