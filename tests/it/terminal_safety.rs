@@ -190,6 +190,9 @@ fn the_console_shows_hostile_text_escaped_and_the_terminal_is_untouched() {
     pane.wait_for("· 1 unreadable line (");
     // The detail of the first event, with its decoded reason.
     pane.keys(&["g", "Enter"]);
+    pane.wait_for("reason        RBAC: allowed by");
+    // The audit ID is under the decoded reason and who, a page down at 50 lines.
+    pane.keys(&["PageDown"]);
     pane.wait_for("audit ID      hostile-title");
     pane.keys(&["Escape", "F"]);
     pane.wait_for("fired · Enter shows");
