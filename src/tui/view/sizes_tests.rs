@@ -125,6 +125,15 @@ fn the_walk_through_s_screens_at_three_sizes() {
         let screen = demo.screen(&state);
         assert!(screen.contains("aws-auth-modified"), "{screen}");
         whole_keys(&screen);
+        // A description cut at the pane's edge says so.
+        let first = screen
+            .lines()
+            .find(|l| l.contains("critical aws-auth-modified"))
+            .expect("the aws-auth finding");
+        assert!(
+            first.ends_with("…│") || first.trim_end_matches('│').ends_with(' '),
+            "{first}"
+        );
         insta::assert_snapshot!(format!("findings_{size}"), screen);
         demo.keys(&mut state, &[KeyCode::Enter, KeyCode::Enter]);
         let screen = demo.screen(&state);
