@@ -66,7 +66,7 @@ fn a_responder_walks_the_demo_incident_from_the_first_screen_to_exported_evidenc
         "{screen}"
     );
     assert!(screen.contains("F: what the detections found"), "{screen}");
-    let screen = pane.wait_for("findings: 2 critical 5 high 6 medium 2 low (F)");
+    pane.wait_for("findings: 2 critical 5 high 6 medium 2 low (F)");
 
     // F: the aws-auth change leads the list, one hit.
     pane.keys(&["F"]);

@@ -94,7 +94,8 @@ fn the_walk_through_s_screens_at_three_sizes() {
     let demo = Demo::load();
     for (width, height) in SIZES {
         let size = format!("{width}x{height}");
-        let mut state = demo.first_screen(width, height);
+        let first = demo.first_screen(width, height);
+        let mut state = first.clone();
         insta::assert_snapshot!(format!("first_{size}"), demo.screen(&state));
 
         // The facets on the longest identity: shortened in the list, whole at the pane's foot
@@ -120,7 +121,7 @@ fn the_walk_through_s_screens_at_three_sizes() {
         insta::assert_snapshot!(format!("facets_long_identity_{size}"), screen);
 
         // F: the findings; Enter: the aws-auth change's one event; Enter: its detail.
-        let mut state = demo.first_screen(width, height);
+        let mut state = first;
         demo.keys(&mut state, &[KeyCode::Char('F')]);
         let screen = demo.screen(&state);
         assert!(screen.contains("aws-auth-modified"), "{screen}");

@@ -17,21 +17,12 @@ const MAX_LEN: usize = 128;
 const SLOTS: usize = 64;
 
 /// The strings one field had lately, by hash, to hand out again. Each reader keeps its own.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Interner {
     hasher: DefaultHashBuilder,
+    /// Made on the first value: a run holds one per field it loads, and most runs of a
+    /// detection in one pass are never fed a record.
     table: Vec<Option<Arc<str>>>,
-}
-
-impl Default for Interner {
-    fn default() -> Interner {
-        Interner {
-            hasher: DefaultHashBuilder::default(),
-            // Made on the first value: a run holds one per field it loads, and most runs of a
-            // detection in one pass are never fed a record.
-            table: Vec::new(),
-        }
-    }
 }
 
 impl Interner {
