@@ -84,7 +84,7 @@ fn a_responder_walks_the_demo_incident_from_the_first_screen_to_exported_evidenc
         "{screen}"
     );
 
-    // Enter: exactly that hit, its one user shortened in the facets, in full in the answer.
+    // Enter: exactly that hit, its one user shortened in the facets.
     pane.keys(&["Enter"]);
     let screen = pane.wait_for("aws-auth-modified: 1 row");
     assert!(
@@ -215,6 +215,21 @@ fn a_responder_walks_the_demo_incident_from_the_first_screen_to_exported_evidenc
     // Again to the actor's events; mark the evidence and export it.
     pane.keys(&["1"]);
     wait_all(&pane, &["events 8 of 20000", "8 events, 0 denied"]);
+    pane.keys(&["Escape"]);
+    pane.wait_for("b queries · ; editor");
+    // The last exec, in detail: its command decoded, an interactive shell on the node.
+    pane.keys(&["j", "j", "j", "j", "Enter"]);
+    pane.wait_for("resource      pods/exec");
+    pane.keys(&["PageDown"]);
+    let screen = pane.wait_for("command       chroot /host bash");
+    assert!(
+        screen.contains("session       interactive terminal (stdin, stdout, tty)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("audit ID      {EXEC_SHELL}")),
+        "{screen}"
+    );
     pane.keys(&["Escape"]);
     pane.wait_for("b queries · ; editor");
     // Rows: the aws-auth get and patch, the pod, three execs, the webhook, the delete.
