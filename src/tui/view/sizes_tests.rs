@@ -99,7 +99,7 @@ fn the_walk_through_s_screens_at_three_sizes() {
         insta::assert_snapshot!(format!("first_{size}"), demo.screen(&state));
 
         // The facets on the longest identity: shortened in the list, whole at the pane's foot
-        // (at 80 columns the facets give way to the table, the name on its border instead).
+        // (at 80 columns the facets take the table's place while they have the keys).
         demo.keys(&mut state, &[KeyCode::Tab]);
         let at = state
             .facets
@@ -127,13 +127,13 @@ fn the_walk_through_s_screens_at_three_sizes() {
         assert!(screen.contains("aws-auth-modified"), "{screen}");
         whole_keys(&screen);
         // A description cut at the pane's edge says so.
-        let first = screen
+        let lead = screen
             .lines()
             .find(|l| l.contains("critical aws-auth-modified"))
             .expect("the aws-auth finding");
         assert!(
-            first.ends_with("…│") || first.trim_end_matches('│').ends_with(' '),
-            "{first}"
+            lead.ends_with("…│") || lead.trim_end_matches('│').ends_with(' '),
+            "{lead}"
         );
         insta::assert_snapshot!(format!("findings_{size}"), screen);
         demo.keys(&mut state, &[KeyCode::Enter, KeyCode::Enter]);
