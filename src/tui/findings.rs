@@ -12,7 +12,7 @@ use super::found::{Found, FoundItem};
 use super::styles::Styles;
 use crate::catalog::Severity;
 use crate::catalog::themes::Role;
-use crate::text::sanitize;
+use crate::text::{columns, fit_columns, sanitize};
 
 /// What the view asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,19 +126,22 @@ impl FindingsView {
             if i == self.cursor {
                 style = style.patch(styles.get(Role::Selected));
             }
+            let head = format!(
+                "{:<9}{:<name_width$}{:>6}  ",
+                item.severity.name(),
+                clip(&sanitize(&item.name), name_width - 1),
+                count_of(item)
+            );
+            let outside = outside(item);
+            // A description cut short says so, rather than ending inside a word.
+            let room = usize::from(area.width.saturating_sub(2))
+                .saturating_sub(columns(&head) + columns(&outside));
+            let description = sanitize(&item.description);
             lines.push(Line::from(vec![
+                Span::styled(head, style),
+                Span::styled(outside, styles.get(Role::Warning)),
                 Span::styled(
-                    format!(
-                        "{:<9}{:<name_width$}{:>6}  ",
-                        item.severity.name(),
-                        clip(&sanitize(&item.name), name_width - 1),
-                        count_of(item)
-                    ),
-                    style,
-                ),
-                Span::styled(outside(item), styles.get(Role::Warning)),
-                Span::styled(
-                    sanitize(&item.description).into_owned(),
+                    fit_columns(&description, room).into_owned(),
                     styles.get(Role::Muted),
                 ),
             ]));

@@ -113,7 +113,8 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
             .areas(main)
     };
     let (table, detail) = if state.detail.open {
-        if right.width >= 160 {
+        // Beside the table only where the table keeps its names legible there; else below.
+        if right.width >= DETAIL_BESIDE_FROM {
             let [r, d] = Split::default()
                 .direction(Direction::Horizontal)
                 .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -144,6 +145,12 @@ pub fn layout_in(area: Rect, state: &State) -> Layout {
         },
     }
 }
+
+/// The width right of the facets from which the detail goes beside the table: the table's
+/// 55% is then 120 columns, room for a service account, a pod's name and a decision. Any
+/// narrower and the table beside would be narrower than the one above a detail on a 160-column
+/// screen, its objects cut to a few letters.
+const DETAIL_BESIDE_FROM: u16 = 220;
 
 /// The facets pane's width on a screen `width` wide: what the current facet's values need as
 /// drawn (identities shortened), at most a quarter of a narrower screen and three tenths of one
@@ -268,8 +275,17 @@ fn wrap_all(text: &str, width: usize) -> Vec<String> {
     for c in text.chars() {
         let w = columns(c.encode_utf8(&mut [0; 4]));
         if used + w > width && used > 0 {
-            lines.push(String::new());
-            used = 0;
+            // A name reads best broken after one of its separators, when there is one in the
+            // line's second half: `…:assumed-role/` then `atlas-prod-github-deployer/…`.
+            let carry = match lines.last_mut() {
+                Some(line) => match line.rfind(['/', ':', ' ', '@']) {
+                    Some(at) if columns(&line[..=at]) * 2 >= width => line.split_off(at + 1),
+                    _ => String::new(),
+                },
+                None => String::new(),
+            };
+            used = columns(&carry);
+            lines.push(carry);
         }
         if let Some(line) = lines.last_mut() {
             line.push(c);

@@ -22,6 +22,7 @@ mod cloudwatch_tail;
 mod cloudwatch_tail_faults;
 mod console_e2e;
 mod console_retry;
+mod console_walkthrough;
 mod corpus_formats;
 mod demo_incident;
 mod detections_corpus;

@@ -166,7 +166,7 @@ fn the_console_shows_hostile_text_escaped_and_the_terminal_is_untouched() {
     std::fs::write(&file, "").unwrap();
     let file_arg = file.display().to_string();
     // Followed, so that the hostile lines arrive while the console runs, as in a tail.
-    let pane = Pane::start("hostile", dir.path(), &["--follow", &file_arg], 200, 60);
+    let pane = Pane::start("hostile", dir.path(), &["--follow", &file_arg], 200, 50);
     let tmux = |args: &[&str]| pane.tmux(args);
     // OSC 52 would land in tmux's buffers if it got through; the pane's title is known.
     tmux(&["set-option", "-t", &pane.session, "set-clipboard", "on"]);
@@ -190,6 +190,9 @@ fn the_console_shows_hostile_text_escaped_and_the_terminal_is_untouched() {
     pane.wait_for("· 1 unreadable line (");
     // The detail of the first event, with its decoded reason.
     pane.keys(&["g", "Enter"]);
+    pane.wait_for("reason        RBAC: allowed by");
+    // The audit ID is under the decoded reason and who, a page down at 50 lines.
+    pane.keys(&["PageDown"]);
     pane.wait_for("audit ID      hostile-title");
     pane.keys(&["Escape", "F"]);
     pane.wait_for("fired · Enter shows");

@@ -6,10 +6,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widget};
 
+use super::super::names::fit_name;
 use super::super::styles::Styles;
 use super::answer::{AnswerView, Mode, visible_offset};
 use super::chart::{ChartKind, bin_step, draw_bars, draw_series, time_of};
-use super::columns::{ColumnWidth, SPACING, cell_text, fit};
+use super::columns::{ColumnWidth, SPACING, cell_text, fit, is_identity_column};
 use super::stats::thousands;
 use crate::catalog::themes::Role;
 use crate::text::sanitize;
@@ -113,6 +114,32 @@ impl AnswerView {
         let rows_on_screen = usize::from(area.height.saturating_sub(1));
         let offset = visible_offset(self.offset, self.cursor, rows_on_screen);
         let end = (offset + rows_on_screen).min(self.order.len());
+        let wanted: Vec<ColumnWidth> = shown
+            .iter()
+            .map(|&c| {
+                self.widths.get(c).copied().unwrap_or(ColumnWidth {
+                    content: 8,
+                    title: 8,
+                    plain: false,
+                })
+            })
+            .collect();
+        let mark_width = if marks { 1 + SPACING } else { 0 };
+        let room = usize::from(area.width)
+            .saturating_sub(SPACING * shown.len().saturating_sub(1))
+            .saturating_sub(mark_width);
+        let fitted = fit(&wanted, room);
+        // Who sent a request is told apart by the end of the name as much as by its start
+        // (`system:serviceaccount:kube-system:…`): cut in the middle, as the events table cuts.
+        let identity: Vec<bool> = shown
+            .iter()
+            .map(|&c| is_identity_column(&result.columns[c]))
+            .collect();
+        let mut widths: Vec<Constraint> = Vec::with_capacity(shown.len() + 1);
+        if marks {
+            widths.push(Constraint::Length(1));
+        }
+        widths.extend(fitted.iter().map(|&w| Constraint::Length(w as u16)));
         let text = styles.get(Role::Text);
         let rows = (offset..end).map(|i| {
             let at = self.order[i];
@@ -121,11 +148,13 @@ impl AnswerView {
             if marks {
                 cells.push(Cell::from(if is_marked(at) { "●" } else { " " }));
             }
-            cells.extend(
-                shown
-                    .iter()
-                    .map(|&c| Cell::from(row.get(c).map(cell_text).unwrap_or_default())),
-            );
+            cells.extend(shown.iter().enumerate().map(|(n, &c)| {
+                let value = row.get(c).map(cell_text).unwrap_or_default();
+                match fitted.get(n) {
+                    Some(&width) if identity[n] => Cell::from(fit_name(&value, width).into_owned()),
+                    _ => Cell::from(value),
+                }
+            }));
             let mut style = text;
             if is_marked(at) {
                 style = style.patch(styles.get(Role::Marked));
@@ -145,29 +174,6 @@ impl AnswerView {
             }
             Cell::from(name)
         });
-        let wanted: Vec<ColumnWidth> = shown
-            .iter()
-            .map(|&c| {
-                self.widths.get(c).copied().unwrap_or(ColumnWidth {
-                    content: 8,
-                    title: 8,
-                    plain: false,
-                })
-            })
-            .collect();
-        let mark_width = if marks { 1 + SPACING } else { 0 };
-        let room = usize::from(area.width)
-            .saturating_sub(SPACING * shown.len().saturating_sub(1))
-            .saturating_sub(mark_width);
-        let mut widths: Vec<Constraint> = Vec::with_capacity(shown.len() + 1);
-        if marks {
-            widths.push(Constraint::Length(1));
-        }
-        widths.extend(
-            fit(&wanted, room)
-                .into_iter()
-                .map(|w| Constraint::Length(w as u16)),
-        );
         let header: Vec<Cell> = mark_header.into_iter().chain(header).collect();
         Table::new(rows, widths)
             .header(Row::new(header).style(styles.get(Role::Header)))

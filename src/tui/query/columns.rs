@@ -17,6 +17,12 @@ pub(super) fn cell_text(value: &Value) -> String {
     crate::text::sanitize(&cut).into_owned()
 }
 
+/// A column of identities (`user.username`, `impersonatedUser.username`, a `username` of
+/// one's own): cut in the middle where it is too narrow.
+pub(super) fn is_identity_column(title: &str) -> bool {
+    title.to_ascii_lowercase().ends_with("username")
+}
+
 /// What a column would like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct ColumnWidth {

@@ -344,11 +344,43 @@ pub fn chips(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
         spans.push(Span::styled(chip_text(i, label), styles.get(Role::Chip)));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(
+    // The hint whole, or shorter, or not at all: never cut inside a word.
+    let room = usize::from(area.width).saturating_sub(width_of(&spans));
+    if let Some(hint) = [
         "(Backspace drops the last, :drop N or a click one, C all)",
-        styles.get(Role::Muted),
-    ));
+        "(Backspace drops the last)",
+    ]
+    .into_iter()
+    .find(|hint| crate::text::columns(hint) <= room)
+    {
+        spans.push(Span::styled(hint, styles.get(Role::Muted)));
+    }
     Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+/// Of a line of ` · `-separated parts (the keys), the first parts that fit
+/// in `width` whole: a key's hint cut inside a word (`e expor`) reads as a key that is not.
+fn whole_parts(text: &str, width: usize) -> String {
+    if crate::text::columns(text) <= width {
+        return text.to_string();
+    }
+    let mut kept = String::new();
+    for part in text.split(" · ") {
+        let next = if kept.is_empty() {
+            part.to_string()
+        } else {
+            format!("{kept} · {part}")
+        };
+        if crate::text::columns(&next) > width {
+            break;
+        }
+        kept = next;
+    }
+    if kept.is_empty() {
+        text.to_string()
+    } else {
+        kept
+    }
 }
 
 pub fn status(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
@@ -375,8 +407,10 @@ pub fn status(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
         (banner.clone(), Role::Accent)
     } else {
         (
-            "b queries · ; editor · Tab pane · Enter detail · / search · Space mark · e export · ? help · q quit"
-                .to_string(),
+            whole_parts(
+                "b queries · ; editor · Tab pane · Enter detail · / search · Space mark · e export · ? help · q quit",
+                usize::from(area.width),
+            ),
             Role::Muted,
         )
     };

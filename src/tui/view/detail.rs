@@ -160,10 +160,26 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     }
     let focused = state.focus == Focus::Detail;
     let inner_width = usize::from(area.width.saturating_sub(2));
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .title(" event · Enter/1-9 pivot · ←→ choose · Esc close ")
         .border_style(styles.border(focused));
+    // The pivot Enter takes, in sight wherever the pane is scrolled: the list of them comes
+    // after the decoded sections, often below the pane's foot.
+    if let Some(pivot) = state
+        .detail
+        .data
+        .as_ref()
+        .and_then(|d| d.pivots.get(state.detail.pivot))
+    {
+        let said = format!(
+            " Enter: {} {} ",
+            state.detail.pivot + 1,
+            shown(&pivot.label)
+        );
+        let said = crate::text::fit_columns(&said, inner_width.saturating_sub(2)).into_owned();
+        block = block.title_bottom(Line::styled(said, styles.get(Role::Accent)));
+    }
     let mut lines: Vec<Line<'_>> = Vec::new();
     match &state.detail.data {
         None => lines.push(Line::styled(nothing_shown(state), styles.get(Role::Muted))),

@@ -139,3 +139,7 @@ mod search_tests;
 #[cfg(test)]
 #[path = "export_path_tests.rs"]
 mod export_path_tests;
+
+#[cfg(test)]
+#[path = "sizes_tests.rs"]
+mod sizes_tests;

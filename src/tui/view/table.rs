@@ -141,6 +141,28 @@ fn widths(cols: &[Column], time: TimeForm, inner: u16, wants: &[usize]) -> Vec<u
     width
 }
 
+/// `namespace/name` in `width` columns: the namespace cut first, so that the name stays whole
+/// where it fits (`kube-sys…/aws-auth`), then the name at its end, where the start that says
+/// what it is (`kube…/node-health…`) stays. Too narrow for both, it is cut in its middle.
+fn fit_object(shown: &str, width: usize) -> Cow<'_, str> {
+    use crate::text::{columns, fit_columns};
+    if columns(shown) <= width || shown.contains('\\') {
+        return fit_columns(shown, width);
+    }
+    match shown.split_once('/') {
+        Some((namespace, name)) if width >= 14 => {
+            let room = width.saturating_sub(columns(name) + 1);
+            let namespace = fit_columns(namespace, room.max(5));
+            let name = fit_columns(name, width - columns(&namespace) - 1);
+            Cow::Owned(format!("{namespace}/{name}"))
+        }
+        Some((_, name)) if !name.is_empty() => fit_name(shown, width),
+        // A namespace alone (a list) or a cluster-wide name (a node's) is told apart by its
+        // start.
+        _ => fit_columns(shown, width),
+    }
+}
+
 /// What fits in `width` cells of the chosen columns: on a narrow screen the decision column goes
 /// (a refused row keeps its colour, and its code says 401 or 403), leaving the names room.
 fn columns(width: u16, chosen: &EventColumns) -> Vec<Column> {
@@ -246,13 +268,20 @@ pub fn draw(
         })
         .collect();
     let widths = widths(&cols, time_form, inner, &wants);
+    // Cut in the middle, where ratatui would cut the end that tells names apart: a user's,
+    // and an object's (`kube-system/node-health-agent-6xq2m`, its pod's suffix at the end).
     let user = cols
         .iter()
         .position(|c| *c == Column::Event(EventColumn::User));
+    let object = cols
+        .iter()
+        .position(|c| *c == Column::Event(EventColumn::Object));
     let rows = cells.into_iter().enumerate().map(|(n, (row, mut cells))| {
-        // Cut in the middle, where ratatui would cut the end that tells names apart.
         if let Some(u) = user {
             cells[u] = fit_name(&cells[u], widths[u]).into_owned();
+        }
+        if let Some(o) = object {
+            cells[o] = fit_object(&cells[o], widths[o]).into_owned();
         }
         let mut style = if store.denied(row) {
             styles.get(Role::Deny)
