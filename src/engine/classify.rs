@@ -136,6 +136,7 @@ pub fn record_of<'a>(
     Some(AuditRecord {
         event,
         message: raw,
+        original: raw,
         system: SystemFields {
             timestamp_ms: time_ms,
             ingestion_time_ms: None,

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use kaudit::audit::Depth;
-use kaudit::audit::formats::{NotAuditData, ProblemKind, ScanReport};
+use kaudit::audit::formats::{Format, NotAuditData, ProblemKind, ScanReport};
 use kaudit::source::local::{self, InputSpec};
 
 /// Every file under `dir`, hidden ones included, sorted.
@@ -49,6 +49,31 @@ fn audit_events_by_serde(path: &Path) -> u64 {
                     .is_none_or(|a| a.as_str().is_some_and(|a| a.starts_with("audit.k8s.io/")))
         })
         .count() as u64
+}
+
+/// Panther's test records by what their `log` holds, read by serde_json: EKS audit events, AKS
+/// `kube-audit` records whose `properties.log` text is an audit event, GKE entries.
+fn panther_logs_by_serde(path: &Path) -> (u64, u64, u64) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut eks, mut aks, mut gke) = (0, 0, 0);
+    for line in text.lines() {
+        let test: serde_json::Value = serde_json::from_str(line).unwrap();
+        let log = &test["log"];
+        let aks_event = log["category"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("kube-audit"))
+            .then(|| log["properties"]["log"].as_str())
+            .flatten()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+        if log["kind"] == "Event" {
+            eks += 1;
+        } else if aks_event.is_some_and(|e| e["kind"] == "Event") {
+            aks += 1;
+        } else if log.get("protoPayload").is_some() {
+            gke += 1;
+        }
+    }
+    (eks, aks, gke)
 }
 
 /// Non-blank lines that serde_json reads as objects.
@@ -137,44 +162,30 @@ fn every_corpus_file() {
         assert_eq!((r.events, audit_events_by_serde(path)), (1, 1), "{rel}");
     }
 
-    // JSON lines that are not audit events: every line counted, and the shape named.
-    for (rel, shape) in [
-        (
-            "khi-gke/derived/khi_gke_k8s_audit.jsonl",
-            "GKE Cloud Audit LogEntry (`protoPayload`): not a Kubernetes audit Event",
-        ),
-        (
-            "panther/derived/panther_tests.jsonl",
-            "wrapper object: the record is nested under `log`",
-        ),
-        (
-            "stratus-red-team-docs/derived/stratus_sample_events.jsonl",
-            "wrapper object: the record is nested under `event`",
-        ),
-    ] {
-        let (path, r) = &reports[rel];
-        let lines = json_objects_by_serde(path);
-        assert!(lines > 0, "{rel}");
-        assert_eq!((r.events, r.malformed, r.not_audit), (0, 0, lines), "{rel}");
-        assert_eq!(r.not_audit_shapes, [(shape.to_string(), lines)], "{rel}");
-        assert_eq!(r.problems[0].line, 1);
-    }
-    assert_eq!(
-        reports["khi-gke/derived/khi_gke_k8s_audit.jsonl"]
-            .1
-            .not_audit,
-        3
-    );
-    assert_eq!(
-        reports["panther/derived/panther_tests.jsonl"].1.not_audit,
-        302
-    );
-    assert_eq!(
-        reports["stratus-red-team-docs/derived/stratus_sample_events.jsonl"]
-            .1
-            .not_audit,
-        5
-    );
+    // JSON lines that are not audit events (GKE entries, not read yet): every line counted, and
+    // the shape named.
+    let (path, r) = &reports["khi-gke/derived/khi_gke_k8s_audit.jsonl"];
+    let shape = "GKE Cloud Audit LogEntry (`protoPayload`): not a Kubernetes audit Event";
+    let lines = json_objects_by_serde(path);
+    assert_eq!(lines, 3);
+    assert_eq!((r.events, r.malformed, r.not_audit), (0, 0, lines));
+    assert_eq!(r.not_audit_shapes, [(shape.to_string(), lines)]);
+    assert_eq!(r.problems[0].line, 1);
+
+    // SIEM wrappers: Stratus's `event`, Panther's `log` around EKS events and AKS records.
+    let (_, r) = &reports["stratus-red-team-docs/derived/stratus_sample_events.jsonl"];
+    assert_eq!((r.events_in(Format::Wrapped), r.problem_count()), (5, 0));
+    let (path, r) = &reports["panther/derived/panther_tests.jsonl"];
+    let (eks, aks, gke) = panther_logs_by_serde(path);
+    assert_eq!((eks, aks, gke), (188, 34, 57));
+    assert_eq!(r.events_in(Format::Wrapped), eks);
+    assert_eq!(r.events_in(Format::AksDiagnostic), aks);
+    assert_eq!((r.events, r.malformed), (eks + aks, 0));
+    // GKE entries are not read yet; the rest are Azure activity records and placeholders.
+    assert_eq!(r.not_audit, 302 - eks - aks);
+    let gke_shape =
+        "in `log`: GKE Cloud Audit LogEntry (`protoPayload`): not a Kubernetes audit Event";
+    assert!(r.not_audit_shapes.contains(&(gke_shape.to_string(), gke)));
 
     // YAML and Markdown are not audit data, and are said to be.
     for (rel, (_, r)) in &reports {
@@ -192,7 +203,7 @@ fn every_corpus_file() {
 
     // Nothing else turns up events or malformed records where none are expected.
     let events: u64 = reports.values().map(|(_, r)| r.events).sum();
-    assert_eq!(events, 51 + 37 + 2);
+    assert_eq!(events, 51 + 37 + 2 + 5 + 188 + 34);
     let malformed: u64 = reports.values().map(|(_, r)| r.malformed).sum();
     assert_eq!(malformed, 1);
 }

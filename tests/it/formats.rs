@@ -664,6 +664,7 @@ fn records_that_are_not_audit_events_are_named_and_counted() {
     let core_event =
         r#"{"kind":"Event","apiVersion":"v1","metadata":{"name":"x"},"reason":"Pulled"}"#;
     let pod = r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"x"}}"#;
+    let not_wrapped = r#"{"rule_id":"x","log":{"Anything":"any value"}}"#;
     let text = [
         gke,
         &panther,
@@ -673,11 +674,14 @@ fn records_that_are_not_audit_events_are_named_and_counted() {
         gke,
         &ev("real", T0),
         "[1]",
+        not_wrapped,
     ]
     .join("\n");
     let (recs, report) = scan_vec("x", text);
-    assert_eq!(ids(&recs), ["real"]);
-    assert_eq!(report.not_audit, 7);
+    // The wrapped events are read, one level down.
+    assert_eq!(ids(&recs), ["w1", "w2", "real"]);
+    assert_eq!(recs[0].format, Format::Wrapped);
+    assert_eq!(report.not_audit, 6);
     let shapes: Vec<(&str, u64)> = report
         .not_audit_shapes
         .iter()
@@ -690,21 +694,14 @@ fn records_that_are_not_audit_events_are_named_and_counted() {
             2
         )
     );
-    assert_eq!(
-        shapes[1],
-        ("wrapper object: the record is nested under `log`", 1)
-    );
-    assert_eq!(
-        shapes[2],
-        ("wrapper object: the record is nested under `event`", 1)
-    );
     assert!(
-        shapes[3].0.contains("not an audit.k8s.io Event"),
+        shapes[1].0.contains("not an audit.k8s.io Event"),
         "{shapes:?}"
     );
-    assert!(shapes[4].0.contains("\"Pod\""), "{shapes:?}");
+    assert!(shapes[2].0.contains("\"Pod\""), "{shapes:?}");
+    assert_eq!(shapes[4], ("in `log`: no `kind` and no `auditID`", 1));
     let lines: Vec<u64> = report.problems.iter().map(|p| p.line).collect();
-    assert_eq!(lines, [1, 2, 3, 4, 5, 6, 8]);
+    assert_eq!(lines, [1, 4, 5, 6, 8, 9]);
 }
 
 #[test]

@@ -175,8 +175,12 @@ impl<'d> Run<'d, '_> {
     fn single(&mut self, raw: &str, off: usize, format: Format, keys: Option<&Keys<'_>>) {
         let line = self.line_at(off);
         match decode_event(raw.as_bytes(), self.depth) {
-            Ok(event) => self.emit(event, raw.as_bytes(), Meta::default(), format, off, line),
+            Ok(event) => {
+                let raw = raw.as_bytes();
+                self.emit(event, raw, raw, Meta::default(), format, off, line);
+            }
             Err(err) => match err.kind {
+                DecodeErrorKind::NotAnEvent(_) if self.unwrapped(raw, off) => {}
                 DecodeErrorKind::NotAnEvent(reason) => {
                     let shape = match keys {
                         Some(keys) => describe(Some(keys), &reason),
@@ -228,6 +232,9 @@ impl<'d> Run<'d, '_> {
             }
             DocKind::EventList => {
                 self.member_array(s, doc, "items", Element::Event(Format::EventList))
+            }
+            DocKind::Records => {
+                self.member_array(s, doc, "records", Element::Event(Format::JsonDocuments))
             }
             DocKind::Single => s.skip_value(),
         }
@@ -334,7 +341,10 @@ impl<'d> Run<'d, '_> {
         };
         let line = self.line_at(off);
         match decode_event(message.as_bytes(), self.depth) {
-            Ok(event) => self.emit(event, message.as_bytes(), meta, format, off, line),
+            Ok(event) => {
+                let message = message.as_bytes();
+                self.emit(event, message, message, meta, format, off, line);
+            }
             Err(err) => {
                 self.message_error(message.as_bytes(), off + fields.message_at, err, true);
             }

@@ -129,7 +129,15 @@ impl<'d, 'r> Run<'d, 'r> {
         match rec[first] {
             b'{' => match decode_event(rec, self.depth) {
                 Ok(event) => {
-                    self.emit(event, rec, Meta::default(), Format::JsonLines, start, line);
+                    self.emit(
+                        event,
+                        rec,
+                        rec,
+                        Meta::default(),
+                        Format::JsonLines,
+                        start,
+                        line,
+                    );
                     end + 1
                 }
                 Err(err) => {
@@ -191,7 +199,17 @@ impl<'d, 'r> Run<'d, 'r> {
             ..Meta::default()
         };
         match decode_event(message, self.depth) {
-            Ok(event) => self.emit(event, message, meta, Format::CloudWatchExport, start, line),
+            Ok(event) => {
+                self.emit(
+                    event,
+                    message,
+                    rec,
+                    meta,
+                    Format::CloudWatchExport,
+                    start,
+                    line,
+                );
+            }
             Err(err) => {
                 self.sync(start, line);
                 self.message_error(message, at, err, false);
@@ -224,11 +242,14 @@ impl<'d, 'r> Run<'d, 'r> {
         }
     }
 
-    /// Delivers one event.
+    /// Delivers one event: `message` is its JSON text, `original` the whole record it was read
+    /// from (the same bytes for an event read as it is).
+    #[allow(clippy::too_many_arguments)]
     pub fn emit(
         &mut self,
         event: Event<'_>,
         message: &[u8],
+        original: &[u8],
         meta: Meta<'_>,
         format: Format,
         off: usize,
@@ -242,6 +263,7 @@ impl<'d, 'r> Run<'d, 'r> {
         let record = AuditRecord {
             event,
             message,
+            original,
             system: SystemFields {
                 timestamp_ms,
                 ingestion_time_ms: meta.ingestion_time_ms,

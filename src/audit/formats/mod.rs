@@ -14,11 +14,27 @@
 //! | [`Format::CloudWatchJson`] | `aws logs filter-log-events` / `get-log-events` output, several documents appended |
 //! | [`Format::CloudWatchExport`] | CloudWatch export-to-S3 lines: `2026-11-02T08:15:31.123Z {"kind":"Event",…}` |
 //! | [`Format::CloudWatchSubscription`] | subscription / Firehose records (`"messageType":"DATA_MESSAGE"`), back to back |
+//! | [`Format::AksDiagnostic`] | AKS `kube-audit` / `kube-audit-admin` diagnostic records, one per line (Event Hubs) or in `{"records":[…]}` (storage account): the event is `properties.log` |
+//! | [`Format::AksLogAnalytics`] | rows exported from Log Analytics: the event is the `log_s` column |
+//! | [`Format::Wrapped`] | an event one level down in a SIEM's record: Panther's `log`, `event`, or any member holding an `audit.k8s.io` Event (or an AKS record) |
 //!
 //! A line starting with `{` is decoded as an event straight away. Only when that fails is it
 //! looked at again: as a CloudWatch or subscription document, an `EventList`, several values on
 //! one line, or (when the line ends by opening an object or array) the first line of a
 //! pretty-printed document. Lines starting with a timestamp are export lines.
+//!
+//! # Events inside other records
+//! A record that is not an event is looked into before it is reported: an AKS record's
+//! `properties.log`, a Log Analytics row's `log_s`, a wrapper's member. A member that holds the
+//! event as an object is handed out as it is in the input, borrowed; one that holds it as a JSON
+//! string (AKS writes it so) is unescaped into a buffer owned by the scan, which lives until the
+//! callback returns. [`AuditRecord::message`] is the event's text either way, what queries,
+//! facets and decoders read; [`AuditRecord::original`] is the whole record as read, byte for
+//! byte, and [`SystemFields::offset`] where it starts. A reader that keeps events past the
+//! callback copies a message that is not in the input (the store does, into its own bytes) and
+//! points at one that is. Escaping a JSON string changes only quotes, backslashes and control
+//! characters, so a query's literal prefilter, which needs none of them, still finds its words in
+//! the escaped record.
 //!
 //! # What is reported
 //! Nothing is dropped silently. [`ScanReport`] counts every record that was not an event, by kind
@@ -44,6 +60,7 @@ mod documents;
 mod lines;
 mod report;
 mod shapes;
+mod unwrap;
 
 pub use report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 pub use shapes::NotAuditData;
@@ -65,11 +82,17 @@ pub enum Format {
     CloudWatchExport,
     /// CloudWatch Logs subscription records, as Firehose writes them to S3.
     CloudWatchSubscription,
+    /// AKS `kube-audit` diagnostic records: the event is in `properties.log`.
+    AksDiagnostic,
+    /// AKS audit rows exported from Log Analytics: the event is in `log_s`.
+    AksLogAnalytics,
+    /// An event one level down in a SIEM's record (`log`, `event`, …).
+    Wrapped,
 }
 
 impl Format {
     /// Every format, in the order reports list them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 10] = [
         Format::JsonLines,
         Format::JsonDocuments,
         Format::JsonArray,
@@ -77,6 +100,9 @@ impl Format {
         Format::CloudWatchJson,
         Format::CloudWatchExport,
         Format::CloudWatchSubscription,
+        Format::AksDiagnostic,
+        Format::AksLogAnalytics,
+        Format::Wrapped,
     ];
 
     /// A short, stable identifier for machine-readable output (`json-lines`, …).
@@ -89,6 +115,9 @@ impl Format {
             Format::CloudWatchJson => "cloudwatch-json",
             Format::CloudWatchExport => "cloudwatch-export",
             Format::CloudWatchSubscription => "cloudwatch-subscription",
+            Format::AksDiagnostic => "aks-diagnostic",
+            Format::AksLogAnalytics => "aks-log-analytics",
+            Format::Wrapped => "wrapped",
         }
     }
 
@@ -107,6 +136,9 @@ impl fmt::Display for Format {
             Format::CloudWatchJson => "CloudWatch JSON (filter/get-log-events)",
             Format::CloudWatchExport => "CloudWatch export (S3)",
             Format::CloudWatchSubscription => "CloudWatch subscription (Firehose)",
+            Format::AksDiagnostic => "AKS diagnostic (kube-audit)",
+            Format::AksLogAnalytics => "AKS Log Analytics (log_s)",
+            Format::Wrapped => "wrapped (SIEM)",
         })
     }
 }
@@ -209,9 +241,13 @@ impl SystemFields<'_> {
 pub struct AuditRecord<'a> {
     pub event: Event<'a>,
     /// `@message`: the event's JSON text, exactly as in the input for the file formats, and the
-    /// unescaped message string for the CloudWatch formats. UTF-8, except that a truncated event
-    /// may end inside a character.
+    /// unescaped message string for the CloudWatch formats and AKS. UTF-8, except that a
+    /// truncated event may end inside a character.
     pub message: &'a [u8],
+    /// The record the event was read from, byte for byte: the AKS record or the wrapper of an
+    /// unwrapped event, the export line, the same bytes as `message` otherwise. For the
+    /// CloudWatch JSON formats, the log event's message.
+    pub original: &'a [u8],
     pub system: SystemFields<'a>,
     pub format: Format,
     /// 1-based line of the record's first byte in the (decompressed) input.

@@ -231,6 +231,9 @@ pub(super) struct Keys<'t> {
     pub log_events: bool,
     /// `items` holds an array.
     pub items: bool,
+    /// `records` holds an array (Azure diagnostic logs as a storage account or Event Hubs
+    /// holds them).
+    pub records: bool,
     pub proto_payload: bool,
     pub properties: bool,
     /// How many of CloudTrail's `eventVersion`, `eventSource` are present.
@@ -267,11 +270,12 @@ pub(super) fn prescan<'t>(s: &mut Scanner<'t>, keys: &mut Keys<'t>) -> Scan<()> 
                 keys.audit_id = true;
                 s.skip_value()?;
             }
-            "events" | "logEvents" | "items" => {
+            "events" | "logEvents" | "items" | "records" => {
                 let array = s.peek()? == b'[';
                 match key.as_ref() {
                     "events" => keys.events = array,
                     "logEvents" => keys.log_events = array,
+                    "records" => keys.records = array,
                     _ => keys.items = array,
                 }
                 s.skip_value()?;
@@ -318,6 +322,8 @@ pub(super) enum DocKind {
     Subscription,
     CloudWatch,
     EventList,
+    /// `{"records":[…]}`: Azure diagnostic records.
+    Records,
     /// Anything else: read as a single event.
     Single,
 }
@@ -337,6 +343,8 @@ pub(super) fn classify(keys: &Keys<'_>) -> DocKind {
                     .is_some_and(|v| v.starts_with("audit.k8s.io/"))))
     {
         DocKind::EventList
+    } else if keys.records && kind.is_none() && !keys.audit_id {
+        DocKind::Records
     } else {
         DocKind::Single
     }
@@ -355,8 +363,7 @@ pub(super) fn describe(keys: Option<&Keys<'_>>, reason: &str) -> String {
                     .as_deref()
                     .is_some_and(|c| c.starts_with("kube-audit")) =>
         {
-            "AKS `kube-audit` diagnostic record: the audit event is the JSON text in \
-             `properties.log`"
+            "AKS `kube-audit` diagnostic record without an audit event in `properties.log`"
                 .to_string()
         }
         Some(k) if k.cloudtrail == 2 => {
@@ -368,7 +375,7 @@ pub(super) fn describe(keys: Option<&Keys<'_>>, reason: &str) -> String {
             k.message_type.as_deref().unwrap_or_default()
         ),
         Some(k) if k.kind.is_none() && k.wrapper.is_some() => format!(
-            "wrapper object: the record is nested under `{}`",
+            "wrapper object: the record nested under `{}` is not an audit event",
             k.wrapper.unwrap_or_default()
         ),
         _ => reason.to_string(),
@@ -434,7 +441,7 @@ mod tests {
         prescan(&mut s, &mut keys).unwrap();
         assert_eq!(
             describe(Some(&keys), "x"),
-            "wrapper object: the record is nested under `event`"
+            "wrapper object: the record nested under `event` is not an audit event"
         );
         assert_eq!(bounded("é".repeat(100), 5), "éé…");
     }

@@ -47,6 +47,7 @@ pub fn classify(plans: &[&Plan], rows: &[Vec<(String, String)>]) -> Vec<Vec<HitR
         let record = AuditRecord {
             event,
             message,
+            original: message,
             system: SystemFields {
                 // CloudWatch's time, which ordered the answer; else the event's own.
                 timestamp_ms: parse_aws_time(value("@timestamp")),

@@ -252,6 +252,7 @@ fn record(message: &str) -> AuditRecord<'_> {
     AuditRecord {
         event,
         message: message.as_bytes(),
+        original: message.as_bytes(),
         system: SystemFields {
             timestamp_ms: Some(1_793_607_243_131),
             ingestion_time_ms: None,
