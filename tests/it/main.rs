@@ -32,6 +32,7 @@ mod detections_one_pass;
 mod export;
 mod export_faults;
 mod formats;
+mod formats_aks;
 mod fuzz_regressions;
 mod insights_errors;
 mod insights_golden;

@@ -1,0 +1,232 @@
+//! AKS diagnostic logs and SIEM-wrapped events, read into the one audit model: the fixtures in
+//! `tests/fixtures/aks` hold the same six events as AKS records one per line (Event Hubs), as a
+//! storage account's `{"records":[...]}`, as Log Analytics rows (`log_s`), wrapped by SIEMs, and
+//! as EKS JSON lines; every reading must give the same answers.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kaudit::audit::Depth;
+use kaudit::audit::formats::{Format, ProblemKind, ScanReport};
+use kaudit::source::local::{self, InputSpec, LocalInput};
+use kaudit::store::EventStore;
+
+use crate::support::{kaudit, text};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/aks")
+        .join(name)
+}
+
+const EKS: &str = "audit.eks.jsonl";
+const EVENT_HUBS: &str = "kube-audit.eventhubs.jsonl";
+const STORAGE: &str = "kube-audit.storage.json";
+const LOG_ANALYTICS: &str = "kube-audit.log-analytics.json";
+const WRAPPED: &str = "wrapped.jsonl";
+const ALL: [&str; 5] = [EKS, EVENT_HUBS, STORAGE, LOG_ANALYTICS, WRAPPED];
+
+/// One delivered record: its event text, the record it came from, its format and `@ptr` offset.
+struct Rec {
+    message: Vec<u8>,
+    original: Vec<u8>,
+    format: Format,
+    offset: u64,
+    line: u64,
+}
+
+fn open(name: &str) -> LocalInput {
+    local::open(&InputSpec::Path(fixture(name))).unwrap()
+}
+
+fn scan(name: &str) -> (Vec<Rec>, ScanReport) {
+    let input = open(name);
+    let mut out = Vec::new();
+    let report = input.scan(Depth::Full, |r| {
+        out.push(Rec {
+            message: r.message.to_vec(),
+            original: r.original.to_vec(),
+            format: r.format,
+            offset: r.system.offset,
+            line: r.line,
+        });
+        ControlFlow::Continue(())
+    });
+    (out, report)
+}
+
+fn eks_lines() -> Vec<Vec<u8>> {
+    std::fs::read(fixture(EKS))
+        .unwrap()
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+#[test]
+fn every_aks_shape_gives_the_eks_events_byte_for_byte() {
+    let eks = eks_lines();
+    assert_eq!(eks.len(), 6);
+    for (name, format) in [
+        (EVENT_HUBS, Format::AksDiagnostic),
+        (STORAGE, Format::AksDiagnostic),
+        (LOG_ANALYTICS, Format::AksLogAnalytics),
+    ] {
+        let (recs, report) = scan(name);
+        let messages: Vec<&[u8]> = recs.iter().map(|r| r.message.as_slice()).collect();
+        assert_eq!(messages, eks, "{name}");
+        assert_eq!(report.formats, [(format, 6)], "{name}");
+        let data = std::fs::read(fixture(name)).unwrap();
+        for r in &recs {
+            // The record it came from, whole, where its `@ptr` says it starts.
+            let at = r.offset as usize;
+            assert_eq!(&data[at..at + r.original.len()], r.original, "{name}");
+            let record: serde_json::Value = serde_json::from_slice(&r.original).unwrap();
+            let log = record["properties"]["log"]
+                .as_str()
+                .or(record["log_s"].as_str())
+                .unwrap();
+            assert_eq!(log.as_bytes(), r.message, "{name}");
+        }
+    }
+}
+
+#[test]
+fn bad_aks_records_are_reported_where_they_are() {
+    let (recs, report) = scan(EVENT_HUBS);
+    assert_eq!(recs.len(), 6);
+    assert_eq!(
+        recs.iter().map(|r| r.line).collect::<Vec<_>>(),
+        [1, 2, 3, 5, 6, 8]
+    );
+    assert_eq!((report.malformed, report.not_audit), (2, 0));
+    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            // The event in `properties.log` is cut: the line, and the column where the string
+            // starts; the column inside the unescaped event.
+            "4:321: malformed: in `properties.log`, at its column 151: invalid JSON: the record \
+             ends inside the event",
+            // The record around the event is broken.
+            "7:1267: malformed: invalid JSON: expected a JSON value",
+        ]
+    );
+    let line4 = std::fs::read_to_string(fixture(EVENT_HUBS))
+        .unwrap()
+        .lines()
+        .nth(3)
+        .unwrap()
+        .to_string();
+    assert!(line4[320..].starts_with(r#""{\"kind\":\"Event\""#));
+}
+
+#[test]
+fn siem_wrappers_are_unwrapped_and_the_wrapper_kept() {
+    let (recs, report) = scan(WRAPPED);
+    let eks = eks_lines();
+    let events: Vec<serde_json::Value> = recs
+        .iter()
+        .map(|r| serde_json::from_slice(&r.message).unwrap())
+        .collect();
+    let want: Vec<serde_json::Value> = eks
+        .iter()
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(events, want);
+    // Panther's `log` around an AKS record is read as that record.
+    let formats: Vec<Format> = recs.iter().map(|r| r.format).collect();
+    use Format::{AksDiagnostic as Aks, Wrapped};
+    assert_eq!(formats, [Wrapped, Aks, Wrapped, Wrapped, Wrapped, Wrapped]);
+    let data = std::fs::read(fixture(WRAPPED)).unwrap();
+    let lines: Vec<&[u8]> = data.split(|b| *b == b'\n').collect();
+    for (r, line) in recs.iter().zip(&lines) {
+        assert_eq!(r.original, *line);
+        // An object member is handed out as it is in the input.
+        if r.format == Wrapped {
+            let at = line.windows(r.message.len()).position(|w| w == r.message);
+            assert!(at.is_some(), "{}", String::from_utf8_lossy(&r.message));
+        }
+    }
+    // A wrapper whose member is no event is said to be so, where it is.
+    assert_eq!(
+        report
+            .problems
+            .iter()
+            .map(|p| (p.line, p.column, p.kind, p.message.as_str()))
+            .collect::<Vec<_>>(),
+        [(
+            7,
+            25,
+            ProblemKind::NotAuditEvent,
+            "in `log`: no `kind` and no `auditID`"
+        )]
+    );
+}
+
+#[test]
+fn queries_over_aks_give_the_answers_of_the_same_events_as_eks_lines() {
+    let queries = [
+        "stats count(*) as n by user.username, verb, objectRef.resource | sort n desc, user.username asc, verb asc",
+        "fields @timestamp, auditID, verb, responseStatus.code | sort @timestamp asc",
+        "filter responseStatus.code = 403 | fields auditID, user.username, sourceIPs.0",
+        "filter verb = \"create\" and objectRef.subresource = \"exec\" | fields auditID, requestURI",
+        "filter user.username like /contoso/ | stats count(*) as n by objectRef.resource",
+        "filter @message like \"db-password\" | fields auditID",
+        "stats count(*) as n by bin(1m) as minute | sort minute asc",
+        "filter `annotations.authorization.k8s.io/decision` = \"forbid\" | fields auditID",
+    ];
+    for query in queries {
+        let mut answers = Vec::new();
+        for name in ALL {
+            let path = fixture(name);
+            let out = kaudit(&["query", "-f", path.to_str().unwrap(), query, "-o", "json"]);
+            assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+            let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            answers.push((name, rows));
+        }
+        let (_, eks) = &answers[0];
+        assert!(
+            eks.as_array().is_some_and(|rows| !rows.is_empty()),
+            "{query}: {eks}"
+        );
+        for (name, rows) in &answers[1..] {
+            assert_eq!(rows, eks, "{query} over {name}");
+        }
+    }
+}
+
+#[test]
+fn the_console_store_events_and_formats_read_aks() {
+    // The console's store: six events and the two bad records, as for EKS.
+    let input = Arc::new(open(EVENT_HUBS));
+    let mut store = EventStore::default();
+    let report = store.load(input, 2, |_| {});
+    assert_eq!((store.len(), report.malformed), (6, 2));
+    let mut raws: Vec<Vec<u8>> = (0..6).map(|r| store.raw(r).to_vec()).collect();
+    let mut eks = eks_lines();
+    raws.sort();
+    eks.sort();
+    assert_eq!(raws, eks);
+
+    let path = fixture(EVENT_HUBS);
+    let path = path.to_str().unwrap();
+    let out = kaudit(&["events", path, "-o", "jsonl"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 6);
+
+    let out = kaudit(&["formats", path]);
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with(&format!(
+            "{path}: 6 events (AKS diagnostic (kube-audit) 6); 2 malformed\n"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains("  4:321: malformed: in `properties.log`"),
+        "{said}"
+    );
+}
