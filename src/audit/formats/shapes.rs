@@ -366,6 +366,10 @@ pub(super) fn describe(keys: Option<&Keys<'_>>, reason: &str) -> String {
             "AKS `kube-audit` diagnostic record without an audit event in `properties.log`"
                 .to_string()
         }
+        Some(k) if k.properties && k.category.is_some() => format!(
+            "Azure diagnostic record of category `{}`, not an audit log",
+            k.category.as_deref().unwrap_or_default()
+        ),
         Some(k) if k.cloudtrail == 2 => {
             "AWS CloudTrail record, not a Kubernetes audit Event".into()
         }
@@ -375,7 +379,7 @@ pub(super) fn describe(keys: Option<&Keys<'_>>, reason: &str) -> String {
             k.message_type.as_deref().unwrap_or_default()
         ),
         Some(k) if k.kind.is_none() && k.wrapper.is_some() => format!(
-            "wrapper object: the record nested under `{}` is not an audit event",
+            "wrapper object: `{}` holds no audit Event or AKS record (one level of wrapping is read)",
             k.wrapper.unwrap_or_default()
         ),
         _ => reason.to_string(),
@@ -441,7 +445,8 @@ mod tests {
         prescan(&mut s, &mut keys).unwrap();
         assert_eq!(
             describe(Some(&keys), "x"),
-            "wrapper object: the record nested under `event` is not an audit event"
+            "wrapper object: `event` holds no audit Event or AKS record (one level of wrapping is \
+             read)"
         );
         assert_eq!(bounded("é".repeat(100), 5), "éé…");
     }

@@ -105,3 +105,123 @@ fn report_absorbs_a_later_one() {
         "x: 4 events (JSON lines 3, CloudWatch export (S3) 1); 3 malformed"
     );
 }
+
+/// Every record of `data`, as (format, message), and the report.
+fn read(data: &str) -> (Vec<(Format, String)>, ScanReport) {
+    let origin = Origin::new("x", "id");
+    let mut out = Vec::new();
+    let report = scan(data.as_bytes(), &origin, Depth::Table, |r| {
+        out.push((r.format, r.message_str().to_string()));
+        ControlFlow::Continue(())
+    });
+    (out, report)
+}
+
+const EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","verb":"get","stageTimestamp":"2026-11-02T08:15:31Z"}"#;
+
+fn escaped(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+#[test]
+fn aks_records_read_their_event_from_properties_log_as_text_or_object() {
+    let as_text = format!(
+        r#"{{"category":"kube-audit-admin","properties":{{"log":"{}","pod":"p"}}}}"#,
+        escaped(EVENT)
+    );
+    let as_object = format!(r#"{{"category":"kube-audit","properties":{{"log":{EVENT}}}}}"#);
+    let (recs, report) = read(&format!("{as_text}\n{as_object}\n"));
+    assert_eq!(
+        recs,
+        [
+            (Format::AksDiagnostic, EVENT.to_string()),
+            (Format::AksDiagnostic, EVENT.to_string())
+        ]
+    );
+    assert_eq!(report.problem_count(), 0);
+}
+
+#[test]
+fn an_object_member_is_borrowed_from_the_input_a_string_member_is_owned() {
+    let data = format!(
+        "{{\"log\":{EVENT}}}\n{{\"category\":\"kube-audit\",\"properties\":{{\"log\":\"{}\"}}}}\n",
+        escaped(EVENT)
+    );
+    let origin = Origin::new("x", "id");
+    let range = data.as_bytes().as_ptr_range();
+    let mut inside = Vec::new();
+    scan(data.as_bytes(), &origin, Depth::Table, |r| {
+        inside.push(range.contains(&r.message.as_ptr()));
+        assert_eq!(
+            r.original,
+            data.lines().nth(r.line as usize - 1).unwrap().as_bytes()
+        );
+        ControlFlow::Continue(())
+    });
+    assert_eq!(inside, [true, false]);
+}
+
+#[test]
+fn log_analytics_rows_and_storage_records() {
+    let rows = format!(
+        "[{{\"Category\":\"kube-audit\",\"log_s\":\"{e}\"}},\n {{\"log_s\":\"{e}\"}}]\n",
+        e = escaped(EVENT)
+    );
+    let (recs, _) = read(&rows);
+    assert_eq!(recs.len(), 2);
+    assert!(
+        recs.iter()
+            .all(|(f, m)| *f == Format::AksLogAnalytics && m == EVENT)
+    );
+    // A storage account's document, on one line, with a record of another category.
+    let records = format!(
+        r#"{{"records":[{{"category":"kube-audit","properties":{{"log":"{}"}}}},{{"category":"kube-apiserver","properties":{{"log":"I1102 started"}}}}]}}"#,
+        escaped(EVENT)
+    );
+    let (recs, report) = read(&records);
+    assert_eq!(recs, [(Format::AksDiagnostic, EVENT.to_string())]);
+    assert_eq!(
+        report.not_audit_shapes,
+        [(
+            "Azure diagnostic record of category `kube-apiserver`, not an audit log".to_string(),
+            1
+        )]
+    );
+    // Where the record starts.
+    let at = records.find(r#"{"category":"kube-apiserver""#).unwrap();
+    assert_eq!(report.problems[0].column, at as u64 + 1);
+}
+
+#[test]
+fn wrappers_are_read_one_level_down() {
+    let core_event = r#"{"kind":"Event","apiVersion":"v1","reason":"Pulled"}"#;
+    let data = [
+        // A member of any name holding an audit Event.
+        format!(r#"{{"host":"h","k8s_audit":{EVENT}}}"#),
+        // A Kubernetes core Event is no audit event, under any name but the usual ones.
+        format!(r#"{{"host":"h","k8s":{core_event}}}"#),
+        // Two levels down is not read.
+        format!(r#"{{"log":{{"event":{EVENT}}}}}"#),
+        format!(r#"{{"a":{{"log":{EVENT}}}}}"#),
+    ]
+    .join("\n");
+    let (recs, report) = read(&data);
+    assert_eq!(recs, [(Format::Wrapped, EVENT.to_string())]);
+    let problems: Vec<(u64, String)> = report
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.clone()))
+        .collect();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert_eq!(problems[0].0, 2);
+    assert_eq!(
+        problems[1],
+        (
+            3,
+            "in `log`: wrapper object: `event` holds no audit Event or AKS record (one level of \
+             wrapping is read)"
+                .to_string()
+        )
+    );
+    assert_eq!(problems[2].0, 4);
+}
