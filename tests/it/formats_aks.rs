@@ -230,3 +230,35 @@ fn the_console_store_events_and_formats_read_aks() {
         "{said}"
     );
 }
+
+#[test]
+fn detections_and_printed_events_agree_over_every_shape() {
+    let run = |args: &[&str], name: &str| {
+        let path = fixture(name);
+        let mut all = args.to_vec();
+        all.extend(["-f", path.to_str().unwrap()]);
+        let out = kaudit(&all);
+        (out.status.code(), text(&out.stdout))
+    };
+    for args in [&["detect"][..], &["events", "-o", "jsonl"][..]] {
+        let eks = run(args, EKS);
+        assert!(eks.1.lines().count() > 5, "{args:?}: {}", eks.1);
+        for name in &ALL[1..] {
+            let got = run(args, name);
+            if *name == WRAPPED && args[0] == "events" {
+                // Its events are as the wrapper wrote them, with blanks: the same JSON.
+                let values = |s: &str| -> Vec<serde_json::Value> {
+                    s.lines()
+                        .map(|l| serde_json::from_str(l).unwrap())
+                        .collect()
+                };
+                assert_eq!(got.0, eks.0);
+                assert_eq!(values(&got.1), values(&eks.1));
+            } else {
+                assert_eq!(got, eks, "{args:?} over {name}");
+            }
+        }
+    }
+    let (code, detect) = run(&["detect"], STORAGE);
+    assert_eq!(code, Some(3), "{detect}");
+}
