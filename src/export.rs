@@ -1,7 +1,9 @@
 //! Writing selected events out, exactly as they were read, to JSON or JSON lines, safely.
 //!
 //! An export is evidence, so each event is written as the bytes it was read as, never decoded
-//! and re-encoded: a hash or a `diff` against the source log still matches. serde_json is used
+//! and re-encoded: a hash or a `diff` against the source log still matches. For an event read
+//! out of a larger record (an AKS diagnostic record, a SIEM's wrapper), the console hands over
+//! that record ([`crate::store::EventStore::original`]). serde_json is used
 //! only to check that a text is JSON and to escape the texts that are not.
 //!
 //! # What is written

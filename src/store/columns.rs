@@ -21,6 +21,9 @@ const MAX_CACHED_CODES: usize = 64;
 
 pub(super) const TRUNCATED: u8 = 1;
 pub(super) const DENIED: u8 = 2;
+/// The event was read out of a larger record (an AKS record, a SIEM's wrapper): the record is
+/// the JSON object that starts at the row's origin.
+pub(super) const WRAPPED: u8 = 4;
 
 /// One row's ids, before it is pushed.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +46,9 @@ pub(super) struct Columns {
     /// Its length. An event past 4 GiB would be cut here; no input format allows one.
     pub raw_len: Vec<u32>,
     /// Where the record starts (the offset of its `@ptr`): in the store, an address in the
-    /// inputs as for `raw_at`, or [`NO_ORIGIN`]; in a batch, its offset in its input.
+    /// inputs as for `raw_at`, or [`NO_ORIGIN`]; in a batch, its offset in its input. A pushed
+    /// row whose record is more than its event ([`WRAPPED`]) has the record copied to the
+    /// arena, and its origin is that [`OWNED`] address.
     pub origin: Vec<u64>,
 }
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, RwLock, mpsc};
 
 use super::EventStore;
 use super::batch::{Batch, Progress};
-use super::columns::{Columns, Interners, OWNED};
+use super::columns::{Columns, Interners, OWNED, WRAPPED};
 use super::merge::Merge;
 use crate::audit::decode::Depth;
 use crate::audit::formats::ScanReport;
@@ -210,7 +210,10 @@ fn read_part(
             owned.extend_from_slice(message);
             at
         };
-        let row = interners.row(&record.event, record.system.timestamp_ms);
+        let mut row = interners.row(&record.event, record.system.timestamp_ms);
+        if record.format.unwrapped() {
+            row.flags |= WRAPPED;
+        }
         columns.push(row, at, message.len(), record.system.offset);
         ControlFlow::Continue(())
     });

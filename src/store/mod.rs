@@ -4,7 +4,9 @@
 //! An [`EventStore`] keeps, per event, only what the results table, the facets and the timeline
 //! need (about 69 bytes: a time, nine facet ids, a name id, two flags, where the event's text
 //! is, and where its record starts, which a query's `@ptr` names), and finds the text itself in
-//! the memory-mapped input when the detail view or an export asks for it. Strings are interned
+//! the memory-mapped input when the detail view or an export asks for it. An event read out of
+//! a larger record (an AKS record, a SIEM's wrapper) is flagged, and its record, which an export
+//! writes, is the JSON object found again at its start: no more is kept for it. Strings are interned
 //! per column, so a filter resolves its values to ids once and compares integers.
 //!
 //! A [`StoreLoader`] reads inputs in parts on several threads; each part is indexed with its
@@ -48,7 +50,7 @@ pub use histogram::{Bucket, Histogram};
 pub use load::{PART_BYTES, StoreLoader, load_shared, load_shared_with};
 pub use sort::SortKey;
 
-use columns::{Columns, DENIED, Interners, NO_ORIGIN, NO_TIME, OWNED, TRUNCATED};
+use columns::{Columns, DENIED, Interners, NO_ORIGIN, NO_TIME, OWNED, TRUNCATED, WRAPPED};
 
 /// A column the console counts values of and filters on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,18 +180,37 @@ impl EventStore {
         else {
             return &[];
         };
-        let len = len as usize;
-        let text = if at & OWNED != 0 {
-            let start = (at & !OWNED) as usize;
-            self.arena.get(start..start + len)
+        self.bytes_at(at, Some(len as usize)).unwrap_or_default()
+    }
+
+    /// The record the event was read from, byte for byte, what an export writes: the AKS record
+    /// or the SIEM's wrapper around an unwrapped event, else the same as [`EventStore::raw`].
+    pub fn original(&self, row: u32) -> &[u8] {
+        let origin = self.columns.origin.get(row as usize).copied();
+        match origin {
+            Some(at) if self.flags(row) & WRAPPED != 0 && at != NO_ORIGIN => {
+                // The record is one JSON object: its end is found again rather than kept.
+                self.bytes_at(at, None).unwrap_or_else(|| self.raw(row))
+            }
+            _ => self.raw(row),
+        }
+    }
+
+    /// The bytes at a raw address (in the inputs, or [`OWNED`] in the arena): `len` of them, or
+    /// the JSON value that starts there.
+    fn bytes_at(&self, at: u64, len: Option<usize>) -> Option<&[u8]> {
+        let (bytes, start) = if at & OWNED != 0 {
+            (self.arena.as_slice(), (at & !OWNED) as usize)
         } else {
             let i = self.inputs.partition_point(|s| s.base <= at);
-            self.inputs.get(i.wrapping_sub(1)).and_then(|s| {
-                let start = (at - s.base) as usize;
-                s.input.bytes().get(start..start + len)
-            })
+            let stored = self.inputs.get(i.wrapping_sub(1))?;
+            (stored.input.bytes(), (at - stored.base) as usize)
         };
-        text.unwrap_or_default()
+        let end = match len {
+            Some(len) => start + len,
+            None => crate::audit::skip::value_end(bytes, start)?,
+        };
+        bytes.get(start..end)
     }
 
     /// The row of the event at a query answer's `@ptr` (`<source id>:<byte offset>`), when the
@@ -310,9 +331,16 @@ impl EventStore {
         let row = self
             .interners
             .row(&record.event, record.system.timestamp_ms);
+        let mut row = row;
+        let mut origin = NO_ORIGIN;
+        if record.format.unwrapped() {
+            row.flags |= WRAPPED;
+            origin = OWNED | self.arena.len() as u64;
+            self.arena.extend_from_slice(record.original);
+        }
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(record.message);
-        self.columns.push(row, at, record.message.len(), NO_ORIGIN);
+        self.columns.push(row, at, record.message.len(), origin);
         self.appended(false);
         let added = (self.columns.len() - 1) as u32;
         let source = record.system.source_id;

@@ -294,9 +294,12 @@ impl Runner {
             } => {
                 tokio::task::spawn_blocking(move || {
                     let result = match this.store.read() {
-                        Ok(store) => {
-                            export(rows.iter().map(|r| store.raw(*r)), &path, format, overwrite)
-                        }
+                        Ok(store) => export(
+                            rows.iter().map(|r| store.original(*r)),
+                            &path,
+                            format,
+                            overwrite,
+                        ),
                         Err(_) => return,
                     };
                     let reply = result.map_err(|e| ExportFailure {

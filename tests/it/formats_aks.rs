@@ -262,3 +262,54 @@ fn detections_and_printed_events_agree_over_every_shape() {
     let (code, detect) = run(&["detect"], STORAGE);
     assert_eq!(code, Some(3), "{detect}");
 }
+
+#[test]
+fn the_store_keeps_each_record_and_an_export_writes_it_byte_for_byte() {
+    for name in [EVENT_HUBS, STORAGE, LOG_ANALYTICS, WRAPPED, EKS] {
+        let (recs, _) = scan(name);
+        let mut store = EventStore::default();
+        store.load(Arc::new(open(name)), 2, |_| {});
+        assert_eq!(store.len(), recs.len(), "{name}");
+        // Loaded: the record is found in the input again; pushed (a followed file): kept.
+        let mut pushed = EventStore::default();
+        open(name).scan(Depth::Table, |r| {
+            pushed.push_record(r);
+            ControlFlow::Continue(())
+        });
+        let rows: Vec<u32> = (0..store.len() as u32).collect();
+        for s in [&store, &pushed] {
+            let mut originals: Vec<&[u8]> = rows.iter().map(|r| s.original(*r)).collect();
+            let mut want: Vec<&[u8]> = recs.iter().map(|r| r.original.as_slice()).collect();
+            originals.sort();
+            want.sort();
+            assert_eq!(originals, want, "{name}");
+            let mut raws: Vec<&[u8]> = rows.iter().map(|r| s.raw(*r)).collect();
+            let mut events: Vec<&[u8]> = recs.iter().map(|r| r.message.as_slice()).collect();
+            raws.sort();
+            events.sort();
+            assert_eq!(raws, events, "{name}");
+        }
+    }
+    // An export of the AKS events is the Event Hubs records as Azure wrote them.
+    let mut store = EventStore::default();
+    store.load(Arc::new(open(EVENT_HUBS)), 1, |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.jsonl");
+    let rows: Vec<u32> = (0..store.len() as u32).collect();
+    kaudit::export::export(
+        rows.iter().map(|r| store.original(*r)),
+        &path,
+        kaudit::export::ExportFormat::JsonLines,
+        false,
+    )
+    .unwrap();
+    let written = std::fs::read_to_string(&path).unwrap();
+    let source = std::fs::read_to_string(fixture(EVENT_HUBS)).unwrap();
+    let good: Vec<&str> = source
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| ![3, 6].contains(i))
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(written.lines().collect::<Vec<_>>(), good);
+}

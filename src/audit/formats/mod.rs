@@ -121,6 +121,15 @@ impl Format {
         }
     }
 
+    /// Whether events of this format are read out of a larger record (an AKS record, a SIEM's
+    /// wrapper), so that the record, [`AuditRecord::original`], is more than the event.
+    pub fn unwrapped(self) -> bool {
+        matches!(
+            self,
+            Format::AksDiagnostic | Format::AksLogAnalytics | Format::Wrapped
+        )
+    }
+
     fn index(self) -> usize {
         self as usize
     }
