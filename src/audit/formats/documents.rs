@@ -173,6 +173,11 @@ impl<'d> Run<'d, '_> {
 
     /// One object read as an audit event.
     fn single(&mut self, raw: &str, off: usize, format: Format, keys: Option<&Keys<'_>>) {
+        // Neither `kind` nor `auditID`: no event itself, so the one it holds is looked for at
+        // once (an AKS record, a wrapper) rather than after a decode bound to fail.
+        if keys.is_some_and(|k| k.kind.is_none() && !k.audit_id) && self.unwrapped(raw, off) {
+            return;
+        }
         let line = self.line_at(off);
         match decode_event(raw.as_bytes(), self.depth) {
             Ok(event) => {

@@ -16,7 +16,7 @@
 //! | [`Format::CloudWatchSubscription`] | subscription / Firehose records (`"messageType":"DATA_MESSAGE"`), back to back |
 //! | [`Format::AksDiagnostic`] | AKS `kube-audit` / `kube-audit-admin` diagnostic records, one per line (Event Hubs) or in `{"records":[…]}` (storage account): the event is `properties.log` |
 //! | [`Format::AksLogAnalytics`] | rows exported from Log Analytics: the event is the `log_s` column |
-//! | [`Format::Wrapped`] | an event one level down in a SIEM's record: Panther's `log`, `event`, or any member holding an `audit.k8s.io` Event (or an AKS record) |
+//! | [`Format::Wrapped`] | an event one level down in a SIEM's record: Panther's `log`, `event`, or any member holding an `audit.k8s.io` Event; an AKS record so wrapped counts as AKS |
 //!
 //! A line starting with `{` is decoded as an event straight away. Only when that fails is it
 //! looked at again: as a CloudWatch or subscription document, an `EventList`, several values on
@@ -31,10 +31,12 @@
 //! callback returns. [`AuditRecord::message`] is the event's text either way, what queries,
 //! facets and decoders read; [`AuditRecord::original`] is the whole record as read, byte for
 //! byte, and [`SystemFields::offset`] where it starts. A reader that keeps events past the
-//! callback copies a message that is not in the input (the store does, into its own bytes) and
-//! points at one that is. Escaping a JSON string changes only quotes, backslashes and control
-//! characters, so a query's literal prefilter, which needs none of them, still finds its words in
-//! the escaped record.
+//! callback copies a message that is not in the input and points at one that is; the store
+//! does so, and flags the row so that an export finds the record again at its start
+//! ([`crate::store::EventStore::original`]). Escaping a JSON string changes only characters a
+//! query's literal prefilter never looks for (quotes, backslashes, control characters, and what
+//! some encoders also escape: `/`, `<>&`, non-ASCII), so it still finds its words in the escaped
+//! record.
 //!
 //! # What is reported
 //! Nothing is dropped silently. [`ScanReport`] counts every record that was not an event, by kind
