@@ -27,7 +27,8 @@ pub struct TailControl {
 #[derive(Debug, Default)]
 pub struct Intake {
     pub status: TailStatus,
-    held: VecDeque<Vec<u8>>,
+    /// Event texts, each with the record it was read out of when that is more than the event.
+    held: VecDeque<(Vec<u8>, Option<Vec<u8>>)>,
     arrivals: VecDeque<(Instant, u64)>,
 }
 
@@ -36,7 +37,7 @@ impl Intake {
     /// store is gone.
     pub fn offer(
         &mut self,
-        new: Vec<Vec<u8>>,
+        new: Vec<(Vec<u8>, Option<Vec<u8>>)>,
         reports: Vec<ScanReport>,
         store: &SharedStore,
         report: &Report,
@@ -67,10 +68,10 @@ impl Intake {
                 return false;
             };
             if !paused {
-                for raw in self.held.drain(..) {
+                for (raw, original) in self.held.drain(..) {
                     // The follower read these and reported what was wrong with any of them (a
                     // cut event, with its file and line) in the reports kept below.
-                    let _ = store.push_reported(&raw);
+                    let _ = store.push_reported_from(&raw, original.as_deref());
                     added += 1;
                 }
             }

@@ -368,6 +368,23 @@ impl EventStore {
         self.push(raw, false)
     }
 
+    /// [`EventStore::push_reported`] of an event read out of a larger record (an AKS record, a
+    /// SIEM's wrapper): the record is kept too, for [`EventStore::original`].
+    pub fn push_reported_from(
+        &mut self,
+        raw: &[u8],
+        original: Option<&[u8]>,
+    ) -> Result<u32, DecodeError> {
+        let row = self.push(raw, false)?;
+        if let Some(original) = original {
+            let i = row as usize;
+            self.columns.origin[i] = OWNED | self.arena.len() as u64;
+            self.columns.flags[i] |= WRAPPED;
+            self.arena.extend_from_slice(original);
+        }
+        Ok(row)
+    }
+
     fn push(&mut self, raw: &[u8], account: bool) -> Result<u32, DecodeError> {
         if !account && let Ok(event) = decode_event(raw, Depth::Table) {
             return Ok(self.keep_owned(raw, &event));

@@ -218,7 +218,10 @@ impl Session<'_> {
                         if held.len() > 4 * 4096 {
                             held.retain(|(_, t)| *t >= newest - options.lookback_ms);
                         }
-                        let texts = events.into_iter().map(|e| e.message.into_bytes()).collect();
+                        let texts = events
+                            .into_iter()
+                            .map(|e| (e.message.into_bytes(), None))
+                            .collect();
                         intake.offer(texts, Vec::new(), self.store, self.report, self.control);
                     }
                     LiveNote::Sampled(sampled) => {

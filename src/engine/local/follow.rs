@@ -27,6 +27,9 @@ pub struct Arrived {
     /// Read only when the depth asked for reads it.
     pub time_ms: Option<i64>,
     pub raw: Vec<u8>,
+    /// The record the event was read out of (an AKS record, a SIEM's wrapper), what an export
+    /// writes; `None` when the record is the event.
+    pub original: Option<Vec<u8>>,
     /// A cut event, no longer whole JSON.
     pub truncated: bool,
 }
@@ -68,6 +71,7 @@ pub fn follow(
                 round.events.push(Arrived {
                     time_ms: record.system.timestamp_ms,
                     raw: record.message.to_vec(),
+                    original: record.format.unwrapped().then(|| record.original.to_vec()),
                     truncated: record.event.truncated,
                 });
                 ControlFlow::Continue(())

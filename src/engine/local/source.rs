@@ -282,7 +282,11 @@ impl Inner {
         let mut intake = Intake::default();
         // Classify: what the store reads of an event as it takes it in.
         follow(&files, Depth::Classify, report, &control.stop, |round| {
-            let raws = round.events.into_iter().map(|e| e.raw).collect();
+            let raws = round
+                .events
+                .into_iter()
+                .map(|e| (e.raw, e.original))
+                .collect();
             if intake.offer(raws, round.reports, store, report, control) {
                 std::ops::ControlFlow::Continue(())
             } else {
@@ -448,6 +452,48 @@ mod tests {
         };
         assert_eq!(facts.unreadable.len(), 1, "{:?}", facts.unreadable);
         assert!(facts.unreadable[0].contains("a.log"));
+    }
+
+    /// An AKS record appended to a followed file reaches the store as its event, and keeps the
+    /// record for an export.
+    #[test]
+    fn a_followed_aks_record_keeps_its_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("kube-audit.jsonl");
+        let aks = |id: &str| {
+            let text = event(id, "2026-11-02T08:00:02Z");
+            let escaped = text.trim_end().replace('"', "\\\"");
+            format!("{{\"category\":\"kube-audit\",\"properties\":{{\"log\":\"{escaped}\"}}}}\n")
+        };
+        std::fs::write(&path, aks("k1")).expect("write");
+        let source = LocalSource::files(std::slice::from_ref(&path), true).expect("there");
+        let store = SharedStore::default();
+        source.load_now(&store, &Report::nowhere());
+        let control = Arc::new(TailControl::default());
+        let tail = {
+            let (inner, store, control) = (source.inner.clone(), store.clone(), control.clone());
+            std::thread::spawn(move || inner.tail(&store, &control, &Report::nowhere()))
+        };
+        let second = aks("k2");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        std::io::Write::write_all(&mut file, second.as_bytes()).expect("append");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while store.read().expect("store").len() < 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        control
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        tail.join().expect("tail");
+        let held = store.read().expect("store");
+        assert_eq!(held.len(), 2);
+        let want = event("k2", "2026-11-02T08:00:02Z");
+        assert_eq!(held.raw(1), want.trim_end().as_bytes());
+        assert_eq!(held.original(1), second.trim_end().as_bytes());
+        assert_eq!(held.original(0), aks("k1").trim_end().as_bytes());
     }
 
     /// A followed file caught while a line is being written: the load reads the whole lines,
