@@ -28,7 +28,7 @@ struct Inner<'t> {
 struct Members<'t> {
     category: Option<Cow<'t, str>>,
     /// `properties.log` (AKS), as a string or an object, and where its value starts.
-    properties_log: Option<(Cow<'t, str>, bool, usize)>,
+    properties_log: Option<(Cow<'t, str>, usize)>,
     /// `log_s` (Log Analytics), and where its value starts.
     log_s: Option<(Cow<'t, str>, usize)>,
     /// The first member holding an object that a wrapper may hold the event in: the usual
@@ -50,10 +50,8 @@ fn read_members<'t>(s: &mut Scanner<'t>, m: &mut Members<'t>) -> Scan<()> {
             ("properties", b'{') => s.members(|s, key| {
                 let at = s.pos;
                 match (key.as_ref(), s.peek()?) {
-                    ("log", b'"') => m.properties_log = Some((s.string()?, true, at)),
-                    ("log", b'{') => {
-                        m.properties_log = Some((Cow::Borrowed(s.raw_value()?), false, at));
-                    }
+                    ("log", b'"') => m.properties_log = Some((s.string()?, at)),
+                    ("log", b'{') => m.properties_log = Some((Cow::Borrowed(s.raw_value()?), at)),
                     _ => s.skip_value()?,
                 }
                 Ok(())
@@ -96,7 +94,7 @@ fn inner_of(raw: &str, wrapped: bool) -> Option<Inner<'_>> {
     let mut m = Members::default();
     let mut s = Scanner::new(raw);
     read_members(&mut s, &mut m).ok()?;
-    if let Some((text, _, at)) = m.properties_log
+    if let Some((text, at)) = m.properties_log
         && is_kube_audit(m.category.as_deref())
     {
         return Some(Inner {
