@@ -2,21 +2,13 @@
 //! an exec's command (URL-encoded in the request URI) and the `aws-auth` mappings (YAML inside
 //! a JSON string). Every value is shown through the pane's escaping, as all event text is.
 
-use super::detail::{Line, Section, Tone};
+use super::detail_line::{Line, Section, Tone, line};
 use crate::audit::aws_auth::{self, Item, Value};
 use crate::audit::event::Event;
 use crate::audit::exec::ExecRequest;
 
 /// The group that makes a mapping a cluster administrator.
 const MASTERS: &str = "system:masters";
-
-fn line(label: &str, value: impl Into<String>, tone: Tone) -> Line {
-    Line {
-        label: label.to_string(),
-        value: value.into(),
-        tone,
-    }
-}
 
 /// The command, container and streams of a `pods/exec` or `pods/attach` request.
 pub fn exec(e: &Event<'_>) -> Option<Section> {

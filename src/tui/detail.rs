@@ -3,36 +3,14 @@
 //! binding → role → subject; impersonation; the other annotations; the request and response
 //! objects; and the pivots the analyst can take from here.
 
+use super::detail_line::line;
+pub use super::detail_line::{Line, Section, Tone};
 use super::json::JsonDoc;
 use crate::audit::annotations::{Group, classify_all};
 use crate::audit::decode::{Depth, decode_event};
 use crate::audit::event::Event;
 use crate::audit::reason::{Decision, Reason, decode_reason};
 use crate::store::Facet;
-
-/// One labelled line of the detail.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Line {
-    pub label: String,
-    pub value: String,
-    pub tone: Tone,
-}
-
-/// What a value means, for its colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Plain,
-    Allow,
-    Deny,
-    Warning,
-    Muted,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Section {
-    pub title: &'static str,
-    pub lines: Vec<Line>,
-}
 
 /// A step the analyst can take from the event: a fresh set of filters over everything loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,14 +90,6 @@ impl DetailData {
     /// Every line, section by section, as the pane lists them (for tests and search).
     pub fn lines(&self) -> impl Iterator<Item = &Line> {
         self.sections.iter().flat_map(|s| &s.lines)
-    }
-}
-
-fn line(label: &str, value: impl Into<String>, tone: Tone) -> Line {
-    Line {
-        label: label.to_string(),
-        value: value.into(),
-        tone,
     }
 }
 

@@ -14,7 +14,7 @@
 //! | `names` | identities shortened by meaning for the screen (`sa:NS/NAME`, `node:HOST`, role sessions), never two alike |
 //! | `query/` | the query components: browser, editor, history, time range, answer view |
 //! | `findings`, `found`, `clusters` | the Findings view; what the detections found among the events held, counted over a range; the cluster picker over CloudWatch Logs |
-//! | `detail`, `decoded`, `json` | what the detail pane shows of one event, pivots included; an exec's command and the aws-auth mappings read out; its request and response as ordered JSON |
+//! | `detail`, `detail_line`, `decoded`, `json` | what the detail pane shows of one event, as labelled lines in sections, pivots included; an exec's command and the aws-auth mappings read out; its request and response as ordered JSON |
 //! | `runner` | effects carried out by the source of events (the engine's) and on worker threads |
 //! | `query_run` | what the engine answers and tells, as the console's messages |
 //! | `field_names` | the loaded events' field names, gathered in the background for the editor |
@@ -25,6 +25,7 @@ pub mod clusters;
 pub mod config;
 mod decoded;
 pub mod detail;
+mod detail_line;
 pub mod effect;
 pub mod field_names;
 pub mod findings;
