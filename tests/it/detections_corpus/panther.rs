@@ -23,6 +23,25 @@ struct Row {
     missed: Vec<String>,
     negatives: usize,
     false_hits: Vec<String>,
+    /// Negatives hit on purpose: the test's name and why kaudit looks wider than the rule.
+    deliberate: Vec<(String, String)>,
+}
+
+/// A detection's `# wider-than-panther: TEST NAME — REASON` lines: the Panther negatives it
+/// hits on purpose, each with its reason. They are counted apart from the false hits, and a
+/// line that names no negative the detection hits is itself a problem (it would hide nothing,
+/// and later hide something else).
+fn deliberate(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .filter_map(|l| l.strip_prefix("# wider-than-panther:"))
+        .map(|rest| {
+            let (name, reason) = rest
+                .split_once('—')
+                .unwrap_or_else(|| panic!("`# wider-than-panther:{rest}` needs `TEST — REASON`"));
+            (name.trim().to_string(), reason.trim().to_string())
+        })
+        .collect()
 }
 
 /// Whether a Panther test's log is a Kubernetes audit event as EKS writes it (the same tests
@@ -84,19 +103,31 @@ pub fn section(corpus: &Path) -> (String, Vec<String>) {
             detections: detections.iter().map(|(n, _)| format!("`{n}`")).collect(),
             ..Row::default()
         };
+        let mut wider: Vec<(String, String)> = detections
+            .iter()
+            .flat_map(|(_, text)| deliberate(text))
+            .collect();
         for case in rule_cases {
             let hit = detections.iter().any(|(_, text)| hits(text, &case.file));
-            match (case.expected, hit) {
-                (true, true) => row.found += 1,
-                (true, false) => row.missed.push(case.name.clone()),
-                (false, true) => row.false_hits.push(case.name.clone()),
-                (false, false) => {}
+            let on_purpose = wider.iter().position(|(name, _)| *name == case.name);
+            match (case.expected, hit, on_purpose) {
+                (true, true, _) => row.found += 1,
+                (true, false, _) => row.missed.push(case.name.clone()),
+                (false, true, Some(i)) => row.deliberate.push(wider.remove(i)),
+                (false, true, None) => row.false_hits.push(case.name.clone()),
+                (false, false, _) => {}
             }
             if case.expected {
                 row.positives += 1;
             } else {
                 row.negatives += 1;
             }
+        }
+        for (name, _) in wider {
+            problems.push(format!(
+                "{rule}: `# wider-than-panther: {name}` names no negative of this rule that its \
+                 detections hit"
+            ));
         }
         table.insert(rule.clone(), row);
     }
@@ -106,32 +137,41 @@ pub fn section(corpus: &Path) -> (String, Vec<String>) {
          Panther's detection rules ship unit tests: audit records, each labelled with whether its\n\
          rule should fire. Each EKS record is run through the detections that claim its rule\n\
          (`# panther:` in their header); a positive is found when one of them hits it, and a\n\
-         negative is a false hit when one of them does. Panther's tests are a handful per rule,\n\
-         so the false-hit target applies to the negatives of all claimed rules together; the\n\
-         false hits below are places where kaudit looks wider than Panther on purpose: a webhook\n\
-         changed rather than only created, a RoleBinding (not only a ClusterRoleBinding) to\n\
-         cluster-admin, a hand edit of an EKS add-on's `system:` role.\n\n\
-         | Panther rule | detections | positives | found | missed | negatives | false hits |\n\
-         |---|---|---|---|---|---|---|\n",
+         negative is a false hit when one of them does. The targets hold for each rule alone: with\n\
+         a handful of negatives a rule, one false hit is over 5 %. Where kaudit looks wider than a\n\
+         rule on purpose, the detection names that negative (`# wider-than-panther:` in its\n\
+         header, with the reason); it is counted apart, under \"wider on purpose\", and listed\n\
+         with its reason below the table.\n\n\
+         | Panther rule | detections | positives | found | missed | negatives | false hits | wider on purpose |\n\
+         |---|---|---|---|---|---|---|---|\n",
     );
     for (rule, row) in &table {
+        let wider: Vec<String> = row.deliberate.iter().map(|(n, _)| n.clone()).collect();
         doc.push_str(&format!(
-            "| {rule} | {} | {} | {} | {} | {} | {} |\n",
+            "| {rule} | {} | {} | {} | {} | {} | {} | {} |\n",
             row.detections.join(", "),
             row.positives,
             row.found,
             cell(&row.missed),
             row.negatives,
             cell(&row.false_hits),
+            cell(&wider),
         ));
     }
     let positives: usize = table.values().map(|r| r.positives).sum();
     let found: usize = table.values().map(|r| r.found).sum();
     let negatives: usize = table.values().map(|r| r.negatives).sum();
     let false_hits: usize = table.values().map(|r| r.false_hits.len()).sum();
+    let on_purpose: usize = table.values().map(|r| r.deliberate.len()).sum();
     doc.push_str(&format!(
-        "| **all claimed rules** | | {positives} | {found} | | {negatives} | {false_hits} |\n"
+        "| **all claimed rules** | | {positives} | {found} | | {negatives} | {false_hits} | {on_purpose} |\n"
     ));
+    doc.push_str("\nWider on purpose, and why:\n\n");
+    for (rule, row) in &table {
+        for (name, reason) in &row.deliberate {
+            doc.push_str(&format!("- {rule}, \"{name}\": {reason}\n"));
+        }
+    }
     let unclaimed: BTreeSet<&String> = cases.keys().filter(|r| !claims.contains_key(*r)).collect();
     doc.push_str(
         "\nRules with EKS records that no detection claims. They count events over a window \
@@ -148,17 +188,20 @@ pub fn section(corpus: &Path) -> (String, Vec<String>) {
         if row.positives == 0 {
             problems.push(format!("{rule}: no labelled positive"));
         }
+        if row.false_hits.len() * 20 > row.negatives {
+            problems.push(format!(
+                "{rule} hit {} of {} Panther negatives: {:?}",
+                row.false_hits.len(),
+                row.negatives,
+                row.false_hits
+            ));
+        }
         if row.found * 10 < row.positives * 9 {
             problems.push(format!(
                 "{rule} found {} of {} Panther positives ({:?} missed)",
                 row.found, row.positives, row.missed
             ));
         }
-    }
-    if false_hits * 20 > negatives {
-        problems.push(format!(
-            "the claimed Panther rules hit {false_hits} of {negatives} negatives"
-        ));
     }
     (doc, problems)
 }
