@@ -274,3 +274,52 @@ fn a_huge_aws_auth_is_cut_and_says_so() {
         "… 4000 more lines: the request and response below hold them all"
     );
 }
+
+#[test]
+fn a_wrapped_reason_goes_on_under_its_value_not_under_its_label() {
+    let reason = "RBAC: allowed by ClusterRoleBinding \\\"developers-view\\\" of ClusterRole \\\"view\\\" to Group \\\"developers\\\" and then some more words to wrap";
+    let line = event(
+        "long-reason",
+        "/api/v1/pods",
+        r#"{"resource":"pods"}"#,
+        "null",
+    );
+    let line = format!(
+        "{},\"annotations\":{{\"authorization.k8s.io/decision\":\"allow\",\"authorization.k8s.io/reason\":\"{reason}\"}}}}",
+        line.trim_end_matches('}')
+    );
+    let store = store_of(&[line]);
+    let mut state = opened(&store, "long-reason");
+    let screen = text(&scrolled_to(&mut state, &store, "Outcome"));
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = rows
+        .iter()
+        .position(|l| l.contains("  reason        RBAC: allowed by"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let chars = |l: &str| l.chars().collect::<Vec<char>>();
+    let (first, next) = (chars(rows[at]), chars(rows[at + 1]));
+    let label = first
+        .windows(8)
+        .position(|w| w.iter().collect::<String>() == "  reason")
+        .unwrap_or(0);
+    let value = first
+        .windows(4)
+        .position(|w| w.iter().collect::<String>() == "RBAC")
+        .unwrap_or(0);
+    let under_label: String = next[label..value].iter().collect();
+    let rest: String = next[value..].iter().collect();
+    assert!(
+        under_label.trim().is_empty()
+            && rest.starts_with(|c: char| c != ' ')
+            && reason.contains(
+                rest.split("  ")
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('│')
+                    .trim()
+            ),
+        "the reason's second line does not start under its value:\n{}\n{}",
+        rows[at],
+        rows[at + 1]
+    );
+}

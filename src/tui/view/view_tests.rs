@@ -741,3 +741,51 @@ fn hostile_text_never_reaches_the_terminal_raw() {
 
 #[path = "hostile_tests.rs"]
 mod hostile;
+
+/// The help as a reader scrolls it, one line at a time: its lines inside the box, in order.
+fn help_read_through(store: &EventStore, width: u16, height: u16) -> Vec<String> {
+    use crate::tui::keymap::help;
+    let styles = styles();
+    let mut state = console(store, width, height);
+    press(&mut state, store, KeyCode::Char('?'));
+    let popup = help::popup(ratatui::layout::Rect::new(0, 0, width, height));
+    let inside = |buf: &Buffer, y: u16| -> String {
+        (popup.x + 1..popup.x + popup.width - 1)
+            .map(|x| buf[(x, y)].symbol())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for _ in 0..help::most_scroll(ratatui::layout::Rect::new(0, 0, width, height)) {
+        out.push(inside(&draw(&state, store, &styles), popup.y + 1));
+        press(&mut state, store, KeyCode::Char('j'));
+    }
+    let last = draw(&state, store, &styles);
+    out.extend((popup.y + 1..popup.y + popup.height - 1).map(|y| inside(&last, y)));
+    out
+}
+
+#[test]
+fn every_line_of_the_help_is_read_whole_at_every_size() {
+    use crate::tui::keymap::help::COMMANDS;
+    let store = demo_store();
+    for (width, height) in [(80, 24), (140, 40), (240, 60)] {
+        let lines = help_read_through(&store, width, height);
+        let read = lines
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (usage, what) in COMMANDS {
+            let whole = format!(
+                "{usage} {}",
+                what.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+            assert!(
+                read.contains(&whole),
+                "{width}x{height}: `{whole}` is not read whole in the help:\n{}",
+                lines.join("\n")
+            );
+        }
+        assert!(read.contains("? this help Tab"), "{width}x{height}: {read}");
+    }
+}
