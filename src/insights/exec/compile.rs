@@ -3,14 +3,11 @@
 
 use std::borrow::Cow;
 
-use std::sync::Arc;
-
-use regex::Regex;
-
 use super::Slots;
+use super::lazy_regex::LazyRegex;
 use crate::insights::eval::duration::{Period, parse_period};
 use crate::insights::eval::functions::{
-    ScalarFn, compile_regex, in_list, like_substring, regex_matches, resolve_scalar,
+    ScalarFn, in_list, like_substring, regex_matches, resolve_scalar,
 };
 use crate::insights::eval::registry::{FunctionKind, signature};
 use crate::insights::eval::value::{Arith, Comparison, Value};
@@ -33,7 +30,7 @@ pub(super) enum CExpr {
     Arith(Arith, Box<CExpr>, Box<CExpr>),
     Regex {
         expr: Box<CExpr>,
-        re: Arc<Regex>,
+        re: LazyRegex,
         negated: bool,
     },
     Substring {
@@ -232,18 +229,18 @@ pub(super) fn literal(lit: &Literal) -> Value {
     }
 }
 
-fn regex(source: &str, case_insensitive: bool, at: &Expr) -> Result<Arc<Regex>, Diagnostic> {
+fn regex(source: &str, case_insensitive: bool, at: &Expr) -> Result<LazyRegex, Diagnostic> {
     let pattern = if case_insensitive {
         format!("(?i){source}")
     } else {
         source.to_string()
     };
     check_regex(&pattern, at.span)?;
-    compile_regex(&pattern).map_err(|e| Diagnostic::error(at.span, e.to_string()))
+    LazyRegex::new(pattern).map_err(|e| Diagnostic::error(at.span, e.to_string()))
 }
 
 /// The right side of `=~`: a `/regex/` or a string holding one.
-fn regex_operand(rhs: &Expr) -> Result<Arc<Regex>, Diagnostic> {
+fn regex_operand(rhs: &Expr) -> Result<LazyRegex, Diagnostic> {
     match &rhs.kind {
         ExprKind::Literal(Literal::Regex {
             source,
@@ -314,7 +311,8 @@ impl CExpr {
             CExpr::Or(l, r) => Value::Bool(l.test(row) || r.test(row)),
             CExpr::Arith(op, l, r) => l.eval(row).arith(*op, &r.eval(row)),
             CExpr::Regex { expr, re, negated } => {
-                predicate(regex_matches(&expr.eval(row), re), *negated)
+                let matched = re.get().and_then(|re| regex_matches(&expr.eval(row), re));
+                predicate(matched, *negated)
             }
             CExpr::Substring {
                 expr,

@@ -11,12 +11,14 @@
 //! | `compile` | expressions compiled once per query: names become row slots, functions are resolved, constants folded |
 //! | `stages` | the commands of a query as stages over rows |
 //! | `groups` | the groups of a `stats … by`, found by their values without copying them |
+//! | `lazy_regex` | the pattern of a `like /…/` or `=~`: judged when the plan is made, compiled when a record first reaches it |
 //! | `prefilter` | [`RecordPrefilter`]: the literals a record must hold to pass the leading filters, tested before decoding; [`Plan::required_literals`], the same as text for a prefilter shared by many queries |
 //! | `presence` | [`FieldPresence`]: whether some event read had a field the checker could not be sure of |
 //! | `time_floor` | [`TimeFloor`]: the n most recent (or earliest) events; once n are held, older records are passed over |
 
 mod compile;
 mod groups;
+mod lazy_regex;
 mod prefilter;
 mod presence;
 mod stages;
