@@ -404,7 +404,7 @@ fn query_table(
             case.name,
             kaudit,
             bytes / 1e9 / kaudit,
-            got.len(),
+            out.lines().count(),
             serde,
             show(jq),
             show(duck)
@@ -421,7 +421,7 @@ fn query_table(
         }
     };
     println!(
-        "{:<28} {:>10.3} {:>8.2}   (serde_json typed parse on every core, Q1's fields; {} rows, {verdict})",
+        "{:<28} {:>10.3} {:>8.2}   (serde_json typed parse on every core, Q1's fields; rows: {}, {verdict})",
         "Q1 raw typed-parse baseline",
         secs,
         bytes / 1e9 / secs,

@@ -20,16 +20,15 @@ pub fn rows(tool: &str, out: &str, row: impl Fn(&Value) -> String) -> Vec<String
     rows
 }
 
-/// Rows that begin with a time to the millisecond, newest first as asked, sorted; a row that
-/// comes before a newer one is named, so that an answer out of order differs from every other.
+/// Rows that begin with a time to the millisecond, newest first as asked, sorted; the first row
+/// that comes before a newer one is named after them, so that an answer out of order differs.
 pub fn newest_first(mut rows: Vec<String>) -> Vec<String> {
     let time = |r: &str| r.split(' ').next().unwrap_or_default().to_string();
-    let late: Vec<String> = rows
+    let late = rows
         .windows(2)
         .enumerate()
-        .filter(|(_, w)| time(&w[0]) < time(&w[1]))
-        .map(|(i, w)| format!("out of order: row {} {:?} before {:?}", i + 1, w[0], w[1]))
-        .collect();
+        .find(|(_, w)| time(&w[0]) < time(&w[1]))
+        .map(|(i, w)| format!("out of order: row {} {:?} before {:?}", i + 1, w[0], w[1]));
     rows.sort();
     rows.extend(late);
     rows
