@@ -6,14 +6,19 @@
 //! `kaudit query` on each query (median of 3 runs), one table a size. jq is timed at sizes up to
 //! a hundred thousand events (at a million it takes tens of seconds a query): `KAUDIT_BENCH_JQ=1`
 //! times it at every size, `KAUDIT_BENCH_JQ=0` at none. DuckDB is timed, on as many threads as
-//! kaudit, with the first Python that can `import duckdb` of: `KAUDIT_BENCH_PYTHON`,
-//! `~/.cache/kaudit/duckdb-venv/bin/python`, `python3` (`python3 -m venv
+//! kaudit, with `KAUDIT_BENCH_PYTHON` when it is set, else the first Python that can `import
+//! duckdb` of `~/.cache/kaudit/duckdb-venv/bin/python` and `python3` (`python3 -m venv
 //! ~/.cache/kaudit/duckdb-venv && ~/.cache/kaudit/duckdb-venv/bin/pip install duckdb`). Each tool's
-//! column gives its time and how many times kaudit's that is. `KAUDIT_BENCH_BIN` times another
-//! kaudit binary in the query tables (a build of an earlier commit, to compare).
+//! column gives its time and how many times kaudit's that is, or `NOT RUN` (the line under the
+//! table says why: not asked, or not there). `KAUDIT_BENCH_BIN` times another kaudit binary in
+//! the query tables (a build of an earlier commit, to compare).
 //!
-//! Every tool's answer is brought to one canonical form and compared with kaudit's: the table
-//! says `same` or `DIFFERS`, and the bench fails when any answer differs.
+//! Every answer is checked, with or without the tools: each case's answer is also computed here
+//! with serde_json alone (`query/reference.rs`, every line parsed into a `serde_json::Value`), and
+//! kaudit's rows, the typed-parse baseline's rows and every tool's rows are brought to one form
+//! (`query/canon.rs`) and compared in full, row by row: the `serde` column and each tool's column
+//! say `same` or `DIFFERS`, and the bench exits non-zero naming the case and the first row that
+//! differs.
 //!
 //! A last table, at the largest size, sets `kaudit detect FILE` (every detection, one pass)
 //! beside every detection read alone, one pass each (the library's `detect_each`, in a child
@@ -23,16 +28,23 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "query/canon.rs"]
+mod canon;
 mod common;
 #[path = "query/detect.rs"]
 mod detect;
+#[path = "query/reference.rs"]
+mod reference;
 
 use std::path::Path;
-
-use common::demo_file;
-use detect::DETECT_EACH;
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+use canon::{first_difference, millis, minute, newest_first, rows, text};
+use common::demo_file;
+use detect::DETECT_EACH;
+use reference::Reference;
+use serde_json::Value;
 
 struct Case {
     name: &'static str,
@@ -41,6 +53,8 @@ struct Case {
     duckdb: &'static str,
     /// The answer in a form every tool's output can be brought to.
     answer: fn(Tool, &str) -> Vec<String>,
+    /// The same answer computed in this bench from the file, in the same form.
+    reference: Reference,
 }
 
 #[derive(Clone, Copy)]
@@ -53,13 +67,44 @@ enum Tool {
     DuckDb,
 }
 
+/// The verbs Q1 asks for.
+const WRITES: [&str; 4] = ["create", "update", "patch", "delete"];
+
 const CASES: &[Case] = &[
     Case {
         name: "Q1 filter RBAC writes",
         kaudit: r#"filter objectRef.resource="clusterrolebindings" and verb in ["create","update","patch","delete"]"#,
         jq: r#"select(.objectRef.resource=="clusterrolebindings" and (.verb|IN("create","update","patch","delete")))"#,
-        duckdb: r#"select auditID from t where objectRef.resource='clusterrolebindings' and verb in ('create','update','patch','delete')"#,
-        answer: |_, out| vec![format!("{} rows", out.lines().count())],
+        duckdb: r#"select auditID, stageTimestamp, verb from t where objectRef.resource='clusterrolebindings' and verb in ('create','update','patch','delete')"#,
+        answer: |tool, out| {
+            rows(tool_name(tool), out, |v| {
+                let (time, id, verb) = match tool {
+                    Tool::Kaudit => {
+                        let event: Value = serde_json::from_str(&text(&v["@message"])).unwrap();
+                        (
+                            text(&v["@timestamp"]),
+                            text(&event["auditID"]),
+                            text(&event["verb"]),
+                        )
+                    }
+                    Tool::Jq => (
+                        text(&v["stageTimestamp"]),
+                        text(&v["auditID"]),
+                        text(&v["verb"]),
+                    ),
+                    Tool::DuckDb => (text(&v[1]), text(&v[0]), text(&v[2])),
+                };
+                format!("{} {id} {verb}", millis(&time))
+            })
+        },
+        reference: Reference::Rows(|v| {
+            let verb = text(&v["verb"]);
+            (v["objectRef"]["resource"] == "clusterrolebindings" && WRITES.contains(&verb.as_str()))
+                .then(|| {
+                    let time = millis(&text(&v["stageTimestamp"]));
+                    format!("{time} {} {verb}", text(&v["auditID"]))
+                })
+        }),
     },
     Case {
         name: "Q2 stats count by verb",
@@ -67,12 +112,13 @@ const CASES: &[Case] = &[
         jq: r#"[inputs] | group_by(.verb) | map({verb: .[0].verb, n: length}) | .[]"#,
         duckdb: "select verb, count(*) from t group by verb",
         answer: |tool, out| {
-            rows(tool, out, |v| match tool {
+            rows(tool_name(tool), out, |v| match tool {
                 Tool::Kaudit => format!("{}={}", text(&v["verb"]), v["count(*)"]),
                 Tool::Jq => format!("{}={}", text(&v["verb"]), v["n"]),
                 Tool::DuckDb => format!("{}={}", text(&v[0]), v[1]),
             })
         },
+        reference: Reference::CountBy(|v| Some(text(&v["verb"]))),
     },
     Case {
         name: "Q3 401/403 per minute",
@@ -80,19 +126,25 @@ const CASES: &[Case] = &[
         jq: r#"select(.responseStatus.code==401 or .responseStatus.code==403) | .stageTimestamp[0:16]"#,
         duckdb: "select date_trunc('minute', stageTimestamp::timestamp) m, count(*) from t where responseStatus.code in (401,403) group by m",
         answer: |tool, out| match tool {
-            Tool::Kaudit => rows(tool, out, |v| {
+            Tool::Kaudit => rows(tool_name(tool), out, |v| {
                 format!("{}={}", minute(&text(&v["bin(1m)"])), v["count(*)"])
             }),
             Tool::Jq => {
                 let mut per_minute = std::collections::BTreeMap::<String, u64>::new();
                 for line in out.lines() {
-                    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let v: Value = serde_json::from_str(line).unwrap();
                     *per_minute.entry(minute(&text(&v))).or_default() += 1;
                 }
                 per_minute.iter().map(|(m, n)| format!("{m}={n}")).collect()
             }
-            Tool::DuckDb => rows(tool, out, |v| format!("{}={}", minute(&text(&v[0])), v[1])),
+            Tool::DuckDb => rows(tool_name(tool), out, |v| {
+                format!("{}={}", minute(&text(&v[0])), v[1])
+            }),
         },
+        reference: Reference::CountBy(|v| {
+            matches!(v["responseStatus"]["code"].as_i64(), Some(401 | 403))
+                .then(|| minute(&text(&v["stageTimestamp"])))
+        }),
     },
     Case {
         name: "Q4 free text in @message",
@@ -100,10 +152,11 @@ const CASES: &[Case] = &[
         jq: r#"select(tostring | contains("priya.sharma"))"#,
         duckdb: "select count(*) from read_csv('FILE', columns={'line':'VARCHAR'}, delim=chr(1), quote='', escape='', header=false, max_line_size=20000000) where line like '%priya.sharma%'",
         answer: |tool, out| match tool {
-            Tool::Kaudit => rows(tool, out, |v| v["count(*)"].to_string()),
+            Tool::Kaudit => rows(tool_name(tool), out, |v| v["count(*)"].to_string()),
             Tool::Jq => vec![out.lines().count().to_string()],
-            Tool::DuckDb => rows(tool, out, |v| v[0].to_string()),
+            Tool::DuckDb => rows(tool_name(tool), out, |v| v[0].to_string()),
         },
+        reference: Reference::Count(|line| line.contains("priya.sharma")),
     },
     Case {
         name: "Q5 latest 100",
@@ -111,15 +164,24 @@ const CASES: &[Case] = &[
         jq: r#"[inputs | {t: .stageTimestamp, u: .user.username, v: .verb}] | sort_by(.t) | reverse | .[:100] | .[]"#,
         duckdb: "select stageTimestamp, user.username, verb from t order by stageTimestamp desc limit 100",
         answer: |tool, out| {
-            rows(tool, out, |v| {
+            newest_first(canon::rows_in_order(tool_name(tool), out, |v| {
                 let (t, u, verb) = match tool {
                     Tool::Kaudit => (&v["@timestamp"], &v["user.username"], &v["verb"]),
                     Tool::Jq => (&v["t"], &v["u"], &v["v"]),
                     Tool::DuckDb => (&v[0], &v[1], &v[2]),
                 };
                 format!("{} {} {}", millis(&text(t)), text(u), text(verb))
-            })
+            }))
         },
+        reference: Reference::Newest(100, |v| {
+            let time = millis(&text(&v["stageTimestamp"]));
+            let row = format!(
+                "{time} {} {}",
+                text(&v["user"]["username"]),
+                text(&v["verb"])
+            );
+            (time, row)
+        }),
     },
     Case {
         name: "Q6 errors by user and verb",
@@ -127,7 +189,7 @@ const CASES: &[Case] = &[
         jq: r#"[inputs | select(.responseStatus.code >= 400)] | group_by([.user.username, .verb]) | map({u: .[0].user.username, v: .[0].verb, n: length}) | .[]"#,
         duckdb: "select user.username, verb, count(*) from t where responseStatus.code >= 400 group by all",
         answer: |tool, out| {
-            rows(tool, out, |v| {
+            rows(tool_name(tool), out, |v| {
                 let (u, verb, n) = match tool {
                     Tool::Kaudit => (&v["user.username"], &v["verb"], &v["count(*)"]),
                     Tool::Jq => (&v["u"], &v["v"], &v["n"]),
@@ -136,6 +198,12 @@ const CASES: &[Case] = &[
                 format!("{} {}={n}", text(u), text(verb))
             })
         },
+        reference: Reference::CountBy(|v| {
+            (v["responseStatus"]["code"]
+                .as_f64()
+                .is_some_and(|c| c >= 400.0))
+            .then(|| format!("{} {}", text(&v["user"]["username"]), text(&v["verb"])))
+        }),
     },
 ];
 
@@ -157,15 +225,10 @@ fn main() {
         return;
     }
     let python = duckdb_python();
-    let jq = std::env::var("KAUDIT_BENCH_JQ").ok();
     let mut differ = Vec::new();
     for &events in &sizes {
-        let with_jq = match jq.as_deref() {
-            Some("0") => false,
-            Some(_) => true,
-            None => events <= 100_000,
-        };
-        query_table(events, threads, with_jq, python.as_deref(), &mut differ);
+        let jq = jq_runs(events);
+        query_table(events, threads, jq, python.as_deref(), &mut differ);
     }
     if !differ.is_empty() {
         eprintln!("\nanswers differ:\n{}", differ.join("\n"));
@@ -189,24 +252,58 @@ fn bench_sizes() -> Vec<usize> {
     sizes
 }
 
-/// The first Python that has DuckDB: `KAUDIT_BENCH_PYTHON`, the bench's own virtual environment,
-/// `python3`.
-fn duckdb_python() -> Option<String> {
+/// Whether jq is run at `events` events, or why not: `KAUDIT_BENCH_JQ=0` never, another value
+/// always, else up to a hundred thousand events; and only when there is a jq to run.
+fn jq_runs(events: usize) -> Result<(), String> {
+    match std::env::var("KAUDIT_BENCH_JQ").ok().as_deref() {
+        Some("0") => return Err("KAUDIT_BENCH_JQ=0".into()),
+        Some(_) => {}
+        None if events > 100_000 => {
+            return Err("over 100000 events; KAUDIT_BENCH_JQ=1 runs it".into());
+        }
+        None => {}
+    }
+    let there = Command::new("jq")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if there {
+        Ok(())
+    } else {
+        Err("no jq on PATH".into())
+    }
+}
+
+/// The Python DuckDB is run with: `KAUDIT_BENCH_PYTHON` when set (and no other), else the first
+/// of the bench's own virtual environment and `python3` that can `import duckdb`; or why there
+/// is none.
+fn duckdb_python() -> Result<String, String> {
+    let has_duckdb = |py: &str| {
+        Command::new(py)
+            .args(["-c", "import duckdb"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if let Ok(py) = std::env::var("KAUDIT_BENCH_PYTHON") {
+        return if has_duckdb(&py) {
+            Ok(py)
+        } else {
+            Err(format!("KAUDIT_BENCH_PYTHON={py} cannot import duckdb"))
+        };
+    }
     let venv = std::env::var_os("HOME")
         .map(|h| Path::new(&h).join(".cache/kaudit/duckdb-venv/bin/python"))
         .filter(|p| p.exists())
         .map(|p| p.to_string_lossy().into_owned());
-    let python = std::env::var("KAUDIT_BENCH_PYTHON").ok();
-    [python, venv, Some("python3".to_string())]
+    [venv, Some("python3".to_string())]
         .into_iter()
         .flatten()
-        .find(|py| {
-            Command::new(py)
-                .args(["-c", "import duckdb"])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
+        .find(|py| has_duckdb(py))
+        .ok_or_else(|| "no Python that can import duckdb".to_string())
 }
 
 /// Prints what is read; its size in bytes.
@@ -220,12 +317,13 @@ fn header(path: &Path, events: usize, threads: usize) -> f64 {
     bytes
 }
 
-/// One size's table: every query in kaudit, and in jq and DuckDB when asked and there.
+/// One size's table: every query in kaudit, its answer checked against the one computed here,
+/// and in jq and DuckDB when asked and there.
 fn query_table(
     events: usize,
     threads: usize,
-    with_jq: bool,
-    python: Option<&str>,
+    jq: Result<(), String>,
+    python: Result<&str, &String>,
     differ: &mut Vec<String>,
 ) {
     let path = demo_file(events);
@@ -233,17 +331,22 @@ fn query_table(
     let bin =
         std::env::var("KAUDIT_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kaudit").into());
     println!(
-        "{:<28} {:>10} {:>8} {:>20} {:>20}",
-        "query", "kaudit s", "GB/s", "jq s (× kaudit)", "duckdb s (× kaudit)"
+        "{:<28} {:>10} {:>8} {:>6} {:>9} {:>20} {:>20}",
+        "query", "kaudit s", "GB/s", "rows", "serde", "jq s (× kaudit)", "duckdb s (× kaudit)"
     );
-    let (secs, matches) = typed_baseline(&path);
+    let data = std::fs::read(&path).unwrap();
+    let references: Vec<Reference> = CASES.iter().map(|c| c.reference).collect();
+    let (serde_secs, expected) = reference::answers(&data, &references);
     println!(
-        "{:<28} {:>10.3} {:>8.2}   (serde_json typed parse on every core, Q1's fields; {matches} matches)",
-        "Q1 raw typed-parse baseline",
-        secs,
-        bytes / 1e9 / secs
+        "{:<28} {:>10.3} {:>8.2}   (every line a serde_json::Value on every core; each query's answer, checked below)",
+        "serde_json answers",
+        serde_secs,
+        bytes / 1e9 / serde_secs
     );
-    for case in CASES {
+    let (secs, baseline) = reference::typed_baseline(&data);
+    drop(data);
+    let mut q1 = None;
+    for (case, expected) in CASES.iter().zip(expected) {
         let (kaudit, out) = median(|| {
             run(Command::new(&bin).args([
                 "query",
@@ -253,25 +356,34 @@ fn query_table(
                 "jsonl",
             ]))
         });
-        let expected = (case.answer)(Tool::Kaudit, &out);
+        let got = (case.answer)(Tool::Kaudit, &out);
+        let serde = match &expected {
+            Ok(want) => match first_difference("kaudit", &got, "the serde_json answer", want) {
+                None => "same",
+                Some(at) => {
+                    differ.push(format!("{} at {events} events: {at}", case.name));
+                    "DIFFERS"
+                }
+            },
+            Err(why) => {
+                differ.push(format!("{} at {events} events: {why}", case.name));
+                "UNDECIDED"
+            }
+        };
+        q1.get_or_insert_with(|| got.clone());
         let mut same = |tool: Tool, out: &str| {
-            let got = (case.answer)(tool, out);
-            if got == expected {
-                "same"
-            } else {
-                differ.push(format!(
-                    "{} at {events} events: {} answered {:?}…, kaudit {:?}…",
-                    case.name,
-                    tool_name(tool),
-                    &got[..got.len().min(3)],
-                    &expected[..expected.len().min(3)]
-                ));
-                "DIFFERS"
+            let theirs = (case.answer)(tool, out);
+            match first_difference(tool_name(tool), &theirs, "kaudit", &got) {
+                None => "same",
+                Some(at) => {
+                    differ.push(format!("{} at {events} events: {at}", case.name));
+                    "DIFFERS"
+                }
             }
         };
         let against =
             |secs: f64, verdict: &str| format!("{secs:.2} ×{:.1} {verdict}", secs / kaudit);
-        let jq = with_jq.then(|| {
+        let jq = jq.as_ref().map(|()| {
             let slurp = case.jq.starts_with("[inputs");
             let mut cmd = Command::new("jq");
             cmd.arg("-c");
@@ -286,32 +398,42 @@ fn query_table(
             let (secs, out) = median(|| duckdb(py, threads, case.duckdb, &path));
             against(secs, same(Tool::DuckDb, &out))
         });
-        let show = |t: Option<String>| t.unwrap_or_else(|| "-".to_string());
+        let show = |t: Result<String, _>| t.unwrap_or_else(|_| "NOT RUN".to_string());
         println!(
-            "{:<28} {:>10.3} {:>8.2} {:>20} {:>20}",
+            "{:<28} {:>10.3} {:>8.2} {:>6} {:>9} {:>20} {:>20}",
             case.name,
             kaudit,
             bytes / 1e9 / kaudit,
+            out.lines().count(),
+            serde,
             show(jq),
             show(duck)
         );
     }
+    let q1 = q1.unwrap_or_default();
+    let verdict = match first_difference("the typed parse", &baseline, "kaudit", &q1) {
+        None => "same as kaudit's",
+        Some(at) => {
+            differ.push(format!(
+                "Q1 raw typed-parse baseline at {events} events: {at}"
+            ));
+            "DIFFER from kaudit's"
+        }
+    };
+    println!(
+        "{:<28} {:>10.3} {:>8.2}   (serde_json typed parse on every core, Q1's fields; rows: {}, {verdict})",
+        "Q1 raw typed-parse baseline",
+        secs,
+        bytes / 1e9 / secs,
+        baseline.len()
+    );
+    if let Err(why) = &jq {
+        println!("jq NOT RUN: {why}");
+    }
+    if let Err(why) = python {
+        println!("DuckDB NOT RUN: {why}");
+    }
     println!();
-}
-
-/// Each line of a tool's output as JSON, through `row`, sorted (row order is not compared:
-/// ties in a sort may come in any order).
-fn rows(tool: Tool, out: &str, row: impl Fn(&serde_json::Value) -> String) -> Vec<String> {
-    let mut rows: Vec<String> = out
-        .lines()
-        .map(|line| {
-            let v = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{}: {line}: {e}", tool_name(tool)));
-            row(&v)
-        })
-        .collect();
-    rows.sort();
-    rows
 }
 
 fn tool_name(tool: Tool) -> &'static str {
@@ -320,78 +442,6 @@ fn tool_name(tool: Tool) -> &'static str {
         Tool::Jq => "jq",
         Tool::DuckDb => "DuckDB",
     }
-}
-
-/// A JSON value as text: strings bare, null as `-`.
-fn text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "-".to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// `2026-11-02 06:01:…` or `2026-11-02T06:01…` as `2026-11-02T06:01`.
-fn minute(t: &str) -> String {
-    t.replacen(' ', "T", 1).chars().take(16).collect()
-}
-
-/// A time to the millisecond, `2026-11-02T06:01:02.345` (CloudWatch shows milliseconds).
-fn millis(t: &str) -> String {
-    let t = t.replacen(' ', "T", 1);
-    let t = t.trim_end_matches('Z');
-    let (secs, frac) = t.split_once('.').unwrap_or((t, ""));
-    format!("{secs}.{:0<3}", &frac[..frac.len().min(3)])
-}
-
-/// The raw typed-parse baseline: every line parsed with serde_json into the fields Q1 needs, on
-/// every core, counting Q1's matches (the file already in memory; not whole-process).
-fn typed_baseline(path: &Path) -> (f64, usize) {
-    #[derive(serde::Deserialize)]
-    struct Obj<'a> {
-        #[serde(borrow)]
-        resource: Option<std::borrow::Cow<'a, str>>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Ev<'a> {
-        #[serde(borrow)]
-        verb: Option<std::borrow::Cow<'a, str>>,
-        #[serde(borrow, rename = "objectRef")]
-        object_ref: Option<Obj<'a>>,
-    }
-    let data = std::fs::read(path).unwrap();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut cuts = vec![0];
-    for k in 1..threads {
-        let at = data.len() * k / threads;
-        cuts.push(at + memchr::memchr(b'\n', &data[at..]).unwrap() + 1);
-    }
-    cuts.push(data.len());
-    let t = Instant::now();
-    let matches: usize = std::thread::scope(|s| {
-        let handles: Vec<_> = cuts
-            .windows(2)
-            .map(|w| {
-                let part = &data[w[0]..w[1]];
-                s.spawn(move || {
-                    part.split(|b| *b == b'\n')
-                        .filter(|l| !l.is_empty())
-                        .filter(|l| {
-                            let ev: Ev<'_> = serde_json::from_slice(l).unwrap();
-                            ev.object_ref.and_then(|o| o.resource).as_deref()
-                                == Some("clusterrolebindings")
-                                && matches!(
-                                    ev.verb.as_deref(),
-                                    Some("create" | "update" | "patch" | "delete")
-                                )
-                        })
-                        .count()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    });
-    (t.elapsed().as_secs_f64(), matches)
 }
 
 /// Runs a command to its end; its output.
