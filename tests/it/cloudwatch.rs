@@ -9,6 +9,7 @@ use kaudit::source::cloudwatch::{
 };
 use kaudit::source::demo::{DemoConfig, demo_bytes};
 
+use crate::support::child;
 use crate::support::moto::{self, Moto};
 use crate::support::{jsonl, kaudit_command, now_ms};
 
@@ -100,7 +101,7 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
         let client = moto::client(&moto.url());
         seed_cluster(&client, "prod", 40).await;
     });
-    let kaudit = |args: &[&str]| moto::kaudit_command().args(args).output().unwrap();
+    let kaudit = |args: &[&str]| child::output(moto::kaudit_command().args(args));
     let url = moto.url();
     let out = kaudit(&["clusters", "--endpoint-url", &url]);
     assert!(
@@ -167,19 +168,19 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
 #[test]
 fn without_credentials_kaudit_says_where_it_looked_and_what_to_do() {
     let home = tempfile::tempdir().unwrap();
-    let out = kaudit_command()
-        .args([
-            "clusters",
-            "--region",
-            "us-east-1",
-            "--endpoint-url",
-            "http://127.0.0.1:9",
-        ])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
+    let out = child::output(
+        kaudit_command()
+            .args([
+                "clusters",
+                "--region",
+                "us-east-1",
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+            ])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true"),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no AWS credentials were found"), "{stderr}");
@@ -208,7 +209,7 @@ fn kaudit_detect_runs_every_detection_in_cloudwatch_over_the_range() {
                 "json",
             ])
             .args(range);
-        command.output().unwrap()
+        child::output(&mut command)
     };
     let detections = kaudit::catalog::Catalog::load(None)
         .queries()
@@ -226,10 +227,8 @@ fn kaudit_detect_runs_every_detection_in_cloudwatch_over_the_range() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("prod.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let out = kaudit_command()
-        .args(["detect", file.to_str().unwrap(), "-o", "json"])
-        .output()
-        .unwrap();
+    let out =
+        child::output(kaudit_command().args(["detect", file.to_str().unwrap(), "-o", "json"]));
     let local: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(findings, local);
     assert!(findings.iter().any(|f| f["hits"] != 0), "{findings:?}");

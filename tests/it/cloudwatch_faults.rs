@@ -12,6 +12,7 @@ use kaudit::source::cloudwatch::{
     AWS_ROW_CAP, CloudError, CloudQuery, Logs, QueryState, SdkLogs, run_query, run_split,
 };
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, Event, Script};
 use crate::support::jsonl;
 use crate::support::moto::{self, Moto};
@@ -315,7 +316,7 @@ fn kaudit_query_splits_past_the_cap_and_prints_every_event_once() {
         "jsonl",
         "fields @timestamp, @message",
     ]);
-    let out = command.output().unwrap();
+    let out = child::output(&mut command);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let lines: Vec<serde_json::Value> = jsonl(&out.stdout);
@@ -334,7 +335,7 @@ fn a_refused_call_names_the_iam_action_and_expired_credentials_say_so() {
     let kaudit = |args: &[&str]| {
         let mut command = moto::kaudit_command();
         command.args(args).args(["--endpoint-url", &server.url()]);
-        command.output().unwrap()
+        child::output(&mut command)
     };
     server.with(|s| {
         s.refuse.insert(
@@ -427,7 +428,7 @@ fn kaudit_detect_names_a_hit_without_an_audit_id_by_its_ptr() {
             "-o",
             output,
         ]);
-        command.output().unwrap()
+        child::output(&mut command)
     };
     let out = detect("table");
     let stdout = String::from_utf8_lossy(&out.stdout);

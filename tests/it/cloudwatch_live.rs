@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use kaudit::source::cloudwatch::{LiveNote, LiveOptions, LiveTarget, SdkLogs, follow};
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, LiveStep};
 use crate::support::jsonl;
 use crate::support::moto::{self, Moto};
@@ -211,7 +212,7 @@ fn kaudit_tail_reads_the_history_then_follows_live_and_warns_of_sampling() {
         "-o",
         "jsonl",
     ]);
-    let out = command.output().unwrap();
+    let out = child::output(&mut command);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let ids: Vec<String> = jsonl(&out.stdout)
