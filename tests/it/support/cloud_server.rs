@@ -136,7 +136,7 @@ pub struct State {
     queries: HashMap<String, Query>,
     /// The ranges scripted queries were started with, in order.
     pub ranges: Vec<(i64, i64)>,
-    /// The query texts scripted queries were started with, in order.
+    /// The query texts queries were started with (scripted or forwarded to moto), in order.
     pub texts: Vec<String>,
     /// How scripted queries take their end time.
     pub end_rounding: EndRounding,
@@ -367,6 +367,14 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
         };
         if let Some(how_long) = delay {
             std::thread::sleep(how_long);
+        }
+        if answer.is_none() && op == "StartQuery" {
+            let text = body["queryString"].as_str().unwrap_or_default().to_string();
+            state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .texts
+                .push(text);
         }
         let sent = match answer {
             Some((status, body)) => respond(&mut out, status, body.to_string().as_bytes()),
