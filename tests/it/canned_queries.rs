@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::process::Command;
 
+use crate::support::child;
 use kaudit::audit::Depth;
 use kaudit::audit::formats::{Origin, scan};
 use kaudit::catalog::Catalog;
@@ -164,11 +165,11 @@ fn falco_trace_files_agree_with_jq() {
     let mut total = 0;
     for (query, jq_filter) in JQ_CASES {
         let ours = audit_ids(&run(&format!("{query} | fields auditID"), &data));
-        let out = Command::new("jq")
-            .args(["-r", &format!("{jq_filter} | .auditID")])
-            .args(&files)
-            .output()
-            .unwrap();
+        let out = child::output(
+            Command::new("jq")
+                .args(["-r", &format!("{jq_filter} | .auditID")])
+                .args(&files),
+        );
         assert!(out.status.success(), "jq {jq_filter}");
         let theirs: BTreeSet<String> = String::from_utf8(out.stdout)
             .unwrap()

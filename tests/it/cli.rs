@@ -1,8 +1,8 @@
 //! The real binary, run as a user would.
 
 use std::io::Write;
-use std::process::Stdio;
 
+use crate::support::child::{self, Running};
 use crate::support::{jsonl, kaudit, kaudit_command, kaudit_stdin, text};
 
 const EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"11111111-2222-3333-4444-555555555555","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/prod/secrets/db","verb":"get","user":{"username":"mallory","groups":["system:authenticated"]},"sourceIPs":["198.51.100.9"],"userAgent":"evil\u001b]0;pwned\u0007\u001b[2J","objectRef":{"resource":"secrets","namespace":"prod","name":"db\u202egpj.exe","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":403},"requestReceivedTimestamp":"2026-11-02T08:00:00.000001Z","stageTimestamp":"2026-11-02T08:00:00.000002Z","annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}"#;
@@ -293,31 +293,33 @@ fn follow_prints_lines_appended_by_another_process() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.log");
     std::fs::write(&path, format!("{EVENT}\n")).unwrap();
-    let child = kaudit_command()
-        .args(["events", path.to_str().unwrap(), "--follow", "-n", "3"])
-        .args(["-o", "jsonl"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut follow = Running::start(
+        kaudit_command()
+            .args(["events", path.to_str().unwrap(), "--follow", "-n", "3"])
+            .args(["-o", "jsonl"]),
+    );
+    // The line already there is printed: the file is read to its end, and followed.
+    assert_eq!(follow.line(), EVENT);
     // The writer appends in pieces, as a logger does; the reader must wait for whole lines.
+    // Each half line is written only once the reader has read the file to its end, and the
+    // rest once it has read the half: however slowly kaudit runs, it meets a line cut short.
     let (first, rest) = EVENT.split_at(100);
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(&path)
         .unwrap();
     for _ in 0..2 {
-        std::thread::sleep(std::time::Duration::from_millis(100));
         file.write_all(first.as_bytes()).unwrap();
         file.flush().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        follow.wait_until_read(&path, file.metadata().unwrap().len());
         file.write_all(format!("{rest}\n").as_bytes()).unwrap();
         file.flush().unwrap();
+        assert_eq!(follow.line(), EVENT);
     }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), format!("{EVENT}\n{EVENT}\n{EVENT}\n"));
-    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let (status, more, stderr) = follow.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(more.is_empty(), "{more:?}");
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]
@@ -665,11 +667,7 @@ fn bad_usage_exits_2_with_the_reason() {
 fn a_file_named_like_a_command_is_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("evnts"), format!("{EVENT}\n")).unwrap();
-    let out = kaudit_command()
-        .arg("evnts")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = child::output(kaudit_command().arg("evnts").current_dir(dir.path()));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("mallory"));
 }

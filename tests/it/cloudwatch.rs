@@ -9,11 +9,22 @@ use kaudit::source::cloudwatch::{
 };
 use kaudit::source::demo::{DemoConfig, demo_bytes};
 
+use crate::support::child;
+use crate::support::cloud_server::{CloudServer, aws_time};
 use crate::support::moto::{self, Moto};
 use crate::support::{jsonl, kaudit_command, now_ms};
 
-/// A cluster's audit log group with `events` demo events, one a second up to now.
+/// A cluster's audit log group with `events` demo events, one a second up to now: their lines.
 async fn seed_cluster(client: &Client, cluster: &str, events: usize) -> Vec<String> {
+    seed_cluster_stamped(client, cluster, events)
+        .await
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect()
+}
+
+/// [`seed_cluster`], with each line's time (epoch ms).
+async fn seed_cluster_stamped(client: &Client, cluster: &str, events: usize) -> Vec<(i64, String)> {
     let group = format!("/aws/eks/{cluster}/cluster");
     let stream = "kube-apiserver-audit-0123456789abcdef";
     moto::create_stream(client, &group, stream).await;
@@ -26,7 +37,7 @@ async fn seed_cluster(client: &Client, cluster: &str, events: usize) -> Vec<Stri
         .map(|(i, line)| (start + i as i64 * 1000, line.clone()))
         .collect();
     moto::put(client, &group, stream, &stamped).await;
-    lines
+    stamped
 }
 
 #[test]
@@ -96,11 +107,11 @@ fn a_query_runs_to_its_answer_with_progress_on_the_way() {
 #[test]
 fn kaudit_query_and_clusters_reach_cloudwatch() {
     let moto = Moto::start();
-    moto::rt().block_on(async {
+    let stamped = moto::rt().block_on(async {
         let client = moto::client(&moto.url());
-        seed_cluster(&client, "prod", 40).await;
+        seed_cluster_stamped(&client, "prod", 40).await
     });
-    let kaudit = |args: &[&str]| moto::kaudit_command().args(args).output().unwrap();
+    let kaudit = |args: &[&str]| child::output(moto::kaudit_command().args(args));
     let url = moto.url();
     let out = kaudit(&["clusters", "--endpoint-url", &url]);
     assert!(
@@ -129,16 +140,27 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let rows: Vec<serde_json::Value> = jsonl(&out.stdout);
-    assert_eq!(rows.len(), 7, "{stderr}");
-    assert!(rows[0]["@timestamp"].is_string());
+    // The newest seven, newest first (moto finds no field in a JSON message, as CloudWatch
+    // does: `verb` is not in its answer, so only the times are known).
+    let times: Vec<&serde_json::Value> = rows.iter().map(|r| &r["@timestamp"]).collect();
+    let newest: Vec<serde_json::Value> = stamped
+        .iter()
+        .rev()
+        .take(7)
+        .map(|(t, _)| aws_time(*t).into())
+        .collect();
+    assert_eq!(times, newest.iter().collect::<Vec<_>>(), "{stderr}");
     assert!(stderr.contains("records scanned"), "{stderr}");
-    // A canned query of the library runs there as it does locally.
+    // A canned query of the library goes to CloudWatch as the library has it, and its answer
+    // comes back whole, in its order. moto evaluates no filter (its answer is every event of
+    // the range, sorted as asked): the rows expected are those, from the events put.
+    let server = CloudServer::start(&url);
     let out = kaudit(&[
         "query",
         "--cluster",
         "prod",
         "--endpoint-url",
-        &url,
+        &server.url(),
         "--canned",
         "aws-auth-changes",
         "-o",
@@ -149,8 +171,22 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let canned = kaudit::catalog::Catalog::load(None)
+        .queries()
+        .iter()
+        .find(|q| q.name == "aws-auth-changes")
+        .unwrap()
+        .text
+        .clone();
+    assert!(canned.contains("| sort @timestamp desc"), "{canned}");
+    assert_eq!(server.with(|s| s.texts.clone()), [canned]);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(rows.is_array());
+    let expected: Vec<serde_json::Value> = stamped
+        .iter()
+        .rev()
+        .map(|(t, line)| serde_json::json!({"@timestamp": aws_time(*t), "@message": line}))
+        .collect();
+    assert_eq!(rows, serde_json::Value::Array(expected));
     // A query the checker refuses costs nothing: exit 2, a caret, no call made.
     let out = kaudit(&[
         "query",
@@ -167,19 +203,19 @@ fn kaudit_query_and_clusters_reach_cloudwatch() {
 #[test]
 fn without_credentials_kaudit_says_where_it_looked_and_what_to_do() {
     let home = tempfile::tempdir().unwrap();
-    let out = kaudit_command()
-        .args([
-            "clusters",
-            "--region",
-            "us-east-1",
-            "--endpoint-url",
-            "http://127.0.0.1:9",
-        ])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
+    let out = child::output(
+        kaudit_command()
+            .args([
+                "clusters",
+                "--region",
+                "us-east-1",
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+            ])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true"),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no AWS credentials were found"), "{stderr}");
@@ -208,7 +244,7 @@ fn kaudit_detect_runs_every_detection_in_cloudwatch_over_the_range() {
                 "json",
             ])
             .args(range);
-        command.output().unwrap()
+        child::output(&mut command)
     };
     let detections = kaudit::catalog::Catalog::load(None)
         .queries()
@@ -226,10 +262,8 @@ fn kaudit_detect_runs_every_detection_in_cloudwatch_over_the_range() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("prod.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let out = kaudit_command()
-        .args(["detect", file.to_str().unwrap(), "-o", "json"])
-        .output()
-        .unwrap();
+    let out =
+        child::output(kaudit_command().args(["detect", file.to_str().unwrap(), "-o", "json"]));
     let local: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(findings, local);
     assert!(findings.iter().any(|f| f["hits"] != 0), "{findings:?}");

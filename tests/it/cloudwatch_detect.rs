@@ -22,6 +22,7 @@ use kaudit::source::cloudwatch::SdkLogs;
 use kaudit::source::demo::{DemoConfig, demo_bytes};
 use kaudit::source::local::path_origin;
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, Event as Scripted, Script};
 use crate::support::moto::{self, Moto};
 use crate::support::now_ms;
@@ -89,13 +90,13 @@ fn events(first_ms: i64) -> Vec<(i64, String)> {
 
 /// `kaudit detect -o json` with `args`, its findings and stderr.
 fn kaudit_detect(config: &std::path::Path, args: &[&str]) -> (Vec<serde_json::Value>, String) {
-    let out = moto::kaudit_command()
-        .arg("detect")
-        .args(args)
-        .args(["-o", "json"])
-        .env("XDG_CONFIG_HOME", config)
-        .output()
-        .unwrap();
+    let out = child::output(
+        moto::kaudit_command()
+            .arg("detect")
+            .args(args)
+            .args(["-o", "json"])
+            .env("XDG_CONFIG_HOME", config),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(matches!(out.status.code(), Some(0 | 3)), "{stderr}");
     (serde_json::from_slice(&out.stdout).unwrap(), stderr)

@@ -3,7 +3,6 @@
 //! GetLogRecord, and answers past the 10,000-row cap split until every event is in exactly once.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use kaudit::source::cloudwatch::{
     AWS_ROW_CAP, CloudError, CloudQuery, Logs, QueryState, SdkLogs, run_query, run_split,
 };
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, Event, Script};
 use crate::support::jsonl;
 use crate::support::moto::{self, Moto};
@@ -67,28 +67,46 @@ fn cancel_sends_stop_query_and_keeps_what_was_found() {
         ends: None,
     };
     let (server, logs) = server(&moto, Some(script));
-    let cancel = Arc::new(AtomicBool::new(false));
-    let run = rt().block_on(async {
-        let stop = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(700)).await;
-            stop.store(true, Ordering::Relaxed);
-        });
-        run_query(&logs, &query(T0, T0 + 600), |_| {}, &cancel).await
+    // StartQuery answers a second late: the cancel comes after two polls, however long
+    // CloudWatch takes to answer them.
+    server.with(|s| {
+        s.delay
+            .insert("StartQuery".into(), (1, Duration::from_secs(1)))
     });
+    let cancel = AtomicBool::new(false);
+    let mut polls = 0;
+    let run = rt().block_on(run_query(
+        &logs,
+        &query(T0, T0 + 600),
+        |_| {
+            polls += 1;
+            if polls == 2 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    ));
     let run = run.unwrap();
     assert!(run.cancelled);
     assert_eq!(run.poll.state, QueryState::Cancelled);
     let calls = server.calls();
+    let count = |op: &str| calls.iter().filter(|c| *c == op).count();
+    // Two polls while it ran, StopQuery, and one more for what it had found.
     assert_eq!(
-        calls.iter().filter(|c| *c == "StopQuery").count(),
-        1,
+        (
+            count("StartQuery"),
+            count("GetQueryResults"),
+            count("StopQuery")
+        ),
+        (1, 3, 1),
         "{calls:?}"
     );
-    assert!(
-        calls.iter().filter(|c| *c == "GetQueryResults").count() >= 2,
-        "{calls:?}"
+    assert_eq!(
+        calls.iter().rev().take(2).collect::<Vec<_>>(),
+        ["GetQueryResults", "StopQuery"],
+        "stopped, then read: {calls:?}"
     );
+    assert_eq!((run.polls, polls), (3, 3));
     // What AWS had found when it was stopped comes back.
     assert_eq!(run.poll.rows.len(), 500);
 }
@@ -315,7 +333,7 @@ fn kaudit_query_splits_past_the_cap_and_prints_every_event_once() {
         "jsonl",
         "fields @timestamp, @message",
     ]);
-    let out = command.output().unwrap();
+    let out = child::output(&mut command);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let lines: Vec<serde_json::Value> = jsonl(&out.stdout);
@@ -334,7 +352,7 @@ fn a_refused_call_names_the_iam_action_and_expired_credentials_say_so() {
     let kaudit = |args: &[&str]| {
         let mut command = moto::kaudit_command();
         command.args(args).args(["--endpoint-url", &server.url()]);
-        command.output().unwrap()
+        child::output(&mut command)
     };
     server.with(|s| {
         s.refuse.insert(
@@ -427,7 +445,7 @@ fn kaudit_detect_names_a_hit_without_an_audit_id_by_its_ptr() {
             "-o",
             output,
         ]);
-        command.output().unwrap()
+        child::output(&mut command)
     };
     let out = detect("table");
     let stdout = String::from_utf8_lossy(&out.stdout);

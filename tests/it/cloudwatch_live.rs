@@ -7,8 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aws_sdk_cloudwatchlogs::config::timeout::TimeoutConfig;
+
 use kaudit::source::cloudwatch::{LiveNote, LiveOptions, LiveTarget, SdkLogs, follow};
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, LiveStep};
 use crate::support::jsonl;
 use crate::support::moto::{self, Moto};
@@ -22,6 +25,15 @@ fn audit(i: usize) -> String {
     )
 }
 
+/// Time in these scripts runs at this many ms a step: events are stamped a step apart, and a
+/// session's pauses are counted in steps.
+const STEP_MS: u64 = 40;
+
+/// How long one call may take in [`a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once`]:
+/// its first session streams for longer, so it shows that a live session is not cut by the
+/// limit every other call has.
+const ATTEMPT: Duration = Duration::from_millis(1_500);
+
 #[test]
 fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
     let moto = Moto::start();
@@ -32,11 +44,11 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
         .build()
         .unwrap();
     let now = jiff::Timestamp::now().as_millisecond();
-    // Stamped from now on, 200 ms apart, as the API server would write them while the tail runs:
-    // a gap read back at some moment finds the events up to that moment.
-    let times: Vec<i64> = (0..120).map(|i| now + i as i64 * 200).collect();
+    // Stamped from now on, a step apart, as the API server would write them while the tail
+    // runs: a gap read back at some moment finds the events up to that moment, and no later.
+    let times: Vec<i64> = (0..=120).map(|i| now + i as i64 * STEP_MS as i64).collect();
     // Every event is in the log group, where a gap is read back from.
-    let stored: Vec<(i64, String)> = times
+    let stored: Vec<(i64, String)> = times[..120]
         .iter()
         .enumerate()
         .map(|(i, t)| (*t, audit(i)))
@@ -48,29 +60,44 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
             .collect(),
         sampled,
     };
-    // Session 1 streams, samples for a while, then its connection drops: 40..55 are never sent
-    // live. Session 2 repeats a few, streams on, and times out. Session 3 brings the rest.
+    let wait = |steps: u64| LiveStep::Wait(steps * STEP_MS);
+    // Session 1 streams for 55 steps (longer than a call may take), samples for a while, then
+    // its connection drops: 40..55 are never sent live, and are in the log group by then.
+    // Session 2 repeats a few, streams on, and times out. Session 3 brings the rest, and last
+    // event 120, sent live only: once it is shown, everything sent before it was handled.
     server.with(|s| {
         s.live.push_back(vec![
             update(0..10, false),
-            LiveStep::Wait(4_000),
+            wait(20),
             update(10..20, true),
-            LiveStep::Wait(4_000),
+            wait(20),
             update(20..40, false),
-            LiveStep::Wait(3_000),
+            wait(15),
             LiveStep::Drop,
         ]);
         s.live.push_back(vec![
             update(50..70, false),
-            LiveStep::Wait(4_000),
+            wait(20),
             update(70..100, false),
-            LiveStep::Wait(3_000),
+            wait(15),
             LiveStep::Timeout,
         ]);
         s.live
-            .push_back(vec![update(95..120, false), LiveStep::Wait(2_000)]);
+            .push_back(vec![update(95..121, false), LiveStep::Wait(60_000)]);
     });
-    let logs = SdkLogs::from_client(moto::client(&server.url()));
+    assert!(Duration::from_millis(55 * STEP_MS) > ATTEMPT + Duration::from_millis(500));
+    let client = moto::client(&server.url());
+    let config = client
+        .config()
+        .to_builder()
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(ATTEMPT)
+                .operation_timeout(ATTEMPT)
+                .build(),
+        )
+        .build();
+    let logs = SdkLogs::from_client(aws_sdk_cloudwatchlogs::Client::from_conf(config));
     let target = LiveTarget {
         identifiers: vec![format!(
             "arn:aws:logs:us-east-1:123456789012:log-group:{GROUP}"
@@ -85,17 +112,16 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
     let started = std::time::Instant::now();
     let result = rt.block_on(async {
         let (notes, counts, stop2) = (notes.clone(), counts.clone(), stop.clone());
+        // Stopped once the last event is shown (or, failing that, after a minute).
         let watchdog = {
             let (counts, stop) = (counts.clone(), stop.clone());
             tokio::spawn(async move {
-                for _ in 0..600 {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    if counts.lock().unwrap().len() >= 120 {
+                for _ in 0..3_000 {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    if counts.lock().unwrap().contains_key(&audit(120)) {
                         break;
                     }
                 }
-                // Let anything repeated arrive before stopping.
-                tokio::time::sleep(Duration::from_millis(1_500)).await;
                 stop.store(true, Ordering::Relaxed);
             })
         };
@@ -123,7 +149,7 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
     });
     result.unwrap();
     let counts = counts.lock().unwrap();
-    for i in 0..120 {
+    for i in 0..=120 {
         assert_eq!(
             counts.get(&audit(i)),
             Some(&1),
@@ -131,7 +157,7 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
             counts.len()
         );
     }
-    assert_eq!(counts.len(), 120);
+    assert_eq!(counts.len(), 121);
     let notes = notes.lock().unwrap();
     let sampled: Vec<bool> = notes
         .iter()
@@ -166,12 +192,21 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
     assert!(
         notes
             .iter()
-            .any(|n| matches!(n, LiveNote::Backfilled(k) if *k >= 10))
+            .any(|n| matches!(n, LiveNote::Backfilled(k) if *k >= 10)),
+        "{kinds:?}"
     );
-    assert_eq!(server.with(|s| s.live_started), 3);
-    assert!(
-        started.elapsed() >= Duration::from_secs(20),
-        "it streamed for tens of seconds"
+    // Three sessions, the first two played to their end (the first for longer than a call
+    // may take), and a gap read back after each of those two.
+    assert_eq!(server.with(|s| (s.live_started, s.live_played)), (3, 2));
+    assert_eq!(
+        server.answered("FilterLogEvents"),
+        2,
+        "{:?}",
+        server.calls()
+    );
+    eprintln!(
+        "a live tail over three sessions: {:.1} s",
+        started.elapsed().as_secs_f64()
     );
 }
 
@@ -211,7 +246,7 @@ fn kaudit_tail_reads_the_history_then_follows_live_and_warns_of_sampling() {
         "-o",
         "jsonl",
     ]);
-    let out = command.output().unwrap();
+    let out = child::output(&mut command);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let ids: Vec<String> = jsonl(&out.stdout)

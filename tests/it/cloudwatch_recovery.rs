@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use kaudit::source::cloudwatch::{ATTEMPT_TIMEOUT, AWS_ROW_CAP};
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, Event, Script, aws_time};
 use crate::support::jsonl;
 use crate::support::moto::{self, Moto};
@@ -42,7 +43,7 @@ fn query(server: &CloudServer) -> std::process::Output {
     command.args(["-o", "jsonl", "fields @timestamp, @message"]);
     // Retried as for a user: the SDK's standard retries, not the other tests' single attempt.
     command.env_remove("AWS_MAX_ATTEMPTS");
-    command.output().unwrap()
+    child::output(&mut command)
 }
 
 /// The test server in front of moto, answering queries over `n` events.
@@ -134,7 +135,7 @@ fn no_credential_or_signature_is_ever_printed() {
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .env("AWS_SESSION_TOKEN", token)
             .env("RUST_LOG", "trace");
-        let out = command.output().unwrap();
+        let out = child::output(&mut command);
         format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

@@ -11,6 +11,7 @@
 use std::path::Path;
 use std::process::Output;
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, EndRounding, Event, Script};
 use crate::support::moto::{self, Moto};
 use crate::support::pane::{Pane, tmux_available};
@@ -65,7 +66,7 @@ fn moto_with_events() -> (Moto, i64) {
 fn kaudit(url: &str, args: &[&str]) -> Output {
     let mut command = moto::kaudit_command();
     command.args(args).args(["--endpoint-url", url]);
-    command.output().unwrap()
+    child::output(&mut command)
 }
 
 /// `kaudit query` over the log group: the events printed, by place in time, and stderr.
@@ -229,7 +230,7 @@ fn detect(url: &str, config: &Path, range: &[&str]) -> Vec<(String, u64, bool)> 
         .args(["--max-rows", "30000", "-o", "json"])
         .args(range)
         .env("XDG_CONFIG_HOME", config);
-    let out = command.output().unwrap();
+    let out = child::output(&mut command);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_cloudwatchlogs::Client;
 use kaudit::source::cloudwatch::{Poller, SdkLogs, TailTarget, poll};
 
+use crate::support::child;
 use crate::support::moto::{self, Moto};
 use crate::support::{jsonl, now_ms};
 
@@ -142,7 +143,7 @@ fn kaudit_tail_prints_the_history_then_stops_at_count() {
         "-o",
         "jsonl",
     ]);
-    let out = command.output().unwrap();
+    let out = child::output(&mut command);
     assert!(
         out.status.success(),
         "{}",
@@ -217,7 +218,7 @@ fn kaudit_tail_prints_the_history_of_several_streams_in_time_order() {
             .args(["tail", "--cluster", "prod", "--endpoint-url", &server.url()])
             .args(["--since", "10m", "--count", "120", "-o", "jsonl"])
             .args(mode);
-        let out = command.output().unwrap();
+        let out = child::output(&mut command);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{mode:?}: {stderr}");
         let printed: Vec<String> = jsonl(&out.stdout)

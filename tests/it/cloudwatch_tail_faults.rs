@@ -3,6 +3,7 @@
 //! read-back of the gap are refused with 503, and polling whose page is refused. It carries on by
 //! itself, and every event is printed once, in order.
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, LiveStep};
 use crate::support::jsonl;
 use crate::support::moto::{self, Moto};
@@ -37,7 +38,7 @@ fn tail(server: &CloudServer, count: usize, args: &[&str]) -> (Vec<String>, Stri
             "jsonl",
         ])
         .args(args);
-    let out = command.output().unwrap();
+    let out = child::output(&mut command);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
     let ids = jsonl(&out.stdout)
@@ -114,24 +115,28 @@ fn polling_carries_on_when_cloudwatch_does_not_answer_and_prints_every_event_onc
     let server = CloudServer::start(&moto.url());
     let now = jiff::Timestamp::now().as_millisecond();
     log_group(&moto, 20, |i| now - 50_000 + i as i64 * 1000);
-    // The first poll answers; the second is refused; the third reads the range again.
+    // The first poll answers, a second late (as from a kaudit slow to start, or a slow
+    // CloudWatch); the second is refused; the third reads the range again.
     server.with(|s| {
+        s.delay.insert(
+            "FilterLogEvents".into(),
+            (1, std::time::Duration::from_secs(1)),
+        );
         s.unavailable_after.insert("FilterLogEvents".into(), 1);
         s.unavailable.insert("FilterLogEvents".into(), 1);
     });
-    // Ten more arrive between the first poll and the refused one.
-    let more = std::thread::spawn({
-        let url = moto.url();
-        move || {
-            std::thread::sleep(std::time::Duration::from_millis(300));
+    // Ten more arrive once the first poll has been answered, before the refused one: told by
+    // the server, not guessed from a pause.
+    let (ids, stderr) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            server.wait_answered("FilterLogEvents", 1);
             let events: Vec<(i64, String)> = (20..30)
                 .map(|i| (now - 50_000 + i as i64 * 1000, audit(i)))
                 .collect();
-            moto::append(&url, GROUP, STREAM, &events);
-        }
+            moto::append(&moto.url(), GROUP, STREAM, &events);
+        });
+        tail(&server, 30, &["--poll", "--interval", "1s"])
     });
-    let (ids, stderr) = tail(&server, 30, &["--poll", "--interval", "1s"]);
-    more.join().unwrap();
     assert_eq!(ids, expected(30), "{stderr}");
     assert!(
         stderr.contains("CloudWatch did not answer for /aws/eks/prod/cluster"),

@@ -7,6 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::support::child;
 use crate::support::moto::{self, Moto};
 use crate::support::{kaudit_command, now_ms, text};
 
@@ -34,12 +35,12 @@ fn inputs() -> Vec<String> {
 
 /// `kaudit ARGS` with the lists of `lists` and no user folder of whoever runs the tests.
 fn kaudit_with_lists(lists: &Path, args: &[&str]) -> Output {
-    kaudit_command()
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .env("KAUDIT_LISTS", lists)
-        .args(args)
-        .output()
-        .unwrap()
+    child::output(
+        kaudit_command()
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env("KAUDIT_LISTS", lists)
+            .args(args),
+    )
 }
 
 fn detect_json(lists: &Path) -> (Vec<serde_json::Value>, String) {
@@ -197,31 +198,31 @@ fn over_cloudwatch_the_detections_go_with_their_lists_filled_in() {
         .map(|(i, l)| (start + i as i64 * 1000, l.to_string()))
         .collect();
     moto::seed(&moto.url(), group, "kube-apiserver-audit-1", &events);
-    let out = moto::kaudit_command()
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .env("KAUDIT_LISTS", fixtures().join("lists"))
-        .args([
-            "detect",
-            "--log-group",
-            group,
-            "--endpoint-url",
-            &moto.url(),
-        ])
-        .args(["--since", "1h", "-o", "json"])
-        .output()
-        .unwrap();
+    let out = child::output(
+        moto::kaudit_command()
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env("KAUDIT_LISTS", fixtures().join("lists"))
+            .args([
+                "detect",
+                "--log-group",
+                group,
+                "--endpoint-url",
+                &moto.url(),
+            ])
+            .args(["--since", "1h", "-o", "json"]),
+    );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     // moto answers a Logs Insights query with every event of the range (it evaluates no
     // filter); the shared answer's events are told apart here with the lists filled in, so
     // each of the four finds what it finds over the same events in a file.
-    let local = moto::kaudit_command()
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .env("KAUDIT_LISTS", fixtures().join("lists"))
-        .args(["detect", "-o", "json", inputs()[0].as_str()])
-        .output()
-        .unwrap();
+    let local = child::output(
+        moto::kaudit_command()
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env("KAUDIT_LISTS", fixtures().join("lists"))
+            .args(["detect", "-o", "json", inputs()[0].as_str()]),
+    );
     let local: Vec<serde_json::Value> = serde_json::from_slice(&local.stdout).unwrap();
     let mut fired = 0;
     for (name, _) in READ_LISTS {

@@ -9,6 +9,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::child;
 use kaudit::export::{ExportError, ExportFormat, export};
 
 const CHILD_DIR: &str = "KAUDIT_EXPORT_FAULTS_DIR";
@@ -79,12 +80,12 @@ fn a_write_that_fails_midway_keeps_the_old_file_and_says_why() {
 fn in_child(mut command: Command, test: &str, dir: &Path) -> String {
     // The harness names a test by its path below the crate: `export_faults::NAME`.
     let module = module_path!().split_once("::").map_or("", |(_, m)| m);
-    let out = command
-        .args(["--exact", &format!("{module}::{test}")])
-        .args(["--include-ignored", "--nocapture"])
-        .env(CHILD_DIR, dir)
-        .output()
-        .unwrap();
+    let out = child::output(
+        command
+            .args(["--exact", &format!("{module}::{test}")])
+            .args(["--include-ignored", "--nocapture"])
+            .env(CHILD_DIR, dir),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -163,7 +164,7 @@ fn read_only_targets_are_left_as_they_are_and_named() {
     // Anyone may write the folder itself, so only the file's own mode protects it.
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
     let me = std::env::current_exe().unwrap();
-    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    let root = child::output(Command::new("id").arg("-u")).stdout == b"0\n";
     let child = if root {
         let mut c = Command::new("setpriv");
         c.args([

@@ -3,6 +3,7 @@
 //! read from `cargo metadata --locked` so that a new or changed dependency is judged here, by
 //! deny.toml's list, without cargo-deny installed.
 
+use crate::support::child;
 use std::process::Command;
 
 /// Licences a binary of ours may carry: deny.toml's list, the one `cargo deny` checks in CI.
@@ -86,11 +87,11 @@ fn the_spdx_reading_is_right() {
 #[test]
 fn every_dependency_is_from_the_registry_under_a_licence_we_may_ship() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let out = child::output(
+        Command::new(cargo)
+            .args(["metadata", "--format-version", "1", "--locked"])
+            .current_dir(env!("CARGO_MANIFEST_DIR")),
+    );
     assert!(
         out.status.success(),
         "{}",

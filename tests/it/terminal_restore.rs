@@ -5,6 +5,7 @@
 
 use std::process::Command;
 
+use crate::support::child;
 use crate::support::pane::{Pane, tmux_available};
 
 fn flags(pane: &Pane) -> String {
@@ -20,7 +21,7 @@ fn flags(pane: &Pane) -> String {
 /// The kaudit process of the pane (the child of its shell).
 fn kaudit_pid(pane: &Pane) -> String {
     let shell = pane.tmux(&["display-message", "-p", "-t", &pane.session, "#{pane_pid}"]);
-    let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+    let out = child::output(Command::new("pgrep").args(["-P", &shell]));
     let pids = String::from_utf8_lossy(&out.stdout);
     pids.lines()
         .next()
@@ -63,10 +64,7 @@ fn the_terminal_is_given_back_on_quit_signals_and_panic() {
             &format!("sig{signal}"),
             |p| {
                 let pid = kaudit_pid(p);
-                let ok = Command::new("kill")
-                    .args([&format!("-{signal}"), &pid])
-                    .status()
-                    .unwrap();
+                let ok = child::status(Command::new("kill").args([&format!("-{signal}"), &pid]));
                 assert!(ok.success());
             },
             status,

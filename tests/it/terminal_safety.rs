@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::process::Output;
 
+use crate::support::child;
 use crate::support::kaudit_command;
 use crate::support::pane::{Pane, tmux_available};
 
@@ -20,11 +21,11 @@ fn fixture() -> String {
 
 /// `kaudit ARGS` with no user config: only the defaults decide how anything is shown.
 fn kaudit(args: &[&str]) -> Output {
-    kaudit_command()
-        .args(args)
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .output()
-        .unwrap()
+    child::output(
+        kaudit_command()
+            .args(args)
+            .env("XDG_CONFIG_HOME", "/nonexistent"),
+    )
 }
 
 /// A character that must never reach a terminal from the data: controls (C0 but the newline
@@ -197,11 +198,11 @@ fn the_console_shows_hostile_text_escaped_and_the_terminal_is_untouched() {
     pane.keys(&["Escape", "F"]);
     pane.wait_for("fired · Enter shows");
     pane.keys(&["Escape"]);
-    let escaped = pane
-        .command()
-        .args(["capture-pane", "-p", "-e", "-t", &pane.session])
-        .output()
-        .unwrap();
+    let escaped =
+        child::output(
+            pane.command()
+                .args(["capture-pane", "-p", "-e", "-t", &pane.session]),
+        );
     // With -e, tmux writes the pane's own colours as SGR sequences: anything else there
     // (a title, a clipboard write, a link, a clear) came from the data.
     let raw = String::from_utf8_lossy(&escaped.stdout);

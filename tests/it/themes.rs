@@ -6,6 +6,9 @@ use std::path::Path;
 use kaudit::catalog::Origin;
 use kaudit::catalog::themes::{NamedColor, Role, StyleSpec, Theme, ThemeColor, Themes};
 
+use crate::support::child;
+use crate::support::kaudit_command;
+
 const BUILT_IN: &[&str] = &["dark", "light", "high-contrast", "solarized-dark"];
 
 fn user(files: &[(&str, &str)]) -> (tempfile::TempDir, Themes) {
@@ -253,14 +256,64 @@ fn no_color_carries_meaning_without_colour() {
     assert_ne!(theme.style(Role::Marked), theme.style(Role::Text));
 }
 
+/// `kaudit ARGS` with a home of its own (`HOME`, or `XDG_CONFIG_HOME` when given): the test
+/// runs the same wherever it runs, whatever the environment of whoever runs it.
+fn kaudit_at_home(home: &Path, xdg: Option<&Path>, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut command = kaudit_command();
+    command
+        .args(args)
+        .env("HOME", home)
+        .env_remove("XDG_CONFIG_HOME");
+    if let Some(xdg) = xdg {
+        command.env("XDG_CONFIG_HOME", xdg);
+    }
+    let out = child::output(&mut command);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn the_user_folder_sits_beside_the_queries_folder() {
-    let (Some(themes), Some(queries)) = (
-        kaudit::catalog::themes::default_user_dir(),
-        kaudit::catalog::default_user_dir(),
-    ) else {
-        return;
-    };
-    assert_eq!(themes.parent(), queries.parent());
-    assert_eq!(themes.file_name(), Some(Path::new("themes").as_os_str()));
+    let home = tempfile::tempdir().unwrap();
+    let xdg = tempfile::tempdir().unwrap();
+    // A theme and a query in each config folder, named by where they are.
+    for (config, name) in [
+        (home.path().join(".config"), "zz-home"),
+        (xdg.path().to_path_buf(), "zz-xdg"),
+    ] {
+        let kaudit = config.join("kaudit");
+        fs::create_dir_all(kaudit.join("themes")).unwrap();
+        fs::create_dir_all(kaudit.join("queries")).unwrap();
+        fs::write(
+            kaudit.join("themes").join(format!("{name}.toml")),
+            "text = \"red\"\n",
+        )
+        .unwrap();
+        fs::write(
+            kaudit.join("queries").join(format!("{name}.insights")),
+            format!("# name: {name}\n# description: {name}'s own\nfields @timestamp\n"),
+        )
+        .unwrap();
+    }
+    for (xdg, name) in [(None, "zz-home"), (Some(xdg.path()), "zz-xdg")] {
+        let (code, _, stderr) = kaudit_at_home(home.path(), xdg, &["--theme", "nosuch"]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "no theme named \"nosuch\"; there are: dark, light, high-contrast, solarized-dark, {name}\n"
+            )),
+            "{stderr}"
+        );
+        let (code, stdout, stderr) = kaudit_at_home(home.path(), xdg, &["queries"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        let mine: Vec<&str> = stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|q| q.starts_with("zz-"))
+            .collect();
+        assert_eq!(mine, [name], "{stdout}");
+    }
 }

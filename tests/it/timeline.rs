@@ -3,9 +3,8 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
-use std::time::Duration;
 
+use crate::support::child::Running;
 use crate::support::{kaudit, kaudit_command, text};
 
 /// A demo file of `events` events, and the same split into two streams by alternating lines,
@@ -150,14 +149,13 @@ fn following_two_files_prints_each_round_in_time_order() {
     // Already there: 0 and 2 in a, 1 and 3 in b.
     std::fs::write(&a, format!("{}\n{}\n", event(0, 0, 100), event(2, 1, 5))).unwrap();
     std::fs::write(&b, format!("{}\n{}\n", event(1, 0, 900), event(3, 1, 500))).unwrap();
-    let child = kaudit_command()
-        .args(["events", a.to_str().unwrap(), b.to_str().unwrap()])
-        .args(["--follow", "-n", "8", "-o", "jsonl"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(600));
+    let mut follow = Running::start(
+        kaudit_command()
+            .args(["events", a.to_str().unwrap(), b.to_str().unwrap()])
+            .args(["--follow", "-n", "8", "-o", "jsonl"]),
+    );
+    // What the files held is printed first: both are read, and followed.
+    let mut printed: Vec<String> = (0..4).map(|_| follow.line()).collect();
     // Written at once to both files, b's earlier than a's: one round, merged.
     let append = |path: &Path, lines: &[String]| {
         let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
@@ -167,10 +165,11 @@ fn following_two_files_prints_each_round_in_time_order() {
     };
     append(&a, &[event(5, 2, 700), event(7, 3, 1)]);
     append(&b, &[event(4, 2, 300), event(6, 2, 999)]);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (status, rest, stderr) = follow.finish();
+    assert!(status.success(), "{stderr}");
+    printed.extend(rest);
     let expected: Vec<String> = (0..8).map(|n| format!("event-{n:03}")).collect();
-    assert_eq!(audit_ids(&text(&out.stdout)), expected);
+    assert_eq!(audit_ids(&(printed.join("\n") + "\n")), expected);
 }
 
 /// User `n`'s event at epoch ms `at` (its own time, as the API server wrote it).

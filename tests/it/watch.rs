@@ -9,6 +9,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use crate::support::child;
 use crate::support::cloud_server::{CloudServer, LiveStep};
 use crate::support::moto::{self, Moto};
 use crate::support::{kaudit, kaudit_command};
@@ -65,12 +66,12 @@ fn a_followed_file_gives_each_finding_once_as_its_event_is_written() {
     let demo = kaudit(&["demo", "--events", "3000"]);
     let log = dir.path().join("audit.log");
     std::fs::write(&log, &demo.stdout).unwrap();
-    let detect = kaudit_command()
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["detect", "-o", "json"])
-        .arg(&log)
-        .output()
-        .unwrap();
+    let detect = child::output(
+        kaudit_command()
+            .env("XDG_CONFIG_HOME", dir.path())
+            .args(["detect", "-o", "json"])
+            .arg(&log),
+    );
     let expected: usize = serde_json::from_slice::<Vec<serde_json::Value>>(&detect.stdout)
         .unwrap()
         .iter()
@@ -183,7 +184,7 @@ fn a_cluster_watched_live_gives_each_finding_once_across_a_dropped_session() {
     for _ in 0..10 {
         arrived.push(next_line(&rx));
     }
-    let status = child.wait().unwrap();
+    let status = child::wait(&mut child, "kaudit watch --cluster prod");
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert_eq!(status.code(), Some(3), "a finding fired: {stderr}");

@@ -288,6 +288,8 @@ mod tests {
             "audit:abc-1"
         );
         assert_ne!(event_key(1, "s", "plain"), event_key(2, "s", "plain"));
+        // FNV-1a 64 of "plain", hashed apart from this code (a Python FNV-1a).
+        assert_eq!(event_key(1, "s", "plain"), "1:s:fd4d194e1652b207");
         let ev = |id: &str, t| TailEvent {
             event_id: String::new(),
             time_ms: t,

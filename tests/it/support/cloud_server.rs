@@ -119,6 +119,14 @@ pub struct State {
     /// a stalled attempt and retried.
     pub stalling: usize,
     pub arrived_while_stalled: usize,
+    /// Operations answered only after this long (on the same connection: a slow service, not
+    /// a dead one), and how many times more.
+    pub delay: HashMap<String, (usize, std::time::Duration)>,
+    /// Every operation whose answer was written back, in order: unlike `calls`, a test that
+    /// sees one here knows the client has (or is about to have) what the answer said.
+    pub answered: Vec<String>,
+    /// Live tail sessions whose script was played to its last step (an end, a drop, a timeout).
+    pub live_played: usize,
     /// Operations to refuse every time with this `(error code, message)`.
     pub refuse: HashMap<String, (String, String)>,
     /// When set, StartQuery and GetQueryResults are answered here.
@@ -128,7 +136,7 @@ pub struct State {
     queries: HashMap<String, Query>,
     /// The ranges scripted queries were started with, in order.
     pub ranges: Vec<(i64, i64)>,
-    /// The query texts scripted queries were started with, in order.
+    /// The query texts queries were started with (scripted or forwarded to moto), in order.
     pub texts: Vec<String>,
     /// How scripted queries take their end time.
     pub end_rounding: EndRounding,
@@ -194,6 +202,25 @@ impl CloudServer {
 
     pub fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// How many answers to `op` were written back.
+    pub fn answered(&self, op: &str) -> usize {
+        self.with(|s| s.answered.iter().filter(|a| *a == op).count())
+    }
+
+    /// Waits until `n` answers to `op` were written back; fails after a generous while (a wait
+    /// for a condition, not a timing).
+    pub fn wait_answered(&self, op: &str, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.answered(op) < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{n} answers to {op} awaited; the calls were {:?}",
+                self.calls()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 }
 
@@ -328,6 +355,27 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
             state.lock().unwrap_or_else(|e| e.into_inner()).stalling -= 1;
             break;
         }
+        let delay = {
+            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            match s.delay.get_mut(&op) {
+                Some((left, how_long)) if *left > 0 => {
+                    *left -= 1;
+                    Some(*how_long)
+                }
+                _ => None,
+            }
+        };
+        if let Some(how_long) = delay {
+            std::thread::sleep(how_long);
+        }
+        if answer.is_none() && op == "StartQuery" {
+            let text = body["queryString"].as_str().unwrap_or_default().to_string();
+            state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .texts
+                .push(text);
+        }
         let sent = match answer {
             Some((status, body)) => respond(&mut out, status, body.to_string().as_bytes()),
             None => forward(&request, upstream, &mut out),
@@ -335,6 +383,11 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
         if sent.is_err() {
             break;
         }
+        state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .answered
+            .push(op);
     }
     let _ = out.shutdown(Shutdown::Both);
 }
@@ -681,9 +734,11 @@ fn live(
                 }
             }
             LiveStep::Drop => {
+                state.lock().unwrap_or_else(|e| e.into_inner()).live_played += 1;
                 return out.shutdown(Shutdown::Both);
             }
             LiveStep::Timeout => {
+                state.lock().unwrap_or_else(|e| e.into_inner()).live_played += 1;
                 frame(
                     out,
                     "exception",
@@ -695,6 +750,7 @@ fn live(
             }
         }
     }
+    state.lock().unwrap_or_else(|e| e.into_inner()).live_played += 1;
     out.write_all(b"0\r\n\r\n")?;
     out.flush()
 }

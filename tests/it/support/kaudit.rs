@@ -8,12 +8,12 @@ pub fn kaudit_command() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kaudit"))
 }
 
-/// `kaudit ARGS`, run to its end.
+/// `kaudit ARGS`, run to its end (within [`super::child::CHILD_TIMEOUT`]).
 pub fn kaudit(args: &[&str]) -> Output {
-    kaudit_command().args(args).output().unwrap()
+    super::child::output(kaudit_command().args(args))
 }
 
-/// `kaudit ARGS` with `input` on its standard input, run to its end.
+/// `kaudit ARGS` with `input` on its standard input, run to its end (within the same limit).
 pub fn kaudit_stdin(args: &[&str], input: &[u8]) -> Output {
     let mut child = kaudit_command()
         .args(args)
@@ -23,7 +23,7 @@ pub fn kaudit_stdin(args: &[&str], input: &[u8]) -> Output {
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
+    super::child::wait_output(child, &format!("kaudit {}", args.join(" ")))
 }
 
 /// Output that must be UTF-8.

@@ -1,7 +1,9 @@
 //! What the integration tests share: the binary under test, the CloudWatch emulator and seeding
-//! it, a loopback server of our own, a tmux pane, and the third-party corpus.
+//! it, a loopback server of our own, a tmux pane, the third-party corpus, and waiting for a child
+//! process with a time limit.
 #![allow(dead_code)]
 
+pub mod child;
 pub mod cloud_server;
 mod corpus;
 mod kaudit;

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 use std::process::Command;
+
+use super::child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -55,14 +57,14 @@ impl Pane {
         }
         // Keep the pane after kaudit exits, to read what it left on the screen.
         command.push_str("; echo kaudit-exited-$?; sleep 30");
-        let status = tmux_on(&session)
-            .args(["new-session", "-d", "-s", &session, "-x"])
-            .arg(width.to_string())
-            .arg("-y")
-            .arg(height.to_string())
-            .arg(command)
-            .status()
-            .unwrap();
+        let status = child::status(
+            tmux_on(&session)
+                .args(["new-session", "-d", "-s", &session, "-x"])
+                .arg(width.to_string())
+                .arg("-y")
+                .arg(height.to_string())
+                .arg(command),
+        );
         assert!(status.success());
         let mut pane = Pane {
             session,
@@ -79,17 +81,14 @@ impl Pane {
 
     /// Runs a tmux command on this pane's server; its output, trimmed.
     pub fn tmux(&self, args: &[&str]) -> String {
-        let out = self.command().args(args).output().unwrap();
+        let out = child::output(self.command().args(args));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     pub fn keys(&self, keys: &[&str]) {
         for key in keys {
-            let status = self
-                .command()
-                .args(["send-keys", "-t", &self.session, key])
-                .status()
-                .unwrap();
+            let status =
+                child::status(self.command().args(["send-keys", "-t", &self.session, key]));
             assert!(status.success());
             // A person does not type faster than the console reads.
             std::thread::sleep(Duration::from_millis(40));
@@ -97,20 +96,19 @@ impl Pane {
     }
 
     pub fn literal(&self, text: &str) {
-        let status = self
-            .command()
-            .args(["send-keys", "-l", "-t", &self.session, text])
-            .status()
-            .unwrap();
+        let status =
+            child::status(
+                self.command()
+                    .args(["send-keys", "-l", "-t", &self.session, text]),
+            );
         assert!(status.success());
     }
 
     pub fn screen(&self) -> String {
-        let out = self
-            .command()
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .unwrap();
+        let out = child::output(
+            self.command()
+                .args(["capture-pane", "-p", "-t", &self.session]),
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
