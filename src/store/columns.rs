@@ -5,6 +5,7 @@
 use super::Facet;
 use super::intern::{ABSENT, Interner};
 use crate::audit::event::Event;
+use crate::audit::formats::Provenance;
 
 /// Facets in [`Facet::ALL`].
 pub(super) const FACETS: usize = Facet::ALL.len();
@@ -224,7 +225,13 @@ pub(super) struct Interners {
 
 impl Interners {
     /// The row of one event; `time_ms` is the record's `@timestamp`.
-    pub fn row(&mut self, event: &Event<'_>, time_ms: Option<i64>) -> Row {
+    ///  `from` is where the record says it was written, when there is a record.
+    pub fn row(
+        &mut self,
+        event: &Event<'_>,
+        time_ms: Option<i64>,
+        from: Option<&Provenance<'_>>,
+    ) -> Row {
         let object = event.object_ref.as_ref();
         let code = event.code();
         let decision = event.decision();
@@ -268,6 +275,8 @@ impl Interners {
                 },
                 Facet::Decision => f.intern_opt(decision),
                 Facet::UserAgent => f.intern_opt(event.user_agent.as_deref()),
+                Facet::Source => f.intern_opt(from.map(|p| p.cloud.name())),
+                Facet::Cluster => f.intern_opt(from.and_then(|p| p.cluster.as_deref())),
             };
         }
         let name = self.name.intern_opt(object.and_then(|o| o.name.as_deref()));

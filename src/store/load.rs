@@ -12,6 +12,7 @@
 //! so it runs on the thread that called the loader, under whatever lock guards the store, while
 //! the workers read on: the console shows the first rows while the rest is read.
 
+use crate::audit::formats::provenance;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -210,7 +211,11 @@ fn read_part(
             owned.extend_from_slice(message);
             at
         };
-        let mut row = interners.row(&record.event, record.system.timestamp_ms);
+        let mut row = interners.row(
+            &record.event,
+            record.system.timestamp_ms,
+            Some(&provenance(record)),
+        );
         if record.format.unwrapped() {
             row.flags |= WRAPPED;
         }

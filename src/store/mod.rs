@@ -20,6 +20,7 @@
 //! [`EventStore::facet_counts`] counts the values of a set of rows; [`EventStore::histogram`]
 //! spreads them over time.
 
+use crate::audit::formats::provenance;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -73,11 +74,15 @@ pub enum Facet {
     /// The `authorization.k8s.io/decision` annotation (`allow`, `forbid`).
     Decision,
     UserAgent,
+    /// `@source`: the service that wrote the event (`eks`, `gke`, `aks`, `k8s`).
+    Source,
+    /// `@cluster`, where the record or its log group names it.
+    Cluster,
 }
 
 impl Facet {
     /// Every facet, in the order the console lists them.
-    pub const ALL: [Facet; 9] = [
+    pub const ALL: [Facet; 11] = [
         Facet::User,
         Facet::Impersonated,
         Facet::SourceIp,
@@ -87,6 +92,8 @@ impl Facet {
         Facet::Code,
         Facet::Decision,
         Facet::UserAgent,
+        Facet::Source,
+        Facet::Cluster,
     ];
 
     /// How the facet is named on screen.
@@ -101,6 +108,8 @@ impl Facet {
             Facet::Code => "code",
             Facet::Decision => "decision",
             Facet::UserAgent => "user agent",
+            Facet::Source => "source",
+            Facet::Cluster => "cluster",
         }
     }
 
@@ -328,9 +337,11 @@ impl EventStore {
     /// time is the record's `@timestamp`. What the reader could not read is in its own report;
     /// give that to [`EventStore::add_report`]. Returns the new row.
     pub fn push_record(&mut self, record: &AuditRecord<'_>) -> u32 {
-        let row = self
-            .interners
-            .row(&record.event, record.system.timestamp_ms);
+        let row = self.interners.row(
+            &record.event,
+            record.system.timestamp_ms,
+            Some(&provenance(record)),
+        );
         let mut row = row;
         let mut origin = NO_ORIGIN;
         if record.format.unwrapped() {
@@ -442,7 +453,7 @@ impl EventStore {
     /// The event's row, its text kept in the arena.
     fn keep_owned(&mut self, raw: &[u8], event: &Event<'_>) -> u32 {
         let time_ms = event.time_micros().map(|us| us.div_euclid(1000));
-        let row = self.interners.row(event, time_ms);
+        let row = self.interners.row(event, time_ms, None);
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(raw);
         self.columns.push(row, at, raw.len(), NO_ORIGIN);

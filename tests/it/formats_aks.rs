@@ -313,3 +313,66 @@ fn the_store_keeps_each_record_and_an_export_writes_it_byte_for_byte() {
         .collect();
     assert_eq!(written.lines().collect::<Vec<_>>(), good);
 }
+
+/// `@source`, `@cluster` and `@account` say where each record says its event was written: in
+/// queries and as the console's facets.
+#[test]
+fn where_an_event_was_written_is_a_field_and_a_facet() {
+    use kaudit::store::Facet;
+    let dir = tempfile::tempdir().unwrap();
+    // An EKS stream's file, as CloudWatch exports name it.
+    let stream = dir.path().join("kube-apiserver-audit-0a1b2c.log");
+    std::fs::copy(fixture(EKS), &stream).unwrap();
+    let query = "stats count(*) as n by @source, @cluster, @account | sort @source";
+    let rows = |path: &Path| -> Vec<String> {
+        let out = kaudit(&["query", path.to_str().unwrap(), query, "-o", "jsonl"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).lines().map(str::to_string).collect()
+    };
+    let aks = r#"{"@source":"aks","@cluster":"AKS-PROD","@account":"0F3C1A2B-0000-4000-8000-0000000000AA","n":6}"#;
+    assert_eq!(rows(&fixture(STORAGE)), [aks]);
+    assert_eq!(rows(&fixture(LOG_ANALYTICS)), [aks]);
+    // A plain event names no service; a file named as an EKS stream is EKS's.
+    assert_eq!(
+        rows(&fixture(EKS)),
+        [r#"{"@source":"k8s","@cluster":null,"@account":null,"n":6}"#]
+    );
+    assert_eq!(
+        rows(&stream),
+        [r#"{"@source":"eks","@cluster":null,"@account":null,"n":6}"#]
+    );
+    // Panther says which log type it wrapped; the other wrappers do not.
+    let wrapped = rows(&fixture(WRAPPED));
+    assert_eq!(
+        wrapped,
+        [
+            r#"{"@source":"aks","@cluster":"AKS-PROD","@account":"0F3C1A2B-0000-4000-8000-0000000000AA","n":1}"#,
+            r#"{"@source":"eks","@cluster":null,"@account":null,"n":1}"#,
+            r#"{"@source":"k8s","@cluster":null,"@account":null,"n":4}"#,
+        ]
+    );
+
+    let mut store = EventStore::default();
+    for name in [STORAGE, EKS] {
+        store.load(Arc::new(open(name)), 1, |_| {});
+    }
+    let all: Vec<u32> = (0..store.len() as u32).collect();
+    let sources = store.facet_counts(&all, Facet::Source, 5).values;
+    assert_eq!(sources, [("aks".to_string(), 6), ("k8s".to_string(), 6)]);
+    let clusters = store.facet_counts(&all, Facet::Cluster, 5);
+    assert_eq!(clusters.values, [("AKS-PROD".to_string(), 6)]);
+    assert_eq!(clusters.missing, 6);
+
+    // CloudWatch does not have them: said before anything is sent.
+    let out = kaudit(&[
+        "query",
+        "--cluster",
+        "prod",
+        "--region",
+        "us-east-1",
+        "stats count(*) by @cluster",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("`@cluster` is kaudit's own field"), "{err}");
+}

@@ -60,10 +60,12 @@ use super::event::Event;
 
 mod documents;
 mod lines;
+mod provenance;
 mod report;
 mod shapes;
 mod unwrap;
 
+pub use provenance::{Cloud, Provenance, eks_log_group, provenance};
 pub use report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 pub use shapes::NotAuditData;
 

@@ -412,7 +412,23 @@ impl Checker<'_> {
             }
             Scope::Events { defined } => {
                 let defined_here = defined.iter().any(|d| d == path || is_under(path, d));
-                if defined_here || system_fields().any(|f| f == path) {
+                if defined_here {
+                    return;
+                }
+                if let Some(own) = SystemField::from_name(path).filter(|f| f.kaudits_own()) {
+                    if !self.local() {
+                        self.push(Diagnostic::error(
+                            field.span,
+                            format!(
+                                "`{own}` is kaudit's own field, which CloudWatch Logs Insights \
+                                 does not have; over CloudWatch, `@log` names the log group \
+                                 (`/aws/eks/CLUSTER/cluster`)"
+                            ),
+                        ));
+                    }
+                    return;
+                }
+                if system_fields().any(|f| f == path) {
                     return;
                 }
                 let schema = known::schema().find(path);

@@ -47,6 +47,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ":decision D",
         "keep this decision, allow or forbid (!D drops it)",
     ),
+    (
+        ":source S",
+        "keep the events written by this service: eks, gke, aks or k8s (!S drops them)",
+    ),
+    (
+        ":cluster C",
+        "keep the events of this cluster, where the record or its log group names it (!C drops them)",
+    ),
     (":clear", "drop every filter"),
     (":help", "this help"),
     (":q", "quit (also :quit)"),

@@ -94,7 +94,8 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             export_effect(state, PathBuf::from(arg), false, false)
         }
         "export-all" => export_effect(state, PathBuf::from(arg), true, false),
-        "user" | "as" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision" => {
+        "user" | "as" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision"
+        | "source" | "cluster" => {
             let facet = match name {
                 // Either identity of a request: who sent it, or whom it impersonated.
                 "user" => Facet::User,
@@ -104,6 +105,8 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
                 "resource" => Facet::Resource,
                 "namespace" => Facet::Namespace,
                 "code" => Facet::Code,
+                "source" => Facet::Source,
+                "cluster" => Facet::Cluster,
                 _ => Facet::Decision,
             };
             let (keep, value) = match arg.strip_prefix('!') {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::audit::formats::AuditRecord;
+use crate::audit::formats::{AuditRecord, provenance};
 use crate::insights::eval::value::Value;
 
 use super::{FieldPath, FieldSet, get};
@@ -26,16 +26,25 @@ pub enum SystemField {
     IngestionTime,
     /// `<source id>:<byte offset>`: where the record is, for the detail view.
     Ptr,
+    /// kaudit's own: the service that wrote the event (`eks`, `gke`, `aks`, `k8s`).
+    Source,
+    /// kaudit's own: the cluster, where the record or its log group names it.
+    Cluster,
+    /// kaudit's own: the AWS account, GCP project or Azure subscription, where named.
+    Account,
 }
 
 impl SystemField {
-    pub const ALL: [SystemField; 6] = [
+    pub const ALL: [SystemField; 9] = [
         SystemField::Timestamp,
         SystemField::Message,
         SystemField::LogStream,
         SystemField::Log,
         SystemField::IngestionTime,
         SystemField::Ptr,
+        SystemField::Source,
+        SystemField::Cluster,
+        SystemField::Account,
     ];
 
     /// The name in a query, `@` included.
@@ -47,7 +56,18 @@ impl SystemField {
             SystemField::Log => "@log",
             SystemField::IngestionTime => "@ingestionTime",
             SystemField::Ptr => "@ptr",
+            SystemField::Source => "@source",
+            SystemField::Cluster => "@cluster",
+            SystemField::Account => "@account",
         }
+    }
+
+    /// A field kaudit adds, which CloudWatch Logs Insights does not have.
+    pub fn kaudits_own(self) -> bool {
+        matches!(
+            self,
+            SystemField::Source | SystemField::Cluster | SystemField::Account
+        )
     }
 
     /// The field a name stands for; exact case, as in Logs Insights.
@@ -92,6 +112,13 @@ impl<'r, 'a> RecordFields<'r, 'a> {
             SystemField::Log => Value::str(&sys.log_group),
             SystemField::IngestionTime => sys.ingestion_time_ms.map_or(Value::Missing, Value::Time),
             SystemField::Ptr => Value::str(&sys.ptr()),
+            SystemField::Source => Value::str(provenance(self.record).cloud.name()),
+            SystemField::Cluster => provenance(self.record)
+                .cluster
+                .map_or(Value::Missing, |c| Value::str(&c)),
+            SystemField::Account => provenance(self.record)
+                .account
+                .map_or(Value::Missing, |a| Value::str(&a)),
         }
     }
 
