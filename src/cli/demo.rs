@@ -18,6 +18,8 @@ pub enum DemoOutputFormat {
     Jsonl,
     /// What `aws logs filter-log-events` prints.
     Cloudwatch,
+    /// AKS `kube-audit` diagnostic records, one a line (as Event Hubs delivers them).
+    Aks,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -44,6 +46,7 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
     let format = match args.format {
         DemoOutputFormat::Jsonl => DemoFormat::Jsonl,
         DemoOutputFormat::Cloudwatch => DemoFormat::CloudWatch,
+        DemoOutputFormat::Aks => DemoFormat::Aks,
     };
     match &args.output {
         Some(path) => {

@@ -72,6 +72,9 @@ pub enum DemoFormat {
     Jsonl,
     /// What `aws logs filter-log-events` prints for the log group.
     CloudWatch,
+    /// AKS `kube-audit` diagnostic records, one a line, as Event Hubs delivers them: the event
+    /// is the JSON text of `properties.log`.
+    Aks,
 }
 
 impl DemoFormat {
@@ -79,6 +82,7 @@ impl DemoFormat {
         match self {
             DemoFormat::Jsonl => "jsonl",
             DemoFormat::CloudWatch => "cloudwatch",
+            DemoFormat::Aks => "aks",
         }
     }
 }
@@ -90,8 +94,9 @@ impl std::str::FromStr for DemoFormat {
         match s {
             "jsonl" => Ok(DemoFormat::Jsonl),
             "cloudwatch" => Ok(DemoFormat::CloudWatch),
+            "aks" => Ok(DemoFormat::Aks),
             other => Err(format!(
-                "unknown demo format {other:?}: use \"jsonl\" or \"cloudwatch\""
+                "unknown demo format {other:?}: use \"jsonl\", \"cloudwatch\" or \"aks\""
             )),
         }
     }

@@ -1,4 +1,5 @@
-//! Writing the demo out: JSON lines, or the JSON `aws logs filter-log-events` prints.
+//! Writing the demo out: JSON lines, the JSON `aws logs filter-log-events` prints, or AKS
+//! diagnostic records.
 
 use std::io::{self, Write};
 
@@ -44,6 +45,7 @@ pub fn write_demo<W: Write + ?Sized>(
         summary.events += 1;
         summary.story_events += u64::from(info.story);
         match &mut cloudwatch {
+            None if format == DemoFormat::Aks => aks_record(&mut chunk, &line, info.time_micros),
             None => {
                 chunk.extend_from_slice(&line);
                 chunk.push(b'\n');
@@ -70,6 +72,23 @@ pub fn write_demo<W: Write + ?Sized>(
     summary.bytes += chunk.len() as u64;
     out.flush()?;
     Ok(summary)
+}
+
+/// The demo's cluster as AKS names it, in a subscription of the documentation's.
+const AKS_RESOURCE_ID: &str = "/SUBSCRIPTIONS/00000000-0000-4000-8000-0000000000A7/RESOURCEGROUPS/RG-ATLAS/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/ATLAS-PROD";
+
+/// One `kube-audit` diagnostic record, as Azure writes it, on a line of its own.
+fn aks_record(out: &mut Vec<u8>, event: &[u8], micros: i64) {
+    out.raw(
+        "{\"operationName\":\"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read\",\
+         \"category\":\"kube-audit\",\"ccpNamespace\":\"6a7e1c0d2b3f4a0001c0ffee\",\"resourceId\":\"",
+    );
+    out.raw(AKS_RESOURCE_ID);
+    out.raw("\",\"properties\":{\"log\":\"");
+    out.py_str_body(event);
+    out.raw("\",\"stream\":\"stdout\",\"pod\":\"kube-apiserver-6d9f7c8b4-q2w8x\"},\"time\":\"");
+    out.time_micros(micros);
+    out.raw("\",\"Cloud\":\"AzureCloud\",\"Environment\":\"prod\"}\n");
 }
 
 /// The per-entry fields CloudWatch adds: which API server's stream, when it was ingested, an
