@@ -59,10 +59,12 @@ use super::decode::Depth;
 use super::event::Event;
 
 mod documents;
+mod gke;
 mod lines;
 mod report;
 mod shapes;
 mod unwrap;
+mod yaml;
 
 pub use report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 pub use shapes::NotAuditData;
@@ -90,11 +92,14 @@ pub enum Format {
     AksLogAnalytics,
     /// An event one level down in a SIEM's record (`log`, `event`, …).
     Wrapped,
+    /// GKE Cloud Audit `LogEntry` records (Cloud Logging), in JSON or YAML: the event is rebuilt
+    /// from the entry.
+    GkeCloudAudit,
 }
 
 impl Format {
     /// Every format, in the order reports list them.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::JsonLines,
         Format::JsonDocuments,
         Format::JsonArray,
@@ -105,6 +110,7 @@ impl Format {
         Format::AksDiagnostic,
         Format::AksLogAnalytics,
         Format::Wrapped,
+        Format::GkeCloudAudit,
     ];
 
     /// A short, stable identifier for machine-readable output (`json-lines`, …).
@@ -120,6 +126,7 @@ impl Format {
             Format::AksDiagnostic => "aks-diagnostic",
             Format::AksLogAnalytics => "aks-log-analytics",
             Format::Wrapped => "wrapped",
+            Format::GkeCloudAudit => "gke-cloud-audit",
         }
     }
 
@@ -128,7 +135,10 @@ impl Format {
     pub fn unwrapped(self) -> bool {
         matches!(
             self,
-            Format::AksDiagnostic | Format::AksLogAnalytics | Format::Wrapped
+            Format::AksDiagnostic
+                | Format::AksLogAnalytics
+                | Format::Wrapped
+                | Format::GkeCloudAudit
         )
     }
 
@@ -150,6 +160,7 @@ impl fmt::Display for Format {
             Format::AksDiagnostic => "AKS diagnostic (kube-audit)",
             Format::AksLogAnalytics => "AKS Log Analytics (log_s)",
             Format::Wrapped => "wrapped (SIEM)",
+            Format::GkeCloudAudit => "GKE Cloud Audit LogEntry",
         })
     }
 }
@@ -349,8 +360,11 @@ fn scan_with(
     mut on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
     let verdict = shapes::sniff(data, &origin.name);
+    // YAML is read when it holds GKE entries; any other YAML is not audit data.
+    let gke_yaml = verdict == Some(NotAuditData::Yaml) && yaml::holds_entries(data);
     if let Some(what) = verdict
         && what != NotAuditData::Text
+        && !gke_yaml
     {
         return ScanReport::not_audit_data(&origin.name, data.len() as u64, what);
     }
@@ -363,6 +377,10 @@ fn scan_with(
     run.skip = skip;
     // Shortened to the run's own lifetime.
     run.on_problem = on_problem.map(|f| f as &mut OnProblem<'_>);
+    if gke_yaml {
+        run.yaml(start);
+        return run.finish();
+    }
     run.lines(start);
     let report = run.finish();
     // Text that starts like no known format may still hold records further down: it was read

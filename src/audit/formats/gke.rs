@@ -1,0 +1,755 @@
+//! GKE audit logs: Cloud Audit `LogEntry` records of service `k8s.io`, as Cloud Logging writes
+//! them (`gcloud logging read --format=json`, sinks, Pub/Sub), read into an `audit.k8s.io/v1`
+//! Event.
+//!
+//! GKE does not keep the API server's event: Cloud Logging has its own schema, and the event
+//! is rebuilt from it ([`event_json`]), as the JSON text queries, facets and detections read.
+//! The entry itself stays the record ([`super::AuditRecord::original`]), so nothing GKE wrote
+//! is lost, `resource.labels` included.
+//!
+//! | LogEntry | Event |
+//! |---|---|
+//! | `protoPayload.methodName` `io.k8s.core.v1.pods.exec.create` | `verb`, and `objectRef`'s group, version, resource and subresource where `resourceName` lacks them |
+//! | `protoPayload.resourceName` `core/v1/namespaces/NS/pods/NAME/exec` | `objectRef` (`core` is the group `""`), `requestURI` (its path, rebuilt) |
+//! | `authenticationInfo.principalEmail` (else `authoritySelector`) | `user.username`; with `serviceAccountDelegationInfo`, the first delegating principal is `user` and `principalEmail` the `impersonatedUser` |
+//! | `requestMetadata.callerIp`, `callerSuppliedUserAgent` | `sourceIPs`, `userAgent` |
+//! | `status.code` (gRPC) | `responseStatus.code` (HTTP, as Google maps them), `status.message` its message |
+//! | `request`, `response` | `requestObject`, `responseObject` |
+//! | `labels`, then `resource.labels` | `annotations` |
+//! | `timestamp` (else `receiveTimestamp`) | `requestReceivedTimestamp`, `stageTimestamp` |
+//! | `operation.id` (else `insertId`) | `auditID`; `operation.first` without `last` is stage `ResponseStarted` |
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use crate::audit::json::{Scan, Scanner, compact};
+use crate::audit::time::parse_rfc3339_micros;
+
+/// What a `LogEntry` holds that the event is made of.
+#[derive(Default)]
+struct Entry<'t> {
+    insert_id: Option<Cow<'t, str>>,
+    timestamp: Option<i64>,
+    receive_timestamp: Option<i64>,
+    labels: Vec<(Cow<'t, str>, Cow<'t, str>)>,
+    resource_labels: Vec<(Cow<'t, str>, Cow<'t, str>)>,
+    operation_id: Option<Cow<'t, str>>,
+    first: bool,
+    last: bool,
+    payload: bool,
+    service: Option<Cow<'t, str>>,
+    method: Option<Cow<'t, str>>,
+    resource_name: Option<Cow<'t, str>>,
+    /// `authorizationInfo[0].resource`: the resource name when `resourceName` is missing.
+    authorized_resource: Option<Cow<'t, str>>,
+    principal: Option<Cow<'t, str>>,
+    authority_selector: Option<Cow<'t, str>>,
+    delegated_by: Option<Cow<'t, str>>,
+    caller_ip: Option<Cow<'t, str>>,
+    user_agent: Option<Cow<'t, str>>,
+    status: Option<(i64, Option<Cow<'t, str>>)>,
+    request: Option<&'t str>,
+    response: Option<&'t str>,
+    payload_timestamp: Option<i64>,
+}
+
+/// Whether a JSON object starts with a member `LogEntry`s start with in practice (`gcloud`
+/// sorts them: `insertId` first), so that it is tried as one before anything else. Costs a few
+/// byte compares; a wrong guess only costs the try.
+pub(super) fn looks_like_entry(raw: &[u8]) -> bool {
+    let Some(rest) = raw.strip_prefix(b"{") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    rest.starts_with(b"\"insertId\"")
+        || rest.starts_with(b"\"protoPayload\"")
+        || rest.starts_with(b"\"logName\"")
+}
+
+/// The audit event a GKE `LogEntry` stands for, as JSON text, or `None` when `raw` is not the
+/// entry of a Kubernetes API request (another Google service's entry, no `protoPayload`, not
+/// JSON to its end: whoever reads it next says what it is).
+pub(super) fn event_json(raw: &str) -> Option<String> {
+    let mut entry = Entry::default();
+    let mut s = Scanner::new(raw);
+    entry.read(&mut s).ok()?;
+    s.skip_ws();
+    if !s.at_end() || !entry.payload || !entry.is_kubernetes() {
+        return None;
+    }
+    Some(entry.to_event())
+}
+
+impl<'t> Entry<'t> {
+    fn is_kubernetes(&self) -> bool {
+        match self.service.as_deref() {
+            Some(service) => service == "k8s.io",
+            None => self
+                .method
+                .as_deref()
+                .is_some_and(|m| m.starts_with("io.k8s.")),
+        }
+    }
+
+    fn read(&mut self, s: &mut Scanner<'t>) -> Scan<()> {
+        s.members(|s, key| {
+            match key.as_ref() {
+                "insertId" => self.insert_id = string(s)?,
+                "timestamp" => self.timestamp = time(s)?,
+                "receiveTimestamp" => self.receive_timestamp = time(s)?,
+                "labels" => string_members(s, &mut self.labels)?,
+                "operation" if s.peek()? == b'{' => s.members(|s, key| {
+                    match key.as_ref() {
+                        "id" => self.operation_id = string(s)?,
+                        "first" => self.first = s.raw_value()? == "true",
+                        "last" => self.last = s.raw_value()? == "true",
+                        _ => s.skip_value()?,
+                    }
+                    Ok(())
+                })?,
+                "resource" if s.peek()? == b'{' => s.members(|s, key| {
+                    if key == "labels" {
+                        string_members(s, &mut self.resource_labels)
+                    } else {
+                        s.skip_value()
+                    }
+                })?,
+                "protoPayload" if s.peek()? == b'{' => {
+                    self.payload = true;
+                    self.read_payload(s)?;
+                }
+                _ => s.skip_value()?,
+            }
+            Ok(())
+        })
+    }
+
+    fn read_payload(&mut self, s: &mut Scanner<'t>) -> Scan<()> {
+        s.members(|s, key| {
+            match key.as_ref() {
+                "serviceName" => self.service = string(s)?,
+                "methodName" => self.method = string(s)?,
+                "resourceName" => self.resource_name = string(s)?,
+                "authenticationInfo" if s.peek()? == b'{' => self.read_authentication(s)?,
+                "authorizationInfo" if s.peek()? == b'[' => s.elements(|s| {
+                    if self.authorized_resource.is_none() && s.peek()? == b'{' {
+                        s.members(|s, key| {
+                            if key == "resource" {
+                                self.authorized_resource = string(s)?;
+                                Ok(())
+                            } else {
+                                s.skip_value()
+                            }
+                        })
+                    } else {
+                        s.skip_value()
+                    }
+                })?,
+                "requestMetadata" if s.peek()? == b'{' => s.members(|s, key| {
+                    match key.as_ref() {
+                        // Some SIEMs rename it `callerIP`.
+                        "callerIp" | "callerIP" => self.caller_ip = string(s)?,
+                        "callerSuppliedUserAgent" => self.user_agent = string(s)?,
+                        _ => s.skip_value()?,
+                    }
+                    Ok(())
+                })?,
+                "status" if s.peek()? == b'{' => {
+                    let mut code = 0;
+                    let mut message = None;
+                    s.members(|s, key| {
+                        match (key.as_ref(), s.peek()?) {
+                            ("code", b'-' | b'0'..=b'9' | b'"') => code = s.integer()?,
+                            ("message", _) => message = string(s)?,
+                            _ => s.skip_value()?,
+                        }
+                        Ok(())
+                    })?;
+                    self.status = Some((code, message));
+                }
+                "request" => self.request = object(s)?,
+                "response" => self.response = object(s)?,
+                "timestamp" => self.payload_timestamp = time(s)?,
+                _ => s.skip_value()?,
+            }
+            Ok(())
+        })
+    }
+
+    fn read_authentication(&mut self, s: &mut Scanner<'t>) -> Scan<()> {
+        s.members(|s, key| {
+            match key.as_ref() {
+                "principalEmail" => self.principal = string(s)?,
+                "authoritySelector" => self.authority_selector = string(s)?,
+                "serviceAccountDelegationInfo" if s.peek()? == b'[' => s.elements(|s| {
+                    if self.delegated_by.is_none() {
+                        self.delegated_by = delegating_principal(s)?;
+                    } else {
+                        s.skip_value()?;
+                    }
+                    Ok(())
+                })?,
+                _ => s.skip_value()?,
+            }
+            Ok(())
+        })
+    }
+
+    fn to_event(&self) -> String {
+        let method = self
+            .method
+            .as_deref()
+            .map(Method::parse)
+            .unwrap_or_default();
+        let target = self
+            .resource_name
+            .as_deref()
+            .or(self.authorized_resource.as_deref())
+            .map(|name| Target::parse(name, &method))
+            .unwrap_or_default()
+            .or_method(&method);
+        let mut out = String::with_capacity(
+            512 + self.request.map_or(0, str::len) + self.response.map_or(0, str::len),
+        );
+        out.push_str(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"#);
+        out.push_str(match (self.request, self.response) {
+            (_, Some(_)) => "\"RequestResponse\"",
+            (Some(_), None) => "\"Request\"",
+            (None, None) => "\"Metadata\"",
+        });
+        if let Some(id) = self.operation_id.as_deref().or(self.insert_id.as_deref()) {
+            member(&mut out, "auditID", id);
+        }
+        let started = self.first && !self.last;
+        member(
+            &mut out,
+            "stage",
+            if started {
+                "ResponseStarted"
+            } else {
+                "ResponseComplete"
+            },
+        );
+        if let Some(uri) = target.request_uri() {
+            member(&mut out, "requestURI", &uri);
+        }
+        if let Some(verb) = method.verb {
+            member(&mut out, "verb", verb);
+        }
+        let principal = self
+            .principal
+            .as_deref()
+            .or(self.authority_selector.as_deref());
+        let (user, impersonated) = match (self.delegated_by.as_deref(), principal) {
+            (Some(by), Some(as_whom)) => (Some(by), Some(as_whom)),
+            (by, principal) => (principal.or(by), None),
+        };
+        out.push_str(",\"user\":{");
+        if let Some(user) = user {
+            push_key(&mut out, "username", true);
+            push_string(&mut out, user);
+        }
+        out.push('}');
+        if let Some(user) = impersonated {
+            out.push_str(",\"impersonatedUser\":{");
+            push_key(&mut out, "username", true);
+            push_string(&mut out, user);
+            out.push('}');
+        }
+        if let Some(ip) = self.caller_ip.as_deref() {
+            out.push_str(",\"sourceIPs\":[");
+            push_string(&mut out, ip);
+            out.push(']');
+        }
+        if let Some(agent) = self.user_agent.as_deref() {
+            member(&mut out, "userAgent", agent);
+        }
+        target.write_object_ref(&mut out);
+        if let Some((code, message)) = &self.status {
+            let http = http_code(*code);
+            out.push_str(r#","responseStatus":{"metadata":{}"#);
+            member(
+                &mut out,
+                "status",
+                if http < 400 { "Success" } else { "Failure" },
+            );
+            if let Some(message) = message.as_deref().filter(|m| !m.is_empty()) {
+                member(&mut out, "message", message);
+            }
+            let _ = write!(out, ",\"code\":{http}}}");
+        }
+        for (key, raw) in [
+            ("requestObject", self.request),
+            ("responseObject", self.response),
+        ] {
+            if let Some(raw) = raw {
+                push_key(&mut out, key, false);
+                // A pretty-printed entry's object, on one line like the rest of the event.
+                if memchr::memchr(b'\n', raw.as_bytes()).is_some() {
+                    out.push_str(&compact(raw));
+                } else {
+                    out.push_str(raw);
+                }
+            }
+        }
+        let time = self
+            .timestamp
+            .or(self.payload_timestamp)
+            .or(self.receive_timestamp);
+        if let Some(micros) = time {
+            let text = format_micros(micros);
+            member(&mut out, "requestReceivedTimestamp", &text);
+            member(&mut out, "stageTimestamp", &text);
+        }
+        let labels = self.labels.iter().chain(
+            self.resource_labels
+                .iter()
+                .filter(|(k, _)| !self.labels.iter().any(|(l, _)| l == k)),
+        );
+        let mut first = true;
+        for (key, value) in labels {
+            out.push_str(if first { ",\"annotations\":{" } else { "," });
+            first = false;
+            push_string(&mut out, key);
+            out.push(':');
+            push_string(&mut out, value);
+        }
+        if !first {
+            out.push('}');
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// The first principal of `serviceAccountDelegationInfo`: who the request was made for.
+fn delegating_principal<'t>(s: &mut Scanner<'t>) -> Scan<Option<Cow<'t, str>>> {
+    let mut found = None;
+    if s.peek()? != b'{' {
+        s.skip_value()?;
+        return Ok(None);
+    }
+    s.members(|s, key| {
+        if key == "firstPartyPrincipal" && s.peek()? == b'{' {
+            s.members(|s, key| {
+                if key == "principalEmail" {
+                    found = string(s)?;
+                    Ok(())
+                } else {
+                    s.skip_value()
+                }
+            })
+        } else if key == "principalSubject" && found.is_none() {
+            found = string(s)?;
+            Ok(())
+        } else {
+            s.skip_value()
+        }
+    })?;
+    Ok(found)
+}
+
+/// A string member, or `None` for any other kind of value (skipped).
+fn string<'t>(s: &mut Scanner<'t>) -> Scan<Option<Cow<'t, str>>> {
+    if s.peek()? == b'"' {
+        s.string().map(Some)
+    } else {
+        s.skip_value().map(|_| None)
+    }
+}
+
+/// An object member's raw text, or `None` for any other kind of value.
+fn object<'t>(s: &mut Scanner<'t>) -> Scan<Option<&'t str>> {
+    let object = s.peek()? == b'{';
+    let raw = s.raw_value()?;
+    Ok(object.then_some(raw))
+}
+
+/// The members of an object whose values are strings (`labels`); a value of another kind is
+/// kept as its JSON text.
+fn string_members<'t>(
+    s: &mut Scanner<'t>,
+    out: &mut Vec<(Cow<'t, str>, Cow<'t, str>)>,
+) -> Scan<()> {
+    if s.peek()? != b'{' {
+        return s.skip_value();
+    }
+    s.members(|s, key| {
+        let value = if s.peek()? == b'"' {
+            s.string()?
+        } else {
+            Cow::Borrowed(s.raw_value()?)
+        };
+        out.push((key, value));
+        Ok(())
+    })
+}
+
+/// A time as Cloud Logging and the tools around it write one: RFC 3339 with up to nanoseconds
+/// (`Z` or an offset; none is read as UTC), a protobuf `{"seconds","nanos"}`, or a number of
+/// seconds, milliseconds, microseconds or nanoseconds since the epoch (told apart by size).
+/// In microseconds.
+fn time(s: &mut Scanner<'_>) -> Scan<Option<i64>> {
+    match s.peek()? {
+        b'"' => {
+            let text = s.string()?;
+            Ok(parse_rfc3339_micros(&text).or_else(|| parse_rfc3339_micros(&format!("{text}Z"))))
+        }
+        b'{' => {
+            let (mut seconds, mut nanos) = (None, 0);
+            s.members(|s, key| {
+                match (key.as_ref(), s.peek()?) {
+                    ("seconds", b'-' | b'0'..=b'9' | b'"') => seconds = Some(s.integer()?),
+                    ("nanos", b'-' | b'0'..=b'9' | b'"') => nanos = s.integer()?,
+                    _ => s.skip_value()?,
+                }
+                Ok(())
+            })?;
+            Ok(seconds.and_then(|secs| secs.checked_mul(1_000_000)?.checked_add(nanos / 1000)))
+        }
+        b'-' | b'0'..=b'9' => {
+            let n = s.integer()?;
+            Ok(Some(match n.unsigned_abs() {
+                0..100_000_000_000 => n.saturating_mul(1_000_000),
+                100_000_000_000..100_000_000_000_000 => n * 1000,
+                100_000_000_000_000..100_000_000_000_000_000 => n,
+                _ => n / 1000,
+            }))
+        }
+        _ => s.skip_value().map(|_| None),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, as the API server writes its times.
+fn format_micros(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let frac = micros.rem_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{frac:06}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The HTTP status Google's APIs answer for a `google.rpc.Code` (`google/rpc/code.proto`).
+pub(super) fn http_code(grpc: i64) -> i64 {
+    match grpc {
+        0 => 200,
+        1 => 499,
+        3 | 9 | 11 => 400,
+        4 => 504,
+        5 => 404,
+        6 | 10 => 409,
+        7 => 403,
+        8 => 429,
+        12 => 501,
+        14 => 503,
+        16 => 401,
+        _ => 500,
+    }
+}
+
+/// What `methodName` says: `io.k8s.<group>.<version>.<resource>[.<subresource>].<verb>`, or
+/// `io.k8s.<path>[.<verb>]` for a request outside the resource API (`io.k8s.readyz`).
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Method<'m> {
+    pub group: Option<Cow<'m, str>>,
+    pub version: Option<&'m str>,
+    pub resource: Option<&'m str>,
+    pub subresource: Option<&'m str>,
+    pub verb: Option<&'m str>,
+    /// The path of a non-resource request (`/readyz`).
+    pub path: Option<String>,
+}
+
+/// The verbs of the API server's authorizer, the last word of a `methodName`.
+const VERBS: [&str; 12] = [
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "proxy",
+    "connect",
+    "impersonate",
+    "escalate",
+];
+
+fn is_version(part: &str) -> bool {
+    let Some(rest) = part.strip_prefix('v') else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let tail = &rest[digits..];
+    digits > 0
+        && (tail.is_empty()
+            || ["alpha", "beta"].iter().any(|pre| {
+                tail.strip_prefix(pre)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            }))
+}
+
+/// The API group a `methodName` names by its first word (`rbac` for `rbac.authorization.k8s.io`):
+/// the built-in groups whose name GKE shortens.
+fn full_group(group: &str) -> Cow<'_, str> {
+    match group {
+        "core" => Cow::Borrowed(""),
+        "rbac" | "authorization.rbac" | "rbac.authorization" => {
+            Cow::Borrowed("rbac.authorization.k8s.io")
+        }
+        "flowcontrol" | "flowcontrol.apiserver" => Cow::Borrowed("flowcontrol.apiserver.k8s.io"),
+        "admissionregistration"
+        | "apiextensions"
+        | "apiregistration"
+        | "authentication"
+        | "authorization"
+        | "certificates"
+        | "coordination"
+        | "discovery"
+        | "events"
+        | "internal.apiserver"
+        | "networking"
+        | "node"
+        | "resource"
+        | "scheduling"
+        | "storage"
+        | "storagemigration" => Cow::Owned(format!("{group}.k8s.io")),
+        _ => Cow::Borrowed(group),
+    }
+}
+
+impl<'m> Method<'m> {
+    pub fn parse(method: &'m str) -> Method<'m> {
+        let Some(rest) = method.strip_prefix("io.k8s.") else {
+            return Method::default();
+        };
+        let parts: Vec<&str> = rest.split('.').collect();
+        let Some(v) = parts.iter().position(|p| is_version(p)) else {
+            let (verb, path) = match parts.split_last() {
+                Some((last, path)) if !path.is_empty() && VERBS.contains(last) => {
+                    (Some(*last), path)
+                }
+                _ => (None, &parts[..]),
+            };
+            return Method {
+                verb,
+                path: Some(format!("/{}", path.join("/"))),
+                ..Method::default()
+            };
+        };
+        let group = match v {
+            0 => None,
+            1 => Some(full_group(parts[0])),
+            _ => {
+                // `rest` is `parts` joined by dots: the group is the slice before the version.
+                let len = parts[..v].iter().map(|p| p.len() + 1).sum::<usize>() - 1;
+                Some(full_group(&rest[..len]))
+            }
+        };
+        let after = &parts[v + 1..];
+        let (resource, subresource, verb) = match after {
+            [] => (None, None, None),
+            [resource] => (Some(*resource), None, None),
+            [resource, verb] => (Some(*resource), None, Some(*verb)),
+            [resource, sub, .., verb] => (Some(*resource), Some(*sub), Some(*verb)),
+        };
+        Method {
+            group,
+            version: Some(parts[v]),
+            resource,
+            subresource,
+            verb,
+            path: None,
+        }
+    }
+}
+
+/// The object a request is about, from `resourceName` (`core/v1/namespaces/NS/pods/NAME/exec`,
+/// `rbac.authorization.k8s.io/v1/clusterrolebindings/NAME`), completed from `methodName`.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Target<'n> {
+    pub group: Option<Cow<'n, str>>,
+    pub version: Option<&'n str>,
+    pub namespace: Option<&'n str>,
+    pub resource: Option<&'n str>,
+    pub name: Option<&'n str>,
+    pub subresource: Option<&'n str>,
+    /// The path of a non-resource request.
+    pub path: Option<Cow<'n, str>>,
+}
+
+impl<'n> Target<'n> {
+    pub fn parse(name: &'n str, method: &Method<'_>) -> Target<'n> {
+        if name.starts_with('/') {
+            return Target {
+                path: Some(Cow::Borrowed(name)),
+                ..Target::default()
+            };
+        }
+        let segs: Vec<&str> = name.split('/').collect();
+        let [group, version, rest @ ..] = &segs[..] else {
+            return Target::default();
+        };
+        if rest.is_empty() || rest.iter().any(|s| s.is_empty()) {
+            return Target::default();
+        }
+        // `namespaces/NS/status` is a namespace's subresource, not a resource in it: the
+        // method's resource tells, else the words Kubernetes uses for them.
+        let namespaced = rest[0] == "namespaces"
+            && rest.len() >= 3
+            && match method.resource {
+                Some(resource) => resource != "namespaces",
+                None => !(rest.len() == 3 && ["status", "finalize"].contains(&rest[2])),
+            };
+        let (namespace, rest) = if namespaced {
+            (Some(rest[1]), &rest[2..])
+        } else {
+            (None, rest)
+        };
+        let subresource = match rest.len() {
+            0..=2 => None,
+            // `pods/NAME/proxy/some/path`: the subresource is the first word.
+            _ => Some(rest[2]),
+        };
+        Target {
+            group: Some(if *group == "core" {
+                Cow::Borrowed("")
+            } else {
+                Cow::Borrowed(*group)
+            }),
+            version: Some(*version),
+            namespace,
+            resource: Some(rest[0]),
+            name: rest.get(1).copied(),
+            subresource,
+            path: None,
+        }
+    }
+
+    /// Fills what `resourceName` did not say from `methodName`.
+    fn or_method<'m: 'n>(mut self, method: &Method<'m>) -> Target<'n> {
+        if self.path.is_none() && self.resource.is_none() {
+            if let Some(path) = &method.path {
+                self.path = Some(Cow::Owned(path.clone()));
+            }
+            self.resource = method.resource;
+        }
+        if self.group.is_none() {
+            self.group = method.group.clone();
+        }
+        self.version = self.version.or(method.version);
+        if self.subresource.is_none() && self.resource == method.resource {
+            self.subresource = method.subresource;
+        }
+        self
+    }
+
+    /// The request's path as the API server serves it (GKE keeps no query string).
+    fn request_uri(&self) -> Option<String> {
+        if let Some(path) = &self.path {
+            return Some(path.to_string());
+        }
+        let resource = self.resource?;
+        let version = self.version?;
+        let mut uri = String::with_capacity(64);
+        match self.group.as_deref() {
+            None | Some("") => {
+                let _ = write!(uri, "/api/{version}");
+            }
+            Some(group) => {
+                let _ = write!(uri, "/apis/{group}/{version}");
+            }
+        }
+        if let Some(ns) = self.namespace {
+            let _ = write!(uri, "/namespaces/{ns}");
+        }
+        let _ = write!(uri, "/{resource}");
+        for part in [self.name, self.subresource].into_iter().flatten() {
+            let _ = write!(uri, "/{part}");
+        }
+        Some(uri)
+    }
+
+    fn write_object_ref(&self, out: &mut String) {
+        let Some(resource) = self.resource else {
+            return;
+        };
+        out.push_str(",\"objectRef\":{");
+        push_key(out, "resource", true);
+        push_string(out, resource);
+        for (key, value) in [
+            ("namespace", self.namespace),
+            ("name", self.name),
+            ("apiGroup", self.group.as_deref().filter(|g| !g.is_empty())),
+            ("apiVersion", self.version),
+            ("subresource", self.subresource),
+        ] {
+            if let Some(value) = value {
+                member(out, key, value);
+            }
+        }
+        out.push('}');
+    }
+}
+
+/// `,"key":"value"`.
+fn member(out: &mut String, key: &str, value: &str) {
+    push_key(out, key, false);
+    push_string(out, value);
+}
+
+fn push_key(out: &mut String, key: &str, first: bool) {
+    if !first {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\":");
+}
+
+/// `text` as a JSON string.
+pub(super) fn push_string(out: &mut String, text: &str) {
+    out.push('"');
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 | 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&text[from..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        from = i + 1;
+    }
+    out.push_str(&text[from..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+#[path = "gke_tests.rs"]
+mod tests;
