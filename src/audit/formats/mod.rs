@@ -231,6 +231,16 @@ pub fn source_id(key: &[u8]) -> String {
     format!("{:010x}", h >> 24)
 }
 
+/// The end of the record that starts at `start` in `data`, as a reader found it there: a JSON
+/// value, or a GKE entry written as YAML. For finding an [`AuditRecord::original`] again from
+/// its [`SystemFields::offset`] alone.
+pub fn record_end(data: &[u8], start: usize) -> Option<usize> {
+    match data.get(start)? {
+        b'{' | b'[' | b'"' => super::skip::value_end(data, start),
+        _ => Some(yaml::record_end(data, start)),
+    }
+}
+
 /// Logs Insights' system fields of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemFields<'a> {

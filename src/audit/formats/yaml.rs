@@ -36,6 +36,34 @@ fn entry_key_at(data: &[u8], at: usize) -> bool {
     matches!(&data[line_start..at], b"" | b"- " | b"  ")
 }
 
+/// The end of the YAML record that starts at `start` (an entry read by [`Run::yaml`]): an
+/// item of a top-level list ends where the next item or document starts, a document where the
+/// next document starts; without the blank and comment lines before that.
+pub(super) fn record_end(data: &[u8], start: usize) -> usize {
+    let item = data[start..].starts_with(b"-");
+    let mut pos = start;
+    let end = loop {
+        let Some(nl) = memchr::memchr(b'\n', &data[pos..]) else {
+            break data.len();
+        };
+        let next = pos + nl + 1;
+        let line = &data[next..];
+        if is_marker(line, b"---")
+            || is_marker(line, b"...")
+            || (item && (line.starts_with(b"- ") || line.starts_with(b"-\n")))
+        {
+            break next;
+        }
+        pos = next;
+    };
+    let end = trim_end(data, start, end);
+    if data.get(end.wrapping_sub(1)) == Some(&b'\r') {
+        end - 1
+    } else {
+        end
+    }
+}
+
 /// One document: its text's range in the data, from its first line of content.
 struct Document {
     range: Range<usize>,
