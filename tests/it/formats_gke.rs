@@ -388,6 +388,40 @@ fn the_store_keeps_each_gke_record_byte_for_byte() {
 }
 
 #[test]
+fn an_export_writes_each_entry_as_read() {
+    for name in ALL {
+        let (recs, _) = scan(name);
+        let mut store = EventStore::default();
+        store.load(Arc::new(open_path(&fixture(name))), 1, |_| {});
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        let rows: Vec<u32> = (0..store.len() as u32).collect();
+        let summary = kaudit::export::export(
+            rows.iter().map(|r| store.original(*r)),
+            &path,
+            kaudit::export::ExportFormat::JsonLines,
+            false,
+        )
+        .unwrap();
+        assert_eq!((summary.events, summary.truncated), (6, 0), "{name}");
+        let written = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<Value> = written
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        for (line, r) in lines.iter().zip(&recs) {
+            if name == YAML {
+                // YAML is no JSON: its text, whole, in a string.
+                assert_eq!(line["kaudit.yaml"], true);
+                assert_eq!(line["text"].as_str().unwrap().as_bytes(), r.original);
+            } else {
+                assert_eq!(line, &serde_json::from_slice::<Value>(&r.original).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
 fn corpus_gke_entries_decode_as_serde_reads_them() {
     let Some(corpus) = crate::support::corpus_dir("formats_gke") else {
         return;
