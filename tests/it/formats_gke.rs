@@ -316,6 +316,16 @@ fn queries_and_detections_run_unchanged_over_gke() {
                 "@timestamp": "2026-11-02 08:18:10.000"
             }]),
         ),
+        // Words of the event that its entry does not hold (the HTTP code, the stage): a query's
+        // prefilter must not pass over the entry for lacking them.
+        (
+            "filter responseStatus.code = 403 | fields auditID",
+            json!([{"auditID": "e03-5b1c-4d2e-9f00-000000000003"}]),
+        ),
+        (
+            "filter stage = \"ResponseStarted\" | fields auditID",
+            json!([{"auditID": "e05-5b1c-4d2e-9f00-000000000005"}]),
+        ),
     ];
     for (q, want) in &cases {
         for name in ALL {
