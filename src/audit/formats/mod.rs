@@ -17,6 +17,7 @@
 //! | [`Format::AksDiagnostic`] | AKS `kube-audit` / `kube-audit-admin` diagnostic records, one per line (Event Hubs) or in `{"records":[…]}` (storage account): the event is `properties.log` |
 //! | [`Format::AksLogAnalytics`] | rows exported from Log Analytics: the event is the `log_s` column |
 //! | [`Format::Wrapped`] | an event one level down in a SIEM's record: Panther's `log`, `event`, or any member holding an `audit.k8s.io` Event; an AKS record so wrapped counts as AKS |
+//! | [`Format::GkeCloudAudit`] | GKE Cloud Audit `LogEntry` records of service `k8s.io` (`gcloud logging read --format=json` arrays, JSON lines, `--format=yaml` documents, or wrapped by a SIEM): the event is rebuilt from the entry (see `gke.rs` for the mapping) |
 //!
 //! A line starting with `{` is decoded as an event straight away. Only when that fails is it
 //! looked at again: as a CloudWatch or subscription document, an `EventList`, several values on
@@ -25,7 +26,8 @@
 //!
 //! # Events inside other records
 //! A record that is not an event is looked into before it is reported: an AKS record's
-//! `properties.log`, a Log Analytics row's `log_s`, a wrapper's member. A member that holds the
+//! `properties.log`, a Log Analytics row's `log_s`, a wrapper's member. A GKE entry holds no
+//! event: the one it stands for is written from it into a buffer owned by the scan. A member that holds the
 //! event as an object is handed out as it is in the input, borrowed; one that holds it as a JSON
 //! string (AKS writes it so) is unescaped into a buffer owned by the scan, which lives until the
 //! callback returns. [`AuditRecord::message`] is the event's text either way, what queries,
@@ -41,7 +43,8 @@
 //! # What is reported
 //! Nothing is dropped silently. [`ScanReport`] counts every record that was not an event, by kind
 //! ([`ProblemKind`]), keeps the first [`MAX_PROBLEMS`] with their line and column, and says when a
-//! whole input is not audit data at all ([`NotAuditData`]: empty, binary, YAML, Markdown…).
+//! whole input is not audit data at all ([`NotAuditData`]: empty, binary, YAML that holds no GKE
+//! entry, Markdown…).
 //! Events cut short at CloudWatch's cap (it keeps 256 KB of an entry) are still delivered,
 //! marked [`Event::truncated`], and listed as [`ProblemKind::Truncated`]; a shorter record that
 //! ends inside its event is broken, not cut, and is [`ProblemKind::Malformed`].
@@ -320,7 +323,7 @@ pub type OnProblem<'f> = dyn FnMut(&Problem) + 'f;
 /// order, and reports what else was there.
 ///
 /// `data` is the whole input, decompressed. An input that is not audit data at all (empty,
-/// binary, YAML, Markdown, plain text) yields no events and one [`ProblemKind::NotAuditData`].
+/// binary, YAML without GKE entries, Markdown, plain text) yields no events and one [`ProblemKind::NotAuditData`].
 pub fn scan(
     data: &[u8],
     origin: &Origin,

@@ -51,7 +51,8 @@ impl fmt::Display for NotAuditData {
 
 const READS: &str = "audit events are read as JSON lines, JSON arrays, EventList, CloudWatch \
                      JSON, CloudWatch export lines, subscription records, AKS diagnostic records \
-                     or Log Analytics rows, and one level down in a SIEM's record";
+                     or Log Analytics rows, GKE Cloud Audit entries (JSON or YAML), and one level \
+                     down in a SIEM's record";
 
 impl NotAuditData {
     /// A sentence for the problem list: what the input is and what to do.
