@@ -51,6 +51,8 @@ struct Entry<'t> {
     request: Option<&'t str>,
     response: Option<&'t str>,
     payload_timestamp: Option<i64>,
+    /// `"kind": "Event"`: an audit event that happens to hold a `protoPayload`, read as one.
+    event: bool,
 }
 
 /// Whether a JSON object starts with a member `LogEntry`s start with in practice (`gcloud`
@@ -74,7 +76,7 @@ pub(super) fn event_json(raw: &str) -> Option<String> {
     let mut s = Scanner::new(raw);
     entry.read(&mut s).ok()?;
     s.skip_ws();
-    if !s.at_end() || !entry.payload || !entry.is_kubernetes() {
+    if !s.at_end() || !entry.payload || entry.event || !entry.is_kubernetes() {
         return None;
     }
     Some(entry.to_event())
@@ -95,6 +97,7 @@ impl<'t> Entry<'t> {
         s.members(|s, key| {
             match key.as_ref() {
                 "insertId" => self.insert_id = string(s)?,
+                "kind" => self.event = string(s)?.as_deref() == Some("Event"),
                 "timestamp" => self.timestamp = time(s)?,
                 "receiveTimestamp" => self.receive_timestamp = time(s)?,
                 "labels" => string_members(s, &mut self.labels)?,

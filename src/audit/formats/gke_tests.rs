@@ -225,6 +225,7 @@ fn other_services_and_other_shapes_are_not_read() {
         r#"{"insertId":"x","protoPayload":"io.k8s.core.v1.pods.create"}"#,
         r#"{"protoPayload":{"serviceName":"k8s.io"}} trailing"#,
         r#"{"protoPayload":{"serviceName":"k8s.io""#,
+        r#"{"protoPayload":{"serviceName":"k8s.io"},"kind":"Event","auditID":"a"}"#,
     ] {
         assert_eq!(event_json(raw), None, "{raw}");
     }
