@@ -93,15 +93,6 @@ fn panther_logs_by_serde(path: &Path) -> (u64, u64, u64, u64) {
     (eks, aks, gke, gcp_other)
 }
 
-/// Non-blank lines that serde_json reads as objects.
-fn json_objects_by_serde(path: &Path) -> u64 {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(serde_json::Value::is_object)
-        .count() as u64
-}
-
 #[test]
 fn every_corpus_file() {
     let Some(corpus) = crate::support::corpus_dir("corpus_formats") else {

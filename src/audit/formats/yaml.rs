@@ -143,7 +143,8 @@ fn document(text: &str, start: usize, end: usize) -> Option<Document> {
         }
         ranges
     } else {
-        vec![first..doc_end]
+        // One entry: the document.
+        std::iter::once(first..doc_end).collect()
     };
     Some(Document {
         range: first..doc_end,
