@@ -56,12 +56,7 @@ pub(super) fn record_end(data: &[u8], start: usize) -> usize {
         }
         pos = next;
     };
-    let end = trim_end(data, start, end);
-    if data.get(end.wrapping_sub(1)) == Some(&b'\r') {
-        end - 1
-    } else {
-        end
-    }
+    trim_end(data, start, end)
 }
 
 /// One document: its text's range in the data, from its first line of content.
@@ -131,10 +126,7 @@ fn document(text: &str, start: usize, end: usize) -> Option<Document> {
     }
     let first = first?;
     // Up to the last line of content, without its line break.
-    let mut doc_end = last_end;
-    if bytes.get(doc_end.wrapping_sub(1)) == Some(&b'\r') {
-        doc_end -= 1;
-    }
+    let doc_end = trim_end(bytes, first, last_end);
     let items = if list {
         let mut ranges: Vec<Range<usize>> = Vec::with_capacity(items.len());
         for (i, &item) in items.iter().enumerate() {
@@ -152,7 +144,7 @@ fn document(text: &str, start: usize, end: usize) -> Option<Document> {
     })
 }
 
-/// The end of the last line of content in `bytes[start..end]`.
+/// The end of the last line of content in `bytes[start..end]`, without the blanks that end it.
 fn trim_end(bytes: &[u8], start: usize, end: usize) -> usize {
     let mut end = end;
     loop {

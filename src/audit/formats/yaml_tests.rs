@@ -38,6 +38,9 @@ fn yaml_becomes_the_json_it_stands_for() {
     assert_eq!(got, [want]);
     // A list at the top: each item on its own.
     let got = to_json("- a: 1\n- b: [x]\n").unwrap();
+    let list = "- protoPayload: {}\n  b: 1\n# note\n\n- protoPayload: {}\n";
+    assert_eq!(record_end(list.as_bytes(), 0), 25);
+    assert_eq!(record_end(list.as_bytes(), 34), list.len() - 1);
     assert_eq!(
         got,
         [serde_json::json!({"a": 1}), serde_json::json!({"b": ["x"]})]
@@ -111,4 +114,37 @@ fn yaml_entries_are_read_and_a_broken_one_reported_where_it_is() {
     let (recs, report) = scan_yaml("rule: x\ncondition: y\n");
     assert!(recs.is_empty());
     assert!(report.not_audit_data.is_some());
+}
+
+#[test]
+fn cut_and_garbled_yaml_never_panics_and_every_record_is_accounted_for() {
+    let yaml = include_str!("../../../tests/fixtures/gke/entries.yaml");
+    let bytes = yaml.as_bytes();
+    let mut inputs: Vec<Vec<u8>> = (1..bytes.len())
+        .step_by(37)
+        .map(|n| bytes[..n].to_vec())
+        .collect();
+    for (i, at) in (0..bytes.len()).step_by(53).enumerate() {
+        let mut garbled = bytes.to_vec();
+        garbled[at] = b"\0:-[{&*'\"\n\t#"[i % 12];
+        inputs.push(garbled);
+    }
+    for input in &inputs {
+        let origin = Origin::new("entries.yaml", "id");
+        let mut delivered = 0;
+        let report = scan(input, &origin, Depth::Full, |r| {
+            delivered += 1;
+            // The record is in the input, where its offset says.
+            let at = r.system.offset as usize;
+            assert_eq!(&input[at..at + r.original.len()], r.original);
+            // And the store finds its end again from there.
+            assert_eq!(
+                crate::audit::formats::record_end(input, at),
+                Some(at + r.original.len())
+            );
+            ControlFlow::Continue(())
+        });
+        assert_eq!(delivered, report.events);
+        assert!(report.events <= 6);
+    }
 }
