@@ -25,15 +25,20 @@ use std::fmt::Write as _;
 use crate::audit::json::{Scan, Scanner, compact};
 use crate::audit::time::parse_rfc3339_micros;
 
+/// A JSON value as the entry writes it (a string with its quotes and escapes): what the event
+/// only repeats is copied, never unescaped and escaped again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Quoted<'t>(&'t str);
+
 /// What a `LogEntry` holds that the event is made of.
 #[derive(Default)]
 struct Entry<'t> {
-    insert_id: Option<Cow<'t, str>>,
+    insert_id: Option<Quoted<'t>>,
     timestamp: Option<i64>,
     receive_timestamp: Option<i64>,
-    labels: Vec<(Cow<'t, str>, Cow<'t, str>)>,
-    resource_labels: Vec<(Cow<'t, str>, Cow<'t, str>)>,
-    operation_id: Option<Cow<'t, str>>,
+    labels: Vec<(Cow<'t, str>, Quoted<'t>)>,
+    resource_labels: Vec<(Cow<'t, str>, Quoted<'t>)>,
+    operation_id: Option<Quoted<'t>>,
     first: bool,
     last: bool,
     payload: bool,
@@ -42,12 +47,12 @@ struct Entry<'t> {
     resource_name: Option<Cow<'t, str>>,
     /// `authorizationInfo[0].resource`: the resource name when `resourceName` is missing.
     authorized_resource: Option<Cow<'t, str>>,
-    principal: Option<Cow<'t, str>>,
-    authority_selector: Option<Cow<'t, str>>,
-    delegated_by: Option<Cow<'t, str>>,
-    caller_ip: Option<Cow<'t, str>>,
-    user_agent: Option<Cow<'t, str>>,
-    status: Option<(i64, Option<Cow<'t, str>>)>,
+    principal: Option<Quoted<'t>>,
+    authority_selector: Option<Quoted<'t>>,
+    delegated_by: Option<Quoted<'t>>,
+    caller_ip: Option<Quoted<'t>>,
+    user_agent: Option<Quoted<'t>>,
+    status: Option<(i64, Option<Quoted<'t>>)>,
     request: Option<&'t str>,
     response: Option<&'t str>,
     payload_timestamp: Option<i64>,
@@ -96,14 +101,14 @@ impl<'t> Entry<'t> {
     fn read(&mut self, s: &mut Scanner<'t>) -> Scan<()> {
         s.members(|s, key| {
             match key.as_ref() {
-                "insertId" => self.insert_id = string(s)?,
+                "insertId" => self.insert_id = quoted(s)?,
                 "kind" => self.event = string(s)?.as_deref() == Some("Event"),
                 "timestamp" => self.timestamp = time(s)?,
                 "receiveTimestamp" => self.receive_timestamp = time(s)?,
                 "labels" => string_members(s, &mut self.labels)?,
                 "operation" if s.peek()? == b'{' => s.members(|s, key| {
                     match key.as_ref() {
-                        "id" => self.operation_id = string(s)?,
+                        "id" => self.operation_id = quoted(s)?,
                         "first" => self.first = s.raw_value()? == "true",
                         "last" => self.last = s.raw_value()? == "true",
                         _ => s.skip_value()?,
@@ -151,8 +156,8 @@ impl<'t> Entry<'t> {
                 "requestMetadata" if s.peek()? == b'{' => s.members(|s, key| {
                     match key.as_ref() {
                         // Some SIEMs rename it `callerIP`.
-                        "callerIp" | "callerIP" => self.caller_ip = string(s)?,
-                        "callerSuppliedUserAgent" => self.user_agent = string(s)?,
+                        "callerIp" | "callerIP" => self.caller_ip = quoted(s)?,
+                        "callerSuppliedUserAgent" => self.user_agent = quoted(s)?,
                         _ => s.skip_value()?,
                     }
                     Ok(())
@@ -163,7 +168,7 @@ impl<'t> Entry<'t> {
                     s.members(|s, key| {
                         match (key.as_ref(), s.peek()?) {
                             ("code", b'-' | b'0'..=b'9' | b'"') => code = s.integer()?,
-                            ("message", _) => message = string(s)?,
+                            ("message", _) => message = quoted(s)?,
                             _ => s.skip_value()?,
                         }
                         Ok(())
@@ -182,8 +187,8 @@ impl<'t> Entry<'t> {
     fn read_authentication(&mut self, s: &mut Scanner<'t>) -> Scan<()> {
         s.members(|s, key| {
             match key.as_ref() {
-                "principalEmail" => self.principal = string(s)?,
-                "authoritySelector" => self.authority_selector = string(s)?,
+                "principalEmail" => self.principal = quoted(s)?,
+                "authoritySelector" => self.authority_selector = quoted(s)?,
                 "serviceAccountDelegationInfo" if s.peek()? == b'[' => s.elements(|s| {
                     if self.delegated_by.is_none() {
                         self.delegated_by = delegating_principal(s)?;
@@ -220,8 +225,8 @@ impl<'t> Entry<'t> {
             (Some(_), None) => "\"Request\"",
             (None, None) => "\"Metadata\"",
         });
-        if let Some(id) = self.operation_id.as_deref().or(self.insert_id.as_deref()) {
-            member(&mut out, "auditID", id);
+        if let Some(id) = self.operation_id.or(self.insert_id) {
+            raw_member(&mut out, "auditID", id);
         }
         let started = self.first && !self.last;
         member(
@@ -239,45 +244,42 @@ impl<'t> Entry<'t> {
         if let Some(verb) = method.verb {
             member(&mut out, "verb", verb);
         }
-        let principal = self
-            .principal
-            .as_deref()
-            .or(self.authority_selector.as_deref());
-        let (user, impersonated) = match (self.delegated_by.as_deref(), principal) {
+        let principal = self.principal.or(self.authority_selector);
+        let (user, impersonated) = match (self.delegated_by, principal) {
             (Some(by), Some(as_whom)) => (Some(by), Some(as_whom)),
             (by, principal) => (principal.or(by), None),
         };
         out.push_str(",\"user\":{");
         if let Some(user) = user {
             push_key(&mut out, "username", true);
-            push_string(&mut out, user);
+            out.push_str(user.0);
         }
         out.push('}');
         if let Some(user) = impersonated {
             out.push_str(",\"impersonatedUser\":{");
             push_key(&mut out, "username", true);
-            push_string(&mut out, user);
+            out.push_str(user.0);
             out.push('}');
         }
-        if let Some(ip) = self.caller_ip.as_deref() {
+        if let Some(ip) = self.caller_ip {
             out.push_str(",\"sourceIPs\":[");
-            push_string(&mut out, ip);
+            out.push_str(ip.0);
             out.push(']');
         }
-        if let Some(agent) = self.user_agent.as_deref() {
-            member(&mut out, "userAgent", agent);
+        if let Some(agent) = self.user_agent {
+            raw_member(&mut out, "userAgent", agent);
         }
         target.write_object_ref(&mut out);
-        if let Some((code, message)) = &self.status {
-            let http = http_code(*code);
+        if let Some((code, message)) = self.status {
+            let http = http_code(code);
             out.push_str(r#","responseStatus":{"metadata":{}"#);
             member(
                 &mut out,
                 "status",
                 if http < 400 { "Success" } else { "Failure" },
             );
-            if let Some(message) = message.as_deref().filter(|m| !m.is_empty()) {
-                member(&mut out, "message", message);
+            if let Some(message) = message.filter(|m| m.0 != "\"\"") {
+                raw_member(&mut out, "message", message);
             }
             let _ = write!(out, ",\"code\":{http}}}");
         }
@@ -315,7 +317,7 @@ impl<'t> Entry<'t> {
             first = false;
             push_string(&mut out, key);
             out.push(':');
-            push_string(&mut out, value);
+            out.push_str(value.0);
         }
         if !first {
             out.push('}');
@@ -326,7 +328,7 @@ impl<'t> Entry<'t> {
 }
 
 /// The first principal of `serviceAccountDelegationInfo`: who the request was made for.
-fn delegating_principal<'t>(s: &mut Scanner<'t>) -> Scan<Option<Cow<'t, str>>> {
+fn delegating_principal<'t>(s: &mut Scanner<'t>) -> Scan<Option<Quoted<'t>>> {
     let mut found = None;
     if s.peek()? != b'{' {
         s.skip_value()?;
@@ -336,14 +338,14 @@ fn delegating_principal<'t>(s: &mut Scanner<'t>) -> Scan<Option<Cow<'t, str>>> {
         if key == "firstPartyPrincipal" && s.peek()? == b'{' {
             s.members(|s, key| {
                 if key == "principalEmail" {
-                    found = string(s)?;
+                    found = quoted(s)?;
                     Ok(())
                 } else {
                     s.skip_value()
                 }
             })
         } else if key == "principalSubject" && found.is_none() {
-            found = string(s)?;
+            found = quoted(s)?;
             Ok(())
         } else {
             s.skip_value()
@@ -368,24 +370,25 @@ fn object<'t>(s: &mut Scanner<'t>) -> Scan<Option<&'t str>> {
     Ok(object.then_some(raw))
 }
 
-/// The members of an object whose values are strings (`labels`); a value of another kind is
-/// kept as its JSON text.
-fn string_members<'t>(
-    s: &mut Scanner<'t>,
-    out: &mut Vec<(Cow<'t, str>, Cow<'t, str>)>,
-) -> Scan<()> {
+/// The members of an object whose values are strings (`labels`), as written.
+fn string_members<'t>(s: &mut Scanner<'t>, out: &mut Vec<(Cow<'t, str>, Quoted<'t>)>) -> Scan<()> {
     if s.peek()? != b'{' {
         return s.skip_value();
     }
     s.members(|s, key| {
-        let value = if s.peek()? == b'"' {
-            s.string()?
-        } else {
-            Cow::Borrowed(s.raw_value()?)
-        };
-        out.push((key, value));
+        out.push((key, Quoted(s.raw_value()?)));
         Ok(())
     })
+}
+
+/// A string member as written, quotes and escapes kept, or `None` for any other kind of value
+/// (skipped).
+fn quoted<'t>(s: &mut Scanner<'t>) -> Scan<Option<Quoted<'t>>> {
+    if s.peek()? == b'"' {
+        s.raw_value().map(|raw| Some(Quoted(raw)))
+    } else {
+        s.skip_value().map(|_| None)
+    }
 }
 
 /// A time as Cloud Logging and the tools around it write one: RFC 3339 with up to nanoseconds
@@ -542,8 +545,17 @@ impl<'m> Method<'m> {
         let Some(rest) = method.strip_prefix("io.k8s.") else {
             return Method::default();
         };
-        let parts: Vec<&str> = rest.split('.').collect();
-        let Some(v) = parts.iter().position(|p| is_version(p)) else {
+        let mut offset = 0;
+        let mut version = None;
+        for part in rest.split('.') {
+            if is_version(part) {
+                version = Some(part);
+                break;
+            }
+            offset += part.len() + 1;
+        }
+        let Some(version) = version else {
+            let parts: Vec<&str> = rest.split('.').collect();
             let (verb, path) = match parts.split_last() {
                 Some((last, path)) if !path.is_empty() && VERBS.contains(last) => {
                     (Some(*last), path)
@@ -556,25 +568,21 @@ impl<'m> Method<'m> {
                 ..Method::default()
             };
         };
-        let group = match v {
-            0 => None,
-            1 => Some(full_group(parts[0])),
-            _ => {
-                // `rest` is `parts` joined by dots: the group is the slice before the version.
-                let len = parts[..v].iter().map(|p| p.len() + 1).sum::<usize>() - 1;
-                Some(full_group(&rest[..len]))
-            }
+        let group = (offset > 0).then(|| full_group(&rest[..offset - 1]));
+        // `<resource>[.<subresource>].<verb>` after the version.
+        let after = rest.get(offset + version.len() + 1..).unwrap_or("");
+        let (head, verb) = match after.rsplit_once('.') {
+            Some((head, verb)) => (head, Some(verb)),
+            None => (after, None),
         };
-        let after = &parts[v + 1..];
-        let (resource, subresource, verb) = match after {
-            [] => (None, None, None),
-            [resource] => (Some(*resource), None, None),
-            [resource, verb] => (Some(*resource), None, Some(*verb)),
-            [resource, sub, .., verb] => (Some(*resource), Some(*sub), Some(*verb)),
+        let (resource, subresource) = match head.split_once('.') {
+            Some((resource, sub)) => (resource, sub.split('.').next()),
+            None => (head, None),
         };
+        let resource = (!resource.is_empty()).then_some(resource);
         Method {
             group,
-            version: Some(parts[v]),
+            version: Some(version),
             resource,
             subresource,
             verb,
@@ -605,8 +613,17 @@ impl<'n> Target<'n> {
                 ..Target::default()
             };
         }
-        let segs: Vec<&str> = name.split('/').collect();
-        let [group, version, rest @ ..] = &segs[..] else {
+        // At most `group/version/namespaces/NS/resource/name/subresource/…`: no allocation.
+        let mut buf = [""; 10];
+        let mut n = 0;
+        for seg in name.split('/') {
+            let Some(slot) = buf.get_mut(n) else {
+                break;
+            };
+            *slot = seg;
+            n += 1;
+        }
+        let [group, version, rest @ ..] = &buf[..n] else {
             return Target::default();
         };
         if rest.is_empty() || rest.iter().any(|s| s.is_empty()) {
@@ -711,6 +728,12 @@ impl<'n> Target<'n> {
     }
 }
 
+/// `,"key":<value as written>`.
+fn raw_member(out: &mut String, key: &str, value: Quoted<'_>) {
+    push_key(out, key, false);
+    out.push_str(value.0);
+}
+
 /// `,"key":"value"`.
 fn member(out: &mut String, key: &str, value: &str) {
     push_key(out, key, false);
@@ -729,6 +752,14 @@ fn push_key(out: &mut String, key: &str, first: bool) {
 /// `text` as a JSON string.
 pub(super) fn push_string(out: &mut String, text: &str) {
     out.push('"');
+    if !text
+        .bytes()
+        .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f)
+    {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let bytes = text.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
