@@ -244,6 +244,13 @@ pub fn record_end(data: &[u8], start: usize) -> Option<usize> {
     }
 }
 
+/// Whether a record (one line) is a whole GKE entry of a Kubernetes API request: an input of
+/// them may be cut there and read in parts, as one of audit events is.
+pub fn is_gke_entry(record: &[u8]) -> bool {
+    gke::looks_like_entry(record)
+        && std::str::from_utf8(record).is_ok_and(|text| gke::event_json(text).is_some())
+}
+
 /// Logs Insights' system fields of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemFields<'a> {
