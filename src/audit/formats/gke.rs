@@ -84,7 +84,7 @@ pub(super) fn event_json(raw: &str) -> Option<String> {
     if !s.at_end() || !entry.payload || entry.event || !entry.is_kubernetes() {
         return None;
     }
-    Some(entry.to_event())
+    Some(entry.to_event(raw.len()))
 }
 
 impl<'t> Entry<'t> {
@@ -105,7 +105,10 @@ impl<'t> Entry<'t> {
                 "kind" => self.event = string(s)?.as_deref() == Some("Event"),
                 "timestamp" => self.timestamp = time(s)?,
                 "receiveTimestamp" => self.receive_timestamp = time(s)?,
-                "labels" => string_members(s, &mut self.labels)?,
+                "labels" => {
+                    self.labels.reserve(8);
+                    string_members(s, &mut self.labels)?;
+                }
                 "operation" if s.peek()? == b'{' => s.members(|s, key| {
                     match key.as_ref() {
                         "id" => self.operation_id = quoted(s)?,
@@ -117,6 +120,7 @@ impl<'t> Entry<'t> {
                 })?,
                 "resource" if s.peek()? == b'{' => s.members(|s, key| {
                     if key == "labels" {
+                        self.resource_labels.reserve(4);
                         string_members(s, &mut self.resource_labels)
                     } else {
                         s.skip_value()
@@ -203,7 +207,7 @@ impl<'t> Entry<'t> {
         })
     }
 
-    fn to_event(&self) -> String {
+    fn to_event(&self, entry_len: usize) -> String {
         let method = self
             .method
             .as_deref()
@@ -216,9 +220,8 @@ impl<'t> Entry<'t> {
             .map(|name| Target::parse(name, &method))
             .unwrap_or_default()
             .or_method(&method);
-        let mut out = String::with_capacity(
-            512 + self.request.map_or(0, str::len) + self.response.map_or(0, str::len),
-        );
+        // The event repeats the entry's values under shorter names: rarely longer than it.
+        let mut out = String::with_capacity(entry_len + 256);
         out.push_str(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"#);
         out.push_str(match (self.request, self.response) {
             (_, Some(_)) => "\"RequestResponse\"",
@@ -281,7 +284,12 @@ impl<'t> Entry<'t> {
             if let Some(message) = message.filter(|m| m.0 != "\"\"") {
                 raw_member(&mut out, "message", message);
             }
-            let _ = write!(out, ",\"code\":{http}}}");
+            out.push_str(",\"code\":");
+            // Every code of the table has three digits.
+            for d in [http / 100, http / 10 % 10, http % 10] {
+                out.push(char::from(b'0' + d as u8));
+            }
+            out.push('}');
         }
         for (key, raw) in [
             ("requestObject", self.request),
@@ -302,9 +310,16 @@ impl<'t> Entry<'t> {
             .or(self.payload_timestamp)
             .or(self.receive_timestamp);
         if let Some(micros) = time {
-            let text = format_micros(micros);
-            member(&mut out, "requestReceivedTimestamp", &text);
-            member(&mut out, "stageTimestamp", &text);
+            push_key(&mut out, "requestReceivedTimestamp", false);
+            out.push('"');
+            let at = out.len();
+            push_micros(&mut out, micros);
+            let end = out.len();
+            out.push('"');
+            push_key(&mut out, "stageTimestamp", false);
+            out.push('"');
+            out.extend_from_within(at..end);
+            out.push('"');
         }
         let labels = self.labels.iter().chain(
             self.resource_labels
@@ -427,7 +442,15 @@ fn time(s: &mut Scanner<'_>) -> Scan<Option<i64>> {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, as the API server writes its times.
+#[cfg(test)]
 fn format_micros(micros: i64) -> String {
+    let mut out = String::new();
+    push_micros(&mut out, micros);
+    out
+}
+
+/// Appends `YYYY-MM-DDTHH:MM:SS.ffffffZ`; written digit by digit, as every event has two.
+fn push_micros(out: &mut String, micros: i64) {
     let secs = micros.div_euclid(1_000_000);
     let frac = micros.rem_euclid(1_000_000);
     let days = secs.div_euclid(86_400);
@@ -442,12 +465,31 @@ fn format_micros(micros: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{frac:06}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    if !(0..=9999).contains(&year) {
+        let _ = write!(
+            out,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{frac:06}Z",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        );
+        return;
+    }
+    let mut buf = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut v: i64| {
+        for i in (at..at + width).rev() {
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, rem / 3600);
+    put(14, 2, rem / 60 % 60);
+    put(17, 2, rem % 60);
+    put(20, 6, frac);
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
 /// The HTTP status Google's APIs answer for a `google.rpc.Code` (`google/rpc/code.proto`).
@@ -520,22 +562,22 @@ fn full_group(group: &str) -> Cow<'_, str> {
             Cow::Borrowed("rbac.authorization.k8s.io")
         }
         "flowcontrol" | "flowcontrol.apiserver" => Cow::Borrowed("flowcontrol.apiserver.k8s.io"),
-        "admissionregistration"
-        | "apiextensions"
-        | "apiregistration"
-        | "authentication"
-        | "authorization"
-        | "certificates"
-        | "coordination"
-        | "discovery"
-        | "events"
-        | "internal.apiserver"
-        | "networking"
-        | "node"
-        | "resource"
-        | "scheduling"
-        | "storage"
-        | "storagemigration" => Cow::Owned(format!("{group}.k8s.io")),
+        "admissionregistration" => Cow::Borrowed("admissionregistration.k8s.io"),
+        "apiextensions" => Cow::Borrowed("apiextensions.k8s.io"),
+        "apiregistration" => Cow::Borrowed("apiregistration.k8s.io"),
+        "authentication" => Cow::Borrowed("authentication.k8s.io"),
+        "authorization" => Cow::Borrowed("authorization.k8s.io"),
+        "certificates" => Cow::Borrowed("certificates.k8s.io"),
+        "coordination" => Cow::Borrowed("coordination.k8s.io"),
+        "discovery" => Cow::Borrowed("discovery.k8s.io"),
+        "events" => Cow::Borrowed("events.k8s.io"),
+        "internal.apiserver" => Cow::Borrowed("internal.apiserver.k8s.io"),
+        "networking" => Cow::Borrowed("networking.k8s.io"),
+        "node" => Cow::Borrowed("node.k8s.io"),
+        "resource" => Cow::Borrowed("resource.k8s.io"),
+        "scheduling" => Cow::Borrowed("scheduling.k8s.io"),
+        "storage" => Cow::Borrowed("storage.k8s.io"),
+        "storagemigration" => Cow::Borrowed("storagemigration.k8s.io"),
         _ => Cow::Borrowed(group),
     }
 }
@@ -687,21 +729,26 @@ impl<'n> Target<'n> {
         }
         let resource = self.resource?;
         let version = self.version?;
-        let mut uri = String::with_capacity(64);
+        let mut uri = String::with_capacity(128);
         match self.group.as_deref() {
-            None | Some("") => {
-                let _ = write!(uri, "/api/{version}");
-            }
+            None | Some("") => uri.push_str("/api/"),
             Some(group) => {
-                let _ = write!(uri, "/apis/{group}/{version}");
+                uri.push_str("/apis/");
+                uri.push_str(group);
+                uri.push('/');
             }
         }
+        uri.push_str(version);
         if let Some(ns) = self.namespace {
-            let _ = write!(uri, "/namespaces/{ns}");
+            uri.push_str("/namespaces/");
+            uri.push_str(ns);
         }
-        let _ = write!(uri, "/{resource}");
-        for part in [self.name, self.subresource].into_iter().flatten() {
-            let _ = write!(uri, "/{part}");
+        for part in [Some(resource), self.name, self.subresource]
+            .into_iter()
+            .flatten()
+        {
+            uri.push('/');
+            uri.push_str(part);
         }
         Some(uri)
     }
