@@ -17,6 +17,8 @@
 //!   string, and counted in [`ExportSummary::truncated`]. A truncated text may end inside a
 //!   multi-byte character; bytes that are not UTF-8 become U+FFFD in `text`, and the object then
 //!   also says how many bytes were replaced in `"kaudit.invalid_bytes"`. Every valid byte is kept.
+//! - A GKE entry read from YAML is written as `{"kaudit.yaml": true, "text": "…"}`: its text
+//!   whole, as a JSON string, so that the file stays JSON and the entry can be had back.
 //! - In JSON lines, a valid event that spans several lines (from a pretty-printed input) has its
 //!   line breaks written as spaces. JSON allows no raw line break inside a string, so those line
 //!   breaks were whitespace between tokens and the event means exactly the same.
@@ -413,9 +415,12 @@ fn write_events<'a>(
                 }
                 _ => raw,
             }
+        } else if is_yaml_record(raw) {
+            line = wrap_text(raw, "kaudit.yaml");
+            &line
         } else {
             counts.truncated += 1;
-            line = wrap_truncated(raw);
+            line = wrap_text(raw, "kaudit.truncated");
             &line
         };
         put(text, &mut counts)?;
@@ -437,14 +442,23 @@ fn is_json_value(raw: &[u8]) -> bool {
         .is_ok_and(|text| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok())
 }
 
-/// The object that stands for a text that is not JSON.
-fn wrap_truncated(raw: &[u8]) -> Vec<u8> {
+/// A GKE entry read from YAML: text that starts as no JSON value does (a truncated event starts
+/// as one, and is cut later).
+fn is_yaml_record(raw: &[u8]) -> bool {
+    raw.first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'\''))
+}
+
+/// The object that stands for a text that is not JSON: `{"<flag>": true, "text": "…"}`.
+fn wrap_text(raw: &[u8], flag: &str) -> Vec<u8> {
     let invalid: usize = raw.utf8_chunks().map(|c| c.invalid().len()).sum();
     let text = String::from_utf8_lossy(raw);
     // Serializing a string cannot fail; the fallback only keeps the output well-formed.
     let quoted = serde_json::to_string(&text).unwrap_or_else(|_| "\"\"".to_owned());
     let mut out = String::with_capacity(quoted.len() + 64);
-    out.push_str("{\"kaudit.truncated\": true, \"text\": ");
+    out.push_str("{\"");
+    out.push_str(flag);
+    out.push_str("\": true, \"text\": ");
     out.push_str(&quoted);
     if invalid > 0 {
         out.push_str(&format!(", \"kaudit.invalid_bytes\": {invalid}"));

@@ -38,7 +38,7 @@ fn nesting_depth_does_not_make_an_event_invalid() {
 #[test]
 fn a_truncated_text_becomes_an_object_holding_it() {
     let raw = br#"{"kind":"Event","requestObject":{"data":"abc"#;
-    let wrapped = wrap_truncated(raw);
+    let wrapped = wrap_text(raw, "kaudit.truncated");
     let value: serde_json::Value = serde_json::from_slice(&wrapped).unwrap();
     assert_eq!(value["kaudit.truncated"], true);
     assert_eq!(value["text"].as_str().unwrap().as_bytes(), raw);
@@ -49,7 +49,8 @@ fn a_truncated_text_becomes_an_object_holding_it() {
 fn invalid_utf8_is_replaced_and_counted() {
     // A cut inside "é" (C3 A9) leaves a lone C3.
     let raw = b"{\"user\":\"ren\xc3";
-    let value: serde_json::Value = serde_json::from_slice(&wrap_truncated(raw)).unwrap();
+    let value: serde_json::Value =
+        serde_json::from_slice(&wrap_text(raw, "kaudit.truncated")).unwrap();
     assert_eq!(value["text"], "{\"user\":\"ren\u{fffd}");
     assert_eq!(value["kaudit.invalid_bytes"], 1);
 }
@@ -172,4 +173,20 @@ fn a_leading_tilde_is_the_home_folder() {
             "{said}"
         );
     }
+}
+
+#[test]
+fn a_gke_entry_read_from_yaml_is_kept_whole_in_a_string() {
+    let entry: &[u8] = b"insertId: e1\nprotoPayload:\n  methodName: io.k8s.core.v1.pods.get";
+    let truncated: &[u8] = b"{\"kind\":\"Event\",\"verb\":\"g";
+    let (text, counts) = written(&[entry, truncated], ExportFormat::JsonLines);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["kaudit.yaml"], true);
+    assert_eq!(lines[0]["text"].as_str().unwrap().as_bytes(), entry);
+    assert_eq!(lines[1]["kaudit.truncated"], true);
+    // Only the cut event counts as cut.
+    assert_eq!(counts.truncated, 1);
 }

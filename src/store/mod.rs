@@ -198,7 +198,8 @@ impl EventStore {
         let origin = self.columns.origin.get(row as usize).copied();
         match origin {
             Some(at) if self.flags(row) & WRAPPED != 0 && at != NO_ORIGIN => {
-                // The record is one JSON object: its end is found again rather than kept.
+                // The record is one JSON object (or a GKE entry in YAML): its end is found again
+                // rather than kept.
                 self.bytes_at(at, None).unwrap_or_else(|| self.raw(row))
             }
             _ => self.raw(row),
@@ -217,7 +218,7 @@ impl EventStore {
         };
         let end = match len {
             Some(len) => start + len,
-            None => crate::audit::skip::value_end(bytes, start)?,
+            None => crate::audit::formats::record_end(bytes, start)?,
         };
         bytes.get(start..end)
     }
@@ -346,8 +347,7 @@ impl EventStore {
         let mut origin = NO_ORIGIN;
         if record.format.unwrapped() {
             row.flags |= WRAPPED;
-            origin = OWNED | self.arena.len() as u64;
-            self.arena.extend_from_slice(record.original);
+            origin = self.keep_original(record.original);
         }
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(record.message);
@@ -389,11 +389,22 @@ impl EventStore {
         let row = self.push(raw, false)?;
         if let Some(original) = original {
             let i = row as usize;
-            self.columns.origin[i] = OWNED | self.arena.len() as u64;
+            self.columns.origin[i] = self.keep_original(original);
             self.columns.flags[i] |= WRAPPED;
-            self.arena.extend_from_slice(original);
         }
         Ok(row)
+    }
+
+    /// Keeps a record in the arena, where [`EventStore::original`] finds its end again: a JSON
+    /// record ends itself; a GKE entry in YAML is followed by a document end (`---`), as in the
+    /// input it came from.
+    fn keep_original(&mut self, original: &[u8]) -> u64 {
+        let at = OWNED | self.arena.len() as u64;
+        self.arena.extend_from_slice(original);
+        if !matches!(original.first(), Some(b'{' | b'[' | b'"')) {
+            self.arena.extend_from_slice(b"\n---\n");
+        }
+        at
     }
 
     fn push(&mut self, raw: &[u8], account: bool) -> Result<u32, DecodeError> {

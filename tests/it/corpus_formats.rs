@@ -51,11 +51,26 @@ fn audit_events_by_serde(path: &Path) -> u64 {
         .count() as u64
 }
 
+/// Whether serde_json reads a value as the Cloud Audit entry of a Kubernetes API request: a
+/// `protoPayload` object whose `serviceName` is `k8s.io`, or, without one, whose `methodName`
+/// starts `io.k8s.`.
+fn gke_kubernetes_entry(v: &serde_json::Value) -> bool {
+    let payload = &v["protoPayload"];
+    payload.is_object()
+        && match payload.get("serviceName") {
+            Some(service) => service == "k8s.io",
+            None => payload["methodName"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("io.k8s.")),
+        }
+}
+
 /// Panther's test records by what their `log` holds, read by serde_json: EKS audit events, AKS
-/// `kube-audit` records whose `properties.log` text is an audit event, GKE entries.
-fn panther_logs_by_serde(path: &Path) -> (u64, u64, u64) {
+/// `kube-audit` records whose `properties.log` text is an audit event, GKE entries of
+/// Kubernetes API requests, and Cloud Audit entries of other Google services.
+fn panther_logs_by_serde(path: &Path) -> (u64, u64, u64, u64) {
     let text = std::fs::read_to_string(path).unwrap();
-    let (mut eks, mut aks, mut gke) = (0, 0, 0);
+    let (mut eks, mut aks, mut gke, mut gcp_other) = (0, 0, 0, 0);
     for line in text.lines() {
         let test: serde_json::Value = serde_json::from_str(line).unwrap();
         let log = &test["log"];
@@ -69,20 +84,13 @@ fn panther_logs_by_serde(path: &Path) -> (u64, u64, u64) {
             eks += 1;
         } else if aks_event.is_some_and(|e| e["kind"] == "Event") {
             aks += 1;
-        } else if log.get("protoPayload").is_some() {
+        } else if gke_kubernetes_entry(log) {
             gke += 1;
+        } else if log.get("protoPayload").is_some() {
+            gcp_other += 1;
         }
     }
-    (eks, aks, gke)
-}
-
-/// Non-blank lines that serde_json reads as objects.
-fn json_objects_by_serde(path: &Path) -> u64 {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(serde_json::Value::is_object)
-        .count() as u64
+    (eks, aks, gke, gcp_other)
 }
 
 #[test]
@@ -162,34 +170,51 @@ fn every_corpus_file() {
         assert_eq!((r.events, audit_events_by_serde(path)), (1, 1), "{rel}");
     }
 
-    // JSON lines that are not audit events (GKE entries, not read yet): every line counted, and
-    // the shape named.
+    // GKE entries as JSON lines: each one an event.
     let (path, r) = &reports["khi-gke/derived/khi_gke_k8s_audit.jsonl"];
-    let shape = "GKE Cloud Audit LogEntry (`protoPayload`): not a Kubernetes audit Event";
-    let lines = json_objects_by_serde(path);
-    assert_eq!(lines, 3);
-    assert_eq!((r.events, r.malformed, r.not_audit), (0, 0, lines));
-    assert_eq!(r.not_audit_shapes, [(shape.to_string(), lines)]);
-    assert_eq!(r.problems[0].line, 1);
+    let text = std::fs::read_to_string(path).unwrap();
+    let entries = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(gke_kubernetes_entry)
+        .count() as u64;
+    assert_eq!(entries, 3);
+    assert_eq!(r.events_in(Format::GkeCloudAudit), entries);
+    assert_eq!((r.events, r.problem_count()), (entries, 0));
+    // And as the YAML they were written in: one entry a file.
+    for n in 1..=3 {
+        let (_, r) = &reports[&format!("khi-gke/container_recorder_test_1_{n}.yaml")];
+        assert_eq!(r.events_in(Format::GkeCloudAudit), 1, "{n}");
+        assert_eq!((r.events, r.problem_count()), (1, 0), "{n}");
+    }
 
-    // SIEM wrappers: Stratus's `event`, Panther's `log` around EKS events and AKS records.
+    // SIEM wrappers: Stratus's `event`, Panther's `log` around EKS events, AKS records and GKE
+    // entries.
     let (_, r) = &reports["stratus-red-team-docs/derived/stratus_sample_events.jsonl"];
     assert_eq!((r.events_in(Format::Wrapped), r.problem_count()), (5, 0));
     let (path, r) = &reports["panther/derived/panther_tests.jsonl"];
-    let (eks, aks, gke) = panther_logs_by_serde(path);
-    assert_eq!((eks, aks, gke), (188, 34, 57));
+    let (eks, aks, gke, gcp_other) = panther_logs_by_serde(path);
+    assert_eq!((eks, aks, gke, gcp_other), (188, 34, 51, 6));
     assert_eq!(r.events_in(Format::Wrapped), eks);
     assert_eq!(r.events_in(Format::AksDiagnostic), aks);
-    assert_eq!((r.events, r.malformed), (eks + aks, 0));
-    // GKE entries are not read yet; the rest are Azure activity records and placeholders.
-    assert_eq!(r.not_audit, 302 - eks - aks);
-    let gke_shape =
-        "in `log`: GKE Cloud Audit LogEntry (`protoPayload`): not a Kubernetes audit Event";
-    assert!(r.not_audit_shapes.contains(&(gke_shape.to_string(), gke)));
+    assert_eq!(r.events_in(Format::GkeCloudAudit), gke);
+    assert_eq!((r.events, r.malformed), (eks + aks + gke, 0));
+    // The rest are other Google services' entries, Azure activity records and placeholders.
+    assert_eq!(r.not_audit, 302 - eks - aks - gke);
+    let other_shape = "in `log`: Cloud Audit LogEntry (`protoPayload`) of a Google Cloud service \
+                       other than GKE's Kubernetes API (`serviceName` is not `k8s.io`)";
+    assert!(
+        r.not_audit_shapes
+            .contains(&(other_shape.to_string(), gcp_other)),
+        "{:?}",
+        r.not_audit_shapes
+    );
 
     // YAML and Markdown are not audit data, and are said to be.
     for (rel, (_, r)) in &reports {
-        let want = if rel.ends_with(".yaml") || rel.ends_with(".yml") {
+        let want = if rel.starts_with("khi-gke/") {
+            continue;
+        } else if rel.ends_with(".yaml") || rel.ends_with(".yml") {
             NotAuditData::Yaml
         } else if rel.ends_with(".md") {
             NotAuditData::Markdown
@@ -203,7 +228,7 @@ fn every_corpus_file() {
 
     // Nothing else turns up events or malformed records where none are expected.
     let events: u64 = reports.values().map(|(_, r)| r.events).sum();
-    assert_eq!(events, 51 + 37 + 2 + 5 + 188 + 34);
+    assert_eq!(events, 51 + 37 + 2 + 5 + 188 + 34 + 51 + 3 + 3);
     let malformed: u64 = reports.values().map(|(_, r)| r.malformed).sum();
     assert_eq!(malformed, 1);
 }

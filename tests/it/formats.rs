@@ -379,13 +379,15 @@ fn mixed_file_is_read_record_by_record() {
         ev("m6", T0),
     );
     let (recs, report) = scan_vec("mixed.log", text);
-    assert_eq!(ids(&recs), ["m1", "m2", "m3", "m4", "m5", "m6"]);
+    // The GKE entry is read as the event it stands for (its `insertId` the audit ID).
+    assert_eq!(ids(&recs), ["m1", "m2", "x", "m3", "m4", "m5", "m6"]);
     let order: Vec<Format> = recs.iter().map(|r| r.format).collect();
     assert_eq!(
         order,
         [
             Format::JsonLines,
             Format::CloudWatchExport,
+            Format::GkeCloudAudit,
             Format::JsonLines,
             Format::CloudWatchJson,
             Format::JsonDocuments,
@@ -398,17 +400,13 @@ fn mixed_file_is_read_record_by_record() {
             (Format::JsonLines, 3),
             (Format::JsonDocuments, 1),
             (Format::CloudWatchJson, 1),
-            (Format::CloudWatchExport, 1)
+            (Format::CloudWatchExport, 1),
+            (Format::GkeCloudAudit, 1)
         ]
     );
-    assert_eq!((report.not_audit, report.malformed), (1, 0));
-    assert_eq!(problem_kinds(&report), [(3, 1, ProblemKind::NotAuditEvent)]);
-    assert!(
-        report.not_audit_shapes[0]
-            .0
-            .starts_with("GKE Cloud Audit LogEntry")
-    );
-    assert_eq!(recs[5].line, 6 + pretty_event.lines().count() as u64);
+    assert_eq!((report.not_audit, report.malformed), (0, 0));
+    assert_eq!(recs[2].line, 3);
+    assert_eq!(recs[6].line, 6 + pretty_event.lines().count() as u64);
 }
 
 #[test]
@@ -652,7 +650,8 @@ fn inputs_that_are_not_audit_data() {
 
 #[test]
 fn records_that_are_not_audit_events_are_named_and_counted() {
-    let gke = r#"{"insertId":"1","protoPayload":{"methodName":"io.k8s.core.v1.pods.get"},"logName":"projects/p/logs/cloudaudit.googleapis.com%2Fdata_access"}"#;
+    // Another Google service's entry: GKE's are read, this one is not Kubernetes.
+    let gke = r#"{"insertId":"1","protoPayload":{"serviceName":"compute.googleapis.com","methodName":"v1.compute.instances.list"},"logName":"projects/p/logs/cloudaudit.googleapis.com%2Fdata_access"}"#;
     let panther = format!(
         r#"{{"rule_id":"AWS.EKS.Anonymous","test_name":"t","log":{}}}"#,
         ev("w1", T0)
@@ -690,7 +689,8 @@ fn records_that_are_not_audit_events_are_named_and_counted() {
     assert_eq!(
         shapes[0],
         (
-            "GKE Cloud Audit LogEntry (`protoPayload`): not a Kubernetes audit Event",
+            "Cloud Audit LogEntry (`protoPayload`) of a Google Cloud service other than GKE's \
+             Kubernetes API (`serviceName` is not `k8s.io`)",
             2
         )
     );

@@ -33,6 +33,7 @@ mod export;
 mod export_faults;
 mod formats;
 mod formats_aks;
+mod formats_gke;
 mod fuzz_regressions;
 mod insights_errors;
 mod insights_golden;

@@ -173,6 +173,9 @@ impl<'d> Run<'d, '_> {
 
     /// One object read as an audit event.
     fn single(&mut self, raw: &str, off: usize, format: Format, keys: Option<&Keys<'_>>) {
+        if super::gke::looks_like_entry(raw.as_bytes()) && self.gke_entry(raw, off) {
+            return;
+        }
         // Neither `kind` nor `auditID`: no event itself, so the one it holds is looked for at
         // once (an AKS record, a wrapper) rather than after a decode bound to fail.
         if keys.is_some_and(|k| k.kind.is_none() && !k.audit_id) && self.unwrapped(raw, off) {

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::gke;
 use super::report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 use super::shapes::{self, split_export};
 use super::{AuditRecord, Format, OnEvent, OnProblem, Origin, Position, Skip, SystemFields};
@@ -117,9 +118,13 @@ impl<'d, 'r> Run<'d, 'r> {
         let Some(first) = rec.iter().position(|b| !b.is_ascii_whitespace()) else {
             return end + 1;
         };
+        // A GKE entry's event is written from it, with words the entry does not hold
+        // (`/api/v1`, HTTP codes, times as Kubernetes writes them): a prefilter that judged the
+        // entry's text would pass over events it should find.
         if let Some(skip) = self.skip
             && rec[first] == b'{'
             && rec.last() == Some(&b'}')
+            && memchr::memmem::find(rec, b"\"protoPayload\"").is_none()
             && skip(rec)
         {
             self.report.skipped += 1;
@@ -127,6 +132,9 @@ impl<'d, 'r> Run<'d, 'r> {
             return end + 1;
         }
         match rec[first] {
+            b'{' if gke::looks_like_entry(&rec[first..]) && self.gke_line(rec, start, line) => {
+                end + 1
+            }
             b'{' => match decode_event(rec, self.depth) {
                 Ok(event) => {
                     self.emit(
@@ -181,6 +189,13 @@ impl<'d, 'r> Run<'d, 'r> {
                 end + 1
             }
         }
+    }
+
+    /// A line that starts like a GKE entry, read as one when it is one.
+    fn gke_line(&mut self, rec: &'d [u8], start: usize, line: u64) -> bool {
+        // Known already: finding it again would count the lines since the last one asked for.
+        self.sync(start, line);
+        std::str::from_utf8(rec).is_ok_and(|text| self.gke_entry(text, start))
     }
 
     /// `2026-11-02T08:15:31.123Z {"kind":"Event",…}`.

@@ -17,6 +17,7 @@
 //! | [`Format::AksDiagnostic`] | AKS `kube-audit` / `kube-audit-admin` diagnostic records, one per line (Event Hubs) or in `{"records":[…]}` (storage account): the event is `properties.log` |
 //! | [`Format::AksLogAnalytics`] | rows exported from Log Analytics: the event is the `log_s` column |
 //! | [`Format::Wrapped`] | an event one level down in a SIEM's record: Panther's `log`, `event`, or any member holding an `audit.k8s.io` Event; an AKS record so wrapped counts as AKS |
+//! | [`Format::GkeCloudAudit`] | GKE Cloud Audit `LogEntry` records of service `k8s.io` (`gcloud logging read --format=json` arrays, JSON lines, `--format=yaml` documents, or wrapped by a SIEM): the event is rebuilt from the entry (see `gke.rs` for the mapping) |
 //!
 //! A line starting with `{` is decoded as an event straight away. Only when that fails is it
 //! looked at again: as a CloudWatch or subscription document, an `EventList`, several values on
@@ -25,7 +26,8 @@
 //!
 //! # Events inside other records
 //! A record that is not an event is looked into before it is reported: an AKS record's
-//! `properties.log`, a Log Analytics row's `log_s`, a wrapper's member. A member that holds the
+//! `properties.log`, a Log Analytics row's `log_s`, a wrapper's member. A GKE entry holds no
+//! event: the one it stands for is written from it into a buffer owned by the scan. A member that holds the
 //! event as an object is handed out as it is in the input, borrowed; one that holds it as a JSON
 //! string (AKS writes it so) is unescaped into a buffer owned by the scan, which lives until the
 //! callback returns. [`AuditRecord::message`] is the event's text either way, what queries,
@@ -41,7 +43,8 @@
 //! # What is reported
 //! Nothing is dropped silently. [`ScanReport`] counts every record that was not an event, by kind
 //! ([`ProblemKind`]), keeps the first [`MAX_PROBLEMS`] with their line and column, and says when a
-//! whole input is not audit data at all ([`NotAuditData`]: empty, binary, YAML, Markdown…).
+//! whole input is not audit data at all ([`NotAuditData`]: empty, binary, YAML that holds no GKE
+//! entry, Markdown…).
 //! Events cut short at CloudWatch's cap (it keeps 256 KB of an entry) are still delivered,
 //! marked [`Event::truncated`], and listed as [`ProblemKind::Truncated`]; a shorter record that
 //! ends inside its event is broken, not cut, and is [`ProblemKind::Malformed`].
@@ -59,11 +62,13 @@ use super::decode::Depth;
 use super::event::Event;
 
 mod documents;
+mod gke;
 mod lines;
 mod provenance;
 mod report;
 mod shapes;
 mod unwrap;
+mod yaml;
 
 pub use provenance::{Cloud, Provenance, eks_log_group, provenance};
 pub use report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
@@ -92,11 +97,14 @@ pub enum Format {
     AksLogAnalytics,
     /// An event one level down in a SIEM's record (`log`, `event`, …).
     Wrapped,
+    /// GKE Cloud Audit `LogEntry` records (Cloud Logging), in JSON or YAML: the event is rebuilt
+    /// from the entry.
+    GkeCloudAudit,
 }
 
 impl Format {
     /// Every format, in the order reports list them.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::JsonLines,
         Format::JsonDocuments,
         Format::JsonArray,
@@ -107,6 +115,7 @@ impl Format {
         Format::AksDiagnostic,
         Format::AksLogAnalytics,
         Format::Wrapped,
+        Format::GkeCloudAudit,
     ];
 
     /// A short, stable identifier for machine-readable output (`json-lines`, …).
@@ -122,6 +131,7 @@ impl Format {
             Format::AksDiagnostic => "aks-diagnostic",
             Format::AksLogAnalytics => "aks-log-analytics",
             Format::Wrapped => "wrapped",
+            Format::GkeCloudAudit => "gke-cloud-audit",
         }
     }
 
@@ -130,7 +140,10 @@ impl Format {
     pub fn unwrapped(self) -> bool {
         matches!(
             self,
-            Format::AksDiagnostic | Format::AksLogAnalytics | Format::Wrapped
+            Format::AksDiagnostic
+                | Format::AksLogAnalytics
+                | Format::Wrapped
+                | Format::GkeCloudAudit
         )
     }
 
@@ -152,6 +165,7 @@ impl fmt::Display for Format {
             Format::AksDiagnostic => "AKS diagnostic (kube-audit)",
             Format::AksLogAnalytics => "AKS Log Analytics (log_s)",
             Format::Wrapped => "wrapped (SIEM)",
+            Format::GkeCloudAudit => "GKE Cloud Audit LogEntry",
         })
     }
 }
@@ -220,6 +234,23 @@ pub fn source_id(key: &[u8]) -> String {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{:010x}", h >> 24)
+}
+
+/// The end of the record that starts at `start` in `data`, as a reader found it there: a JSON
+/// value, or a GKE entry written as YAML. For finding an [`AuditRecord::original`] again from
+/// its [`SystemFields::offset`] alone.
+pub fn record_end(data: &[u8], start: usize) -> Option<usize> {
+    match data.get(start)? {
+        b'{' | b'[' | b'"' => super::skip::value_end(data, start),
+        _ => Some(yaml::record_end(data, start)),
+    }
+}
+
+/// Whether a record (one line) is a whole GKE entry of a Kubernetes API request: an input of
+/// them may be cut there and read in parts, as one of audit events is.
+pub fn is_gke_entry(record: &[u8]) -> bool {
+    gke::looks_like_entry(record)
+        && std::str::from_utf8(record).is_ok_and(|text| gke::event_json(text).is_some())
 }
 
 /// Logs Insights' system fields of one record.
@@ -301,7 +332,7 @@ pub type OnProblem<'f> = dyn FnMut(&Problem) + 'f;
 /// order, and reports what else was there.
 ///
 /// `data` is the whole input, decompressed. An input that is not audit data at all (empty,
-/// binary, YAML, Markdown, plain text) yields no events and one [`ProblemKind::NotAuditData`].
+/// binary, YAML without GKE entries, Markdown, plain text) yields no events and one [`ProblemKind::NotAuditData`].
 pub fn scan(
     data: &[u8],
     origin: &Origin,
@@ -351,8 +382,11 @@ fn scan_with(
     mut on_event: impl FnMut(&AuditRecord<'_>) -> ControlFlow<()>,
 ) -> ScanReport {
     let verdict = shapes::sniff(data, &origin.name);
+    // YAML is read when it holds GKE entries; any other YAML is not audit data.
+    let gke_yaml = verdict == Some(NotAuditData::Yaml) && yaml::holds_entries(data);
     if let Some(what) = verdict
         && what != NotAuditData::Text
+        && !gke_yaml
     {
         return ScanReport::not_audit_data(&origin.name, data.len() as u64, what);
     }
@@ -365,6 +399,10 @@ fn scan_with(
     run.skip = skip;
     // Shortened to the run's own lifetime.
     run.on_problem = on_problem.map(|f| f as &mut OnProblem<'_>);
+    if gke_yaml {
+        run.yaml(start);
+        return run.finish();
+    }
     run.lines(start);
     let report = run.finish();
     // Text that starts like no known format may still hold records further down: it was read

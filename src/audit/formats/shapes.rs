@@ -1,5 +1,6 @@
 //! Recognising what an input or a record is when it is not an audit event: whole inputs that
-//! are not audit data, and JSON objects of known foreign shapes (GKE `LogEntry`, wrappers…).
+//! are not audit data, and JSON objects of known foreign shapes (other services' Cloud Audit
+//! `LogEntry`, wrappers…).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -50,7 +51,8 @@ impl fmt::Display for NotAuditData {
 
 const READS: &str = "audit events are read as JSON lines, JSON arrays, EventList, CloudWatch \
                      JSON, CloudWatch export lines, subscription records, AKS diagnostic records \
-                     or Log Analytics rows, and one level down in a SIEM's record";
+                     or Log Analytics rows, GKE Cloud Audit entries (JSON or YAML), and one level \
+                     down in a SIEM's record";
 
 impl NotAuditData {
     /// A sentence for the problem list: what the input is and what to do.
@@ -356,7 +358,9 @@ pub(super) fn classify(keys: &Keys<'_>) -> DocKind {
 pub(super) fn describe(keys: Option<&Keys<'_>>, reason: &str) -> String {
     let text = match keys {
         Some(k) if k.proto_payload => {
-            "GKE Cloud Audit LogEntry (`protoPayload`): not a Kubernetes audit Event".to_string()
+            "Cloud Audit LogEntry (`protoPayload`) of a Google Cloud service other than GKE's \
+             Kubernetes API (`serviceName` is not `k8s.io`)"
+                .to_string()
         }
         Some(k)
             if k.properties

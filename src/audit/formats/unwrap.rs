@@ -1,10 +1,12 @@
 //! Audit events inside other records: AKS diagnostic records (`properties.log`), Log Analytics
-//! rows (`log_s`) and the one-level wrappers SIEMs put around an event (Panther's `log`, a
-//! SIEM's `event`, or any member holding an `audit.k8s.io` Event).
+//! rows (`log_s`), GKE `LogEntry` records (the event rebuilt from them, see [`super::gke`]) and
+//! the one-level wrappers SIEMs put around an event or a record (Panther's `log`, a SIEM's
+//! `event`, or any member holding an `audit.k8s.io` Event).
 
 use std::borrow::Cow;
 
 use super::Format;
+use super::gke;
 use super::lines::{Meta, Run, shape_of};
 use super::report::ProblemKind;
 use super::shapes::{Keys, prescan};
@@ -14,7 +16,7 @@ use crate::audit::json::{Scan, Scanner};
 /// Where the event of a record that is not an event itself is.
 struct Inner<'t> {
     /// The event's JSON text: borrowed when the member holds an object, unescaped into an owned
-    /// buffer when it holds the event as a JSON string.
+    /// buffer when it holds the event as a JSON string, written into one for a GKE entry.
     text: Cow<'t, str>,
     /// The byte offset, within the record, of the member's value.
     at: usize,
@@ -36,6 +38,8 @@ struct Members<'t> {
     wrapper: Option<(Cow<'t, str>, &'t str, usize)>,
     /// `wrapper` came from a usual name (`log`, `event`, …), not from its content.
     named: bool,
+    /// `protoPayload` holds an object: a Cloud Logging `LogEntry`.
+    proto_payload: bool,
 }
 
 /// Member names SIEMs nest an event under; any other member is taken only when its object is
@@ -57,6 +61,10 @@ fn read_members<'t>(s: &mut Scanner<'t>, m: &mut Members<'t>) -> Scan<()> {
                 Ok(())
             })?,
             ("log_s", b'"') => m.log_s = Some((s.string()?, at)),
+            ("protoPayload", b'{') => {
+                m.proto_payload = true;
+                s.skip_value()?;
+            }
             (name, b'{') if !m.named => {
                 let raw = s.raw_value()?;
                 let named = WRAPPERS.contains(&name);
@@ -88,12 +96,23 @@ fn is_kube_audit(category: Option<&str>) -> bool {
 }
 
 /// The event a record holds, where it holds one: an AKS record's `properties.log`, a Log
-/// Analytics row's `log_s`, a wrapper's member (itself possibly an AKS record). `None` when
-/// the record has none of these shapes, or is not JSON to its end.
+/// Analytics row's `log_s`, the one a GKE entry stands for, a wrapper's member (itself possibly
+/// an AKS record or a GKE entry). `None` when the record has none of these shapes, or is not
+/// JSON to its end.
 fn inner_of(raw: &str, wrapped: bool) -> Option<Inner<'_>> {
     let mut m = Members::default();
     let mut s = Scanner::new(raw);
     read_members(&mut s, &mut m).ok()?;
+    if m.proto_payload
+        && let Some(event) = gke::event_json(raw)
+    {
+        return Some(Inner {
+            text: Cow::Owned(event),
+            at: 0,
+            member: Cow::Borrowed("protoPayload"),
+            format: Format::GkeCloudAudit,
+        });
+    }
     if let Some((text, at)) = m.properties_log
         && is_kube_audit(m.category.as_deref())
     {
@@ -118,7 +137,8 @@ fn inner_of(raw: &str, wrapped: bool) -> Option<Inner<'_>> {
         return None;
     }
     let (member, text, at) = m.wrapper?;
-    // A wrapper around an AKS record (Panther keeps AKS records so): its event, at its place.
+    // A wrapper around an AKS record or a GKE entry (Panther keeps them so): its event, at its
+    // place.
     if let Some(inner) = inner_of(text, true) {
         return Some(Inner {
             at: at + inner.at,
@@ -142,7 +162,9 @@ impl Run<'_, '_> {
         let Some(inner) = inner_of(raw, false) else {
             return false;
         };
-        let escaped = raw.as_bytes().get(inner.at) == Some(&b'"');
+        // Positions inside a text that is not in the input are told within that text.
+        let escaped =
+            raw.as_bytes().get(inner.at) == Some(&b'"') || inner.format == Format::GkeCloudAudit;
         let at = off + inner.at;
         let line = self.line_at(off);
         let text = inner.text.as_bytes();
@@ -177,6 +199,36 @@ impl Run<'_, '_> {
                     }),
                 }
             }
+        }
+        true
+    }
+
+    /// Reads `raw` (at `off` in the data) as a GKE `LogEntry`: the event it stands for is
+    /// delivered, the entry kept as its record. Returns false, having done nothing, when it is
+    /// not the entry of a Kubernetes API request; the caller then reads it as anything else.
+    pub(super) fn gke_entry(&mut self, raw: &str, off: usize) -> bool {
+        let Some(text) = gke::event_json(raw) else {
+            return false;
+        };
+        // Written here, so it decodes; a failure would be ours, and is reported, not hidden.
+        match decode_event(text.as_bytes(), self.depth) {
+            Ok(event) => {
+                let line = self.line_at(off);
+                let original = raw.as_bytes();
+                let text = text.as_bytes();
+                self.emit(
+                    event,
+                    text,
+                    original,
+                    Meta::default(),
+                    Format::GkeCloudAudit,
+                    off,
+                    line,
+                );
+            }
+            Err(err) => self.problem(ProblemKind::Malformed, off, || {
+                format!("the event rebuilt from this GKE entry does not decode: {err}")
+            }),
         }
         true
     }

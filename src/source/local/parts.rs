@@ -114,7 +114,8 @@ fn whole_event(line: &[u8]) -> bool {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     line.first() == Some(&b'{')
         && line.last() == Some(&b'}')
-        && decode_event(line, Depth::Minimal).is_ok_and(|e| !e.truncated)
+        && (decode_event(line, Depth::Minimal).is_ok_and(|e| !e.truncated)
+            || formats::is_gke_entry(line))
 }
 
 /// The start of the first line at or after `target` that is a whole event, looking a little way.

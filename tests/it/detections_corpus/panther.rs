@@ -45,7 +45,7 @@ fn deliberate(text: &str) -> Vec<(String, String)> {
 }
 
 /// Whether a Panther test's log is a Kubernetes audit event as EKS writes it (the same tests
-/// also hold GKE and AKS records, which kaudit recognises but does not convert).
+/// also hold GKE and AKS records; kaudit reads them too, but the table here is of EKS's).
 fn is_eks_event(log: &serde_json::Value) -> bool {
     log.get("kind").and_then(|k| k.as_str()) == Some("Event")
         && log.get("verb").is_some()
