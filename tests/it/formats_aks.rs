@@ -352,6 +352,13 @@ fn where_an_event_was_written_is_a_field_and_a_facet() {
         ]
     );
 
+    // A GKE entry's resource labels name its cluster and project.
+    let gke = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gke/entries.gcloud.json");
+    assert_eq!(
+        rows(&gke),
+        [r#"{"@source":"gke","@cluster":"prod-eu","@account":"acme-prod","n":6}"#]
+    );
+
     let mut store = EventStore::default();
     for name in [STORAGE, EKS] {
         store.load(Arc::new(open(name)), 1, |_| {});

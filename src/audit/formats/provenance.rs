@@ -59,6 +59,7 @@ impl<'a> Provenance<'a> {
 pub fn provenance<'a>(record: &AuditRecord<'a>) -> Provenance<'a> {
     match record.format {
         Format::AksDiagnostic | Format::AksLogAnalytics => aks(record.original),
+        Format::GkeCloudAudit => gke(record.message),
         Format::Wrapped => wrapped(record.original).unwrap_or_else(|| from_log(record)),
         _ => from_log(record),
     }
@@ -117,6 +118,31 @@ fn aks(original: &[u8]) -> Provenance<'_> {
     };
     found.cluster = after("managedClusters");
     found.account = after("subscriptions");
+    found
+}
+
+/// A GKE entry: its event carries the entry's resource labels among its annotations
+/// (`cluster_name`, `project_id`), whether the entry was read from JSON or YAML.
+fn gke(message: &[u8]) -> Provenance<'static> {
+    let mut found = Provenance::of(Cloud::Gke);
+    let annotations = std::str::from_utf8(message).ok().and_then(|text| {
+        let mut s = Scanner::new(text);
+        let mut raw = None;
+        let scanned: Scan<()> = s.members(|s, key| {
+            if raw.is_none() && key == "annotations" && s.peek()? == b'{' {
+                raw = Some(s.raw_value()?);
+            } else {
+                s.skip_value()?;
+            }
+            Ok(())
+        });
+        let _ = scanned;
+        raw
+    });
+    if let Some(raw) = annotations {
+        found.cluster = member_string(raw, &["cluster_name"]).map(Cow::Owned);
+        found.account = member_string(raw, &["project_id"]).map(Cow::Owned);
+    }
     found
 }
 
