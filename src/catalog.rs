@@ -66,6 +66,7 @@ const EMBEDDED: &[(&str, &str)] = embedded![
     "job-changes",
     "privileged-pod-created",
     "sensitive-mount-pod-created",
+    "hostpath-pod-created",
     "host-namespace-pod-created",
     "exec-attach-portforward",
     "cluster-admin-bound",

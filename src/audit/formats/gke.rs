@@ -47,6 +47,8 @@ struct Entry<'t> {
     resource_name: Option<Cow<'t, str>>,
     /// `authorizationInfo[0].resource`: the resource name when `resourceName` is missing.
     authorized_resource: Option<Cow<'t, str>>,
+    /// Some `authorizationInfo` says `"granted": false`: the request was refused.
+    refused: bool,
     principal: Option<Quoted<'t>>,
     authority_selector: Option<Quoted<'t>>,
     delegated_by: Option<Quoted<'t>>,
@@ -144,18 +146,20 @@ impl<'t> Entry<'t> {
                 "resourceName" => self.resource_name = string(s)?,
                 "authenticationInfo" if s.peek()? == b'{' => self.read_authentication(s)?,
                 "authorizationInfo" if s.peek()? == b'[' => s.elements(|s| {
-                    if self.authorized_resource.is_none() && s.peek()? == b'{' {
-                        s.members(|s, key| {
-                            if key == "resource" {
-                                self.authorized_resource = string(s)?;
-                                Ok(())
-                            } else {
-                                s.skip_value()
-                            }
-                        })
-                    } else {
-                        s.skip_value()
+                    if s.peek()? != b'{' {
+                        return s.skip_value();
                     }
+                    s.members(|s, key| match (key.as_ref(), s.peek()?) {
+                        ("resource", _) if self.authorized_resource.is_none() => {
+                            self.authorized_resource = string(s)?;
+                            Ok(())
+                        }
+                        ("granted", b'f') => {
+                            self.refused = true;
+                            s.skip_value()
+                        }
+                        _ => s.skip_value(),
+                    })
                 })?,
                 "requestMetadata" if s.peek()? == b'{' => s.members(|s, key| {
                     match key.as_ref() {
@@ -273,8 +277,14 @@ impl<'t> Entry<'t> {
             raw_member(&mut out, "userAgent", agent);
         }
         target.write_object_ref(&mut out);
-        if let Some((code, message)) = self.status {
-            let http = http_code(code);
+        // Without a status, the entry may still say the request failed: an authorization not
+        // granted (the API server's 403), or a response that is a failed `Status`.
+        let status = match self.status {
+            Some((grpc, message)) => Some((http_code(grpc), message)),
+            None if self.refused => Some((403, None)),
+            None => self.response.and_then(failed_status),
+        };
+        if let Some((http, message)) = status {
             out.push_str(r#","responseStatus":{"metadata":{}"#);
             member(
                 &mut out,
@@ -493,6 +503,24 @@ fn push_micros(out: &mut String, micros: i64) {
 }
 
 /// The HTTP status Google's APIs answer for a `google.rpc.Code` (`google/rpc/code.proto`).
+/// A response that is a Kubernetes `Status` of `"status": "Failure"`: its HTTP `code` (500, a
+/// failure that names no code, where it gives none) and message.
+fn failed_status(response: &str) -> Option<(i64, Option<Quoted<'_>>)> {
+    let mut s = Scanner::new(response);
+    let (mut failed, mut code, mut message) = (false, None, None);
+    let scanned: Scan<()> = s.members(|s, key| {
+        match (key.as_ref(), s.peek()?) {
+            ("status", b'"') => failed = s.string()? == "Failure",
+            ("code", b'0'..=b'9') => code = Some(s.integer()?),
+            ("message", b'"') => message = quoted(s)?,
+            _ => s.skip_value()?,
+        }
+        Ok(())
+    });
+    let code = code.filter(|c| (100..1000).contains(c)).unwrap_or(500);
+    (scanned.is_ok() && failed).then_some((code, message))
+}
+
 pub(super) fn http_code(grpc: i64) -> i64 {
     match grpc {
         0 => 200,
