@@ -20,6 +20,8 @@ pub enum DemoOutputFormat {
     Cloudwatch,
     /// AKS `kube-audit` diagnostic records, one a line (as Event Hubs delivers them).
     Aks,
+    /// GKE Cloud Audit `LogEntry` records, one a line (as a Cloud Logging sink writes them).
+    Gke,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -47,6 +49,7 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
         DemoOutputFormat::Jsonl => DemoFormat::Jsonl,
         DemoOutputFormat::Cloudwatch => DemoFormat::CloudWatch,
         DemoOutputFormat::Aks => DemoFormat::Aks,
+        DemoOutputFormat::Gke => DemoFormat::Gke,
     };
     match &args.output {
         Some(path) => {

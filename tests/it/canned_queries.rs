@@ -184,8 +184,9 @@ fn falco_trace_files_agree_with_jq() {
     assert!(total >= 15, "the cases should select events, got {total}");
 }
 
-/// The demo written in each of its forms: every story step's filter and every canned query finds
-/// the same events in it as in the JSON lines the API server writes.
+/// The demo written in each of its forms (CloudWatch's output, AKS records, GKE entries): every
+/// story step's filter and every canned query finds the same events in it as in the JSON lines
+/// the API server writes.
 #[test]
 fn every_story_step_and_canned_query_finds_the_same_in_every_form_of_the_demo() {
     use kaudit::source::demo::{DemoFormat, write_demo};
@@ -233,7 +234,7 @@ fn every_story_step_and_canned_query_finds_the_same_in_every_form_of_the_demo() 
         .filter(|ids| !ids.is_empty())
         .count();
     assert!(found >= 15, "only {found} canned queries found anything");
-    for format in [DemoFormat::CloudWatch, DemoFormat::Aks] {
+    for format in [DemoFormat::CloudWatch, DemoFormat::Aks, DemoFormat::Gke] {
         let data = written(format);
         assert_ne!(data, lines);
         for step in story() {
@@ -242,6 +243,13 @@ fn every_story_step_and_canned_query_finds_the_same_in_every_form_of_the_demo() 
             assert_eq!(got, step_ids(step.id), "{format:?}: step {}", step.id);
         }
         for ((q, ours), theirs) in catalog.queries().iter().zip(&expected).zip(answers(&data)) {
+            // The one known difference, said in docs/formats.md: the EKS guide's query asks for
+            // code 201, which only the API server writes; GKE's entries read 200 (Google's
+            // mapping), so the guide's query, kept as the guide writes it, finds nothing there.
+            if format == DemoFormat::Gke && q.name == "validating-webhook-changes" {
+                assert_eq!(theirs.map(|t| t.len()), Some(0));
+                continue;
+            }
             assert_eq!(&theirs, ours, "{format:?}: {}", q.name);
         }
     }

@@ -13,6 +13,7 @@
 mod cast;
 mod cast_people;
 mod event;
+mod gke;
 mod json;
 mod noise;
 mod noise_request;
@@ -75,6 +76,8 @@ pub enum DemoFormat {
     /// AKS `kube-audit` diagnostic records, one a line, as Event Hubs delivers them: the event
     /// is the JSON text of `properties.log`.
     Aks,
+    /// GKE Cloud Audit `LogEntry` records, one a line, as a Cloud Logging sink writes them.
+    Gke,
 }
 
 impl DemoFormat {
@@ -83,6 +86,7 @@ impl DemoFormat {
             DemoFormat::Jsonl => "jsonl",
             DemoFormat::CloudWatch => "cloudwatch",
             DemoFormat::Aks => "aks",
+            DemoFormat::Gke => "gke",
         }
     }
 }
@@ -95,8 +99,9 @@ impl std::str::FromStr for DemoFormat {
             "jsonl" => Ok(DemoFormat::Jsonl),
             "cloudwatch" => Ok(DemoFormat::CloudWatch),
             "aks" => Ok(DemoFormat::Aks),
+            "gke" => Ok(DemoFormat::Gke),
             other => Err(format!(
-                "unknown demo format {other:?}: use \"jsonl\", \"cloudwatch\" or \"aks\""
+                "unknown demo format {other:?}: use \"jsonl\", \"cloudwatch\", \"aks\" or \"gke\""
             )),
         }
     }

@@ -1,11 +1,11 @@
-//! Writing the demo out: JSON lines, the JSON `aws logs filter-log-events` prints, or AKS
-//! diagnostic records.
+//! Writing the demo out: JSON lines, the JSON `aws logs filter-log-events` prints, AKS
+//! diagnostic records or GKE Cloud Audit entries.
 
 use std::io::{self, Write};
 
 use super::json::JsonOut;
 use super::rng::Rng;
-use super::{DemoConfig, DemoFormat, DemoGenerator, LOG_STREAMS};
+use super::{CLUSTER, DemoConfig, DemoFormat, DemoGenerator, LOG_STREAMS};
 
 /// What was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +46,7 @@ pub fn write_demo<W: Write + ?Sized>(
         summary.story_events += u64::from(info.story);
         match &mut cloudwatch {
             None if format == DemoFormat::Aks => aks_record(&mut chunk, &line, info.time_micros),
+            None if format == DemoFormat::Gke => super::gke::entry(&mut chunk, &line, CLUSTER),
             None => {
                 chunk.extend_from_slice(&line);
                 chunk.push(b'\n');
