@@ -35,7 +35,8 @@ struct Quoted<'t>(&'t str);
 struct Entry<'t> {
     insert_id: Option<Quoted<'t>>,
     timestamp: Option<i64>,
-    receive_timestamp: Option<i64>,
+    /// `receiveTimestamp` as written: read only when `timestamp` is missing.
+    receive_timestamp: Option<&'t str>,
     labels: Vec<(Cow<'t, str>, Quoted<'t>)>,
     resource_labels: Vec<(Cow<'t, str>, Quoted<'t>)>,
     operation_id: Option<Quoted<'t>>,
@@ -55,7 +56,7 @@ struct Entry<'t> {
     status: Option<(i64, Option<Quoted<'t>>)>,
     request: Option<&'t str>,
     response: Option<&'t str>,
-    payload_timestamp: Option<i64>,
+    payload_timestamp: Option<&'t str>,
     /// `"kind": "Event"`: an audit event that happens to hold a `protoPayload`, read as one.
     event: bool,
 }
@@ -73,10 +74,24 @@ pub(super) fn looks_like_entry(raw: &[u8]) -> bool {
         || rest.starts_with(b"\"logName\"")
 }
 
+/// The audit event a GKE `LogEntry` stands for.
+pub(super) struct Rebuilt {
+    /// Its JSON text.
+    pub text: String,
+    /// Its time (`stageTimestamp`), in microseconds, so that it is not read again.
+    pub time_micros: Option<i64>,
+}
+
 /// The audit event a GKE `LogEntry` stands for, as JSON text, or `None` when `raw` is not the
 /// entry of a Kubernetes API request (another Google service's entry, no `protoPayload`, not
 /// JSON to its end: whoever reads it next says what it is).
 pub(super) fn event_json(raw: &str) -> Option<String> {
+    rebuild(raw, false).map(|r| r.text)
+}
+
+/// [`event_json`], with the event's time; `one_line` says `raw` holds no line break (a line of
+/// JSON lines), so that its objects need not be looked through for one.
+pub(super) fn rebuild(raw: &str, one_line: bool) -> Option<Rebuilt> {
     let mut entry = Entry::default();
     let mut s = Scanner::new(raw);
     entry.read(&mut s).ok()?;
@@ -84,7 +99,11 @@ pub(super) fn event_json(raw: &str) -> Option<String> {
     if !s.at_end() || !entry.payload || entry.event || !entry.is_kubernetes() {
         return None;
     }
-    Some(entry.to_event(raw.len()))
+    let time_micros = entry.time();
+    Some(Rebuilt {
+        text: entry.to_event(raw.len(), time_micros, one_line),
+        time_micros,
+    })
 }
 
 impl<'t> Entry<'t> {
@@ -104,7 +123,7 @@ impl<'t> Entry<'t> {
                 "insertId" => self.insert_id = quoted(s)?,
                 "kind" => self.event = string(s)?.as_deref() == Some("Event"),
                 "timestamp" => self.timestamp = time(s)?,
-                "receiveTimestamp" => self.receive_timestamp = time(s)?,
+                "receiveTimestamp" => self.receive_timestamp = Some(s.raw_value()?),
                 "labels" => {
                     self.labels.reserve(8);
                     string_members(s, &mut self.labels)?;
@@ -181,7 +200,7 @@ impl<'t> Entry<'t> {
                 }
                 "request" => self.request = object(s)?,
                 "response" => self.response = object(s)?,
-                "timestamp" => self.payload_timestamp = time(s)?,
+                "timestamp" => self.payload_timestamp = Some(s.raw_value()?),
                 _ => s.skip_value()?,
             }
             Ok(())
@@ -207,7 +226,20 @@ impl<'t> Entry<'t> {
         })
     }
 
-    fn to_event(&self, entry_len: usize) -> String {
+    /// `timestamp`, else the payload's, else `receiveTimestamp`.
+    fn time(&self) -> Option<i64> {
+        let lazy = |raw: Option<&str>| {
+            let raw = raw?;
+            // A number is read up to what follows it.
+            let text = format!("{raw} ");
+            time(&mut Scanner::new(&text)).ok().flatten()
+        };
+        self.timestamp
+            .or_else(|| lazy(self.payload_timestamp))
+            .or_else(|| lazy(self.receive_timestamp))
+    }
+
+    fn to_event(&self, entry_len: usize, time: Option<i64>, one_line: bool) -> String {
         let method = self
             .method
             .as_deref()
@@ -298,17 +330,13 @@ impl<'t> Entry<'t> {
             if let Some(raw) = raw {
                 push_key(&mut out, key, false);
                 // A pretty-printed entry's object, on one line like the rest of the event.
-                if memchr::memchr(b'\n', raw.as_bytes()).is_some() {
+                if !one_line && memchr::memchr(b'\n', raw.as_bytes()).is_some() {
                     out.push_str(&compact(raw));
                 } else {
                     out.push_str(raw);
                 }
             }
         }
-        let time = self
-            .timestamp
-            .or(self.payload_timestamp)
-            .or(self.receive_timestamp);
         if let Some(micros) = time {
             push_key(&mut out, "requestReceivedTimestamp", false);
             out.push('"');

@@ -10,7 +10,7 @@ use super::gke;
 use super::lines::{Meta, Run, shape_of};
 use super::report::ProblemKind;
 use super::shapes::{Keys, prescan};
-use crate::audit::decode::{DecodeErrorKind, decode_event};
+use crate::audit::decode::{DecodeErrorKind, decode_event, decode_event_str};
 use crate::audit::json::{Scan, Scanner};
 
 /// Where the event of a record that is not an event itself is.
@@ -206,21 +206,23 @@ impl Run<'_, '_> {
     /// Reads `raw` (at `off` in the data) as a GKE `LogEntry`: the event it stands for is
     /// delivered, the entry kept as its record. Returns false, having done nothing, when it is
     /// not the entry of a Kubernetes API request; the caller then reads it as anything else.
-    pub(super) fn gke_entry(&mut self, raw: &str, off: usize) -> bool {
-        let Some(text) = gke::event_json(raw) else {
+    pub(super) fn gke_entry(&mut self, raw: &str, off: usize, one_line: bool) -> bool {
+        let Some(rebuilt) = gke::rebuild(raw, one_line) else {
             return false;
         };
         // Written here, so it decodes; a failure would be ours, and is reported, not hidden.
-        match decode_event(text.as_bytes(), self.depth) {
+        match decode_event_str(&rebuilt.text, self.depth) {
             Ok(event) => {
                 let line = self.line_at(off);
-                let original = raw.as_bytes();
-                let text = text.as_bytes();
+                let meta = Meta {
+                    timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
+                    ..Meta::default()
+                };
                 self.emit(
                     event,
-                    text,
-                    original,
-                    Meta::default(),
+                    rebuilt.text.as_bytes(),
+                    raw.as_bytes(),
+                    meta,
                     Format::GkeCloudAudit,
                     off,
                     line,
