@@ -118,26 +118,6 @@ pub fn decode_event(input: &[u8], depth: Depth) -> Result<Event<'_>, DecodeError
         },
         Err(e) => return Err(err(e.valid_up_to(), DecodeErrorKind::InvalidUtf8)),
     };
-    decode_valid(input, text, cut_in_char, depth)
-}
-
-/// [`decode_event`] of a text known to be UTF-8 (an event written by a reader, such as the one
-/// a GKE entry stands for): not checked again.
-pub(crate) fn decode_event_str(text: &str, depth: Depth) -> Result<Event<'_>, DecodeError> {
-    if depth == Depth::Classify && text.trim_ascii_end().as_bytes().last() != Some(&b'}') {
-        return decode_event_str(text, Depth::Minimal);
-    }
-    decode_valid(text.as_bytes(), text, false, depth)
-}
-
-/// [`decode_event`] past the UTF-8 check: `text` is `input` (up to the last whole character
-/// when `cut_in_char`).
-fn decode_valid<'a>(
-    input: &'a [u8],
-    text: &'a str,
-    cut_in_char: bool,
-    depth: Depth,
-) -> Result<Event<'a>, DecodeError> {
     let mut s = Scanner::new(text);
     match s.peek() {
         Err(_) => return Err(err(0, DecodeErrorKind::Empty)),

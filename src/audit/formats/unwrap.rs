@@ -7,10 +7,11 @@ use std::borrow::Cow;
 
 use super::Format;
 use super::gke;
+use super::gke_event::event_of;
 use super::lines::{Meta, Run, shape_of};
 use super::report::ProblemKind;
 use super::shapes::{Keys, prescan};
-use crate::audit::decode::{DecodeErrorKind, decode_event, decode_event_str};
+use crate::audit::decode::{DecodeErrorKind, decode_event};
 use crate::audit::json::{Scan, Scanner};
 
 /// Where the event of a record that is not an event itself is.
@@ -210,28 +211,21 @@ impl Run<'_, '_> {
         let Some(rebuilt) = gke::rebuild(raw, one_line) else {
             return false;
         };
-        // Written here, so it decodes; a failure would be ours, and is reported, not hidden.
-        match decode_event_str(&rebuilt.text, self.depth) {
-            Ok(event) => {
-                let line = self.line_at(off);
-                let meta = Meta {
-                    timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
-                    ..Meta::default()
-                };
-                self.emit(
-                    event,
-                    rebuilt.text.as_bytes(),
-                    raw.as_bytes(),
-                    meta,
-                    Format::GkeCloudAudit,
-                    off,
-                    line,
-                );
-            }
-            Err(err) => self.problem(ProblemKind::Malformed, off, || {
-                format!("the event rebuilt from this GKE entry does not decode: {err}")
-            }),
-        }
+        let event = event_of(&rebuilt.text, &rebuilt.spans, self.depth);
+        let line = self.line_at(off);
+        let meta = Meta {
+            timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
+            ..Meta::default()
+        };
+        self.emit(
+            event,
+            rebuilt.text.as_bytes(),
+            raw.as_bytes(),
+            meta,
+            Format::GkeCloudAudit,
+            off,
+            line,
+        );
         true
     }
 }
