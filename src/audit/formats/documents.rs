@@ -173,7 +173,7 @@ impl<'d> Run<'d, '_> {
 
     /// One object read as an audit event.
     fn single(&mut self, raw: &str, off: usize, format: Format, keys: Option<&Keys<'_>>) {
-        if super::gke::looks_like_entry(raw.as_bytes()) && self.gke_entry(raw, off) {
+        if super::gke::looks_like_entry(raw.as_bytes()) && self.gke_entry(raw, off, false) {
             return;
         }
         // Neither `kind` nor `auditID`: no event itself, so the one it holds is looked for at

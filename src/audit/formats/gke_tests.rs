@@ -1,5 +1,6 @@
 use std::borrow::Cow;
 
+use super::super::gke_event::{event_of, format_micros};
 use super::*;
 use crate::audit::{Depth, decode_event};
 
@@ -244,4 +245,23 @@ fn entries_are_told_by_their_first_member() {
     assert!(looks_like_entry(br#"{"protoPayload":{}}"#));
     assert!(!looks_like_entry(br#"{"kind":"Event"}"#));
     assert!(!looks_like_entry(b" {\"insertId\":1}"));
+}
+
+#[test]
+fn the_event_taken_from_the_writing_is_the_one_its_text_decodes_to() {
+    let fixtures = include_str!("../../../tests/fixtures/gke/entries.jsonl");
+    let escapes = r#"{"insertId":"q\"1","labels":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: \"x\" \u00e9","n":7,"other/k":"v"},"protoPayload":{"serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","resourceName":"core/v1/namespaces/a\"b/pods/c\\d","authenticationInfo":{"principalEmail":"a\u001b[2Jb"},"requestMetadata":{"callerIp":"::1","callerSuppliedUserAgent":"x\ty"},"status":{"code":16,"message":"no \"token\""}},"timestamp":"2024-01-19T13:47:18Z"}"#;
+    let bare = r#"{"protoPayload":{"methodName":"io.k8s.readyz"}}"#;
+    let mut entries: Vec<&str> = fixtures.lines().filter(|l| l.ends_with('}')).collect();
+    entries.extend([EXEC, escapes, bare]);
+    for raw in entries {
+        let rebuilt = rebuild(raw, true).unwrap_or_else(|| panic!("{raw}"));
+        for depth in [Depth::Classify, Depth::Minimal, Depth::Table, Depth::Full] {
+            let taken = event_of(&rebuilt.text, &rebuilt.spans, depth);
+            let decoded = decode_event(rebuilt.text.as_bytes(), depth).unwrap();
+            assert_eq!(taken, decoded, "{depth:?}: {}", rebuilt.text);
+        }
+        let v: serde_json::Value = serde_json::from_str(&rebuilt.text).unwrap();
+        assert_eq!(v["kind"], "Event");
+    }
 }

@@ -195,7 +195,7 @@ impl<'d, 'r> Run<'d, 'r> {
     fn gke_line(&mut self, rec: &'d [u8], start: usize, line: u64) -> bool {
         // Known already: finding it again would count the lines since the last one asked for.
         self.sync(start, line);
-        std::str::from_utf8(rec).is_ok_and(|text| self.gke_entry(text, start))
+        std::str::from_utf8(rec).is_ok_and(|text| self.gke_entry(text, start, true))
     }
 
     /// `2026-11-02T08:15:31.123Z {"kind":"Event",…}`.

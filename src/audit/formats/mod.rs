@@ -63,6 +63,8 @@ use super::event::Event;
 
 mod documents;
 mod gke;
+mod gke_event;
+mod gke_names;
 mod lines;
 mod provenance;
 mod report;

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use super::Format;
 use super::gke;
+use super::gke_event::event_of;
 use super::lines::{Meta, Run, shape_of};
 use super::report::ProblemKind;
 use super::shapes::{Keys, prescan};
@@ -206,30 +207,25 @@ impl Run<'_, '_> {
     /// Reads `raw` (at `off` in the data) as a GKE `LogEntry`: the event it stands for is
     /// delivered, the entry kept as its record. Returns false, having done nothing, when it is
     /// not the entry of a Kubernetes API request; the caller then reads it as anything else.
-    pub(super) fn gke_entry(&mut self, raw: &str, off: usize) -> bool {
-        let Some(text) = gke::event_json(raw) else {
+    pub(super) fn gke_entry(&mut self, raw: &str, off: usize, one_line: bool) -> bool {
+        let Some(rebuilt) = gke::rebuild(raw, one_line) else {
             return false;
         };
-        // Written here, so it decodes; a failure would be ours, and is reported, not hidden.
-        match decode_event(text.as_bytes(), self.depth) {
-            Ok(event) => {
-                let line = self.line_at(off);
-                let original = raw.as_bytes();
-                let text = text.as_bytes();
-                self.emit(
-                    event,
-                    text,
-                    original,
-                    Meta::default(),
-                    Format::GkeCloudAudit,
-                    off,
-                    line,
-                );
-            }
-            Err(err) => self.problem(ProblemKind::Malformed, off, || {
-                format!("the event rebuilt from this GKE entry does not decode: {err}")
-            }),
-        }
+        let event = event_of(&rebuilt.text, &rebuilt.spans, self.depth);
+        let line = self.line_at(off);
+        let meta = Meta {
+            timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
+            ..Meta::default()
+        };
+        self.emit(
+            event,
+            rebuilt.text.as_bytes(),
+            raw.as_bytes(),
+            meta,
+            Format::GkeCloudAudit,
+            off,
+            line,
+        );
         true
     }
 }

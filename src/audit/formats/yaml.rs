@@ -16,10 +16,10 @@ use yaml_rust2::parser::{Event as YamlEvent, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::Format;
-use super::gke::{self, push_string};
+use super::gke;
+use super::gke_event::{event_of, push_string};
 use super::lines::{Meta, Run};
 use super::report::ProblemKind;
-use crate::audit::decode::decode_event;
 
 /// Nesting deeper than this is refused: entries are a few levels deep, and the event's JSON is
 /// read by recursive code.
@@ -396,7 +396,7 @@ impl Run<'_, '_> {
 
     fn yaml_entry(&mut self, json: &str, range: Range<usize>) {
         let line = self.line_at(range.start);
-        let Some(text) = gke::event_json(json) else {
+        let Some(rebuilt) = gke::rebuild(json, true) else {
             self.not_audit(
                 range.start,
                 "YAML entry that is not a GKE Cloud Audit LogEntry of the \
@@ -405,23 +405,21 @@ impl Run<'_, '_> {
             );
             return;
         };
-        match decode_event(text.as_bytes(), self.depth) {
-            Ok(event) => {
-                let original = &self.data[range.clone()];
-                self.emit(
-                    event,
-                    text.as_bytes(),
-                    original,
-                    Meta::default(),
-                    Format::GkeCloudAudit,
-                    range.start,
-                    line,
-                );
-            }
-            Err(err) => self.problem(ProblemKind::Malformed, range.start, || {
-                format!("the event rebuilt from this GKE entry does not decode: {err}")
-            }),
-        }
+        let event = event_of(&rebuilt.text, &rebuilt.spans, self.depth);
+        let original = &self.data[range.clone()];
+        let meta = Meta {
+            timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
+            ..Meta::default()
+        };
+        self.emit(
+            event,
+            rebuilt.text.as_bytes(),
+            original,
+            meta,
+            Format::GkeCloudAudit,
+            range.start,
+            line,
+        );
     }
 }
 
