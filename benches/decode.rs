@@ -2,9 +2,10 @@
 //!
 //! `cargo bench --bench decode` writes `target/bench-data/demo-<N>.jsonl` once (set
 //! `KAUDIT_BENCH_EVENTS` for another size), then times each way of reading it three times and
-//! prints the median, next to a raw newline split of the same bytes. The last row reads the same
-//! events as GKE Cloud Audit entries (`demo-<N>.gke.jsonl`, written from the demo file once):
-//! its time against `formats::scan`'s is what GKE decoding costs over EKS.
+//! prints the median, next to a raw newline split of the same bytes. The last two rows read the
+//! same events as GKE Cloud Audit entries and as AKS `kube-audit` records (the demo's own forms,
+//! `demo-<N>.gke.jsonl` and `demo-<N>.aks.jsonl`, written once): their time against
+//! `formats::scan`'s is what GKE and AKS decoding cost over EKS.
 
 #![allow(clippy::unwrap_used)]
 
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 use common::{bench_events, demo_file};
 use kaudit::audit::formats::{Origin, scan};
 use kaudit::audit::{Depth, decode_event};
+use kaudit::source::demo::{DemoConfig, DemoFormat, write_demo};
 use serde::Deserialize;
 
 fn main() {
@@ -34,7 +36,8 @@ fn main() {
         "{:<44} {:>9} {:>10} {:>12}",
         "reader", "seconds", "MB/s", "events/s"
     );
-    let gke = std::fs::read(gke_file(&path)).unwrap();
+    let gke = std::fs::read(demo_as(events, DemoFormat::Gke)).unwrap();
+    let aks = std::fs::read(demo_as(events, DemoFormat::Aks)).unwrap();
     let rows: [(&str, Reader); 5] = [
         ("newline split (memchr; baseline)", newline_split),
         ("decode_event, table fields", |d| {
@@ -46,9 +49,17 @@ fn main() {
         ("formats::scan (detect + decode + @fields)", scan_table),
         ("serde_json typed, table fields (compare)", serde_typed),
     ];
-    let gke_row: (&str, Reader) = ("formats::scan, the same events as GKE entries", scan_table);
-    for (i, (name, f)) in rows.into_iter().chain([gke_row]).enumerate() {
-        let input = if i == 5 { &gke } else { &data };
+    let others: [(&str, Reader); 2] = [
+        ("formats::scan, the same events as GKE entries", scan_table),
+        ("formats::scan, the same events as AKS records", scan_table),
+    ];
+    let mut scan_secs = f64::NAN;
+    for (i, (name, f)) in rows.into_iter().chain(others).enumerate() {
+        let input = match i {
+            5 => &gke,
+            6 => &aks,
+            _ => &data,
+        };
         let mut times = Vec::new();
         let mut count = 0;
         for _ in 0..3 {
@@ -59,91 +70,39 @@ fn main() {
         times.sort();
         let median: Duration = times[1];
         let secs = median.as_secs_f64();
+        if i == 3 {
+            scan_secs = secs;
+        }
+        // The other forms, against the same events read as EKS JSON lines.
+        let against = if i >= 5 {
+            format!("   {:.2}× formats::scan", secs / scan_secs)
+        } else {
+            String::new()
+        };
         println!(
-            "{name:<44} {secs:>9.3} {:>10.0} {:>12.0}",
+            "{name:<44} {secs:>9.3} {:>10.0} {:>12.0}{against}",
             mb / secs,
             count as f64 / secs
         );
     }
 }
 
-/// The demo's events as GKE writes them to Cloud Logging, one entry a line: each event's
-/// fields where a `LogEntry` keeps them (see `src/audit/formats/gke.rs`).
-fn gke_file(demo: &std::path::Path) -> std::path::PathBuf {
-    use serde_json::{Value, json};
-    let path = demo.with_extension("gke.jsonl");
-    if path.exists() {
-        return path;
-    }
-    let text = std::fs::read_to_string(demo).unwrap();
-    let mut out = String::with_capacity(text.len() * 5 / 4);
-    for line in text.lines() {
-        let ev: Value = serde_json::from_str(line).unwrap();
-        let obj = &ev["objectRef"];
-        let group = obj["apiGroup"].as_str().unwrap_or("core");
-        let version = obj["apiVersion"].as_str().unwrap_or("v1");
-        let resource = obj["resource"].as_str().unwrap_or("pods");
-        let mut method = format!(
-            "io.k8s.{}.{version}.{resource}",
-            group.split('.').next().unwrap()
-        );
-        let mut name = format!("{group}/{version}");
-        if let Some(ns) = obj["namespace"].as_str() {
-            name.push_str(&format!("/namespaces/{ns}"));
-        }
-        name.push_str(&format!("/{resource}"));
-        if let Some(n) = obj["name"].as_str() {
-            name.push_str(&format!("/{n}"));
-        }
-        if let Some(sub) = obj["subresource"].as_str() {
-            method.push_str(&format!(".{sub}"));
-            name.push_str(&format!("/{sub}"));
-        }
-        method.push_str(&format!(".{}", ev["verb"].as_str().unwrap_or("get")));
-        let code = match ev["responseStatus"]["code"].as_i64().unwrap_or(200) {
-            200..=299 => 0,
-            401 => 16,
-            403 => 7,
-            404 => 5,
-            409 => 6,
-            _ => 2,
+/// The same events in another of the demo's forms (`demo-<N>.<form>.jsonl`, written once): the
+/// demo's own GKE and AKS writers, so every event's content is the same as in the JSON lines.
+fn demo_as(events: usize, format: DemoFormat) -> std::path::PathBuf {
+    let path = demo_file(events).with_extension(format!("{}.jsonl", format.as_str()));
+    if !path.exists() {
+        let tmp = path.with_extension("tmp");
+        let file = std::fs::File::create(&tmp).unwrap();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let cfg = DemoConfig {
+            events,
+            ..DemoConfig::default()
         };
-        let mut payload = json!({
-            "@type": "type.googleapis.com/google.cloud.audit.AuditLog",
-            "authenticationInfo": {"principalEmail": ev["user"]["username"]},
-            "methodName": method,
-            "requestMetadata": {
-                "callerIp": ev["sourceIPs"][0],
-                "callerSuppliedUserAgent": ev["userAgent"]
-            },
-            "resourceName": name,
-            "serviceName": "k8s.io",
-            "status": {"code": code}
-        });
-        for (from, to) in [("requestObject", "request"), ("responseObject", "response")] {
-            if let Some(o) = ev.get(from) {
-                payload[to] = o.clone();
-            }
-        }
-        let entry = json!({
-            "insertId": ev["auditID"],
-            "labels": ev["annotations"],
-            "logName": "projects/bench/logs/cloudaudit.googleapis.com%2Factivity",
-            "operation": {"first": true, "id": ev["auditID"], "last": true, "producer": "k8s.io"},
-            "protoPayload": payload,
-            "receiveTimestamp": ev["stageTimestamp"],
-            "resource": {
-                "labels": {"cluster_name": "bench", "location": "europe-west1", "project_id": "bench"},
-                "type": "k8s_cluster"
-            },
-            "timestamp": ev["requestReceivedTimestamp"]
-        });
-        out.push_str(&entry.to_string());
-        out.push('\n');
+        write_demo(&cfg, format, &mut out).unwrap();
+        drop(out);
+        std::fs::rename(&tmp, &path).unwrap();
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, out).unwrap();
-    std::fs::rename(&tmp, &path).unwrap();
     path
 }
 

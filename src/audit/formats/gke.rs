@@ -499,7 +499,6 @@ fn time(s: &mut Scanner<'_>) -> Scan<Option<i64>> {
     }
 }
 
-
 /// A response that is a Kubernetes `Status` of `"status": "Failure"`: its HTTP `code` (500, a
 /// failure that names no code, where it gives none) and message.
 fn failed_status(response: &str) -> Option<(i64, Option<Quoted<'_>>)> {

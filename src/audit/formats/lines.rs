@@ -3,10 +3,10 @@
 
 use std::borrow::Cow;
 
-use super::gke;
 use super::report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 use super::shapes::{self, split_export};
 use super::{AuditRecord, Format, OnEvent, OnProblem, Origin, Position, Skip, SystemFields};
+use super::{gke, unwrap};
 use crate::audit::decode::{DecodeError, DecodeErrorKind, Depth, decode_event};
 use crate::audit::event::Event;
 
@@ -135,6 +135,12 @@ impl<'d, 'r> Run<'d, 'r> {
             b'{' if gke::looks_like_entry(&rec[first..]) && self.gke_line(rec, start, line) => {
                 end + 1
             }
+            // An AKS record is not an event: read its event first, not after a failed try.
+            b'{' if unwrap::looks_like_aks_record(&rec[first..])
+                && self.aks_line(rec, start, line) =>
+            {
+                end + 1
+            }
             b'{' => match decode_event(rec, self.depth) {
                 Ok(event) => {
                     self.emit(
@@ -196,6 +202,12 @@ impl<'d, 'r> Run<'d, 'r> {
         // Known already: finding it again would count the lines since the last one asked for.
         self.sync(start, line);
         std::str::from_utf8(rec).is_ok_and(|text| self.gke_entry(text, start, true))
+    }
+
+    /// A line that starts like an AKS record, read as one when it holds an event.
+    fn aks_line(&mut self, rec: &'d [u8], start: usize, line: u64) -> bool {
+        self.sync(start, line);
+        std::str::from_utf8(rec).is_ok_and(|text| self.unwrapped(text, start))
     }
 
     /// `2026-11-02T08:15:31.123Z {"kind":"Event",…}`.

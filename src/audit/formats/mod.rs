@@ -255,6 +255,12 @@ pub fn is_gke_entry(record: &[u8]) -> bool {
         && std::str::from_utf8(record).is_ok_and(|text| gke::event_json(text).is_some())
 }
 
+/// Whether a record (one line) is a whole AKS diagnostic record holding an audit event: an input
+/// of them (as Event Hubs delivers them) may be cut there and read in parts.
+pub fn is_aks_record(record: &[u8]) -> bool {
+    unwrap::is_aks_record(record)
+}
+
 /// Logs Insights' system fields of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemFields<'a> {

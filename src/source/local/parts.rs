@@ -115,7 +115,8 @@ fn whole_event(line: &[u8]) -> bool {
     line.first() == Some(&b'{')
         && line.last() == Some(&b'}')
         && (decode_event(line, Depth::Minimal).is_ok_and(|e| !e.truncated)
-            || formats::is_gke_entry(line))
+            || formats::is_gke_entry(line)
+            || formats::is_aks_record(line))
 }
 
 /// The start of the first line at or after `target` that is a whole event, looking a little way.
