@@ -110,23 +110,24 @@ const UNMATCHED: &[(&str, &str, &str)] = &[
         "kubernetes_audit_potential_enumeration_activity",
         "exec-attach-portforward",
         "nothing: the rule requires `responseStatus.code: 'ALLOW'`, but the code is the HTTP \
-         status, a number (101 for an exec, 200, 403), so no event matches it (`ALLOW` is a value \
-         of the `authorization.k8s.io/decision` annotation); `exec-attach-portforward` finds the \
-         shells run in pods that it means",
+         status, a number (101 for an exec, 200, 403), so no event matches it (`\"allow\"` is a value \
+         of the `authorization.k8s.io/decision` annotation, perhaps what it means); \
+         `exec-attach-portforward` finds the shells run in pods that it looks for",
     ),
     (
         "gcp_kubernetes_admission_controller",
         "admission-webhook-changed",
-        "nothing: the rule wants method names starting `admissionregistration.k8s.io.v`, but GKE \
-         writes `io.k8s.admissionregistration.v1.mutatingwebhookconfigurations.create` (as in \
-         Panther's GKE tests), so no entry matches it; `admission-webhook-changed` finds the \
+        "nothing: the rule wants method names starting `admissionregistration.k8s.io.v`, but \
+         GKE's all start `io.k8s.` \
+         (`io.k8s.admissionregistration.v1.mutatingwebhookconfigurations.create` in Panther's GKE \
+         tests), so no entry matches it; `admission-webhook-changed` finds the \
          webhooks it means",
     ),
     (
         "gcp_kubernetes_cronjob",
         "job-changes",
-        "nothing: the rule wants the method names `io.k8s.api.batch.v*.Job` and `…CronJob`, \
-         which are the API's type names; GKE writes `io.k8s.batch.v1.cronjobs.create` (as in \
+        "nothing: the rule wants the method names `io.k8s.api.batch.v*.Job` and `…CronJob`, the \
+         API's type names, but GKE's end with the verb (`io.k8s.batch.v1.cronjobs.create` in \
          Panther's GKE tests), so no entry matches it; `job-changes` finds the writes it means",
     ),
 ];
