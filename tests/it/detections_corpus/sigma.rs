@@ -399,6 +399,22 @@ pub fn section(corpus: &Path) -> (String, Vec<String>) {
             ));
         }
     }
+    let explained = REASONS
+        .iter()
+        .map(|(s, _)| *s)
+        .chain(UNMATCHED.iter().map(|(s, _, _)| *s));
+    for stem in explained {
+        if claims.contains_key(stem) {
+            problems.push(format!(
+                "{stem}: claimed by a query, and given a reason for none"
+            ));
+        }
+    }
+    for (stem, query, _) in UNMATCHED {
+        if !texts.contains_key(*query) {
+            problems.push(format!("{stem}: the query {query} is not in queries/"));
+        }
+    }
     for (stem, _) in DIFFERS {
         if !claims.contains_key(*stem) {
             problems.push(format!(
@@ -507,7 +523,10 @@ pub fn section(corpus: &Path) -> (String, Vec<String>) {
                 },
                 note.to_string(),
             )
-        } else if let Some((_, query, reason)) = UNMATCHED.iter().find(|(s, _, _)| s == stem) {
+        } else if let Some((_, query, reason)) = UNMATCHED
+            .iter()
+            .find(|(s, q, _)| s == stem && texts.contains_key(*q))
+        {
             explained += 1;
             let Proof {
                 total,
