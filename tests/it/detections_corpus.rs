@@ -3,7 +3,9 @@
 //!   (`falco-trace-files/derived/expected_detections.jsonl`), for detections with a `# falco:`
 //!   header;
 //! - Panther's rule tests over EKS audit records (`panther/derived/panther_tests.jsonl`), each
-//!   labelled with whether its rule should fire, for detections with a `# panther:` header.
+//!   labelled with whether its rule should fire, for detections with a `# panther:` header;
+//! - Sigma's Kubernetes rules (`sigma/rules/`), each covered by the queries with a `# sigma:`
+//!   header (proven on the project's own records the rule matches) or explained.
 //!
 //! The confusion tables are `docs/detections.md`; `KAUDIT_WRITE_DOCS=1` writes it again, and
 //! otherwise the test fails when it is stale or when a covered rule falls under its targets (90 %
@@ -12,6 +14,8 @@
 mod falco;
 mod falco_lists;
 mod panther;
+mod sigma;
+mod sigma_eval;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -22,6 +26,11 @@ use kaudit::catalog::Catalog;
 use kaudit::insights::exec::Plan;
 use kaudit::insights::parser::parse;
 use kaudit::source::local::{self, InputSpec, LocalQuery};
+
+/// Why a rule that logs every write or read of a kind has no detection: it is a question for
+/// the investigation queries, not an alert.
+pub const LOGS_EVERY: &str = "nothing: it logs every create, delete or read of a kind rather than \
+     an attack; `object-history`, the `*-changes` queries and `kaudit query` answer it";
 
 /// The values of a detection's `# KEY:` header lines (comma-separated, several lines allowed).
 pub fn header_list(text: &str, key: &str) -> Vec<String> {
@@ -132,6 +141,8 @@ fn detections_find_what_third_parties_label_and_little_else() {
     let (falco_doc, mut problems, falco_proven) = falco::section(&corpus);
     let (panther_doc, panther_problems) = panther::section(&corpus);
     problems.extend(panther_problems);
+    let (sigma_doc, sigma_problems) = sigma::section(&corpus);
+    problems.extend(sigma_problems);
     let every = every_detection(&falco_proven);
     let doc = format!(
         "# Detections proven on third-party labelled data\n\n\
@@ -140,7 +151,7 @@ fn detections_find_what_third_parties_label_and_little_else() {
          hits over 5 % of its labelled negatives.\n\n\
          Each table runs a detection alone. `kaudit detect` runs them all in one pass over the\n\
          inputs, and finds the same: `cargo test --test it detections_one_pass` compares the two\n\
-         ways, hit by hit, over the demo, these files and the fixtures.\n\n{falco_doc}\n{panther_doc}\n{every}"
+         ways, hit by hit, over the demo, these files and the fixtures.\n\n{falco_doc}\n{panther_doc}\n{sigma_doc}\n{every}"
     );
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/detections.md");
     if std::env::var_os("KAUDIT_WRITE_DOCS").is_some() {

@@ -173,9 +173,7 @@ fn coverage(
         let why = if !claimed.is_empty() {
             claimed.join(", ")
         } else if rule.starts_with("K8s ") {
-            "nothing: it logs every create, delete or read of a kind rather than an attack; \
-             `object-history`, the `*-changes` queries and `kaudit query` answer it"
-                .to_string()
+            super::LOGS_EVERY.to_string()
         } else if rule.starts_with("Untrusted Node") {
             "nothing: it tests the site's list of trusted node names, which `lists/` does not \
              hold; `object-history` and `kaudit query` show the nodes that joined"
