@@ -37,12 +37,19 @@ def golden():
 queries = [g["query"] for g in golden() if "query" in g]
 for path in files(f"{root}/queries/*.insights"):
     queries.append(open(path).read())
-event_files = list(files(f"{root}/tests/fixtures/**/*.json*", f"{corpus}/falco-trace-files/*.json",
-                         f"{corpus}/audit2rbac/*.log", f"{corpus}/khi-gke/**/*.json*"))
+event_files = list(files(f"{root}/tests/fixtures/**/*.json*", f"{root}/tests/fixtures/**/*.yaml",
+                         f"{corpus}/falco-trace-files/*.json", f"{corpus}/audit2rbac/*.log",
+                         f"{corpus}/khi-gke/**/*.json*", f"{corpus}/khi-gke/*.yaml"))
 inputs = [g["input"].encode() for g in golden() if "input" in g]
 for path in event_files:
     with open(path, "rb") as f:
         inputs.append(f.read(MAX))
+# Panther's test records: EKS events, GKE entries, AKS records and wrappers, a few to an input.
+for path in files(f"{corpus}/panther/derived/panther_tests.jsonl"):
+    with open(path, "rb") as f:
+        logs = [json.dumps(json.loads(line)["log"]).encode() for line in f if line.strip()]
+    for i in range(0, len(logs), 4):
+        inputs.append(b"\n".join(logs[i:i + 4]) + b"\n")
 reasons = set()
 
 

@@ -28,6 +28,17 @@ pub fn formats(data: &[u8]) {
             !shown.chars().any(|c| c.is_control()),
             "sanitized text holds no control character"
         );
+        // The record an event was read from is never empty, and is in the input (the event
+        // itself may be rebuilt, as a GKE entry's is, or unescaped, as an AKS record's is).
+        assert!(!record.original.is_empty(), "every event keeps its record");
+        assert!(
+            memchr::memmem::find(data, record.original).is_some()
+                || record.format.id().starts_with("cloudwatch"),
+            "the record is the input's bytes"
+        );
+        // Where the event was written is worked out from the record without failing.
+        let from = formats::provenance(record);
+        let _ = (from.cloud.name(), from.cluster, from.account);
         ControlFlow::Continue(())
     });
     assert_eq!(

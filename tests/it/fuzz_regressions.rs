@@ -116,3 +116,32 @@ fn an_input_that_hangs_a_target_fails_the_replay_and_is_named() {
         "{message}"
     );
 }
+
+/// The formats target's checks hold over every fixture the project wrote, in every format it
+/// reads (EKS, CloudWatch, AKS records, SIEM wrappers, GKE entries as JSON and YAML): the
+/// fuzzer's starting points, not only what it kept.
+#[test]
+fn the_formats_targets_checks_hold_over_every_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "json" || e == "jsonl" || e == "yaml" || e == "log")
+            {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 20, "{files:?}");
+    for path in &files {
+        let data = std::fs::read(path).unwrap();
+        let read = std::panic::catch_unwind(|| kaudit::fuzzing::formats(&data));
+        assert!(read.is_ok(), "{}", path.display());
+    }
+}
