@@ -330,15 +330,21 @@ fn a_finding_is_incomplete_only_when_its_hits_may_be_short() {
     let range = (T0_MS, events.last().unwrap().0 + 1);
     let server = scripted(&moto, &events);
 
-    // At most 10 hits a detection: the reader's 30 are cut to the newest 10, and said to be;
-    // every other detection's answer is whole, as it is alone.
-    let (detected, _) = run_planned(&server, &detections, &plan, range, 10);
+    // At most `cap` hits a detection: the reader's 30 are cut to the newest `cap`, and said to
+    // be; every other detection's answer is whole, as it is alone. A batch asks for `cap` rows a
+    // member, and the scripted server answers every event of the range to any query: `cap` is
+    // the least at which the smallest batch's answer still holds them all, whichever detections
+    // share a batch.
     let local = local_findings(&detections, &events);
+    let fewest = plan.batches().map(|b| b.members.len()).min().unwrap();
+    let cap = events.len().div_ceil(fewest).max(10);
+    assert!(cap < 30, "the reader must be cut: {cap} a detection");
+    let (detected, _) = run_planned(&server, &detections, &plan, range, cap);
     let mut others = 0;
     for ((found, alone), d) in detected.findings.iter().zip(&local).zip(&detections) {
         if d.name == "secrets-read-by-users" {
-            assert_eq!((alone.hits, found.hits, found.complete), (30, 10, false));
-            assert_eq!(found.refs[..], alone.refs[..10]);
+            assert_eq!((alone.hits, found.hits, found.complete), (30, cap, false));
+            assert_eq!(found.refs[..], alone.refs[..cap]);
         } else {
             assert_eq!(found, alone, "{}", d.name);
             others += found.hits;
