@@ -366,7 +366,10 @@ mod tests {
         // As an AKS record holds its event: every quote escaped, a backslash before a quote, a
         // `\u0026` as the API server writes `&`, and text after the last escape.
         let event = r#"{"requestURI":"/x?a=1\u0026b=2","path":"C:\\tmp\\","k":"\"q\""}"#;
-        let held = format!("\"{}\" next", event.replace('\\', "\\\\").replace('"', "\\\""));
+        let held = format!(
+            "\"{}\" next",
+            event.replace('\\', "\\\\").replace('"', "\\\"")
+        );
         let mut s = Scanner::new(&held);
         assert_eq!(s.string().unwrap(), event);
         assert_eq!(&held[s.pos..], " next");

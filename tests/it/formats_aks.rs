@@ -388,38 +388,11 @@ fn where_an_event_was_written_is_a_field_and_a_facet() {
 /// read on several threads, each event once and in order, as a file of events is.
 #[test]
 fn a_large_file_of_aks_records_is_read_in_parts_as_events_are() {
-    use kaudit::audit::formats::Origin;
-    use kaudit::source::local::MIN_PART;
     let text = std::fs::read_to_string(fixture(EVENT_HUBS)).unwrap();
     let good: Vec<&str> = text
         .lines()
         .filter(|l| kaudit::audit::formats::is_aks_record(l.as_bytes()))
         .collect();
     assert_eq!(good.len(), 6, "the fixture's whole records");
-    let mut data = String::new();
-    while data.len() < 3 * MIN_PART {
-        for line in &good {
-            data.push_str(line);
-            data.push('\n');
-        }
-    }
-    let lines = data.lines().count();
-    let input = LocalInput::from_vec(Origin::new("big.jsonl", "big"), data.into_bytes());
-    let parts = input.parts(3, MIN_PART);
-    assert_eq!(parts.len(), 3);
-    let mut offsets = Vec::new();
-    for part in &parts {
-        input.scan_part(part, Depth::Table, None, |r| {
-            assert_eq!(r.format, Format::AksDiagnostic);
-            offsets.push(r.system.offset);
-            ControlFlow::Continue(())
-        });
-    }
-    let mut whole = Vec::new();
-    input.scan(Depth::Table, |r| {
-        whole.push(r.system.offset);
-        ControlFlow::Continue(())
-    });
-    assert_eq!(whole.len(), lines);
-    assert_eq!(offsets, whole);
+    crate::support::parts::read_in_parts_as_whole(&good, Format::AksDiagnostic);
 }

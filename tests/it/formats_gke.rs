@@ -501,34 +501,7 @@ fn corpus_gke_entries_decode_as_serde_reads_them() {
 
 #[test]
 fn a_large_file_of_entries_is_read_in_parts_as_events_are() {
-    use kaudit::audit::formats::Origin;
-    use kaudit::source::local::MIN_PART;
     let text = std::fs::read_to_string(fixture(LINES)).unwrap();
     let good: Vec<&str> = text.lines().filter(|l| l.ends_with('}')).collect();
-    let mut data = String::new();
-    while data.len() < 3 * MIN_PART {
-        for line in &good {
-            data.push_str(line);
-            data.push('\n');
-        }
-    }
-    let lines = data.lines().count();
-    let input = LocalInput::from_vec(Origin::new("big.jsonl", "big"), data.into_bytes());
-    let parts = input.parts(3, MIN_PART);
-    assert_eq!(parts.len(), 3);
-    let mut offsets = Vec::new();
-    for part in &parts {
-        input.scan_part(part, Depth::Table, None, |r| {
-            assert_eq!(r.format, Format::GkeCloudAudit);
-            offsets.push(r.system.offset);
-            ControlFlow::Continue(())
-        });
-    }
-    let mut whole = Vec::new();
-    input.scan(Depth::Table, |r| {
-        whole.push(r.system.offset);
-        ControlFlow::Continue(())
-    });
-    assert_eq!(whole.len(), lines);
-    assert_eq!(offsets, whole);
+    crate::support::parts::read_in_parts_as_whole(&good, Format::GkeCloudAudit);
 }

@@ -9,6 +9,7 @@ mod corpus;
 mod kaudit;
 pub mod moto;
 pub mod pane;
+pub mod parts;
 
 pub use corpus::corpus_dir;
 pub use kaudit::{jsonl, kaudit, kaudit_command, kaudit_stdin, text};
