@@ -22,16 +22,11 @@
 use std::borrow::Cow;
 
 use super::gke_event::{
-    Spans, member, push_key, push_micros, push_string, raw_member, write_object_ref,
+    Quoted, Spans, member, push_key, push_micros, push_string, raw_member, write_object_ref,
 };
 use super::gke_names::{Method, Target, http_code};
 use crate::audit::json::{Scan, Scanner, compact};
 use crate::audit::time::parse_rfc3339_micros;
-
-/// A JSON value as the entry writes it (a string with its quotes and escapes): what the event
-/// only repeats is copied, never unescaped and escaped again.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Quoted<'t>(pub &'t str);
 
 /// What a `LogEntry` holds that the event is made of.
 #[derive(Default)]

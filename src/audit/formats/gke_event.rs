@@ -9,13 +9,17 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use super::gke::Quoted;
 use super::gke_names::Target;
 use crate::audit::decode::Depth;
 use crate::audit::event::{
     DECISION_ANNOTATION, Event, ObjectRef, REASON_ANNOTATION, ResponseStatus, UserInfo,
 };
 use crate::audit::json::Scanner;
+
+/// A JSON value as the entry writes it (a string with its quotes and escapes): what the event
+/// only repeats is copied, never unescaped and escaped again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Quoted<'t>(pub &'t str);
 
 /// Where the values of a written event are in its text: ranges of JSON values (strings with
 /// their quotes), except `time`, the text of a time.

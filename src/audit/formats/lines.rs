@@ -3,10 +3,10 @@
 
 use std::borrow::Cow;
 
+use super::gke;
 use super::report::{MAX_PROBLEMS, Problem, ProblemKind, ScanReport};
 use super::shapes::{self, split_export};
 use super::{AuditRecord, Format, OnEvent, OnProblem, Origin, Position, Skip, SystemFields};
-use super::{gke, unwrap};
 use crate::audit::decode::{DecodeError, DecodeErrorKind, Depth, decode_event};
 use crate::audit::event::Event;
 
@@ -136,7 +136,7 @@ impl<'d, 'r> Run<'d, 'r> {
                 end + 1
             }
             // An AKS record is not an event: read its event first, not after a failed try.
-            b'{' if unwrap::looks_like_aks_record(&rec[first..])
+            b'{' if shapes::looks_like_aks_record(&rec[first..])
                 && self.aks_line(rec, start, line) =>
             {
                 end + 1

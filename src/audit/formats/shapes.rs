@@ -405,6 +405,24 @@ pub(super) fn bounded(mut text: String, max: usize) -> String {
     text
 }
 
+/// Whether a JSON object starts with a member an AKS diagnostic record starts with as Azure
+/// writes it (`operationName`, `category`, `time`, `resourceId`), so that it is read as one
+/// before anything else. Costs a few byte compares; a wrong guess only costs the try.
+pub(super) fn looks_like_aks_record(raw: &[u8]) -> bool {
+    let Some(rest) = raw.strip_prefix(b"{") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    [
+        &b"\"operationName\""[..],
+        b"\"category\"",
+        b"\"time\"",
+        b"\"resourceId\"",
+    ]
+    .iter()
+    .any(|key| rest.starts_with(key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

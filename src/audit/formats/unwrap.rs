@@ -92,27 +92,9 @@ fn is_event_object(raw: &str) -> bool {
             .is_none_or(|v| v.starts_with("audit.k8s.io/"))
 }
 
-/// Whether a JSON object starts with a member an AKS diagnostic record starts with as Azure
-/// writes it (`operationName`, `category`, `time`, `resourceId`), so that it is read as one
-/// before anything else. Costs a few byte compares; a wrong guess only costs the try.
-pub(super) fn looks_like_aks_record(raw: &[u8]) -> bool {
-    let Some(rest) = raw.strip_prefix(b"{") else {
-        return false;
-    };
-    let rest = rest.trim_ascii_start();
-    [
-        &b"\"operationName\""[..],
-        b"\"category\"",
-        b"\"time\"",
-        b"\"resourceId\"",
-    ]
-    .iter()
-    .any(|key| rest.starts_with(key))
-}
-
 /// Whether a record (one line) is a whole AKS diagnostic record holding an audit event.
 pub(super) fn is_aks_record(raw: &[u8]) -> bool {
-    looks_like_aks_record(raw)
+    super::shapes::looks_like_aks_record(raw)
         && std::str::from_utf8(raw).is_ok_and(|text| {
             inner_of(text, false).is_some_and(|inner| {
                 inner.format == Format::AksDiagnostic
