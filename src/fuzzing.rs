@@ -97,6 +97,7 @@ pub fn eval(data: &[u8]) {
     let Ok(input) = local::open(&InputSpec::Bytes {
         name: "fuzz".into(),
         data: events,
+        log_group: None,
     }) else {
         return;
     };

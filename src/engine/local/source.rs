@@ -58,6 +58,9 @@ impl LocalSource {
         let spec = InputSpec::Bytes {
             name: "demo".to_string(),
             data: demo_bytes(&DemoConfig::default()),
+            // The incident's cluster, as CloudWatch names its log group: `@source` eks, its
+            // `@cluster`.
+            log_group: Some(crate::source::demo::LOG_GROUP.to_string()),
         };
         LocalSource::new(vec![spec], true, false)
     }

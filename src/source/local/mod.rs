@@ -33,8 +33,13 @@ pub enum InputSpec {
     Path(PathBuf),
     /// Standard input (`-` on the command line).
     Stdin,
-    /// Bytes held in memory (the built-in demo), plain or gzip.
-    Bytes { name: String, data: Vec<u8> },
+    /// Bytes held in memory (the built-in demo), plain or gzip; `log_group` is their `@log`
+    /// when they stand for a log group (the demo's EKS cluster), else their name is.
+    Bytes {
+        name: String,
+        data: Vec<u8>,
+        log_group: Option<String>,
+    },
 }
 
 impl InputSpec {
@@ -255,7 +260,11 @@ pub fn open(spec: &InputSpec) -> Result<LocalInput, InputError> {
             LocalInput::from_reader(origin, io::stdin().lock())
                 .map_err(|source| InputError::Stdin { source })
         }
-        InputSpec::Bytes { name, data } => {
+        InputSpec::Bytes {
+            name,
+            data,
+            log_group,
+        } => {
             let id = if name.len() <= 12
                 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             {
@@ -263,10 +272,11 @@ pub fn open(spec: &InputSpec) -> Result<LocalInput, InputError> {
             } else {
                 formats::source_id(name.as_bytes())
             };
-            Ok(LocalInput::from_vec(
-                Origin::new(name.clone(), id),
-                data.clone(),
-            ))
+            let mut origin = Origin::new(name.clone(), id);
+            if let Some(group) = log_group {
+                origin.log_group = group.clone();
+            }
+            Ok(LocalInput::from_vec(origin, data.clone()))
         }
     }
 }
