@@ -223,8 +223,21 @@ impl Run<'_, '_> {
         let Some(rebuilt) = gke::rebuild(raw, one_line) else {
             return false;
         };
-        let event = event_of(&rebuilt.text, &rebuilt.spans, self.depth);
         let line = self.line_at(off);
+        self.emit_rebuilt(&rebuilt, raw.as_bytes(), off, line);
+        true
+    }
+
+    /// Delivers the event rebuilt from a GKE entry (`original`, at `off` and `line`), read from
+    /// JSON or YAML.
+    pub(super) fn emit_rebuilt(
+        &mut self,
+        rebuilt: &gke::Rebuilt,
+        original: &[u8],
+        off: usize,
+        line: u64,
+    ) {
+        let event = event_of(&rebuilt.text, &rebuilt.spans, self.depth);
         let meta = Meta {
             timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
             ..Meta::default()
@@ -232,12 +245,11 @@ impl Run<'_, '_> {
         self.emit(
             event,
             rebuilt.text.as_bytes(),
-            raw.as_bytes(),
+            original,
             meta,
             Format::GkeCloudAudit,
             off,
             line,
         );
-        true
     }
 }

@@ -15,10 +15,9 @@ use std::ops::Range;
 use yaml_rust2::parser::{Event as YamlEvent, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::Format;
 use super::gke;
-use super::gke_event::{event_of, push_string};
-use super::lines::{Meta, Run};
+use super::gke_event::push_string;
+use super::lines::Run;
 use super::report::ProblemKind;
 
 /// Nesting deeper than this is refused: entries are a few levels deep, and the event's JSON is
@@ -405,21 +404,8 @@ impl Run<'_, '_> {
             );
             return;
         };
-        let event = event_of(&rebuilt.text, &rebuilt.spans, self.depth);
         let original = &self.data[range.clone()];
-        let meta = Meta {
-            timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
-            ..Meta::default()
-        };
-        self.emit(
-            event,
-            rebuilt.text.as_bytes(),
-            original,
-            meta,
-            Format::GkeCloudAudit,
-            range.start,
-            line,
-        );
+        self.emit_rebuilt(&rebuilt, original, range.start, line);
     }
 }
 
