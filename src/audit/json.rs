@@ -8,6 +8,7 @@
 //! checked strictly.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use super::skip;
 
@@ -105,11 +106,11 @@ impl<'a> Scanner<'a> {
         self.escaped_string(start, i).map(Cow::Owned)
     }
 
-    /// Slow path of [`Self::string`], for a string with escapes. An event held as a JSON string
+    /// Slow path of [`Self::string`], for a string whose first escape is at `first`. An event held as a JSON string
     /// (an AKS record's `properties.log`, a CloudWatch message) has one every few bytes (`\"`):
     /// the string's end is found first, then its backslashes in one vector pass, each run
     /// between them copied whole.
-    fn escaped_string(&mut self, start: usize, _first: usize) -> Scan<String> {
+    fn escaped_string(&mut self, start: usize, first: usize) -> Scan<String> {
         let b = self.b;
         let (end, _) = crate::audit::skip::string_end(b, start - 1).ok_or(ScanError::Eof)?;
         let body = &b[start..end - 1];
@@ -117,7 +118,8 @@ impl<'a> Scanner<'a> {
         // Where the text not yet copied starts; a backslash before it was an escape's second
         // byte (`\\`) or inside a `\uXXXX`.
         let mut copied = 0;
-        for at in memchr::memchr_iter(b'\\', body) {
+        let from = first - start;
+        for at in memchr::memchr_iter(b'\\', &body[from..]).map(|k| k + from) {
             if at < copied {
                 continue;
             }
@@ -274,6 +276,15 @@ impl<'a> Scanner<'a> {
     /// Calls `f` for each member of an object, with the scanner positioned at the value; `f`
     /// must consume the value.
     pub fn members(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Scan<()>) -> Scan<()> {
+        self.members_until(|s, key| f(s, key).map(|()| ControlFlow::Continue(())))
+    }
+
+    /// [`Self::members`], stopping where `f` breaks: the rest of the object is not read (a
+    /// member found before a long one, such as a record's `properties.log`, costs no more).
+    pub fn members_until(
+        &mut self,
+        mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Scan<ControlFlow<()>>,
+    ) -> Scan<()> {
         self.expect(b'{', "expected an object")?;
         if self.peek()? == b'}' {
             self.pos += 1;
@@ -283,7 +294,9 @@ impl<'a> Scanner<'a> {
             let key = self.string()?;
             self.expect(b':', "expected ':' after an object key")?;
             self.skip_ws();
-            f(self, key)?;
+            if f(self, key)?.is_break() {
+                return Ok(());
+            }
             match self.peek()? {
                 b',' => {
                     self.pos += 1;

@@ -7,6 +7,7 @@
 //! unless its log group or stream says EKS.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use super::{AuditRecord, Format};
 use crate::audit::json::{Scan, Scanner};
@@ -128,20 +129,19 @@ fn gke(message: &[u8]) -> Provenance<'static> {
     let annotations = std::str::from_utf8(message).ok().and_then(|text| {
         let mut s = Scanner::new(text);
         let mut raw = None;
-        let scanned: Scan<()> = s.members(|s, key| {
-            if raw.is_none() && key == "annotations" && s.peek()? == b'{' {
+        let _: Scan<()> = s.members_until(|s, key| {
+            if key == "annotations" && s.peek()? == b'{' {
                 raw = Some(s.raw_value()?);
-            } else {
-                s.skip_value()?;
+                return Ok(ControlFlow::Break(()));
             }
-            Ok(())
+            s.skip_value()?;
+            Ok(ControlFlow::Continue(()))
         });
-        let _ = scanned;
         raw
     });
     if let Some(raw) = annotations {
-        found.cluster = member_string(raw, &["cluster_name"]).map(Cow::Owned);
-        found.account = member_string(raw, &["project_id"]).map(Cow::Owned);
+        found.cluster = string_member(raw, &["cluster_name"], |_| {}).map(Cow::Owned);
+        found.account = string_member(raw, &["project_id"], |_| {}).map(Cow::Owned);
     }
     found
 }
@@ -158,43 +158,38 @@ fn wrapped(original: &[u8]) -> Option<Provenance<'static>> {
     Some(Provenance::of(cloud))
 }
 
-/// The first string member named one of `names` in the JSON object `original`, or in an object
-/// one level down (an AKS record inside a SIEM's wrapper).
+/// The first string member named one of `names` in the JSON object `original`, or else in an
+/// object one level down (an AKS record inside a SIEM's wrapper).
 fn top_level_string(original: &[u8], names: &[&str]) -> Option<String> {
     let text = std::str::from_utf8(original).ok()?;
-    let mut s = Scanner::new(text);
-    let (mut found, mut below) = (None, None);
-    let scanned: Scan<()> = s.members(|s, key| {
-        if found.is_some() {
-            s.skip_value()?;
-        } else if names.contains(&key.as_ref()) && s.peek()? == b'"' {
-            found = Some(s.string()?.into_owned());
-        } else if below.is_none() && s.peek()? == b'{' {
-            let raw = s.raw_value()?;
-            below = member_string(raw, names);
-        } else {
-            s.skip_value()?;
-        }
-        Ok(())
+    let mut below = None;
+    let found = string_member(text, names, |raw| {
+        below.get_or_insert(raw);
     });
-    // A record cut short still names what it named before the cut.
-    let _ = scanned;
-    found.or(below)
+    found.or_else(|| below.and_then(|raw| string_member(raw, names, |_| {})))
 }
 
-/// The first string member of the object `raw` named one of `names`.
-fn member_string(raw: &str, names: &[&str]) -> Option<String> {
+/// The first string member of the object `raw` named one of `names`; the object's text after it
+/// is not read. `nested` is shown each object member passed on the way.
+fn string_member<'t>(
+    raw: &'t str,
+    names: &[&str],
+    mut nested: impl FnMut(&'t str),
+) -> Option<String> {
     let mut s = Scanner::new(raw);
     let mut found = None;
-    let scanned: Scan<()> = s.members(|s, key| {
-        if found.is_none() && names.contains(&key.as_ref()) && s.peek()? == b'"' {
-            found = Some(s.string()?.into_owned());
-        } else {
-            s.skip_value()?;
+    // A record cut short still names what it named before the cut.
+    let _: Scan<()> = s.members_until(|s, key| {
+        match s.peek()? {
+            b'"' if names.contains(&key.as_ref()) => {
+                found = Some(s.string()?.into_owned());
+                return Ok(ControlFlow::Break(()));
+            }
+            b'{' => nested(s.raw_value()?),
+            _ => s.skip_value()?,
         }
-        Ok(())
+        Ok(ControlFlow::Continue(()))
     });
-    let _ = scanned;
     found
 }
 
