@@ -15,10 +15,10 @@ use std::hint::black_box;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
-use common::{bench_events, demo_file};
+use common::{bench_events, demo_file, demo_file_as};
 use kaudit::audit::formats::{Origin, scan};
 use kaudit::audit::{Depth, decode_event};
-use kaudit::source::demo::{DemoConfig, DemoFormat, write_demo};
+use kaudit::source::demo::DemoFormat;
 use serde::Deserialize;
 
 fn main() {
@@ -36,8 +36,8 @@ fn main() {
         "{:<44} {:>9} {:>10} {:>12}",
         "reader", "seconds", "MB/s", "events/s"
     );
-    let gke = std::fs::read(demo_as(events, DemoFormat::Gke)).unwrap();
-    let aks = std::fs::read(demo_as(events, DemoFormat::Aks)).unwrap();
+    let gke = std::fs::read(demo_file_as(events, DemoFormat::Gke)).unwrap();
+    let aks = std::fs::read(demo_file_as(events, DemoFormat::Aks)).unwrap();
     let rows: [(&str, Reader); 5] = [
         ("newline split (memchr; baseline)", newline_split),
         ("decode_event, table fields", |d| {
@@ -85,25 +85,6 @@ fn main() {
             count as f64 / secs
         );
     }
-}
-
-/// The same events in another of the demo's forms (`demo-<N>.<form>.jsonl`, written once): the
-/// demo's own GKE and AKS writers, so every event's content is the same as in the JSON lines.
-fn demo_as(events: usize, format: DemoFormat) -> std::path::PathBuf {
-    let path = demo_file(events).with_extension(format!("{}.jsonl", format.as_str()));
-    if !path.exists() {
-        let tmp = path.with_extension("tmp");
-        let file = std::fs::File::create(&tmp).unwrap();
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        let cfg = DemoConfig {
-            events,
-            ..DemoConfig::default()
-        };
-        write_demo(&cfg, format, &mut out).unwrap();
-        drop(out);
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
 }
 
 /// A way of reading the file that returns how many events it saw.

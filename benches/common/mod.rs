@@ -19,9 +19,20 @@ pub fn bench_events() -> usize {
 /// `target/bench-data/demo-<events>.jsonl`, written once and reused.
 #[allow(dead_code)]
 pub fn demo_file(events: usize) -> PathBuf {
+    demo_file_as(events, DemoFormat::Jsonl)
+}
+
+/// The same demo in another of its forms (`demo-<events>.<form>.jsonl`: GKE entries, AKS
+/// records), every event's content the same, written once and reused.
+#[allow(dead_code)]
+pub fn demo_file_as(events: usize, format: DemoFormat) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("create target/bench-data");
-    let path = dir.join(format!("demo-{events}.jsonl"));
+    let name = match format {
+        DemoFormat::Jsonl => format!("demo-{events}.jsonl"),
+        other => format!("demo-{events}.{}.jsonl", other.as_str()),
+    };
+    let path = dir.join(name);
     if !path.exists() {
         let tmp = path.with_extension("tmp");
         let file = std::fs::File::create(&tmp).expect("create the demo file");
@@ -30,7 +41,7 @@ pub fn demo_file(events: usize) -> PathBuf {
             events,
             ..DemoConfig::default()
         };
-        write_demo(&cfg, DemoFormat::Jsonl, &mut out).expect("write the demo file");
+        write_demo(&cfg, format, &mut out).expect("write the demo file");
         drop(out);
         std::fs::rename(&tmp, &path).expect("rename the demo file");
     }

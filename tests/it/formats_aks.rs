@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use kaudit::audit::Depth;
 use kaudit::audit::formats::{Format, ProblemKind, ScanReport};
-use kaudit::source::local::{self, InputSpec, LocalInput};
+use kaudit::source::local::LocalInput;
 use kaudit::store::EventStore;
 
+use crate::support::records::{Rec, open_path, scan_path};
 use crate::support::{kaudit, text};
 
 fn fixture(name: &str) -> PathBuf {
@@ -27,33 +28,12 @@ const LOG_ANALYTICS: &str = "kube-audit.log-analytics.json";
 const WRAPPED: &str = "wrapped.jsonl";
 const ALL: [&str; 5] = [EKS, EVENT_HUBS, STORAGE, LOG_ANALYTICS, WRAPPED];
 
-/// One delivered record: its event text, the record it came from, its format and `@ptr` offset.
-struct Rec {
-    message: Vec<u8>,
-    original: Vec<u8>,
-    format: Format,
-    offset: u64,
-    line: u64,
-}
-
 fn open(name: &str) -> LocalInput {
-    local::open(&InputSpec::Path(fixture(name))).unwrap()
+    open_path(&fixture(name))
 }
 
 fn scan(name: &str) -> (Vec<Rec>, ScanReport) {
-    let input = open(name);
-    let mut out = Vec::new();
-    let report = input.scan(Depth::Full, |r| {
-        out.push(Rec {
-            message: r.message.to_vec(),
-            original: r.original.to_vec(),
-            format: r.format,
-            offset: r.system.offset,
-            line: r.line,
-        });
-        ControlFlow::Continue(())
-    });
-    (out, report)
+    scan_path(&fixture(name))
 }
 
 fn eks_lines() -> Vec<Vec<u8>> {

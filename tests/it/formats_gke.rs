@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use kaudit::audit::Depth;
 use kaudit::audit::formats::{Format, ProblemKind, ScanReport};
-use kaudit::source::local::{self, InputSpec, LocalInput};
 use kaudit::store::EventStore;
 use serde_json::{Value, json};
 
+use crate::support::records::{Rec, open_path, scan_path};
 use crate::support::{kaudit, text};
 
 fn fixture(name: &str) -> PathBuf {
@@ -26,33 +26,6 @@ const ARRAY: &str = "entries.gcloud.json";
 const LINES: &str = "entries.jsonl";
 const YAML: &str = "entries.yaml";
 const ALL: [&str; 3] = [ARRAY, LINES, YAML];
-
-struct Rec {
-    message: Vec<u8>,
-    original: Vec<u8>,
-    format: Format,
-    offset: u64,
-    line: u64,
-}
-
-fn open_path(path: &Path) -> LocalInput {
-    local::open(&InputSpec::Path(path.to_path_buf())).unwrap()
-}
-
-fn scan_path(path: &Path) -> (Vec<Rec>, ScanReport) {
-    let mut out = Vec::new();
-    let report = open_path(path).scan(Depth::Full, |r| {
-        out.push(Rec {
-            message: r.message.to_vec(),
-            original: r.original.to_vec(),
-            format: r.format,
-            offset: r.system.offset,
-            line: r.line,
-        });
-        ControlFlow::Continue(())
-    });
-    (out, report)
-}
 
 fn scan(name: &str) -> (Vec<Rec>, ScanReport) {
     scan_path(&fixture(name))

@@ -10,6 +10,7 @@ mod kaudit;
 pub mod moto;
 pub mod pane;
 pub mod parts;
+pub mod records;
 
 pub use corpus::corpus_dir;
 pub use kaudit::{jsonl, kaudit, kaudit_command, kaudit_stdin, text};
