@@ -120,12 +120,13 @@ impl<'d, 'r> Run<'d, 'r> {
         };
         // A GKE entry's event is written from it, with words the entry does not hold
         // (`/api/v1`, HTTP codes, times as Kubernetes writes them): a prefilter that judged the
-        // entry's text would pass over events it should find.
+        // entry's text would pass over events it should find. Only a line the prefilter would
+        // pass over is searched for an entry.
         if let Some(skip) = self.skip
             && rec[first] == b'{'
             && rec.last() == Some(&b'}')
-            && memchr::memmem::find(rec, b"\"protoPayload\"").is_none()
             && skip(rec)
+            && memchr::memmem::find(rec, b"\"protoPayload\"").is_none()
         {
             self.report.skipped += 1;
             self.report.skipped_bytes += rec.len() as u64;
