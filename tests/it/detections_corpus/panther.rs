@@ -13,7 +13,7 @@ use super::{cell, header_list, hits};
 /// The service whose audit record a Panther test holds, told apart by its shape alone (not by
 /// kaudit's reading of it, which is what is under test).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Cloud {
+pub(super) enum Cloud {
     Eks,
     Gke,
     Aks,
@@ -32,7 +32,7 @@ impl Cloud {
 
     /// The record's service, or `None` for a record that is not a Kubernetes audit record (an
     /// Azure activity log entry, a Deployment Manager entry, a bare indicator).
-    fn of(log: &serde_json::Value) -> Option<Cloud> {
+    pub(super) fn of(log: &serde_json::Value) -> Option<Cloud> {
         let payload = &log["protoPayload"];
         if payload.is_object() {
             let k8s = payload["serviceName"] == "k8s.io"

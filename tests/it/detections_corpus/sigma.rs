@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use kaudit::catalog::Catalog;
 
+use super::panther::Cloud;
 use super::sigma_eval::Rule;
 use super::{LOGS_EVERY, header_list, hits};
 
@@ -307,21 +308,15 @@ fn panther_records(corpus: &Path) -> Vec<serde_json::Value> {
     for line in tests.lines() {
         let mut test: serde_json::Value = serde_json::from_str(line).unwrap();
         let log = test["log"].take();
-        let aks = log["category"]
-            .as_str()
-            .is_some_and(|c| c.starts_with("kube-audit"));
-        if aks {
+        match Cloud::of(&log) {
             // AKS's record holds the API server's event as a string.
-            if let Some(event) = log["properties"]["log"].as_str() {
-                records.push(serde_json::from_str(event).unwrap());
+            Some(Cloud::Aks) => {
+                if let Some(event) = log["properties"]["log"].as_str() {
+                    records.push(serde_json::from_str(event).unwrap());
+                }
             }
-        } else if log["protoPayload"]["serviceName"] == "k8s.io"
-            || log["protoPayload"]["methodName"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("io.k8s."))
-            || (log["kind"] == "Event" && log["verb"].is_string())
-        {
-            records.push(log);
+            Some(Cloud::Eks | Cloud::Gke) => records.push(log),
+            None => {}
         }
     }
     // Counted apart: 177 EKS events, 51 GKE entries and 34 AKS records.
