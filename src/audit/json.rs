@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
-use super::skip;
+use super::{skip, unescape};
 
 /// Why scanning stopped.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,90 +95,36 @@ impl<'a> Scanner<'a> {
 
     /// Reads a string value; borrowed unless it holds escapes.
     pub fn string(&mut self) -> Scan<Cow<'a, str>> {
+        let (start, first) = self.string_start()?;
+        if self.b[first] == b'"' {
+            self.pos = first + 1;
+            return Ok(Cow::Borrowed(&self.src[start..first]));
+        }
+        let (text, end) = unescape::escaped::<String>(self.src, start, first)?;
+        self.pos = end;
+        Ok(Cow::Owned(text))
+    }
+
+    /// [`Self::string`] as bytes, for a caller that checks them itself: the text of an event
+    /// held as a string goes to the decoder, which checks it is UTF-8 anyway.
+    pub fn string_bytes(&mut self) -> Scan<Cow<'a, [u8]>> {
+        let (start, first) = self.string_start()?;
+        if self.b[first] == b'"' {
+            self.pos = first + 1;
+            return Ok(Cow::Borrowed(&self.b[start..first]));
+        }
+        let (text, end) = unescape::escaped::<Vec<u8>>(self.src, start, first)?;
+        self.pos = end;
+        Ok(Cow::Owned(text))
+    }
+
+    /// Past a string's opening quote: where its text starts, and its first quote or backslash.
+    #[inline]
+    fn string_start(&mut self) -> Scan<(usize, usize)> {
         self.expect(b'"', "expected a string")?;
         let start = self.pos;
         let k = memchr::memchr2(b'"', b'\\', &self.b[start..]).ok_or(ScanError::Eof)?;
-        let i = start + k;
-        if self.b[i] == b'"' {
-            self.pos = i + 1;
-            return Ok(Cow::Borrowed(&self.src[start..i]));
-        }
-        self.escaped_string(start, i).map(Cow::Owned)
-    }
-
-    /// Slow path of [`Self::string`], for a string whose first escape is at `first`. An event held as a JSON string
-    /// (an AKS record's `properties.log`, a CloudWatch message) has one every few bytes (`\"`):
-    /// the string's end is found first, then its backslashes in one vector pass, each run
-    /// between them copied whole.
-    fn escaped_string(&mut self, start: usize, first: usize) -> Scan<String> {
-        let b = self.b;
-        let (end, _) = crate::audit::skip::string_end(b, start - 1).ok_or(ScanError::Eof)?;
-        let body = &b[start..end - 1];
-        let mut out: Vec<u8> = Vec::with_capacity(body.len());
-        // Where the text not yet copied starts; a backslash before it was an escape's second
-        // byte (`\\`) or inside a `\uXXXX`.
-        let mut copied = 0;
-        let from = first - start;
-        for at in memchr::memchr_iter(b'\\', &body[from..]).map(|k| k + from) {
-            if at < copied {
-                continue;
-            }
-            out.extend_from_slice(&body[copied..at]);
-            let esc = *body.get(at + 1).ok_or(ScanError::Eof)?;
-            copied = at + 2;
-            match esc {
-                b'"' => out.push(b'"'),
-                b'\\' => out.push(b'\\'),
-                b'/' => out.push(b'/'),
-                b'b' => out.push(8),
-                b'f' => out.push(12),
-                b'n' => out.push(b'\n'),
-                b'r' => out.push(b'\r'),
-                b't' => out.push(b'\t'),
-                b'u' => {
-                    let (c, next) = self.unicode_escape(start + at + 2)?;
-                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                    copied = next - start;
-                }
-                _ => return self.syntax(start + at, "invalid escape in a string"),
-            }
-        }
-        out.extend_from_slice(body.get(copied..).unwrap_or_default());
-        self.pos = end;
-        // Runs are cut at ASCII bytes of a valid text, and escapes written as UTF-8.
-        String::from_utf8(out).or_else(|_| self.syntax(start, "invalid UTF-8 in a string"))
-    }
-
-    /// Decodes `XXXX` (and a following `\uXXXX` low surrogate) at `i`; returns the char and the
-    /// index after it. Unpaired surrogates become U+FFFD, as Go's encoder would have written.
-    fn unicode_escape(&self, i: usize) -> Scan<(char, usize)> {
-        let hi = self.hex4(i)?;
-        if (0xD800..0xDC00).contains(&hi) {
-            if self.b.get(i + 4) == Some(&b'\\') && self.b.get(i + 5) == Some(&b'u') {
-                let lo = self.hex4(i + 6)?;
-                if (0xDC00..0xE000).contains(&lo) {
-                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                    return Ok((char::from_u32(c).unwrap_or('\u{FFFD}'), i + 10));
-                }
-            }
-            return Ok(('\u{FFFD}', i + 4));
-        }
-        Ok((char::from_u32(hi).unwrap_or('\u{FFFD}'), i + 4))
-    }
-
-    fn hex4(&self, i: usize) -> Scan<u32> {
-        let digits = self.b.get(i..i + 4).ok_or(ScanError::Eof)?;
-        let mut v = 0u32;
-        for &d in digits {
-            let n = match d {
-                b'0'..=b'9' => d - b'0',
-                b'a'..=b'f' => d - b'a' + 10,
-                b'A'..=b'F' => d - b'A' + 10,
-                _ => return self.syntax(i, "invalid \\u escape"),
-            };
-            v = v * 16 + u32::from(n);
-        }
-        Ok(v)
+        Ok((start, start + k))
     }
 
     fn skip_string(&mut self) -> Scan<()> {

@@ -10,6 +10,7 @@ pub mod json;
 pub mod reason;
 pub(crate) mod skip;
 pub mod time;
+mod unescape;
 
 pub use decode::{DecodeError, DecodeErrorKind, Depth, decode_event, stage_timestamp_from_end};
 pub use event::{Event, ObjectRef, ResponseStatus, Text, UserInfo};

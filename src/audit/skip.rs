@@ -96,7 +96,7 @@ pub(crate) fn scalar_end(b: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 
 /// Scans from `pos` (outside any string) at nesting `depth` of `open`/`close` and returns the
@@ -156,6 +156,14 @@ pub(crate) fn container_end(
         pos += BLOCK;
     }
     None
+}
+
+/// The quotes and the backslashes of a block, one bit per byte: what reading a string with
+/// escapes 64 bytes at a time needs (see `json::Scanner::string`).
+#[inline]
+pub(crate) fn string_masks(chunk: &[u8; BLOCK]) -> (u64, u64) {
+    let masks = block_masks(chunk, b'"', b'"');
+    (masks.quotes, masks.backslashes)
 }
 
 /// The lowest bit of every byte.

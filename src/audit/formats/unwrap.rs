@@ -18,7 +18,7 @@ use crate::audit::json::{Scan, Scanner};
 struct Inner<'t> {
     /// The event's JSON text: borrowed when the member holds an object, unescaped into an owned
     /// buffer when it holds the event as a JSON string, written into one for a GKE entry.
-    text: Cow<'t, str>,
+    text: Cow<'t, [u8]>,
     /// The byte offset, within the record, of the member's value.
     at: usize,
     /// The member, as messages name it (`properties.log`, `log_s`, `event`).
@@ -31,9 +31,9 @@ struct Inner<'t> {
 struct Members<'t> {
     category: Option<Cow<'t, str>>,
     /// `properties.log` (AKS), as a string or an object, and where its value starts.
-    properties_log: Option<(Cow<'t, str>, usize)>,
+    properties_log: Option<(Cow<'t, [u8]>, usize)>,
     /// `log_s` (Log Analytics), and where its value starts.
-    log_s: Option<(Cow<'t, str>, usize)>,
+    log_s: Option<(Cow<'t, [u8]>, usize)>,
     /// The first member holding an object that a wrapper may hold the event in: the usual
     /// names first, then any member whose object says `"kind":"Event"`.
     wrapper: Option<(Cow<'t, str>, &'t str, usize)>,
@@ -55,13 +55,15 @@ fn read_members<'t>(s: &mut Scanner<'t>, m: &mut Members<'t>) -> Scan<()> {
             ("properties", b'{') => s.members(|s, key| {
                 let at = s.pos;
                 match (key.as_ref(), s.peek()?) {
-                    ("log", b'"') => m.properties_log = Some((s.string()?, at)),
-                    ("log", b'{') => m.properties_log = Some((Cow::Borrowed(s.raw_value()?), at)),
+                    ("log", b'"') => m.properties_log = Some((s.string_bytes()?, at)),
+                    ("log", b'{') => {
+                        m.properties_log = Some((Cow::Borrowed(s.raw_value()?.as_bytes()), at))
+                    }
                     _ => s.skip_value()?,
                 }
                 Ok(())
             })?,
-            ("log_s", b'"') => m.log_s = Some((s.string()?, at)),
+            ("log_s", b'"') => m.log_s = Some((s.string_bytes()?, at)),
             ("protoPayload", b'{') => {
                 m.proto_payload = true;
                 s.skip_value()?;
@@ -98,7 +100,7 @@ pub(super) fn is_aks_record(raw: &[u8]) -> bool {
         && std::str::from_utf8(raw).is_ok_and(|text| {
             inner_of(text, false).is_some_and(|inner| {
                 inner.format == Format::AksDiagnostic
-                    && decode_event(inner.text.as_bytes(), crate::audit::decode::Depth::Minimal)
+                    && decode_event(&inner.text, crate::audit::decode::Depth::Minimal)
                         .is_ok_and(|e| !e.truncated)
             })
         })
@@ -120,7 +122,7 @@ fn inner_of(raw: &str, wrapped: bool) -> Option<Inner<'_>> {
         && let Some(event) = gke::event_json(raw)
     {
         return Some(Inner {
-            text: Cow::Owned(event),
+            text: Cow::Owned(event.into_bytes()),
             at: 0,
             member: Cow::Borrowed("protoPayload"),
             format: Format::GkeCloudAudit,
@@ -160,7 +162,7 @@ fn inner_of(raw: &str, wrapped: bool) -> Option<Inner<'_>> {
         });
     }
     Some(Inner {
-        text: Cow::Borrowed(text),
+        text: Cow::Borrowed(text.as_bytes()),
         at,
         member,
         format: Format::Wrapped,
@@ -180,7 +182,7 @@ impl Run<'_, '_> {
             raw.as_bytes().get(inner.at) == Some(&b'"') || inner.format == Format::GkeCloudAudit;
         let at = off + inner.at;
         let line = self.line_at(off);
-        let text = inner.text.as_bytes();
+        let text = &*inner.text;
         match decode_event(text, self.depth) {
             Ok(event) => {
                 let original = raw.as_bytes();

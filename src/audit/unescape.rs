@@ -1,0 +1,240 @@
+//! The text of a JSON string that holds escapes.
+//!
+//! An event held as a JSON string (an AKS record's `properties.log`, a Log Analytics row's
+//! `log_s`) has an escape every few bytes (`\"`). The string is read 64 bytes at a time, as
+//! [`skip::container_end`] reads a container: masks of its quotes and backslashes, the escaped
+//! bytes found from the backslash runs, so that its end and its escapes come from one pass, and
+//! each run between escapes is copied whole.
+
+use std::borrow::Cow;
+
+use super::json::{Scan, ScanError};
+use super::skip;
+
+/// Where unescaped text is written: a `String` for a value the caller reads, bytes for the
+/// text of an event, which the decoder checks is UTF-8 anyway (so it is not checked twice).
+pub(crate) trait Unescaped: Sized {
+    fn with_capacity(bytes: usize) -> Self;
+    /// Appends `src[from..to]`, which starts and ends at ASCII bytes of a valid text.
+    fn run(&mut self, src: &str, from: usize, to: usize);
+    fn char(&mut self, c: char);
+}
+
+impl Unescaped for String {
+    fn with_capacity(bytes: usize) -> Self {
+        String::with_capacity(bytes)
+    }
+
+    #[inline(always)]
+    fn run(&mut self, src: &str, from: usize, to: usize) {
+        self.push_str(&src[from..to]);
+    }
+
+    fn char(&mut self, c: char) {
+        self.push(c);
+    }
+}
+
+impl Unescaped for Vec<u8> {
+    fn with_capacity(bytes: usize) -> Self {
+        Vec::with_capacity(bytes + RUN)
+    }
+
+    /// [`RUN`] bytes at a time: one fixed-size move each, the part past the run cut off after
+    /// it, costs less than a copy of the run's own length when runs are a few bytes long.
+    #[inline(always)]
+    fn run(&mut self, src: &str, mut from: usize, to: usize) {
+        let b = src.as_bytes();
+        while from < to {
+            let Some(piece) = b.get(from..).and_then(<[u8]>::first_chunk::<RUN>) else {
+                self.extend_from_slice(&b[from..to]);
+                return;
+            };
+            let len = self.len();
+            self.extend_from_slice(piece);
+            self.truncate(len + (to - from).min(RUN));
+            from += RUN;
+        }
+    }
+
+    fn char(&mut self, c: char) {
+        self.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+    }
+}
+
+/// The bytes a run is copied in (see [`Unescaped::run`] for bytes).
+const RUN: usize = 16;
+
+/// The text of the string whose text starts at `start` and whose first escape is at `first`,
+/// and the index after its closing quote.
+pub(crate) fn escaped<T: Unescaped>(src: &str, start: usize, first: usize) -> Scan<(T, usize)> {
+    let b = src.as_bytes();
+    // The text is at most what is left of the input; past a few pages, it grows as needed.
+    let mut out = T::with_capacity((b.len() - start).min(1 << 14));
+    out.run(src, start, first);
+    // Where the text not yet copied starts (a backslash before it was inside a `\uXXXX`),
+    // where the block starts, and whether its first byte is escaped.
+    let mut copied = first;
+    let mut pos = first;
+    let mut carry = 0u64;
+    let mut tail = [b' '; skip::BLOCK];
+    loop {
+        let chunk: &[u8; skip::BLOCK] = match b.get(pos..).and_then(<[u8]>::first_chunk) {
+            Some(chunk) => chunk,
+            None if pos < b.len() => {
+                // The last partial block, padded with blanks, which are neither.
+                let rest = &b[pos..];
+                tail[..rest.len()].copy_from_slice(rest);
+                tail[rest.len()..].fill(b' ');
+                &tail
+            }
+            None => return Err(ScanError::Eof),
+        };
+        let (quotes, backslashes) = skip::string_masks(chunk);
+        let escaped = if backslashes == 0 {
+            std::mem::take(&mut carry)
+        } else {
+            skip::find_escaped(backslashes, &mut carry)
+        };
+        // A backslash escapes the byte after it; the last may escape the next block's first.
+        let mut escapes = (escaped >> 1) | (carry << 63);
+        let ends = quotes & !escaped;
+        if ends != 0 {
+            escapes &= (1u64 << ends.trailing_zeros()) - 1;
+        }
+        while escapes != 0 {
+            let at = pos + escapes.trailing_zeros() as usize;
+            escapes &= escapes - 1;
+            if at < copied {
+                continue;
+            }
+            out.run(src, copied, at);
+            let c = match b.get(at + 1).copied().ok_or(ScanError::Eof)? {
+                // The byte itself starts the next run.
+                b'"' | b'\\' | b'/' => {
+                    copied = at + 1;
+                    continue;
+                }
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let (c, next) = unicode_escape(b, at + 2)?;
+                    out.char(c);
+                    copied = next;
+                    continue;
+                }
+                _ => return syntax(at, "invalid escape in a string"),
+            };
+            out.char(c);
+            copied = at + 2;
+        }
+        if ends != 0 {
+            let end = pos + ends.trailing_zeros() as usize;
+            // Hex digits are never quotes, so no `\uXXXX` reaches past the end.
+            out.run(src, copied, end);
+            return Ok((out, end + 1));
+        }
+        pos += skip::BLOCK;
+    }
+}
+
+fn syntax<T>(at: usize, msg: &'static str) -> Scan<T> {
+    Err(ScanError::Syntax {
+        at,
+        msg: Cow::Borrowed(msg),
+    })
+}
+
+/// Decodes `XXXX` (and a following `\uXXXX` low surrogate) at `i`; returns the char and the
+/// index after it. Unpaired surrogates become U+FFFD, as Go's encoder would have written.
+fn unicode_escape(b: &[u8], i: usize) -> Scan<(char, usize)> {
+    let hi = hex4(b, i)?;
+    if (0xD800..0xDC00).contains(&hi) {
+        if b.get(i + 4) == Some(&b'\\') && b.get(i + 5) == Some(&b'u') {
+            let lo = hex4(b, i + 6)?;
+            if (0xDC00..0xE000).contains(&lo) {
+                let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                return Ok((char::from_u32(c).unwrap_or('\u{FFFD}'), i + 10));
+            }
+        }
+        return Ok(('\u{FFFD}', i + 4));
+    }
+    Ok((char::from_u32(hi).unwrap_or('\u{FFFD}'), i + 4))
+}
+
+fn hex4(b: &[u8], i: usize) -> Scan<u32> {
+    let digits = b.get(i..i + 4).ok_or(ScanError::Eof)?;
+    let mut v = 0u32;
+    for &d in digits {
+        let n = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return syntax(i, "invalid \\u escape"),
+        };
+        v = v * 16 + u32::from(n);
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::json::Scanner;
+    use super::*;
+
+    #[test]
+    fn escaped_strings_read_as_serde_reads_them_at_every_offset() {
+        // Strings dense in escapes (runs of backslashes, quotes, `\u` surrogate pairs, control
+        // characters, multi-byte text), placed across block boundaries: the block reader must
+        // agree with serde_json on the text and stop after the closing quote.
+        let pieces = [
+            "a",
+            "\"",
+            "\\",
+            "\\\\\"",
+            "/",
+            "é",
+            "😀",
+            "\n",
+            "\t",
+            "\u{1}",
+            "{\"k\":\"v\"}",
+            "xyz",
+        ];
+        let mut s = 0x3c6e_f372_fe94_f82bu64;
+        for round in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(s % 90) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                text.push_str(pieces[(s % pieces.len() as u64) as usize]);
+            }
+            let mut json = serde_json::to_string(&text).unwrap();
+            // Some characters written as `\uXXXX`, as other encoders do.
+            if round % 3 == 0 {
+                json = json.replace('é', "\\u00e9").replace('😀', "\\ud83d\\ude00");
+            }
+            let pad = "p".repeat(round % 70);
+            let held = format!("\"{pad}\\/{} ,", &json[1..]);
+            let want: String = serde_json::from_str(&held[..held.len() - 2]).unwrap();
+            let mut scanner = Scanner::new(&held);
+            assert_eq!(scanner.string().unwrap(), want, "{held}");
+            assert_eq!(&held[scanner.pos..], " ,", "{held}");
+            let mut scanner = Scanner::new(&held);
+            assert_eq!(scanner.string_bytes().unwrap(), want.as_bytes(), "{held}");
+            assert_eq!(&held[scanner.pos..], " ,", "{held}");
+            // Cut anywhere inside, it is a truncation.
+            let cut = &held[..held.floor_char_boundary(held.len() - 3 - (round % 7))];
+            assert_eq!(Scanner::new(cut).string(), Err(ScanError::Eof), "{cut}");
+            assert_eq!(
+                Scanner::new(cut).string_bytes(),
+                Err(ScanError::Eof),
+                "{cut}"
+            );
+        }
+    }
+}
