@@ -123,8 +123,8 @@ impl<'a> Scanner<'a> {
     fn string_start(&mut self) -> Scan<(usize, usize)> {
         self.expect(b'"', "expected a string")?;
         let start = self.pos;
-        let k = memchr::memchr2(b'"', b'\\', &self.b[start..]).ok_or(ScanError::Eof)?;
-        Ok((start, start + k))
+        let first = skip::quote_or_backslash(self.b, start).ok_or(ScanError::Eof)?;
+        Ok((start, first))
     }
 
     fn skip_string(&mut self) -> Scan<()> {

@@ -38,7 +38,7 @@ pub(crate) fn string_end(b: &[u8], pos: usize) -> Option<(usize, bool)> {
 /// The next `"` or `\` at or after `i`. Most strings of an audit event are short, so the
 /// first bytes are tested in a register before handing long ones to memchr.
 #[inline(always)]
-fn quote_or_backslash(b: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn quote_or_backslash(b: &[u8], i: usize) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     let found = sse2::quote_or_backslash(b, i);
     #[cfg(not(target_arch = "x86_64"))]

@@ -376,6 +376,8 @@ impl<'t> Entry<'t> {
                 .iter()
                 .filter(|(k, _)| !self.labels.iter().any(|(l, _)| l == k)),
         );
+        sp.annotations
+            .reserve(self.labels.len() + self.resource_labels.len());
         let mut first = true;
         for (key, value) in labels {
             out.push_str(if first { ",\"annotations\":{" } else { "," });

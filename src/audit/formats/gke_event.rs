@@ -101,6 +101,8 @@ pub(super) fn event_of<'a>(text: &'a str, sp: &Spans, depth: Depth) -> Event<'a>
     ev.request_object = sp.request.as_ref().map(|r| &text[r.clone()]);
     ev.response_object = sp.response.as_ref().map(|r| &text[r.clone()]);
     let full = depth == Depth::Full;
+    ev.annotations
+        .reserve(if full { sp.annotations.len() } else { 2 });
     for (key, value) in &sp.annotations {
         let key = unquote(text, key);
         if full || key == DECISION_ANNOTATION || key == REASON_ANNOTATION {
@@ -122,7 +124,8 @@ fn unquote<'a>(text: &'a str, r: &Range<usize>) -> Cow<'a, str> {
     let inner = quoted
         .get(1..quoted.len().saturating_sub(1))
         .unwrap_or_default();
-    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+    // Most values are short and hold no escape: the first quote or backslash is the last quote.
+    if crate::audit::skip::quote_or_backslash(text.as_bytes(), r.start + 1) == Some(r.end - 1) {
         return Cow::Borrowed(inner);
     }
     Scanner::new(quoted)
