@@ -21,12 +21,17 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use super::gke_event::{
     Quoted, Spans, member, push_key, push_micros, push_string, raw_member, write_object_ref,
 };
 use super::gke_names::{Method, Target, http_code};
 use crate::audit::json::{Scan, Scanner, compact};
 use crate::audit::time::parse_rfc3339_micros;
+
+/// An entry's `labels`, as written: a few, held in place rather than on the heap.
+type Labels<'t> = SmallVec<[(Cow<'t, str>, Quoted<'t>); 6]>;
 
 /// What a `LogEntry` holds that the event is made of.
 #[derive(Default)]
@@ -35,8 +40,8 @@ struct Entry<'t> {
     timestamp: Option<i64>,
     /// `receiveTimestamp` as written: read only when `timestamp` is missing.
     receive_timestamp: Option<&'t str>,
-    labels: Vec<(Cow<'t, str>, Quoted<'t>)>,
-    resource_labels: Vec<(Cow<'t, str>, Quoted<'t>)>,
+    labels: Labels<'t>,
+    resource_labels: Labels<'t>,
     operation_id: Option<Quoted<'t>>,
     first: bool,
     last: bool,
@@ -74,7 +79,9 @@ pub(super) fn looks_like_entry(raw: &[u8]) -> bool {
         || rest.starts_with(b"\"logName\"")
 }
 
-/// The audit event a GKE `LogEntry` stands for.
+/// The audit event a GKE `LogEntry` stands for. A reader keeps one and rebuilds each entry
+/// into it ([`rebuild_into`]), so that its text and spans are allocated once, not per entry.
+#[derive(Default)]
 pub(super) struct Rebuilt {
     /// Its JSON text.
     pub text: String,
@@ -94,20 +101,25 @@ pub(super) fn event_json(raw: &str) -> Option<String> {
 /// [`event_json`], with the event's time; `one_line` says `raw` holds no line break (a line of
 /// JSON lines), so that its objects need not be looked through for one.
 pub(super) fn rebuild(raw: &str, one_line: bool) -> Option<Rebuilt> {
+    let mut rebuilt = Rebuilt::default();
+    rebuild_into(raw, one_line, &mut rebuilt).then_some(rebuilt)
+}
+
+/// [`rebuild`] into `into`, whose buffers are reused; false (and `into` to be ignored) where
+/// [`rebuild`] says `None`.
+pub(super) fn rebuild_into(raw: &str, one_line: bool, into: &mut Rebuilt) -> bool {
     let mut entry = Entry::default();
     let mut s = Scanner::new(raw);
-    entry.read(&mut s).ok()?;
+    if entry.read(&mut s).is_err() {
+        return false;
+    }
     s.skip_ws();
     if !s.at_end() || !entry.payload || entry.event || !entry.is_kubernetes() {
-        return None;
+        return false;
     }
-    let time_micros = entry.time();
-    let (text, spans) = entry.to_event(raw.len(), time_micros, one_line);
-    Some(Rebuilt {
-        text,
-        spans,
-        time_micros,
-    })
+    into.time_micros = entry.time();
+    entry.to_event(raw.len(), into, one_line);
+    true
 }
 
 impl<'t> Entry<'t> {
@@ -129,7 +141,6 @@ impl<'t> Entry<'t> {
                 "timestamp" => self.timestamp = time(s)?,
                 "receiveTimestamp" => self.receive_timestamp = Some(s.raw_value()?),
                 "labels" => {
-                    self.labels.reserve(8);
                     string_members(s, &mut self.labels)?;
                 }
                 "operation" if s.peek()? == b'{' => s.members(|s, key| {
@@ -143,7 +154,6 @@ impl<'t> Entry<'t> {
                 })?,
                 "resource" if s.peek()? == b'{' => s.members(|s, key| {
                     if key == "labels" {
-                        self.resource_labels.reserve(4);
                         string_members(s, &mut self.resource_labels)
                     } else {
                         s.skip_value()
@@ -245,7 +255,8 @@ impl<'t> Entry<'t> {
             .or_else(|| lazy(self.receive_timestamp))
     }
 
-    fn to_event(&self, entry_len: usize, time: Option<i64>, one_line: bool) -> (String, Spans) {
+    fn to_event(&self, entry_len: usize, into: &mut Rebuilt, one_line: bool) {
+        let time = into.time_micros;
         let method = self
             .method
             .as_deref()
@@ -259,8 +270,14 @@ impl<'t> Entry<'t> {
             .unwrap_or_default()
             .or_method(&method);
         // The event repeats the entry's values under shorter names: rarely longer than it.
-        let mut out = String::with_capacity(entry_len + 256);
-        let mut sp = Spans {
+        let out = &mut into.text;
+        out.clear();
+        out.reserve(entry_len + 256);
+        let mut annotations = std::mem::take(&mut into.spans.annotations);
+        annotations.clear();
+        let sp = &mut into.spans;
+        *sp = Spans {
+            annotations,
             level: match (self.request, self.response) {
                 (_, Some(_)) => "RequestResponse",
                 (Some(_), None) => "Request",
@@ -274,16 +291,14 @@ impl<'t> Entry<'t> {
             ..Spans::default()
         };
         out.push_str(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1""#);
-        member(&mut out, "level", sp.level);
+        member(out, "level", sp.level);
         sp.audit_id = self
             .operation_id
             .or(self.insert_id)
-            .map(|id| raw_member(&mut out, "auditID", id));
-        member(&mut out, "stage", sp.stage);
-        sp.request_uri = target
-            .request_uri()
-            .map(|uri| member(&mut out, "requestURI", &uri));
-        sp.verb = method.verb.map(|verb| member(&mut out, "verb", verb));
+            .map(|id| raw_member(out, "auditID", id));
+        member(out, "stage", sp.stage);
+        sp.request_uri = target.push_request_uri(out);
+        sp.verb = method.verb.map(|verb| member(out, "verb", verb));
         let principal = self.principal.or(self.authority_selector);
         let (user, impersonated) = match (self.delegated_by, principal) {
             (Some(by), Some(as_whom)) => (Some(by), Some(as_whom)),
@@ -296,25 +311,25 @@ impl<'t> Entry<'t> {
         };
         out.push_str(",\"user\":{");
         if let Some(user) = user {
-            push_key(&mut out, "username", true);
-            sp.user = Some(quoted(&mut out, user));
+            push_key(out, "username", true);
+            sp.user = Some(quoted(out, user));
         }
         out.push('}');
         if let Some(user) = impersonated {
             out.push_str(",\"impersonatedUser\":{");
-            push_key(&mut out, "username", true);
-            sp.impersonated = Some(quoted(&mut out, user));
+            push_key(out, "username", true);
+            sp.impersonated = Some(quoted(out, user));
             out.push('}');
         }
         if let Some(ip) = self.caller_ip {
             out.push_str(",\"sourceIPs\":[");
-            sp.source_ip = Some(quoted(&mut out, ip));
+            sp.source_ip = Some(quoted(out, ip));
             out.push(']');
         }
         sp.user_agent = self
             .user_agent
-            .map(|agent| raw_member(&mut out, "userAgent", agent));
-        sp.object_ref = write_object_ref(&mut out, &target);
+            .map(|agent| raw_member(out, "userAgent", agent));
+        sp.object_ref = write_object_ref(out, &target);
         // Without a status, the entry may still say the request failed: an authorization not
         // granted (the API server's 403), or a response that is a failed `Status`.
         let said = match self.status {
@@ -325,10 +340,10 @@ impl<'t> Entry<'t> {
         if let Some((http, message)) = said {
             let status = if http < 400 { "Success" } else { "Failure" };
             out.push_str(r#","responseStatus":{"metadata":{}"#);
-            member(&mut out, "status", status);
+            member(out, "status", status);
             let message = message
                 .filter(|m| m.0 != "\"\"")
-                .map(|message| raw_member(&mut out, "message", message));
+                .map(|message| raw_member(out, "message", message));
             sp.status = Some((http, status, message));
             out.push_str(",\"code\":");
             // Every code of the table has three digits.
@@ -342,7 +357,7 @@ impl<'t> Entry<'t> {
             ("responseObject", self.response),
         ] {
             if let Some(raw) = raw {
-                push_key(&mut out, key, false);
+                push_key(out, key, false);
                 let at = out.len();
                 // A pretty-printed entry's object, on one line like the rest of the event.
                 if !one_line && memchr::memchr(b'\n', raw.as_bytes()).is_some() {
@@ -359,14 +374,14 @@ impl<'t> Entry<'t> {
             }
         }
         if let Some(micros) = time {
-            push_key(&mut out, "requestReceivedTimestamp", false);
+            push_key(out, "requestReceivedTimestamp", false);
             out.push('"');
             let at = out.len();
-            push_micros(&mut out, micros);
+            push_micros(out, micros);
             let end = out.len();
             sp.time = Some(at..end);
             out.push('"');
-            push_key(&mut out, "stageTimestamp", false);
+            push_key(out, "stageTimestamp", false);
             out.push('"');
             out.extend_from_within(at..end);
             out.push('"');
@@ -383,17 +398,16 @@ impl<'t> Entry<'t> {
             out.push_str(if first { ",\"annotations\":{" } else { "," });
             first = false;
             let at = out.len();
-            push_string(&mut out, key);
+            push_string(out, key);
             let key = at..out.len();
             out.push(':');
-            let value = quoted(&mut out, *value);
+            let value = quoted(out, *value);
             sp.annotations.push((key, value));
         }
         if !first {
             out.push('}');
         }
         out.push('}');
-        (out, sp)
     }
 }
 
@@ -441,7 +455,7 @@ fn object<'t>(s: &mut Scanner<'t>) -> Scan<Option<&'t str>> {
 }
 
 /// The members of an object whose values are strings (`labels`), as written.
-fn string_members<'t>(s: &mut Scanner<'t>, out: &mut Vec<(Cow<'t, str>, Quoted<'t>)>) -> Scan<()> {
+fn string_members<'t>(s: &mut Scanner<'t>, out: &mut Labels<'t>) -> Scan<()> {
     if s.peek()? != b'{' {
         return s.skip_value();
     }

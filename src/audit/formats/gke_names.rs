@@ -2,6 +2,9 @@
 //! API group, version, namespace, name and subresource.
 
 use std::borrow::Cow;
+use std::ops::Range;
+
+use super::gke_event::{push_escaped, push_key};
 
 /// The HTTP status Google's APIs answer for a `google.rpc.Code` (`google/rpc/code.proto`).
 pub(super) fn http_code(grpc: i64) -> i64 {
@@ -32,6 +35,25 @@ pub(super) struct Method<'m> {
     pub verb: Option<&'m str>,
     /// The path of a non-resource request (`/readyz`).
     pub path: Option<String>,
+}
+
+/// The parts of `text` between `sep`s, an ASCII byte. Names are a few bytes long: a plain
+/// loop over them costs less than a vector search per part.
+fn parts(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            Some(at) => {
+                rest = Some(&r[at + 1..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// The verbs of the API server's authorizer, the last word of a `methodName`.
@@ -100,7 +122,7 @@ impl<'m> Method<'m> {
         };
         let mut offset = 0;
         let mut version = None;
-        for part in rest.split('.') {
+        for part in parts(rest, b'.') {
             if is_version(part) {
                 version = Some(part);
                 break;
@@ -108,12 +130,12 @@ impl<'m> Method<'m> {
             offset += part.len() + 1;
         }
         let Some(version) = version else {
-            let parts: Vec<&str> = rest.split('.').collect();
-            let (verb, path) = match parts.split_last() {
+            let words: Vec<&str> = parts(rest, b'.').collect();
+            let (verb, path) = match words.split_last() {
                 Some((last, path)) if !path.is_empty() && VERBS.contains(last) => {
                     (Some(*last), path)
                 }
-                _ => (None, &parts[..]),
+                _ => (None, &words[..]),
             };
             return Method {
                 verb,
@@ -124,12 +146,12 @@ impl<'m> Method<'m> {
         let group = (offset > 0).then(|| full_group(&rest[..offset - 1]));
         // `<resource>[.<subresource>].<verb>` after the version.
         let after = rest.get(offset + version.len() + 1..).unwrap_or("");
-        let (head, verb) = match after.rsplit_once('.') {
-            Some((head, verb)) => (head, Some(verb)),
+        let (head, verb) = match after.bytes().rposition(|b| b == b'.') {
+            Some(dot) => (&after[..dot], Some(&after[dot + 1..])),
             None => (after, None),
         };
-        let (resource, subresource) = match head.split_once('.') {
-            Some((resource, sub)) => (resource, sub.split('.').next()),
+        let (resource, subresource) = match head.bytes().position(|b| b == b'.') {
+            Some(dot) => (&head[..dot], parts(&head[dot + 1..], b'.').next()),
             None => (head, None),
         };
         let resource = (!resource.is_empty()).then_some(resource);
@@ -169,7 +191,7 @@ impl<'n> Target<'n> {
         // At most `group/version/namespaces/NS/resource/name/subresource/…`: no allocation.
         let mut buf = [""; 10];
         let mut n = 0;
-        for seg in name.split('/') {
+        for seg in parts(name, b'/') {
             let Some(slot) = buf.get_mut(n) else {
                 break;
             };
@@ -234,33 +256,54 @@ impl<'n> Target<'n> {
     }
 
     /// The request's path as the API server serves it (GKE keeps no query string).
+    #[cfg(test)]
     pub(super) fn request_uri(&self) -> Option<String> {
-        if let Some(path) = &self.path {
-            return Some(path.to_string());
+        let mut uri = String::new();
+        self.uri_parts(|part| uri.push_str(part)).then_some(uri)
+    }
+
+    /// Writes `,"requestURI":"<the request's path>"` where there is one; where its value is.
+    pub(super) fn push_request_uri(&self, out: &mut String) -> Option<Range<usize>> {
+        if self.path.is_none() && (self.resource.is_none() || self.version.is_none()) {
+            return None;
         }
-        let resource = self.resource?;
-        let version = self.version?;
-        let mut uri = String::with_capacity(128);
+        push_key(out, "requestURI", false);
+        let at = out.len();
+        out.push('"');
+        self.uri_parts(|part| push_escaped(out, part));
+        out.push('"');
+        Some(at..out.len())
+    }
+
+    /// Hands the request's path on in parts; false where there is none.
+    fn uri_parts(&self, mut put: impl FnMut(&str)) -> bool {
+        if let Some(path) = &self.path {
+            put(path);
+            return true;
+        }
+        let (Some(resource), Some(version)) = (self.resource, self.version) else {
+            return false;
+        };
         match self.group.as_deref() {
-            None | Some("") => uri.push_str("/api/"),
+            None | Some("") => put("/api/"),
             Some(group) => {
-                uri.push_str("/apis/");
-                uri.push_str(group);
-                uri.push('/');
+                put("/apis/");
+                put(group);
+                put("/");
             }
         }
-        uri.push_str(version);
+        put(version);
         if let Some(ns) = self.namespace {
-            uri.push_str("/namespaces/");
-            uri.push_str(ns);
+            put("/namespaces/");
+            put(ns);
         }
         for part in [Some(resource), self.name, self.subresource]
             .into_iter()
             .flatten()
         {
-            uri.push('/');
-            uri.push_str(part);
+            put("/");
+            put(part);
         }
-        Some(uri)
+        true
     }
 }

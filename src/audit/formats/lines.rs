@@ -40,6 +40,8 @@ pub(super) struct Run<'d, 'r> {
     pub skip: Option<Skip<'r>>,
     /// Is handed every problem as it is found, past the [`MAX_PROBLEMS`] the report keeps.
     pub on_problem: Option<&'r mut OnProblem<'r>>,
+    /// The event of the last GKE entry read, whose buffers the next one reuses.
+    pub rebuilt: super::gke::Rebuilt,
 }
 
 impl<'d, 'r> Run<'d, 'r> {
@@ -68,6 +70,7 @@ impl<'d, 'r> Run<'d, 'r> {
             texts: Texts::new(data),
             skip: None,
             on_problem: None,
+            rebuilt: super::gke::Rebuilt::default(),
         }
     }
 

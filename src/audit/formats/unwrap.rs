@@ -222,12 +222,14 @@ impl Run<'_, '_> {
     /// delivered, the entry kept as its record. Returns false, having done nothing, when it is
     /// not the entry of a Kubernetes API request; the caller then reads it as anything else.
     pub(super) fn gke_entry(&mut self, raw: &str, off: usize, one_line: bool) -> bool {
-        let Some(rebuilt) = gke::rebuild(raw, one_line) else {
-            return false;
-        };
-        let line = self.line_at(off);
-        self.emit_rebuilt(&rebuilt, raw.as_bytes(), off, line);
-        true
+        let mut rebuilt = std::mem::take(&mut self.rebuilt);
+        let found = gke::rebuild_into(raw, one_line, &mut rebuilt);
+        if found {
+            let line = self.line_at(off);
+            self.emit_rebuilt(&rebuilt, raw.as_bytes(), off, line);
+        }
+        self.rebuilt = rebuilt;
+        found
     }
 
     /// Delivers the event rebuilt from a GKE entry (`original`, at `off` and `line`), read from
