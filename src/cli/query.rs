@@ -110,6 +110,19 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     };
     let compiled = match compile(&text, target) {
         Ok(compiled) => compiled,
+        // `kaudit query 'QUERY' FILE`: the file was taken for the query.
+        Err(_)
+            if args.query_file.is_none()
+                && args.canned.is_none()
+                && std::path::Path::new(text.trim()).exists() =>
+        {
+            return Err(usage(format!(
+                "the query comes last, after the files: kaudit query {} 'QUERY' (`{}` is a file, \
+                 not a query)",
+                text.trim(),
+                text.trim()
+            )));
+        }
         Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
     };
     let now_ms = jiff::Timestamp::now().as_millisecond();

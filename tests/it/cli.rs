@@ -374,6 +374,20 @@ fn query_errors_exit_2_with_a_caret_and_io_errors_exit_1() {
     let out = kaudit(&["query", "--demo", "--canned", "no-such-query"]);
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("aws-auth-changes"));
+    // The query before the file: the file is taken for the query, and the error says so.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit.jsonl");
+    std::fs::write(&file, "").unwrap();
+    let file = file.to_str().unwrap();
+    let out = kaudit(&["query", "stats count(*) by verb", file]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "the query comes last, after the files: kaudit query {file}"
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
