@@ -100,7 +100,7 @@ impl<'a> Scanner<'a> {
             self.pos = first + 1;
             return Ok(Cow::Borrowed(&self.src[start..first]));
         }
-        let (text, end) = unescape::escaped::<String>(self.src, start, first)?;
+        let (text, end) = unescape::escaped::<String>(self.src, start, first).map_err(bad)?;
         self.pos = end;
         Ok(Cow::Owned(text))
     }
@@ -113,7 +113,7 @@ impl<'a> Scanner<'a> {
             self.pos = first + 1;
             return Ok(Cow::Borrowed(&self.b[start..first]));
         }
-        let (text, end) = unescape::escaped::<Vec<u8>>(self.src, start, first)?;
+        let (text, end) = unescape::escaped::<Vec<u8>>(self.src, start, first).map_err(bad)?;
         self.pos = end;
         Ok(Cow::Owned(text))
     }
@@ -280,6 +280,17 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// A string that could not be read, as the scanner says it.
+fn bad(e: unescape::Bad) -> ScanError {
+    match e {
+        unescape::Bad::Eof => ScanError::Eof,
+        unescape::Bad::Syntax { at, msg } => ScanError::Syntax {
+            at,
+            msg: Cow::Borrowed(msg),
+        },
+    }
+}
+
 /// The same JSON with the blanks between tokens removed (strings untouched), so a
 /// pretty-printed event fits on one line without re-encoding anything.
 pub fn compact(text: &str) -> String {
@@ -335,6 +346,59 @@ mod tests {
         // An escape cut off, and one that is not JSON's.
         assert!(Scanner::new(r#""a\"#).string().is_err());
         assert!(Scanner::new(r#""a\qb""#).string().is_err());
+    }
+
+    #[test]
+    fn escaped_strings_read_as_serde_reads_them_at_every_offset() {
+        // Strings dense in escapes (runs of backslashes, quotes, `\u` surrogate pairs, control
+        // characters, multi-byte text), placed across block boundaries: the block reader must
+        // agree with serde_json on the text and stop after the closing quote.
+        let pieces = [
+            "a",
+            "\"",
+            "\\",
+            "\\\\\"",
+            "/",
+            "é",
+            "😀",
+            "\n",
+            "\t",
+            "\u{1}",
+            "{\"k\":\"v\"}",
+            "xyz",
+        ];
+        let mut s = 0x3c6e_f372_fe94_f82bu64;
+        for round in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(s % 90) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                text.push_str(pieces[(s % pieces.len() as u64) as usize]);
+            }
+            let mut json = serde_json::to_string(&text).unwrap();
+            // Some characters written as `\uXXXX`, as other encoders do.
+            if round % 3 == 0 {
+                json = json.replace('é', "\\u00e9").replace('😀', "\\ud83d\\ude00");
+            }
+            let pad = "p".repeat(round % 70);
+            let held = format!("\"{pad}\\/{} ,", &json[1..]);
+            let want: String = serde_json::from_str(&held[..held.len() - 2]).unwrap();
+            let mut scanner = Scanner::new(&held);
+            assert_eq!(scanner.string().unwrap(), want, "{held}");
+            assert_eq!(&held[scanner.pos..], " ,", "{held}");
+            let mut scanner = Scanner::new(&held);
+            assert_eq!(scanner.string_bytes().unwrap(), want.as_bytes(), "{held}");
+            assert_eq!(&held[scanner.pos..], " ,", "{held}");
+            // Cut anywhere inside, it is a truncation.
+            let cut = &held[..held.floor_char_boundary(held.len() - 3 - (round % 7))];
+            assert_eq!(Scanner::new(cut).string(), Err(ScanError::Eof), "{cut}");
+            assert_eq!(
+                Scanner::new(cut).string_bytes(),
+                Err(ScanError::Eof),
+                "{cut}"
+            );
+        }
     }
 
     #[test]

@@ -6,9 +6,16 @@
 //! bytes found from the backslash runs, so that its end and its escapes come from one pass, and
 //! each run between escapes is copied whole.
 
-use std::borrow::Cow;
+/// Why a string could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Bad {
+    /// The input ended inside the string.
+    Eof,
+    /// Not a JSON string at byte `at`.
+    Syntax { at: usize, msg: &'static str },
+}
 
-use super::json::{Scan, ScanError};
+pub(crate) type Scan<T> = Result<T, Bad>;
 use super::skip;
 
 /// Where unescaped text is written: a `String` for a value the caller reads, bytes for the
@@ -118,7 +125,7 @@ fn read<T: Unescaped>(src: &str, start: usize, first: usize, blocks: bool) -> Sc
                 tail[rest.len()..].fill(b' ');
                 &tail
             }
-            None => return Err(ScanError::Eof),
+            None => return Err(Bad::Eof),
         };
         let (quotes, backslashes) = skip::string_masks(chunk);
         let escaped = if backslashes == 0 {
@@ -154,7 +161,7 @@ fn read<T: Unescaped>(src: &str, start: usize, first: usize, blocks: bool) -> Sc
                 continue;
             }
             out.run(src, copied, at);
-            let esc = *b.get(at + 1).ok_or(ScanError::Eof)?;
+            let esc = *b.get(at + 1).ok_or(Bad::Eof)?;
             // `\"` and `\\` make nearly all of an event's escapes: the byte itself starts the
             // next run. Tested before the rest, so that the common case is one predicted branch.
             if esc == b'"' || esc == b'\\' || esc == b'/' {
@@ -203,8 +210,8 @@ mod pack {
         _mm_cvtsi128_si64, _mm_set_epi64x, _mm_shuffle_epi8, _mm_unpackhi_epi64,
     };
 
+    use super::Scan;
     use super::skip::BLOCK;
-    use crate::audit::json::Scan;
 
     const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 
@@ -306,10 +313,7 @@ mod pack {
 }
 
 fn syntax<T>(at: usize, msg: &'static str) -> Scan<T> {
-    Err(ScanError::Syntax {
-        at,
-        msg: Cow::Borrowed(msg),
-    })
+    Err(Bad::Syntax { at, msg })
 }
 
 /// Decodes `XXXX` (and a following `\uXXXX` low surrogate) at `i`; returns the char and the
@@ -330,7 +334,7 @@ fn unicode_escape(b: &[u8], i: usize) -> Scan<(char, usize)> {
 }
 
 fn hex4(b: &[u8], i: usize) -> Scan<u32> {
-    let digits = b.get(i..i + 4).ok_or(ScanError::Eof)?;
+    let digits = b.get(i..i + 4).ok_or(Bad::Eof)?;
     let mut v = 0u32;
     for &d in digits {
         let n = match d {
@@ -342,63 +346,4 @@ fn hex4(b: &[u8], i: usize) -> Scan<u32> {
         v = v * 16 + u32::from(n);
     }
     Ok(v)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::json::Scanner;
-    use super::*;
-
-    #[test]
-    fn escaped_strings_read_as_serde_reads_them_at_every_offset() {
-        // Strings dense in escapes (runs of backslashes, quotes, `\u` surrogate pairs, control
-        // characters, multi-byte text), placed across block boundaries: the block reader must
-        // agree with serde_json on the text and stop after the closing quote.
-        let pieces = [
-            "a",
-            "\"",
-            "\\",
-            "\\\\\"",
-            "/",
-            "é",
-            "😀",
-            "\n",
-            "\t",
-            "\u{1}",
-            "{\"k\":\"v\"}",
-            "xyz",
-        ];
-        let mut s = 0x3c6e_f372_fe94_f82bu64;
-        for round in 0..3000 {
-            let mut text = String::new();
-            for _ in 0..(s % 90) {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                text.push_str(pieces[(s % pieces.len() as u64) as usize]);
-            }
-            let mut json = serde_json::to_string(&text).unwrap();
-            // Some characters written as `\uXXXX`, as other encoders do.
-            if round % 3 == 0 {
-                json = json.replace('é', "\\u00e9").replace('😀', "\\ud83d\\ude00");
-            }
-            let pad = "p".repeat(round % 70);
-            let held = format!("\"{pad}\\/{} ,", &json[1..]);
-            let want: String = serde_json::from_str(&held[..held.len() - 2]).unwrap();
-            let mut scanner = Scanner::new(&held);
-            assert_eq!(scanner.string().unwrap(), want, "{held}");
-            assert_eq!(&held[scanner.pos..], " ,", "{held}");
-            let mut scanner = Scanner::new(&held);
-            assert_eq!(scanner.string_bytes().unwrap(), want.as_bytes(), "{held}");
-            assert_eq!(&held[scanner.pos..], " ,", "{held}");
-            // Cut anywhere inside, it is a truncation.
-            let cut = &held[..held.floor_char_boundary(held.len() - 3 - (round % 7))];
-            assert_eq!(Scanner::new(cut).string(), Err(ScanError::Eof), "{cut}");
-            assert_eq!(
-                Scanner::new(cut).string_bytes(),
-                Err(ScanError::Eof),
-                "{cut}"
-            );
-        }
-    }
 }

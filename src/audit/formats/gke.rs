@@ -25,6 +25,7 @@ use smallvec::SmallVec;
 
 use super::gke_event::{
     Quoted, Spans, member, push_key, push_micros, push_string, raw_member, write_object_ref,
+    write_request_uri,
 };
 use super::gke_names::{Method, Target, http_code};
 use crate::audit::json::{Scan, Scanner, compact};
@@ -297,7 +298,7 @@ impl<'t> Entry<'t> {
             .or(self.insert_id)
             .map(|id| raw_member(out, "auditID", id));
         member(out, "stage", sp.stage);
-        sp.request_uri = target.push_request_uri(out);
+        sp.request_uri = write_request_uri(out, &target);
         sp.verb = method.verb.map(|verb| member(out, "verb", verb));
         let principal = self.principal.or(self.authority_selector);
         let (user, impersonated) = match (self.delegated_by, principal) {

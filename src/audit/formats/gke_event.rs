@@ -133,6 +133,20 @@ fn unquote<'a>(text: &'a str, r: &Range<usize>) -> Cow<'a, str> {
         .unwrap_or(Cow::Borrowed(inner))
 }
 
+/// Writes `,"requestURI":"<the request's path>"` where the entry names one; where its value
+/// is.
+pub(super) fn write_request_uri(out: &mut String, target: &Target<'_>) -> Option<Range<usize>> {
+    if target.path.is_none() && (target.resource.is_none() || target.version.is_none()) {
+        return None;
+    }
+    push_key(out, "requestURI", false);
+    let at = out.len();
+    out.push('"');
+    target.uri_parts(|part| push_escaped(out, part));
+    out.push('"');
+    Some(at..out.len())
+}
+
 /// Writes `objectRef` from what the entry names; its spans.
 pub(super) fn write_object_ref(
     out: &mut String,
@@ -236,7 +250,7 @@ pub(super) fn push_string(out: &mut String, text: &str) {
 }
 
 /// `text` as the inside of a JSON string.
-pub(super) fn push_escaped(out: &mut String, text: &str) {
+fn push_escaped(out: &mut String, text: &str) {
     if !needs_escape(text.as_bytes()) {
         out.push_str(text);
         return;

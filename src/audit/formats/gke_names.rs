@@ -2,9 +2,6 @@
 //! API group, version, namespace, name and subresource.
 
 use std::borrow::Cow;
-use std::ops::Range;
-
-use super::gke_event::{push_escaped, push_key};
 
 /// The HTTP status Google's APIs answer for a `google.rpc.Code` (`google/rpc/code.proto`).
 pub(super) fn http_code(grpc: i64) -> i64 {
@@ -262,21 +259,8 @@ impl<'n> Target<'n> {
         self.uri_parts(|part| uri.push_str(part)).then_some(uri)
     }
 
-    /// Writes `,"requestURI":"<the request's path>"` where there is one; where its value is.
-    pub(super) fn push_request_uri(&self, out: &mut String) -> Option<Range<usize>> {
-        if self.path.is_none() && (self.resource.is_none() || self.version.is_none()) {
-            return None;
-        }
-        push_key(out, "requestURI", false);
-        let at = out.len();
-        out.push('"');
-        self.uri_parts(|part| push_escaped(out, part));
-        out.push('"');
-        Some(at..out.len())
-    }
-
     /// Hands the request's path on in parts; false where there is none.
-    fn uri_parts(&self, mut put: impl FnMut(&str)) -> bool {
+    pub(super) fn uri_parts(&self, mut put: impl FnMut(&str)) -> bool {
         if let Some(path) = &self.path {
             put(path);
             return true;
