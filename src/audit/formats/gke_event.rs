@@ -119,15 +119,21 @@ pub(super) fn event_of<'a>(text: &'a str, sp: &Spans, depth: Depth) -> Event<'a>
 }
 
 /// The string a JSON string at `r` holds: borrowed unless it has escapes.
+#[inline]
 fn unquote<'a>(text: &'a str, r: &Range<usize>) -> Cow<'a, str> {
-    let quoted = &text[r.clone()];
+    // Most values are short and hold no escape: the first quote or backslash is the last quote.
+    if crate::audit::skip::quote_or_backslash(text.as_bytes(), r.start + 1) == Some(r.end - 1) {
+        return Cow::Borrowed(text.get(r.start + 1..r.end - 1).unwrap_or_default());
+    }
+    unescape_value(&text[r.clone()])
+}
+
+/// The string a JSON string with escapes holds.
+#[cold]
+fn unescape_value(quoted: &str) -> Cow<'_, str> {
     let inner = quoted
         .get(1..quoted.len().saturating_sub(1))
         .unwrap_or_default();
-    // Most values are short and hold no escape: the first quote or backslash is the last quote.
-    if crate::audit::skip::quote_or_backslash(text.as_bytes(), r.start + 1) == Some(r.end - 1) {
-        return Cow::Borrowed(inner);
-    }
     Scanner::new(quoted)
         .string()
         .unwrap_or(Cow::Borrowed(inner))
@@ -207,6 +213,7 @@ pub(super) fn push_key(out: &mut String, key: &str, first: bool) {
 
 /// Whether a byte of `text` must be escaped in a JSON string, eight bytes at a time (the
 /// last eight again rather than byte by byte; a short text padded to eight).
+#[inline]
 fn needs_escape(text: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -250,11 +257,18 @@ pub(super) fn push_string(out: &mut String, text: &str) {
 }
 
 /// `text` as the inside of a JSON string.
+#[inline]
 fn push_escaped(out: &mut String, text: &str) {
-    if !needs_escape(text.as_bytes()) {
+    if needs_escape(text.as_bytes()) {
+        push_with_escapes(out, text);
+    } else {
         out.push_str(text);
-        return;
     }
+}
+
+/// [`push_escaped`] for a text that holds something to escape (rarely).
+#[cold]
+fn push_with_escapes(out: &mut String, text: &str) {
     let mut from = 0;
     for (i, &b) in text.as_bytes().iter().enumerate() {
         let escape = match b {
