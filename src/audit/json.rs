@@ -65,6 +65,11 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    /// The input between two positions.
+    pub fn text(&self, range: std::ops::Range<usize>) -> &'a str {
+        &self.src[range]
+    }
+
     pub fn at_end(&self) -> bool {
         self.pos >= self.b.len()
     }

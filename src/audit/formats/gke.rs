@@ -39,6 +39,8 @@ type Labels<'t> = SmallVec<[(Cow<'t, str>, Quoted<'t>); 6]>;
 struct Entry<'t> {
     insert_id: Option<Quoted<'t>>,
     timestamp: Option<i64>,
+    /// `timestamp` as written, when it is `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    timestamp_text: Option<&'t str>,
     /// `receiveTimestamp` as written: read only when `timestamp` is missing.
     receive_timestamp: Option<&'t str>,
     labels: Labels<'t>,
@@ -139,7 +141,15 @@ impl<'t> Entry<'t> {
             match key.as_ref() {
                 "insertId" => self.insert_id = quoted(s)?,
                 "kind" => self.event = string(s)?.as_deref() == Some("Event"),
-                "timestamp" => self.timestamp = time(s)?,
+                "timestamp" => {
+                    let at = s.pos;
+                    self.timestamp = time(s)?;
+                    // Already as the API server writes its times: copied, not formatted again.
+                    let raw = s.text(at..s.pos).trim_start();
+                    if raw.len() == 29 && raw.as_bytes()[20] == b'.' && raw.ends_with("Z\"") {
+                        self.timestamp_text = self.timestamp.map(|_| &raw[1..28]);
+                    }
+                }
                 "receiveTimestamp" => self.receive_timestamp = Some(s.raw_value()?),
                 "labels" => {
                     string_members(s, &mut self.labels)?;
@@ -378,7 +388,10 @@ impl<'t> Entry<'t> {
             push_key(out, "requestReceivedTimestamp", false);
             out.push('"');
             let at = out.len();
-            push_micros(out, micros);
+            match self.timestamp_text {
+                Some(text) if self.timestamp == Some(micros) => out.push_str(text),
+                _ => push_micros(out, micros),
+            }
             let end = out.len();
             sp.time = Some(at..end);
             out.push('"');
@@ -392,6 +405,9 @@ impl<'t> Entry<'t> {
                 .iter()
                 .filter(|(k, _)| !self.labels.iter().any(|(l, _)| l == k)),
         );
+        // Nothing before the annotations holds a backslash (nearly always): the fields written
+        // so far are taken from the text as they are, with no look for escapes each.
+        sp.plain = memchr::memchr(b'\\', out.as_bytes()).is_none();
         sp.annotations
             .reserve(self.labels.len() + self.resource_labels.len());
         let mut first = true;

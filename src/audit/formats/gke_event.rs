@@ -42,6 +42,8 @@ pub(super) struct Spans {
     pub response: Option<Range<usize>>,
     pub time: Option<Range<usize>>,
     pub annotations: Vec<(Range<usize>, Range<usize>)>,
+    /// No value before the annotations holds an escape.
+    pub plain: bool,
 }
 
 /// The event written in `text`, as [`crate::audit::decode_event`] reads it at `depth`.
@@ -55,7 +57,12 @@ pub(super) fn event_of<'a>(text: &'a str, sp: &Spans, depth: Depth) -> Event<'a>
     if depth == Depth::Classify {
         return ev;
     }
-    let string = |r: &Option<Range<usize>>| r.as_ref().map(|r| unquote(text, r));
+    let string = |r: &Option<Range<usize>>| {
+        r.as_ref().map(|r| match text.get(r.start + 1..r.end - 1) {
+            Some(inner) if sp.plain => Cow::Borrowed(inner),
+            _ => unquote(text, r),
+        })
+    };
     ev.audit_id = string(&sp.audit_id);
     ev.request_uri = string(&sp.request_uri);
     ev.verb = string(&sp.verb);
@@ -72,10 +79,10 @@ pub(super) fn event_of<'a>(text: &'a str, sp: &Spans, depth: Depth) -> Event<'a>
         ..UserInfo::default()
     };
     ev.impersonated_user = sp.impersonated.as_ref().map(|r| UserInfo {
-        username: Some(unquote(text, r)),
+        username: string(&Some(r.clone())),
         ..UserInfo::default()
     });
-    ev.source_ips = sp.source_ip.iter().map(|r| unquote(text, r)).collect();
+    ev.source_ips = string(&sp.source_ip).into_iter().collect();
     ev.user_agent = string(&sp.user_agent);
     ev.object_ref = sp
         .object_ref

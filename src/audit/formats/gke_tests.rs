@@ -252,8 +252,23 @@ fn the_event_taken_from_the_writing_is_the_one_its_text_decodes_to() {
     let fixtures = include_str!("../../../tests/fixtures/gke/entries.jsonl");
     let escapes = r#"{"insertId":"q\"1","labels":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: \"x\" \u00e9","n":7,"other/k":"v"},"protoPayload":{"serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","resourceName":"core/v1/namespaces/a\"b/pods/c\\d","authenticationInfo":{"principalEmail":"a\u001b[2Jb"},"requestMetadata":{"callerIp":"::1","callerSuppliedUserAgent":"x\ty"},"status":{"code":16,"message":"no \"token\""}},"timestamp":"2024-01-19T13:47:18Z"}"#;
     let bare = r#"{"protoPayload":{"methodName":"io.k8s.readyz"}}"#;
+    // A time already as the API server writes it is copied; nothing to escape before the
+    // annotations, so the fields are taken as written.
+    let micros = EXEC
+        .replace("18.279921238Z", "18.279921Z")
+        .replace(r#""message":"denied \"x\"""#, r#""message":"denied""#);
+    let rebuilt = rebuild(&micros, true).unwrap();
+    assert!(rebuilt.spans.plain, "{}", rebuilt.text);
+    assert!(
+        rebuilt
+            .text
+            .contains(r#""stageTimestamp":"2024-01-19T13:47:18.279921Z""#),
+        "{}",
+        rebuilt.text
+    );
+    assert_eq!(rebuilt.time_micros, Some(1_705_672_038_279_921));
     let mut entries: Vec<&str> = fixtures.lines().filter(|l| l.ends_with('}')).collect();
-    entries.extend([EXEC, escapes, bare]);
+    entries.extend([EXEC, escapes, bare, &micros]);
     for raw in entries {
         let rebuilt = rebuild(raw, true).unwrap_or_else(|| panic!("{raw}"));
         for depth in [Depth::Classify, Depth::Minimal, Depth::Table, Depth::Full] {
