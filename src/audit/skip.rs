@@ -99,6 +99,26 @@ pub(crate) fn scalar_end(b: &[u8], mut pos: usize) -> usize {
 pub(crate) const BLOCK: usize = 64;
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 
+/// The block of input at `pos`; the last, partial one padded in `tail` with blanks, which
+/// are no quote, backslash or bracket and change nothing. `None` at the end of the input.
+#[inline(always)]
+pub(crate) fn block_at<'b>(
+    b: &'b [u8],
+    pos: usize,
+    tail: &'b mut [u8; BLOCK],
+) -> Option<&'b [u8; BLOCK]> {
+    match b.get(pos..).and_then(<[u8]>::first_chunk) {
+        Some(chunk) => Some(chunk),
+        None if pos < b.len() => {
+            let rest = &b[pos..];
+            tail[..rest.len()].copy_from_slice(rest);
+            tail[rest.len()..].fill(b' ');
+            Some(tail)
+        }
+        None => None,
+    }
+}
+
 /// Scans from `pos` (outside any string) at nesting `depth` of `open`/`close` and returns the
 /// index after the bracket that closes depth 0. Called at an opening bracket with `depth` 0 it
 /// skips that container; called just inside one with `depth` 1 it skips the rest of it. Only
@@ -115,17 +135,7 @@ pub(crate) fn container_end(
     let mut in_string = 0u64;
     let mut prev_escaped = 0u64;
     let mut tail = [b' '; BLOCK];
-    while pos < b.len() {
-        let chunk: &[u8; BLOCK] = match b.get(pos..pos + BLOCK) {
-            Some(s) => s.try_into().ok()?,
-            None => {
-                // The last partial block, padded with blanks, which change nothing.
-                let rest = &b[pos..];
-                tail[..rest.len()].copy_from_slice(rest);
-                tail[rest.len()..].fill(b' ');
-                &tail
-            }
-        };
+    while let Some(chunk) = block_at(b, pos, &mut tail) {
         let masks = block_masks(chunk, open, close);
         let escaped = if masks.backslashes == 0 {
             let e = prev_escaped;
@@ -167,7 +177,7 @@ pub(crate) fn string_masks(chunk: &[u8; BLOCK]) -> (u64, u64) {
 }
 
 /// The lowest bit of every byte.
-const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+pub(crate) const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 
 /// One bit per byte of a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,8 @@
 //! bytes found from the backslash runs, so that its end and its escapes come from one pass, and
 //! each run between escapes is copied whole.
 
+use super::skip;
+
 /// Why a string could not be read.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Bad {
@@ -16,7 +18,6 @@ pub(crate) enum Bad {
 }
 
 pub(crate) type Scan<T> = Result<T, Bad>;
-use super::skip;
 
 /// Where unescaped text is written: a `String` for a value the caller reads, bytes for the
 /// text of an event, which the decoder checks is UTF-8 anyway (so it is not checked twice).
@@ -116,17 +117,7 @@ fn read<T: Unescaped>(src: &str, start: usize, first: usize, blocks: bool) -> Sc
     let mut carry = 0u64;
     let mut tail = [b' '; skip::BLOCK];
     loop {
-        let chunk: &[u8; skip::BLOCK] = match b.get(pos..).and_then(<[u8]>::first_chunk) {
-            Some(chunk) => chunk,
-            None if pos < b.len() => {
-                // The last partial block, padded with blanks, which are neither.
-                let rest = &b[pos..];
-                tail[..rest.len()].copy_from_slice(rest);
-                tail[rest.len()..].fill(b' ');
-                &tail
-            }
-            None => return Err(Bad::Eof),
-        };
+        let chunk = skip::block_at(b, pos, &mut tail).ok_or(Bad::Eof)?;
         let (quotes, backslashes) = skip::string_masks(chunk);
         let escaped = if backslashes == 0 {
             std::mem::take(&mut carry)
@@ -136,19 +127,20 @@ fn read<T: Unescaped>(src: &str, start: usize, first: usize, blocks: bool) -> Sc
         // A backslash escapes the byte after it; the last may escape the next block's first.
         let mut escapes = (escaped >> 1) | (carry << 63);
         let ends = quotes & !escaped;
+        // Where the string ends in the block, if it does; escapes past it are not its own.
         let upto = if ends == 0 {
             skip::BLOCK
         } else {
+            escapes &= (1u64 << ends.trailing_zeros()) - 1;
             ends.trailing_zeros() as usize
         };
-        if ends != 0 {
-            escapes &= (1u64 << upto) - 1;
-        }
         // A block whose escapes are all `\"` and `\\` (an event's, nearly always) is written
         // whole, when the text before it is written.
-        let simple = (escapes << 1) & !(quotes | backslashes) == 0
-            && (escapes >> 63 == 0 || matches!(b.get(pos + skip::BLOCK), Some(b'"' | b'\\')));
-        if blocks && simple && copied <= pos {
+        let simple = || {
+            (escapes << 1) & !(quotes | backslashes) == 0
+                && (escapes >> 63 == 0 || matches!(b.get(pos + skip::BLOCK), Some(b'"' | b'\\')))
+        };
+        if blocks && copied <= pos && simple() {
             out.run(src, copied, pos);
             out.block(chunk, escapes, upto);
             copied = pos + upto;
@@ -171,7 +163,7 @@ fn read<T: Unescaped>(src: &str, start: usize, first: usize, blocks: bool) -> Sc
             }
         }
         if ends != 0 {
-            let end = pos + ends.trailing_zeros() as usize;
+            let end = pos + upto;
             // Hex digits are never quotes, so no `\uXXXX` reaches past the end.
             out.run(src, copied, end);
             return Ok((out, end + 1));
@@ -211,9 +203,7 @@ mod pack {
     };
 
     use super::Scan;
-    use super::skip::BLOCK;
-
-    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+    use super::skip::{BLOCK, LOW_BITS};
 
     /// For each set of bytes to drop from eight (a bit each), where the kept bytes come from,
     /// packed to the front; 0x80 writes a zero, cut off after.

@@ -151,9 +151,7 @@ impl<'t> Entry<'t> {
                     }
                 }
                 "receiveTimestamp" => self.receive_timestamp = Some(s.raw_value()?),
-                "labels" => {
-                    string_members(s, &mut self.labels)?;
-                }
+                "labels" => string_members(s, &mut self.labels)?,
                 "operation" if s.peek()? == b'{' => s.members(|s, key| {
                     match key.as_ref() {
                         "id" => self.operation_id = quoted(s)?,

@@ -222,38 +222,39 @@ impl Run<'_, '_> {
     /// delivered, the entry kept as its record. Returns false, having done nothing, when it is
     /// not the entry of a Kubernetes API request; the caller then reads it as anything else.
     pub(super) fn gke_entry(&mut self, raw: &str, off: usize, one_line: bool) -> bool {
+        self.gke_entry_as(raw, raw.as_bytes(), off, one_line)
+    }
+
+    /// [`Self::gke_entry`] for an entry given as `json` whose record is `original` (a YAML
+    /// document's text), rebuilt into the buffers the last entry left.
+    pub(super) fn gke_entry_as(
+        &mut self,
+        json: &str,
+        original: &[u8],
+        off: usize,
+        one_line: bool,
+    ) -> bool {
         let mut rebuilt = std::mem::take(&mut self.rebuilt);
-        let found = gke::rebuild_into(raw, one_line, &mut rebuilt);
+        let found = gke::rebuild_into(json, one_line, &mut rebuilt);
         if found {
             let line = self.line_at(off);
-            self.emit_rebuilt(&rebuilt, raw.as_bytes(), off, line);
+            let event = event_of(&rebuilt.text, &rebuilt.spans, self.depth);
+            let meta = Meta {
+                timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
+                ..Meta::default()
+            };
+            let text = rebuilt.text.as_bytes();
+            self.emit(
+                event,
+                text,
+                original,
+                meta,
+                Format::GkeCloudAudit,
+                off,
+                line,
+            );
         }
         self.rebuilt = rebuilt;
         found
-    }
-
-    /// Delivers the event rebuilt from a GKE entry (`original`, at `off` and `line`), read from
-    /// JSON or YAML.
-    pub(super) fn emit_rebuilt(
-        &mut self,
-        rebuilt: &gke::Rebuilt,
-        original: &[u8],
-        off: usize,
-        line: u64,
-    ) {
-        let event = event_of(&rebuilt.text, &rebuilt.spans, self.depth);
-        let meta = Meta {
-            timestamp_ms: rebuilt.time_micros.map(|us| us.div_euclid(1000)),
-            ..Meta::default()
-        };
-        self.emit(
-            event,
-            rebuilt.text.as_bytes(),
-            original,
-            meta,
-            Format::GkeCloudAudit,
-            off,
-            line,
-        );
     }
 }

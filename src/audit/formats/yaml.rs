@@ -15,7 +15,6 @@ use std::ops::Range;
 use yaml_rust2::parser::{Event as YamlEvent, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::gke;
 use super::gke_event::push_string;
 use super::lines::Run;
 use super::report::ProblemKind;
@@ -394,18 +393,15 @@ impl Run<'_, '_> {
     }
 
     fn yaml_entry(&mut self, json: &str, range: Range<usize>) {
-        let line = self.line_at(range.start);
-        let Some(rebuilt) = gke::rebuild(json, true) else {
+        let data = self.data;
+        if !self.gke_entry_as(json, &data[range.clone()], range.start, true) {
             self.not_audit(
                 range.start,
                 "YAML entry that is not a GKE Cloud Audit LogEntry of the \
                                          Kubernetes API"
                     .to_string(),
             );
-            return;
-        };
-        let original = &self.data[range.clone()];
-        self.emit_rebuilt(&rebuilt, original, range.start, line);
+        }
     }
 }
 
