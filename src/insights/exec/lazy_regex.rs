@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
-use crate::insights::eval::functions::compile_regex;
+use crate::insights::eval::functions::compile_matcher;
 use crate::insights::eval::value::EvalError;
 
 #[derive(Clone)]
@@ -37,7 +37,7 @@ impl LazyRegex {
     /// The compiled pattern, shared with every other use of the same text.
     pub(super) fn get(&self) -> Option<&Regex> {
         self.compiled
-            .get_or_init(|| compile_regex(&self.pattern).ok())
+            .get_or_init(|| compile_matcher(&self.pattern).ok())
             .as_deref()
     }
 

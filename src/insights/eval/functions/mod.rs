@@ -7,13 +7,13 @@
 mod args;
 mod ip;
 mod json;
+mod patterns;
 mod string;
 
 pub use json::parse_json;
+pub use patterns::{compile_matcher, compile_regex};
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use regex::Regex;
 
@@ -252,33 +252,6 @@ fn coalesce(args: &[Value]) -> Result<Value, EvalError> {
         .find(|v| !v.is_absent())
         .cloned()
         .unwrap_or(Value::Missing))
-}
-
-/// Compiles the regular expression of `like /…/` or `=~`. The syntax is the `regex` crate's,
-/// which covers what the AWS guide uses (classes, anchors, groups, `(?i)`); the crate refuses
-/// look-around and back-references with its own reason (docs/insights.md, decision 8).
-///
-/// A pattern compiled before is shared, not compiled again: the detections repeat the same
-/// exclusions (`^system:…`, `^eks:`) many times over, and each compiled copy costs its program
-/// and its search caches (a clone of a `Regex` has caches of its own, so it is shared whole).
-pub fn compile_regex(pattern: &str) -> Result<Arc<Regex>, EvalError> {
-    // Patterns a user types in the console add up over a long run: past this many, new ones
-    // are compiled but not kept.
-    const KEPT: usize = 512;
-    static COMPILED: Mutex<Option<HashMap<String, Arc<Regex>>>> = Mutex::new(None);
-    let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
-    let compiled = compiled.get_or_insert_with(HashMap::new);
-    if let Some(re) = compiled.get(pattern) {
-        return Ok(re.clone());
-    }
-    let re = Arc::new(Regex::new(pattern).map_err(|e| EvalError::InvalidRegex {
-        pattern: pattern.to_string(),
-        message: e.to_string(),
-    })?);
-    if compiled.len() < KEPT {
-        compiled.insert(pattern.to_string(), re.clone());
-    }
-    Ok(re)
 }
 
 /// `value like "needle"`: a case-sensitive substring test on the value's text. `None` when the

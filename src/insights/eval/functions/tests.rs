@@ -444,3 +444,50 @@ fn like_regex_and_in_predicates() {
     assert_eq!(in_list(&Value::Missing, &codes), None);
     assert_eq!(in_list(&s("get"), &[s("create"), s("get")]), Some(true));
 }
+
+#[test]
+fn a_matcher_without_its_groups_matches_what_the_pattern_does() {
+    let patterns = [
+        r"^(eks:|service-\d+@container-engine-robot\.iam\.gserviceaccount\.com$)",
+        r"(?i)(aws_access_key_id|password)",
+        r#""host(Network|PID|IPC)":\s*true"#,
+        r"\bnc(at)?( |%20)+-e\b",
+        r"^(?P<who>[a-z]+):((x|y)+)*$",
+        r"[?&]command=tar&command=-?c[a-zA-Z]*&command=-(&|$)",
+        r"(a|)(|b)",
+        "(ä|ß)+",
+    ];
+    let haystacks = [
+        "eks:node-manager",
+        "service-42@container-engine-robot.iam.gserviceaccount.com",
+        "service-42@container-engine-robot.iam.gserviceaccount.com.evil",
+        "PassWord=1",
+        r#"{"hostPID": true}"#,
+        r#"{"hostPID":false}"#,
+        "nc -e /bin/sh",
+        "ncat%20-e x",
+        "sync -e",
+        "abc:xyxx",
+        "abc:xyz",
+        "?command=tar&command=-czf&command=-",
+        "?command=tar&command=-czf&command=-x",
+        "",
+        "straße",
+        "ÄÖ",
+    ];
+    for p in patterns {
+        let (with, without) = (compile_regex(p).unwrap(), compile_matcher(p).unwrap());
+        assert_ne!(
+            with.as_str(),
+            without.as_str(),
+            "{p}: its groups are dropped"
+        );
+        for h in haystacks {
+            assert_eq!(with.is_match(h), without.is_match(h), "/{p}/ over {h:?}");
+        }
+    }
+    assert!(matches!(
+        compile_matcher("(unclosed"),
+        Err(EvalError::InvalidRegex { message, .. }) if message.contains("unclosed group")
+    ));
+}
