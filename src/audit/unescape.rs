@@ -30,9 +30,33 @@ pub(crate) trait Unescaped: Sized {
     /// Appends `src[from..to]`, which starts and ends at ASCII bytes of a valid text.
     fn run(&mut self, src: &str, from: usize, to: usize);
     fn char(&mut self, c: char);
+}
+
+/// How a block whose escapes are all `\"` and `\\` (an event's, nearly always) is written.
+trait Blocks<T> {
+    /// Whether such a block is written whole; if not, escape by escape.
+    const WHOLE: bool;
+
+    /// The block's quotes and backslashes, a bit each.
+    #[inline(always)]
+    fn masks(chunk: &[u8; skip::BLOCK]) -> (u64, u64) {
+        skip::string_masks(chunk)
+    }
+
     /// Appends the bytes of `chunk` before `upto` but the backslashes at `escapes`, each of
     /// which escapes a quote or a backslash (kept as it is).
-    fn block(&mut self, _chunk: &[u8; skip::BLOCK], _escapes: u64, _upto: usize) {}
+    fn block(out: &mut T, chunk: &[u8; skip::BLOCK], escapes: u64, upto: usize);
+}
+
+/// Every escape on its own, on any processor.
+struct ByEscape;
+
+impl<T> Blocks<T> for ByEscape {
+    const WHOLE: bool = false;
+
+    fn block(_: &mut T, _: &[u8; skip::BLOCK], _: u64, _: usize) {
+        unreachable!("blocks are not written whole")
+    }
 }
 
 impl Unescaped for String {
@@ -53,19 +77,13 @@ impl Unescaped for String {
 impl Unescaped for Vec<u8> {
     fn escaped_fast(src: &str, start: usize, first: usize) -> Option<Scan<(Self, usize)>> {
         #[cfg(target_arch = "x86_64")]
-        if pack::available() {
+        if compress::available() {
+            return Some(compress::escaped(src, start, first));
+        } else if pack::available() {
             return Some(pack::escaped(src, start, first));
         }
         let _ = (src, start, first);
         None
-    }
-
-    #[inline(always)]
-    fn block(&mut self, chunk: &[u8; skip::BLOCK], escapes: u64, upto: usize) {
-        #[cfg(target_arch = "x86_64")]
-        pack::block(self, chunk, escapes, upto);
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = (chunk, escapes, upto);
     }
 
     fn with_capacity(bytes: usize) -> Self {
@@ -100,12 +118,12 @@ const RUN: usize = 16;
 /// The text of the string whose text starts at `start` and whose first escape is at `first`,
 /// and the index after its closing quote.
 pub(crate) fn escaped<T: Unescaped>(src: &str, start: usize, first: usize) -> Scan<(T, usize)> {
-    T::escaped_fast(src, start, first).unwrap_or_else(|| read(src, start, first, false))
+    T::escaped_fast(src, start, first).unwrap_or_else(|| read::<T, ByEscape>(src, start, first))
 }
 
-/// [`escaped`], each block whose escapes are all `\"` and `\\` written whole where `blocks`.
+/// [`escaped`], the blocks whose escapes are all `\"` and `\\` written as `B` writes them.
 #[inline(always)]
-fn read<T: Unescaped>(src: &str, start: usize, first: usize, blocks: bool) -> Scan<(T, usize)> {
+fn read<T: Unescaped, B: Blocks<T>>(src: &str, start: usize, first: usize) -> Scan<(T, usize)> {
     let b = src.as_bytes();
     // The text is at most what is left of the input; past a few pages, it grows as needed.
     let mut out = T::with_capacity((b.len() - start).min(1 << 14));
@@ -118,7 +136,7 @@ fn read<T: Unescaped>(src: &str, start: usize, first: usize, blocks: bool) -> Sc
     let mut tail = [b' '; skip::BLOCK];
     loop {
         let chunk = skip::block_at(b, pos, &mut tail).ok_or(Bad::Eof)?;
-        let (quotes, backslashes) = skip::string_masks(chunk);
+        let (quotes, backslashes) = B::masks(chunk);
         let escaped = if backslashes == 0 {
             std::mem::take(&mut carry)
         } else {
@@ -140,9 +158,9 @@ fn read<T: Unescaped>(src: &str, start: usize, first: usize, blocks: bool) -> Sc
             (escapes << 1) & !(quotes | backslashes) == 0
                 && (escapes >> 63 == 0 || matches!(b.get(pos + skip::BLOCK), Some(b'"' | b'\\')))
         };
-        if blocks && copied <= pos && simple() {
+        if B::WHOLE && copied <= pos && simple() {
             out.run(src, copied, pos);
-            out.block(chunk, escapes, upto);
+            B::block(&mut out, chunk, escapes, upto);
             copied = pos + upto;
             escapes = 0;
         }
@@ -193,114 +211,10 @@ fn other_escape<T: Unescaped>(out: &mut T, b: &[u8], at: usize, esc: u8) -> Scan
     Ok(at + 2)
 }
 
-/// Packing a block's bytes without its escaping backslashes with SSSE3's byte shuffle, which
-/// nearly every x86_64 processor has (it is checked once, at run time): sixteen bytes at a
-/// time, each half by a shuffle from a table of the 256 ways to drop bytes from eight.
 #[cfg(target_arch = "x86_64")]
-mod pack {
-    use std::arch::x86_64::{
-        _mm_cvtsi128_si64, _mm_set_epi64x, _mm_shuffle_epi8, _mm_unpackhi_epi64,
-    };
-
-    use super::Scan;
-    use super::skip::{BLOCK, LOW_BITS};
-
-    /// For each set of bytes to drop from eight (a bit each), where the kept bytes come from,
-    /// packed to the front; 0x80 writes a zero, cut off after.
-    static PACK: [u64; 256] = pack_table();
-
-    const fn pack_table() -> [u64; 256] {
-        let mut table = [0u64; 256];
-        let mut m = 0;
-        while m < 256 {
-            let mut order = [0x80u8; 8];
-            let (mut i, mut kept) = (0, 0);
-            while i < 8 {
-                if m & (1 << i) == 0 {
-                    order[kept] = i as u8;
-                    kept += 1;
-                }
-                i += 1;
-            }
-            table[m] = u64::from_le_bytes(order);
-            m += 1;
-        }
-        table
-    }
-
-    pub(super) fn available() -> bool {
-        std::is_x86_feature_detected!("ssse3")
-    }
-
-    /// [`super::escaped`] into bytes, every step compiled for SSSE3 so that the block
-    /// loop and the packing are one function. Only when [`available`] says so.
-    pub(super) fn escaped(src: &str, start: usize, first: usize) -> Scan<(Vec<u8>, usize)> {
-        // SAFETY: called only when `available` said the processor has SSSE3.
-        #[allow(unsafe_code)]
-        unsafe {
-            escaped_ssse3(src, start, first)
-        }
-    }
-
-    #[target_feature(enable = "ssse3")]
-    fn escaped_ssse3(src: &str, start: usize, first: usize) -> Scan<(Vec<u8>, usize)> {
-        super::read(src, start, first, true)
-    }
-
-    /// Writes a block (see [`super::Unescaped::block`]); reached only from [`escaped`].
-    #[inline(always)]
-    pub(super) fn block(out: &mut Vec<u8>, chunk: &[u8; BLOCK], escapes: u64, upto: usize) {
-        // SAFETY: only `escaped_ssse3` reads blocks whole, and only on a processor with SSSE3.
-        #[allow(unsafe_code)]
-        unsafe {
-            shuffled(out, chunk, escapes, upto);
-        }
-    }
-
-    #[target_feature(enable = "ssse3")]
-    #[inline]
-    fn shuffled(out: &mut Vec<u8>, chunk: &[u8; BLOCK], escapes: u64, upto: usize) {
-        // Where each half goes is known before any is written: the bytes dropped before it,
-        // from the count in each byte of the mask, summed by one multiplication. The halves
-        // are then written straight into the vector, independently of one another.
-        let dropped = byte_counts(escapes).wrapping_mul(LOW_BITS);
-        let before = dropped << 8;
-        let start = out.len();
-        out.resize(start + BLOCK + 8, 0);
-        let dst = &mut out[start..];
-        for (k, bytes) in chunk.chunks_exact(16).take(upto.div_ceil(16)).enumerate() {
-            let m = escapes >> (16 * k);
-            let mut lo = [0u8; 8];
-            let mut hi = [0u8; 8];
-            lo.copy_from_slice(&bytes[..8]);
-            hi.copy_from_slice(&bytes[8..]);
-            let v = _mm_set_epi64x(i64::from_le_bytes(hi), i64::from_le_bytes(lo));
-            // The high half's indices point eight bytes on (0x80 stays a zero).
-            let order = _mm_set_epi64x(
-                (PACK[(m >> 8 & 0xff) as usize] + 0x0808_0808_0808_0808) as i64,
-                PACK[(m & 0xff) as usize] as i64,
-            );
-            let shuffled = _mm_shuffle_epi8(v, order);
-            let halves = [
-                _mm_cvtsi128_si64(shuffled),
-                _mm_cvtsi128_si64(_mm_unpackhi_epi64(shuffled, shuffled)),
-            ];
-            for (j, half) in (2 * k..).zip(halves) {
-                let at = 8 * j - (before >> (8 * j) & 0xff) as usize;
-                dst[at..at + 8].copy_from_slice(&half.to_le_bytes());
-            }
-        }
-        out.truncate(start + upto - (dropped >> 56) as usize);
-    }
-
-    /// The number of bits set in each byte of `x`, in that byte.
-    #[inline(always)]
-    fn byte_counts(x: u64) -> u64 {
-        let x = x - ((x >> 1) & 0x5555_5555_5555_5555);
-        let x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333);
-        (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f
-    }
-}
+mod compress;
+#[cfg(target_arch = "x86_64")]
+mod pack;
 
 fn syntax<T>(at: usize, msg: &'static str) -> Scan<T> {
     Err(Bad::Syntax { at, msg })
@@ -336,4 +250,79 @@ fn hex4(b: &[u8], i: usize) -> Scan<u32> {
         v = v * 16 + u32::from(n);
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An event's text as a JSON string holds it: dense in `\"` and `\\`, with other escapes
+    /// among them, across every block boundary. Each way of writing blocks this processor has
+    /// must read what serde_json reads, and stop after the closing quote.
+    #[test]
+    fn every_way_of_writing_blocks_reads_what_serde_reads() {
+        let pieces = [
+            "{\"k\":\"v\",",
+            "\"",
+            "\\",
+            "\\\"",
+            "ab",
+            "é",
+            "\n",
+            "\u{1}",
+            "&",
+            "xyzxyzxyzxyzxyzxyzxyz",
+        ];
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut packed, mut compressed) = (0, 0);
+        for round in 0..4000 {
+            let mut text = String::from("\"");
+            for _ in 0..(s % 200) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                text.push_str(pieces[(s % pieces.len() as u64) as usize]);
+            }
+            let mut json = serde_json::to_string(&text).unwrap();
+            if round % 2 == 0 {
+                json = json.replace('&', "\\u0026");
+            }
+            let held = format!("{}{} ,", "p".repeat(round % 70), json);
+            let start = round % 70 + 1;
+            let first = start + held[start..].find('\\').unwrap();
+            let want: String = serde_json::from_str(&held[start - 1..held.len() - 2]).unwrap();
+            let end = held.len() - 2;
+            let by_escape = read::<Vec<u8>, ByEscape>(&held, start, first).unwrap();
+            assert_eq!(
+                (by_escape.0.as_slice(), by_escape.1),
+                (want.as_bytes(), end)
+            );
+            if let Some(got) = pack::escaped_for_test(&held, start, first) {
+                assert_eq!(got.unwrap(), by_escape, "SSSE3, {held}");
+                packed += 1;
+            }
+            if let Some(got) = compress::escaped_for_test(&held, start, first) {
+                assert_eq!(got.unwrap(), by_escape, "AVX-512, {held}");
+                compressed += 1;
+            }
+            let cut = &held[..held.floor_char_boundary((end - 1 - round % 5).max(first + 1))];
+            assert_eq!(read::<Vec<u8>, ByEscape>(cut, start, first), Err(Bad::Eof));
+            for got in [
+                pack::escaped_for_test(cut, start, first),
+                compress::escaped_for_test(cut, start, first),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                assert_eq!(got, Err(Bad::Eof), "{cut}");
+            }
+        }
+        // Said, not hidden: a processor without these instructions cannot test them.
+        if packed == 0 {
+            eprintln!("not run here: blocks packed by SSSE3 (this processor has no SSSE3)");
+        }
+        if compressed == 0 {
+            eprintln!("not run here: blocks compressed by AVX-512 (no AVX-512 VBMI2 here)");
+        }
+    }
 }
