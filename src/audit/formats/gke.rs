@@ -52,10 +52,9 @@ struct Entry<'t> {
     service: Option<Cow<'t, str>>,
     method: Option<Cow<'t, str>>,
     resource_name: Option<Cow<'t, str>>,
-    /// `authorizationInfo[0].resource`: the resource name when `resourceName` is missing.
-    authorized_resource: Option<Cow<'t, str>>,
-    /// Some `authorizationInfo` says `"granted": false`: the request was refused.
-    refused: bool,
+    /// `authorizationInfo`, as written: read only when `resourceName` or `status` is missing
+    /// (see [`Authorization`]).
+    authorization: Option<&'t str>,
     principal: Option<Quoted<'t>>,
     authority_selector: Option<Quoted<'t>>,
     delegated_by: Option<Quoted<'t>>,
@@ -120,9 +119,48 @@ pub(super) fn rebuild_into(raw: &str, one_line: bool, into: &mut Rebuilt) -> boo
     if !s.at_end() || !entry.payload || entry.event || !entry.is_kubernetes() {
         return false;
     }
+    let mut authorization = Authorization::default();
+    if let Some(raw) = entry.authorization
+        && (entry.resource_name.is_none() || entry.status.is_none())
+        && authorization.read(&mut Scanner::new(raw)).is_err()
+    {
+        return false;
+    }
     into.time_micros = entry.time();
-    entry.to_event(raw.len(), into, one_line);
+    entry.to_event(raw.len(), &authorization, into, one_line);
     true
+}
+
+/// What an entry's `authorizationInfo` says that the event needs, where the entry does not
+/// say it otherwise: nearly every entry names its resource and has a status, so the list is
+/// skipped whole, and read only for an entry without them.
+#[derive(Default)]
+struct Authorization<'t> {
+    /// `authorizationInfo[0].resource`: the resource name when `resourceName` is missing.
+    resource: Option<Cow<'t, str>>,
+    /// Some `authorizationInfo` says `"granted": false`: the request was refused.
+    refused: bool,
+}
+
+impl<'t> Authorization<'t> {
+    fn read(&mut self, s: &mut Scanner<'t>) -> Scan<()> {
+        s.elements(|s| {
+            if s.peek()? != b'{' {
+                return s.skip_value();
+            }
+            s.members(|s, key| match (key.as_ref(), s.peek()?) {
+                ("resource", _) if self.resource.is_none() => {
+                    self.resource = string(s)?;
+                    Ok(())
+                }
+                ("granted", b'f') => {
+                    self.refused = true;
+                    s.skip_value()
+                }
+                _ => s.skip_value(),
+            })
+        })
+    }
 }
 
 impl<'t> Entry<'t> {
@@ -185,22 +223,9 @@ impl<'t> Entry<'t> {
                 "methodName" => self.method = string(s)?,
                 "resourceName" => self.resource_name = string(s)?,
                 "authenticationInfo" if s.peek()? == b'{' => self.read_authentication(s)?,
-                "authorizationInfo" if s.peek()? == b'[' => s.elements(|s| {
-                    if s.peek()? != b'{' {
-                        return s.skip_value();
-                    }
-                    s.members(|s, key| match (key.as_ref(), s.peek()?) {
-                        ("resource", _) if self.authorized_resource.is_none() => {
-                            self.authorized_resource = string(s)?;
-                            Ok(())
-                        }
-                        ("granted", b'f') => {
-                            self.refused = true;
-                            s.skip_value()
-                        }
-                        _ => s.skip_value(),
-                    })
-                })?,
+                "authorizationInfo" if s.peek()? == b'[' => {
+                    self.authorization = Some(s.raw_value()?)
+                }
                 "requestMetadata" if s.peek()? == b'{' => s.members(|s, key| {
                     match key.as_ref() {
                         // Some SIEMs rename it `callerIP`.
@@ -264,7 +289,13 @@ impl<'t> Entry<'t> {
             .or_else(|| lazy(self.receive_timestamp))
     }
 
-    fn to_event(&self, entry_len: usize, into: &mut Rebuilt, one_line: bool) {
+    fn to_event(
+        &self,
+        entry_len: usize,
+        authorization: &Authorization<'_>,
+        into: &mut Rebuilt,
+        one_line: bool,
+    ) {
         let time = into.time_micros;
         let method = self
             .method
@@ -274,7 +305,7 @@ impl<'t> Entry<'t> {
         let target = self
             .resource_name
             .as_deref()
-            .or(self.authorized_resource.as_deref())
+            .or(authorization.resource.as_deref())
             .map(|name| Target::parse(name, &method))
             .unwrap_or_default()
             .or_method(&method);
@@ -343,7 +374,7 @@ impl<'t> Entry<'t> {
         // granted (the API server's 403), or a response that is a failed `Status`.
         let said = match self.status {
             Some((grpc, message)) => Some((http_code(grpc), message)),
-            None if self.refused => Some((403, None)),
+            None if authorization.refused => Some((403, None)),
             None => self.response.and_then(failed_status),
         };
         if let Some((http, message)) = said {

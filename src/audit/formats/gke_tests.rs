@@ -280,3 +280,31 @@ fn the_event_taken_from_the_writing_is_the_one_its_text_decodes_to() {
         assert_eq!(v["kind"], "Event");
     }
 }
+
+#[test]
+fn authorization_info_names_the_resource_and_the_refusal_only_where_nothing_else_does() {
+    let entry = |resource_name: &str, status: &str| {
+        format!(
+            r#"{{"protoPayload":{{"serviceName":"k8s.io","methodName":"io.k8s.core.v1.secrets.get","authorizationInfo":[{{"granted":false,"permission":"io.k8s.core.v1.secrets.get","resource":"core/v1/namespaces/prod/secrets/db"}}]{resource_name}{status}}},"timestamp":"2024-01-19T13:47:19Z"}}"#
+        )
+    };
+    let read = |raw: &str| -> serde_json::Value {
+        serde_json::from_str(&event_json(raw).unwrap_or_else(|| panic!("{raw}"))).unwrap()
+    };
+    // Neither said otherwise: the object and the refusal come from it.
+    let v = read(&entry("", ""));
+    assert_eq!(v["objectRef"]["namespace"], "prod");
+    assert_eq!(v["objectRef"]["name"], "db");
+    assert_eq!(v["responseStatus"]["code"], 403);
+    // Said otherwise: the entry's own resource name and status win.
+    let v = read(&entry(
+        r#","resourceName":"core/v1/namespaces/dev/secrets/app""#,
+        r#","status":{"code":0}"#,
+    ));
+    assert_eq!(v["objectRef"]["namespace"], "dev");
+    assert_eq!(v["objectRef"]["name"], "app");
+    assert_eq!(v["responseStatus"]["code"], 200);
+    // Needed, and not JSON: the entry is not read, as before.
+    let bad = entry("", "").replace(r#""granted":false"#, r#""granted":fals"#);
+    assert_eq!(event_json(&bad), None);
+}
