@@ -155,7 +155,13 @@ pub(super) fn write_request_uri(out: &mut String, target: &Target<'_>) -> Option
     push_key(out, "requestURI", false);
     let at = out.len();
     out.push('"');
-    target.uri_parts(|part| push_escaped(out, part));
+    target.uri_parts(|part, own| {
+        if own {
+            push_escaped(out, part);
+        } else {
+            out.push_str(part);
+        }
+    });
     out.push('"');
     Some(at..out.len())
 }

@@ -256,37 +256,39 @@ impl<'n> Target<'n> {
     #[cfg(test)]
     pub(super) fn request_uri(&self) -> Option<String> {
         let mut uri = String::new();
-        self.uri_parts(|part| uri.push_str(part)).then_some(uri)
+        self.uri_parts(|part, _| uri.push_str(part)).then_some(uri)
     }
 
-    /// Hands the request's path on in parts; false where there is none.
-    pub(super) fn uri_parts(&self, mut put: impl FnMut(&str)) -> bool {
+    /// Hands the request's path on in parts, each with whether it is the entry's own text (and
+    /// so may need escaping) rather than one of the path's fixed words; false where there is
+    /// none.
+    pub(super) fn uri_parts(&self, mut put: impl FnMut(&str, bool)) -> bool {
         if let Some(path) = &self.path {
-            put(path);
+            put(path, true);
             return true;
         }
         let (Some(resource), Some(version)) = (self.resource, self.version) else {
             return false;
         };
         match self.group.as_deref() {
-            None | Some("") => put("/api/"),
+            None | Some("") => put("/api/", false),
             Some(group) => {
-                put("/apis/");
-                put(group);
-                put("/");
+                put("/apis/", false);
+                put(group, true);
+                put("/", false);
             }
         }
-        put(version);
+        put(version, true);
         if let Some(ns) = self.namespace {
-            put("/namespaces/");
-            put(ns);
+            put("/namespaces/", false);
+            put(ns, true);
         }
         for part in [Some(resource), self.name, self.subresource]
             .into_iter()
             .flatten()
         {
-            put("/");
-            put(part);
+            put("/", false);
+            put(part, true);
         }
         true
     }
