@@ -253,6 +253,7 @@ fn every_loaded_row_is_found_by_its_offset_whatever_the_parts() {
                 continue;
             }
             assert_eq!(store.row_of_ptr(ptr), Some(row), "{ptr} ({part_bytes})");
+            assert_eq!(store.ptr(row).as_deref(), Some(ptr.as_str()));
             assert_eq!(store.raw(row), lines[i].as_bytes());
             row += 1;
         }
@@ -333,6 +334,7 @@ fn pushed_texts_are_never_found_and_do_not_shift_an_input_being_loaded() {
             .map(|(ptr, _)| ptr)
             .unwrap();
         assert_eq!(store.row_of_ptr(&ptr), Some(row), "{ptr}");
+        assert_eq!(store.ptr(row).as_deref(), Some(ptr.as_str()));
         assert_eq!(alone.row_of_ptr(&ptr), Some(loaded));
         loaded += 1;
     }

@@ -223,6 +223,36 @@ impl EventStore {
         bytes.get(start..end)
     }
 
+    /// The event's `@ptr` (`<source id>:<byte offset>`), which [`EventStore::row_of_ptr`] finds
+    /// again; `None` for an event pushed with no input behind it.
+    pub fn ptr(&self, row: u32) -> Option<String> {
+        let origin = *self.columns.origin.get(row as usize)?;
+        if origin != NO_ORIGIN && origin & OWNED == 0 {
+            let i = self.inputs.partition_point(|s| s.base <= origin);
+            let stored = self.inputs.get(i.wrapping_sub(1))?;
+            return Some(format!(
+                "{}:{}",
+                stored.input.origin().source_id,
+                origin - stored.base
+            ));
+        }
+        self.pushed.iter().find_map(|(source, pushed)| {
+            let (offset, _) = pushed.iter().find(|(_, r)| *r == row)?;
+            Some(format!("{source}:{offset}"))
+        })
+    }
+
+    /// The name of the input the event was read from (the path as given, `demo`); `None` for
+    /// an event pushed with no input behind it.
+    pub fn source_name(&self, row: u32) -> Option<&str> {
+        let origin = *self.columns.origin.get(row as usize)?;
+        if origin == NO_ORIGIN || origin & OWNED != 0 {
+            return None;
+        }
+        let i = self.inputs.partition_point(|s| s.base <= origin);
+        Some(&self.inputs.get(i.wrapping_sub(1))?.input.origin().name)
+    }
+
     /// The row of the event at a query answer's `@ptr` (`<source id>:<byte offset>`), when the
     /// store holds it. One look through every row: for many, use [`EventStore::rows_of_ptrs`].
     pub fn row_of_ptr(&self, ptr: &str) -> Option<u32> {
