@@ -2,6 +2,7 @@
 //!
 //! Each command lives in its own file; this one parses and dispatches.
 
+mod case;
 mod cloud_args;
 mod clusters;
 mod console;
@@ -91,6 +92,9 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Say what each input holds: its format, counts, and every record that could not be read.
     Formats(formats::FormatsArgs),
+    /// Cases: evidence kept for the hand-over (marked events, notes, the queries that found
+    /// them).
+    Case(case::CaseArgs),
     /// Write the built-in demo incident (a deterministic EKS audit log of a cluster under attack).
     Demo(demo::DemoArgs),
     /// Print a shell completion script.
@@ -158,6 +162,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Detect(args)) => detect::run(&args),
         Some(Command::Tail(args)) => tail::run(&args),
         Some(Command::Watch(args)) => watch::run(&args),
+        Some(Command::Case(args)) => case::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();

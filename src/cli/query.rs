@@ -310,7 +310,7 @@ fn empty_answer_note(result: &QueryResult, absent: &[Diagnostic]) -> String {
     }
 }
 
-fn canned(name: &str) -> Result<String> {
+pub(super) fn canned(name: &str) -> Result<String> {
     let catalog = Catalog::load_with_lists(
         default_user_dir().as_deref(),
         crate::catalog::lists::default_dir().as_deref(),
@@ -335,7 +335,7 @@ fn canned(name: &str) -> Result<String> {
     }
 }
 
-fn report_query_error(text: &str, diagnostics: &[Diagnostic]) -> Outcome {
+pub(super) fn report_query_error(text: &str, diagnostics: &[Diagnostic]) -> Outcome {
     eprint!("{}", render_all(text, diagnostics));
     Outcome::Exit(QUERY_ERROR)
 }

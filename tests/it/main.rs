@@ -10,6 +10,7 @@
 mod support;
 
 mod canned_queries;
+mod case;
 mod cli;
 mod cloudwatch;
 mod cloudwatch_detect;

@@ -200,6 +200,12 @@ impl Running {
         }
     }
 
+    /// Kills the child at once (SIGKILL: nothing of it runs after), as a crash or `kill -9`
+    /// would.
+    pub fn kill(mut self) {
+        kill(&mut self.child);
+    }
+
     /// Waits for the child's end (within [`CHILD_TIMEOUT`]): its status, the lines it printed
     /// that were not read yet, and its standard error.
     pub fn finish(mut self) -> (ExitStatus, Vec<String>, String) {

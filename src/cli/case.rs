@@ -1,0 +1,381 @@
+//! `kaudit case`: the cases of the data folder, their journals, and events added to them from
+//! scripts.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::Outcome;
+use super::output::to_stdout;
+use super::problems;
+use super::query::{canned, report_query_error};
+use super::source_args::SourceArgs;
+use super::table::TableWriter;
+use super::time_args::TimeArgs;
+use super::usage::usage;
+use super::work::block_on;
+use crate::audit::time::format_millis_utc;
+use crate::audit::{Depth, decode_event};
+use crate::case::{self, Case, CaseError, Entry, EventRef, Original, QueryRun, What};
+use crate::engine::local::InputSpec;
+use crate::engine::{EventSource, Failure, QueryJob, Report, SharedStore, compile};
+use crate::text::sanitize;
+
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    #[command(subcommand)]
+    command: CaseCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CaseCommand {
+    /// The cases: events marked, notes, queries, and when each last changed.
+    List,
+    /// A case's journal: what was marked, noted and asked, when, and by whom.
+    Show {
+        name: String,
+        /// A table, or the journal's entries as JSON lines.
+        #[arg(long, short = 'o', value_enum, default_value_t)]
+        output: ShowOutput,
+    },
+    /// Add a note to a case (made if it is new).
+    Note { name: String, text: String },
+    /// Mark the events a query finds as evidence in a case (made if it is new): kept byte for
+    /// byte, with a tag and a note, and the query recorded.
+    Add(AddArgs),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+enum ShowOutput {
+    #[default]
+    Table,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+struct AddArgs {
+    /// The case.
+    name: String,
+    /// Files or folders to read, then the query (unless --canned gives it).
+    #[arg(value_name = "PATH… QUERY")]
+    args: Vec<String>,
+    /// Read the built-in demo incident (the default when no file is given).
+    #[arg(long)]
+    demo: bool,
+    /// Run a query of the library by name.
+    #[arg(long, value_name = "NAME")]
+    canned: Option<String>,
+    /// A value for a `${NAME}` parameter of the query (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = crate::catalog::params::parse_assignment)]
+    param: Vec<(String, String)>,
+    #[command(flatten)]
+    time: TimeArgs,
+    /// attacker, benign, unsure, or a word of your own.
+    #[arg(long, default_value = "unsure")]
+    tag: String,
+    /// Why these events matter, kept with each.
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+}
+
+pub fn run(args: &CaseArgs) -> Result<Outcome> {
+    let root = case::default_root()?;
+    match &args.command {
+        CaseCommand::List => list(&root),
+        CaseCommand::Show { name, output } => show(&root, name, *output),
+        CaseCommand::Note { name, text } => {
+            let mut case = open_or_create(&root, name)?;
+            case.record(What::Note { text: text.clone() })?;
+            eprintln!("kaudit: noted in case {name}");
+            Ok(Outcome::Success)
+        }
+        CaseCommand::Add(add_args) => add(&root, add_args),
+    }
+}
+
+/// A name that cannot be a case is a usage mistake (exit 2), not a failure.
+fn open_or_create(root: &std::path::Path, name: &str) -> Result<Case> {
+    case::check_name(name).map_err(|e| usage(e.to_string()))?;
+    Ok(Case::open_or_create(root, name)?)
+}
+
+fn list(root: &std::path::Path) -> Result<Outcome> {
+    let cases = case::list(root)?;
+    if cases.is_empty() {
+        eprintln!(
+            "kaudit: no cases yet in {} (kaudit case add NAME … or kaudit case note NAME TEXT \
+             makes one)",
+            sanitize(&root.display().to_string())
+        );
+        return Ok(Outcome::Success);
+    }
+    to_stdout(|out| {
+        let mut table = TableWriter::new(
+            ["case", "marked", "notes", "queries", "last change"]
+                .map(String::from)
+                .to_vec(),
+            vec![64, 7, 6, 8, 24],
+        );
+        for c in &cases {
+            let cells = [
+                c.name.clone(),
+                c.marked.to_string(),
+                c.notes.to_string(),
+                c.queries.to_string(),
+                c.last.clone().unwrap_or_default(),
+            ];
+            table.push(out, safe(cells))?;
+        }
+        table.flush(out)
+    })?;
+    for c in cases.iter().filter(|c| c.bad_lines > 0) {
+        eprintln!(
+            "kaudit: case {}: {} of its journal cannot be read (kaudit case show {} says which)",
+            c.name,
+            crate::text::count(c.bad_lines as u64, "line"),
+            c.name
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+fn show(root: &std::path::Path, name: &str, output: ShowOutput) -> Result<Outcome> {
+    case::check_name(name).map_err(|e| usage(e.to_string()))?;
+    let case = match Case::open(root, name) {
+        Err(CaseError::NoSuchCase(_)) => {
+            let names: Vec<String> = case::list(root)?.into_iter().map(|c| c.name).collect();
+            let near = crate::text::suggest::nearest(name, names.iter().map(String::as_str))
+                .map(|n| format!(": did you mean {n}?"))
+                .unwrap_or_default();
+            return Err(usage(format!("no case named `{name}`{near}")));
+        }
+        other => other?,
+    };
+    let read = case.read()?;
+    match output {
+        ShowOutput::Jsonl => to_stdout(|out| {
+            for entry in &read.entries {
+                serde_json::to_writer(&mut *out, entry)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        })?,
+        ShowOutput::Table => to_stdout(|out| {
+            let mut table = TableWriter::new(
+                ["time", "user", "what", "detail"]
+                    .map(String::from)
+                    .to_vec(),
+                vec![24, 16, 8, 160],
+            );
+            for entry in &read.entries {
+                let cells = [
+                    entry.at.clone(),
+                    entry.user.clone(),
+                    kind(entry).to_string(),
+                    detail(entry),
+                ];
+                table.push(out, safe(cells))?;
+            }
+            table.flush(out)
+        })?,
+    }
+    for bad in &read.bad {
+        eprintln!(
+            "kaudit: {}:{}:{}: {}",
+            sanitize(&case.dir().join(case::JOURNAL).display().to_string()),
+            bad.line,
+            bad.column,
+            sanitize(&bad.message)
+        );
+    }
+    Ok(if read.bad.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}
+
+/// Cells as the table writer takes them: nothing from a journal (log text, notes) reaches the
+/// terminal as a control character.
+fn safe<const N: usize>(cells: [String; N]) -> Vec<String> {
+    cells.iter().map(|c| sanitize(c).into_owned()).collect()
+}
+
+fn kind(entry: &Entry) -> &'static str {
+    match entry.what {
+        What::Created => "created",
+        What::Marked { .. } => "marked",
+        What::Unmarked { .. } => "unmarked",
+        What::Note { .. } => "note",
+        What::Query(_) => "query",
+    }
+}
+
+/// One line on what an entry says.
+fn detail(entry: &Entry) -> String {
+    let event = |e: &EventRef| {
+        let id = e.audit_id.as_deref().or(e.ptr.as_deref()).unwrap_or("?");
+        match &e.time {
+            Some(t) => format!("{id} at {t}"),
+            None => id.to_string(),
+        }
+    };
+    match &entry.what {
+        What::Created => String::new(),
+        What::Marked {
+            event: e,
+            tag,
+            note,
+            ..
+        } => match note {
+            Some(note) => format!("[{tag}] {} — {note}", event(e)),
+            None => format!("[{tag}] {}", event(e)),
+        },
+        What::Unmarked { event: e } => event(e),
+        What::Note { text } => text.clone(),
+        What::Query(q) => format!(
+            "{} ({}; {}, {})",
+            q.text,
+            if q.range.is_empty() {
+                "all time"
+            } else {
+                &q.range
+            },
+            crate::text::count(q.records_scanned, "record"),
+            crate::text::count(q.rows, "row")
+        ),
+    }
+}
+
+fn add(root: &std::path::Path, args: &AddArgs) -> Result<Outcome> {
+    case::check_name(&args.name).map_err(|e| usage(e.to_string()))?;
+    let tag = case::check_tag(&args.tag).map_err(|e| usage(e.to_string()))?;
+    let mut positional = args.args.clone();
+    let text = match &args.canned {
+        Some(name) => canned(name)?,
+        None => positional
+            .pop()
+            .ok_or_else(|| usage("give the query last, or --canned NAME"))?,
+    };
+    let text = match crate::catalog::params::fill(&text, &args.param) {
+        Ok(text) => text,
+        Err(missing) => return Err(usage(missing.to_string())),
+    };
+    if args.demo && !positional.is_empty() {
+        return Err(usage(
+            "--demo reads the demo incident: give either --demo or files, not both",
+        ));
+    }
+    let files = SourceArgs {
+        demo: args.demo,
+        file: Vec::new(),
+        paths: positional.into_iter().map(PathBuf::from).collect(),
+    };
+    let source = files.local(false)?;
+    let compiled = match compile(&text, source.target(true)) {
+        Ok(compiled) => compiled,
+        Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
+    };
+    if compiled.plan().and_then(|p| p.ptr_column()).is_none() {
+        return Err(usage(
+            "the query's rows are not events (it counts or groups them): a case keeps events, \
+             so give a query whose rows are events (filter …, fields …, sort …)",
+        ));
+    }
+    let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
+    let store = SharedStore::default();
+    source.load_now(&store, &Report::nowhere());
+    let cancel = Arc::new(AtomicBool::new(false));
+    let job = QueryJob {
+        compiled,
+        range,
+        cancel: cancel.clone(),
+        tie_to: Some(store.clone()),
+    };
+    let answer =
+        block_on(false, &cancel, source.query(job, &Report::nowhere()))?.map_err(|failure| {
+            match failure {
+                Failure::Reading(why) => anyhow!("{}", sanitize(&why)),
+                Failure::Cloud(e) => anyhow!("{}", sanitize(&e.to_string())),
+            }
+        })?;
+    if let crate::engine::AnswerFacts::Local(facts) = &answer.facts {
+        for unreadable in &facts.unreadable {
+            eprintln!("kaudit: {}", sanitize(unreadable));
+        }
+        problems::summarize(&facts.reports);
+    }
+    let held = store
+        .read()
+        .map_err(|_| anyhow!("the events read could not be held"))?;
+    let mut rows: Vec<u32> = answer.row_of.iter().flatten().copied().collect();
+    rows.sort_unstable();
+    rows.dedup();
+    held.sort_by_time(&mut rows);
+    let stats = answer.result.statistics;
+    let mut case = Case::open_or_create(root, &args.name)?;
+    case.record(What::Query(QueryRun {
+        text: text.clone(),
+        range: range_text(range),
+        sources: source_names(source.specs()),
+        log_groups: Vec::new(),
+        records_scanned: stats.records_scanned,
+        bytes_scanned: stats.bytes_scanned,
+        rows: answer.result.rows.len() as u64,
+    }))?;
+    for &row in &rows {
+        let original = held.original(row);
+        let raw = held.raw(row);
+        let audit_id = decode_event(raw, Depth::Minimal)
+            .ok()
+            .and_then(|e| e.audit_id.map(|id| id.into_owned()));
+        case.record(What::Marked {
+            event: EventRef {
+                audit_id,
+                ptr: held.ptr(row),
+                time: held.time_ms(row).map(|ms| format_millis_utc(ms * 1000)),
+                source: held.source_name(row).map(str::to_string),
+            },
+            tag: tag.clone(),
+            note: args.note.clone(),
+            original: Original::of(original),
+        })?;
+    }
+    eprintln!(
+        "kaudit: case {}: {} marked [{tag}] (the query gave {}; {} scanned)",
+        args.name,
+        crate::text::count(rows.len() as u64, "event"),
+        crate::text::count(answer.result.rows.len() as u64, "row"),
+        crate::text::count(stats.records_scanned, "record"),
+    );
+    if rows.is_empty() {
+        eprintln!("kaudit: the query found no event: nothing was marked (the query is recorded)");
+    }
+    Ok(Outcome::Success)
+}
+
+/// `FROM..TO` in UTC, an open end left empty; empty for all time.
+fn range_text(range: crate::audit::time::TimeRange) -> String {
+    if range.start_ms.is_none() && range.end_ms.is_none() {
+        return String::new();
+    }
+    let end = |ms: Option<i64>| {
+        ms.map(|ms| format_millis_utc(ms * 1000))
+            .unwrap_or_default()
+    };
+    format!("{}..{}", end(range.start_ms), end(range.end_ms))
+}
+
+fn source_names(specs: &[InputSpec]) -> Vec<String> {
+    specs
+        .iter()
+        .map(|spec| match spec {
+            InputSpec::Path(path) => path.display().to_string(),
+            InputSpec::Stdin => "-".to_string(),
+            InputSpec::Bytes { name, .. } => name.clone(),
+        })
+        .collect()
+}
