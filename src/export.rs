@@ -35,6 +35,7 @@
 //! exclusively and the temporary file copied into it, which still never replaces an existing
 //! file but is not atomic: a crash part way leaves a short file.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -398,32 +399,13 @@ fn write_events<'a>(
     if format == ExportFormat::JsonArray {
         put(b"[\n", &mut counts)?;
     }
-    let mut line = Vec::new();
     for raw in events {
         if format == ExportFormat::JsonArray && counts.events > 0 {
             put(b",\n", &mut counts)?;
         }
-        let text: &[u8] = if is_json_value(raw) {
-            match format {
-                ExportFormat::JsonLines if raw.iter().any(|&b| b == b'\n' || b == b'\r') => {
-                    line.clear();
-                    line.extend(raw.iter().map(|&b| match b {
-                        b'\n' | b'\r' => b' ',
-                        b => b,
-                    }));
-                    &line
-                }
-                _ => raw,
-            }
-        } else if is_yaml_record(raw) {
-            line = wrap_text(raw, "kaudit.yaml");
-            &line
-        } else {
-            counts.truncated += 1;
-            line = wrap_text(raw, "kaudit.truncated");
-            &line
-        };
-        put(text, &mut counts)?;
+        let (text, truncated) = shaped(raw, format);
+        counts.truncated += usize::from(truncated);
+        put(&text, &mut counts)?;
         if format == ExportFormat::JsonLines {
             put(b"\n", &mut counts)?;
         }
@@ -433,6 +415,36 @@ fn write_events<'a>(
         put(b"\n]\n", &mut counts)?;
     }
     Ok(counts)
+}
+
+/// An event as a file of `format` holds it (see the module docs), and whether it stands for a
+/// text that is not JSON (a truncated event).
+fn shaped(raw: &[u8], format: ExportFormat) -> (Cow<'_, [u8]>, bool) {
+    if is_json_value(raw) {
+        match format {
+            ExportFormat::JsonLines if raw.iter().any(|&b| b == b'\n' || b == b'\r') => {
+                let line = raw
+                    .iter()
+                    .map(|&b| match b {
+                        b'\n' | b'\r' => b' ',
+                        b => b,
+                    })
+                    .collect();
+                (Cow::Owned(line), false)
+            }
+            _ => (Cow::Borrowed(raw), false),
+        }
+    } else if is_yaml_record(raw) {
+        (Cow::Owned(wrap_text(raw, "kaudit.yaml")), false)
+    } else {
+        (Cow::Owned(wrap_text(raw, "kaudit.truncated")), true)
+    }
+}
+
+/// An event as one line of a JSON lines export writes it (without its line end): its bytes as
+/// read, unless they are not one line of JSON.
+pub fn json_line(raw: &[u8]) -> Cow<'_, [u8]> {
+    shaped(raw, ExportFormat::JsonLines).0
 }
 
 /// One JSON value and nothing else but whitespace, in UTF-8 as JSON requires. Skipping the value

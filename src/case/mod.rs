@@ -7,7 +7,9 @@
 //! synced as it happens. What a case holds now is what its journal says: marks taken back are
 //! gone from [`Case::marks`], never from the journal.
 
+pub mod archive;
 pub mod journal;
+pub mod report;
 
 use std::fs::DirBuilder;
 use std::io;
@@ -43,18 +45,15 @@ pub enum CaseError {
          $XDG_DATA_HOME/kaudit/cases)"
     )]
     NoDataFolder,
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    /// The error is said in the message, not as a cause (which would say it twice).
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
 }
 
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> CaseError + '_ {
-    move |source| CaseError::Io {
+pub(crate) fn io_at(path: &Path) -> impl FnOnce(io::Error) -> CaseError + '_ {
+    move |error| CaseError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
@@ -266,12 +265,12 @@ fn private_dir(dir: &Path) -> Result<(), CaseError> {
 }
 
 /// Now, in UTC, to the millisecond.
-fn now() -> String {
+pub(crate) fn now() -> String {
     crate::audit::time::format_millis_utc(jiff::Timestamp::now().as_microsecond())
 }
 
 /// Who is running kaudit: `$USER` (or `$LOGNAME`), else the user id.
-fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     use std::os::unix::fs::MetadataExt;
     ["USER", "LOGNAME"]
         .iter()

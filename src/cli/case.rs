@@ -46,6 +46,16 @@ enum CaseCommand {
     /// Mark the events a query finds as evidence in a case (made if it is new): kept byte for
     /// byte, with a tag and a note, and the query recorded.
     Add(AddArgs),
+    /// Write a case to one ZIP for the hand-over: the marked events as read, the journal, a
+    /// report (HTML and Markdown) and a manifest of SHA-256 hashes.
+    Export {
+        name: String,
+        /// The archive to write (a new file: an existing one is never replaced).
+        #[arg(long, short = 'o', value_name = "FILE.zip")]
+        output: PathBuf,
+    },
+    /// Recompute every hash of an exported case; exit 0 only when all hold.
+    Verify { archive: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -93,6 +103,59 @@ pub fn run(args: &CaseArgs) -> Result<Outcome> {
             Ok(Outcome::Success)
         }
         CaseCommand::Add(add_args) => add(&root, add_args),
+        CaseCommand::Export { name, output } => export(&root, name, output),
+        CaseCommand::Verify { archive } => verify(archive),
+    }
+}
+
+fn export(root: &std::path::Path, name: &str, output: &std::path::Path) -> Result<Outcome> {
+    let case = open_existing(root, name)?;
+    let exported = case::archive::export(&case, output)?;
+    println!(
+        "{}: case {name}, {}\n  archive SHA-256:  {}\n  manifest SHA-256: {} (hand this over \
+         apart from the archive)",
+        sanitize(&exported.path.display().to_string()),
+        crate::text::count(exported.events as u64, "event"),
+        exported.sha256,
+        exported.manifest_sha256
+    );
+    Ok(Outcome::Success)
+}
+
+fn verify(archive: &std::path::Path) -> Result<Outcome> {
+    let verified = case::archive::verify(archive)?;
+    let shown = sanitize(&archive.display().to_string()).into_owned();
+    for problem in &verified.problems {
+        println!("{shown}: {problem}");
+    }
+    if verified.problems.is_empty() {
+        println!(
+            "{shown}: verified: {} and {}, every hash holds",
+            crate::text::count(verified.files as u64, "file"),
+            crate::text::count(verified.events as u64, "event")
+        );
+        Ok(Outcome::Success)
+    } else {
+        eprintln!(
+            "kaudit: {shown} does not verify: {}",
+            crate::text::count(verified.problems.len() as u64, "problem")
+        );
+        Ok(Outcome::Failure)
+    }
+}
+
+/// The case `name`, which must exist: a name that is not one is said with the nearest.
+fn open_existing(root: &std::path::Path, name: &str) -> Result<Case> {
+    case::check_name(name).map_err(|e| usage(e.to_string()))?;
+    match Case::open(root, name) {
+        Err(CaseError::NoSuchCase(_)) => {
+            let names: Vec<String> = case::list(root)?.into_iter().map(|c| c.name).collect();
+            let near = crate::text::suggest::nearest(name, names.iter().map(String::as_str))
+                .map(|n| format!(": did you mean {n}?"))
+                .unwrap_or_default();
+            Err(usage(format!("no case named `{name}`{near}")))
+        }
+        other => Ok(other?),
     }
 }
 
@@ -143,17 +206,7 @@ fn list(root: &std::path::Path) -> Result<Outcome> {
 }
 
 fn show(root: &std::path::Path, name: &str, output: ShowOutput) -> Result<Outcome> {
-    case::check_name(name).map_err(|e| usage(e.to_string()))?;
-    let case = match Case::open(root, name) {
-        Err(CaseError::NoSuchCase(_)) => {
-            let names: Vec<String> = case::list(root)?.into_iter().map(|c| c.name).collect();
-            let near = crate::text::suggest::nearest(name, names.iter().map(String::as_str))
-                .map(|n| format!(": did you mean {n}?"))
-                .unwrap_or_default();
-            return Err(usage(format!("no case named `{name}`{near}")));
-        }
-        other => other?,
-    };
+    let case = open_existing(root, name)?;
     let read = case.read()?;
     match output {
         ShowOutput::Jsonl => to_stdout(|out| {

@@ -279,3 +279,145 @@ fn a_journal_keeps_every_entry_it_confirmed_through_kill_9() {
         matches!(&again.entries.last().unwrap().what, What::Note { text } if text == "after the crash")
     );
 }
+
+/// The files of a ZIP archive, by name, in order.
+fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            (f.name().unwrap().into_owned(), bytes)
+        })
+        .collect()
+}
+
+fn rezip(path: &Path, files: &[(String, Vec<u8>)]) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in files {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn an_exported_case_verifies_and_a_changed_byte_is_named() {
+    let data = tempfile::tempdir().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let add = |query: &str, tag: &str| {
+        let out = kaudit_in(
+            data.path(),
+            &[
+                "case",
+                "add",
+                "ir-9",
+                "--demo",
+                query,
+                "--tag",
+                tag,
+                "--note",
+                "<b>why</b>",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    add("filter objectRef.subresource = \"exec\"", "attacker");
+    add(
+        "filter verb = \"create\" and objectRef.resource = \"clusterrolebindings\"",
+        "unsure",
+    );
+    let note = kaudit_in(data.path(), &["case", "note", "ir-9", "handed to the lead"]);
+    assert!(note.status.success());
+    let archive = out_dir.path().join("ir-9.zip");
+    let archive_arg = archive.to_str().unwrap();
+    let out = kaudit_in(data.path(), &["case", "export", "ir-9", "-o", archive_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("manifest SHA-256"),
+        "{}",
+        stdout(&out)
+    );
+    // Never over an existing file.
+    let again = kaudit_in(data.path(), &["case", "export", "ir-9", "-o", archive_arg]);
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+
+    let files = unzip(&archive);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "events.jsonl",
+            "journal.jsonl",
+            "report.html",
+            "report.md",
+            "manifest.json"
+        ]
+    );
+    let events = String::from_utf8(files[0].1.clone()).unwrap();
+    let times: Vec<String> = events
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["stageTimestamp"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(times.len() >= 4, "{events}");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "in time order: {times:?}"
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&files[4].1).unwrap();
+    assert_eq!(manifest["case"], "ir-9");
+    assert_eq!(manifest["exported_by"], "ana");
+    assert_eq!(manifest["sources"], serde_json::json!(["demo"]));
+    assert_eq!(manifest["events"].as_array().unwrap().len(), times.len());
+    let html = String::from_utf8(files[2].1.clone()).unwrap();
+    assert!(
+        html.contains("&lt;b&gt;why&lt;/b&gt;") && !html.contains("<b>why"),
+        "{html}"
+    );
+
+    let verify = |path: &Path| kaudit_in(data.path(), &["case", "verify", path.to_str().unwrap()]);
+    let out = verify(&archive);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("every hash holds"),
+        "{}",
+        stdout(&out)
+    );
+
+    // One byte of the second event changed: the file and the event are named.
+    let mut changed = files.clone();
+    let second = events.lines().next().unwrap().len() + 1 + 10;
+    changed[0].1[second] ^= 0x20;
+    let tampered = out_dir.path().join("tampered.zip");
+    rezip(&tampered, &changed);
+    let out = verify(&tampered);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    let id = manifest["events"][1]["auditID"].as_str().unwrap();
+    assert!(said.contains("changed: events.jsonl"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "changed: the event at line 2 of events.jsonl (auditID {id}"
+        )),
+        "{said}"
+    );
+    assert_eq!(said.lines().count(), 2, "nothing else: {said}");
+
+    // A file taken out, and one slipped in.
+    let mut other = files.clone();
+    other.retain(|(n, _)| n != "report.md");
+    other.push(("extra.txt".into(), b"x".to_vec()));
+    rezip(&tampered, &other);
+    let said = stdout(&verify(&tampered));
+    assert!(
+        said.contains("missing: report.md") && said.contains("added: extra.txt"),
+        "{said}"
+    );
+}
