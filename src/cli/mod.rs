@@ -125,7 +125,16 @@ impl From<Outcome> for ExitCode {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if let Some(mistyped) = mistyped_before(&e) {
+                eprintln!("kaudit: {}", crate::text::sanitize(&mistyped.to_string()));
+                return ExitCode::from(2);
+            }
+            e.exit()
+        }
+    };
     match checked(cli).and_then(dispatch) {
         Ok(outcome) => outcome.into(),
         Err(e) => {
@@ -133,6 +142,25 @@ pub fn main() -> ExitCode {
             ExitCode::from(if usage::is_usage(&e) { 2 } else { 1 })
         }
     }
+}
+
+/// `kaudit qeury --demo …`: the parser takes a misspelt command for a file, then refuses the
+/// options that follow it ("cannot be used with --demo"); the misspelling is the mistake to name.
+fn mistyped_before(e: &clap::Error) -> Option<anyhow::Error> {
+    use clap::error::ErrorKind;
+    if !matches!(
+        e.kind(),
+        ErrorKind::ArgumentConflict | ErrorKind::UnknownArgument
+    ) {
+        return None;
+    }
+    let first = std::env::args_os().nth(1)?;
+    if first.to_str()?.starts_with('-') {
+        return None;
+    }
+    let command = Cli::command();
+    let names = command.get_subcommands().map(|c| c.get_name());
+    usage::mistyped_command(&[std::path::PathBuf::from(first)], names)
 }
 
 /// What the parser cannot see before anything runs: with no command, a first word that is

@@ -616,7 +616,7 @@ fn formats_lists_every_problem() {
 
 #[test]
 fn bad_usage_exits_2_with_the_reason() {
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 11] = [
         (
             &["events", "--demo", "--start", "yesterday"],
             "\"yesterday\" is not a time",
@@ -658,6 +658,12 @@ fn bad_usage_exits_2_with_the_reason() {
             "no theme named \"no-such-theme\"; there are: ",
         ),
         (&["evnts"], "did you mean `kaudit events`?"),
+        // Taken for a file, the misspelt command made the options after it a conflict.
+        (
+            &["qeury", "--demo", "stats count(*)"],
+            "did you mean `kaudit query`?",
+        ),
+        (&["evnts", "--since", "2h"], "did you mean `kaudit events`?"),
     ];
     for (args, reason) in cases {
         let out = kaudit(args);
