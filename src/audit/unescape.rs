@@ -211,6 +211,35 @@ fn other_escape<T: Unescaped>(out: &mut T, b: &[u8], at: usize, esc: u8) -> Scan
     Ok(at + 2)
 }
 
+/// A block reader's `escaped`: [`escaped`] into bytes with every step compiled for
+/// `$features` (so that the block loop and `$blocks`' writer are one function), to be called
+/// only when the module's `available` says the processor has them.
+#[cfg(target_arch = "x86_64")]
+macro_rules! compiled_for {
+    ($features:literal, $blocks:ty) => {
+        pub(super) fn escaped(src: &str, start: usize, first: usize) -> Scan<(Vec<u8>, usize)> {
+            #[target_feature(enable = $features)]
+            fn compiled(src: &str, start: usize, first: usize) -> Scan<(Vec<u8>, usize)> {
+                super::read::<Vec<u8>, $blocks>(src, start, first)
+            }
+            // SAFETY: called only when `available` said the processor has these instructions.
+            #[allow(unsafe_code)]
+            unsafe {
+                compiled(src, start, first)
+            }
+        }
+
+        #[cfg(test)]
+        pub(super) fn escaped_for_test(
+            src: &str,
+            start: usize,
+            first: usize,
+        ) -> Option<Scan<(Vec<u8>, usize)>> {
+            available().then(|| escaped(src, start, first))
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod compress;
 #[cfg(target_arch = "x86_64")]

@@ -14,22 +14,9 @@ pub(super) fn available() -> bool {
     std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("avx512vbmi2")
 }
 
-/// [`super::escaped`] into bytes, every step compiled for AVX-512. Only when [`available`]
-/// says so.
-pub(super) fn escaped(src: &str, start: usize, first: usize) -> Scan<(Vec<u8>, usize)> {
-    // SAFETY: called only when `available` said the processor has these instructions.
-    #[allow(unsafe_code)]
-    unsafe {
-        escaped_avx512(src, start, first)
-    }
-}
+compiled_for!("avx512f,avx512bw,avx512vbmi2", Compressed);
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2")]
-fn escaped_avx512(src: &str, start: usize, first: usize) -> Scan<(Vec<u8>, usize)> {
-    super::read::<Vec<u8>, Compressed>(src, start, first)
-}
-
-/// Blocks read and written by AVX-512; used only by [`escaped_avx512`].
+/// Blocks read and written by AVX-512; used only by [`escaped`].
 struct Compressed;
 
 impl Blocks<Vec<u8>> for Compressed {
@@ -37,7 +24,7 @@ impl Blocks<Vec<u8>> for Compressed {
 
     #[inline(always)]
     fn masks(chunk: &[u8; BLOCK]) -> (u64, u64) {
-        // SAFETY: only `escaped_avx512` reads blocks so, and only on a processor with AVX-512.
+        // SAFETY: only `escaped` reads blocks so, and only on a processor with AVX-512.
         #[allow(unsafe_code)]
         unsafe {
             masks(chunk)
@@ -87,13 +74,4 @@ fn compressed(out: &mut Vec<u8>, chunk: &[u8; BLOCK], escapes: u64, upto: usize)
         _mm512_storeu_si512(out.as_mut_ptr().add(len).cast(), packed);
         out.set_len(len + keep.count_ones() as usize);
     }
-}
-
-#[cfg(test)]
-pub(super) fn escaped_for_test(
-    src: &str,
-    start: usize,
-    first: usize,
-) -> Option<Scan<(Vec<u8>, usize)>> {
-    available().then(|| escaped(src, start, first))
 }

@@ -34,22 +34,9 @@ pub(super) fn available() -> bool {
     std::is_x86_feature_detected!("ssse3")
 }
 
-/// [`super::escaped`] into bytes, every step compiled for SSSE3 so that the block loop and the
-/// packing are one function. Only when [`available`] says so.
-pub(super) fn escaped(src: &str, start: usize, first: usize) -> Scan<(Vec<u8>, usize)> {
-    // SAFETY: called only when `available` said the processor has SSSE3.
-    #[allow(unsafe_code)]
-    unsafe {
-        escaped_ssse3(src, start, first)
-    }
-}
+compiled_for!("ssse3", Shuffled);
 
-#[target_feature(enable = "ssse3")]
-fn escaped_ssse3(src: &str, start: usize, first: usize) -> Scan<(Vec<u8>, usize)> {
-    super::read::<Vec<u8>, Shuffled>(src, start, first)
-}
-
-/// Blocks written by [`shuffled`]; used only by [`escaped_ssse3`].
+/// Blocks written by [`shuffled`]; used only by [`escaped`].
 struct Shuffled;
 
 impl Blocks<Vec<u8>> for Shuffled {
@@ -57,7 +44,7 @@ impl Blocks<Vec<u8>> for Shuffled {
 
     #[inline(always)]
     fn block(out: &mut Vec<u8>, chunk: &[u8; BLOCK], escapes: u64, upto: usize) {
-        // SAFETY: only `escaped_ssse3` reads blocks so, and only on a processor with SSSE3.
+        // SAFETY: only `escaped` reads blocks so, and only on a processor with SSSE3.
         #[allow(unsafe_code)]
         unsafe {
             shuffled(out, chunk, escapes, upto);
@@ -107,13 +94,4 @@ fn byte_counts(x: u64) -> u64 {
     let x = x - ((x >> 1) & 0x5555_5555_5555_5555);
     let x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333);
     (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f
-}
-
-#[cfg(test)]
-pub(super) fn escaped_for_test(
-    src: &str,
-    start: usize,
-    first: usize,
-) -> Option<Scan<(Vec<u8>, usize)>> {
-    available().then(|| escaped(src, start, first))
 }
