@@ -200,7 +200,6 @@ pub(super) fn write_object_ref(
 }
 
 /// `,"key":<value as written>`; where the value is.
-#[inline(always)]
 pub(super) fn raw_member(out: &mut String, key: &str, value: Quoted<'_>) -> Range<usize> {
     push_key(out, key, false);
     let at = out.len();
@@ -209,7 +208,6 @@ pub(super) fn raw_member(out: &mut String, key: &str, value: Quoted<'_>) -> Rang
 }
 
 /// `,"key":"value"`; where the value is.
-#[inline(always)]
 pub(super) fn member(out: &mut String, key: &str, value: &str) -> Range<usize> {
     push_key(out, key, false);
     let at = out.len();
@@ -217,7 +215,6 @@ pub(super) fn member(out: &mut String, key: &str, value: &str) -> Range<usize> {
     at..out.len()
 }
 
-#[inline(always)]
 pub(super) fn push_key(out: &mut String, key: &str, first: bool) {
     if !first {
         out.push(',');
@@ -266,7 +263,6 @@ fn needs_escape(text: &[u8]) -> bool {
 }
 
 /// `text` as a JSON string.
-#[inline(always)]
 pub(super) fn push_string(out: &mut String, text: &str) {
     out.push('"');
     push_escaped(out, text);
