@@ -92,7 +92,8 @@ pub fn export(case: &Case, target: &Path) -> Result<Exported, CaseError> {
     let journal_bytes = std::fs::read(&journal_path).map_err(io_at(&journal_path))?;
     let read = journal::parse(&journal_bytes);
     let mut marked = marks(&read.entries);
-    // In time order; an event without a time keeps its place among those before it.
+    // In time order (a stable sort: events of one time keep the order they were marked in;
+    // those without a time come first).
     marked.sort_by(|a, b| time_of(a).cmp(&time_of(b)));
 
     let mut events = Vec::new();
