@@ -4,9 +4,10 @@
 //!
 //! Everything from a log is hostile: a user agent may hold `<script>`, `<img onerror=…>` or a
 //! `javascript:` link. The HTML escapes every value it prints (and forbids scripts and any
-//! request by its Content-Security-Policy); the Markdown escapes every ASCII punctuation mark, so
-//! no value becomes a link, an image or markup. Both first make control characters visible, as
-//! the terminal does.
+//! request by its Content-Security-Policy); the Markdown puts a backslash before every mark that
+//! could start markup, a link, an image, a tag or an entity, and breaks what would make a bare
+//! address a link, so no value becomes one. Both first make control characters visible, as the
+//! terminal does.
 
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
