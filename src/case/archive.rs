@@ -79,10 +79,49 @@ pub struct Exported {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The most a manifest may hold: a hash line per event, for far more events than a case has.
+const MANIFEST_MAX: u64 = 256 << 20;
+
+/// The SHA-256 of each line of a file read in chunks, empty lines skipped (as the lines of
+/// `events.jsonl` are counted).
+#[derive(Default)]
+struct LineHashes {
+    line: Option<Sha256>,
+}
+
+impl LineHashes {
+    fn update(&mut self, mut bytes: &[u8], done: &mut Vec<String>) {
+        while !bytes.is_empty() {
+            match memchr::memchr(b'\n', bytes) {
+                Some(at) => {
+                    if at > 0 {
+                        self.line
+                            .get_or_insert_with(Sha256::new)
+                            .update(&bytes[..at]);
+                    }
+                    self.finish(done);
+                    bytes = &bytes[at + 1..];
+                }
+                None => {
+                    self.line.get_or_insert_with(Sha256::new).update(bytes);
+                    bytes = &[];
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, done: &mut Vec<String>) {
+        if let Some(line) = self.line.take() {
+            done.push(hex(&line.finalize()));
+        }
+    }
 }
 
 /// Writes `case` to `target`, a new file (an existing one is never replaced), readable by its
@@ -230,7 +269,11 @@ pub fn verify(path: &Path) -> Result<Verified, CaseError> {
         error: io::Error::new(io::ErrorKind::InvalidData, why),
     };
     let mut zip = ZipArchive::new(file).map_err(|e| bad(format!("not a ZIP archive: {e}")))?;
-    let mut contents: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    // An archive may come from anyone: each file is hashed as it is read, never held whole
+    // (but the manifest, which is small), so a file that inflates to gigabytes costs time only.
+    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
+    let mut event_lines: Vec<String> = Vec::new();
+    let mut manifest_bytes = None;
     for i in 0..zip.len() {
         let mut entry = zip
             .by_index(i)
@@ -239,50 +282,72 @@ pub fn verify(path: &Path) -> Result<Verified, CaseError> {
             .name()
             .map_err(|e| bad(format!("entry {} has no usable name: {e}", i + 1)))?
             .into_owned();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(io_at(path))?;
-        if contents.insert(name.clone(), bytes).is_some() {
+        if hashes.contains_key(&name) || (name == MANIFEST && manifest_bytes.is_some()) {
             return Err(bad(format!(
                 "it holds two files named {}",
                 crate::text::sanitize(&name)
             )));
         }
+        if name == MANIFEST {
+            let mut bytes = Vec::new();
+            (&mut entry)
+                .take(MANIFEST_MAX + 1)
+                .read_to_end(&mut bytes)
+                .map_err(io_at(path))?;
+            if bytes.len() as u64 > MANIFEST_MAX {
+                return Err(bad(format!("its {MANIFEST} is too large to be one")));
+            }
+            manifest_bytes = Some(bytes);
+            continue;
+        }
+        let mut file = Sha256::new();
+        let mut line = LineHashes::default();
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            let n = entry.read(&mut chunk).map_err(io_at(path))?;
+            if n == 0 {
+                break;
+            }
+            file.update(&chunk[..n]);
+            if name == EVENTS {
+                line.update(&chunk[..n], &mut event_lines);
+            }
+        }
+        if name == EVENTS {
+            line.finish(&mut event_lines);
+        }
+        hashes.insert(name, hex(&file.finalize()));
     }
-    let manifest_bytes = contents
-        .remove(MANIFEST)
+    let manifest_bytes = manifest_bytes
         .ok_or_else(|| bad(format!("it holds no {MANIFEST}: not a kaudit case archive")))?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| bad(format!("its {MANIFEST} cannot be read: {e}")))?;
     let mut verified = Verified::default();
     let name = |n: &str| crate::text::sanitize(n).into_owned();
     for (file, hash) in &manifest.files {
-        match contents.get(file) {
+        match hashes.get(file) {
             None => verified.problems.push(format!("missing: {}", name(file))),
-            Some(bytes) if sha256(bytes) != hash.sha256 => {
+            Some(got) if *got != hash.sha256 => {
                 verified.problems.push(format!("changed: {}", name(file)));
             }
             Some(_) => verified.files += 1,
         }
     }
-    for file in contents.keys().filter(|f| !manifest.files.contains_key(*f)) {
+    for file in hashes.keys().filter(|f| !manifest.files.contains_key(*f)) {
         verified.problems.push(format!("added: {}", name(file)));
     }
-    if let Some(events) = contents.get(EVENTS) {
-        let lines: Vec<&[u8]> = events
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .collect();
+    if hashes.contains_key(EVENTS) {
         for (i, expected) in manifest.events.iter().enumerate() {
             let which = describe(expected);
-            match lines.get(i) {
+            match event_lines.get(i) {
                 None => verified.problems.push(format!("missing: {which}")),
-                Some(line) if sha256(line) != expected.line_sha256 => {
+                Some(got) if *got != expected.line_sha256 => {
                     verified.problems.push(format!("changed: {which}"));
                 }
                 Some(_) => verified.events += 1,
             }
         }
-        for i in manifest.events.len()..lines.len() {
+        for i in manifest.events.len()..event_lines.len() {
             verified
                 .problems
                 .push(format!("added: an event at line {} of {EVENTS}", i + 1));
@@ -302,4 +367,28 @@ fn describe(e: &EventHash) -> String {
         out.push(')');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_hashed_in_chunks_are_the_lines_hashed_whole() {
+        let text = b"{\"a\":1}\n\n{\"b\":2}\r\n{\"c\":\"x\\ny\"}\nlast without an end";
+        let whole: Vec<String> = text
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(sha256)
+            .collect();
+        for size in 1..text.len() {
+            let mut lines = LineHashes::default();
+            let mut got = Vec::new();
+            for chunk in text.chunks(size) {
+                lines.update(chunk, &mut got);
+            }
+            lines.finish(&mut got);
+            assert_eq!(got, whole, "chunks of {size}");
+        }
+    }
 }
