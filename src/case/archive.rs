@@ -168,16 +168,12 @@ pub fn export(case: &Case, target: &Path) -> Result<Exported, CaseError> {
     let (mut sources, mut ranges) = (Vec::new(), Vec::new());
     for entry in &read.entries {
         if let What::Query(q) = &entry.what {
-            for s in q.sources.iter().chain(&q.log_groups) {
+            for s in q.read_from() {
                 if !sources.contains(s) {
                     sources.push(s.clone());
                 }
             }
-            let range = if q.range.is_empty() {
-                "all time"
-            } else {
-                &q.range
-            };
+            let range = q.range_shown();
             if !ranges.iter().any(|r| r == range) {
                 ranges.push(range.to_string());
             }

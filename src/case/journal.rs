@@ -63,6 +63,22 @@ pub struct QueryRun {
     pub rows: u64,
 }
 
+impl QueryRun {
+    /// The range as it is shown: `all time` when none was asked.
+    pub fn range_shown(&self) -> &str {
+        if self.range.is_empty() {
+            "all time"
+        } else {
+            &self.range
+        }
+    }
+
+    /// What it read: the files, then the log groups.
+    pub fn read_from(&self) -> impl Iterator<Item = &String> {
+        self.sources.iter().chain(&self.log_groups)
+    }
+}
+
 /// Which event an entry is about: found again by its `auditID` and `@ptr` when the case is
 /// reopened over the same sources; its time and source say what it was when they are gone.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -67,17 +67,8 @@ impl Story {
                     entry.at.clone(),
                     entry.user.clone(),
                     q.text.clone(),
-                    if q.range.is_empty() {
-                        "all time".to_string()
-                    } else {
-                        q.range.clone()
-                    },
-                    q.sources
-                        .iter()
-                        .chain(&q.log_groups)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    q.range_shown().to_string(),
+                    q.read_from().cloned().collect::<Vec<_>>().join(", "),
                     q.rows.to_string(),
                 ]),
                 What::Note { text } => {

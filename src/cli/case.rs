@@ -292,11 +292,7 @@ fn detail(entry: &Entry) -> String {
         What::Query(q) => format!(
             "{} ({}; {}, {})",
             q.text,
-            if q.range.is_empty() {
-                "all time"
-            } else {
-                &q.range
-            },
+            q.range_shown(),
             crate::text::count(q.records_scanned, "record"),
             crate::text::count(q.rows, "row")
         ),
