@@ -44,6 +44,20 @@ pub enum What {
     Note { text: String },
     /// A query run while the case was open.
     Query(QueryRun),
+    /// A detection's finding opened to review its hits.
+    FindingOpened(FindingOpened),
+}
+
+/// A finding as it was opened: which detection, how serious, and how many hits over which range.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FindingOpened {
+    /// The detection's name (its canned query's).
+    pub detection: String,
+    pub severity: String,
+    /// Its hits among the events held, over `range`.
+    pub hits: u64,
+    /// As [`QueryRun::range`].
+    pub range: String,
 }
 
 /// A query as it ran: what was asked, over what, and what it found.

@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod journal;
+pub mod marking;
 pub mod report;
 
 use std::fs::DirBuilder;
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-pub use journal::{BadLine, Entry, EventRef, Original, QueryRun, What};
+pub use journal::{BadLine, Entry, EventRef, FindingOpened, Original, QueryRun, What};
 
 /// The journal's file name in a case folder.
 pub const JOURNAL: &str = "journal.jsonl";

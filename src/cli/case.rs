@@ -18,9 +18,7 @@ use super::time_args::TimeArgs;
 use super::usage::usage;
 use super::work::block_on;
 use crate::audit::time::format_millis_utc;
-use crate::audit::{Depth, decode_event};
-use crate::case::{self, Case, CaseError, Entry, EventRef, Original, QueryRun, What};
-use crate::engine::local::InputSpec;
+use crate::case::{self, Case, CaseError, Entry, EventRef, QueryRun, What};
 use crate::engine::{EventSource, Failure, QueryJob, Report, SharedStore, compile};
 use crate::text::sanitize;
 
@@ -264,6 +262,7 @@ fn kind(entry: &Entry) -> &'static str {
         What::Unmarked { .. } => "unmarked",
         What::Note { .. } => "note",
         What::Query(_) => "query",
+        What::FindingOpened(_) => "finding",
     }
 }
 
@@ -295,6 +294,17 @@ fn detail(entry: &Entry) -> String {
             q.range_shown(),
             crate::text::count(q.records_scanned, "record"),
             crate::text::count(q.rows, "row")
+        ),
+        What::FindingOpened(f) => format!(
+            "{} [{}] ({} over {})",
+            f.detection,
+            f.severity,
+            crate::text::count(f.hits, "hit"),
+            if f.range.is_empty() {
+                "all time"
+            } else {
+                &f.range
+            }
         ),
     }
 }
@@ -365,32 +375,24 @@ fn add(root: &std::path::Path, args: &AddArgs) -> Result<Outcome> {
     rows.dedup();
     held.sort_by_time(&mut rows);
     let stats = answer.result.statistics;
+    let read_from = source.read_from();
     let mut case = Case::open_or_create(root, &args.name)?;
     case.record(What::Query(QueryRun {
         text: text.clone(),
         range: range_text(range),
-        sources: source_names(source.specs()),
-        log_groups: Vec::new(),
+        sources: read_from.files,
+        log_groups: read_from.log_groups,
         records_scanned: stats.records_scanned,
         bytes_scanned: stats.bytes_scanned,
         rows: answer.result.rows.len() as u64,
     }))?;
     for &row in &rows {
-        let original = held.original(row);
-        let raw = held.raw(row);
-        let audit_id = decode_event(raw, Depth::Minimal)
-            .ok()
-            .and_then(|e| e.audit_id.map(|id| id.into_owned()));
+        let (event, original) = case::marking::held_event(&held, row);
         case.record(What::Marked {
-            event: EventRef {
-                audit_id,
-                ptr: held.ptr(row),
-                time: held.time_ms(row).map(|ms| format_millis_utc(ms * 1000)),
-                source: held.source_name(row).map(str::to_string),
-            },
+            event,
             tag: tag.clone(),
             note: args.note.clone(),
-            original: Original::of(original),
+            original,
         })?;
     }
     eprintln!(
@@ -416,15 +418,4 @@ fn range_text(range: crate::audit::time::TimeRange) -> String {
             .unwrap_or_default()
     };
     format!("{}..{}", end(range.start_ms), end(range.end_ms))
-}
-
-fn source_names(specs: &[InputSpec]) -> Vec<String> {
-    specs
-        .iter()
-        .map(|spec| match spec {
-            InputSpec::Path(path) => path.display().to_string(),
-            InputSpec::Stdin => "-".to_string(),
-            InputSpec::Bytes { name, .. } => name.clone(),
-        })
-        .collect()
 }

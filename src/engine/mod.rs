@@ -32,7 +32,9 @@ pub use compile::{Compiled, Target, compile};
 pub use event::{Event, LoadProgress, Progress, Report, TailStatus};
 pub use finding::{Detection, Finding, HitRef};
 pub use intake::{PAUSE_BUFFER, TailControl};
-pub use source::{Answer, AnswerFacts, Detected, EventSource, Failure, LocalFacts, QueryJob};
+pub use source::{
+    Answer, AnswerFacts, Detected, EventSource, Failure, LocalFacts, QueryJob, ReadFrom,
+};
 
 /// The events held, shared by the one who shows them and the work that adds to them.
 pub type SharedStore = Arc<RwLock<crate::store::EventStore>>;

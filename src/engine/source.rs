@@ -91,10 +91,23 @@ pub struct Detected {
     pub reports: Vec<ScanReport>,
 }
 
+/// What a source reads: its files (the paths as given, `-` for standard input, `demo`), and
+/// the CloudWatch log groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadFrom {
+    pub files: Vec<String>,
+    pub log_groups: Vec<String>,
+}
+
 /// A source of audit events.
 pub trait EventSource: Send + Sync {
     /// How it is named in the console's title.
     fn name(&self) -> String;
+
+    /// What it reads, as a case records a query's sources.
+    fn read_from(&self) -> ReadFrom {
+        ReadFrom::default()
+    }
 
     /// How a query for it is compiled; `tied`: its rows of events are to be tied to the events
     /// held (the console's table).

@@ -259,6 +259,24 @@ impl EventStore {
         self.rows_of_ptrs([ptr]).pop().flatten()
     }
 
+    /// The rows of the events at each of `times` (epoch ms), in the order read, in one look
+    /// through the rows.
+    pub fn rows_at_times(&self, times: &[i64]) -> Vec<Vec<u32>> {
+        let mut found = vec![Vec::new(); times.len()];
+        let mut wanted: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, &t) in times.iter().enumerate() {
+            wanted.entry(t).or_default().push(i);
+        }
+        for (row, t) in self.columns.time.iter().enumerate() {
+            if let Some(asked) = wanted.get(t) {
+                for &i in asked {
+                    found[i].push(row as u32);
+                }
+            }
+        }
+        found
+    }
+
     /// [`EventStore::row_of_ptr`] of each pointer, in order, in one look through the rows.
     pub fn rows_of_ptrs<'a>(&self, ptrs: impl IntoIterator<Item = &'a str>) -> Vec<Option<u32>> {
         let ptrs: Vec<&str> = ptrs.into_iter().collect();

@@ -16,7 +16,9 @@ use crate::engine::compile::Target;
 use crate::engine::event::{Event, Report};
 use crate::engine::finding::Detection;
 use crate::engine::intake::TailControl;
-use crate::engine::source::{Answer, AnswerFacts, Detected, EventSource, Failure, QueryJob, Work};
+use crate::engine::source::{
+    Answer, AnswerFacts, Detected, EventSource, Failure, QueryJob, ReadFrom, Work,
+};
 use crate::source::cloudwatch::{CloudError, Connect, Logs, SdkLogs};
 use crate::text::sanitize;
 
@@ -228,6 +230,13 @@ impl EventSource for CloudSource {
             "CloudWatch: pick a cluster".to_string()
         } else {
             format!("CloudWatch {}", self.settings.groups.join(", "))
+        }
+    }
+
+    fn read_from(&self) -> ReadFrom {
+        ReadFrom {
+            files: Vec::new(),
+            log_groups: self.settings.groups.clone(),
         }
     }
 

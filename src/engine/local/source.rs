@@ -14,7 +14,9 @@ use crate::engine::compile::Target;
 use crate::engine::event::{Event, Progress, Report};
 use crate::engine::finding::Detection;
 use crate::engine::intake::{Intake, TailControl};
-use crate::engine::source::{Answer, AnswerFacts, Detected, EventSource, Failure, QueryJob, Work};
+use crate::engine::source::{
+    Answer, AnswerFacts, Detected, EventSource, Failure, QueryJob, ReadFrom, Work,
+};
 use crate::source::demo::{DemoConfig, demo_bytes};
 use crate::source::local::{self, InputError, InputSpec, LocalInput, QueryProgress};
 
@@ -325,6 +327,23 @@ impl EventSource for LocalSource {
             return "demo incident".to_string();
         }
         local::describe(&self.inner.specs)
+    }
+
+    fn read_from(&self) -> ReadFrom {
+        let files = self
+            .inner
+            .specs
+            .iter()
+            .map(|spec| match spec {
+                InputSpec::Path(path) => path.display().to_string(),
+                InputSpec::Stdin => "-".to_string(),
+                InputSpec::Bytes { name, .. } => name.clone(),
+            })
+            .collect();
+        ReadFrom {
+            files,
+            log_groups: Vec::new(),
+        }
     }
 
     fn target(&self, tied: bool) -> Target {
