@@ -146,6 +146,13 @@ impl Case {
 
     fn at(name: &str, dir: PathBuf) -> Result<Case, CaseError> {
         let path = dir.join(JOURNAL);
+        // A journal that is a device or a pipe would be read without end.
+        if let Ok(meta) = std::fs::metadata(&path)
+            && !meta.is_file()
+        {
+            let error = io::Error::other("not a regular file: a journal is one");
+            return Err(io_at(&path)(error));
+        }
         let journal = journal::Journal::open(&path).map_err(io_at(&path))?;
         Ok(Case {
             name: name.to_string(),
@@ -263,6 +270,18 @@ fn private_dir(dir: &Path) -> Result<(), CaseError> {
         .map_err(io_at(dir))?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io_at(dir))
+}
+
+/// `FROM..TO` in UTC, an open end left empty; empty for all time.
+pub fn range_text(range: crate::audit::time::TimeRange) -> String {
+    if range.start_ms.is_none() && range.end_ms.is_none() {
+        return String::new();
+    }
+    let end = |ms: Option<i64>| {
+        ms.map(|ms| crate::audit::time::format_millis_utc(ms * 1000))
+            .unwrap_or_default()
+    };
+    format!("{}..{}", end(range.start_ms), end(range.end_ms))
 }
 
 /// Now, in UTC, to the millisecond.

@@ -17,7 +17,6 @@ use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use super::usage::usage;
 use super::work::block_on;
-use crate::audit::time::format_millis_utc;
 use crate::case::{self, Case, CaseError, Entry, EventRef, QueryRun, What};
 use crate::engine::{EventSource, Failure, QueryJob, Report, SharedStore, compile};
 use crate::text::sanitize;
@@ -379,7 +378,7 @@ fn add(root: &std::path::Path, args: &AddArgs) -> Result<Outcome> {
     let mut case = Case::open_or_create(root, &args.name)?;
     case.record(What::Query(QueryRun {
         text: text.clone(),
-        range: range_text(range),
+        range: case::range_text(range),
         sources: read_from.files,
         log_groups: read_from.log_groups,
         records_scanned: stats.records_scanned,
@@ -406,16 +405,4 @@ fn add(root: &std::path::Path, args: &AddArgs) -> Result<Outcome> {
         eprintln!("kaudit: the query found no event: nothing was marked (the query is recorded)");
     }
     Ok(Outcome::Success)
-}
-
-/// `FROM..TO` in UTC, an open end left empty; empty for all time.
-fn range_text(range: crate::audit::time::TimeRange) -> String {
-    if range.start_ms.is_none() && range.end_ms.is_none() {
-        return String::new();
-    }
-    let end = |ms: Option<i64>| {
-        ms.map(|ms| format_millis_utc(ms * 1000))
-            .unwrap_or_default()
-    };
-    format!("{}..{}", end(range.start_ms), end(range.end_ms))
 }

@@ -50,7 +50,16 @@ pub fn run(
     follow: bool,
     cloud_args: &CloudArgs,
     since: Option<&str>,
+    case: Option<&str>,
 ) -> Result<Outcome> {
+    // Cases live in the data folder: one asked for where there is none is said before the
+    // terminal is taken.
+    let case_root = crate::case::default_root();
+    if case.is_some()
+        && let Err(e) = &case_root
+    {
+        return Err(usage(e.to_string()));
+    }
     let local = !source.paths.is_empty() || !source.file.is_empty() || source.demo;
     let cloud = cloud_args.is_set() || (cloud_args.connection_only() && !local);
     let events: Arc<dyn EventSource> = if cloud {
@@ -134,6 +143,8 @@ pub fn run(
         catalog,
         history,
         history_path,
+        case: case.map(str::to_string),
+        case_root: case_root.ok(),
     })?;
     Ok(match signalled {
         // As a shell reports a process a signal ended: 128 and the signal's number.

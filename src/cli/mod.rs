@@ -70,6 +70,10 @@ pub struct Cli {
     /// With --cluster or --log-group: read this far back (default 1h).
     #[arg(long, value_name = "DURATION")]
     since: Option<String>,
+    /// With no command: the console in case NAME (made if new), which keeps the events marked
+    /// with their tags and notes, notes, the queries run and the findings opened.
+    #[arg(long, value_name = "NAME")]
+    case: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,6 +180,9 @@ fn checked(cli: Cli) -> anyhow::Result<Cli> {
         if let Some(theme) = &cli.theme {
             console::check_theme(theme)?;
         }
+        if let Some(name) = &cli.case {
+            crate::case::check_name(name).map_err(|e| usage::usage(e.to_string()))?;
+        }
     }
     Ok(cli)
 }
@@ -203,7 +210,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
             cli.follow,
             &cli.cloud,
             cli.since.as_deref(),
+            cli.case.as_deref(),
         ),
+        None if cli.case.is_some() => Err(usage::usage(
+            "--case opens the console in a case, and needs a terminal; for scripts, use `kaudit case add NAME …`",
+        )),
         None if cli.cloud.is_set()
             || (cli.cloud.connection_only()
                 && cli.source.paths.is_empty()

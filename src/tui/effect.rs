@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::case_desk::CaseWrite;
 use super::msg::Ticket;
 use super::query::{History, TimeChoice};
+use super::state::{Elsewhere, Mark};
 use crate::export::ExportFormat;
 use crate::store::{FilterSet, SortKey};
 
@@ -44,7 +46,16 @@ pub enum Effect {
         ticket: Ticket,
         index: usize,
         ptr: String,
+        /// To be marked once fetched.
+        mark: Option<Mark>,
     },
+    /// Open (or make) the case of this name, the one the journal is written to from now on;
+    /// replies `Msg::CaseOpened`.
+    OpenCase(String),
+    /// Keep this in the open case's journal, in the order asked; replies `Msg::CaseKept`.
+    CaseWrite(CaseWrite),
+    /// Look for these marks' events among the events held; replies `Msg::MarksFound`.
+    FindMarks(Vec<Elsewhere>),
     /// Read the events held that these detections have not read yet, and count their hits
     /// over `range`; replies `Msg::Found` as it goes.
     FindFindings {

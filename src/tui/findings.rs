@@ -208,6 +208,7 @@ mod tests {
             read: 5,
             held: 5,
             range: TimeChoice::All,
+            resolved: Default::default(),
         };
         let mut v = FindingsView::default();
         v.follow(&found);

@@ -19,6 +19,8 @@ pub struct Found {
     pub held: usize,
     /// The range `FoundItem::rows` are counted over.
     pub range: TimeChoice,
+    /// The same, as counted (a preset resolved).
+    pub resolved: crate::audit::time::TimeRange,
 }
 
 /// One detection's hits.
@@ -76,6 +78,7 @@ impl Found {
             read: hits.read,
             held: store.len(),
             range,
+            resolved,
         }
     }
 
@@ -150,6 +153,7 @@ mod tests {
             read: 10,
             held: 10,
             range: TimeChoice::All,
+            resolved: Default::default(),
         };
         assert_eq!(
             found.fired_by_severity(),

@@ -5,7 +5,7 @@
 //! | module | owns |
 //! |---|---|
 //! | `msg`, `effect` | what can happen, what can be asked for |
-//! | `state/` | the state, in parts (the events table, columns, facets, filters, prompt, query), and which layers are open |
+//! | `state/` | the state, in parts (the events table, columns, facets, filters, prompt, query, the case open), and which layers are open |
 //! | `keymap/` | every key: where it works, what it does, what the help says of it |
 //! | `update/` | the pure update: keys down the open layers, the mouse, the query side, the `:` commands |
 //! | `geometry` | where each part of the screen goes: the layout, what a click hits, page sizes |
@@ -17,10 +17,12 @@
 //! | `detail`, `detail_line`, `decoded`, `json` | what the detail pane shows of one event, as labelled lines in sections, pivots included; an exec's command and the aws-auth mappings read out; its request and response as ordered JSON |
 //! | `runner` | effects carried out by the source of events (the engine's) and on worker threads |
 //! | `query_run` | what the engine answers and tells, as the console's messages |
+//! | `case_desk` | the open case's journal, written on a thread of its own in the order asked, each entry confirmed once on disk |
 //! | `field_names` | the loaded events' field names, gathered in the background for the editor |
 //! | `terminal` | taking the terminal over and giving it back, on panic too |
 //! | `styles`, `config` | the theme as ratatui styles; the config file |
 
+pub mod case_desk;
 pub mod clusters;
 pub mod config;
 mod decoded;
@@ -78,6 +80,10 @@ pub struct Options {
     pub history: query::History,
     /// Where the history is saved after each run; `None` keeps it for this run only.
     pub history_path: Option<std::path::PathBuf>,
+    /// The case to open at once (made if new).
+    pub case: Option<String>,
+    /// Where cases are kept; `None` when no folder for them could be found (`:case` says so).
+    pub case_root: Option<std::path::PathBuf>,
 }
 
 /// Runs the console until the user quits, or a signal (SIGTERM, SIGINT, SIGHUP) ends it: the
@@ -118,6 +124,11 @@ async fn run_loop(options: Options) -> Result<Option<i32>> {
     state.status.home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let mut runner = Runner::new(store.clone(), tx, options.source);
     runner.history_path = options.history_path;
+    runner.case_root = options.case_root;
+    if let Some(name) = options.case {
+        state.say(format!("opening case {name}…"), state::Level::Info);
+        runner.run(Effect::OpenCase(name));
+    }
     if needs_cluster {
         // The clusters are found first, and one is picked.
         state.clusters = Some(clusters::ClusterPicker::default());
@@ -176,6 +187,12 @@ async fn run_loop(options: Options) -> Result<Option<i32>> {
         .stop
         .store(true, std::sync::atomic::Ordering::Relaxed);
     drop(guard);
+    // Every entry the case was asked to keep is written before kaudit goes.
+    if !runner.finish_case(Duration::from_secs(10)) {
+        eprintln!(
+            "kaudit: the case's journal could not be written in time; its last entries may be missing"
+        );
+    }
     // Nothing is left running in the account: a query still running is stopped (StopQuery)
     // before the console goes, waiting a few seconds at most for CloudWatch to answer.
     if state.query.running() {

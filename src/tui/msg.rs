@@ -63,6 +63,17 @@ pub enum Msg {
         ticket: Ticket,
         index: usize,
         row: Result<u32, String>,
+        /// A mark to make of it once it is held (`m` or Space on a row not held).
+        mark: Option<super::state::Mark>,
+    },
+    /// The case asked for is open: its marks, found among the events held where they are.
+    CaseOpened(Result<Box<super::case_desk::OpenedCase>, String>),
+    /// An entry of the case's journal is on disk, or could not be written.
+    CaseKept(Box<super::case_desk::CaseKept>),
+    /// Which of these marks' events are held now.
+    MarksFound {
+        marks: Vec<super::state::Elsewhere>,
+        rows: Vec<Option<u32>>,
     },
 }
 
@@ -114,6 +125,15 @@ pub struct QueryAnswer {
     /// The events the answer was asked of, when it was of given events (a finding's hits):
     /// the events view then holds exactly them, whatever the answer's row cap.
     pub held: Option<Arc<Vec<u32>>>,
+    /// What it was asked over, as a case records it.
+    pub asked: Asked,
+}
+
+/// What a query was asked over: the range as run (a preset resolved), and what it read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Asked {
+    pub range: crate::audit::time::TimeRange,
+    pub read_from: crate::engine::ReadFrom,
 }
 
 /// A query that gave no answer.

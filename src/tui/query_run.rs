@@ -40,6 +40,7 @@ pub fn answered(answer: Answer, warnings: Vec<String>) -> Result<QueryAnswer, Qu
         warnings: notes,
         ptrs: answer.ptrs,
         held: None,
+        asked: Default::default(),
     })
 }
 

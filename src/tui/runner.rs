@@ -5,17 +5,18 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::case_desk::CaseDesk;
 use super::clusters::ClusterItem;
 use super::detail::DetailData;
 use super::effect::Effect;
 use super::field_names::FieldIndexer;
 use super::found;
-use super::msg::{ExportFailure, Filtered, Msg, QueryAnswer, QueryFailure, Ticket};
+use super::msg::{Asked, ExportFailure, Filtered, Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::{TimeChoice, history};
 use super::query_run;
 use crate::engine::held::{self, HeldFindings};
@@ -127,6 +128,10 @@ pub struct Runner {
     field_names: Arc<Mutex<FieldIndexer>>,
     /// The detections over the events held, and the one worker reading for them.
     findings: Arc<FindingsWork>,
+    /// Where cases are kept; `None` when no folder for them could be found.
+    pub case_root: Option<PathBuf>,
+    /// The open case's writer, started when a case is first opened.
+    case_desk: Arc<OnceLock<CaseDesk>>,
 }
 
 /// One worker at a time reads the held events for the detections; a request while it reads
@@ -155,7 +160,21 @@ impl Runner {
             history_path: None,
             field_names: Arc::default(),
             findings: Arc::default(),
+            case_root: None,
+            case_desk: Arc::default(),
         }
+    }
+
+    fn case_desk(&self) -> &CaseDesk {
+        self.case_desk.get_or_init(|| {
+            CaseDesk::start(self.case_root.clone(), self.store.clone(), self.tx.clone())
+        })
+    }
+
+    /// Waits, `wait` at most, until what the case was asked to keep is on disk; true when it
+    /// is (or no case was opened).
+    pub fn finish_case(&self, wait: std::time::Duration) -> bool {
+        self.case_desk.get().is_none_or(|desk| desk.flush(wait))
     }
 
     fn source(&self) -> Arc<dyn EventSource> {
@@ -239,14 +258,27 @@ impl Runner {
                 self.load();
             }
             Effect::RetryCloud => self.source().retry(),
-            Effect::FetchRecord { ticket, index, ptr } => {
+            Effect::FetchRecord {
+                ticket,
+                index,
+                ptr,
+                mark,
+            } => {
                 let source = self.source();
                 tokio::spawn(async move {
                     if let Some(row) = source.fetch_record(&ptr, &this.store).await {
-                        let _ = this.tx.send(Msg::RecordFetched { ticket, index, row });
+                        let _ = this.tx.send(Msg::RecordFetched {
+                            ticket,
+                            index,
+                            row,
+                            mark,
+                        });
                     }
                 });
             }
+            Effect::OpenCase(name) => self.case_desk().open(&name),
+            Effect::CaseWrite(write) => self.case_desk().write(write),
+            Effect::FindMarks(marks) => self.case_desk().find(marks),
             Effect::CancelQuery => {
                 if let Ok(running) = self.query_cancel.lock()
                     && let Some(cancel) = running.as_ref()
@@ -337,9 +369,13 @@ impl Runner {
             }
         };
         let warnings = query_run::warnings_of(&compiled);
+        let asked = Asked {
+            range: range.resolve(self.anchor_ms(&*source)),
+            read_from: source.read_from(),
+        };
         let job = QueryJob {
             compiled,
-            range: range.resolve(self.anchor_ms(&*source)),
+            range: asked.range,
             cancel,
             tie_to: Some(self.store.clone()),
         };
@@ -347,7 +383,8 @@ impl Runner {
         tokio::spawn(async move {
             let report = this.report(Some(ticket));
             let outcome = match source.query(job, &report).await {
-                Ok(answer) => query_run::answered(answer, warnings).map(Box::new),
+                Ok(answer) => query_run::answered(answer, warnings)
+                    .map(|answered| Box::new(QueryAnswer { asked, ..answered })),
                 Err(failure) => Err(query_run::failed(failure)),
             };
             let _ = this.tx.send(Msg::QueryDone { ticket, outcome });
@@ -409,6 +446,7 @@ impl Runner {
             warnings: query_run::warnings_of(&compiled),
             ptrs: Vec::new(),
             held: Some(rows),
+            asked: Default::default(),
         }))
     }
 

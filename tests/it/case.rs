@@ -281,7 +281,7 @@ fn a_journal_keeps_every_entry_it_confirmed_through_kill_9() {
 }
 
 /// The files of a ZIP archive, by name, in order.
-fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
+pub fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     (0..zip.len())
@@ -294,7 +294,7 @@ fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn rezip(path: &Path, files: &[(String, Vec<u8>)]) {
+pub fn rezip(path: &Path, files: &[(String, Vec<u8>)]) {
     use std::io::Write;
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     for (name, bytes) in files {

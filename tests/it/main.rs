@@ -22,6 +22,7 @@ mod cloudwatch_recovery;
 mod cloudwatch_split;
 mod cloudwatch_tail;
 mod cloudwatch_tail_faults;
+mod console_case;
 mod console_e2e;
 mod console_retry;
 mod console_walkthrough;

@@ -20,6 +20,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (":drop N", "drop filter chip N"),
     (
+        ":case [NAME]",
+        "open case NAME (made if new): marks, notes, queries and findings opened are kept in it; alone, which case is open",
+    ),
+    (":note TEXT", "a note on the open case"),
+    (
         ":export FILE",
         "write the marked events to FILE (.json or .jsonl; ~/ is the home folder)",
     ),

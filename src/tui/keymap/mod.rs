@@ -233,6 +233,7 @@ pub enum Action {
     ClearFilters,
     DropFilter,
     Mark,
+    Tag,
     PickBar,
     Export,
     ExportAll,

@@ -1,5 +1,6 @@
 //! The console's state, in small parts, each with its own update logic.
 
+mod case;
 mod columns;
 mod facets;
 mod filters;
@@ -8,6 +9,7 @@ mod prompt;
 mod query;
 mod table;
 
+pub use case::{CaseState, Elsewhere, Mark};
 pub use columns::{EventColumn, EventColumns, EventSort};
 pub use facets::FacetsState;
 pub use filters::{Chip, Filters};
@@ -114,6 +116,8 @@ pub struct State {
     /// The cluster picker, while no cluster is open yet.
     pub clusters: Option<super::clusters::ClusterPicker>,
     pub prompt: Option<Prompt>,
+    /// The case open, whose journal keeps marks, notes, queries and findings opened.
+    pub case: Option<CaseState>,
     /// The export waiting for an answer (a file that exists).
     pub pending_export: Option<PendingExport>,
     /// Events over time in the current result.

@@ -12,6 +12,8 @@ pub enum PromptKind {
     ConfirmOverwrite { all: bool },
     /// The value of a canned query's parameter (named in [`Prompt::param`]).
     Param,
+    /// A mark's tag, then its note, for the event under the cursor (in a case).
+    Tag,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +22,8 @@ pub struct Prompt {
     pub input: String,
     /// In characters.
     pub cursor: usize,
-    /// The parameter asked for, for [`PromptKind::Param`].
+    /// The parameter asked for, for [`PromptKind::Param`]; the tag given last, for
+    /// [`PromptKind::Tag`].
     pub param: Option<String>,
 }
 
@@ -49,6 +52,10 @@ impl Prompt {
             PromptKind::Export { all: false } => "export marked to: ".into(),
             PromptKind::Export { all: true } => "export all filtered to: ".into(),
             PromptKind::ConfirmOverwrite { .. } => "file exists; replace it? (y/n) ".into(),
+            PromptKind::Tag => format!(
+                "tag and note (Enter: {}): ",
+                crate::text::sanitize(self.param.as_deref().unwrap_or("unsure"))
+            ),
             PromptKind::Param => format!(
                 "{}: ",
                 crate::text::sanitize(self.param.as_deref().unwrap_or("value"))

@@ -94,6 +94,8 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
             export_effect(state, PathBuf::from(arg), false, false)
         }
         "export-all" => export_effect(state, PathBuf::from(arg), true, false),
+        "case" => super::case::command(state, arg),
+        "note" => super::case::note(state, arg),
         "user" | "as" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision"
         | "source" | "cluster" => {
             let facet = match name {

@@ -92,13 +92,18 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Mark => {
-            let page = geometry::page(state);
-            let marked = state.table.toggle_mark();
-            if state.focus == Focus::Table && marked.is_some() {
+            let Some(row) = state.table.selected() else {
+                return Vec::new();
+            };
+            let mut effects = super::case::toggle(state, row);
+            if state.focus == Focus::Table {
+                let page = geometry::page(state);
                 state.table.move_by(1, page);
-                return follow_selection(state);
+                effects.extend(follow_selection(state));
             }
+            return effects;
         }
+        Action::Tag => return super::case::ask(state),
         Action::Export => {
             if state.table.marked.is_empty() {
                 state.say(

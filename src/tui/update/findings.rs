@@ -8,6 +8,7 @@ use super::super::findings::{FindingsAction, FindingsView};
 use super::super::msg::FoundMsg;
 use super::super::state::{Level, State};
 use super::query;
+use crate::case::FindingOpened;
 
 /// Asks the runner to read the events not read yet by the detections, and to count the hits over
 /// the range the query editor holds.
@@ -90,5 +91,22 @@ fn show(state: &mut State, name: &str) -> Vec<Effect> {
         return Vec::new();
     }
     state.findings = None;
-    query::start_held(state, &crate::text::sanitize(name), &item.text, rows)
+    let resolved = state.found.as_ref().map(|f| f.resolved).unwrap_or_default();
+    let journal = super::case::finding_entry(
+        state,
+        FindingOpened {
+            detection: item.name.clone(),
+            severity: item.severity.name().to_string(),
+            hits: rows.len() as u64,
+            range: crate::case::range_text(resolved),
+        },
+    );
+    let mut effects: Vec<Effect> = journal.into_iter().collect();
+    effects.extend(query::start_held(
+        state,
+        &crate::text::sanitize(name),
+        &item.text,
+        rows,
+    ));
+    effects
 }

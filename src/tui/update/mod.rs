@@ -1,6 +1,7 @@
 //! The pure heart of the console: a message and the state in, the state changed and the
 //! effects to carry out returned. No I/O, no clock, no terminal.
 
+mod case;
 mod command;
 mod everywhere;
 mod export;
@@ -48,6 +49,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 effects.push(refilter(state));
                 effects.push(findings::find(state));
             }
+            if finished || (grew && state.status.load.done) {
+                effects.extend(case::find_elsewhere(state));
+            }
             effects.extend(query::gather_field_names(state));
             effects
         }
@@ -81,7 +85,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::FieldNames(names) => query::on_field_names(state, names),
-        Msg::RecordFetched { ticket, index, row } => query::on_record(state, ticket, index, row),
+        Msg::RecordFetched {
+            ticket,
+            index,
+            row,
+            mark,
+        } => query::on_record(state, ticket, index, row, mark),
+        Msg::CaseOpened(opened) => case::on_opened(state, opened),
+        Msg::CaseKept(kept) => case::on_kept(state, *kept),
+        Msg::MarksFound { marks, rows } => case::on_found(state, marks, rows),
         Msg::Failed(message) => {
             state.say(message, Level::Error);
             Vec::new()

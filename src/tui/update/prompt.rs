@@ -80,6 +80,7 @@ fn submit(state: &mut State, prompt: Prompt) -> Vec<Effect> {
         }
         PromptKind::Command => command::command(state, &input),
         PromptKind::Param => query::param_given(state, input),
+        PromptKind::Tag => super::case::tagged(state, &input),
         PromptKind::ConfirmOverwrite { .. } => Vec::new(),
     }
 }

@@ -12,7 +12,8 @@ use super::super::geometry;
 use super::super::keymap::Action;
 use super::super::msg::{QueryAnswer, QueryFailure, Ticket};
 use super::super::query::{AnswerAction, BrowserAction, EditorAction, RunStats, TimeChoice};
-use super::super::state::{Focus, Level, PendingCanned, Prompt, QueryRun, State};
+use super::super::state::{Focus, Level, Mark, PendingCanned, Prompt, QueryRun, State};
+use super::case::Target;
 use super::refresh::{follow_selection, refilter};
 
 /// Keys while the browser is open.
@@ -157,6 +158,11 @@ pub fn on_done(
             return Vec::new();
         }
     };
+    let text = run.text.clone();
+    let journal = super::case::query_entry(state, &text, &answer);
+    let Some(run) = state.query.run.as_mut() else {
+        return Vec::new();
+    };
     let rows = answer.result.rows.len();
     let capped = answer.result.capped;
     run.view.set_result(answer.result, answer.elapsed_ms);
@@ -209,13 +215,13 @@ pub fn on_done(
         text.push_str(&format!(" — note: {w}"));
     }
     state.say(text, level);
+    let mut effects: Vec<Effect> = journal.into_iter().collect();
     if events.is_some() {
         state.query.narrowing = true;
-        let mut effects = vec![refilter(state)];
-        effects.extend(follow_selection(state));
-        return effects;
+        effects.push(refilter(state));
     }
-    follow_selection(state)
+    effects.extend(follow_selection(state));
+    effects
 }
 
 /// Gathers the field names of the events loaded since the last pass, once loading is done and
@@ -255,6 +261,7 @@ pub fn answer_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> O
                     ticket: state.query_ticket,
                     index,
                     ptr: ptr.to_string(),
+                    mark: None,
                 };
                 state.say(
                     "fetching the event from CloudWatch (GetLogRecord)…",
@@ -274,15 +281,32 @@ pub fn answer_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> O
             return Some(follow_selection(state));
         }
         Some(Action::Mark) => {
-            let Some(row) = run.selected_event() else {
-                return Some(Vec::new());
+            let mut effects = match super::case::target(state) {
+                Target::Held(row) => super::case::toggle(state, row),
+                Target::Remote { index, ptr } => match state.case.as_ref() {
+                    Some(open) => {
+                        let mark = Mark {
+                            tag: open.tag.clone(),
+                            note: None,
+                        };
+                        super::case::fetch_then_mark(state, index, ptr, mark)
+                    }
+                    None => {
+                        state.say(
+                            "this row's event is in CloudWatch, not held: Enter fetches it, then Space marks it",
+                            Level::Warning,
+                        );
+                        return Some(Vec::new());
+                    }
+                },
+                Target::Nothing => return Some(Vec::new()),
             };
-            if !state.table.marked.remove(&row) {
-                state.table.marked.insert(row);
+            if let Some(run) = state.query.run.as_mut() {
+                run.view
+                    .handle_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
             }
-            let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
-            run.view.handle_key(down);
-            return Some(follow_selection(state));
+            effects.extend(follow_selection(state));
+            return Some(effects);
         }
         _ => {}
     }
@@ -377,6 +401,7 @@ pub fn on_record(
     ticket: Ticket,
     index: usize,
     row: Result<u32, String>,
+    mark: Option<Mark>,
 ) -> Vec<Effect> {
     if ticket != state.query_ticket {
         return Vec::new();
@@ -388,6 +413,11 @@ pub fn on_record(
             {
                 *slot = Some(row);
                 run.unmatched = run.unmatched.saturating_sub(1);
+            }
+            if let Some(mark) = mark {
+                // Marked where it is: the detail stays as it was.
+                state.status.message = None;
+                return super::case::mark(state, row, mark);
             }
             state.status.message = None;
             state.detail.open = true;

@@ -105,6 +105,7 @@ fn within_of(effects: &[Effect]) -> Option<Arc<Vec<u32>>> {
 fn events_answer(rows: &[Option<u32>]) -> Box<QueryAnswer> {
     Box::new(QueryAnswer {
         held: None,
+        asked: Default::default(),
         result: QueryResult {
             columns: vec!["@timestamp".into(), "@message".into()],
             rows: rows
@@ -386,7 +387,8 @@ fn a_row_not_held_is_fetched_from_cloudwatch_and_opened() {
         vec![Effect::FetchRecord {
             ticket,
             index: 1,
-            ptr: "p-1".into()
+            ptr: "p-1".into(),
+            mark: None,
         }]
     );
     assert!(!state.detail.open);
@@ -396,6 +398,7 @@ fn a_row_not_held_is_fetched_from_cloudwatch_and_opened() {
             ticket,
             index: 1,
             row: Ok(100),
+            mark: None,
         },
     );
     assert_eq!(effects, vec![Effect::LoadDetail { row: 100 }]);
@@ -408,6 +411,7 @@ fn a_row_not_held_is_fetched_from_cloudwatch_and_opened() {
             ticket,
             index: 0,
             row: Err("AccessDenied".into()),
+            mark: None,
         },
     );
     assert!(
@@ -556,4 +560,158 @@ fn the_answers_column_picker_has_the_keys_while_open() {
     update(&mut state, key(KeyCode::Enter));
     assert_eq!(state.active_layer(), crate::tui::keymap::Layer::Answer);
     assert_eq!(shown(&state), Some(vec![1]));
+}
+
+/// In a case, a query that ran is kept with what it was asked over and what it found; the
+/// hits of a finding are kept as the finding opened, not as a query.
+#[test]
+fn in_a_case_a_query_run_is_kept_with_its_range_sources_and_counts() {
+    use crate::audit::time::TimeRange;
+    use crate::case::QueryRun as Kept;
+    use crate::tui::case_desk::{CaseWrite, OpenedCase};
+    use crate::tui::msg::Asked;
+
+    let mut state = console();
+    update(
+        &mut state,
+        Msg::CaseOpened(Ok(Box::new(OpenedCase {
+            name: "ir-q".into(),
+            dir: "/cases/ir-q".into(),
+            created: true,
+            held: Vec::new(),
+            elsewhere: Vec::new(),
+            notes: 0,
+            queries: 0,
+            bad_lines: None,
+        }))),
+    );
+    update(&mut state, ch(':'));
+    typed(&mut state, "query filter verb = \"delete\"");
+    let (ticket, text) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    let mut answer = events_answer(&[Some(3), None]);
+    answer.asked = Asked {
+        range: TimeRange {
+            start_ms: Some(1_793_606_400_000),
+            end_ms: None,
+        },
+        read_from: crate::engine::ReadFrom {
+            files: vec!["a.log".into(), "b.log.gz".into()],
+            log_groups: Vec::new(),
+        },
+    };
+    let effects = update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Ok(answer),
+        },
+    );
+    let kept: Vec<&CaseWrite> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::CaseWrite(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        [&CaseWrite::Query(Kept {
+            text,
+            range: "2026-11-02T08:00:00.000Z..".into(),
+            sources: vec!["a.log".into(), "b.log.gz".into()],
+            log_groups: Vec::new(),
+            records_scanned: 100,
+            bytes_scanned: 1000,
+            rows: 2,
+        })]
+    );
+    // An answer over given events (a finding's hits) is not a query of its own.
+    let ticket = state.query_ticket;
+    let mut answer = events_answer(&[Some(1)]);
+    answer.held = Some(Arc::new(vec![1]));
+    let effects = update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Ok(answer),
+        },
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::CaseWrite(_))),
+        "{effects:?}"
+    );
+}
+
+/// Marking an answer row whose event is in CloudWatch, not held: the whole record is fetched
+/// (GetLogRecord) and the mark made of it; outside a case, Space says how to get it first.
+#[test]
+fn in_a_case_a_row_not_held_is_fetched_whole_then_marked() {
+    use crate::tui::case_desk::{CaseWrite, OpenedCase};
+    use crate::tui::state::Mark;
+
+    let mut state = console();
+    update(&mut state, ch(':'));
+    typed(&mut state, "query fields user.username");
+    let (ticket, _) = run_of(&update(&mut state, key(KeyCode::Enter)));
+    let mut answer = events_answer(&[Some(4), None]);
+    answer.ptrs = vec![Some("p-0".into()), Some("p-1".into())];
+    update(
+        &mut state,
+        Msg::QueryDone {
+            ticket,
+            outcome: Ok(answer),
+        },
+    );
+    update(&mut state, ch('j'));
+    assert!(update(&mut state, ch(' ')).is_empty() || state.table.marked.is_empty());
+    let said = state.status.message.clone().unwrap().0;
+    assert!(said.contains("Enter fetches it"), "{said}");
+
+    update(
+        &mut state,
+        Msg::CaseOpened(Ok(Box::new(OpenedCase {
+            name: "ir-c".into(),
+            dir: "/cases/ir-c".into(),
+            created: true,
+            held: Vec::new(),
+            elsewhere: Vec::new(),
+            notes: 0,
+            queries: 0,
+            bad_lines: None,
+        }))),
+    );
+    update(&mut state, ch('m'));
+    typed(&mut state, "attacker token theft");
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let given = Mark {
+        tag: "attacker".into(),
+        note: Some("token theft".into()),
+    };
+    assert_eq!(
+        effects,
+        vec![Effect::FetchRecord {
+            ticket,
+            index: 1,
+            ptr: "p-1".into(),
+            mark: Some(given.clone()),
+        }]
+    );
+    let effects = update(
+        &mut state,
+        Msg::RecordFetched {
+            ticket,
+            index: 1,
+            row: Ok(100),
+            mark: Some(given.clone()),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::CaseWrite(CaseWrite::Mark {
+            row: 100,
+            mark: given
+        })]
+    );
+    assert!(state.table.marked.contains(&100));
+    assert_eq!(state.query.run.as_ref().unwrap().row_of[1], Some(100));
 }

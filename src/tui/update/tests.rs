@@ -396,3 +396,6 @@ fn refused_credentials_wait_for_r_and_the_advice_outlasts_other_messages() {
         "once: the retry is under way"
     );
 }
+
+#[path = "case_tests.rs"]
+mod case;

@@ -284,6 +284,19 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
             )],
         ),
     ];
+    if let Some(open) = &state.case {
+        let writing = if open.unconfirmed > 0 {
+            ", writing…"
+        } else {
+            ""
+        };
+        pieces.push(Piece::text(
+            1,
+            styles.get(Role::Accent),
+            format!("· case {}: {} marked{writing} ", open.name, open.marked()),
+            Some(format!("· case {} ", open.name)),
+        ));
+    }
     pieces.extend(findings(state, styles));
     if super::super::geometry::layout(state).timeline.is_empty() {
         // No timeline to say them: the events held and the range read are said here.

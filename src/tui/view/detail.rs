@@ -184,6 +184,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, state: &State, styles: &Styles) {
     match &state.detail.data {
         None => lines.push(Line::styled(nothing_shown(state), styles.get(Role::Muted))),
         Some(data) => {
+            // The case's mark first: why this event is evidence.
+            if let Some(mark) = state
+                .detail
+                .row
+                .and_then(|row| state.case.as_ref()?.marks.get(&row))
+            {
+                lines.push(Line::styled(
+                    format!("marked {} (m changes it)", mark.label()),
+                    styles.get(Role::Accent),
+                ));
+            }
             if let Some(error) = &data.error {
                 lines.push(Line::styled(
                     sanitize(error).into_owned(),

@@ -147,3 +147,57 @@ fn the_first_screen_counts_findings_by_severity_and_marks_the_timeline() {
         .expect("the timeline's edge");
     assert!(edge.contains('▲'), "{edge}");
 }
+
+/// In a case, a finding opened is kept: its detection, severity, hits and range as counted.
+#[test]
+fn in_a_case_a_finding_opened_is_kept_with_its_hits_and_range() {
+    use crate::case::FindingOpened;
+    use crate::tui::case_desk::{CaseWrite, OpenedCase};
+    use crate::tui::query::TimeChoice;
+
+    let store = demo_store();
+    let span = store.time_span().expect("timed events");
+    let mut state = console(&store, 160, 45);
+    state.query.browser = crate::tui::query::Browser::new(&Catalog::load(None));
+    state.query.editor.set_time(TimeChoice::Between {
+        start_ms: span.0,
+        end_ms: span.1 + 1,
+    });
+    update(
+        &mut state,
+        Msg::CaseOpened(Ok(Box::new(OpenedCase {
+            name: "ir-f".into(),
+            dir: "/cases/ir-f".into(),
+            created: true,
+            held: Vec::new(),
+            elsewhere: Vec::new(),
+            notes: 0,
+            queries: 0,
+            bad_lines: None,
+        }))),
+    );
+    press(&mut state, &store, KeyCode::Char('F'));
+    let first = state.found.as_ref().expect("found").items[0].clone();
+    let effects = update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let range = crate::case::range_text(crate::audit::time::TimeRange {
+        start_ms: Some(span.0),
+        end_ms: Some(span.1 + 1),
+    });
+    let kept: Vec<&Effect> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::CaseWrite(_)))
+        .collect();
+    assert_eq!(
+        kept,
+        [&Effect::CaseWrite(CaseWrite::Finding(FindingOpened {
+            detection: first.name.clone(),
+            severity: first.severity.name().to_string(),
+            hits: first.hits().expect("per event") as u64,
+            range,
+        }))]
+    );
+    assert!(first.hits() > Some(0));
+}

@@ -82,6 +82,7 @@ pub(super) fn settle_with(
                         warnings: Vec::new(),
                         ptrs: Vec::new(),
                         held: Some(rows),
+                        asked: Default::default(),
                     })),
                 }
             }
