@@ -300,11 +300,7 @@ fn detail(entry: &Entry) -> String {
             f.detection,
             f.severity,
             crate::text::count(f.hits, "hit"),
-            if f.range.is_empty() {
-                "all time"
-            } else {
-                &f.range
-            }
+            f.range_shown()
         ),
     }
 }
