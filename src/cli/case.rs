@@ -30,7 +30,7 @@ pub struct CaseArgs {
 
 #[derive(Debug, Subcommand)]
 enum CaseCommand {
-    /// The cases: events marked, notes, queries, and when each last changed.
+    /// The cases: events marked, notes, queries, findings opened, and when each last changed.
     List,
     /// A case's journal: what was marked, noted and asked, when, and by whom.
     Show {
@@ -175,10 +175,17 @@ fn list(root: &std::path::Path) -> Result<Outcome> {
     }
     to_stdout(|out| {
         let mut table = TableWriter::new(
-            ["case", "marked", "notes", "queries", "last change"]
-                .map(String::from)
-                .to_vec(),
-            vec![64, 7, 6, 8, 24],
+            [
+                "case",
+                "marked",
+                "notes",
+                "queries",
+                "findings",
+                "last change",
+            ]
+            .map(String::from)
+            .to_vec(),
+            vec![64, 7, 6, 8, 8, 24],
         );
         for c in &cases {
             let cells = [
@@ -186,6 +193,7 @@ fn list(root: &std::path::Path) -> Result<Outcome> {
                 c.marked.to_string(),
                 c.notes.to_string(),
                 c.queries.to_string(),
+                c.findings.to_string(),
                 c.last.clone().unwrap_or_default(),
             ];
             table.push(out, safe(cells))?;
