@@ -60,6 +60,13 @@ pub struct FindingOpened {
     pub range: String,
 }
 
+impl FindingOpened {
+    /// The range as it is shown, in the words [`QueryRun::range_shown`] uses.
+    pub fn range_shown(&self) -> &str {
+        range_shown(&self.range)
+    }
+}
+
 /// A query as it ran: what was asked, over what, and what it found.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct QueryRun {
@@ -80,17 +87,18 @@ pub struct QueryRun {
 impl QueryRun {
     /// The range as it is shown: `all time` when none was asked.
     pub fn range_shown(&self) -> &str {
-        if self.range.is_empty() {
-            "all time"
-        } else {
-            &self.range
-        }
+        range_shown(&self.range)
     }
 
     /// What it read: the files, then the log groups.
     pub fn read_from(&self) -> impl Iterator<Item = &String> {
         self.sources.iter().chain(&self.log_groups)
     }
+}
+
+/// `FROM..TO` as it is shown: `all time` when no range was asked.
+fn range_shown(range: &str) -> &str {
+    if range.is_empty() { "all time" } else { range }
 }
 
 /// Which event an entry is about: found again by its `auditID` and `@ptr` when the case is

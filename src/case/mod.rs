@@ -3,9 +3,9 @@
 //! A case is a folder of the data folder (`$XDG_DATA_HOME/kaudit/cases/NAME/`, else
 //! `~/.local/share/kaudit/cases/NAME/`), readable by its owner only (0700, its files 0600): audit
 //! events hold secrets. It holds [`journal`]: every mark (the event's bytes as read, a tag and a
-//! note), note, and query run, each with its time and the operating-system user, appended and
-//! synced as it happens. What a case holds now is what its journal says: marks taken back are
-//! gone from [`Case::marks`], never from the journal.
+//! note), note, query run and finding opened, each with its time and the operating-system user,
+//! appended and synced as it happens. What a case holds now is what its journal says: marks
+//! taken back are gone from [`Case::marks`], never from the journal.
 
 pub mod archive;
 pub mod journal;
@@ -224,6 +224,8 @@ pub struct Summary {
     pub marked: usize,
     pub notes: usize,
     pub queries: usize,
+    /// Findings opened, each time one was (as the report lists them).
+    pub findings: usize,
     /// When the last entry was written.
     pub last: Option<String>,
     /// Lines of its journal that could not be read.
@@ -251,6 +253,7 @@ pub fn list(root: &Path) -> Result<Vec<Summary>, CaseError> {
             marked: marks(&read.entries).len(),
             notes: count(|w| matches!(w, What::Note { .. })),
             queries: count(|w| matches!(w, What::Query(_))),
+            findings: count(|w| matches!(w, What::FindingOpened(_))),
             last: read.entries.last().map(|e| e.at.clone()),
             bad_lines: read.bad.len(),
             name,

@@ -1,6 +1,7 @@
 //! A case's report, readable without kaudit: the story in time order (each marked event with its
 //! tag and note, who did what to which object, from where, the decision and its reason, the IAM
-//! principal where EKS names one), the queries that found the events, and the notes.
+//! principal where EKS names one), the queries that found the events, the findings reviewed,
+//! and the notes.
 //!
 //! Everything from a log is hostile: a user agent may hold `<script>`, `<img onerror=…>` or a
 //! `javascript:` link. The HTML escapes every value it prints (and forbids scripts and any
@@ -49,9 +50,15 @@ pub struct Story {
     pub told: Vec<Told>,
     /// `(when, who, text, range, sources, rows)`.
     pub queries: Vec<[String; 6]>,
+    /// `(when, who, detection, severity, hits, range)`: each time a finding was opened, in the
+    /// journal's order (the order it was done in).
+    pub findings: Vec<[String; 6]>,
     /// `(when, who, text)`.
     pub notes: Vec<[String; 3]>,
 }
+
+/// The headings of the findings reviewed.
+const FINDING_HEADS: [&str; 6] = ["when", "who", "detection", "severity", "hits", "range"];
 
 impl Story {
     /// The story of `entries`, whose marks (in time order) are `marks`.
@@ -70,6 +77,19 @@ impl Story {
                     q.range_shown().to_string(),
                     q.read_from().cloned().collect::<Vec<_>>().join(", "),
                     q.rows.to_string(),
+                ]),
+                // Every opening is listed, not one line per detection with a count: its hits
+                // and range are those of that moment (more events held, another range), and
+                // its time places it among the queries and notes, so that a reader can tell
+                // what was reviewed before and after what. A hand-over is read for that trail;
+                // a count would say how often, not when or over what.
+                What::FindingOpened(f) => story.findings.push([
+                    entry.at.clone(),
+                    entry.user.clone(),
+                    f.detection.clone(),
+                    f.severity.clone(),
+                    f.hits.to_string(),
+                    f.range_shown().to_string(),
                 ]),
                 What::Note { text } => {
                     story
@@ -191,12 +211,9 @@ pub fn markdown(story: &Story) -> String {
         crate::text::count(story.told.len() as u64, "event")
     );
     out.push_str("## The story, in time order\n\n");
-    let heads: Vec<&str> = COLUMNS.iter().map(|(h, _)| *h).collect();
-    let _ = writeln!(out, "| {} |", heads.join(" | "));
-    let _ = writeln!(out, "|{}", "---|".repeat(COLUMNS.len()));
+    md_head(&mut out, COLUMNS.map(|(h, _)| h));
     for t in &story.told {
-        let cells: Vec<String> = COLUMNS.iter().map(|(_, f)| m(f(t))).collect();
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
+        md_row(&mut out, COLUMNS.iter().map(|(_, f)| m(f(t))));
     }
     for (i, t) in story.told.iter().enumerate() {
         let _ = writeln!(out, "\n### {}. {} {}\n", i + 1, m(&t.time), m(&t.tag));
@@ -223,6 +240,17 @@ pub fn markdown(story: &Story) -> String {
             m(range)
         );
     }
+    // Said even when empty: a reader must tell "none reviewed" from a report that does not
+    // record findings.
+    out.push_str("\n## The findings reviewed\n\n");
+    if story.findings.is_empty() {
+        out.push_str("No finding was reviewed.\n");
+    } else {
+        md_head(&mut out, FINDING_HEADS);
+        for row in &story.findings {
+            md_row(&mut out, row.iter().map(|v| m(v)));
+        }
+    }
     if !story.notes.is_empty() {
         out.push_str("\n## Notes\n\n");
         for [at, who, text] in &story.notes {
@@ -230,6 +258,17 @@ pub fn markdown(story: &Story) -> String {
         }
     }
     out
+}
+
+/// A Markdown table's heading row and the rule under it.
+fn md_head<const N: usize>(out: &mut String, heads: [&str; N]) {
+    let _ = writeln!(out, "| {} |\n|{}", heads.join(" | "), "---|".repeat(N));
+}
+
+/// A Markdown table's row of cells, each already made inert by [`md`].
+fn md_row(out: &mut String, cells: impl Iterator<Item = String>) {
+    let cells: Vec<String> = cells.collect();
+    let _ = writeln!(out, "| {} |", cells.join(" | "));
 }
 
 /// A value made inert in Markdown: control characters shown (so no line break), and a
@@ -326,7 +365,24 @@ pub fn html(story: &Story) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n");
+    out.push_str("</table>\n<h2>The findings reviewed</h2>\n");
+    if story.findings.is_empty() {
+        out.push_str("<p>No finding was reviewed.</p>\n");
+    } else {
+        out.push_str("<table>\n<tr>");
+        for head in FINDING_HEADS {
+            let _ = write!(out, "<th>{head}</th>");
+        }
+        out.push_str("</tr>\n");
+        for row in &story.findings {
+            out.push_str("<tr>");
+            for value in row {
+                let _ = write!(out, "<td>{}</td>", h(value));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
     if !story.notes.is_empty() {
         out.push_str("<h2>Notes</h2>\n<ul>\n");
         for [at, who, text] in &story.notes {

@@ -29,7 +29,7 @@ pub struct CaseArgs {
 
 #[derive(Debug, Subcommand)]
 enum CaseCommand {
-    /// The cases: events marked, notes, queries, and when each last changed.
+    /// The cases: events marked, notes, queries, findings opened, and when each last changed.
     List,
     /// A case's journal: what was marked, noted and asked, when, and by whom.
     Show {
@@ -174,10 +174,17 @@ fn list(root: &std::path::Path) -> Result<Outcome> {
     }
     to_stdout(|out| {
         let mut table = TableWriter::new(
-            ["case", "marked", "notes", "queries", "last change"]
-                .map(String::from)
-                .to_vec(),
-            vec![64, 7, 6, 8, 24],
+            [
+                "case",
+                "marked",
+                "notes",
+                "queries",
+                "findings",
+                "last change",
+            ]
+            .map(String::from)
+            .to_vec(),
+            vec![64, 7, 6, 8, 8, 24],
         );
         for c in &cases {
             let cells = [
@@ -185,6 +192,7 @@ fn list(root: &std::path::Path) -> Result<Outcome> {
                 c.marked.to_string(),
                 c.notes.to_string(),
                 c.queries.to_string(),
+                c.findings.to_string(),
                 c.last.clone().unwrap_or_default(),
             ];
             table.push(out, safe(cells))?;
@@ -299,11 +307,7 @@ fn detail(entry: &Entry) -> String {
             f.detection,
             f.severity,
             crate::text::count(f.hits, "hit"),
-            if f.range.is_empty() {
-                "all time"
-            } else {
-                &f.range
-            }
+            f.range_shown()
         ),
     }
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use kaudit::case::{Case, What};
+use kaudit::case::{Case, FindingOpened, What};
 
 use crate::support::child::{self, Running};
 use crate::support::kaudit_command;
@@ -209,6 +209,47 @@ fn mistakes_are_said_and_make_no_case() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn case_list_counts_the_findings_opened_within_80_columns() {
+    let data = tempfile::tempdir().unwrap();
+    let root = data.path().join("kaudit/cases");
+    let mut case = Case::open_or_create(&root, "ir-2026-11-02-eks").unwrap();
+    // The console journals a finding each time it is opened: the same one twice here.
+    for hits in [3, 4] {
+        case.record(What::FindingOpened(FindingOpened {
+            detection: "Secrets read by a new identity".into(),
+            severity: "high".into(),
+            hits,
+            range: String::new(),
+        }))
+        .unwrap();
+    }
+    case.record(What::Note {
+        text: "contained".into(),
+    })
+    .unwrap();
+    let out = kaudit_in(data.path(), &["case", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&out);
+    let words: Vec<Vec<&str>> = list
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        words[0],
+        [
+            "case", "marked", "notes", "queries", "findings", "last", "change"
+        ],
+        "{list}"
+    );
+    assert_eq!(
+        words[1][..5],
+        ["ir-2026-11-02-eks", "0", "1", "0", "2"],
+        "{list}"
+    );
+    assert!(list.lines().all(|l| l.chars().count() <= 80), "{list}");
 }
 
 /// Writes notes to a case in the folder [`CHILD_DIR`] names until it is killed, saying `kept N`
