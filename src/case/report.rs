@@ -229,15 +229,23 @@ pub fn markdown(story: &Story) -> String {
         }
     }
     out.push_str("\n## The queries that found them\n\n");
+    if story.queries.is_empty() {
+        out.push_str("No query was run in the case.\n");
+    }
     for [at, who, text, range, sources, rows] in &story.queries {
+        let rows = match rows.as_str() {
+            "1" => "1 row".to_string(),
+            n => format!("{n} rows"),
+        };
         let _ = writeln!(
             out,
-            "- {} by {}: {} over {} ({}): {rows} rows",
+            "- {} by {}: {} over {} ({}): {}",
             m(at),
             m(who),
             m(text),
             m(sources),
-            m(range)
+            m(range),
+            m(&rows)
         );
     }
     // Said even when empty: a reader must tell "none reviewed" from a report that does not
@@ -356,16 +364,21 @@ pub fn html(story: &Story) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n<h2>The queries that found them</h2>\n<table>\n");
-    out.push_str("<tr><th>when</th><th>who</th><th>query</th><th>range</th><th>sources</th><th>rows</th></tr>\n");
-    for row in &story.queries {
-        out.push_str("<tr>");
-        for value in row {
-            let _ = write!(out, "<td><code>{}</code></td>", h(value));
+    out.push_str("</table>\n<h2>The queries that found them</h2>\n");
+    if story.queries.is_empty() {
+        out.push_str("<p>No query was run in the case.</p>\n");
+    } else {
+        out.push_str("<table>\n<tr><th>when</th><th>who</th><th>query</th><th>range</th><th>sources</th><th>rows</th></tr>\n");
+        for row in &story.queries {
+            out.push_str("<tr>");
+            for value in row {
+                let _ = write!(out, "<td><code>{}</code></td>", h(value));
+            }
+            out.push_str("</tr>\n");
         }
-        out.push_str("</tr>\n");
+        out.push_str("</table>\n");
     }
-    out.push_str("</table>\n<h2>The findings reviewed</h2>\n");
+    out.push_str("<h2>The findings reviewed</h2>\n");
     if story.findings.is_empty() {
         out.push_str("<p>No finding was reviewed.</p>\n");
     } else {

@@ -232,5 +232,14 @@ fn a_case_with_no_finding_opened_says_so() {
             page.contains("<h2>The findings reviewed</h2>\n<p>No finding was reviewed.</p>\n"),
             "{page}"
         );
+        // No query either: said, not left blank.
+        assert!(
+            md.contains("## The queries that found them\n\nNo query was run in the case.\n"),
+            "{md}"
+        );
+        assert!(
+            page.contains("<p>No query was run in the case.</p>"),
+            "{page}"
+        );
     }
 }
