@@ -76,22 +76,24 @@ fn a_responder_keeps_the_demo_incident_as_a_case_reopens_it_and_hands_it_over() 
     pane.literal("unsure read aws-auth before changing it");
     pane.keys(&["Enter"]);
     pane.wait_for(
-        "kept in case ir-demo: marked [unsure] read aws-auth before changing it (1 marked)",
+        "kept in case ir-demo (1 marked): marked [unsure] read aws-auth before changing it",
     );
     pane.keys(&["j", "m"]);
     pane.wait_for("tag and note (Enter: unsure):");
     pane.literal("attacker mapped ops-support to system:masters");
     pane.keys(&["Enter"]);
-    pane.wait_for("kept in case ir-demo: marked [attacker] mapped ops-support to system:masters");
+    pane.wait_for(
+        "kept in case ir-demo (2 marked): marked [attacker] mapped ops-support to system:masters",
+    );
     // Space marks with the tag given last, and moves down.
     pane.keys(&["j", "Space", "Space", "Space"]);
-    let screen = pane.wait_for("kept in case ir-demo: marked [attacker] (5 marked)");
+    let screen = pane.wait_for("kept in case ir-demo (5 marked): marked [attacker]");
     assert!(screen.contains("marked 5"), "{screen}");
     assert_eq!(screen.matches('●').count(), 5, "{screen}");
     pane.keys(&[":"]);
     pane.literal("note the node-health-agent token was used from 203.0.113.77");
     pane.keys(&["Enter"]);
-    pane.wait_for("kept in case ir-demo: note (5 marked)");
+    pane.wait_for("kept in case ir-demo (5 marked): note");
 
     // Two queries, each kept with what it read and found.
     pane.keys(&[":"]);
@@ -215,13 +217,13 @@ fn a_console_killed_with_kill_9_keeps_every_entry_its_screen_said_was_kept() {
     pane.wait_for("tag and note");
     pane.literal("attacker first");
     pane.keys(&["Enter"]);
-    pane.wait_for("kept in case k9: marked [attacker] first (1 marked)");
+    pane.wait_for("kept in case k9 (1 marked): marked [attacker] first");
     pane.keys(&["j", "Space"]);
-    pane.wait_for("kept in case k9: marked [attacker] (2 marked)");
+    pane.wait_for("kept in case k9 (2 marked): marked [attacker]");
     pane.keys(&[":"]);
     pane.literal("note seen by the on-call");
     pane.keys(&["Enter"]);
-    pane.wait_for("kept in case k9: note (2 marked)");
+    pane.wait_for("kept in case k9 (2 marked): note");
 
     let shell = pane.tmux(&["display-message", "-p", "-t", &pane.session, "#{pane_pid}"]);
     let pids = child::output(std::process::Command::new("pgrep").args(["-P", shell.trim()]));

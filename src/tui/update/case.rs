@@ -329,7 +329,8 @@ pub fn on_kept(state: &mut State, kept: CaseKept) -> Vec<Effect> {
         CaseWrite::Query(_) | CaseWrite::Finding(_) => return Vec::new(),
     };
     state.say(
-        format!("kept in case {}: {said} ({marked} marked)", kept.case),
+        // The count first: a long note is what an 80-column line cuts.
+        format!("kept in case {} ({marked} marked): {said}", kept.case),
         Level::Info,
     );
     Vec::new()

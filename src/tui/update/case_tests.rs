@@ -156,7 +156,7 @@ fn the_screen_says_kept_only_when_the_journal_has_it_and_a_mark_not_kept_comes_o
     );
     assert_eq!(
         said(&state),
-        "kept in case ir-2: marked [unsure] (1 marked)"
+        "kept in case ir-2 (1 marked): marked [unsure]"
     );
     assert_eq!(state.case.as_ref().unwrap().unconfirmed, 0);
 
