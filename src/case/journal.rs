@@ -112,7 +112,8 @@ pub struct EventRef {
     /// The event's `@timestamp`, in UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
-    /// The file (or log group and stream) it was read from.
+    /// The file it was read from, or its CloudWatch log group (`GROUP:STREAM` when the stream
+    /// is known: neither name can hold a colon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }

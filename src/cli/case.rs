@@ -2,23 +2,16 @@
 //! scripts.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::Outcome;
+use super::case_add;
 use super::output::to_stdout;
-use super::problems;
-use super::query::{canned, report_query_error};
-use super::source_args::SourceArgs;
 use super::table::TableWriter;
-use super::time_args::TimeArgs;
 use super::usage::usage;
-use super::work::block_on;
-use crate::case::{self, Case, CaseError, Entry, EventRef, QueryRun, What};
-use crate::engine::{EventSource, Failure, QueryJob, Report, SharedStore, compile};
+use crate::case::{self, Case, CaseError, Entry, EventRef, What};
 use crate::text::sanitize;
 
 #[derive(Debug, Args)]
@@ -40,9 +33,10 @@ enum CaseCommand {
     },
     /// Add a note to a case (made if it is new).
     Note { name: String, text: String },
-    /// Mark the events a query finds as evidence in a case (made if it is new): kept byte for
-    /// byte, with a tag and a note, and the query recorded.
-    Add(AddArgs),
+    /// Mark the events a query finds (in files, or in CloudWatch with --cluster or --log-group)
+    /// as evidence in a case (made if it is new): kept byte for byte, with a tag and a note, and
+    /// the query recorded.
+    Add(Box<case_add::AddArgs>),
     /// Write a case to one ZIP for the hand-over: the marked events as read, the journal, a
     /// report (HTML and Markdown) and a manifest of SHA-256 hashes.
     Export {
@@ -62,32 +56,6 @@ enum ShowOutput {
     Jsonl,
 }
 
-#[derive(Debug, Args)]
-struct AddArgs {
-    /// The case.
-    name: String,
-    /// Files or folders to read, then the query (unless --canned gives it).
-    #[arg(value_name = "PATH… QUERY")]
-    args: Vec<String>,
-    /// Read the built-in demo incident (the default when no file is given).
-    #[arg(long)]
-    demo: bool,
-    /// Run a query of the library by name.
-    #[arg(long, value_name = "NAME")]
-    canned: Option<String>,
-    /// A value for a `${NAME}` parameter of the query (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = crate::catalog::params::parse_assignment)]
-    param: Vec<(String, String)>,
-    #[command(flatten)]
-    time: TimeArgs,
-    /// attacker, benign, unsure, or a word of your own.
-    #[arg(long, default_value = "unsure")]
-    tag: String,
-    /// Why these events matter, kept with each.
-    #[arg(long, value_name = "TEXT")]
-    note: Option<String>,
-}
-
 pub fn run(args: &CaseArgs) -> Result<Outcome> {
     let root = case::default_root()?;
     match &args.command {
@@ -99,7 +67,7 @@ pub fn run(args: &CaseArgs) -> Result<Outcome> {
             eprintln!("kaudit: noted in case {name}");
             Ok(Outcome::Success)
         }
-        CaseCommand::Add(add_args) => add(&root, add_args),
+        CaseCommand::Add(add_args) => case_add::add(&root, add_args),
         CaseCommand::Export { name, output } => export(&root, name, output),
         CaseCommand::Verify { archive } => verify(archive),
     }
@@ -310,103 +278,4 @@ fn detail(entry: &Entry) -> String {
             f.range_shown()
         ),
     }
-}
-
-fn add(root: &std::path::Path, args: &AddArgs) -> Result<Outcome> {
-    case::check_name(&args.name).map_err(|e| usage(e.to_string()))?;
-    let tag = case::check_tag(&args.tag).map_err(|e| usage(e.to_string()))?;
-    let mut positional = args.args.clone();
-    let text = match &args.canned {
-        Some(name) => canned(name)?,
-        None => positional
-            .pop()
-            .ok_or_else(|| usage("give the query last, or --canned NAME"))?,
-    };
-    let text = match crate::catalog::params::fill(&text, &args.param) {
-        Ok(text) => text,
-        Err(missing) => return Err(usage(missing.to_string())),
-    };
-    if args.demo && !positional.is_empty() {
-        return Err(usage(
-            "--demo reads the demo incident: give either --demo or files, not both",
-        ));
-    }
-    let files = SourceArgs {
-        demo: args.demo,
-        file: Vec::new(),
-        paths: positional.into_iter().map(PathBuf::from).collect(),
-    };
-    let source = files.local(false)?;
-    let compiled = match compile(&text, source.target(true)) {
-        Ok(compiled) => compiled,
-        Err(diagnostics) => return Ok(report_query_error(&text, &diagnostics)),
-    };
-    if compiled.plan().and_then(|p| p.ptr_column()).is_none() {
-        return Err(usage(
-            "the query's rows are not events (it counts or groups them): a case keeps events, \
-             so give a query whose rows are events (filter …, fields …, sort …)",
-        ));
-    }
-    let range = args.time.resolve(jiff::Timestamp::now().as_millisecond())?;
-    let store = SharedStore::default();
-    source.load_now(&store, &Report::nowhere());
-    let cancel = Arc::new(AtomicBool::new(false));
-    let job = QueryJob {
-        compiled,
-        range,
-        cancel: cancel.clone(),
-        tie_to: Some(store.clone()),
-    };
-    let answer =
-        block_on(false, &cancel, source.query(job, &Report::nowhere()))?.map_err(|failure| {
-            match failure {
-                Failure::Reading(why) => anyhow!("{}", sanitize(&why)),
-                Failure::Cloud(e) => anyhow!("{}", sanitize(&e.to_string())),
-            }
-        })?;
-    if let crate::engine::AnswerFacts::Local(facts) = &answer.facts {
-        for unreadable in &facts.unreadable {
-            eprintln!("kaudit: {}", sanitize(unreadable));
-        }
-        problems::summarize(&facts.reports);
-    }
-    let held = store
-        .read()
-        .map_err(|_| anyhow!("the events read could not be held"))?;
-    let mut rows: Vec<u32> = answer.row_of.iter().flatten().copied().collect();
-    rows.sort_unstable();
-    rows.dedup();
-    held.sort_by_time(&mut rows);
-    let stats = answer.result.statistics;
-    let read_from = source.read_from();
-    let mut case = Case::open_or_create(root, &args.name)?;
-    case.record(What::Query(QueryRun {
-        text: text.clone(),
-        range: case::range_text(range),
-        sources: read_from.files,
-        log_groups: read_from.log_groups,
-        records_scanned: stats.records_scanned,
-        bytes_scanned: stats.bytes_scanned,
-        rows: answer.result.rows.len() as u64,
-    }))?;
-    for &row in &rows {
-        let (event, original) = case::marking::held_event(&held, row);
-        case.record(What::Marked {
-            event,
-            tag: tag.clone(),
-            note: args.note.clone(),
-            original,
-        })?;
-    }
-    eprintln!(
-        "kaudit: case {}: {} marked [{tag}] (the query gave {}; {} scanned)",
-        args.name,
-        crate::text::count(rows.len() as u64, "event"),
-        crate::text::count(answer.result.rows.len() as u64, "row"),
-        crate::text::count(stats.records_scanned, "record"),
-    );
-    if rows.is_empty() {
-        eprintln!("kaudit: the query found no event: nothing was marked (the query is recorded)");
-    }
-    Ok(Outcome::Success)
 }

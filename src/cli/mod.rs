@@ -3,6 +3,7 @@
 //! Each command lives in its own file; this one parses and dispatches.
 
 mod case;
+mod case_add;
 mod cloud_args;
 mod clusters;
 mod console;

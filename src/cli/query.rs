@@ -66,7 +66,7 @@ pub struct QueryArgs {
 const QUERY_ERROR: u8 = 2;
 /// How far back a query in CloudWatch reads when no range is given: CloudWatch bills every byte
 /// scanned.
-const DEFAULT_CLOUD_SPAN_MS: i64 = 3600 * 1000;
+pub(super) const DEFAULT_CLOUD_SPAN_MS: i64 = 3600 * 1000;
 
 pub fn run(args: &QueryArgs) -> Result<Outcome> {
     let mut positional = args.args.clone();

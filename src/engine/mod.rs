@@ -8,6 +8,7 @@
 //! | [`compile`] | query text → a checked plan (parse → check → plan), with its warnings |
 //! | [`local`] | local inputs (files, folders, standard input, the demo) as a source: read into the store and followed, read into a compiled query, every detection over them in one pass |
 //! | [`cloud`] | CloudWatch Logs as a source: its client, loading and live tail, a query's range in whole seconds, split past the row cap and joined; detections there |
+//! | [`fetch`] | many records fetched whole from where an answer's rows point (`@ptr`), a few at a time |
 //! | [`intake`] | the one way events that arrive after loading go into the store, held while paused |
 //! | [`finding`] | the detections of the library, and what each found |
 //! | `sieve` | one automaton over the literals many queries require: which of them an event can concern |
@@ -19,6 +20,7 @@ pub mod classify;
 pub mod cloud;
 pub mod compile;
 pub mod event;
+pub mod fetch;
 pub mod finding;
 pub mod held;
 pub mod intake;
@@ -30,6 +32,7 @@ use std::sync::{Arc, RwLock};
 
 pub use compile::{Compiled, Target, compile};
 pub use event::{Event, LoadProgress, Progress, Report, TailStatus};
+pub use fetch::{FETCH_AT_ONCE, fetch_records};
 pub use finding::{Detection, Finding, HitRef};
 pub use intake::{PAUSE_BUFFER, TailControl};
 pub use source::{

@@ -244,3 +244,110 @@ fn a_console_killed_with_kill_9_keeps_every_entry_its_screen_said_was_kept() {
             .any(|w| matches!(w, What::Note { text } if text == "seen by the on-call"))
     );
 }
+
+/// Over CloudWatch, a row of an answer that does not hold its event is fetched whole
+/// (GetLogRecord) and kept byte for byte as CloudWatch stores it; the query is kept with the
+/// log group it read.
+#[test]
+fn over_cloudwatch_a_row_not_held_is_fetched_whole_and_kept_as_stored() {
+    use crate::support::cloud_server::{CloudServer, Event, Script};
+    use crate::support::moto::{self, Moto};
+    if !tmux_available("a case over CloudWatch") {
+        return;
+    }
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    let group = "/aws/eks/prod/cluster";
+    let now = jiff::Timestamp::now().as_millisecond();
+    let held = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"near-1","verb":"get","user":{"username":"u"},"stageTimestamp":"2026-11-24T08:00:00Z"}"#;
+    moto::seed(
+        &moto.url(),
+        group,
+        "kube-apiserver-audit-1",
+        &[(now - 60_000, held.to_string())],
+    );
+    // A big event with text that is not ASCII, as CloudWatch stores it: the query's row holds
+    // only a field of it.
+    let pad = "é".repeat(40_000);
+    let stored = format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"far-1","verb":"create","user":{{"username":"mallory"}},"objectRef":{{"resource":"pods","subresource":"exec","namespace":"prod","name":"api-0"}},"requestObject":{{"pad":"{pad}"}},"stageTimestamp":"2026-11-24T08:01:00Z"}}"#
+    );
+    let ptr = "CmQKKwoncHRy-far-1";
+    server.with(|s| {
+        s.script = Some(Script {
+            events: vec![Event {
+                time_ms: now - 1_000,
+                ptr: ptr.into(),
+                message: r#"{"user":{"username":"mallory"}}"#.into(),
+            }],
+            cap: 10_000,
+            running_polls: 1,
+            ends: None,
+        });
+        s.records.insert(
+            ptr.into(),
+            [("@message".to_string(), stored.clone())].into(),
+        );
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = server.url();
+    let mut env: Vec<(&str, &str)> = moto::env().to_vec();
+    env.push(("XDG_DATA_HOME", data.to_str().unwrap()));
+    let pane = Pane::start_with(
+        "case-cloud",
+        dir.path(),
+        &[
+            "--cluster",
+            "prod",
+            "--endpoint-url",
+            &url,
+            "--since",
+            "10m",
+            "--case",
+            "ir-cw",
+        ],
+        &env,
+        160,
+        45,
+    );
+    pane.wait_for("case ir-cw made");
+    pane.wait_for("events 1 of 1");
+    pane.keys(&[":"]);
+    pane.literal("query fields user.username");
+    pane.keys(&["Enter"]);
+    pane.wait_for("1 row");
+    pane.keys(&["m"]);
+    pane.wait_for("tag and note");
+    pane.literal("attacker exec from far away");
+    pane.keys(&["Enter"]);
+    pane.wait_for("kept in case ir-cw (1 marked): marked [attacker] exec from far away");
+    assert!(server.calls().contains(&"GetLogRecord".to_string()));
+    pane.keys(&["q"]);
+    pane.wait_for("kaudit-exited-0");
+
+    let root = data.join("kaudit/cases");
+    let read = Case::open(&root, "ir-cw").unwrap().read().unwrap();
+    let (event, original) = read
+        .entries
+        .iter()
+        .find_map(|e| match &e.what {
+            What::Marked {
+                event, original, ..
+            } => Some((event.clone(), original.clone())),
+            _ => None,
+        })
+        .expect("the mark");
+    assert_eq!(original.bytes().unwrap(), stored.as_bytes());
+    assert_eq!(event.audit_id.as_deref(), Some("far-1"));
+    let query = read
+        .entries
+        .iter()
+        .find_map(|e| match &e.what {
+            What::Query(q) => Some(q.clone()),
+            _ => None,
+        })
+        .expect("the query");
+    assert_eq!(query.text, "fields user.username");
+    assert_eq!(query.log_groups, [group]);
+}

@@ -11,6 +11,7 @@ mod support;
 
 mod canned_queries;
 mod case;
+mod case_cloud;
 mod case_report_browser;
 mod cli;
 mod cloudwatch;
