@@ -17,9 +17,12 @@ use crate::engine::SharedStore;
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseWrite {
     /// The held event at `row`, with its bytes as read (marked again: a new tag or note).
+    /// `ptr`: where CloudWatch keeps it, for an event fetched from there (the store knows no
+    /// `@ptr` of its own for it).
     Mark {
         row: u32,
         mark: Mark,
+        ptr: Option<String>,
     },
     Unmark {
         row: u32,
@@ -223,8 +226,11 @@ fn record(case: &mut Case, store: &SharedStore, write: &CaseWrite) -> Result<(),
         Ok(held_event(&held, row))
     };
     let what = match write {
-        CaseWrite::Mark { row, mark } => {
-            let (event, original) = held_ref(*row)?;
+        CaseWrite::Mark { row, mark, ptr } => {
+            let (mut event, original) = held_ref(*row)?;
+            if event.ptr.is_none() {
+                event.ptr = ptr.clone();
+            }
             What::Marked {
                 event,
                 tag: mark.tag.clone(),

@@ -68,15 +68,18 @@ fn marks_are_written_in_order_and_found_again_over_the_same_file_or_said_elsewhe
         CaseWrite::Mark {
             row: 1,
             mark: mark("attacker"),
+            ptr: None,
         },
         CaseWrite::Mark {
             row: 2,
             mark: mark("benign"),
+            ptr: None,
         },
         CaseWrite::Unmark { row: 2 },
         CaseWrite::Mark {
             row: 0,
             mark: mark("unsure"),
+            ptr: None,
         },
         CaseWrite::Note("n".into()),
     ];

@@ -340,6 +340,7 @@ fn over_cloudwatch_a_row_not_held_is_fetched_whole_and_kept_as_stored() {
         .expect("the mark");
     assert_eq!(original.bytes().unwrap(), stored.as_bytes());
     assert_eq!(event.audit_id.as_deref(), Some("far-1"));
+    assert_eq!(event.ptr.as_deref(), Some(ptr), "where CloudWatch keeps it");
     let query = read
         .entries
         .iter()

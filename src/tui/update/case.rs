@@ -96,7 +96,11 @@ pub fn on_opened(state: &mut State, opened: Result<Box<OpenedCase>, String>) -> 
         };
         open.marks.insert(row, mark.clone());
         open.unconfirmed += 1;
-        effects.push(Effect::CaseWrite(CaseWrite::Mark { row, mark }));
+        effects.push(Effect::CaseWrite(CaseWrite::Mark {
+            row,
+            mark,
+            ptr: None,
+        }));
     }
     let mut text = format!(
         "case {} {}: {} marked",
@@ -153,7 +157,11 @@ pub fn toggle(state: &mut State, row: u32) -> Vec<Effect> {
     };
     state.table.marked.insert(row);
     open.marks.insert(row, mark.clone());
-    vec![Effect::CaseWrite(CaseWrite::Mark { row, mark })]
+    vec![Effect::CaseWrite(CaseWrite::Mark {
+        row,
+        mark,
+        ptr: None,
+    })]
 }
 
 /// The event a mark is about: the answer's row while the answer is in front, else the table's.
@@ -280,6 +288,11 @@ pub fn fetch_then_mark(state: &mut State, index: usize, ptr: String, given: Mark
 
 /// The event at `row` marked (or marked again) with `mark`, which Space uses from now on.
 pub fn mark(state: &mut State, row: u32, mark: Mark) -> Vec<Effect> {
+    mark_at(state, row, mark, None)
+}
+
+/// [`mark`], of an event fetched from CloudWatch, which keeps it at `ptr`.
+pub fn mark_at(state: &mut State, row: u32, mark: Mark, ptr: Option<String>) -> Vec<Effect> {
     let Some(open) = state.case.as_mut() else {
         state.table.marked.insert(row);
         return Vec::new();
@@ -288,7 +301,7 @@ pub fn mark(state: &mut State, row: u32, mark: Mark) -> Vec<Effect> {
     open.unconfirmed += 1;
     open.marks.insert(row, mark.clone());
     state.table.marked.insert(row);
-    vec![Effect::CaseWrite(CaseWrite::Mark { row, mark })]
+    vec![Effect::CaseWrite(CaseWrite::Mark { row, mark, ptr })]
 }
 
 /// The journal kept an entry, or could not: a mark not kept is taken off the screen.

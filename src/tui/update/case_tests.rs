@@ -81,7 +81,8 @@ fn space_marks_with_the_tag_given_last_m_asks_for_one_and_a_note() {
         writes(&effects),
         [CaseWrite::Mark {
             row: 0,
-            mark: mark("unsure", None)
+            mark: mark("unsure", None),
+            ptr: None
         }]
     );
     assert_eq!(state.table.cursor, 1);
@@ -98,7 +99,8 @@ fn space_marks_with_the_tag_given_last_m_asks_for_one_and_a_note() {
         writes(&effects),
         [CaseWrite::Mark {
             row: 1,
-            mark: given.clone()
+            mark: given.clone(),
+            ptr: None
         }]
     );
     assert_eq!(state.case.as_ref().unwrap().marks.get(&1), Some(&given));
@@ -115,7 +117,8 @@ fn space_marks_with_the_tag_given_last_m_asks_for_one_and_a_note() {
         writes(&effects),
         [CaseWrite::Mark {
             row: 2,
-            mark: mark("attacker", None)
+            mark: mark("attacker", None),
+            ptr: None
         }]
     );
     // Space on a marked event takes it back.
@@ -133,7 +136,8 @@ fn space_marks_with_the_tag_given_last_m_asks_for_one_and_a_note() {
         writes(&effects),
         [CaseWrite::Mark {
             row: 3,
-            mark: mark("attacker", None)
+            mark: mark("attacker", None),
+            ptr: None
         }]
     );
 }
@@ -151,6 +155,7 @@ fn the_screen_says_kept_only_when_the_journal_has_it_and_a_mark_not_kept_comes_o
         CaseWrite::Mark {
             row: 0,
             mark: mark("unsure", None),
+            ptr: None,
         },
         None,
     );
@@ -167,6 +172,7 @@ fn the_screen_says_kept_only_when_the_journal_has_it_and_a_mark_not_kept_comes_o
         CaseWrite::Mark {
             row: 1,
             mark: mark("unsure", None),
+            ptr: None,
         },
         Some("No space left on device"),
     );
@@ -206,7 +212,8 @@ fn opening_restores_the_marks_and_keeps_those_made_before_switching_replaces_the
         writes(&effects),
         [CaseWrite::Mark {
             row: 0,
-            mark: mark("unsure", None)
+            mark: mark("unsure", None),
+            ptr: None
         }]
     );
     assert_eq!(

@@ -417,7 +417,12 @@ pub fn on_record(
             if let Some(mark) = mark {
                 // Marked where it is: the detail stays as it was.
                 state.status.message = None;
-                return super::case::mark(state, row, mark);
+                let ptr = state
+                    .query
+                    .run
+                    .as_ref()
+                    .and_then(|run| run.ptrs.get(index).cloned().flatten());
+                return super::case::mark_at(state, row, mark, ptr);
             }
             state.status.message = None;
             state.detail.open = true;

@@ -709,7 +709,8 @@ fn in_a_case_a_row_not_held_is_fetched_whole_then_marked() {
         effects,
         vec![Effect::CaseWrite(CaseWrite::Mark {
             row: 100,
-            mark: given
+            mark: given,
+            ptr: Some("p-1".into())
         })]
     );
     assert!(state.table.marked.contains(&100));
