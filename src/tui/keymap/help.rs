@@ -21,7 +21,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":drop N", "drop filter chip N"),
     (
         ":case [NAME]",
-        "open case NAME (made if new): marks, notes, queries and findings opened are kept in it; alone, which case is open",
+        "open case NAME, made if new: it keeps marks, notes, queries, findings (alone: which is open)",
     ),
     (":note TEXT", "a note on the open case"),
     (

@@ -78,12 +78,12 @@ pub static BINDINGS: &[Binding] = &[
     row(
         Everywhere,
         &[(&[SPACE], Mark)],
-        "mark or unmark the event (and move down); in a case, with the tag given last",
+        "mark or unmark the event (and move down); in a case, with the last tag",
     ),
     row(
         Everywhere,
         &[(&[c('m')], Tag)],
-        "in a case: mark the event with a tag (attacker, benign, unsure or a word of your own), then a note",
+        "in a case: mark the event with a tag (attacker, benign, unsure, a word), then a note",
     ),
     row(
         Everywhere,
