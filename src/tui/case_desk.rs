@@ -47,6 +47,23 @@ pub struct OpenedCase {
     pub bad_lines: Option<String>,
 }
 
+#[cfg(test)]
+impl OpenedCase {
+    /// A case just made, with nothing in it yet.
+    pub fn made(name: &str) -> OpenedCase {
+        OpenedCase {
+            name: name.into(),
+            dir: PathBuf::from("/cases").join(name),
+            created: true,
+            held: Vec::new(),
+            elsewhere: Vec::new(),
+            notes: 0,
+            queries: 0,
+            bad_lines: None,
+        }
+    }
+}
+
 /// A write confirmed kept, or not kept and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseKept {

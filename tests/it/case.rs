@@ -12,7 +12,7 @@ use crate::support::kaudit_command;
 /// The data folder a child writes its cases into.
 const CHILD_DIR: &str = "KAUDIT_TEST_CASE_DIR";
 
-fn kaudit_in(data: &Path, args: &[&str]) -> Output {
+pub fn kaudit_in(data: &Path, args: &[&str]) -> Output {
     child::output(
         kaudit_command()
             .args(args)

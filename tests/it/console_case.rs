@@ -7,27 +7,16 @@
 //! these tests say plainly that they did not run.
 
 use std::path::Path;
-use std::process::Output;
 
 use kaudit::case::{Case, What};
 
-use crate::case::{rezip, unzip};
+use crate::case::{kaudit_in, rezip, unzip};
 use crate::support::child;
-use crate::support::kaudit_command;
 use crate::support::pane::{Pane, tmux_available};
 
 const ACTOR: &str = "system:serviceaccount:kube-system:node-health-agent";
 const GET_AWS_AUTH: &str = "29a98592-7dfa-4e3b-af72-a11005e7a20d";
 const PATCH_AWS_AUTH: &str = "59202faa-b71e-4813-ac4f-c66cf831bba5";
-
-fn kaudit_in(data: &Path, args: &[&str]) -> Output {
-    child::output(
-        kaudit_command()
-            .args(args)
-            .env("XDG_DATA_HOME", data)
-            .env("USER", "ana"),
-    )
-}
 
 fn console(name: &str, dir: &Path, args: &[&str], width: u16, height: u16) -> Pane {
     let data = dir.join("data");
@@ -250,7 +239,7 @@ fn a_console_killed_with_kill_9_keeps_every_entry_its_screen_said_was_kept() {
 /// log group it read.
 #[test]
 fn over_cloudwatch_a_row_not_held_is_fetched_whole_and_kept_as_stored() {
-    use crate::support::cloud_server::{CloudServer, Event, Script};
+    use crate::support::cloud_server::CloudServer;
     use crate::support::moto::{self, Moto};
     if !tmux_available("a case over CloudWatch") {
         return;
@@ -273,22 +262,12 @@ fn over_cloudwatch_a_row_not_held_is_fetched_whole_and_kept_as_stored() {
         r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"far-1","verb":"create","user":{{"username":"mallory"}},"objectRef":{{"resource":"pods","subresource":"exec","namespace":"prod","name":"api-0"}},"requestObject":{{"pad":"{pad}"}},"stageTimestamp":"2026-11-24T08:01:00Z"}}"#
     );
     let ptr = "CmQKKwoncHRy-far-1";
-    server.with(|s| {
-        s.script = Some(Script {
-            events: vec![Event {
-                time_ms: now - 1_000,
-                ptr: ptr.into(),
-                message: r#"{"user":{"username":"mallory"}}"#.into(),
-            }],
-            cap: 10_000,
-            running_polls: 1,
-            ends: None,
-        });
-        s.records.insert(
-            ptr.into(),
-            [("@message".to_string(), stored.clone())].into(),
-        );
-    });
+    server.answer_one_not_held(
+        now - 1_000,
+        ptr,
+        r#"{"user":{"username":"mallory"}}"#,
+        &stored,
+    );
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let url = server.url();

@@ -279,22 +279,7 @@ fn the_console_reads_a_cluster_in_cloudwatch_follows_it_live_and_queries_there()
     // An answer of events the console does not hold: Enter fetches the row's event
     // (GetLogRecord) and opens it.
     let outside = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"far-away-1","verb":"delete","user":{"username":"mallory"},"sourceIPs":["198.51.100.7"],"objectRef":{"resource":"secrets","namespace":"prod","name":"db"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-01T00:00:00Z"}"#;
-    server.with(|s| {
-        s.script = Some(crate::support::cloud_server::Script {
-            events: vec![crate::support::cloud_server::Event {
-                time_ms: now - 1_000,
-                ptr: "CmQKKwoncHRy-far".into(),
-                message: outside.into(),
-            }],
-            cap: 10_000,
-            running_polls: 1,
-            ends: None,
-        });
-        s.records.insert(
-            "CmQKKwoncHRy-far".into(),
-            [("@message".to_string(), outside.to_string())].into(),
-        );
-    });
+    server.answer_one_not_held(now - 1_000, "CmQKKwoncHRy-far", outside, outside);
     pane.keys(&[":"]);
     pane.literal("query fields @timestamp, @message");
     pane.keys(&["Enter"]);

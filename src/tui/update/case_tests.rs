@@ -1,8 +1,6 @@
 //! The case in the console: what is sent to the journal for each key, and what the screen says
 //! of what the journal kept.
 
-use std::path::PathBuf;
-
 use super::*;
 use crate::case::EventRef;
 use crate::tui::case_desk::{CaseKept, CaseWrite, OpenedCase};
@@ -10,14 +8,10 @@ use crate::tui::state::{Elsewhere, Mark};
 
 fn opened(name: &str, held: Vec<(u32, Mark)>, elsewhere: Vec<Elsewhere>) -> Msg {
     Msg::CaseOpened(Ok(Box::new(OpenedCase {
-        name: name.into(),
-        dir: PathBuf::from("/cases").join(name),
         created: held.is_empty() && elsewhere.is_empty(),
         held,
         elsewhere,
-        notes: 1,
-        queries: 2,
-        bad_lines: None,
+        ..OpenedCase::made(name)
     })))
 }
 

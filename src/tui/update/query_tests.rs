@@ -364,11 +364,12 @@ fn a_change_pivot_runs_the_canned_query_for_that_object() {
     assert_eq!(state.focus, Focus::Detail);
 }
 
-#[test]
-fn a_row_not_held_is_fetched_from_cloudwatch_and_opened() {
+/// `command` run, answered over CloudWatch with two rows: the first held (row 4), the second
+/// not, each at its `@ptr` (`p-0`, `p-1`).
+fn answered_over_cloudwatch(command: &str) -> (State, u64) {
     let mut state = console();
     update(&mut state, ch(':'));
-    typed(&mut state, "query fields @message");
+    typed(&mut state, command);
     let (ticket, _) = run_of(&update(&mut state, key(KeyCode::Enter)));
     let mut answer = events_answer(&[Some(4), None]);
     answer.ptrs = vec![Some("p-0".into()), Some("p-1".into())];
@@ -379,6 +380,12 @@ fn a_row_not_held_is_fetched_from_cloudwatch_and_opened() {
             outcome: Ok(answer),
         },
     );
+    (state, ticket)
+}
+
+#[test]
+fn a_row_not_held_is_fetched_from_cloudwatch_and_opened() {
+    let (mut state, ticket) = answered_over_cloudwatch("query fields @message");
     // A held row opens at once; the other is fetched first.
     update(&mut state, ch('j'));
     let effects = update(&mut state, key(KeyCode::Enter));
@@ -574,16 +581,7 @@ fn in_a_case_a_query_run_is_kept_with_its_range_sources_and_counts() {
     let mut state = console();
     update(
         &mut state,
-        Msg::CaseOpened(Ok(Box::new(OpenedCase {
-            name: "ir-q".into(),
-            dir: "/cases/ir-q".into(),
-            created: true,
-            held: Vec::new(),
-            elsewhere: Vec::new(),
-            notes: 0,
-            queries: 0,
-            bad_lines: None,
-        }))),
+        Msg::CaseOpened(Ok(Box::new(OpenedCase::made("ir-q")))),
     );
     update(&mut state, ch(':'));
     typed(&mut state, "query filter verb = \"delete\"");
@@ -649,19 +647,7 @@ fn in_a_case_a_row_not_held_is_fetched_whole_then_marked() {
     use crate::tui::case_desk::{CaseWrite, OpenedCase};
     use crate::tui::state::Mark;
 
-    let mut state = console();
-    update(&mut state, ch(':'));
-    typed(&mut state, "query fields user.username");
-    let (ticket, _) = run_of(&update(&mut state, key(KeyCode::Enter)));
-    let mut answer = events_answer(&[Some(4), None]);
-    answer.ptrs = vec![Some("p-0".into()), Some("p-1".into())];
-    update(
-        &mut state,
-        Msg::QueryDone {
-            ticket,
-            outcome: Ok(answer),
-        },
-    );
+    let (mut state, ticket) = answered_over_cloudwatch("query fields user.username");
     update(&mut state, ch('j'));
     assert!(update(&mut state, ch(' ')).is_empty() || state.table.marked.is_empty());
     let said = state.status.message.clone().unwrap().0;
@@ -669,16 +655,7 @@ fn in_a_case_a_row_not_held_is_fetched_whole_then_marked() {
 
     update(
         &mut state,
-        Msg::CaseOpened(Ok(Box::new(OpenedCase {
-            name: "ir-c".into(),
-            dir: "/cases/ir-c".into(),
-            created: true,
-            held: Vec::new(),
-            elsewhere: Vec::new(),
-            notes: 0,
-            queries: 0,
-            bad_lines: None,
-        }))),
+        Msg::CaseOpened(Ok(Box::new(OpenedCase::made("ir-c")))),
     );
     update(&mut state, ch('m'));
     typed(&mut state, "attacker token theft");

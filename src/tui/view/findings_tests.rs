@@ -165,16 +165,7 @@ fn in_a_case_a_finding_opened_is_kept_with_its_hits_and_range() {
     });
     update(
         &mut state,
-        Msg::CaseOpened(Ok(Box::new(OpenedCase {
-            name: "ir-f".into(),
-            dir: "/cases/ir-f".into(),
-            created: true,
-            held: Vec::new(),
-            elsewhere: Vec::new(),
-            notes: 0,
-            queries: 0,
-            bad_lines: None,
-        }))),
+        Msg::CaseOpened(Ok(Box::new(OpenedCase::made("ir-f")))),
     );
     press(&mut state, &store, KeyCode::Char('F'));
     let first = state.found.as_ref().expect("found").items[0].clone();

@@ -204,6 +204,27 @@ impl CloudServer {
         f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// Queries from now on answer one row, `row` (the fields asked, not the event) at `ptr`, and
+    /// GetLogRecord of `ptr` answers `record`: an event the console does not hold.
+    pub fn answer_one_not_held(&self, time_ms: i64, ptr: &str, row: &str, record: &str) {
+        self.with(|s| {
+            s.script = Some(Script {
+                events: vec![Event {
+                    time_ms,
+                    ptr: ptr.into(),
+                    message: row.into(),
+                }],
+                cap: 10_000,
+                running_polls: 1,
+                ends: None,
+            });
+            s.records.insert(
+                ptr.into(),
+                [("@message".to_string(), record.to_string())].into(),
+            );
+        });
+    }
+
     /// How many answers to `op` were written back.
     pub fn answered(&self, op: &str) -> usize {
         self.with(|s| s.answered.iter().filter(|a| *a == op).count())
