@@ -50,6 +50,8 @@ pub struct TailStatus {
     pub paused: bool,
     /// CloudWatch is sampling the live tail: some events are not sent.
     pub sampled: bool,
+    /// CloudWatch sampled it at some time: events are missing even once it stops.
+    pub was_sampled: bool,
 }
 
 /// A running query's figures.

@@ -226,6 +226,7 @@ impl Session<'_> {
                     }
                     LiveNote::Sampled(sampled) => {
                         intake.status.sampled = sampled;
+                        intake.status.was_sampled |= sampled;
                         self.report.send(Event::Tail(intake.status.clone()));
                     }
                     LiveNote::Reconnecting(why) => {

@@ -324,9 +324,13 @@ pub fn title(buf: &mut Buffer, area: Rect, state: &State, store: &EventStore, st
             let text = format!("· following: {} new, {:.1}/s ", tail.added, tail.per_second);
             warn(2, text, Role::Accent)
         });
+        // Events are missing: said before anything else, and still said once CloudWatch
+        // stops sampling (its next heartbeat says so at once): what was not sent stays missing.
         if tail.sampled {
-            // Events are missing: said before anything else.
             let text = "· SAMPLED by CloudWatch: some events are not sent ".to_string();
+            pieces.push(warn(0, text, Role::Error));
+        } else if tail.was_sampled {
+            let text = "· SAMPLED by CloudWatch earlier: some events were not sent ".to_string();
             pieces.push(warn(0, text, Role::Error));
         }
         if tail.dropped > 0 {
