@@ -195,6 +195,7 @@ impl Session<'_> {
             groups: groups.clone(),
             stream_prefix: Some(AUDIT_STREAMS.into()),
             pattern: None,
+            ..LiveTarget::default()
         };
         let mut held = known.clone();
         let result = follow_from(

@@ -3,14 +3,15 @@
 //! or FilterLogEvents polled with a look-back window and de-duplication by event ID. Either way
 //! no event is lost or told twice.
 
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::source::{CloudSource, now_ms};
 use crate::source::cloudwatch::{
-    CloudError, LiveNote, LiveOptions, LiveTarget, Poller, TailEvent, TailTarget, follow,
-    group_arn, poll,
+    CloudError, LiveNote, LiveOptions, LiveTarget, Poller, Position, TailEvent, TailTarget,
+    follow, group_arn, poll,
 };
 
 /// What to watch in the source's groups, and from when.
@@ -24,6 +25,9 @@ pub struct Watch {
     pub since_ms: i64,
     /// Read again this far back, for events CloudWatch receives late.
     pub lookback_ms: i64,
+    /// Where a previous run left some of the groups (`--state`): those carry on from there
+    /// instead of `since_ms`, and nothing it handed out is handed out again.
+    pub resume: BTreeMap<String, Position>,
 }
 
 impl CloudSource {
@@ -46,6 +50,7 @@ impl CloudSource {
             groups: groups.clone(),
             stream_prefix: watch.stream_prefix.clone(),
             pattern: watch.pattern.clone(),
+            resume: watch.resume.clone(),
         };
         let options = LiveOptions {
             lookback_ms: watch.lookback_ms,
@@ -79,7 +84,11 @@ impl CloudSource {
                     stream_prefix: watch.stream_prefix.clone(),
                     pattern: watch.pattern.clone(),
                 };
-                (target, Poller::new(now - watch.since_ms, watch.lookback_ms))
+                let start = watch
+                    .resume
+                    .get(g)
+                    .map_or(now - watch.since_ms, |left| left.read_from(watch.lookback_ms));
+                (target, Poller::new(start, watch.lookback_ms))
             })
             .collect();
         loop {
@@ -87,7 +96,9 @@ impl CloudSource {
             let mut batch = Vec::new();
             for (target, poller) in &mut tails {
                 match poll(&logs, target, poller, now).await {
-                    Ok(new) => batch.extend(new),
+                    Ok(new) => batch.extend(new.into_iter().filter(|e| {
+                        !watch.resume.get(&e.group).is_some_and(|p| p.handed_out(e))
+                    })),
                     // The poller moves on only after an answer: the next round reads this one's
                     // range again.
                     Err(e) if e.is_transient() => on_unanswered(&target.group, &e),
