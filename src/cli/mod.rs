@@ -19,6 +19,7 @@ mod rows;
 mod source_args;
 mod table;
 mod tail;
+mod tail_state;
 mod time_args;
 mod usage;
 mod watch;

@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use clap::{Args, ValueEnum};
 use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::table::{TableWriter, row};
+use super::tail_state::{Kept, resume};
 use super::time_args::parse_duration_ms;
 use crate::audit::decode::{Depth, decode_event};
 use crate::engine::cloud::{CloudError, CloudSource, LiveNote, TailEvent, Watch};
@@ -55,6 +57,10 @@ pub struct TailArgs {
     /// Poll FilterLogEvents instead of a live tail session (no sampling, a few seconds behind).
     #[arg(long)]
     pub poll: bool,
+    /// Keep each log group's position in this file: a run started with it again reads back
+    /// what came since and carries on, with nothing lost or shown twice.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: TailOutput,
 }
@@ -153,11 +159,17 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
     if groups.is_empty() {
         bail!("give the cluster (--cluster NAME) or log group (--log-group G) to tail");
     }
+    let state = args
+        .state
+        .as_deref()
+        .map(|path| resume(path, &groups))
+        .transpose()?;
     let watch = Watch {
         stream_prefix: Some(args.stream_prefix.clone()).filter(|p| !p.is_empty()),
         pattern: args.filter_pattern.clone(),
         since_ms: parse_duration_ms(&args.since)?,
         lookback_ms: parse_duration_ms(&args.lookback)?,
+        resume: state.as_ref().map(|s| s.positions().clone()).unwrap_or_default(),
     };
     let source = args.cloud.reader(groups, 0, 0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -165,8 +177,9 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
         .enable_all()
         .build()?;
     let stop = Arc::new(AtomicBool::new(false));
-    let out = sink;
-    runtime.block_on(async {
+    let mut kept = Kept::new(sink, state);
+    let out = &mut kept;
+    let followed = runtime.block_on(async {
         let flag = stop.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
@@ -196,7 +209,15 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
             }
         }
         polled(&source, args, &watch, out, &stop).await
-    })
+    });
+    // Whatever ended the watch, the position of the last event handed out is kept.
+    match (followed, kept.finish()) {
+        (Err(e), Err(saving)) => {
+            eprintln!("kaudit: {saving}");
+            Err(e)
+        }
+        (followed, saved) => followed.and(saved),
+    }
 }
 
 async fn live(
