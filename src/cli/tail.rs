@@ -169,7 +169,10 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
         pattern: args.filter_pattern.clone(),
         since_ms: parse_duration_ms(&args.since)?,
         lookback_ms: parse_duration_ms(&args.lookback)?,
-        resume: state.as_ref().map(|s| s.positions().clone()).unwrap_or_default(),
+        resume: state
+            .as_ref()
+            .map(|s| s.positions().clone())
+            .unwrap_or_default(),
     };
     let source = args.cloud.reader(groups, 0, 0);
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -247,7 +247,11 @@ mod tests {
     fn a_corrupt_state_is_refused_with_its_name_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("watch.json");
-        fs::write(&path, "{\"version\": 1,\n  \"groups\": {\"a\": {\"time_ms\": \"x\"}}}").unwrap();
+        fs::write(
+            &path,
+            "{\"version\": 1,\n  \"groups\": {\"a\": {\"time_ms\": \"x\"}}}",
+        )
+        .unwrap();
         let e = StateFile::open(&path).unwrap_err().to_string();
         assert!(e.contains(&path.display().to_string()), "{e}");
         assert!(e.contains("line 2, column"), "{e}");

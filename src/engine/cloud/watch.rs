@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::source::{CloudSource, now_ms};
 use crate::source::cloudwatch::{
-    CloudError, LiveNote, LiveOptions, LiveTarget, Poller, Position, TailEvent, TailTarget,
-    follow, group_arn, poll,
+    CloudError, LiveNote, LiveOptions, LiveTarget, Poller, Position, TailEvent, TailTarget, follow,
+    group_arn, poll,
 };
 
 /// What to watch in the source's groups, and from when.
@@ -84,10 +84,9 @@ impl CloudSource {
                     stream_prefix: watch.stream_prefix.clone(),
                     pattern: watch.pattern.clone(),
                 };
-                let start = watch
-                    .resume
-                    .get(g)
-                    .map_or(now - watch.since_ms, |left| left.read_from(watch.lookback_ms));
+                let start = watch.resume.get(g).map_or(now - watch.since_ms, |left| {
+                    left.read_from(watch.lookback_ms)
+                });
                 (target, Poller::new(start, watch.lookback_ms))
             })
             .collect();
@@ -96,9 +95,11 @@ impl CloudSource {
             let mut batch = Vec::new();
             for (target, poller) in &mut tails {
                 match poll(&logs, target, poller, now).await {
-                    Ok(new) => batch.extend(new.into_iter().filter(|e| {
-                        !watch.resume.get(&e.group).is_some_and(|p| p.handed_out(e))
-                    })),
+                    Ok(new) => {
+                        batch.extend(new.into_iter().filter(|e| {
+                            !watch.resume.get(&e.group).is_some_and(|p| p.handed_out(e))
+                        }))
+                    }
                     // The poller moves on only after an answer: the next round reads this one's
                     // range again.
                     Err(e) if e.is_transient() => on_unanswered(&target.group, &e),

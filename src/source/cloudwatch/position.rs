@@ -88,17 +88,26 @@ mod tests {
         for e in [ev("a", 100, 110), ev("b", 200, 205), ev("c", 200, 206)] {
             p.advance(&e);
         }
-        assert_eq!((p.time_ms, p.ingestion_ms, p.keys.len()), (200, Some(206), 2));
+        assert_eq!(
+            (p.time_ms, p.ingestion_ms, p.keys.len()),
+            (200, Some(206), 2)
+        );
         assert!(p.handed_out(&ev("a", 100, 110)));
         assert!(p.handed_out(&ev("c", 200, 206)));
         // The same millisecond, after the cut; a later one; one stamped earlier but received late.
         assert!(!p.handed_out(&ev("d", 200, 207)));
-        assert!(!p.handed_out(&ev("d", 200, 206)), "received with the last, not handed out");
+        assert!(
+            !p.handed_out(&ev("d", 200, 206)),
+            "received with the last, not handed out"
+        );
         assert!(!p.handed_out(&ev("e", 201, 201)));
         assert!(!p.handed_out(&ev("late", 150, 300)));
         assert_eq!(p.read_from(60), 140);
         // An older event moves neither the time nor the keys.
         p.advance(&ev("late", 150, 300));
-        assert_eq!((p.time_ms, p.ingestion_ms, p.keys.len()), (200, Some(300), 2));
+        assert_eq!(
+            (p.time_ms, p.ingestion_ms, p.keys.len()),
+            (200, Some(300), 2)
+        );
     }
 }
