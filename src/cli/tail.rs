@@ -18,6 +18,7 @@ use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::table::{TableWriter, row};
 use super::tail_state::{Kept, resume};
+use super::tail_status::{Status, Statuses};
 use super::time_args::parse_duration_ms;
 use crate::audit::decode::{Depth, decode_event};
 use crate::engine::cloud::{CloudError, CloudSource, LiveNote, TailEvent, Watch};
@@ -174,6 +175,7 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
             .map(|s| s.positions().clone())
             .unwrap_or_default(),
     };
+    let mut statuses = Statuses::new(&groups);
     let source = args.cloud.reader(groups, 0, 0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -190,7 +192,7 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
             }
         });
         if !args.poll {
-            match live(&source, &watch, out, &stop).await {
+            match live(&source, &watch, out, &mut statuses, &stop).await {
                 Err(e @ (CloudError::NoCredentials { .. } | CloudError::BadCredentials { .. })) => {
                     return Err(anyhow!("{}", sanitize(&e.to_string())));
                 }
@@ -203,6 +205,7 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
                     ));
                 }
                 Err(e) => {
+                    statuses.all(&Status::Refused(format!("live tail: {e}")));
                     eprintln!(
                         "kaudit: live tail is not available ({}); polling FilterLogEvents instead",
                         sanitize(&e.to_string())
@@ -211,7 +214,7 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
                 Ok(()) => return Ok(()),
             }
         }
-        polled(&source, args, &watch, out, &stop).await
+        polled(&source, args, &watch, out, &mut statuses, &stop).await
     });
     // Whatever ended the watch, the position of the last event handed out is kept.
     match (followed, kept.finish()) {
@@ -227,9 +230,11 @@ async fn live(
     source: &CloudSource,
     watch: &Watch,
     out: &mut dyn Sink,
+    statuses: &mut Statuses,
     stop: &AtomicBool,
 ) -> Result<(), CloudError> {
     let mut failed = None;
+    let mut sampled = false;
     let result = source
         .watch_live(
             watch,
@@ -242,16 +247,27 @@ async fn live(
                         stop.store(true, Ordering::Relaxed);
                     }
                 },
-                LiveNote::Sampled(true) => eprintln!(
-                    "kaudit: WARNING: CloudWatch is sampling this live tail (over 500 events a second): some events are not shown; narrow it with --filter-pattern, or use --poll"
-                ),
+                LiveNote::Sampled(true) => {
+                    sampled = true;
+                    statuses.all(&Status::Sampled);
+                    eprintln!(
+                        "kaudit: WARNING: CloudWatch is sampling this live tail (over 500 events a second): some events are not shown; narrow it with --filter-pattern, or use --poll"
+                    )
+                }
                 LiveNote::Sampled(false) => {
+                    sampled = false;
+                    statuses.all(&Status::Live);
                     eprintln!("kaudit: CloudWatch stopped sampling: every event is shown again")
                 }
-                LiveNote::Reconnecting(why) => eprintln!(
-                    "kaudit: live tail session ended ({}); starting a new one and reading the gap back",
-                    sanitize(&why)
-                ),
+                LiveNote::Live if sampled => statuses.all(&Status::Sampled),
+                LiveNote::Live => statuses.all(&Status::Live),
+                LiveNote::Reconnecting(why) => {
+                    statuses.all(&Status::Stalled(why.clone()));
+                    eprintln!(
+                        "kaudit: live tail session ended ({}); starting a new one and reading the gap back",
+                        sanitize(&why)
+                    )
+                }
                 LiveNote::Backfilled(n) => {
                     if n > 0 {
                         eprintln!(
@@ -278,6 +294,7 @@ async fn polled(
     args: &TailArgs,
     watch: &Watch,
     out: &mut dyn Sink,
+    statuses: &mut Statuses,
     stop: &AtomicBool,
 ) -> Result<()> {
     let interval = Duration::from_millis(parse_duration_ms(&args.interval)?.max(200) as u64);
@@ -294,13 +311,18 @@ async fn polled(
                     ControlFlow::Break(())
                 }
             },
-            |group, e| {
-                eprintln!(
-                    "kaudit: CloudWatch did not answer for {} ({}); trying again in {} s",
-                    sanitize(group),
-                    sanitize(&e.to_string()),
-                    interval.as_secs_f32()
-                )
+            |group, answer| match answer {
+                None => statuses.one(group, &Status::Polling),
+                Some(e) if e.is_transient() => {
+                    statuses.one(group, &Status::Stalled(e.to_string()));
+                    eprintln!(
+                        "kaudit: CloudWatch did not answer for {} ({}); trying again in {} s",
+                        sanitize(group),
+                        sanitize(&e.to_string()),
+                        interval.as_secs_f32()
+                    )
+                }
+                Some(e) => statuses.one(group, &Status::Refused(e.to_string())),
             },
             stop,
         )

@@ -130,6 +130,7 @@ fn a_tail_killed_in_the_middle_of_a_burst_carries_on_with_every_event_once() {
     let (rest, stderr) = first.killed();
     printed.extend(rest);
     assert_eq!(ids(&printed).len(), 40, "{stderr}");
+    assert!(stderr.contains("/aws/eks/prod/cluster: live"), "{stderr}");
     let saved = state_json(&state);
     assert_eq!(
         saved["groups"][group("prod")]["time_ms"],
@@ -308,6 +309,10 @@ fn two_clusters_positions_are_kept_apart_and_another_clusters_is_kept() {
         (Some(base + 20_000 + 9_000), Some(base + 9_000)),
         "{saved}\n{first}"
     );
+    for cluster in ["prod", "staging"] {
+        let said = format!("/aws/eks/{cluster}/cluster: polling");
+        assert_eq!(first.matches(&said).count(), 1, "said once: {first}");
+    }
     // staging receives late events, stamped before prod's newest; prod carries on alone.
     moto::append(
         &moto.url(),

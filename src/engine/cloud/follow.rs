@@ -234,7 +234,7 @@ impl Session<'_> {
                             "live tail session ended ({why}); reconnecting, the gap will be read back"
                         ));
                     }
-                    LiveNote::Backfilled(_) => {}
+                    LiveNote::Backfilled(_) | LiveNote::Live => {}
                 }
             },
             &self.control.stop,

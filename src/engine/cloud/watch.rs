@@ -61,15 +61,15 @@ impl CloudSource {
     }
 
     /// Polls the groups every `interval`, handing each round's new events (one timeline) to
-    /// `on_events` until it says to stop or `stop` is set. A group that does not answer is told
-    /// to `on_unanswered` and read again next round, so nothing is lost; any other failure ends
-    /// the watch.
+    /// `on_events` until it says to stop or `stop` is set. Each group's poll is told to
+    /// `on_polled`: answered (`None`) or not. A group that does not answer is read again next
+    /// round, so nothing is lost; any other failure ends the watch.
     pub async fn watch_polled(
         &self,
         watch: &Watch,
         interval: Duration,
         mut on_events: impl FnMut(Vec<TailEvent>) -> ControlFlow<()>,
-        mut on_unanswered: impl FnMut(&str, &CloudError),
+        mut on_polled: impl FnMut(&str, Option<&CloudError>),
         stop: &AtomicBool,
     ) -> Result<(), CloudError> {
         let logs = self.logs().await;
@@ -96,14 +96,18 @@ impl CloudSource {
             for (target, poller) in &mut tails {
                 match poll(&logs, target, poller, now).await {
                     Ok(new) => {
+                        on_polled(&target.group, None);
                         batch.extend(new.into_iter().filter(|e| {
                             !watch.resume.get(&e.group).is_some_and(|p| p.handed_out(e))
-                        }))
+                        }));
                     }
                     // The poller moves on only after an answer: the next round reads this one's
                     // range again.
-                    Err(e) if e.is_transient() => on_unanswered(&target.group, &e),
-                    Err(e) => return Err(e),
+                    Err(e) if e.is_transient() => on_polled(&target.group, Some(&e)),
+                    Err(e) => {
+                        on_polled(&target.group, Some(&e));
+                        return Err(e);
+                    }
                 }
             }
             // One timeline over the groups; ties keep the order they came in.

@@ -57,6 +57,8 @@ pub enum LiveNote {
     Reconnecting(String),
     /// A gap was read back: this many events were found in it.
     Backfilled(usize),
+    /// A session is under way, and the gap before it read back: events come as they are written.
+    Live,
 }
 
 /// How to follow.
@@ -251,6 +253,7 @@ pub async fn follow_from<L: Logs>(
                             Err(e) => return Err(e),
                         }
                     }
+                    note(LiveNote::Live);
                     pause = Duration::from_millis(200);
                 }
                 Some(LiveMsg::Update {
