@@ -377,3 +377,55 @@ fn two_clusters_positions_are_kept_apart_and_another_clusters_is_kept() {
         &format!("{first}\n{only_prod}\n{stderr}"),
     );
 }
+
+#[test]
+fn a_watch_carries_on_from_its_state_without_repeating_a_finding() {
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("watch.state");
+    let base = now_ms() - 30_000;
+    // Every third event changes aws-auth: a finding each.
+    let events: Vec<(i64, String)> = (0..12)
+        .map(|i| {
+            let (verb, name) = if i % 3 == 0 { ("patch", "aws-auth") } else { ("get", "web") };
+            let text = format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"w-{i}","stage":"ResponseComplete","requestURI":"/x","verb":"{verb}","user":{{"username":"mallory"}},"objectRef":{{"resource":"configmaps","namespace":"kube-system","name":"{name}","apiVersion":"v1"}},"responseStatus":{{"code":200}}}}"#
+            );
+            (base + i * 1000, text)
+        })
+        .collect();
+    moto::seed(&moto.url(), &group("prod"), STREAM, &events);
+    let mut printed = Vec::new();
+    for _ in 0..2 {
+        let mut command = moto::kaudit_command();
+        command
+            .env("XDG_CONFIG_HOME", dir.path())
+            .args([
+                "watch",
+                "--cluster",
+                "prod",
+                "--endpoint-url",
+                &server.url(),
+            ])
+            .args([
+                "--poll",
+                "--interval",
+                "200ms",
+                "--since",
+                "5m",
+                "--count",
+                "2",
+            ])
+            .args(["-o", "jsonl", "--state"])
+            .arg(&state);
+        let out = child::output(&mut command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "a finding fired: {stderr}");
+        printed.extend(ids(&String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()));
+    }
+    assert_eq!(printed, ["w-0", "w-3", "w-6", "w-9"]);
+}
