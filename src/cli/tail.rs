@@ -186,10 +186,19 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
     let out = &mut kept;
     let followed = runtime.block_on(async {
         let flag = stop.clone();
+        // A service manager stops it with SIGTERM: it ends as on Ctrl-C, its position written.
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::Relaxed);
+            let ctrl_c = async {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::select! {
+                () = ctrl_c => {}
+                _ = term.recv() => {}
             }
+            flag.store(true, Ordering::Relaxed);
         });
         if !args.poll {
             match live(&source, &watch, out, &mut statuses, &stop).await {

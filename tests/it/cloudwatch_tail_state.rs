@@ -429,3 +429,38 @@ fn a_watch_carries_on_from_its_state_without_repeating_a_finding() {
     }
     assert_eq!(printed, ["w-0", "w-3", "w-6", "w-9"]);
 }
+
+#[test]
+fn a_tail_stopped_with_sigterm_ends_cleanly_its_position_written() {
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("prod.state");
+    let base = now_ms() - 20_000;
+    let events: Vec<(i64, String)> = (0..8)
+        .map(|i| (base + i * 1000, audit(&format!("t-{i}"))))
+        .collect();
+    moto::seed(&moto.url(), &group("prod"), STREAM, &events);
+    let mut tail = Running::start(&mut tail_command(
+        &server,
+        &state,
+        &["--cluster", "prod", "--since", "1m"],
+    ));
+    let printed: Vec<String> = (0..8).map(|_| tail.line()).collect();
+    tail.terminate();
+    let (status, rest, stderr) = tail.finish();
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(rest.is_empty(), "{rest:?}");
+    assert_eq!(ids(&printed).last().map(String::as_str), Some("t-7"));
+    let saved = state_json(&state);
+    assert_eq!(
+        saved["groups"][group("prod")]["time_ms"],
+        base + 7000,
+        "{saved}"
+    );
+    assert_eq!(
+        saved["groups"][group("prod")]["keys"][0],
+        "audit:t-7",
+        "{saved}"
+    );
+}

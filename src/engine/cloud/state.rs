@@ -160,7 +160,11 @@ fn parse(bytes: &[u8], shown: &str) -> Result<BTreeMap<String, Position>, StateE
         path: shown.to_string(),
         line: e.line(),
         column: e.column(),
-        message: e.to_string(),
+        // The line and column are said once, apart.
+        message: e
+            .to_string()
+            .rsplit_once(" at line ")
+            .map_or_else(|| e.to_string(), |(m, _)| m.to_string()),
     })?;
     if layout.version != VERSION {
         return Err(StateError::Version {

@@ -206,6 +206,15 @@ impl Running {
         kill(&mut self.child);
     }
 
+    /// Sends the child SIGTERM, as a service manager stops a service.
+    pub fn terminate(&self) {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     /// Kills the child at once (SIGKILL), then gives the lines it had printed that were not
     /// read yet, and its standard error.
     pub fn killed(mut self) -> (Vec<String>, String) {
