@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -148,7 +147,7 @@ impl StateFile {
         let mut text = serde_json::to_string_pretty(&layout)
             .map_err(|e| write_error(std::io::Error::other(e)))?;
         text.push('\n');
-        replace(&self.path, text.as_bytes()).map_err(write_error)?;
+        crate::engine::private_file::replace(&self.path, text.as_bytes()).map_err(write_error)?;
         self.dirty = false;
         self.saved_at = Instant::now();
         Ok(())
@@ -177,38 +176,6 @@ fn parse(bytes: &[u8], shown: &str) -> Result<BTreeMap<String, Position>, StateE
         .into_iter()
         .map(|(group, saved)| (group, saved.position))
         .collect())
-}
-
-/// `path`'s content replaced by `bytes` at once: a new file (0600) beside it, synced, renamed
-/// over it, and the folder synced so that the rename outlives a reboot.
-fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "state".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    // A leftover of a crash would make `create_new` fail.
-    let _ = fs::remove_file(&temp);
-    let written = write_new(&temp, bytes).and_then(|()| fs::rename(&temp, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written?;
-    fs::File::open(&dir)?.sync_all()
-}
-
-/// A new file, never an existing one or the target of a planted link.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]
