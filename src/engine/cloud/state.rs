@@ -73,8 +73,8 @@ pub struct StateFile {
 }
 
 impl StateFile {
-    /// The state at `path`: its positions when it exists, none when it does not (it is written
-    /// on the first [`StateFile::save`]).
+    /// The state at `path`: its positions when it exists, none when it does not (it is written,
+    /// and its folder made, on the first [`StateFile::save`]).
     pub fn open(path: &Path) -> Result<StateFile, StateError> {
         let shown = path.display().to_string();
         let positions = match fs::read(path) {
@@ -144,6 +144,15 @@ impl StateFile {
             path: self.path.display().to_string(),
             source,
         };
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            let mut builder = fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir).map_err(write_error)?;
+        }
         let mut text = serde_json::to_string_pretty(&layout)
             .map_err(|e| write_error(std::io::Error::other(e)))?;
         text.push('\n');
@@ -196,7 +205,8 @@ mod tests {
     #[test]
     fn positions_are_written_private_and_read_back_per_group() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("watch.json");
+        // Its folder is made, owner-only, when missing.
+        let path = dir.path().join("state/kaudit/watch.json");
         let mut state = StateFile::open(&path).unwrap();
         assert!(state.positions().is_empty());
         state.advance(&ev("a", "1", 100));
@@ -210,7 +220,12 @@ mod tests {
         assert_eq!(again.positions(), state.positions());
         assert_eq!(again.positions()["a"].keys.len(), 2);
         assert_eq!(again.positions()["b"].time_ms, 50);
-        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        let folder = fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(folder & 0o777, 0o700);
+        let leftovers = fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left");
     }
 
