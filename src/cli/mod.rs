@@ -19,6 +19,8 @@ mod rows;
 mod source_args;
 mod table;
 mod tail;
+mod tail_state;
+mod tail_status;
 mod time_args;
 mod usage;
 mod watch;

@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -16,6 +17,8 @@ use clap::{Args, ValueEnum};
 use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::table::{TableWriter, row};
+use super::tail_state::{Kept, resume};
+use super::tail_status::{Status, Statuses};
 use super::time_args::parse_duration_ms;
 use crate::audit::decode::{Depth, decode_event};
 use crate::engine::cloud::{CloudError, CloudSource, LiveNote, TailEvent, Watch};
@@ -55,6 +58,10 @@ pub struct TailArgs {
     /// Poll FilterLogEvents instead of a live tail session (no sampling, a few seconds behind).
     #[arg(long)]
     pub poll: bool,
+    /// Keep each log group's position in this file: a run started with it again reads back
+    /// what came since and carries on, with nothing lost or shown twice.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub output: TailOutput,
 }
@@ -153,28 +160,48 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
     if groups.is_empty() {
         bail!("give the cluster (--cluster NAME) or log group (--log-group G) to tail");
     }
+    let state = args
+        .state
+        .as_deref()
+        .map(|path| resume(path, &groups))
+        .transpose()?;
     let watch = Watch {
         stream_prefix: Some(args.stream_prefix.clone()).filter(|p| !p.is_empty()),
         pattern: args.filter_pattern.clone(),
         since_ms: parse_duration_ms(&args.since)?,
         lookback_ms: parse_duration_ms(&args.lookback)?,
+        resume: state
+            .as_ref()
+            .map(|s| s.positions().clone())
+            .unwrap_or_default(),
     };
+    let mut statuses = Statuses::new(&groups);
     let source = args.cloud.reader(groups, 0, 0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let stop = Arc::new(AtomicBool::new(false));
-    let out = sink;
-    runtime.block_on(async {
+    let mut kept = Kept::new(sink, state);
+    let out = &mut kept;
+    let followed = runtime.block_on(async {
         let flag = stop.clone();
+        // A service manager stops it with SIGTERM: it ends as on Ctrl-C, its position written.
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::Relaxed);
+            let ctrl_c = async {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::select! {
+                () = ctrl_c => {}
+                _ = term.recv() => {}
             }
+            flag.store(true, Ordering::Relaxed);
         });
         if !args.poll {
-            match live(&source, &watch, out, &stop).await {
+            match live(&source, &watch, out, &mut statuses, &stop).await {
                 Err(e @ (CloudError::NoCredentials { .. } | CloudError::BadCredentials { .. })) => {
                     return Err(anyhow!("{}", sanitize(&e.to_string())));
                 }
@@ -187,6 +214,7 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
                     ));
                 }
                 Err(e) => {
+                    statuses.all(&Status::Refused(format!("live tail: {e}")));
                     eprintln!(
                         "kaudit: live tail is not available ({}); polling FilterLogEvents instead",
                         sanitize(&e.to_string())
@@ -195,17 +223,27 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
                 Ok(()) => return Ok(()),
             }
         }
-        polled(&source, args, &watch, out, &stop).await
-    })
+        polled(&source, args, &watch, out, &mut statuses, &stop).await
+    });
+    // Whatever ended the watch, the position of the last event handed out is kept.
+    match (followed, kept.finish()) {
+        (Err(e), Err(saving)) => {
+            eprintln!("kaudit: {saving}");
+            Err(e)
+        }
+        (followed, saved) => followed.and(saved),
+    }
 }
 
 async fn live(
     source: &CloudSource,
     watch: &Watch,
     out: &mut dyn Sink,
+    statuses: &mut Statuses,
     stop: &AtomicBool,
 ) -> Result<(), CloudError> {
     let mut failed = None;
+    let mut sampled = false;
     let result = source
         .watch_live(
             watch,
@@ -218,16 +256,27 @@ async fn live(
                         stop.store(true, Ordering::Relaxed);
                     }
                 },
-                LiveNote::Sampled(true) => eprintln!(
-                    "kaudit: WARNING: CloudWatch is sampling this live tail (over 500 events a second): some events are not shown; narrow it with --filter-pattern, or use --poll"
-                ),
+                LiveNote::Sampled(true) => {
+                    sampled = true;
+                    statuses.all(&Status::Sampled);
+                    eprintln!(
+                        "kaudit: WARNING: CloudWatch is sampling this live tail (over 500 events a second): some events are not shown; narrow it with --filter-pattern, or use --poll"
+                    )
+                }
                 LiveNote::Sampled(false) => {
+                    sampled = false;
+                    statuses.all(&Status::Live);
                     eprintln!("kaudit: CloudWatch stopped sampling: every event is shown again")
                 }
-                LiveNote::Reconnecting(why) => eprintln!(
-                    "kaudit: live tail session ended ({}); starting a new one and reading the gap back",
-                    sanitize(&why)
-                ),
+                LiveNote::Live if sampled => statuses.all(&Status::Sampled),
+                LiveNote::Live => statuses.all(&Status::Live),
+                LiveNote::Reconnecting(why) => {
+                    statuses.all(&Status::Stalled(why.clone()));
+                    eprintln!(
+                        "kaudit: live tail session ended ({}); starting a new one and reading the gap back",
+                        sanitize(&why)
+                    )
+                }
                 LiveNote::Backfilled(n) => {
                     if n > 0 {
                         eprintln!(
@@ -254,6 +303,7 @@ async fn polled(
     args: &TailArgs,
     watch: &Watch,
     out: &mut dyn Sink,
+    statuses: &mut Statuses,
     stop: &AtomicBool,
 ) -> Result<()> {
     let interval = Duration::from_millis(parse_duration_ms(&args.interval)?.max(200) as u64);
@@ -270,13 +320,18 @@ async fn polled(
                     ControlFlow::Break(())
                 }
             },
-            |group, e| {
-                eprintln!(
-                    "kaudit: CloudWatch did not answer for {} ({}); trying again in {} s",
-                    sanitize(group),
-                    sanitize(&e.to_string()),
-                    interval.as_secs_f32()
-                )
+            |group, answer| match answer {
+                None => statuses.one(group, &Status::Polling),
+                Some(e) if e.is_transient() => {
+                    statuses.one(group, &Status::Stalled(e.to_string()));
+                    eprintln!(
+                        "kaudit: CloudWatch did not answer for {} ({}); trying again in {} s",
+                        sanitize(group),
+                        sanitize(&e.to_string()),
+                        interval.as_secs_f32()
+                    )
+                }
+                Some(e) => statuses.one(group, &Status::Refused(e.to_string())),
             },
             stop,
         )

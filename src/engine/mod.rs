@@ -15,6 +15,7 @@
 //! | [`classify`] | which detections one event fires: compiled once, the sieve first; for events held and events as they arrive |
 //! | [`held`] | every detection over the events held, each event read once as it arrives; hits counted over any time range and shown as events |
 //! | [`event`] | what the engine tells while it works (progress, events loaded, notes, failures) |
+//! | [`private_file`] | a small file of the user's own (a watch's state, the query history) replaced at once, owner-only |
 
 pub mod classify;
 pub mod cloud;
@@ -25,6 +26,7 @@ pub mod finding;
 pub mod held;
 pub mod intake;
 pub mod local;
+pub mod private_file;
 mod sieve;
 pub mod source;
 

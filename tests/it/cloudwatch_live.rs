@@ -105,6 +105,7 @@ fn a_live_tail_survives_a_drop_and_a_timeout_and_shows_every_event_once() {
         groups: vec![GROUP.into()],
         stream_prefix: Some("kube-apiserver-audit".into()),
         pattern: None,
+        ..LiveTarget::default()
     };
     let notes = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -285,6 +286,7 @@ fn a_session_is_replaced_before_aws_would_end_it_and_nothing_falls_in_between() 
         groups: vec![GROUP.into()],
         stream_prefix: Some("kube-apiserver-audit".into()),
         pattern: None,
+        ..LiveTarget::default()
     };
     let stop = Arc::new(AtomicBool::new(false));
     let notes = Arc::new(Mutex::new(Vec::new()));

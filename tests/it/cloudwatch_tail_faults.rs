@@ -96,6 +96,15 @@ fn a_live_tail_carries_on_when_cloudwatch_does_not_answer_and_prints_every_event
     assert_eq!(ids, expected(30), "{stderr}");
     assert!(!stderr.contains("polling"), "no fall back: {stderr}");
     assert!(stderr.contains("ServiceUnavailableException"), "{stderr}");
+    // Each state the cluster went through, said as it changed: live, stalled, live again.
+    let said: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("kaudit: /aws/eks/prod/cluster: "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(said.first(), Some(&"live"), "{stderr}");
+    assert_eq!(said.last(), Some(&"live"), "{stderr}");
+    assert!(said.contains(&"stalled"), "{stderr}");
     let calls = server.calls();
     let count = |op: &str| calls.iter().filter(|c| *c == op).count();
     assert_eq!(
@@ -142,10 +151,45 @@ fn polling_carries_on_when_cloudwatch_does_not_answer_and_prints_every_event_onc
         stderr.contains("CloudWatch did not answer for /aws/eks/prod/cluster"),
         "{stderr}"
     );
+    let said: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("kaudit: /aws/eks/prod/cluster: "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(said, ["polling", "stalled", "polling"], "{stderr}");
     let polls = server
         .calls()
         .iter()
         .filter(|c| *c == "FilterLogEvents")
         .count();
     assert!(polls >= 3, "{polls}");
+}
+
+#[test]
+fn one_cluster_of_two_refused_is_said_by_name() {
+    let moto = Moto::start();
+    let server = CloudServer::start(&moto.url());
+    let now = jiff::Timestamp::now().as_millisecond();
+    log_group(&moto, 3, |i| now - 10_000 + i as i64);
+    let mut command = moto::kaudit_command();
+    command
+        .args(["tail", "--cluster", "prod", "--cluster", "gone"])
+        .args([
+            "--endpoint-url",
+            &server.url(),
+            "--poll",
+            "--interval",
+            "200ms",
+        ]);
+    let out = child::output(&mut command);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("kaudit: /aws/eks/prod/cluster: polling"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("kaudit: /aws/eks/gone/cluster: refused ("),
+        "{stderr}"
+    );
 }

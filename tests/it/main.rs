@@ -23,6 +23,7 @@ mod cloudwatch_recovery;
 mod cloudwatch_split;
 mod cloudwatch_tail;
 mod cloudwatch_tail_faults;
+mod cloudwatch_tail_state;
 mod console_case;
 mod console_e2e;
 mod console_retry;

@@ -195,6 +195,7 @@ impl Session<'_> {
             groups: groups.clone(),
             stream_prefix: Some(AUDIT_STREAMS.into()),
             pattern: None,
+            ..LiveTarget::default()
         };
         let mut held = known.clone();
         let result = follow_from(
@@ -234,7 +235,7 @@ impl Session<'_> {
                             "live tail session ended ({why}); reconnecting, the gap will be read back"
                         ));
                     }
-                    LiveNote::Backfilled(_) => {}
+                    LiveNote::Backfilled(_) | LiveNote::Live => {}
                 }
             },
             &self.control.stop,

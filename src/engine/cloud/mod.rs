@@ -1,7 +1,7 @@
 //! CloudWatch Logs as the engine reads it: one source ([`CloudSource`]) over the SDK's client,
 //! every query's steps in one place ([`run`]), the detections there: those that only keep
 //! events share one query per batch ([`way_of`], [`DetectPlan`]), their events told apart by
-//! kaudit's own plans.
+//! kaudit's own plans. A watch keeps each group's position in a state file ([`StateFile`]).
 
 mod classify;
 mod client;
@@ -10,6 +10,7 @@ mod detect;
 mod follow;
 mod query;
 mod source;
+mod state;
 mod watch;
 
 pub use client::{ClientSlot, refresh_advice};
@@ -17,10 +18,11 @@ pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
 pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
+pub use state::{SAVE_EVERY, StateError, StateFile};
 pub use watch::Watch;
 
 /// What the command line names to reach CloudWatch, the cap it words its notes with, and what
 /// a watch tells it.
 pub use crate::source::cloudwatch::{
-    AWS_ROW_CAP, CloudError, Connect, LiveNote, TailEvent, audit_group_of_cluster,
+    AWS_ROW_CAP, CloudError, Connect, LiveNote, Position, TailEvent, audit_group_of_cluster,
 };

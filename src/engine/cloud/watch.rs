@@ -3,13 +3,14 @@
 //! or FilterLogEvents polled with a look-back window and de-duplication by event ID. Either way
 //! no event is lost or told twice.
 
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::source::{CloudSource, now_ms};
 use crate::source::cloudwatch::{
-    CloudError, LiveNote, LiveOptions, LiveTarget, Poller, TailEvent, TailTarget, follow,
+    CloudError, LiveNote, LiveOptions, LiveTarget, Poller, Position, TailEvent, TailTarget, follow,
     group_arn, poll,
 };
 
@@ -24,6 +25,9 @@ pub struct Watch {
     pub since_ms: i64,
     /// Read again this far back, for events CloudWatch receives late.
     pub lookback_ms: i64,
+    /// Where a previous run left some of the groups (`--state`): those carry on from there
+    /// instead of `since_ms`, and nothing it handed out is handed out again.
+    pub resume: BTreeMap<String, Position>,
 }
 
 impl CloudSource {
@@ -46,6 +50,7 @@ impl CloudSource {
             groups: groups.clone(),
             stream_prefix: watch.stream_prefix.clone(),
             pattern: watch.pattern.clone(),
+            resume: watch.resume.clone(),
         };
         let options = LiveOptions {
             lookback_ms: watch.lookback_ms,
@@ -56,15 +61,15 @@ impl CloudSource {
     }
 
     /// Polls the groups every `interval`, handing each round's new events (one timeline) to
-    /// `on_events` until it says to stop or `stop` is set. A group that does not answer is told
-    /// to `on_unanswered` and read again next round, so nothing is lost; any other failure ends
-    /// the watch.
+    /// `on_events` until it says to stop or `stop` is set. Each group's poll is told to
+    /// `on_polled`: answered (`None`) or not. A group that does not answer is read again next
+    /// round, so nothing is lost; any other failure ends the watch.
     pub async fn watch_polled(
         &self,
         watch: &Watch,
         interval: Duration,
         mut on_events: impl FnMut(Vec<TailEvent>) -> ControlFlow<()>,
-        mut on_unanswered: impl FnMut(&str, &CloudError),
+        mut on_polled: impl FnMut(&str, Option<&CloudError>),
         stop: &AtomicBool,
     ) -> Result<(), CloudError> {
         let logs = self.logs().await;
@@ -79,7 +84,10 @@ impl CloudSource {
                     stream_prefix: watch.stream_prefix.clone(),
                     pattern: watch.pattern.clone(),
                 };
-                (target, Poller::new(now - watch.since_ms, watch.lookback_ms))
+                let start = watch.resume.get(g).map_or(now - watch.since_ms, |left| {
+                    left.read_from(watch.lookback_ms)
+                });
+                (target, Poller::new(start, watch.lookback_ms))
             })
             .collect();
         loop {
@@ -87,11 +95,19 @@ impl CloudSource {
             let mut batch = Vec::new();
             for (target, poller) in &mut tails {
                 match poll(&logs, target, poller, now).await {
-                    Ok(new) => batch.extend(new),
+                    Ok(new) => {
+                        on_polled(&target.group, None);
+                        batch.extend(new.into_iter().filter(|e| {
+                            !watch.resume.get(&e.group).is_some_and(|p| p.handed_out(e))
+                        }));
+                    }
                     // The poller moves on only after an answer: the next round reads this one's
                     // range again.
-                    Err(e) if e.is_transient() => on_unanswered(&target.group, &e),
-                    Err(e) => return Err(e),
+                    Err(e) if e.is_transient() => on_polled(&target.group, Some(&e)),
+                    Err(e) => {
+                        on_polled(&target.group, Some(&e));
+                        return Err(e);
+                    }
                 }
             }
             // One timeline over the groups; ties keep the order they came in.

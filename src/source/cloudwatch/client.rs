@@ -299,6 +299,7 @@ impl Logs for SdkLogs {
             .iter()
             .filter_map(|e| {
                 Some(TailEvent {
+                    group: target.group.clone(),
                     event_id: e.event_id()?.to_string(),
                     time_ms: e.timestamp()?,
                     ingestion_ms: e.ingestion_time(),
@@ -361,6 +362,9 @@ impl Logs for SdkLogs {
                             .session_results()
                             .iter()
                             .map(|e| TailEvent {
+                                group: group_of_identifier(
+                                    e.log_group_identifier().unwrap_or_default(),
+                                ),
                                 event_id: String::new(),
                                 time_ms: e.timestamp().unwrap_or_default(),
                                 ingestion_ms: e.ingestion_time(),
@@ -381,5 +385,14 @@ impl Logs for SdkLogs {
             }
         });
         Ok(rx)
+    }
+}
+
+/// The log group's name in a live tail event's identifier: an ARN
+/// (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`, with or without `:*`) or the name itself.
+fn group_of_identifier(id: &str) -> String {
+    match id.split_once(":log-group:") {
+        Some((_, name)) => name.trim_end_matches(":*").to_string(),
+        None => id.to_string(),
     }
 }

@@ -4,12 +4,13 @@
 //! by their audit ID, so nothing is shown twice. When AWS samples the stream (above 500 events a
 //! second), the caller is told, every time it starts or stops.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::Logs;
 use super::poll::{Poller, TailEvent, TailTarget, poll};
+use super::position::Position;
 use super::types::CloudError;
 
 /// What to follow.
@@ -21,6 +22,16 @@ pub struct LiveTarget {
     pub groups: Vec<String>,
     pub stream_prefix: Option<String>,
     pub pattern: Option<String>,
+    /// Where a previous run left some of the groups: their first read-back starts there, and
+    /// what that run handed out is not handed out again.
+    pub resume: BTreeMap<String, Position>,
+}
+
+impl LiveTarget {
+    /// Whether a previous run handed `e` out already.
+    fn handed_out(&self, e: &TailEvent) -> bool {
+        self.resume.get(&e.group).is_some_and(|p| p.handed_out(e))
+    }
 }
 
 /// What a live session sends.
@@ -46,6 +57,8 @@ pub enum LiveNote {
     Reconnecting(String),
     /// A gap was read back: this many events were found in it.
     Backfilled(usize),
+    /// A session is under way, and the gap before it read back: events come as they are written.
+    Live,
 }
 
 /// How to follow.
@@ -112,11 +125,13 @@ impl Seen {
     }
 }
 
-/// Reads the gap since `from_ms` back with FilterLogEvents, over every group.
+/// Reads the gap since `from_ms` back with FilterLogEvents, over every group; on the first
+/// read-back (`resuming`), a group a previous run left is read from where it was left.
 async fn backfill<L: Logs>(
     logs: &L,
     target: &LiveTarget,
     from_ms: i64,
+    resuming: Option<i64>,
 ) -> Result<Vec<TailEvent>, CloudError> {
     let now = jiff::Timestamp::now().as_millisecond();
     let mut events = Vec::new();
@@ -126,9 +141,14 @@ async fn backfill<L: Logs>(
             stream_prefix: target.stream_prefix.clone(),
             pattern: target.pattern.clone(),
         };
-        let mut poller = Poller::new(from_ms, 0);
+        let start = match (resuming, target.resume.get(group)) {
+            (Some(lookback_ms), Some(left)) => left.read_from(lookback_ms),
+            _ => from_ms,
+        };
+        let mut poller = Poller::new(start, 0);
         events.extend(poll(logs, &t, &mut poller, now).await?);
     }
+    events.retain(|e| !target.handed_out(e));
     Ok(events)
 }
 
@@ -182,7 +202,12 @@ pub async fn follow_from<L: Logs>(
         seen.keys.insert(key, time);
     }
     let mut sampled = false;
-    let mut gap_from: Option<i64> = options.backfill_from;
+    let mut gap_from: Option<i64> = match options.backfill_from {
+        None if !target.resume.is_empty() => Some(jiff::Timestamp::now().as_millisecond()),
+        from => from,
+    };
+    // Until the first read-back is done, the groups a previous run left are read from there.
+    let mut resuming = (!target.resume.is_empty()).then_some(options.lookback_ms);
     let mut pause = Duration::from_millis(200);
     while !stop.load(Ordering::Relaxed) {
         let mut session = match logs.live_tail(target).await {
@@ -214,9 +239,10 @@ pub async fn follow_from<L: Logs>(
                     // Connected: read back what the gap before it held. A read-back CloudWatch
                     // did not answer ends the session; the gap stays, for the next one.
                     if let Some(from) = gap_from {
-                        match backfill(logs, target, from).await {
+                        match backfill(logs, target, from, resuming).await {
                             Ok(events) => {
                                 gap_from = None;
+                                resuming = None;
                                 let found = seen.fresh(events, options.lookback_ms);
                                 note(LiveNote::Backfilled(found.len()));
                                 if !found.is_empty() {
@@ -227,12 +253,14 @@ pub async fn follow_from<L: Logs>(
                             Err(e) => return Err(e),
                         }
                     }
+                    note(LiveNote::Live);
                     pause = Duration::from_millis(200);
                 }
                 Some(LiveMsg::Update {
-                    events,
+                    mut events,
                     sampled: now,
                 }) => {
+                    events.retain(|e| !target.handed_out(e));
                     if now != sampled {
                         sampled = now;
                         note(LiveNote::Sampled(now));
@@ -291,6 +319,7 @@ mod tests {
         // FNV-1a 64 of "plain", hashed apart from this code (a Python FNV-1a).
         assert_eq!(event_key(1, "s", "plain"), "1:s:fd4d194e1652b207");
         let ev = |id: &str, t| TailEvent {
+            group: "g".into(),
             event_id: String::new(),
             time_ms: t,
             ingestion_ms: None,

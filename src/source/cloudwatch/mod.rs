@@ -11,6 +11,7 @@
 //! | `live` | live tail: StartLiveTail sessions, restarted and their gaps read back, sampling told |
 //! | `read_only` | the only CloudWatch Logs operations kaudit may call, held to a list every call passes |
 //! | `poll` | tailing by FilterLogEvents: a look-back window, de-duplicated by event id |
+//! | `position` | where a watch stands in a log group, and what a run that left it handed out |
 //! | `split` | past the 10,000-row cap: answers of events cut in two (halves sharing their boundary second) until every part answers in full; any other answer one query |
 //! | `values` | the answer's text values as the engine's values (numbers, AWS's timestamps) |
 
@@ -18,6 +19,7 @@ mod client;
 mod errors;
 mod live;
 mod poll;
+mod position;
 mod query_life;
 mod read_only;
 mod split;
@@ -29,6 +31,7 @@ pub use live::{
     LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow, follow_from, group_arn,
 };
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
+pub use position::Position;
 pub use query_life::{CloudQuery, CloudRun, run_query};
 pub use read_only::{ALLOWED_OPERATIONS, ReadOnly};
 pub use split::{AWS_ROW_CAP, Order, Reading, SplitProgress, SplitRun, reading, run_split};

@@ -10,6 +10,8 @@ use super::types::CloudError;
 /// One log event, as FilterLogEvents and live tail give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TailEvent {
+    /// The log group's name: a watch over several keeps each one's position apart.
+    pub group: String,
     pub event_id: String,
     pub time_ms: i64,
     pub ingestion_ms: Option<i64>,
@@ -126,6 +128,7 @@ mod tests {
 
     fn ev(id: &str, t: i64) -> TailEvent {
         TailEvent {
+            group: "g".into(),
             event_id: id.into(),
             time_ms: t,
             ingestion_ms: None,

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -199,28 +199,7 @@ pub fn save(path: &Path, history: &History) -> Result<(), HistoryError> {
         text.push_str(&line);
         text.push('\n');
     }
-    let name = path
-        .file_name()
-        .map_or_else(|| "history".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    // A leftover from a crash would make `create_new` fail.
-    let _ = fs::remove_file(&temp);
-    let written = write_new(&temp, text.as_bytes()).and_then(|()| fs::rename(&temp, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written.map_err(write_error)
-}
-
-/// A new file, never an existing one or the target of a planted link.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    crate::engine::private_file::replace(path, text.as_bytes()).map_err(write_error)
 }
 
 #[cfg(test)]

@@ -206,6 +206,27 @@ impl Running {
         kill(&mut self.child);
     }
 
+    /// Sends the child SIGTERM, as a service manager stops a service.
+    pub fn terminate(&self) {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    /// Kills the child at once (SIGKILL), then gives the lines it had printed that were not
+    /// read yet, and its standard error.
+    pub fn killed(mut self) -> (Vec<String>, String) {
+        kill(&mut self.child);
+        let rest = self.lines.iter().collect();
+        let stderr = self.stderr.take().map(|h| h.join().unwrap());
+        (
+            rest,
+            String::from_utf8_lossy(&stderr.unwrap_or_default()).into_owned(),
+        )
+    }
+
     /// Waits for the child's end (within [`CHILD_TIMEOUT`]): its status, the lines it printed
     /// that were not read yet, and its standard error.
     pub fn finish(mut self) -> (ExitStatus, Vec<String>, String) {
