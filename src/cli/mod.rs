@@ -174,6 +174,11 @@ fn mistyped_before(e: &clap::Error) -> Option<anyhow::Error> {
 /// neither a file nor a command, and a theme that does not exist (piped output takes no theme,
 /// but a wrong name is a mistake all the same).
 fn checked(cli: Cli) -> anyhow::Result<Cli> {
+    if cli.command.is_some() && cli.case.is_some() {
+        return Err(usage::usage(
+            "--case opens the console in a case; a command adds to one with `kaudit case add NAME …` or `kaudit case note NAME TEXT`",
+        ));
+    }
     if cli.command.is_none() {
         let command = Cli::command();
         let names = command.get_subcommands().map(|c| c.get_name());

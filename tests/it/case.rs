@@ -191,6 +191,14 @@ fn mistakes_are_said_and_make_no_case() {
             vec!["case", "add", "ir", "--demo", "filter verb = "],
             "line 1",
         ),
+        // The console's case, given to a command: said, not ignored.
+        (
+            vec!["--case", "ir", "query", "--demo", "filter verb = \"get\""],
+            "--case opens the console in a case",
+        ),
+        // Without a terminal there is no console to open in a case.
+        (vec!["--case", "ir", "--demo"], "needs a terminal"),
+        (vec!["--case", "../ir"], "cannot name a case"),
     ] {
         let out = kaudit_in(data.path(), &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
