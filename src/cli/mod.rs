@@ -172,6 +172,13 @@ fn mistyped_before(e: &clap::Error) -> Option<anyhow::Error> {
 /// neither a file nor a command, and a theme that does not exist (piped output takes no theme,
 /// but a wrong name is a mistake all the same).
 fn checked(cli: Cli) -> anyhow::Result<Cli> {
+    match &cli.command {
+        None => cli.cloud.refuse_fleet("the console")?,
+        Some(Command::Tail(args)) => args.cloud.refuse_fleet("kaudit tail")?,
+        Some(Command::Watch(args)) => args.tail.cloud.refuse_fleet("kaudit watch")?,
+        Some(Command::Detect(args)) => args.cloud.refuse_fleet("kaudit detect")?,
+        _ => {}
+    }
     if cli.command.is_none() {
         let command = Cli::command();
         let names = command.get_subcommands().map(|c| c.get_name());

@@ -1,19 +1,27 @@
 //! CloudWatch Logs as the engine reads it: one source ([`CloudSource`]) over the SDK's client,
 //! every query's steps in one place ([`run`]), the detections there: those that only keep
 //! events share one query per batch ([`way_of`], [`DetectPlan`]), their events told apart by
-//! kaudit's own plans.
+//! kaudit's own plans; one question over many accounts and regions ([`run_fleet`]).
 
 mod classify;
 mod client;
 mod combine;
 mod detect;
+mod fleet;
+mod fleet_gate;
 mod follow;
+pub mod price;
 mod query;
 mod source;
 mod watch;
 
 pub use client::{ClientSlot, refresh_advice};
 pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
+pub use fleet::{
+    FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, PlannedQuery, TargetResult,
+    TargetStatus, account_of_arn, find_groups, glob_match, is_glob, plan, run_fleet,
+};
+pub use fleet_gate::FIRST_CONCURRENCY;
 pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};

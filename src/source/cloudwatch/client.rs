@@ -30,6 +30,8 @@ pub struct Connect {
     pub region: Option<String>,
     /// An emulator or a VPC endpoint.
     pub endpoint_url: Option<String>,
+    /// A role to assume (STS AssumeRole) with the credentials found, to reach another account.
+    pub role_arn: Option<String>,
 }
 
 /// StartLiveTail is sent to a host prefixed `stream-`; with an endpoint of one's own (an emulator,
@@ -72,6 +74,16 @@ impl SdkLogs {
         let shared = loader.load().await;
         let mut config =
             aws_sdk_cloudwatchlogs::config::Builder::from(&shared).interceptor(ReadOnly);
+        if let Some(role) = &connect.role_arn {
+            // aws-config's own provider: it renews the session before it expires, and STS is
+            // reached as the environment says (AWS_ENDPOINT_URL_STS, the profile's region).
+            let assumed = aws_config::sts::AssumeRoleProvider::builder(role)
+                .session_name("kaudit")
+                .configure(&shared)
+                .build()
+                .await;
+            config = config.credentials_provider(assumed);
+        }
         if let Some(url) = &connect.endpoint_url {
             config = config.endpoint_url(url).interceptor(NoStreamPrefix);
         }
