@@ -10,6 +10,7 @@ mod console;
 mod demo;
 mod detect;
 mod events;
+mod fleet;
 mod formats;
 mod output;
 mod problems;
