@@ -58,7 +58,10 @@ impl CloudArgs {
         self.region.len() > 1
             || self.profile.len() > 1
             || !self.role_arn.is_empty()
-            || self.cluster.iter().any(|c| crate::engine::cloud::is_glob(c))
+            || self
+                .cluster
+                .iter()
+                .any(|c| crate::engine::cloud::is_glob(c))
     }
 
     /// A command that reads one account and region refuses what would fan out, rather than

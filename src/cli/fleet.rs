@@ -41,9 +41,9 @@ fn credentials(cloud: &CloudArgs) -> Vec<(String, Connect, Option<String>)> {
     let mut all: Vec<(String, Connect, Option<String>)> = base
         .iter()
         .map(|p| {
-            let who = p
-                .as_ref()
-                .map_or("default credentials".to_string(), |p| format!("profile {p}"));
+            let who = p.as_ref().map_or("default credentials".to_string(), |p| {
+                format!("profile {p}")
+            });
             let connect = Connect {
                 profile: p.clone(),
                 endpoint_url: cloud.endpoint_url.clone(),
@@ -193,7 +193,9 @@ pub fn query(
         .map(|f| (f.target, f.logs))
         .unzip();
     if targets.is_empty() {
-        eprintln!("kaudit: no cluster matched in any account and region given: nothing was queried");
+        eprintln!(
+            "kaudit: no cluster matched in any account and region given: nothing was queried"
+        );
         return Ok(Outcome::Failure);
     }
     if dry_run {

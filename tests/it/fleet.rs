@@ -189,7 +189,9 @@ fn a_region_that_refuses_is_said_and_the_others_still_answer() {
     let ns: Vec<i64> = rows(&out).iter().map(|r| r.0).collect();
     assert_eq!(ns, [6, 4, 3, 1], "{err}");
     assert!(
-        err.contains("123456789012/eu-west-1 (default credentials): refused: AWS refused logs:StartQuery"),
+        err.contains(
+            "123456789012/eu-west-1 (default credentials): refused: AWS refused logs:StartQuery"
+        ),
         "{err}"
     );
     assert!(
@@ -237,7 +239,11 @@ fn a_dry_run_lists_the_queries_and_sends_none() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(f.start_queries(), 0);
     // A stats query is asked once per cluster: four clusters, four queries.
-    assert_eq!(listed.matches("  query: stats count(*) by verb").count(), 4, "{listed}");
+    assert_eq!(
+        listed.matches("  query: stats count(*) by verb").count(),
+        4,
+        "{listed}"
+    );
     for group in ["prod-a", "prod-a2", "prod-b", "prod-c"] {
         assert!(
             listed.contains(&format!("  log groups: /aws/eks/{group}/cluster\n")),

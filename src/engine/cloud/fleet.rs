@@ -12,8 +12,8 @@ use super::query::{CloudRange, run, whole_seconds};
 use crate::engine::compile::{Compiled, Target as CompileTarget, compile};
 use crate::insights::exec::QueryResult;
 use crate::source::cloudwatch::{
-    AWS_ROW_CAP, CloudError, Connect, LogGroup, Logs, Order, QueryStats, Reading,
-    answer_from_rows, cluster_of_group, parse_aws_time, reading,
+    AWS_ROW_CAP, CloudError, Connect, LogGroup, Logs, Order, QueryStats, Reading, answer_from_rows,
+    cluster_of_group, parse_aws_time, reading,
 };
 
 /// CloudWatch reads at most this many log groups in one query.
@@ -122,8 +122,13 @@ pub enum TargetStatus {
         why: Vec<String>,
     },
     /// AWS refused an IAM action.
-    Refused { action: String, message: String },
-    Failed { why: String },
+    Refused {
+        action: String,
+        message: String,
+    },
+    Failed {
+        why: String,
+    },
 }
 
 /// What one target gave.
@@ -303,11 +308,14 @@ pub async fn run_fleet<L: Logs>(
                 Ok(c) => c,
                 Err(d) => {
                     let why = crate::engine::compile::first_error(&d);
-                    return (q.target, Err(CloudError::Service {
-                        action: "logs:StartQuery".into(),
-                        code: "QueryText".into(),
-                        message: why,
-                    }));
+                    return (
+                        q.target,
+                        Err(CloudError::Service {
+                            action: "logs:StartQuery".into(),
+                            code: "QueryText".into(),
+                            message: why,
+                        }),
+                    );
                 }
             };
             let watched = Watched {
@@ -498,8 +506,8 @@ mod tests {
 
     #[test]
     fn events_are_asked_50_groups_at_a_time_and_stats_one_group_at_a_time() {
-        let events = compile("fields @timestamp, @message", CompileTarget::CloudWatch)
-            .expect("compiles");
+        let events =
+            compile("fields @timestamp, @message", CompileTarget::CloudWatch).expect("compiles");
         let planned = plan(&[target(120), target(1)], &events, 0, 1_500);
         let sizes: Vec<usize> = planned.iter().map(|q| q.groups.len()).collect();
         assert_eq!(sizes, [50, 50, 20, 1]);

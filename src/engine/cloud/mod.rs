@@ -17,12 +17,12 @@ mod watch;
 
 pub use client::{ClientSlot, refresh_advice};
 pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
+pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use fleet::{
     FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, PlannedQuery, TargetResult,
     TargetStatus, account_of_arn, find_groups, glob_match, is_glob, plan, run_fleet,
 };
 pub use fleet_gate::FIRST_CONCURRENCY;
-pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
 pub use watch::Watch;
