@@ -16,8 +16,8 @@ use super::table::TableWriter;
 use super::work::block_on;
 use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
-    AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetRun, FleetTarget, TargetResult,
-    TargetStatus, account_of_arn, find_groups, plan, run_fleet,
+    AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetRun, FleetTarget, Merge,
+    TargetResult, TargetStatus, account_of_arn, find_groups, plan, run_fleet,
 };
 use crate::engine::compile::Compiled;
 use crate::source::cloudwatch::SdkLogs;
@@ -232,10 +232,21 @@ pub fn query(
     };
     let answer = block_on(true, &cancel, run_fleet(&targets, &logs, &run))?;
     print_result(&answer.result, output)?;
-    if !answer.events {
-        eprintln!(
-            "kaudit: a stats answer over several clusters is one per cluster: each row is one cluster's (see @account, @region, @cluster), not combined across them"
-        );
+    match &answer.merge {
+        Merge::PerTarget { why } => eprintln!(
+            "kaudit: the rows are each target's answer in turn (see @account, @region, @cluster), not joined into one: {}{}",
+            sanitize(why),
+            if compiled.has_stats() {
+                "; a stats query is asked once per cluster"
+            } else {
+                ""
+            }
+        ),
+        Merge::InTime { .. } if answer.past_limit > 0 => eprintln!(
+            "kaudit: merged in time order, the query's limit left out {}",
+            crate::text::count(answer.past_limit, "more row")
+        ),
+        Merge::InTime { .. } => {}
     }
     if answer.unattributed > 0 {
         eprintln!(

@@ -100,6 +100,13 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         paths: positional.into_iter().map(PathBuf::from).collect(),
     };
     let in_cloud = args.cloud.is_set();
+    let fleet = in_cloud && (args.cloud.fleet() || args.dry_run);
+    // Over a fleet, a `stats` is asked once per cluster: `by @cluster` is each answer already.
+    let text = if fleet {
+        crate::engine::cloud::without_fleet_keys(&text)
+    } else {
+        text
+    };
     if in_cloud && (args.demo || !files.paths.is_empty() || !args.file.is_empty()) {
         return Err(usage(
             "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both",
@@ -131,7 +138,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     };
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let range = args.time.resolve(now_ms)?;
-    if in_cloud && (args.cloud.fleet() || args.dry_run) {
+    if fleet {
         if !compiled.warnings().is_empty() {
             eprint!("{}", render_all(&text, compiled.warnings()));
         }

@@ -253,3 +253,55 @@ fn a_dry_run_lists_the_queries_and_sends_none() {
     assert!(listed.contains("111111111111/us-east-1 (role "), "{listed}");
     assert!(!listed.contains("staging"), "{listed}");
 }
+
+#[test]
+fn stats_by_cluster_is_asked_once_per_cluster_and_each_answer_names_its_cluster() {
+    let f = fleet();
+    let out = query(&f, "stats count(*) by @cluster");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // CloudWatch has no @cluster: it is left out of the text sent, one query per cluster.
+    let texts = f.server.with(|s| s.texts.clone());
+    assert_eq!(texts, ["stats count(*)"; 4], "{err}");
+    // moto answers a stats query with rows of events (it does not count), so what is checked
+    // here is where each answer came from.
+    let mut seen: Vec<(String, String, String)> = jsonl(&out.stdout)
+        .iter()
+        .map(|row| {
+            let s = |k: &str| row[k].as_str().unwrap_or_default().to_string();
+            (s("@account"), s("@region"), s("@cluster"))
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    let want = |a: &str, r: &str, c: &str| (a.to_string(), r.to_string(), c.to_string());
+    assert_eq!(
+        seen,
+        [
+            want(OTHER_ACCOUNT, "us-east-1", "prod-c"),
+            want(OWN, "eu-west-1", "prod-b"),
+            want(OWN, "us-east-1", "prod-a"),
+            want(OWN, "us-east-1", "prod-a2"),
+        ],
+        "{err}"
+    );
+    assert!(
+        err.contains("a stats query is asked once per cluster"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_limit_holds_for_the_fleet_not_for_each_target() {
+    let f = fleet();
+    let out = query(&f, "fields @timestamp, @message | limit 2");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let ns: Vec<i64> = rows(&out).iter().map(|r| r.0).collect();
+    // Each target's two newest, merged: the fleet's two newest.
+    assert_eq!(ns, [6, 5], "{err}");
+    assert!(
+        err.contains("the query's limit left out 3 more rows"),
+        "{err}"
+    );
+}

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use super::fleet_gate::{Gate, Watched};
 use super::query::{CloudRange, run, whole_seconds};
 use crate::engine::compile::{Compiled, Target as CompileTarget, compile};
+use crate::insights::ast::{CommandKind, Query};
 use crate::insights::exec::QueryResult;
 use crate::source::cloudwatch::{
     AWS_ROW_CAP, CloudError, Connect, LogGroup, Logs, Order, QueryStats, Reading, answer_from_rows,
@@ -149,12 +150,53 @@ impl TargetResult {
     }
 }
 
+/// How the answers of several targets become one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Merge {
+    /// Rows of events in time order: merged in that order, and cut to the query's own `limit`
+    /// when it ends with one (each target's first rows by time hold the fleet's first).
+    InTime { order: Order, limit: Option<u64> },
+    /// Each answer as its target gave it, one after another, and why they cannot be joined.
+    PerTarget { why: String },
+}
+
+/// How `query`'s answers over several targets join.
+pub fn merge_of(query: &Query) -> Merge {
+    match reading(query) {
+        Reading::Split(order) => Merge::InTime { order, limit: None },
+        Reading::Whole { why, limit } => {
+            // A `limit` at the end of a query of events in time order.
+            let first_limit = query
+                .commands
+                .iter()
+                .position(|c| matches!(c.kind, CommandKind::Limit(_)));
+            let at_end = first_limit.is_some_and(|at| {
+                query.commands[at..]
+                    .iter()
+                    .all(|c| matches!(c.kind, CommandKind::Limit(_)))
+            });
+            if at_end {
+                let mut without = query.clone();
+                without
+                    .commands
+                    .retain(|c| !matches!(c.kind, CommandKind::Limit(_)));
+                if let Reading::Split(order) = reading(&without) {
+                    return Merge::InTime { order, limit };
+                }
+            }
+            Merge::PerTarget { why }
+        }
+    }
+}
+
 /// A fleet's answer.
 #[derive(Debug, Clone)]
 pub struct FleetAnswer {
     pub result: QueryResult,
-    /// Rows of events, merged in time order; else one `stats` answer per cluster.
-    pub events: bool,
+    /// How the targets' answers were joined.
+    pub merge: Merge,
+    /// Rows left out past the query's own `limit`, once merged.
+    pub past_limit: usize,
     /// In the order of the targets given.
     pub targets: Vec<TargetResult>,
     /// Rows of a query over several clusters that named no log group (`@log`), so that their
@@ -299,7 +341,7 @@ pub async fn run_fleet<L: Logs>(
     let planned = plan(targets, how.compiled, how.start_ms, how.end_ms);
     let gate = Gate::new(how.concurrency);
     let throttled: Vec<AtomicUsize> = targets.iter().map(|_| AtomicUsize::new(0)).collect();
-    let order = reading(how.compiled.query());
+    let merge = merge_of(how.compiled.query());
     let jobs = planned.iter().map(|q| {
         let (gate, throttled) = (&gate, &throttled);
         async move {
@@ -422,9 +464,9 @@ pub async fn run_fleet<L: Logs>(
         total.records_scanned += r.stats.records_scanned;
         total.records_matched += r.stats.records_matched;
     }
-    let events = !how.compiled.has_stats() || matches!(order, Reading::Split(_));
-    if events {
-        let oldest_first = order == Reading::Split(Order::OldestFirst);
+    let mut past_limit = 0;
+    if let Merge::InTime { order, limit } = &merge {
+        let oldest_first = *order == Order::OldestFirst;
         // Stable: rows of one millisecond keep their target's order.
         rows.sort_by_key(|(_, row)| {
             let t = row
@@ -439,13 +481,22 @@ pub async fn run_fleet<L: Logs>(
                 t.checked_neg().unwrap_or(i64::MAX)
             }
         });
+        if let Some(n) = limit {
+            let n = usize::try_from(*n).unwrap_or(usize::MAX);
+            past_limit = rows.len().saturating_sub(n);
+            rows.truncate(n);
+        }
+    } else {
+        // Joined in the order the targets were given.
+        rows.sort_by_key(|(target, _)| *target);
     }
     let rows: Vec<Vec<(String, String)>> = rows.into_iter().map(|(_, row)| row).collect();
     let keep_ptr = how.compiled.text().contains("@ptr");
     let result = answer_from_rows(&rows, total, keep_ptr, false);
     FleetAnswer {
         result,
-        events,
+        merge,
+        past_limit,
         targets: results,
         unattributed,
         concurrency: gate.figures(),
@@ -502,6 +553,42 @@ mod tests {
                 .map(|i| format!("/aws/eks/c{i}/cluster"))
                 .collect(),
         }
+    }
+
+    fn merge(text: &str) -> Merge {
+        merge_of(
+            compile(text, CompileTarget::CloudWatch)
+                .expect("compiles")
+                .query(),
+        )
+    }
+
+    #[test]
+    fn rows_in_time_order_merge_and_others_stay_per_target() {
+        assert_eq!(
+            merge("fields @timestamp"),
+            Merge::InTime {
+                order: Order::NewestFirst,
+                limit: None
+            }
+        );
+        assert_eq!(
+            merge("fields @timestamp | sort @timestamp asc | limit 5"),
+            Merge::InTime {
+                order: Order::OldestFirst,
+                limit: Some(5)
+            }
+        );
+        // A limit before a filter bounds each target's events, not the fleet's.
+        assert!(matches!(
+            merge("fields @timestamp | limit 5 | filter verb = 'get'"),
+            Merge::PerTarget { .. }
+        ));
+        assert!(matches!(
+            merge("fields user | sort user asc"),
+            Merge::PerTarget { .. }
+        ));
+        assert!(matches!(merge("stats count(*)"), Merge::PerTarget { .. }));
     }
 
     #[test]

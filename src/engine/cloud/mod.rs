@@ -9,6 +9,7 @@ mod combine;
 mod detect;
 mod fleet;
 mod fleet_gate;
+mod fleet_text;
 mod follow;
 pub mod price;
 mod query;
@@ -19,10 +20,11 @@ pub use client::{ClientSlot, refresh_advice};
 pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
 pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use fleet::{
-    FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, PlannedQuery, TargetResult,
+    FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, Merge, PlannedQuery, TargetResult,
     TargetStatus, account_of_arn, find_groups, glob_match, is_glob, plan, run_fleet,
 };
 pub use fleet_gate::FIRST_CONCURRENCY;
+pub use fleet_text::{FLEET_FIELDS, without_fleet_keys};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
 pub use watch::Watch;
