@@ -16,11 +16,10 @@ use super::table::TableWriter;
 use super::work::block_on;
 use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
-    AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetRun, FleetTarget, Merge,
+    AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetRun, FleetTarget, Merge, SdkLogs,
     TargetResult, TargetStatus, account_of_arn, find_groups, plan, run_fleet,
 };
 use crate::engine::compile::Compiled;
-use crate::source::cloudwatch::SdkLogs;
 use crate::text::sanitize;
 
 /// One account and region as found: its clusters, or why they could not be listed.

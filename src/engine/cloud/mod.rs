@@ -32,5 +32,6 @@ pub use watch::Watch;
 /// What the command line names to reach CloudWatch, the cap it words its notes with, and what
 /// a watch tells it.
 pub use crate::source::cloudwatch::{
-    AWS_ROW_CAP, CloudError, Connect, LiveNote, TailEvent, audit_group_of_cluster, cluster_of_group,
+    AWS_ROW_CAP, CloudError, Connect, LiveNote, SdkLogs, TailEvent, audit_group_of_cluster,
+    cluster_of_group,
 };
