@@ -305,3 +305,63 @@ fn a_limit_holds_for_the_fleet_not_for_each_target() {
         "{err}"
     );
 }
+
+#[test]
+fn a_target_whose_second_holds_more_than_the_cap_is_partial_and_says_which_second() {
+    use crate::support::cloud_server::{Event, Script};
+    let f = fleet();
+    // One more event in one second than CloudWatch's cap: that second cannot be read whole.
+    let second_ms = f.base_ms + 20_000;
+    let events: Vec<Event> = (0..10_001)
+        .map(|i| Event {
+            time_ms: second_ms + i % 1000,
+            ptr: format!("ptr-{i}"),
+            message: event(20),
+        })
+        .collect();
+    f.server.with(|s| {
+        s.script = Some(Script {
+            events,
+            cap: 10_000,
+            running_polls: 0,
+            ends: None,
+        })
+    });
+    let out = query(&f, "fields @timestamp, @message");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let second = jiff::Timestamp::from_second(second_ms / 1000).unwrap();
+    let next = jiff::Timestamp::from_second(second_ms / 1000 + 1).unwrap();
+    let partial = format!("partial: not covered from {second} to {next}");
+    for target in [
+        "123456789012/us-east-1 (default credentials)",
+        "123456789012/eu-west-1 (default credentials)",
+        "111111111111/us-east-1 (role arn:aws:iam::111111111111:role/kaudit-reader)",
+    ] {
+        assert!(
+            err.contains(&format!("{target}: {partial}")),
+            "{target}: {partial} in {err}"
+        );
+    }
+}
+
+#[test]
+fn a_query_that_fails_in_the_account_fails_its_target_and_the_run() {
+    use crate::support::cloud_server::Script;
+    let f = fleet();
+    f.server.with(|s| {
+        s.script = Some(Script {
+            ends: Some("Failed"),
+            ..Script::default()
+        })
+    });
+    let out = query(&f, "fields @timestamp, @message");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.matches(": failed: the query failed: query id q-")
+            .count(),
+        3,
+        "{err}"
+    );
+}
