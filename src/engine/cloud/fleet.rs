@@ -220,7 +220,13 @@ pub struct PlannedQuery {
 /// The text sent for a batch: a query of events over several clusters also asks for `@log`,
 /// which tells each row's cluster.
 fn batch_text(compiled: &Compiled, groups: usize) -> String {
-    if groups > 1 && !compiled.has_stats() {
+    // `SOURCE` must come first: rows of such a query are told apart only if it asks for `@log`.
+    let source_first = compiled
+        .query()
+        .commands
+        .first()
+        .is_some_and(|c| matches!(&c.kind, CommandKind::AwsOnly { name } if name == "SOURCE"));
+    if groups > 1 && !compiled.has_stats() && !source_first {
         format!("fields @log\n| {}", compiled.text())
     } else {
         compiled.text().to_string()
@@ -376,7 +382,9 @@ pub async fn run_fleet<L: Logs>(
             (
                 q.target,
                 answer.map(|a| {
-                    let asked_for_log = q.text != how.compiled.text();
+                    // `@log` asked for by kaudit alone leaves the rows once read.
+                    let asked_for_log =
+                        q.text != how.compiled.text() && !how.compiled.text().contains("@log");
                     let (rows, unattributed) = tag(a.rows, target, &q.groups, asked_for_log);
                     (
                         BatchRows {
@@ -601,6 +609,17 @@ mod tests {
         assert!(planned[0].text.starts_with("fields @log\n| "));
         assert_eq!(planned[3].text, "fields @timestamp, @message");
         assert_eq!((planned[0].start_s, planned[0].end_s), (0, 2));
+        // `SOURCE` must stay first: nothing is put before it.
+        let source = compile(
+            "SOURCE logGroups(namePrefix: ['/aws/eks/']) | fields @timestamp",
+            CompileTarget::CloudWatch,
+        )
+        .expect("compiles");
+        assert!(
+            plan(&[target(2)], &source, 0, 1_000)[0]
+                .text
+                .starts_with("SOURCE")
+        );
         let stats = compile("stats count(*)", CompileTarget::CloudWatch).expect("compiles");
         assert_eq!(plan(&[target(3)], &stats, 0, 1_000).len(), 3);
     }
