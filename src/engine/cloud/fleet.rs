@@ -372,6 +372,16 @@ pub async fn run_fleet<L: Logs>(
                 throttled: &throttled[q.target],
             };
             let _pass = gate.enter().await;
+            // Stopped while it waited for its turn: nothing is started to be stopped at once.
+            if how.cancel.load(Ordering::Relaxed) {
+                return (
+                    q.target,
+                    Err(CloudError::QueryEnded {
+                        state: "was not started".into(),
+                        message: "stopped before its turn came".into(),
+                    }),
+                );
+            }
             let range = CloudRange {
                 groups: &q.groups,
                 start_ms: how.start_ms,
@@ -512,115 +522,5 @@ pub async fn run_fleet<L: Logs>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs_match_whole_names() {
-        assert!(glob_match("prod-*", "prod-eu"));
-        assert!(glob_match("prod-*", "prod-"));
-        assert!(!glob_match("prod-*", "staging-prod-1"));
-        assert!(glob_match("*-eu-?", "prod-eu-1"));
-        assert!(!glob_match("*-eu-?", "prod-eu-12"));
-        assert!(glob_match("a*b*c", "aXbYbZc"));
-        assert!(glob_match("prod", "prod"));
-        assert!(!glob_match("prod", "prod-1"));
-        assert!(is_glob("prod-*") && !is_glob("prod-1"));
-    }
-
-    #[test]
-    fn accounts_come_from_arns() {
-        assert_eq!(
-            account_of_arn("arn:aws:iam::111111111111:role/kaudit-reader").as_deref(),
-            Some("111111111111")
-        );
-        assert_eq!(
-            account_of_arn("arn:aws:logs:eu-west-1:123456789012:log-group:/aws/eks/a/cluster")
-                .as_deref(),
-            Some("123456789012")
-        );
-        assert_eq!(account_of_arn("not-an-arn"), None);
-    }
-
-    #[test]
-    fn a_rows_cluster_is_read_from_its_log_group() {
-        assert_eq!(
-            cluster_of_log("123456789012:/aws/eks/prod-1/cluster"),
-            Some("prod-1")
-        );
-        assert_eq!(cluster_of_log("/aws/eks/prod-1/cluster"), Some("prod-1"));
-    }
-
-    fn target(groups: usize) -> FleetTarget {
-        FleetTarget {
-            connect: Connect::default(),
-            who: "default credentials".into(),
-            region: "us-east-1".into(),
-            account: Some("123456789012".into()),
-            groups: (0..groups)
-                .map(|i| format!("/aws/eks/c{i}/cluster"))
-                .collect(),
-        }
-    }
-
-    fn merge(text: &str) -> Merge {
-        merge_of(
-            compile(text, CompileTarget::CloudWatch)
-                .expect("compiles")
-                .query(),
-        )
-    }
-
-    #[test]
-    fn rows_in_time_order_merge_and_others_stay_per_target() {
-        assert_eq!(
-            merge("fields @timestamp"),
-            Merge::InTime {
-                order: Order::NewestFirst,
-                limit: None
-            }
-        );
-        assert_eq!(
-            merge("fields @timestamp | sort @timestamp asc | limit 5"),
-            Merge::InTime {
-                order: Order::OldestFirst,
-                limit: Some(5)
-            }
-        );
-        // A limit before a filter bounds each target's events, not the fleet's.
-        assert!(matches!(
-            merge("fields @timestamp | limit 5 | filter verb = 'get'"),
-            Merge::PerTarget { .. }
-        ));
-        assert!(matches!(
-            merge("fields user | sort user asc"),
-            Merge::PerTarget { .. }
-        ));
-        assert!(matches!(merge("stats count(*)"), Merge::PerTarget { .. }));
-    }
-
-    #[test]
-    fn events_are_asked_50_groups_at_a_time_and_stats_one_group_at_a_time() {
-        let events =
-            compile("fields @timestamp, @message", CompileTarget::CloudWatch).expect("compiles");
-        let planned = plan(&[target(120), target(1)], &events, 0, 1_500);
-        let sizes: Vec<usize> = planned.iter().map(|q| q.groups.len()).collect();
-        assert_eq!(sizes, [50, 50, 20, 1]);
-        assert!(planned[0].text.starts_with("fields @log\n| "));
-        assert_eq!(planned[3].text, "fields @timestamp, @message");
-        assert_eq!((planned[0].start_s, planned[0].end_s), (0, 2));
-        // `SOURCE` must stay first: nothing is put before it.
-        let source = compile(
-            "SOURCE logGroups(namePrefix: ['/aws/eks/']) | fields @timestamp",
-            CompileTarget::CloudWatch,
-        )
-        .expect("compiles");
-        assert!(
-            plan(&[target(2)], &source, 0, 1_000)[0]
-                .text
-                .starts_with("SOURCE")
-        );
-        let stats = compile("stats count(*)", CompileTarget::CloudWatch).expect("compiles");
-        assert_eq!(plan(&[target(3)], &stats, 0, 1_000).len(), 3);
-    }
-}
+#[path = "fleet_tests.rs"]
+mod tests;
