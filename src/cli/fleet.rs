@@ -63,7 +63,8 @@ fn credentials(cloud: &CloudArgs) -> Vec<(String, Connect, Option<String>)> {
     all
 }
 
-/// Every target: credentials × regions, with the audit log groups the clusters named (names or
+/// Every target: credentials × regions (the account named by the role, by STS, else by the
+/// log groups' ARNs), with the audit log groups the clusters named (names or
 /// globs) and the log groups named pick out there.
 async fn find(cloud: &CloudArgs) -> Vec<Found> {
     let regions: Vec<Option<String>> = if cloud.region.is_empty() {
@@ -73,16 +74,23 @@ async fn find(cloud: &CloudArgs) -> Vec<Found> {
     };
     let mut found = Vec::new();
     for (who, base, role_account) in credentials(cloud) {
+        // Whose credentials these are: the role's account, else STS's answer (asked once).
+        let mut account = role_account;
+        let mut asked = account.is_some();
         for region in &regions {
             let connect = Connect {
                 region: region.clone(),
                 ..base.clone()
             };
             let logs = SdkLogs::connect(&connect).await;
+            if !asked {
+                account = logs.account().await;
+                asked = true;
+            }
             let region = logs.region().unwrap_or_else(|| "region unknown".into());
-            let (groups, account, refused) =
+            let (groups, owner, refused) =
                 match find_groups(&logs, &cloud.cluster, &cloud.log_group).await {
-                    Ok((groups, account)) => (groups, account, None),
+                    Ok((groups, owner)) => (groups, owner, None),
                     Err(e) => (Vec::new(), None, Some(e)),
                 };
             found.push(Found {
@@ -90,7 +98,8 @@ async fn find(cloud: &CloudArgs) -> Vec<Found> {
                     connect,
                     who: who.clone(),
                     region,
-                    account: role_account.clone().or(account),
+                    // STS unreachable (a private network): the log groups' ARNs name it.
+                    account: account.clone().or(owner),
                     groups,
                 },
                 logs,

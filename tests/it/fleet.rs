@@ -365,3 +365,27 @@ fn a_query_that_fails_in_the_account_fails_its_target_and_the_run() {
         "{err}"
     );
 }
+
+#[test]
+fn the_account_is_named_by_sts_where_no_cluster_is_found() {
+    let f = fleet();
+    let out = child::output(
+        moto::kaudit_command()
+            .env("AWS_ENDPOINT_URL_STS", f.moto.url())
+            .args(["query", "--region", "us-west-2", "--region", "ap-south-1"])
+            .args(["--endpoint-url", &f.server.url(), "--cluster", "prod-*"])
+            .arg("fields @timestamp"),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for region in ["us-west-2", "ap-south-1"] {
+        assert!(
+            err.contains(&format!(
+                "123456789012/{region} (default credentials): no cluster matched there"
+            )),
+            "{region} in {err}"
+        );
+    }
+    assert!(err.contains("nothing was queried"), "{err}");
+    assert_eq!(f.start_queries(), 0);
+}
