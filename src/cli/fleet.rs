@@ -150,6 +150,23 @@ fn dollars(region: &str, bytes: f64) -> String {
     cost(region, bytes).map_or("price unknown".into(), |c| format!("${c:.4}"))
 }
 
+/// A target whose clusters could not be listed, and why, on stderr.
+fn say_unlisted(f: &Found, e: &CloudError) {
+    let status = TargetResult {
+        status: TargetStatus::of_error(e),
+        throttled: 0,
+        queries: 0,
+        stats: Default::default(),
+        rows: 0,
+    };
+    eprintln!(
+        "kaudit: {} ({}): {} while listing its clusters",
+        sanitize(&f.target.label()),
+        sanitize(&f.target.who),
+        sanitize(&said(&status))
+    );
+}
+
 /// `kaudit query` over the fleet.
 pub fn query(
     cloud: &CloudArgs,
@@ -165,27 +182,7 @@ pub fn query(
     let mut outcome = Outcome::Success;
     for f in &found {
         if let Some(e) = &f.refused {
-            let status = TargetResult {
-                status: match e {
-                    CloudError::AccessDenied { action, message } => TargetStatus::Refused {
-                        action: action.clone(),
-                        message: message.clone(),
-                    },
-                    other => TargetStatus::Failed {
-                        why: other.to_string(),
-                    },
-                },
-                throttled: 0,
-                queries: 0,
-                stats: Default::default(),
-                rows: 0,
-            };
-            eprintln!(
-                "kaudit: {} ({}): {} while listing its clusters",
-                sanitize(&f.target.label()),
-                sanitize(&f.target.who),
-                sanitize(&said(&status))
-            );
+            say_unlisted(f, e);
             outcome = Outcome::Failure;
         } else if f.target.groups.is_empty() {
             eprintln!(
@@ -343,12 +340,7 @@ pub fn clusters(cloud: &CloudArgs) -> Result<Outcome> {
     })?;
     for f in &found {
         if let Some(e) = &f.refused {
-            eprintln!(
-                "kaudit: {} ({}): {}",
-                sanitize(&f.target.label()),
-                sanitize(&f.target.who),
-                sanitize(&e.to_string())
-            );
+            say_unlisted(f, e);
             outcome = Outcome::Failure;
         }
     }

@@ -389,3 +389,32 @@ fn the_account_is_named_by_sts_where_no_cluster_is_found() {
     assert!(err.contains("nothing was queried"), "{err}");
     assert_eq!(f.start_queries(), 0);
 }
+
+#[test]
+fn a_region_whose_clusters_cannot_be_listed_is_said_and_the_others_are_listed() {
+    let f = fleet();
+    f.server.with(|s| {
+        s.refuse_in.insert(
+            ("DescribeLogGroups".into(), "eu-west-1".into()),
+            (
+                "AccessDeniedException".into(),
+                "User is not authorized to perform: logs:DescribeLogGroups".into(),
+            ),
+        )
+    });
+    let out = f.kaudit(&["clusters", "--cluster", "prod-*"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let listed = text(&out.stdout);
+    for cluster in ["prod-a", "prod-a2", "prod-c"] {
+        assert!(
+            listed.contains(&format!(" {cluster} ")),
+            "{cluster} in {listed}"
+        );
+    }
+    assert!(!listed.contains("prod-b"), "{listed}");
+    assert!(
+        err.contains("123456789012/eu-west-1 (default credentials): refused: AWS refused logs:DescribeLogGroups"),
+        "{err}"
+    );
+}

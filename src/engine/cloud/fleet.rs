@@ -132,6 +132,21 @@ pub enum TargetStatus {
     },
 }
 
+impl TargetStatus {
+    /// What an error of AWS makes of a target: a refused IAM action, or a failure.
+    pub fn of_error(e: &CloudError) -> TargetStatus {
+        match e {
+            CloudError::AccessDenied { action, message } => TargetStatus::Refused {
+                action: action.clone(),
+                message: message.clone(),
+            },
+            other => TargetStatus::Failed {
+                why: other.to_string(),
+            },
+        }
+    }
+}
+
 /// What one target gave.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetResult {
@@ -326,18 +341,6 @@ pub struct FleetRun<'a> {
     pub cancel: &'a AtomicBool,
 }
 
-fn status_of_error(e: &CloudError) -> TargetStatus {
-    match e {
-        CloudError::AccessDenied { action, message } => TargetStatus::Refused {
-            action: action.clone(),
-            message: message.clone(),
-        },
-        other => TargetStatus::Failed {
-            why: other.to_string(),
-        },
-    }
-}
-
 /// Runs the query over every target (`logs[i]` reaches `targets[i]`).
 pub async fn run_fleet<L: Logs>(
     targets: &[FleetTarget],
@@ -471,7 +474,7 @@ pub async fn run_fleet<L: Logs>(
                     r.status,
                     TargetStatus::Complete | TargetStatus::Partial { .. }
                 ) {
-                    r.status = status_of_error(&e);
+                    r.status = TargetStatus::of_error(&e);
                 }
             }
         }
