@@ -138,11 +138,14 @@ impl<L: Logs> Logs for Watched<'_, L> {
         text: &str,
     ) -> Result<String, CloudError> {
         let mut wait = FIRST_LIMIT_WAIT;
-        for _ in 0..LIMIT_TRIES {
+        for tried in 1..=LIMIT_TRIES {
             match self.logs.start_query(groups, start_s, end_s, text).await {
                 Err(e) if at_the_limit(&e) => {
-                    self.throttled.fetch_add(1, Ordering::Relaxed);
                     self.gate.lower();
+                    if tried == LIMIT_TRIES {
+                        break;
+                    }
+                    self.throttled.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(LONGEST_LIMIT_WAIT);
                     while self.gate.crowded() {

@@ -113,6 +113,8 @@ fn events_are_asked_50_groups_at_a_time_and_stats_one_group_at_a_time() {
 #[derive(Default)]
 struct Counting {
     started: std::sync::atomic::AtomicUsize,
+    /// Every StartQuery is refused: the account is at its query limit.
+    at_limit: bool,
 }
 
 impl Logs for Counting {
@@ -127,7 +129,15 @@ impl Logs for Counting {
         _end_s: i64,
         _text: &str,
     ) -> Result<String, CloudError> {
-        Ok(self.started.fetch_add(1, Ordering::Relaxed).to_string())
+        let n = self.started.fetch_add(1, Ordering::Relaxed);
+        if self.at_limit {
+            return Err(CloudError::Throttled {
+                action: "logs:StartQuery".into(),
+                code: "LimitExceededException".into(),
+                message: "Account maximum query concurrency limit of [30] reached.".into(),
+            });
+        }
+        Ok(n.to_string())
     }
 
     async fn query_results(
@@ -215,4 +225,31 @@ async fn a_fleet_runs_every_target_and_counts_its_queries() {
     assert_eq!(started, [1, 2]);
     assert!(answer.targets.iter().all(TargetResult::complete));
     assert_eq!(answer.concurrency, (1, 1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_target_that_stays_at_the_limit_fails_after_its_tries_and_says_why() {
+    let compiled = compile("fields @timestamp", CompileTarget::CloudWatch).expect("compiles");
+    let cancel = AtomicBool::new(false);
+    let logs = [Counting {
+        at_limit: true,
+        ..Counting::default()
+    }];
+    let how = FleetRun {
+        compiled: &compiled,
+        start_ms: 0,
+        end_ms: 60_000,
+        max_rows: 100,
+        concurrency: 4,
+        cancel: &cancel,
+    };
+    let answer = run_fleet(&[target(1)], &logs, &how).await;
+    assert_eq!(logs[0].started.load(Ordering::Relaxed), 8);
+    let r = &answer.targets[0];
+    assert_eq!(r.throttled, 7);
+    assert!(
+        matches!(&r.status, TargetStatus::Failed { why } if why.contains("stayed at its limit")),
+        "{r:?}"
+    );
+    assert_eq!(answer.concurrency.1, 1);
 }
