@@ -14,7 +14,7 @@
 //! | [`catalog`] | the canned queries of `queries/` and the themes of `themes/`: embedded defaults, a user folder on top; the site's lists of `lists/`, filled into the detections that test them |
 //! | [`export`] | selected events written out exactly as read, to JSON or JSON lines, safely |
 //! | [`case`] | the evidence of an investigation: a private case folder and its journal of marked events (their bytes as read), notes and queries run, appended and synced as they happen |
-//! | [`engine`] | what the console and the command line ask of events, written once: a query compiled (parse → check → plan), run over local inputs or in CloudWatch, detections and their findings, events loaded and followed into the store; it reports through its own event type |
+//! | [`engine`] | what the console and the command line ask of events, written once: a query compiled (parse → check → plan), run over local inputs or in CloudWatch (one account and region, or a fleet of them at once), detections and their findings, events loaded and followed into the store; it reports through its own event type |
 //! | [`tui`] | the console: messages, pure update, effects, read-only views, the terminal loop |
 //! | [`cli`] | argument parsing and the headless commands (`events`, `query`, `detect`, `queries`, `clusters`, `tail`, `watch`, `formats`, `case`, `demo`, `completions`) |
 //! | `fuzzing` | the fuzz targets' bodies, kept here so that what the fuzzers found replays as tests (hidden from the docs) |

@@ -106,6 +106,7 @@ pub(super) fn add(root: &Path, args: &AddArgs) -> Result<Outcome> {
         text,
     };
     if args.cloud.is_set() {
+        args.cloud.refuse_fleet("kaudit case add")?;
         if args.demo || !positional.is_empty() {
             return Err(usage(
                 "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), \

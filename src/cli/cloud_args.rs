@@ -12,18 +12,25 @@ const MAX_GROUPS: usize = 50;
 #[derive(Debug, Clone, Default, Args)]
 pub struct CloudArgs {
     /// Read the audit log of this EKS cluster in CloudWatch Logs (its log group
-    /// /aws/eks/NAME/cluster); repeatable.
+    /// /aws/eks/NAME/cluster); repeatable. With `kaudit query` and `kaudit clusters`, NAME may be
+    /// a glob (`prod-*`), matched in every account and region given.
     #[arg(long, value_name = "NAME")]
     pub cluster: Vec<String>,
     /// Read this CloudWatch log group; repeatable (up to 50 at once).
     #[arg(long = "log-group", value_name = "GROUP")]
     pub log_group: Vec<String>,
-    /// The AWS region (else the profile's or AWS_REGION).
+    /// The AWS region (else the profile's or AWS_REGION); repeatable with `kaudit query` and
+    /// `kaudit clusters`, which then ask every region.
     #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// A profile of the AWS config files (else the default credential chain).
+    pub region: Vec<String>,
+    /// A profile of the AWS config files (else the default credential chain); repeatable with
+    /// `kaudit query` and `kaudit clusters`, one account each.
     #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub profile: Vec<String>,
+    /// With `kaudit query` and `kaudit clusters`: assume this role (STS AssumeRole) to read
+    /// its account; repeatable, one role per account.
+    #[arg(long = "role-arn", value_name = "ARN")]
+    pub role_arn: Vec<String>,
     /// Call CloudWatch Logs at this URL: a VPC endpoint, or an emulator.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -39,7 +46,34 @@ impl CloudArgs {
     /// the clusters to pick one.
     pub fn connection_only(&self) -> bool {
         !self.is_set()
-            && (self.region.is_some() || self.profile.is_some() || self.endpoint_url.is_some())
+            && (!self.region.is_empty()
+                || !self.profile.is_empty()
+                || !self.role_arn.is_empty()
+                || self.endpoint_url.is_some())
+    }
+
+    /// More than one account or region, an assumed role, or a cluster named by a glob: the
+    /// question fans out over targets found first ([`crate::engine::cloud::fleet`]).
+    pub fn fleet(&self) -> bool {
+        self.region.len() > 1
+            || self.profile.len() > 1
+            || !self.role_arn.is_empty()
+            || self
+                .cluster
+                .iter()
+                .any(|c| crate::engine::cloud::is_glob(c))
+    }
+
+    /// A command that reads one account and region refuses what would fan out, rather than
+    /// reading only the first and leaving the rest unsaid.
+    pub fn refuse_fleet(&self, command: &str) -> Result<()> {
+        if self.fleet() {
+            return Err(super::usage::usage(format!(
+                "{command} reads one account and region, one cluster by name: several --region or \
+                 --profile, --role-arn and cluster globs are for `kaudit query` and `kaudit clusters`"
+            )));
+        }
+        Ok(())
     }
 
     /// Every log group to read, clusters first, without repeats.
@@ -111,9 +145,10 @@ impl CloudArgs {
 
     pub fn connect(&self) -> Connect {
         Connect {
-            profile: self.profile.clone(),
-            region: self.region.clone(),
+            profile: self.profile.first().cloned(),
+            region: self.region.first().cloned(),
             endpoint_url: self.endpoint_url.clone(),
+            role_arn: None,
         }
     }
 }

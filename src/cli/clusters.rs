@@ -21,6 +21,9 @@ pub struct ClustersArgs {
 }
 
 pub fn run(args: &ClustersArgs) -> Result<Outcome> {
+    if args.cloud.fleet() {
+        return super::fleet::clusters(&args.cloud);
+    }
     let account = args.cloud.account();
     let report = Report::nowhere();
     // Nothing is billed while looking: Ctrl-C may end kaudit as it does by default.

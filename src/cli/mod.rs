@@ -10,6 +10,7 @@ mod console;
 mod demo;
 mod detect;
 mod events;
+mod fleet;
 mod formats;
 mod output;
 mod problems;
@@ -178,6 +179,13 @@ fn checked(cli: Cli) -> anyhow::Result<Cli> {
         return Err(usage::usage(
             "--case opens the console in a case; a command adds to one with `kaudit case add NAME …` or `kaudit case note NAME TEXT`",
         ));
+    }
+    match &cli.command {
+        None => cli.cloud.refuse_fleet("the console")?,
+        Some(Command::Tail(args)) => args.cloud.refuse_fleet("kaudit tail")?,
+        Some(Command::Watch(args)) => args.tail.cloud.refuse_fleet("kaudit watch")?,
+        Some(Command::Detect(args)) => args.cloud.refuse_fleet("kaudit detect")?,
+        _ => {}
     }
     if cli.command.is_none() {
         let command = Cli::command();

@@ -60,6 +60,10 @@ pub struct QueryArgs {
     /// 10,000-row cap.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub max_rows: usize,
+    /// In CloudWatch: list the queries that would be sent (account and region, log groups,
+    /// text, range) and send none.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Exit status for a query that does not parse or check: the message went to stderr.
@@ -96,6 +100,13 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         paths: positional.into_iter().map(PathBuf::from).collect(),
     };
     let in_cloud = args.cloud.is_set();
+    let fleet = in_cloud && (args.cloud.fleet() || args.dry_run);
+    // Over a fleet, a `stats` is asked once per cluster: `by @cluster` is each answer already.
+    let text = if fleet {
+        crate::engine::cloud::without_fleet_keys(&text)
+    } else {
+        text
+    };
     if in_cloud && (args.demo || !files.paths.is_empty() || !args.file.is_empty()) {
         return Err(usage(
             "--cluster and --log-group read CloudWatch Logs: give them or files (or --demo), not both",
@@ -127,6 +138,30 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     };
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let range = args.time.resolve(now_ms)?;
+    if fleet {
+        if !compiled.warnings().is_empty() {
+            eprint!("{}", render_all(&text, compiled.warnings()));
+        }
+        let start_ms = range.start_ms.unwrap_or_else(|| {
+            eprintln!("kaudit: no --since or --start: the last hour is queried");
+            now_ms - DEFAULT_CLOUD_SPAN_MS
+        });
+        let end_ms = range.end_ms.unwrap_or(now_ms);
+        return super::fleet::query(
+            &args.cloud,
+            &compiled,
+            start_ms,
+            end_ms,
+            args.max_rows,
+            args.dry_run,
+            args.output,
+        );
+    }
+    if args.dry_run {
+        return Err(usage(
+            "--dry-run lists the queries CloudWatch would be sent: give --cluster or --log-group",
+        ));
+    }
     let source: Arc<dyn EventSource> = if in_cloud {
         if !compiled.warnings().is_empty() {
             eprint!("{}", render_all(&text, compiled.warnings()));

@@ -36,6 +36,7 @@ mod detections_lists;
 mod detections_one_pass;
 mod export;
 mod export_faults;
+mod fleet;
 mod formats;
 mod formats_aks;
 mod formats_gke;

@@ -1,13 +1,18 @@
 //! CloudWatch Logs as the engine reads it: one source ([`CloudSource`]) over the SDK's client,
 //! every query's steps in one place ([`run`]), the detections there: those that only keep
 //! events share one query per batch ([`way_of`], [`DetectPlan`]), their events told apart by
-//! kaudit's own plans. A watch keeps each group's position in a state file ([`StateFile`]).
+//! kaudit's own plans; one question over many accounts and regions ([`run_fleet`]). A watch
+//! keeps each group's position in a state file ([`StateFile`]).
 
 mod classify;
 mod client;
 mod combine;
 mod detect;
+mod fleet;
+mod fleet_gate;
+mod fleet_text;
 mod follow;
+pub mod price;
 mod query;
 mod source;
 mod state;
@@ -16,6 +21,12 @@ mod watch;
 pub use client::{ClientSlot, refresh_advice};
 pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
 pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
+pub use fleet::{
+    FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, Merge, PlannedQuery, TargetResult,
+    TargetStatus, account_of_arn, find_groups, glob_match, is_glob, plan, run_fleet,
+};
+pub use fleet_gate::FIRST_CONCURRENCY;
+pub use fleet_text::{FLEET_FIELDS, without_fleet_keys};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
 pub use state::{SAVE_EVERY, StateError, StateFile};
@@ -24,5 +35,6 @@ pub use watch::Watch;
 /// What the command line names to reach CloudWatch, the cap it words its notes with, and what
 /// a watch tells it.
 pub use crate::source::cloudwatch::{
-    AWS_ROW_CAP, CloudError, Connect, LiveNote, Position, TailEvent, audit_group_of_cluster,
+    AWS_ROW_CAP, CloudError, Connect, LiveNote, Position, SdkLogs, TailEvent,
+    audit_group_of_cluster, cluster_of_group,
 };

@@ -30,6 +30,8 @@ pub struct Connect {
     pub region: Option<String>,
     /// An emulator or a VPC endpoint.
     pub endpoint_url: Option<String>,
+    /// A role to assume (STS AssumeRole) with the credentials found, to reach another account.
+    pub role_arn: Option<String>,
 }
 
 /// StartLiveTail is sent to a host prefixed `stream-`; with an endpoint of one's own (an emulator,
@@ -57,19 +59,43 @@ impl Intercept for NoStreamPrefix {
 #[derive(Debug, Clone)]
 pub struct SdkLogs {
     client: Client,
+    /// The configuration it was connected with, for STS to say whose credentials they are.
+    shared: Option<aws_config::SdkConfig>,
+}
+
+/// The configuration of the default chain, as the AWS CLI would load it, with the role of
+/// `connect` assumed when it names one.
+async fn load(connect: &Connect) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = &connect.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &connect.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    let shared = loader.load().await;
+    let Some(role) = &connect.role_arn else {
+        return shared;
+    };
+    // aws-config's own provider: it renews the session before it expires, and STS is reached
+    // as the environment says (AWS_ENDPOINT_URL_STS, the profile's region).
+    let assumed = aws_config::sts::AssumeRoleProvider::builder(role)
+        .session_name("kaudit")
+        .configure(&shared)
+        .build()
+        .await;
+    shared
+        .into_builder()
+        .credentials_provider(
+            aws_sdk_cloudwatchlogs::config::SharedCredentialsProvider::new(assumed),
+        )
+        .build()
 }
 
 impl SdkLogs {
     /// A client from the default chain, as the AWS CLI would build it.
     pub async fn connect(connect: &Connect) -> SdkLogs {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(profile) = &connect.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(region) = &connect.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        }
-        let shared = loader.load().await;
+        let shared = load(connect).await;
         let mut config =
             aws_sdk_cloudwatchlogs::config::Builder::from(&shared).interceptor(ReadOnly);
         if let Some(url) = &connect.endpoint_url {
@@ -77,7 +103,17 @@ impl SdkLogs {
         }
         SdkLogs {
             client: Client::from_conf(config.build()),
+            shared: Some(shared),
         }
+    }
+
+    /// The AWS account whose credentials the client uses (STS GetCallerIdentity, which needs
+    /// no permission); `None` when STS does not answer or the client was built elsewhere.
+    pub async fn account(&self) -> Option<String> {
+        let shared = self.shared.as_ref()?;
+        let sts = aws_sdk_sts::Client::new(shared);
+        let out = sts.get_caller_identity().send().await.ok()?;
+        out.account().map(str::to_string)
     }
 
     /// Over a client built elsewhere (tests build one with fixed credentials), made read-only
@@ -94,6 +130,7 @@ impl SdkLogs {
         let config = builder.build();
         SdkLogs {
             client: Client::from_conf(config),
+            shared: None,
         }
     }
 

@@ -44,6 +44,10 @@ fn number(text: &str) -> Option<Value> {
 }
 
 fn value(field: &str, text: &str) -> Value {
+    // An AWS account is twelve digits that name, not count: a number would lose a leading zero.
+    if field == "@account" {
+        return Value::str(text);
+    }
     let time_field =
         field == "@timestamp" || field == "@ingestionTime" || field.starts_with("bin(");
     if let Some(ms) = parse_aws_time(text) {

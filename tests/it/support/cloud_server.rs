@@ -106,6 +106,13 @@ pub struct State {
     pub calls: Vec<String>,
     /// The access key each of `calls` was signed with.
     pub signers: Vec<String>,
+    /// The region each of `calls` was signed for.
+    pub regions: Vec<String>,
+    /// Operations to refuse in one region only, `(op, region)`, with this `(code, message)`.
+    pub refuse_in: HashMap<(String, String), (String, String)>,
+    /// Operations to refuse with a LimitExceededException (the account runs as many Logs
+    /// Insights queries as it will), and how many times more.
+    pub limit_exceeded: HashMap<String, usize>,
     pub expiry: Option<Expiry>,
     /// Operations to refuse with a ThrottlingException, and how many times more.
     pub throttle: HashMap<String, usize>,
@@ -321,6 +328,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
             let key = signer(&request);
             let expired = has_expired(&mut s, &op, &key);
             s.signers.push(key);
+            s.regions.push(signed_region(&request));
             expired
         };
         if expired {
@@ -368,7 +376,8 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
             if stall.is_some() {
                 s.stalling += 1;
             }
-            (answer(&mut s, &op, &body), stall)
+            let region = signed_region(&request);
+            (answer(&mut s, &op, &region, &body), stall)
         };
         if let Some(how_long) = stall {
             // The client gives up first and retries on a new connection; this one is done.
@@ -423,6 +432,16 @@ fn signer(request: &Request) -> String {
         .to_string()
 }
 
+/// The region a request was signed for (SigV4's `Credential=KEY/date/REGION/…`).
+fn signed_region(request: &Request) -> String {
+    request
+        .header("authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(2))
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Whether a call of `op` signed with `key` finds the key expired; counts it when it does not.
 fn has_expired(s: &mut State, op: &str, key: &str) -> bool {
     let Some(expiry) = s.expiry.as_mut() else {
@@ -458,11 +477,24 @@ fn unavailable_now(s: &mut State, op: &str) -> bool {
 }
 
 /// The answer given here, or `None` to forward.
-fn answer(s: &mut State, op: &str, body: &Value) -> Option<(&'static str, Value)> {
-    if let Some((code, message)) = s.refuse.get(op) {
+fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'static str, Value)> {
+    let refused = s
+        .refuse
+        .get(op)
+        .or_else(|| s.refuse_in.get(&(op.to_string(), region.to_string())));
+    if let Some((code, message)) = refused {
         return Some((
             "400 Bad Request",
             json!({"__type": code, "message": message}),
+        ));
+    }
+    if let Some(left) = s.limit_exceeded.get_mut(op)
+        && *left > 0
+    {
+        *left -= 1;
+        return Some((
+            "400 Bad Request",
+            json!({"__type": "LimitExceededException", "message": "Account maximum query concurrency limit of [30] reached."}),
         ));
     }
     if unavailable_now(s, op) {

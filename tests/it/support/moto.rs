@@ -203,3 +203,39 @@ pub fn rt() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+/// Names the account a request to moto acts in: moto keeps each account's resources apart,
+/// as AWS does.
+#[derive(Debug, Clone)]
+struct InAccount(String);
+
+impl aws_sdk_cloudwatchlogs::config::Intercept for InAccount {
+    fn name(&self) -> &'static str {
+        "InAccount"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut aws_sdk_cloudwatchlogs::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &aws_sdk_cloudwatchlogs::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_cloudwatchlogs::config::ConfigBag,
+    ) -> Result<(), aws_sdk_cloudwatchlogs::error::BoxError> {
+        context
+            .request_mut()
+            .headers_mut()
+            .insert("x-moto-account-id", self.0.clone());
+        Ok(())
+    }
+}
+
+/// A client of `url` in `region`, acting in `account` (moto's default account when `None`).
+pub fn client_in(url: &str, region: &str, account: Option<&str>) -> Client {
+    let mut config = client(url)
+        .config()
+        .to_builder()
+        .region(Region::new(region.to_string()));
+    if let Some(account) = account {
+        config = config.interceptor(InAccount(account.to_string()));
+    }
+    Client::from_conf(config.build())
+}

@@ -1,0 +1,78 @@
+//! A fleet's `stats … by @cluster`: CloudWatch has no `@cluster`, `@account` or `@region`, but a
+//! fleet asks a `stats` query once per log group, where each of them is one value, known to
+//! kaudit and added to every row. So they are taken out of the `by` list of the text sent, and
+//! each answer is already the group that `by` would have made.
+
+use crate::insights::ast::{CommandKind, ExprKind, Projection};
+use crate::insights::parser::parse;
+
+/// The fields a fleet adds to every row.
+pub const FLEET_FIELDS: [&str; 3] = ["@account", "@region", "@cluster"];
+
+fn is_fleet_field(p: &Projection) -> bool {
+    p.alias.is_none()
+        && matches!(&p.expr.kind, ExprKind::Field(f) if FLEET_FIELDS.contains(&f.path.as_str()))
+}
+
+/// `text` with the fleet's own fields taken out of the `by` list of its first `stats` (and
+/// `by` itself when nothing else is left); the text unchanged when it has none (or does not
+/// parse: compiling it says why).
+pub fn without_fleet_keys(text: &str) -> String {
+    let Ok(query) = parse(text) else {
+        return text.to_string();
+    };
+    let Some((aggregates, by)) = query.commands.iter().find_map(|c| match &c.kind {
+        CommandKind::Stats { aggregates, by } => Some((aggregates, by)),
+        _ => None,
+    }) else {
+        return text.to_string();
+    };
+    let (Some(first), Some(last)) = (by.first(), by.last()) else {
+        return text.to_string();
+    };
+    if !by.iter().any(is_fleet_field) {
+        return text.to_string();
+    }
+    let kept: Vec<&str> = by
+        .iter()
+        .filter(|p| !is_fleet_field(p))
+        .map(|p| &text[p.span.start..p.span.end])
+        .collect();
+    let (cut_from, replacement) = if kept.is_empty() {
+        // From the end of the last aggregate: ` by @cluster` goes whole.
+        let from = aggregates.last().map_or(first.span.start, |a| a.span.end);
+        (from, String::new())
+    } else {
+        (first.span.start, kept.join(", "))
+    };
+    format!(
+        "{}{}{}",
+        &text[..cut_from],
+        replacement,
+        &text[last.span.end..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fleets_fields_leave_the_by_list() {
+        assert_eq!(
+            without_fleet_keys("stats count(*) by @cluster"),
+            "stats count(*)"
+        );
+        assert_eq!(
+            without_fleet_keys(
+                "filter verb = 'delete' | stats count(*) as n by @account, verb, @region | sort n desc"
+            ),
+            "filter verb = 'delete' | stats count(*) as n by verb | sort n desc"
+        );
+        assert_eq!(
+            without_fleet_keys("stats count(*) by verb"),
+            "stats count(*) by verb"
+        );
+        assert_eq!(without_fleet_keys("fields @timestamp"), "fields @timestamp");
+    }
+}
