@@ -17,7 +17,8 @@ use super::work::block_on;
 use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
     AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetRun, FleetTarget, Merge, SdkLogs,
-    TargetResult, TargetStatus, account_of_arn, find_groups, plan, run_fleet,
+    TargetResult, TargetStatus, account_of_arn, find_groups, plan, run_fleet, too_long,
+    too_long_why,
 };
 use crate::engine::compile::Compiled;
 use crate::text::sanitize;
@@ -203,8 +204,29 @@ pub fn query(
         );
         return Ok(Outcome::Failure);
     }
+    let planned = plan(&targets, compiled, start_ms, end_ms);
+    // Refused here, for every target it would reach, before any query is sent: AWS would
+    // refuse it only once the others were running and billed.
+    let long = too_long(&planned);
+    if !long.is_empty() {
+        let mut said_for: Vec<usize> = Vec::new();
+        for (q, chars) in long {
+            if said_for.contains(&q.target) {
+                continue;
+            }
+            said_for.push(q.target);
+            let t = &targets[q.target];
+            eprintln!(
+                "kaudit: {} ({}): {}",
+                sanitize(&t.label()),
+                sanitize(&t.who),
+                too_long_why(chars)
+            );
+        }
+        eprintln!("kaudit: nothing was queried");
+        return Ok(Outcome::Exit(super::query::QUERY_ERROR));
+    }
     if dry_run {
-        let planned = plan(&targets, compiled, start_ms, end_ms);
         to_stdout(|out| {
             for q in &planned {
                 let t = &targets[q.target];

@@ -67,7 +67,7 @@ pub struct QueryArgs {
 }
 
 /// Exit status for a query that does not parse or check: the message went to stderr.
-const QUERY_ERROR: u8 = 2;
+pub(super) const QUERY_ERROR: u8 = 2;
 /// How far back a query in CloudWatch reads when no range is given: CloudWatch bills every byte
 /// scanned.
 pub(super) const DEFAULT_CLOUD_SPAN_MS: i64 = 3600 * 1000;

@@ -418,3 +418,26 @@ fn a_region_whose_clusters_cannot_be_listed_is_said_and_the_others_are_listed() 
         "{err}"
     );
 }
+
+#[test]
+fn a_query_past_aws_length_once_kaudit_adds_to_it_is_refused_before_any_start_query() {
+    let f = fleet();
+    // 9,995 characters: within the limit alone; over two clusters of one target kaudit asks
+    // for `@log` first, which makes it 10,009.
+    let long = format!("filter verb = \"{}\"", "x".repeat(9_979));
+    assert_eq!(long.chars().count(), 9_995);
+    let out = query(&f, &long);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(f.start_queries(), 0, "{err}");
+    assert!(out.stdout.is_empty(), "{err}");
+    assert!(
+        err.contains(
+            "123456789012/us-east-1 (default credentials): the query text sent would be 10009 characters, past the 10000 StartQuery takes"
+        ),
+        "{err}"
+    );
+    // The targets of one cluster each send it as given, within the limit.
+    assert_eq!(err.matches("characters, past the").count(), 1, "{err}");
+    assert!(err.contains("nothing was queried"), "{err}");
+}

@@ -7,6 +7,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use super::combine::MAX_QUERY_LEN;
 use super::fleet_gate::{Gate, Watched};
 use super::query::{CloudRange, run, whole_seconds};
 use crate::engine::compile::{Compiled, Target as CompileTarget, compile};
@@ -277,6 +278,23 @@ pub fn plan(
     planned
 }
 
+/// The planned queries whose text is past what StartQuery takes (AWS counts characters), with
+/// that length: the text as sent, with whatever kaudit put before it.
+pub fn too_long(planned: &[PlannedQuery]) -> Vec<(&PlannedQuery, usize)> {
+    planned
+        .iter()
+        .map(|q| (q, q.text.chars().count()))
+        .filter(|(_, chars)| *chars > MAX_QUERY_LEN)
+        .collect()
+}
+
+/// Why a query text is not sent: its length and AWS's limit.
+pub fn too_long_why(chars: usize) -> String {
+    format!(
+        "the query text sent would be {chars} characters, past the {MAX_QUERY_LEN} StartQuery takes; shorten it"
+    )
+}
+
 /// The rows of one batch, with the fields that say where they came from.
 struct BatchRows {
     target: usize,
@@ -355,6 +373,17 @@ pub async fn run_fleet<L: Logs>(
         let (gate, throttled) = (&gate, &throttled);
         async move {
             let target = &targets[q.target];
+            let chars = q.text.chars().count();
+            if chars > MAX_QUERY_LEN {
+                return (
+                    q.target,
+                    Err(CloudError::Service {
+                        action: "logs:StartQuery".into(),
+                        code: "QueryTooLong".into(),
+                        message: too_long_why(chars),
+                    }),
+                );
+            }
             let compiled = match compile(&q.text, CompileTarget::CloudWatch) {
                 Ok(c) => c,
                 Err(d) => {
