@@ -37,6 +37,7 @@ mod detections_one_pass;
 mod export;
 mod export_faults;
 mod fleet;
+mod fleet_named;
 mod formats;
 mod formats_aks;
 mod formats_gke;
