@@ -42,6 +42,11 @@ pub struct CloudArgs {
     /// --cluster given beside it add to it.
     #[arg(long, value_name = "NAME")]
     pub fleet: Option<String>,
+    /// With `kaudit query` and `kaudit clusters`: the credentials are a CloudWatch
+    /// cross-account monitoring account's; its linked source accounts' clusters are found and
+    /// queried through it, one query per region over them all.
+    #[arg(long)]
+    pub monitoring_account: bool,
     /// The accounts of the named fleet, once read ([`CloudArgs::with_fleet`]).
     #[arg(skip)]
     pub fleet_accounts: Vec<FleetAccount>,
@@ -67,6 +72,7 @@ impl CloudArgs {
     /// question fans out over targets found first ([`crate::engine::cloud::fleet`]).
     pub fn fleet(&self) -> bool {
         self.fleet.is_some()
+            || self.monitoring_account
             || self.region.len() > 1
             || self.profile.len() > 1
             || !self.role_arn.is_empty()
@@ -81,7 +87,8 @@ impl CloudArgs {
     pub fn refuse_fleet(&self, command: &str) -> Result<()> {
         if self.fleet() {
             return Err(super::usage::usage(format!(
-                "{command} reads one account and region, one cluster by name: --fleet, several \
+                "{command} reads one account and region, one cluster by name: --fleet, \
+                 --monitoring-account, several \
                  --region or --profile, --role-arn and cluster globs are for `kaudit query` and \
                  `kaudit clusters`"
             )));
@@ -102,6 +109,7 @@ impl CloudArgs {
         let named = load_fleet(&path, name).map_err(|e| anyhow!(e))?;
         let mut out = self.clone();
         out.fleet_accounts = named.accounts;
+        out.monitoring_account |= named.monitoring;
         let add = |to: &mut Vec<String>, from: Vec<String>| {
             let given = std::mem::take(to);
             for v in from.into_iter().chain(given) {

@@ -17,8 +17,8 @@ use super::work::block_on;
 use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
     AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetAccount, FleetRun, FleetTarget,
-    Merge, SdkLogs, TargetResult, TargetStatus, account_of_arn, find_groups, plan, run_fleet,
-    too_long, too_long_why,
+    Merge, SdkLogs, TargetResult, TargetStatus, account_of_arn, find_groups, of_identifier, plan,
+    run_fleet, too_long, too_long_why,
 };
 use crate::engine::compile::Compiled;
 use crate::text::sanitize;
@@ -96,11 +96,17 @@ async fn find(cloud: &CloudArgs) -> Vec<Found> {
                 asked = true;
             }
             let region = logs.region().unwrap_or_else(|| "region unknown".into());
-            let (groups, owner, refused) =
-                match find_groups(&logs, &cloud.cluster, &cloud.log_group).await {
-                    Ok((groups, owner)) => (groups, owner, None),
-                    Err(e) => (Vec::new(), None, Some(e)),
-                };
+            let (groups, owner, refused) = match find_groups(
+                &logs,
+                &cloud.cluster,
+                &cloud.log_group,
+                cloud.monitoring_account,
+            )
+            .await
+            {
+                Ok((groups, owner)) => (groups, owner, None),
+                Err(e) => (Vec::new(), None, Some(e)),
+            };
             found.push(Found {
                 target: FleetTarget {
                     connect,
@@ -353,12 +359,15 @@ pub fn clusters(cloud: &CloudArgs) -> Result<Outcome> {
         );
         for f in &found {
             for g in &f.target.groups {
+                // A monitoring account's groups are ARNs naming their own accounts.
+                let (account, group) = of_identifier(g);
+                let account = account.or_else(|| f.target.account.clone());
                 table.push(
                     out,
                     vec![
-                        sanitize(f.target.account.as_deref().unwrap_or("-")).into_owned(),
+                        sanitize(account.as_deref().unwrap_or("-")).into_owned(),
                         sanitize(&f.target.region).into_owned(),
-                        sanitize(crate::engine::cloud::cluster_of_group(g).unwrap_or("-"))
+                        sanitize(crate::engine::cloud::cluster_of_group(group).unwrap_or("-"))
                             .into_owned(),
                         sanitize(g).into_owned(),
                     ],

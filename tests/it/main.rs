@@ -38,6 +38,7 @@ mod export;
 mod export_faults;
 mod fleet;
 mod fleet_named;
+mod fleet_oam;
 mod formats;
 mod formats_aks;
 mod formats_gke;

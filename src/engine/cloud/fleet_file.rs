@@ -27,6 +27,8 @@ pub struct NamedFleet {
     pub regions: Vec<String>,
     /// Names or globs; a fleet that names none covers every cluster (`*`).
     pub clusters: Vec<String>,
+    /// The accounts are CloudWatch monitoring accounts, read with their linked accounts.
+    pub monitoring: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +47,8 @@ struct Entry {
     regions: Vec<String>,
     #[serde(default)]
     clusters: Vec<String>,
+    #[serde(default)]
+    monitoring: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,6 +157,7 @@ pub fn parse(text: &str) -> Result<Vec<(String, NamedFleet)>, String> {
                 accounts,
                 regions: entry.regions,
                 clusters,
+                monitoring: entry.monitoring,
             },
         ));
     }
@@ -200,6 +205,9 @@ clusters = ["prod-*"]
         );
         assert_eq!(prod.accounts[2].profile.as_deref(), Some("security"));
         assert_eq!(prod.regions, ["us-east-1", "eu-west-1"]);
+        assert!(!prod.monitoring);
+        let observed = parse("[fleet.observed]\nmonitoring = true\n").unwrap();
+        assert!(observed[0].1.monitoring);
     }
 
     #[test]

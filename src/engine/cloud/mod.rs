@@ -25,8 +25,8 @@ pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
 pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use fleet::{
     FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, Merge, PlannedQuery, TargetResult,
-    TargetStatus, account_of_arn, find_groups, glob_match, is_glob, plan, run_fleet, too_long,
-    too_long_why,
+    TargetStatus, account_of_arn, find_groups, glob_match, is_glob, of_identifier, plan, run_fleet,
+    too_long, too_long_why,
 };
 pub use fleet_file::{FleetAccount, NamedFleet, fleet_file_path, load_fleet};
 pub use fleet_gate::FIRST_CONCURRENCY;
