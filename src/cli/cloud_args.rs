@@ -4,7 +4,10 @@ use anyhow::{Result, anyhow};
 use clap::Args;
 
 use crate::audit::time::TimeRange;
-use crate::engine::cloud::{CloudSettings, CloudSource, Connect, audit_group_of_cluster};
+use crate::engine::cloud::{
+    CloudSettings, CloudSource, Connect, FleetAccount, audit_group_of_cluster, fleet_file_path,
+    load_fleet,
+};
 
 /// CloudWatch reads at most this many log groups in one query.
 const MAX_GROUPS: usize = 50;
@@ -34,12 +37,25 @@ pub struct CloudArgs {
     /// Call CloudWatch Logs at this URL: a VPC endpoint, or an emulator.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// With `kaudit query` and `kaudit clusters`: the accounts, regions and clusters of this
+    /// fleet of `fleet.toml` in kaudit's config folder; --profile, --role-arn, --region and
+    /// --cluster given beside it add to it.
+    #[arg(long, value_name = "NAME")]
+    pub fleet: Option<String>,
+    /// With `kaudit query` and `kaudit clusters`: the credentials are a CloudWatch
+    /// cross-account monitoring account's; its linked source accounts' clusters are found and
+    /// queried through it, one query per region over them all.
+    #[arg(long)]
+    pub monitoring_account: bool,
+    /// The accounts of the named fleet, once read ([`CloudArgs::with_fleet`]).
+    #[arg(skip)]
+    pub fleet_accounts: Vec<FleetAccount>,
 }
 
 impl CloudArgs {
     /// Clusters or log groups were given.
     pub fn is_set(&self) -> bool {
-        !self.cluster.is_empty() || !self.log_group.is_empty()
+        !self.cluster.is_empty() || !self.log_group.is_empty() || self.fleet.is_some()
     }
 
     /// Only how to connect was given (a region, a profile, an endpoint): the console then lists
@@ -55,7 +71,9 @@ impl CloudArgs {
     /// More than one account or region, an assumed role, or a cluster named by a glob: the
     /// question fans out over targets found first ([`crate::engine::cloud::fleet`]).
     pub fn fleet(&self) -> bool {
-        self.region.len() > 1
+        self.fleet.is_some()
+            || self.monitoring_account
+            || self.region.len() > 1
             || self.profile.len() > 1
             || !self.role_arn.is_empty()
             || self
@@ -69,11 +87,40 @@ impl CloudArgs {
     pub fn refuse_fleet(&self, command: &str) -> Result<()> {
         if self.fleet() {
             return Err(super::usage::usage(format!(
-                "{command} reads one account and region, one cluster by name: several --region or \
-                 --profile, --role-arn and cluster globs are for `kaudit query` and `kaudit clusters`"
+                "{command} reads one account and region, one cluster by name: --fleet, \
+                 --monitoring-account, several \
+                 --region or --profile, --role-arn and cluster globs are for `kaudit query` and \
+                 `kaudit clusters`"
             )));
         }
         Ok(())
+    }
+
+    /// With `--fleet NAME`: the fleet's accounts, regions and clusters, and the flags given
+    /// beside it added to them. A fleet that cannot be read, or is not there, is an error that
+    /// says where.
+    pub fn with_fleet(&self) -> Result<CloudArgs> {
+        let Some(name) = &self.fleet else {
+            return Ok(self.clone());
+        };
+        let path = fleet_file_path().ok_or_else(|| {
+            anyhow!("--fleet {name}: no config folder (set HOME or XDG_CONFIG_HOME) to read fleet.toml from")
+        })?;
+        let named = load_fleet(&path, name).map_err(|e| anyhow!(e))?;
+        let mut out = self.clone();
+        out.fleet_accounts = named.accounts;
+        out.monitoring_account |= named.monitoring;
+        let add = |to: &mut Vec<String>, from: Vec<String>| {
+            let given = std::mem::take(to);
+            for v in from.into_iter().chain(given) {
+                if !to.contains(&v) {
+                    to.push(v);
+                }
+            }
+        };
+        add(&mut out.region, named.regions);
+        add(&mut out.cluster, named.clusters);
+        Ok(out)
     }
 
     /// Every log group to read, clusters first, without repeats.

@@ -21,10 +21,11 @@ pub struct ClustersArgs {
 }
 
 pub fn run(args: &ClustersArgs) -> Result<Outcome> {
-    if args.cloud.fleet() {
-        return super::fleet::clusters(&args.cloud);
+    let cloud = args.cloud.with_fleet()?;
+    if cloud.fleet() {
+        return super::fleet::clusters(&cloud);
     }
-    let account = args.cloud.account();
+    let account = cloud.account();
     let report = Report::nowhere();
     // Nothing is billed while looking: Ctrl-C may end kaudit as it does by default.
     let never = Arc::new(AtomicBool::new(false));

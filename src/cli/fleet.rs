@@ -16,8 +16,9 @@ use super::table::TableWriter;
 use super::work::block_on;
 use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
-    AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetRun, FleetTarget, Merge, SdkLogs,
-    TargetResult, TargetStatus, account_of_arn, find_groups, plan, run_fleet,
+    AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetAccount, FleetRun, FleetTarget,
+    Merge, SdkLogs, TargetResult, TargetStatus, account_of_arn, find_groups, of_identifier, plan,
+    run_fleet, too_long, too_long_why,
 };
 use crate::engine::compile::Compiled;
 use crate::text::sanitize;
@@ -29,36 +30,43 @@ struct Found {
     refused: Option<CloudError>,
 }
 
-/// The credentials to read with: each `--profile` (else the default chain), and each
-/// `--role-arn` assumed with the first of them.
+/// The credentials to read with: a named fleet's accounts, then each `--profile` (else,
+/// with no fleet, the default chain), and each `--role-arn` assumed with the first of them;
+/// each once.
 fn credentials(cloud: &CloudArgs) -> Vec<(String, Connect, Option<String>)> {
-    let base: Vec<Option<String>> = if cloud.profile.is_empty() {
+    let profiles: Vec<Option<String>> = if cloud.profile.is_empty() {
         vec![None]
     } else {
         cloud.profile.iter().cloned().map(Some).collect()
     };
-    let mut all: Vec<(String, Connect, Option<String>)> = base
-        .iter()
-        .map(|p| {
-            let who = p.as_ref().map_or("default credentials".to_string(), |p| {
-                format!("profile {p}")
-            });
-            let connect = Connect {
-                profile: p.clone(),
-                endpoint_url: cloud.endpoint_url.clone(),
-                ..Connect::default()
-            };
-            (who, connect, None)
-        })
-        .collect();
-    for role in &cloud.role_arn {
+    let mut accounts: Vec<FleetAccount> = cloud.fleet_accounts.clone();
+    if accounts.is_empty() || !cloud.profile.is_empty() {
+        accounts.extend(profiles.iter().map(|p| FleetAccount {
+            profile: p.clone(),
+            role_arn: None,
+        }));
+    }
+    accounts.extend(cloud.role_arn.iter().map(|r| FleetAccount {
+        profile: profiles[0].clone(),
+        role_arn: Some(r.clone()),
+    }));
+    let mut all: Vec<(String, Connect, Option<String>)> = Vec::new();
+    for (i, a) in accounts.iter().enumerate() {
+        if accounts[..i].contains(a) {
+            continue;
+        }
+        let who = match (&a.role_arn, &a.profile) {
+            (Some(role), _) => format!("role {role}"),
+            (None, Some(p)) => format!("profile {p}"),
+            (None, None) => "default credentials".to_string(),
+        };
         let connect = Connect {
-            profile: base[0].clone(),
+            profile: a.profile.clone(),
             endpoint_url: cloud.endpoint_url.clone(),
-            role_arn: Some(role.clone()),
+            role_arn: a.role_arn.clone(),
             ..Connect::default()
         };
-        all.push((format!("role {role}"), connect, account_of_arn(role)));
+        all.push((who, connect, a.role_arn.as_deref().and_then(account_of_arn)));
     }
     all
 }
@@ -88,11 +96,17 @@ async fn find(cloud: &CloudArgs) -> Vec<Found> {
                 asked = true;
             }
             let region = logs.region().unwrap_or_else(|| "region unknown".into());
-            let (groups, owner, refused) =
-                match find_groups(&logs, &cloud.cluster, &cloud.log_group).await {
-                    Ok((groups, owner)) => (groups, owner, None),
-                    Err(e) => (Vec::new(), None, Some(e)),
-                };
+            let (groups, owner, refused) = match find_groups(
+                &logs,
+                &cloud.cluster,
+                &cloud.log_group,
+                cloud.monitoring_account,
+            )
+            .await
+            {
+                Ok((groups, owner)) => (groups, owner, None),
+                Err(e) => (Vec::new(), None, Some(e)),
+            };
             found.push(Found {
                 target: FleetTarget {
                     connect,
@@ -203,8 +217,29 @@ pub fn query(
         );
         return Ok(Outcome::Failure);
     }
+    let planned = plan(&targets, compiled, start_ms, end_ms);
+    // Refused here, for every target it would reach, before any query is sent: AWS would
+    // refuse it only once the others were running and billed.
+    let long = too_long(&planned);
+    if !long.is_empty() {
+        let mut said_for: Vec<usize> = Vec::new();
+        for (q, chars) in long {
+            if said_for.contains(&q.target) {
+                continue;
+            }
+            said_for.push(q.target);
+            let t = &targets[q.target];
+            eprintln!(
+                "kaudit: {} ({}): {}",
+                sanitize(&t.label()),
+                sanitize(&t.who),
+                too_long_why(chars)
+            );
+        }
+        eprintln!("kaudit: nothing was queried");
+        return Ok(Outcome::Exit(super::query::QUERY_ERROR));
+    }
     if dry_run {
-        let planned = plan(&targets, compiled, start_ms, end_ms);
         to_stdout(|out| {
             for q in &planned {
                 let t = &targets[q.target];
@@ -324,12 +359,15 @@ pub fn clusters(cloud: &CloudArgs) -> Result<Outcome> {
         );
         for f in &found {
             for g in &f.target.groups {
+                // A monitoring account's groups are ARNs naming their own accounts.
+                let (account, group) = of_identifier(g);
+                let account = account.or_else(|| f.target.account.clone());
                 table.push(
                     out,
                     vec![
-                        sanitize(f.target.account.as_deref().unwrap_or("-")).into_owned(),
+                        sanitize(account.as_deref().unwrap_or("-")).into_owned(),
                         sanitize(&f.target.region).into_owned(),
-                        sanitize(crate::engine::cloud::cluster_of_group(g).unwrap_or("-"))
+                        sanitize(crate::engine::cloud::cluster_of_group(group).unwrap_or("-"))
                             .into_owned(),
                         sanitize(g).into_owned(),
                     ],

@@ -67,7 +67,7 @@ pub struct QueryArgs {
 }
 
 /// Exit status for a query that does not parse or check: the message went to stderr.
-const QUERY_ERROR: u8 = 2;
+pub(super) const QUERY_ERROR: u8 = 2;
 /// How far back a query in CloudWatch reads when no range is given: CloudWatch bills every byte
 /// scanned.
 pub(super) const DEFAULT_CLOUD_SPAN_MS: i64 = 3600 * 1000;
@@ -99,8 +99,9 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         file: args.file.clone(),
         paths: positional.into_iter().map(PathBuf::from).collect(),
     };
-    let in_cloud = args.cloud.is_set();
-    let fleet = in_cloud && (args.cloud.fleet() || args.dry_run);
+    let cloud = args.cloud.with_fleet()?;
+    let in_cloud = cloud.is_set();
+    let fleet = in_cloud && (cloud.fleet() || args.dry_run);
     // Over a fleet, a `stats` is asked once per cluster: `by @cluster` is each answer already.
     let text = if fleet {
         crate::engine::cloud::without_fleet_keys(&text)
@@ -148,7 +149,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
         });
         let end_ms = range.end_ms.unwrap_or(now_ms);
         return super::fleet::query(
-            &args.cloud,
+            &cloud,
             &compiled,
             start_ms,
             end_ms,
@@ -167,10 +168,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
             eprint!("{}", render_all(&text, compiled.warnings()));
         }
         let read = "the last hour is queried";
-        Arc::new(
-            args.cloud
-                .source(range, now_ms, DEFAULT_CLOUD_SPAN_MS, read, args.max_rows)?,
-        )
+        Arc::new(cloud.source(range, now_ms, DEFAULT_CLOUD_SPAN_MS, read, args.max_rows)?)
     } else {
         let source = files.local(false)?;
         if !compiled.warnings().is_empty() {

@@ -10,24 +10,24 @@ use crate::support::cloud_server::CloudServer;
 use crate::support::moto::{self, Moto};
 use crate::support::{jsonl, now_ms, text};
 
-const OTHER_ACCOUNT: &str = "111111111111";
-const ROLE: &str = "arn:aws:iam::111111111111:role/kaudit-reader";
+pub(crate) const OTHER_ACCOUNT: &str = "111111111111";
+pub(crate) const ROLE: &str = "arn:aws:iam::111111111111:role/kaudit-reader";
 const STREAM: &str = "kube-apiserver-audit-0123456789abcdef";
 
 /// The emulator seeded: `prod-a` and `prod-a2` (and `staging`, which `prod-*` leaves out) in
 /// us-east-1, `prod-b` in eu-west-1, `prod-c` in the other account's us-east-1. Each event is
 /// `{"n":N}` at `base + N s`, so the merged order is known.
-struct Fleet {
-    moto: Moto,
-    server: CloudServer,
-    base_ms: i64,
+pub(crate) struct Fleet {
+    pub(crate) moto: Moto,
+    pub(crate) server: CloudServer,
+    pub(crate) base_ms: i64,
 }
 
 fn event(n: i64) -> String {
     format!(r#"{{"kind":"Event","auditID":"id-{n}","n":{n}}}"#)
 }
 
-fn fleet() -> Fleet {
+pub(crate) fn fleet() -> Fleet {
     let moto = Moto::start();
     let base_ms = (now_ms() / 1000 - 600) * 1000;
     let seeded: [(&str, Option<&str>, &str, &[i64]); 5] = [
@@ -73,7 +73,7 @@ impl Fleet {
         child::output(command.args(&args[1..]))
     }
 
-    fn start_queries(&self) -> usize {
+    pub(crate) fn start_queries(&self) -> usize {
         self.server
             .calls()
             .iter()
@@ -87,7 +87,7 @@ fn query(f: &Fleet, text: &str) -> Output {
 }
 
 /// `(n, @account, @region, @cluster)` of each row, in the order printed.
-fn rows(out: &Output) -> Vec<(i64, String, String, String)> {
+pub(crate) fn rows(out: &Output) -> Vec<(i64, String, String, String)> {
     jsonl(&out.stdout)
         .iter()
         .map(|row| {
@@ -104,11 +104,16 @@ fn rows(out: &Output) -> Vec<(i64, String, String, String)> {
         .collect()
 }
 
-fn row(n: i64, account: &str, region: &str, cluster: &str) -> (i64, String, String, String) {
+pub(crate) fn row(
+    n: i64,
+    account: &str,
+    region: &str,
+    cluster: &str,
+) -> (i64, String, String, String) {
     (n, account.into(), region.into(), cluster.into())
 }
 
-const OWN: &str = "123456789012";
+pub(crate) const OWN: &str = "123456789012";
 
 #[test]
 fn two_regions_and_an_assumed_account_answer_as_one_in_time_order() {
@@ -417,4 +422,27 @@ fn a_region_whose_clusters_cannot_be_listed_is_said_and_the_others_are_listed() 
         err.contains("123456789012/eu-west-1 (default credentials): refused: AWS refused logs:DescribeLogGroups"),
         "{err}"
     );
+}
+
+#[test]
+fn a_query_past_aws_length_once_kaudit_adds_to_it_is_refused_before_any_start_query() {
+    let f = fleet();
+    // 9,995 characters: within the limit alone; over two clusters of one target kaudit asks
+    // for `@log` first, which makes it 10,009.
+    let long = format!("filter verb = \"{}\"", "x".repeat(9_979));
+    assert_eq!(long.chars().count(), 9_995);
+    let out = query(&f, &long);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(f.start_queries(), 0, "{err}");
+    assert!(out.stdout.is_empty(), "{err}");
+    assert!(
+        err.contains(
+            "123456789012/us-east-1 (default credentials): the query text sent would be 10009 characters, past the 10000 StartQuery takes"
+        ),
+        "{err}"
+    );
+    // The targets of one cluster each send it as given, within the limit.
+    assert_eq!(err.matches("characters, past the").count(), 1, "{err}");
+    assert!(err.contains("nothing was queried"), "{err}");
 }

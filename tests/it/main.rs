@@ -37,6 +37,8 @@ mod detections_one_pass;
 mod export;
 mod export_faults;
 mod fleet;
+mod fleet_named;
+mod fleet_oam;
 mod formats;
 mod formats_aks;
 mod formats_gke;

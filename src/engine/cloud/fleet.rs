@@ -7,6 +7,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use super::combine::MAX_QUERY_LEN;
 use super::fleet_gate::{Gate, Watched};
 use super::query::{CloudRange, run, whole_seconds};
 use crate::engine::compile::{Compiled, Target as CompileTarget, compile};
@@ -84,14 +85,22 @@ pub fn account_of_arn(arn: &str) -> Option<String> {
 
 /// The audit log groups of one account and region that the clusters named (names or globs)
 /// and the log groups named pick out, in the order found; with the account their ARNs name.
+/// In a monitoring account (`linked`), the clusters of its linked source accounts too, each
+/// group named by its ARN: StartQuery then takes them as `logGroupIdentifiers`.
 pub async fn find_groups<L: Logs>(
     logs: &L,
     clusters: &[String],
     log_groups: &[String],
+    linked: bool,
 ) -> Result<(Vec<String>, Option<String>), CloudError> {
     let mut found: Vec<LogGroup> = Vec::new();
     if !clusters.is_empty() {
-        for g in logs.log_groups("/aws/eks/").await? {
+        let listed = if linked {
+            logs.linked_log_groups("/aws/eks/").await?
+        } else {
+            logs.log_groups("/aws/eks/").await?
+        };
+        for g in listed {
             let matches = g
                 .cluster()
                 .is_some_and(|c| clusters.iter().any(|p| glob_match(p, c)));
@@ -110,7 +119,15 @@ pub async fn find_groups<L: Logs>(
     let account = found
         .iter()
         .find_map(|g| g.arn.as_deref().and_then(account_of_arn));
-    Ok((found.into_iter().map(|g| g.name).collect(), account))
+    let named = found
+        .into_iter()
+        .map(|g| match (linked, g.arn) {
+            (true, Some(arn)) => arn,
+            (_, _) => g.name,
+        })
+        .collect();
+    // Over linked accounts the groups' ARNs name theirs, not the caller's.
+    Ok((named, if linked { None } else { account }))
 }
 
 /// How a target ended.
@@ -277,6 +294,23 @@ pub fn plan(
     planned
 }
 
+/// The planned queries whose text is past what StartQuery takes (AWS counts characters), with
+/// that length: the text as sent, with whatever kaudit put before it.
+pub fn too_long(planned: &[PlannedQuery]) -> Vec<(&PlannedQuery, usize)> {
+    planned
+        .iter()
+        .map(|q| (q, q.text.chars().count()))
+        .filter(|(_, chars)| *chars > MAX_QUERY_LEN)
+        .collect()
+}
+
+/// Why a query text is not sent: its length and AWS's limit.
+pub fn too_long_why(chars: usize) -> String {
+    format!(
+        "the query text sent would be {chars} characters, past the {MAX_QUERY_LEN} StartQuery takes; shorten it"
+    )
+}
+
 /// The rows of one batch, with the fields that say where they came from.
 struct BatchRows {
     target: usize,
@@ -284,13 +318,24 @@ struct BatchRows {
     unattributed: usize,
 }
 
-/// The cluster of a row's `@log` (`ACCOUNT:GROUP` as AWS writes it, or the group alone).
-fn cluster_of_log(log: &str) -> Option<&str> {
-    let group = match log.split_once(':') {
-        Some((account, group)) if account.bytes().all(|b| b.is_ascii_digit()) => group,
-        _ => log,
-    };
-    cluster_of_group(group)
+/// The account and log group of a row's `@log` (`ACCOUNT:GROUP` as AWS writes it, or the
+/// group alone).
+fn of_log(log: &str) -> (Option<&str>, &str) {
+    match log.split_once(':') {
+        Some((account, group)) if account.bytes().all(|b| b.is_ascii_digit()) => {
+            (Some(account), group)
+        }
+        _ => (None, log),
+    }
+}
+
+/// The account and log group a query names: its ARN's
+/// (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`), or the name alone.
+pub fn of_identifier(id: &str) -> (Option<String>, &str) {
+    match id.split_once(":log-group:") {
+        Some((_, name)) => (account_of_arn(id), name.trim_end_matches(":*")),
+        None => (None, id),
+    }
 }
 
 fn tag(
@@ -303,24 +348,31 @@ fn tag(
     let rows = rows
         .into_iter()
         .map(|mut row| {
-            let cluster = if let [only] = groups {
-                cluster_of_group(only).map(str::to_string)
+            // A monitoring account's rows come from its linked accounts: each row's account is
+            // its log group's.
+            let (account, cluster) = if let [only] = groups {
+                let (account, group) = of_identifier(only);
+                (account, cluster_of_group(group).map(str::to_string))
             } else {
                 row.iter()
                     .find(|(f, _)| f == "@log")
-                    .and_then(|(_, v)| cluster_of_log(v))
-                    .map(str::to_string)
+                    .map(|(_, v)| {
+                        let (account, group) = of_log(v);
+                        (
+                            account.map(str::to_string),
+                            cluster_of_group(group).map(str::to_string),
+                        )
+                    })
+                    .unwrap_or_default()
             };
+            let account = account.or_else(|| target.account.clone());
             if cluster.is_none() {
                 unattributed += 1;
             }
             if asked_for_log {
                 row.retain(|(f, _)| f != "@log");
             }
-            row.push((
-                "@account".into(),
-                target.account.clone().unwrap_or_default(),
-            ));
+            row.push(("@account".into(), account.unwrap_or_default()));
             row.push(("@region".into(), target.region.clone()));
             row.push(("@cluster".into(), cluster.unwrap_or_default()));
             row
@@ -355,6 +407,17 @@ pub async fn run_fleet<L: Logs>(
         let (gate, throttled) = (&gate, &throttled);
         async move {
             let target = &targets[q.target];
+            let chars = q.text.chars().count();
+            if chars > MAX_QUERY_LEN {
+                return (
+                    q.target,
+                    Err(CloudError::Service {
+                        action: "logs:StartQuery".into(),
+                        code: "QueryTooLong".into(),
+                        message: too_long_why(chars),
+                    }),
+                );
+            }
             let compiled = match compile(&q.text, CompileTarget::CloudWatch) {
                 Ok(c) => c,
                 Err(d) => {

@@ -28,12 +28,23 @@ fn accounts_come_from_arns() {
 }
 
 #[test]
-fn a_rows_cluster_is_read_from_its_log_group() {
+fn a_rows_account_and_cluster_are_read_from_its_log_group() {
     assert_eq!(
-        cluster_of_log("123456789012:/aws/eks/prod-1/cluster"),
-        Some("prod-1")
+        of_log("123456789012:/aws/eks/prod-1/cluster"),
+        (Some("123456789012"), "/aws/eks/prod-1/cluster")
     );
-    assert_eq!(cluster_of_log("/aws/eks/prod-1/cluster"), Some("prod-1"));
+    assert_eq!(
+        of_log("/aws/eks/prod-1/cluster"),
+        (None, "/aws/eks/prod-1/cluster")
+    );
+    assert_eq!(
+        of_identifier("arn:aws:logs:us-east-1:111111111111:log-group:/aws/eks/prod-1/cluster:*"),
+        (Some("111111111111".to_string()), "/aws/eks/prod-1/cluster")
+    );
+    assert_eq!(
+        of_identifier("/aws/eks/prod-1/cluster"),
+        (None, "/aws/eks/prod-1/cluster")
+    );
 }
 
 fn target(groups: usize) -> FleetTarget {

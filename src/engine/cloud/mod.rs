@@ -1,7 +1,8 @@
 //! CloudWatch Logs as the engine reads it: one source ([`CloudSource`]) over the SDK's client,
 //! every query's steps in one place ([`run`]), the detections there: those that only keep
 //! events share one query per batch ([`way_of`], [`DetectPlan`]), their events told apart by
-//! kaudit's own plans; one question over many accounts and regions ([`run_fleet`]). A watch
+//! kaudit's own plans; one question over many accounts and regions ([`run_fleet`]), or a fleet named in
+//! `fleet.toml` ([`load_fleet`]). A watch
 //! keeps each group's position in a state file ([`StateFile`]).
 
 mod classify;
@@ -9,6 +10,7 @@ mod client;
 mod combine;
 mod detect;
 mod fleet;
+mod fleet_file;
 mod fleet_gate;
 mod fleet_text;
 mod follow;
@@ -23,8 +25,10 @@ pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
 pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use fleet::{
     FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, Merge, PlannedQuery, TargetResult,
-    TargetStatus, account_of_arn, find_groups, glob_match, is_glob, plan, run_fleet,
+    TargetStatus, account_of_arn, find_groups, glob_match, is_glob, of_identifier, plan, run_fleet,
+    too_long, too_long_why,
 };
+pub use fleet_file::{FleetAccount, NamedFleet, fleet_file_path, load_fleet};
 pub use fleet_gate::FIRST_CONCURRENCY;
 pub use fleet_text::{FLEET_FIELDS, without_fleet_keys};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};

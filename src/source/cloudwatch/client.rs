@@ -195,15 +195,22 @@ fn state(status: Option<&QueryStatus>) -> QueryState {
     }
 }
 
-impl Logs for SdkLogs {
-    async fn log_groups(&self, prefix: &str) -> Result<Vec<LogGroup>, CloudError> {
+impl SdkLogs {
+    /// DescribeLogGroups, every page; with `linked`, the linked source accounts' too.
+    async fn describe_groups(
+        &self,
+        prefix: &str,
+        linked: bool,
+    ) -> Result<Vec<LogGroup>, CloudError> {
         let mut groups = Vec::new();
-        let mut pages = self
+        let mut request = self
             .client
             .describe_log_groups()
-            .log_group_name_prefix(prefix)
-            .into_paginator()
-            .send();
+            .log_group_name_prefix(prefix);
+        if linked {
+            request = request.include_linked_accounts(true);
+        }
+        let mut pages = request.into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| from_sdk("DescribeLogGroups", e))?;
             for g in page.log_groups() {
@@ -224,6 +231,16 @@ impl Logs for SdkLogs {
         }
         Ok(groups)
     }
+}
+
+impl Logs for SdkLogs {
+    async fn log_groups(&self, prefix: &str) -> Result<Vec<LogGroup>, CloudError> {
+        self.describe_groups(prefix, false).await
+    }
+
+    async fn linked_log_groups(&self, prefix: &str) -> Result<Vec<LogGroup>, CloudError> {
+        self.describe_groups(prefix, true).await
+    }
 
     async fn start_query(
         &self,
@@ -238,8 +255,15 @@ impl Logs for SdkLogs {
             .start_time(start_s)
             .end_time(end_s)
             .query_string(text);
+        // A monitoring account names its linked accounts' groups by ARN, which only
+        // `logGroupIdentifiers` takes (it takes names too; the two cannot be mixed).
+        let by_arn = groups.iter().any(|g| g.starts_with("arn:"));
         for group in groups {
-            request = request.log_group_names(group);
+            request = if by_arn {
+                request.log_group_identifiers(group)
+            } else {
+                request.log_group_names(group)
+            };
         }
         let out = request
             .send()

@@ -52,7 +52,18 @@ pub trait Logs: Send + Sync {
         prefix: &str,
     ) -> impl Future<Output = Result<Vec<LogGroup>, CloudError>> + Send;
 
-    /// Starts a Logs Insights query over `groups` from `start_s` to `end_s` (epoch seconds);
+    /// As [`Logs::log_groups`], and in a monitoring account (CloudWatch cross-account
+    /// observability) those of every linked source account too, each with an ARN naming its
+    /// account. A reader that knows no linked accounts lists its own.
+    fn linked_log_groups(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<LogGroup>, CloudError>> + Send {
+        self.log_groups(prefix)
+    }
+
+    /// Starts a Logs Insights query over `groups` (names, or ARNs sent as
+    /// `logGroupIdentifiers`, as a monitoring account names its linked accounts' groups) from `start_s` to `end_s` (epoch seconds);
     /// returns its id.
     fn start_query(
         &self,

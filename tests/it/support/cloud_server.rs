@@ -89,6 +89,8 @@ struct Query {
     finds_nothing: bool,
     polls: usize,
     stopped: bool,
+    /// The groups it was started over by ARN (`logGroupIdentifiers`).
+    identifiers: Vec<String>,
 }
 
 /// An access key that expires: once `after` calls of `op` signed with it have been answered,
@@ -157,6 +159,14 @@ pub struct State {
     pub live_started: usize,
     /// When each scripted live update was written to its connection.
     pub updates_sent: Vec<std::time::Instant>,
+    /// Log groups of linked source accounts, by ARN, as a monitoring account lists them
+    /// (DescribeLogGroups with `includeLinkedAccounts`).
+    pub linked: Vec<String>,
+    /// The `@log` (`ACCOUNT:GROUP`) of a scripted event, by its pointer.
+    pub logs_by_ptr: HashMap<String, String>,
+    /// Each scripted StartQuery's `logGroupIdentifiers` and `logGroupNames`, in order.
+    pub identifiers: Vec<Vec<String>>,
+    pub group_names: Vec<Vec<String>>,
 }
 
 pub struct CloudServer {
@@ -532,8 +542,22 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
                 )),
             }
         }
+        "DescribeLogGroups" => super::oam::describe_linked(s, region, body).map(|b| ("200 OK", b)),
         "StartQuery" if s.script.is_some() => {
             let id = format!("q-{}", s.queries.len() + 1);
+            let list = |key: &str| -> Vec<String> {
+                body[key]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let identifiers = list("logGroupIdentifiers");
+            s.identifiers.push(identifiers.clone());
+            s.group_names.push(list("logGroupNames"));
             let (start_s, end_s) = (
                 body["startTime"].as_i64().unwrap_or(0),
                 body["endTime"].as_i64().unwrap_or(0),
@@ -553,6 +577,7 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
                     end_s,
                     oldest_first,
                     finds_nothing,
+                    identifiers,
                     ..Query::default()
                 },
             );
@@ -561,6 +586,7 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
         "GetQueryResults" if s.script.is_some() => {
             let script = s.script.clone().unwrap_or_default();
             let rounding = s.end_rounding;
+            let logs_by_ptr = s.logs_by_ptr.clone();
             let id = body["queryId"].as_str().unwrap_or_default();
             let q = s.queries.get_mut(id)?;
             q.polls += 1;
@@ -576,6 +602,12 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
                 .events
                 .iter()
                 .filter(|e| !q.finds_nothing && e.time_ms >= q.start_s * 1000 && e.time_ms < end_ms)
+                .filter(|e| {
+                    q.identifiers.is_empty()
+                        || logs_by_ptr
+                            .get(&e.ptr)
+                            .is_none_or(|log| super::oam::in_identifiers(&q.identifiers, log))
+                })
                 .collect();
             let matched = found.len();
             // Stable: events of one millisecond keep the script's order.
@@ -593,11 +625,15 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
                 .iter()
                 .take(shown)
                 .map(|e| {
-                    json!([
-                        {"field": "@timestamp", "value": aws_time(e.time_ms)},
-                        {"field": "@message", "value": e.message},
-                        {"field": "@ptr", "value": e.ptr},
-                    ])
+                    let mut row = vec![
+                        json!({"field": "@timestamp", "value": aws_time(e.time_ms)}),
+                        json!({"field": "@message", "value": e.message}),
+                        json!({"field": "@ptr", "value": e.ptr}),
+                    ];
+                    if let Some(log) = logs_by_ptr.get(&e.ptr) {
+                        row.push(json!({"field": "@log", "value": log}));
+                    }
+                    Value::Array(row)
                 })
                 .collect();
             Some((

@@ -8,6 +8,7 @@ pub mod cloud_server;
 mod corpus;
 mod kaudit;
 pub mod moto;
+mod oam;
 pub mod pane;
 pub mod parts;
 pub mod records;
