@@ -117,13 +117,19 @@ fn statuses(err: &str) -> usize {
     retried
 }
 
-/// "up to N queries at once" from the total line.
-fn most_at_once(err: &str) -> String {
-    err.split("up to ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or("?")
-        .to_string()
+/// "N (first → last)" from the total line's "up to N queries at once (started at F, lowered
+/// to L …)": the most queries that ran at once, and the limit at the start and at the end.
+fn at_once(err: &str) -> String {
+    let word_after = |key: &str| {
+        err.split(key)
+            .nth(1)
+            .and_then(|r| r.split([' ', ',', ')']).next())
+            .map(str::to_string)
+    };
+    let most = word_after("up to ").unwrap_or_else(|| "?".into());
+    let first = word_after("started at ").unwrap_or_else(|| "?".into());
+    let last = word_after("lowered to ").unwrap_or_else(|| first.clone());
+    format!("{most} ({first} → {last})")
 }
 
 /// Every event once, newest first, each with its cluster and region.
@@ -202,7 +208,7 @@ fn main() {
     );
     println!();
     println!(
-        "| query | latency a call | clusters | regions | rows | queries (--dry-run) | StartQuery sent | LimitExceeded | retries said | most at once | wall time |"
+        "| query | latency a call | clusters | regions | rows | queries (--dry-run) | StartQuery sent | LimitExceeded | retries said | most at once (limit first → last) | wall time |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for latency in latencies {
@@ -239,7 +245,7 @@ fn main() {
                 rows.len(),
                 counts.start_query,
                 counts.limit_exceeded,
-                most_at_once(&err),
+                at_once(&err),
                 wall.as_secs_f64()
             );
         }
