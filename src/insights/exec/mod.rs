@@ -607,7 +607,8 @@ impl Run<'_> {
         };
         self.load.resolve_raw(fields.message(), raw);
         if self.interners.is_empty() {
-            self.interners.resize_with(self.load.len(), Interner::default);
+            self.interners
+                .resize_with(self.load.len(), Interner::default);
         }
         let paths = self.load.paths();
         let mut load = |k: usize, row: &mut [Value]| {
