@@ -23,7 +23,9 @@
 //! A last table, at the largest size, sets `kaudit detect FILE` (every detection, one pass)
 //! beside every detection read alone, one pass each (the library's `detect_each`, in a child
 //! process of this bench), and beside the single query `detect::DETECT_YARDSTICK`: wall time and
-//! peak memory of the whole process. `KAUDIT_BENCH_DETECT_ONLY=1` prints only that table, for
+//! peak memory of the whole process (`RssAnon` and `VmHWM`, read every 2 ms). `kaudit detect`
+//! and the query run in turn, `KAUDIT_BENCH_RUNS` times each (5 by default); each figure is the
+//! least of its runs, ± their spread. `KAUDIT_BENCH_DETECT_ONLY=1` prints only that table, for
 //! every size asked.
 
 #![allow(clippy::unwrap_used)]

@@ -30,8 +30,8 @@ pub fn each_child(path: &Path) {
     }
 }
 
-/// One whole process: wall time, peak anonymous memory (heap and stacks, watched every few
-/// milliseconds) and peak resident memory (with the pages of the mapped file), in MB; its output.
+/// One whole process: wall time, peak anonymous memory (heap and stacks, `RssAnon`, watched every
+/// 2 ms) and peak resident memory (`VmHWM`, with the pages of the mapped file), in MB; its output.
 struct Measured {
     secs: f64,
     anon_mb: f64,
@@ -59,7 +59,7 @@ fn measure(cmd: &mut Command) -> Measured {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         anon = anon.max(kb(&status, "RssAnon:"));
         rss = rss.max(kb(&status, "VmHWM:"));
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     }
     let secs = started.elapsed().as_secs_f64();
     Measured {
@@ -78,23 +78,57 @@ fn kb(status: &str, key: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The median of three by time.
-fn median(mut f: impl FnMut() -> Measured) -> Measured {
-    let mut runs: Vec<Measured> = (0..3).map(|_| f()).collect();
-    runs.sort_by(|a, b| a.secs.total_cmp(&b.secs));
-    runs.swap_remove(1)
+/// Runs of one command, each figure summed up by its least value and its spread (largest less
+/// least): on a shared machine the least is the one least disturbed.
+struct Runs {
+    runs: Vec<Measured>,
+}
+
+impl Runs {
+    fn figure(&self, f: impl Fn(&Measured) -> f64) -> (f64, f64) {
+        let all = self.runs.iter().map(f);
+        let (least, most) = all.fold((f64::MAX, f64::MIN), |(l, m), v| (l.min(v), m.max(v)));
+        (least, most - least)
+    }
+
+    fn secs(&self) -> f64 {
+        self.figure(|m| m.secs).0
+    }
+}
+
+/// `KAUDIT_BENCH_RUNS` (else 5) runs of each command, taken in turn so that a slow spell of the
+/// machine falls on both.
+fn alternate(commands: &mut [&mut dyn FnMut() -> Measured]) -> Vec<Runs> {
+    let n: usize = std::env::var("KAUDIT_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(5);
+    let mut all: Vec<Runs> = commands.iter().map(|_| Runs { runs: Vec::new() }).collect();
+    for _ in 0..n {
+        for (runs, command) in all.iter_mut().zip(commands.iter_mut()) {
+            runs.runs.push(command());
+        }
+    }
+    all
 }
 
 /// Prints the table; fails when the two ways of detecting disagree on any detection's hits.
 pub fn table(path: &Path, bytes: f64) {
     let file = path.to_str().unwrap();
     let kaudit = env!("CARGO_BIN_EXE_kaudit");
-    let one_pass = median(|| measure(Command::new(kaudit).args(["detect", file, "-o", "json"])));
-    let query = median(|| measure(Command::new(kaudit).args(["query", file, DETECT_YARDSTICK])));
+    let mut detect = || measure(Command::new(kaudit).args(["detect", file, "-o", "json"]));
+    let mut query = || measure(Command::new(kaudit).args(["query", file, DETECT_YARDSTICK]));
+    let mut both = alternate(&mut [&mut detect, &mut query]);
+    let (query, one_pass) = (both.pop().unwrap(), both.pop().unwrap());
     // Once: it takes a minute and more at a million events.
-    let each = measure(Command::new(std::env::current_exe().unwrap()).args([DETECT_EACH, file]));
+    let each = Runs {
+        runs: vec![measure(
+            Command::new(std::env::current_exe().unwrap()).args([DETECT_EACH, file]),
+        )],
+    };
 
-    let found: Vec<serde_json::Value> = serde_json::from_str(&one_pass.out).unwrap();
+    let found: Vec<serde_json::Value> = serde_json::from_str(&one_pass.runs[0].out).unwrap();
     let one_pass_hits: BTreeMap<String, u64> = found
         .iter()
         .map(|f| {
@@ -104,7 +138,7 @@ pub fn table(path: &Path, bytes: f64) {
             )
         })
         .collect();
-    let each_hits: BTreeMap<String, u64> = each
+    let each_hits: BTreeMap<String, u64> = each.runs[0]
         .out
         .lines()
         .map(|l| {
@@ -113,22 +147,28 @@ pub fn table(path: &Path, bytes: f64) {
         })
         .collect();
     let fired = one_pass_hits.values().filter(|h| **h > 0).count();
+    let n = one_pass.runs.len();
     println!(
-        "\n{:<44} {:>9} {:>7} {:>10} {:>10} {:>9}",
-        "detect (whole process)", "s", "GB/s", "anon MB", "RSS MB", "× query"
+        "\n{:<44} {:>16} {:>7} {:>16} {:>16} {:>9}",
+        "detect (whole process; least, ± spread)", "s", "GB/s", "anon MB", "RSS MB", "× query"
     );
+    let one = format!("kaudit detect: one pass ({n} runs)");
+    let single = format!("the single query ({n} runs, in turn)");
     for (name, m) in [
-        ("kaudit detect: one pass (median of 3)", &one_pass),
+        (one.as_str(), &one_pass),
         ("each detection alone, one pass each (once)", &each),
-        ("the single query (median of 3)", &query),
+        (single.as_str(), &query),
     ] {
+        let cell = |(least, spread): (f64, f64), places: usize| {
+            format!("{least:.places$} ±{spread:.places$}")
+        };
         println!(
-            "{name:<44} {:>9.3} {:>7.2} {:>10.0} {:>10.0} {:>9.2}",
-            m.secs,
-            bytes / 1e9 / m.secs,
-            m.anon_mb,
-            m.rss_mb,
-            m.secs / query.secs
+            "{name:<44} {:>16} {:>7.2} {:>16} {:>16} {:>9.2}",
+            cell(m.figure(|m| m.secs), 3),
+            bytes / 1e9 / m.secs(),
+            cell(m.figure(|m| m.anon_mb), 2),
+            cell(m.figure(|m| m.rss_mb), 1),
+            m.secs() / query.secs()
         );
     }
     println!(

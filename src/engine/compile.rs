@@ -133,6 +133,11 @@ impl Compiled {
         self.plan.as_ref()
     }
 
+    /// The plan alone, for a local target: what a caller that only runs it keeps.
+    pub fn into_plan(self) -> Option<Plan> {
+        self.plan
+    }
+
     /// The checker's warnings: what kaudit decided, or what looks like a slip.
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings

@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use memchr::memmem::Finder;
 
 /// Records sifted by every literal before the keys are chosen from what they held.
@@ -89,7 +89,8 @@ impl Sieve {
                     .collect()
             })
             .collect();
-        let automaton = automaton_of(&patterns);
+        // Searched only until the keys are chosen, a few hundred records: the smaller kind.
+        let automaton = automaton_of(&patterns, Some(AhoCorasickKind::ContiguousNFA));
         // Without an automaton nothing may be ruled out.
         let needs = if automaton.is_some() {
             needs
@@ -240,7 +241,7 @@ impl Sieve {
             .iter()
             .map(|&id| self.finders[id].needle())
             .collect();
-        automaton_of(&patterns).map(|automaton| Keys {
+        automaton_of(&patterns, None).map(|automaton| Keys {
             automaton,
             literal,
             group,
@@ -250,12 +251,16 @@ impl Sieve {
 }
 
 /// Leftmost-longest, the kind of search with the fastest (SIMD) prefilter; see `Sieve::mark`
-/// for why nothing is missed.
-fn automaton_of<P: AsRef<[u8]>>(patterns: &[P]) -> Option<AhoCorasick> {
+/// for why nothing is missed. `kind` `None`: the crate's choice, a DFA for few literals.
+fn automaton_of<P: AsRef<[u8]>>(
+    patterns: &[P],
+    kind: Option<AhoCorasickKind>,
+) -> Option<AhoCorasick> {
     (!patterns.is_empty())
         .then(|| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(kind)
                 .build(patterns)
                 .ok()
         })

@@ -9,7 +9,7 @@ use crate::audit::formats::ScanReport;
 use crate::audit::time::TimeRange;
 use crate::engine::compile::{Compiled, Target, compile, first_error};
 use crate::engine::finding::{Detection, Finding, HitRef};
-use crate::insights::exec::QueryResult;
+use crate::insights::exec::{Plan, QueryResult};
 use crate::insights::value::Value;
 use crate::source::local::LocalInput;
 
@@ -27,25 +27,25 @@ pub fn detect<I: Borrow<LocalInput>>(
     if detections.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let compiled = detections
+    // Only the plans are kept: a detection's text, syntax tree and warnings are not needed to
+    // read, and held for every detection they would cost more than the reading does.
+    let plans = detections
         .iter()
-        .map(|d| compile_for(d, inputs.len()))
-        .collect::<Result<Vec<_>, _>>()?;
-    // A detection compiled for local inputs always has a plan.
-    let plans = compiled
-        .iter()
-        .zip(detections)
-        .map(|(c, d)| {
-            c.plan()
+        .map(|d| {
+            let compiled = compile_for(d, inputs.len())?;
+            // A detection compiled for local inputs always has a plan.
+            compiled
+                .into_plan()
                 .ok_or_else(|| cannot_run(d, "it has no plan".into()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let pass = read_together(&plans, range, &inputs).map_err(|e| e.to_string())?;
+    let plan_refs: Vec<&Plan> = plans.iter().collect();
+    let pass = read_together(&plan_refs, range, &inputs).map_err(|e| e.to_string())?;
     let findings = detections
         .iter()
-        .zip(&compiled)
+        .zip(&plans)
         .zip(&pass.results)
-        .map(|((d, c), result)| Finding::of(d, hit_refs(result, c, &inputs), true))
+        .map(|((d, p), result)| Finding::of(d, hit_refs(result, Some(p), &inputs), true))
         .collect();
     Ok((findings, pass.reports))
 }
@@ -69,7 +69,7 @@ pub fn detect_each<I: Borrow<LocalInput>>(
             &ReadOptions::default(),
         )
         .map_err(|e| e.to_string())?;
-        let refs = hit_refs(&read.result, &compiled, &inputs);
+        let refs = hit_refs(&read.result, compiled.plan(), &inputs);
         findings.push(Finding::of(detection, refs, true));
         first_reports.get_or_insert(read.reports);
     }
@@ -92,9 +92,9 @@ fn compile_for(detection: &Detection, inputs: usize) -> Result<Compiled, String>
 }
 
 /// What names each row of a detection's answer.
-fn hit_refs(result: &QueryResult, compiled: &Compiled, inputs: &[&LocalInput]) -> Vec<HitRef> {
+fn hit_refs(result: &QueryResult, plan: Option<&Plan>, inputs: &[&LocalInput]) -> Vec<HitRef> {
     let id_column = result.columns.iter().position(|c| c == "auditID");
-    let ptr_column = compiled.plan().and_then(|p| p.ptr_column());
+    let ptr_column = plan.and_then(Plan::ptr_column);
     result
         .rows
         .iter()

@@ -64,7 +64,9 @@ pub fn read_together(
                 // A part counts lines from its own start: put its problems in place.
                 part_report.shift_lines(report.lines);
                 for (run, later) in runs.iter_mut().zip(part_runs) {
-                    run.merge(later);
+                    if let Some(later) = later {
+                        run.merge(later);
+                    }
                 }
                 report.absorb(part_report);
             },
@@ -88,8 +90,11 @@ struct Pass<'a, 'p> {
 }
 
 impl<'p> Pass<'_, 'p> {
-    fn read_part(&self, part: &Part) -> (Vec<Run<'p>>, ScanReport) {
-        let mut runs: Vec<Run<'p>> = self.plans.iter().map(|p| p.start_in(self.range)).collect();
+    /// Each plan's run over `part`; `None` for a plan the sieve gave no record of it, which is
+    /// what that run would have answered. Most detections are given no record of a part, and
+    /// a run made for each would be made and dropped by the thousand over a large input.
+    fn read_part(&self, part: &Part) -> (Vec<Option<Run<'p>>>, ScanReport) {
+        let mut runs: Vec<Option<Run<'p>>> = self.plans.iter().map(|_| None).collect();
         let mut open_runs = self.closed.iter().filter(|c| !**c).count();
         let mut shut = self.closed.to_vec();
         let mut sifted = self.sieve.scratch();
@@ -98,7 +103,11 @@ impl<'p> Pass<'_, 'p> {
                 return ControlFlow::Continue(());
             }
             for (i, run) in runs.iter_mut().enumerate() {
-                if sifted.open[i] && !shut[i] && run.push(record).is_break() {
+                if !sifted.open[i] || shut[i] {
+                    continue;
+                }
+                let run = run.get_or_insert_with(|| self.plans[i].start_in(self.range));
+                if run.push(record).is_break() {
                     shut[i] = true;
                     open_runs -= 1;
                 }

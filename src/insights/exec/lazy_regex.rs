@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
-use crate::insights::eval::functions::compile_matcher;
+use crate::insights::eval::functions::{compile_matcher, surely_compiles};
 use crate::insights::eval::value::EvalError;
 
 #[derive(Clone)]
@@ -22,12 +22,15 @@ pub(super) struct LazyRegex {
 }
 
 impl LazyRegex {
-    /// `pattern`, once it is known to compile. The program made to know it is not kept.
+    /// `pattern`, once it is known to compile: by a bound on its program when that vouches
+    /// for it, else by compiling it (the program is not kept).
     pub(super) fn new(pattern: String) -> Result<LazyRegex, EvalError> {
-        Regex::new(&pattern).map_err(|e| EvalError::InvalidRegex {
-            pattern: pattern.clone(),
-            message: e.to_string(),
-        })?;
+        if !surely_compiles(&pattern) {
+            Regex::new(&pattern).map_err(|e| EvalError::InvalidRegex {
+                pattern: pattern.clone(),
+                message: e.to_string(),
+            })?;
+        }
         Ok(LazyRegex {
             pattern,
             compiled: OnceLock::new(),

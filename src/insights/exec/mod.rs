@@ -123,6 +123,10 @@ pub struct Plan {
     /// The names read from each record, and the slots they fill.
     load_names: Vec<String>,
     load_slots: Vec<usize>,
+    /// `load_names` as paths, and the [`EVENT_TIME_FIELDS`]: made once, read by every run (in
+    /// a pass of many queries, each part of an input has a run of each).
+    load: FieldSet,
+    time_fields: FieldSet,
     stages: Vec<Stage>,
     /// The result's columns, in order, with their slots.
     columns: Vec<(String, usize)>,
@@ -270,6 +274,8 @@ impl Plan {
             }
         }
         Ok(Plan {
+            load: FieldSet::from_names(&load_names),
+            time_fields: FieldSet::from_names(EVENT_TIME_FIELDS),
             load_names,
             load_slots,
             slots,
@@ -400,7 +406,7 @@ impl Plan {
                 .take_while(|s| matches!(s, Stage::Filter(e) if !e.reads(self.slots.timestamp())))
                 .count()
         };
-        let time = needs_time.then(|| FieldSet::from_names(EVENT_TIME_FIELDS));
+        let time = needs_time.then_some(&self.time_fields);
         // The fields the early filters read are made into values first: a record they turn
         // away costs no more.
         let early_reads = |k: &usize| {
@@ -413,9 +419,9 @@ impl Plan {
             (0..self.load_names.len()).partition(early_reads);
         let early_loads = load_order.len();
         load_order.extend(late);
-        let load = FieldSet::from_names(&self.load_names);
+        let load = &self.load;
         Run {
-            interners: (0..load.len()).map(|_| Interner::default()).collect(),
+            interners: Vec::new(),
             load,
             load_order,
             early_loads,
@@ -447,8 +453,9 @@ const EVENT_TIME_FIELDS: [&str; 3] = ["stageTimestamp", "requestReceivedTimestam
 /// One execution of a [`Plan`].
 pub struct Run<'p> {
     plan: &'p Plan,
-    load: FieldSet,
-    /// One per name of `load`, to make its strings into values.
+    load: &'p FieldSet,
+    /// One per name of `load`, to make its strings into values; made on the first record
+    /// loaded, as most runs of a pass of many queries load none.
     interners: Vec<Interner>,
     /// Positions in `load`: those the early filters read first, `early_loads` of them.
     load_order: Vec<usize>,
@@ -458,7 +465,7 @@ pub struct Run<'p> {
     /// The rows one record became, kept between records for its allocation.
     rows: Vec<Vec<Value>>,
     /// The [`EVENT_TIME_FIELDS`], when the time is needed, and their values.
-    time: Option<FieldSet>,
+    time: Option<&'p FieldSet>,
     time_loaded: Vec<Value>,
     /// Leading filters that run before the time is read.
     early_filters: usize,
@@ -599,6 +606,10 @@ impl Run<'_> {
             &mut heap
         };
         self.load.resolve_raw(fields.message(), raw);
+        if self.interners.is_empty() {
+            self.interners
+                .resize_with(self.load.len(), Interner::default);
+        }
         let paths = self.load.paths();
         let mut load = |k: usize, row: &mut [Value]| {
             row[plan.load_slots[k]] = match paths[k].system() {
@@ -656,7 +667,7 @@ impl Run<'_> {
 
     /// `@timestamp` from the event's own time fields, when the query needs it.
     fn event_time(&mut self, fields: &RecordFields<'_, '_>) -> Option<i64> {
-        let time = self.time.as_ref()?;
+        let time = self.time?;
         // The API server's own layout puts the time last: look there before walking the event.
         if let Some(us) =
             stage_timestamp_from_end(fields.message().as_bytes()).and_then(parse_rfc3339_micros)

@@ -11,7 +11,7 @@ mod patterns;
 mod string;
 
 pub use json::parse_json;
-pub use patterns::{compile_matcher, compile_regex};
+pub use patterns::{compile_matcher, compile_regex, surely_compiles};
 
 use std::borrow::Borrow;
 
