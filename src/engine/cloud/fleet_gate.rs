@@ -18,6 +18,9 @@ pub const FIRST_CONCURRENCY: usize = 4;
 /// Waits for room after `LimitExceededException` before the query is given up.
 const LIMIT_TRIES: usize = 8;
 const FIRST_LIMIT_WAIT: Duration = Duration::from_millis(500);
+/// Queries AWS starts in a row, after a limit was lowered, before one more may run at once: a
+/// few refusals early (someone else's queries ending) do not leave the rest one at a time.
+const RAISE_AFTER: usize = 4;
 const LONGEST_LIMIT_WAIT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Default)]
@@ -25,6 +28,8 @@ struct Room {
     limit: usize,
     running: usize,
     most: usize,
+    /// Queries started since the limit last moved.
+    started: usize,
 }
 
 /// Slots for queries: at most `limit` hold one.
@@ -86,6 +91,20 @@ impl Gate {
     fn lower(&self) {
         let mut room = self.room();
         room.limit = room.limit.min(room.running.saturating_sub(1)).max(1);
+        room.started = 0;
+    }
+
+    /// AWS started a query: after [`RAISE_AFTER`] in a row, one more may run at once, up to
+    /// where the gate started.
+    fn started(&self) {
+        let mut room = self.room();
+        room.started += 1;
+        if room.started >= RAISE_AFTER && room.limit < self.started_with {
+            room.limit += 1;
+            room.started = 0;
+            drop(room);
+            self.freed.notify_waiters();
+        }
     }
 
     /// More queries hold a slot than the limit allows.
@@ -94,7 +113,7 @@ impl Gate {
         room.running > room.limit
     }
 
-    /// What the limit started at, what it is, and the most queries that ran at once.
+    /// What the limit started at, what it is now, and the most queries that ran at once.
     pub fn figures(&self) -> (usize, usize, usize) {
         let room = self.room();
         (self.started_with, room.limit, room.most)
@@ -152,7 +171,12 @@ impl<L: Logs> Logs for Watched<'_, L> {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 }
-                other => return self.counted(other),
+                other => {
+                    if other.is_ok() {
+                        self.gate.started();
+                    }
+                    return self.counted(other);
+                }
             }
         }
         // Not a throttling error any more: the query's own retries would only wait again.
@@ -218,5 +242,33 @@ mod tests {
         assert_eq!(gate.figures().1, 1);
         drop(a);
         let _again = gate.enter().await;
+    }
+
+    #[tokio::test]
+    async fn queries_started_in_a_row_raise_a_lowered_limit_back_to_where_it_began() {
+        let gate = Gate::new(3);
+        let a = gate.enter().await;
+        let b = gate.enter().await;
+        gate.lower();
+        gate.lower();
+        assert_eq!(gate.figures().1, 1);
+        drop((a, b));
+        for _ in 0..RAISE_AFTER - 1 {
+            gate.started();
+        }
+        assert_eq!(gate.figures().1, 1, "not before {RAISE_AFTER} in a row");
+        gate.started();
+        assert_eq!(gate.figures().1, 2);
+        // A refusal in between starts the count again.
+        gate.started();
+        let a = gate.enter().await;
+        let b = gate.enter().await;
+        gate.lower();
+        assert_eq!(gate.figures().1, 1);
+        drop((a, b));
+        for _ in 0..3 * RAISE_AFTER {
+            gate.started();
+        }
+        assert_eq!(gate.figures(), (3, 3, 2), "never past where it began");
     }
 }
