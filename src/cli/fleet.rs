@@ -237,7 +237,7 @@ pub fn query(
             );
         }
         eprintln!("kaudit: nothing was queried");
-        return Ok(Outcome::Exit(super::query::QUERY_ERROR));
+        return Ok(Outcome::Exit(super::usage::QUERY_ERROR));
     }
     if dry_run {
         to_stdout(|out| {

@@ -18,7 +18,7 @@ pub use super::rows::QueryOutput;
 use super::rows::print_result;
 use super::source_args::SourceArgs;
 use super::time_args::TimeArgs;
-use super::usage::usage;
+use super::usage::{QUERY_ERROR, usage};
 use super::work::block_on;
 use crate::catalog::{Catalog, default_user_dir};
 use crate::engine::cloud::{AWS_ROW_CAP, CloudFacts};
@@ -66,8 +66,6 @@ pub struct QueryArgs {
     pub dry_run: bool,
 }
 
-/// Exit status for a query that does not parse or check: the message went to stderr.
-pub(super) const QUERY_ERROR: u8 = 2;
 /// How far back a query in CloudWatch reads when no range is given: CloudWatch bills every byte
 /// scanned.
 pub(super) const DEFAULT_CLOUD_SPAN_MS: i64 = 3600 * 1000;

@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::table::{TableWriter, row};
-use super::tail_state::{Kept, resume};
+use super::tail_state::{Kept, Sink, resume};
 use super::tail_status::{Status, Statuses};
 use super::time_args::parse_duration_ms;
 use crate::audit::decode::{Depth, decode_event};
@@ -91,17 +91,6 @@ fn print(
             }
         },
     }
-}
-
-/// Where the tailed events go: printed as they are (`kaudit tail`), or read for findings
-/// (`kaudit watch`).
-pub(super) trait Sink {
-    /// Takes the events in order; false when standard output is gone.
-    fn take(&mut self, events: &[TailEvent]) -> std::io::Result<bool>;
-    /// The count asked for is reached.
-    fn done(&self) -> bool;
-    /// Events taken so far.
-    fn taken(&self) -> u64;
 }
 
 /// Where printing stands: the table, and how many events went out.

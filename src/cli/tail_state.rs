@@ -7,10 +7,20 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow};
 
-use super::tail::Sink;
 use crate::audit::time::format_millis_utc;
 use crate::engine::cloud::{StateFile, TailEvent};
 use crate::text::sanitize;
+
+/// Where the tailed events go: printed as they are (`kaudit tail`), or read for findings
+/// (`kaudit watch`).
+pub(super) trait Sink {
+    /// Takes the events in order; false when standard output is gone.
+    fn take(&mut self, events: &[TailEvent]) -> std::io::Result<bool>;
+    /// The count asked for is reached.
+    fn done(&self) -> bool;
+    /// Events taken so far.
+    fn taken(&self) -> u64;
+}
 
 /// The state file at `path`, for a watch of `groups`: the groups it has no position for, and
 /// those it holds that are not watched (kept as they are), said on stderr. Written at once, so

@@ -38,6 +38,9 @@ pub fn mistyped_command<'a>(
     )))
 }
 
+/// Exit status for a query that does not parse or check: the message went to stderr.
+pub(super) const QUERY_ERROR: u8 = 2;
+
 #[cfg(test)]
 mod tests {
     use super::*;

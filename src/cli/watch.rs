@@ -15,7 +15,8 @@ use clap::Args;
 
 use super::Outcome;
 use super::table::{Row, TableWriter, row};
-use super::tail::{Sink, TailArgs, TailOutput};
+use super::tail::{TailArgs, TailOutput};
+use super::tail_state::Sink;
 use crate::audit::decode::{Depth, decode_event};
 use crate::audit::time::format_millis_utc;
 use crate::engine::classify::{Classifier, Reading};

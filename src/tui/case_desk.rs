@@ -7,71 +7,12 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+pub use super::case_entries::{CaseKept, CaseWrite, OpenedCase};
+use super::case_entries::{Elsewhere, Mark};
 use super::msg::Msg;
-use super::state::{Elsewhere, Mark};
 use crate::case::marking::{find_held, held_event};
-use crate::case::{self, Case, EventRef, FindingOpened, QueryRun, What};
+use crate::case::{self, Case, EventRef, What};
 use crate::engine::SharedStore;
-
-/// What the console asks the journal to keep.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CaseWrite {
-    /// The held event at `row`, with its bytes as read (marked again: a new tag or note).
-    /// `ptr`: where CloudWatch keeps it, for an event fetched from there (the store knows no
-    /// `@ptr` of its own for it).
-    Mark {
-        row: u32,
-        mark: Mark,
-        ptr: Option<String>,
-    },
-    Unmark {
-        row: u32,
-    },
-    Note(String),
-    Query(QueryRun),
-    Finding(FindingOpened),
-}
-
-/// A case just opened: its marks, each with its row when the event is held.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenedCase {
-    pub name: String,
-    pub dir: PathBuf,
-    /// Made by this opening.
-    pub created: bool,
-    pub held: Vec<(u32, Mark)>,
-    pub elsewhere: Vec<Elsewhere>,
-    pub notes: usize,
-    pub queries: usize,
-    /// Lines of its journal that could not be read, said with the first one's place.
-    pub bad_lines: Option<String>,
-}
-
-#[cfg(test)]
-impl OpenedCase {
-    /// A case just made, with nothing in it yet.
-    pub fn made(name: &str) -> OpenedCase {
-        OpenedCase {
-            name: name.into(),
-            dir: PathBuf::from("/cases").join(name),
-            created: true,
-            held: Vec::new(),
-            elsewhere: Vec::new(),
-            notes: 0,
-            queries: 0,
-            bad_lines: None,
-        }
-    }
-}
-
-/// A write confirmed kept, or not kept and why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CaseKept {
-    /// The case written to: a reply about a case switched away from changes nothing shown.
-    pub case: String,
-    pub write: CaseWrite,
-    pub error: Option<String>,
-}
 
 enum Job {
     Open(String),

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::case_desk::CaseWrite;
+use super::case_entries::CaseWrite;
+use super::case_entries::{Elsewhere, Mark};
 use super::msg::Ticket;
 use super::query::{History, TimeChoice};
-use super::state::{Elsewhere, Mark};
 use crate::export::ExportFormat;
 use crate::store::{FilterSet, SortKey};
 

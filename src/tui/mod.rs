@@ -17,12 +17,13 @@
 //! | `detail`, `detail_line`, `decoded`, `json` | what the detail pane shows of one event, as labelled lines in sections, pivots included; an exec's command and the aws-auth mappings read out; its request and response as ordered JSON |
 //! | `runner` | effects carried out by the source of events (the engine's) and on worker threads |
 //! | `query_run` | what the engine answers and tells, as the console's messages |
-//! | `case_desk` | the open case's journal, written on a thread of its own in the order asked, each entry confirmed once on disk |
+//! | `case_desk`, `case_entries` | the open case's journal, written on a thread of its own in the order asked, each entry confirmed once on disk; what the console and that writer say to each other |
 //! | `field_names` | the loaded events' field names, gathered in the background for the editor |
 //! | `terminal` | taking the terminal over and giving it back, on panic too |
 //! | `styles`, `config` | the theme as ratatui styles; the config file |
 
 pub mod case_desk;
+pub mod case_entries;
 pub mod clusters;
 pub mod config;
 mod decoded;

@@ -64,15 +64,15 @@ pub enum Msg {
         index: usize,
         row: Result<u32, String>,
         /// A mark to make of it once it is held (`m` or Space on a row not held).
-        mark: Option<super::state::Mark>,
+        mark: Option<super::case_entries::Mark>,
     },
     /// The case asked for is open: its marks, found among the events held where they are.
-    CaseOpened(Result<Box<super::case_desk::OpenedCase>, String>),
+    CaseOpened(Result<Box<super::case_entries::OpenedCase>, String>),
     /// An entry of the case's journal is on disk, or could not be written.
-    CaseKept(Box<super::case_desk::CaseKept>),
+    CaseKept(Box<super::case_entries::CaseKept>),
     /// Which of these marks' events are held now.
     MarksFound {
-        marks: Vec<super::state::Elsewhere>,
+        marks: Vec<super::case_entries::Elsewhere>,
         rows: Vec<Option<u32>>,
     },
 }

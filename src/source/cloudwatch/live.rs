@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::Logs;
 use super::poll::{Poller, TailEvent, TailTarget, poll};
-use super::position::Position;
+use super::position::{Position, event_key};
 use super::types::CloudError;
 
 /// What to follow.
@@ -80,23 +80,6 @@ impl Default for LiveOptions {
             backfill_from: None,
         }
     }
-}
-
-/// The key that tells events apart across live sessions and FilterLogEvents: the audit ID when
-/// the message has one (every audit event does), else the time, stream and text.
-pub fn event_key(time_ms: i64, stream: &str, message: &str) -> String {
-    if let Some(at) = message.find("\"auditID\":\"") {
-        let rest = &message[at + 11..];
-        if let Some(end) = rest.find('"') {
-            return format!("audit:{}", &rest[..end]);
-        }
-    }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in message.as_bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{time_ms}:{stream}:{h:016x}")
 }
 
 /// Events seen lately, by key, forgotten once older than the look-back.

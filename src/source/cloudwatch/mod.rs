@@ -27,11 +27,9 @@ mod types;
 mod values;
 
 pub use client::{ATTEMPT_TIMEOUT, CALL_TIMEOUT, Connect, NoStreamPrefix, SdkLogs};
-pub use live::{
-    LiveMsg, LiveNote, LiveOptions, LiveTarget, event_key, follow, follow_from, group_arn,
-};
+pub use live::{LiveMsg, LiveNote, LiveOptions, LiveTarget, follow, follow_from, group_arn};
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
-pub use position::Position;
+pub use position::{Position, event_key};
 pub use query_life::{CloudQuery, CloudRun, run_query};
 pub use read_only::{ALLOWED_OPERATIONS, ReadOnly};
 pub use split::{AWS_ROW_CAP, Order, Reading, SplitProgress, SplitRun, reading, run_split};

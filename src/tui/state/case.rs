@@ -4,33 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::case::EventRef;
-
-/// A mark's tag and note, as the case keeps them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mark {
-    pub tag: String,
-    pub note: Option<String>,
-}
-
-impl Mark {
-    /// `[tag] note`, for the screen (terminal-safe).
-    pub fn label(&self) -> String {
-        let text = match &self.note {
-            Some(note) => format!("[{}] {note}", self.tag),
-            None => format!("[{}]", self.tag),
-        };
-        crate::text::sanitize(&text).into_owned()
-    }
-}
-
-/// A mark of the case whose event is not among those held: its source is not read now, or not
-/// loaded yet. It stays in the case.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Elsewhere {
-    pub event: EventRef,
-    pub mark: Mark,
-}
+use super::super::case_entries::{Elsewhere, Mark};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseState {

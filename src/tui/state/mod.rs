@@ -9,7 +9,8 @@ mod prompt;
 mod query;
 mod table;
 
-pub use case::{CaseState, Elsewhere, Mark};
+pub use super::case_entries::{Elsewhere, Mark};
+pub use case::CaseState;
 pub use columns::{EventColumn, EventColumns, EventSort};
 pub use facets::FacetsState;
 pub use filters::{Chip, Filters};
