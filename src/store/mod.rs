@@ -253,6 +253,11 @@ impl EventStore {
         Some(&self.inputs.get(i.wrapping_sub(1))?.input.origin().name)
     }
 
+    /// How many inputs rows point into (pushed events, with none behind them, not counted).
+    pub fn input_count(&self) -> usize {
+        self.inputs.len()
+    }
+
     /// The row of the event at a query answer's `@ptr` (`<source id>:<byte offset>`), when the
     /// store holds it. One look through every row: for many, use [`EventStore::rows_of_ptrs`].
     pub fn row_of_ptr(&self, ptr: &str) -> Option<u32> {

@@ -74,6 +74,25 @@ pub struct DetailData {
 }
 
 impl DetailData {
+    /// [`DetailData::from_raw`] of a held event, with where it was written: its cluster when
+    /// known, and the input it was read from when there are several (streams of a folder).
+    pub fn of_held(store: &crate::store::EventStore, row: u32) -> DetailData {
+        let mut data = DetailData::from_raw(store.raw(row));
+        let mut lines = Vec::new();
+        if let Some(cluster) = store.value(row, crate::store::Facet::Cluster) {
+            lines.push(line("cluster", cluster, Tone::Plain));
+        }
+        if store.input_count() > 1
+            && let Some(name) = store.source_name(row)
+        {
+            lines.push(line("read from", name, Tone::Muted));
+        }
+        if let Some(when) = data.sections.iter_mut().find(|s| s.title == "When") {
+            when.lines.extend(lines);
+        }
+        data
+    }
+
     pub fn from_raw(raw: &[u8]) -> DetailData {
         match decode_event(raw, Depth::Full) {
             Ok(event) => from_event(&event),

@@ -309,7 +309,7 @@ impl Runner {
             Effect::LoadDetail { row } => {
                 tokio::task::spawn_blocking(move || {
                     let data = match this.store.read() {
-                        Ok(store) => DetailData::from_raw(store.raw(row)),
+                        Ok(store) => DetailData::of_held(&store, row),
                         Err(_) => return,
                     };
                     let _ = this.tx.send(Msg::Detail {

@@ -323,3 +323,59 @@ fn a_wrapped_reason_goes_on_under_its_value_not_under_its_label() {
         rows[at + 1]
     );
 }
+
+/// Over several inputs (the streams of a cluster's folder, two clusters' exports) the detail
+/// says where an event was written: its cluster, from the log group, and the input it was read
+/// from. Over one input, only what the event itself says.
+#[test]
+fn the_detail_says_the_cluster_and_the_input_an_event_came_from() {
+    use crate::audit::formats::Origin;
+    use crate::tui::detail::DetailData;
+    let line = |id: &str| {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","verb":"get","user":{{"username":"u"}},"stageTimestamp":"2026-11-02T08:00:00.123456Z"}}"#
+        ) + "\n"
+    };
+    let input = |name: &str, group: &str, id: &str| {
+        let mut origin = Origin::new(name, name);
+        origin.log_group = group.to_string();
+        Arc::new(LocalInput::from_vec(origin, line(id).into_bytes()))
+    };
+    let mut store = EventStore::default();
+    store.load(
+        input("prod/a.log", "/aws/eks/prod/cluster", "a-1"),
+        1,
+        |_| {},
+    );
+    let alone = DetailData::of_held(&store, 0);
+    let said = |data: &DetailData| -> Vec<(String, String)> {
+        data.sections
+            .iter()
+            .flat_map(|s| &s.lines)
+            .map(|l| (l.label.clone(), l.value.clone()))
+            .collect()
+    };
+    assert!(
+        said(&alone).contains(&("cluster".into(), "prod".into())),
+        "{:?}",
+        said(&alone)
+    );
+    assert!(!said(&alone).iter().any(|(l, _)| l == "read from"));
+    store.load(
+        input("staging/b.log", "/aws/eks/staging/cluster", "b-1"),
+        1,
+        |_| {},
+    );
+    let row = (0..2u32)
+        .find(|&r| String::from_utf8_lossy(store.raw(r)).contains("b-1"))
+        .unwrap();
+    let both = said(&DetailData::of_held(&store, row));
+    assert!(
+        both.contains(&("cluster".into(), "staging".into())),
+        "{both:?}"
+    );
+    assert!(
+        both.contains(&("read from".into(), "staging/b.log".into())),
+        "{both:?}"
+    );
+}

@@ -113,7 +113,7 @@ pub(super) fn settle_with(
             }
             Effect::LoadDetail { row } => Msg::Detail {
                 row,
-                data: Box::new(crate::tui::detail::DetailData::from_raw(store.raw(row))),
+                data: Box::new(crate::tui::detail::DetailData::of_held(store, row)),
             },
             Effect::IndexFields => Msg::FieldNames(
                 crate::tui::field_names::FieldIndexer::default().catch_up_now(store),
