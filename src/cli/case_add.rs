@@ -15,17 +15,17 @@ use clap::Args;
 use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::problems;
-use super::query::{DEFAULT_CLOUD_SPAN_MS, canned, report_query_error};
+use super::query::{DEFAULT_CLOUD_SPAN_MS, canned, failed, report_query_error, say_gaps};
 use super::source_args::SourceArgs;
 use super::time_args::TimeArgs;
 use super::usage::usage;
 use super::work::block_on;
 use crate::audit::time::TimeRange;
 use crate::case::{self, Case, EventRef, QueryRun, What};
-use crate::engine::cloud::{AWS_ROW_CAP, CloudFacts, CloudSource};
+use crate::engine::cloud::CloudSource;
 use crate::engine::{
-    Answer, AnswerFacts, EventSource, FETCH_AT_ONCE, Failure, QueryJob, Report, SharedStore,
-    Target, compile, fetch_records,
+    Answer, AnswerFacts, EventSource, FETCH_AT_ONCE, QueryJob, Report, SharedStore, Target,
+    compile, fetch_records,
 };
 use crate::insights::diag::render_all;
 use crate::insights::exec::QueryResult;
@@ -147,7 +147,7 @@ impl Marking<'_> {
             tie_to: Some(store.clone()),
         };
         let answer =
-            block_on(false, &cancel, source.query(job, &Report::nowhere()))?.map_err(failure)?;
+            block_on(false, &cancel, source.query(job, &Report::nowhere()))?.map_err(failed)?;
         if let AnswerFacts::Local(facts) = &answer.facts {
             for unreadable in &facts.unreadable {
                 eprintln!("kaudit: {}", sanitize(unreadable));
@@ -210,7 +210,7 @@ impl Marking<'_> {
         let answer = source
             .query(job, &Report::nowhere())
             .await
-            .map_err(failure)?;
+            .map_err(failed)?;
         let facts = match &answer.facts {
             AnswerFacts::Cloud(facts) => facts,
             AnswerFacts::Local(_) => return Err(anyhow!("CloudWatch gave no answer of its own")),
@@ -254,7 +254,11 @@ impl Marking<'_> {
             )));
         }
         let mut outcome = Outcome::Success;
-        if say_incomplete(facts) {
+        if say_gaps(
+            facts,
+            ": events past them are not marked",
+            ": some of them are not marked",
+        ) {
             outcome = Outcome::Failure;
         }
         for i in &without_ptr {
@@ -379,33 +383,6 @@ fn query_run(text: &str, answer: &Answer, source: &dyn EventSource, range: TimeR
         bytes_scanned: stats.bytes_scanned,
         rows: answer.result.rows.len() as u64,
     }
-}
-
-fn failure(failure: Failure) -> anyhow::Error {
-    match failure {
-        Failure::Reading(why) => anyhow!("{}", sanitize(&why)),
-        Failure::Cloud(e) => anyhow!("{}", sanitize(&e.to_string())),
-    }
-}
-
-/// Says what CloudWatch's answer left out, when it did: those events are not marked.
-fn say_incomplete(facts: &CloudFacts) -> bool {
-    if let Some(why) = &facts.capped {
-        eprintln!(
-            "kaudit: CloudWatch returned its cap of {AWS_ROW_CAP} rows and this query cannot be \
-             split by time ({why}): events past them are not marked"
-        );
-    }
-    let at = |s: i64| jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string());
-    for (start_s, end_s) in &facts.uncovered {
-        eprintln!(
-            "kaudit: not covered: from {} to {} more than {AWS_ROW_CAP} events match, too many \
-             for one query of the shortest range kaudit can ask for: some of them are not marked",
-            at(*start_s),
-            at(*end_s)
-        );
-    }
-    facts.capped.is_some() || !facts.uncovered.is_empty()
 }
 
 /// Where in CloudWatch the event of the answer's row `i` is: its log group (the row's `@log`,

@@ -202,10 +202,7 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
     if terminal {
         eprint!("\r\x1b[K");
     }
-    let answer = answer.map_err(|failure| match failure {
-        Failure::Reading(why) => anyhow!("{}", sanitize(&why)),
-        Failure::Cloud(e) => anyhow!("{}", sanitize(&e.to_string())),
-    })?;
+    let answer = answer.map_err(failed)?;
     let printed = Printed {
         text: &text,
         args,
@@ -275,23 +272,15 @@ impl Printed<'_> {
                 "kaudit: stopped: StopQuery was sent; the rows below are what CloudWatch had found"
             );
         }
-        if let Some(why) = &facts.capped {
-            eprintln!(
-                "kaudit: CloudWatch returned its cap of {AWS_ROW_CAP} rows and this query cannot be split by time ({why}), so there may be more"
-            );
-        }
+        say_gaps(
+            facts,
+            ", so there may be more",
+            "; some of them are missing",
+        );
         if facts.queries > 1 {
             eprintln!(
                 "kaudit: past CloudWatch's {AWS_ROW_CAP}-row cap, the range was split into {}",
                 crate::text::count(facts.queries, "query")
-            );
-        }
-        let at = |s: i64| jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string());
-        for (start_s, end_s) in &facts.uncovered {
-            eprintln!(
-                "kaudit: not covered: from {} to {} more than {AWS_ROW_CAP} events match, too many for one query of the shortest range kaudit can ask for; some of them are missing",
-                at(*start_s),
-                at(*end_s)
             );
         }
         if facts.stopped_at_max {
@@ -369,4 +358,28 @@ pub(super) fn canned(name: &str) -> Result<String> {
 pub(super) fn report_query_error(text: &str, diagnostics: &[Diagnostic]) -> Outcome {
     eprint!("{}", render_all(text, diagnostics));
     Outcome::Exit(QUERY_ERROR)
+}
+/// What CloudWatch's answer left out, on stderr: the cap reached by a query that cannot be
+/// split, and the seconds holding more events than one query returns. `then` says what that
+/// means for the command (after the cap, after a second not covered). True when anything was.
+pub(super) fn say_gaps(facts: &CloudFacts, then_capped: &str, then_uncovered: &str) -> bool {
+    if let Some(why) = &facts.capped {
+        eprintln!(
+            "kaudit: CloudWatch returned its cap of {AWS_ROW_CAP} rows and this query cannot be split by time ({why}){then_capped}"
+        );
+    }
+    let at = |s: i64| jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string());
+    for (start_s, end_s) in &facts.uncovered {
+        eprintln!(
+            "kaudit: not covered: from {} to {} more than {AWS_ROW_CAP} events match, too many for one query of the shortest range kaudit can ask for{then_uncovered}",
+            at(*start_s),
+            at(*end_s)
+        );
+    }
+    facts.capped.is_some() || !facts.uncovered.is_empty()
+}
+
+/// A query that gave no answer, as the command line says it (made safe to show).
+pub(super) fn failed(failure: Failure) -> anyhow::Error {
+    anyhow!("{}", sanitize(&failure.to_string()))
 }

@@ -83,6 +83,16 @@ pub enum Failure {
     Cloud(CloudError),
 }
 
+impl std::fmt::Display for Failure {
+    /// Not made safe to show: the text may hold what the inputs held.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Reading(why) => f.write_str(why),
+            Failure::Cloud(e) => e.fmt(f),
+        }
+    }
+}
+
 /// The findings of every detection asked for, and what could not be read in the inputs (the
 /// same for each detection: told once).
 #[derive(Debug, Clone, Default)]

@@ -37,6 +37,14 @@ impl CaseState {
         }
     }
 
+    /// What Space marks with: the tag given last, no note.
+    pub fn space_mark(&self) -> Mark {
+        Mark {
+            tag: self.tag.clone(),
+            note: None,
+        }
+    }
+
     /// Every mark of the case, held or not.
     pub fn marked(&self) -> usize {
         self.marks.len() + self.elsewhere.len()

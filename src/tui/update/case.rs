@@ -90,10 +90,7 @@ pub fn on_opened(state: &mut State, opened: Result<Box<OpenedCase>, String>) -> 
     open.elsewhere = opened.elsewhere;
     let mut effects = Vec::new();
     for &row in &carried {
-        let mark = Mark {
-            tag: open.tag.clone(),
-            note: None,
-        };
+        let mark = open.space_mark();
         open.marks.insert(row, mark.clone());
         open.unconfirmed += 1;
         effects.push(Effect::CaseWrite(CaseWrite::Mark {
@@ -151,10 +148,7 @@ pub fn toggle(state: &mut State, row: u32) -> Vec<Effect> {
         open.marks.remove(&row);
         return vec![Effect::CaseWrite(CaseWrite::Unmark { row })];
     }
-    let mark = Mark {
-        tag: open.tag.clone(),
-        note: None,
-    };
+    let mark = open.space_mark();
     state.table.marked.insert(row);
     open.marks.insert(row, mark.clone());
     vec![Effect::CaseWrite(CaseWrite::Mark {

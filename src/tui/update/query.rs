@@ -285,10 +285,7 @@ pub fn answer_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> O
                 Target::Held(row) => super::case::toggle(state, row),
                 Target::Remote { index, ptr } => match state.case.as_ref() {
                     Some(open) => {
-                        let mark = Mark {
-                            tag: open.tag.clone(),
-                            note: None,
-                        };
+                        let mark = open.space_mark();
                         super::case::fetch_then_mark(state, index, ptr, mark)
                     }
                     None => {

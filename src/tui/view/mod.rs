@@ -141,5 +141,9 @@ mod search_tests;
 mod export_path_tests;
 
 #[cfg(test)]
+#[path = "title_tests.rs"]
+mod title_tests;
+
+#[cfg(test)]
 #[path = "sizes_tests.rs"]
 mod sizes_tests;
