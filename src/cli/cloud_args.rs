@@ -5,8 +5,8 @@ use clap::Args;
 
 use crate::audit::time::TimeRange;
 use crate::engine::cloud::{
-    CloudSettings, CloudSource, Connect, FleetAccount, audit_group_of_cluster, fleet_file_path,
-    load_fleet,
+    CloudSettings, CloudSource, Connect, FleetAccount, FleetScope, audit_group_of_cluster,
+    fleet_file_path, load_fleet,
 };
 
 /// CloudWatch reads at most this many log groups in one query.
@@ -188,6 +188,47 @@ impl CloudArgs {
             max_rows,
             wait_for_retry: false,
         })
+    }
+
+    /// The credentials to read a fleet with: a named fleet's accounts, then each `--profile`
+    /// (else, with no fleet, the default chain), and each `--role-arn` assumed with the first
+    /// of them; each once.
+    pub fn accounts(&self) -> Vec<FleetAccount> {
+        let profiles: Vec<Option<String>> = if self.profile.is_empty() {
+            vec![None]
+        } else {
+            self.profile.iter().cloned().map(Some).collect()
+        };
+        let mut accounts: Vec<FleetAccount> = self.fleet_accounts.clone();
+        if accounts.is_empty() || !self.profile.is_empty() {
+            accounts.extend(profiles.iter().map(|p| FleetAccount {
+                profile: p.clone(),
+                role_arn: None,
+            }));
+        }
+        accounts.extend(self.role_arn.iter().map(|r| FleetAccount {
+            profile: profiles[0].clone(),
+            role_arn: Some(r.clone()),
+        }));
+        let mut once: Vec<FleetAccount> = Vec::new();
+        for a in accounts {
+            if !once.contains(&a) {
+                once.push(a);
+            }
+        }
+        once
+    }
+
+    /// What a fleet covers, as these flags (and the named fleet read into them) say.
+    pub fn scope(&self) -> FleetScope {
+        FleetScope {
+            accounts: self.accounts(),
+            regions: self.region.clone(),
+            clusters: self.cluster.clone(),
+            log_groups: self.log_group.clone(),
+            monitoring: self.monitoring_account,
+            endpoint_url: self.endpoint_url.clone(),
+        }
     }
 
     pub fn connect(&self) -> Connect {

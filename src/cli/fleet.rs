@@ -16,113 +16,12 @@ use super::table::TableWriter;
 use super::work::block_on;
 use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
-    AWS_ROW_CAP, CloudError, Connect, FIRST_CONCURRENCY, FleetAccount, FleetRun, FleetTarget,
-    Merge, SdkLogs, TargetResult, TargetStatus, account_of_arn, find_groups, of_identifier, plan,
-    run_fleet, too_long, too_long_why,
+    AWS_ROW_CAP, CloudError, FIRST_CONCURRENCY, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs,
+    TargetResult, TargetStatus, find_targets, of_identifier, plan, run_fleet, too_long,
+    too_long_why,
 };
 use crate::engine::compile::Compiled;
 use crate::text::sanitize;
-
-/// One account and region as found: its clusters, or why they could not be listed.
-struct Found {
-    target: FleetTarget,
-    logs: SdkLogs,
-    refused: Option<CloudError>,
-}
-
-/// The credentials to read with: a named fleet's accounts, then each `--profile` (else,
-/// with no fleet, the default chain), and each `--role-arn` assumed with the first of them;
-/// each once.
-fn credentials(cloud: &CloudArgs) -> Vec<(String, Connect, Option<String>)> {
-    let profiles: Vec<Option<String>> = if cloud.profile.is_empty() {
-        vec![None]
-    } else {
-        cloud.profile.iter().cloned().map(Some).collect()
-    };
-    let mut accounts: Vec<FleetAccount> = cloud.fleet_accounts.clone();
-    if accounts.is_empty() || !cloud.profile.is_empty() {
-        accounts.extend(profiles.iter().map(|p| FleetAccount {
-            profile: p.clone(),
-            role_arn: None,
-        }));
-    }
-    accounts.extend(cloud.role_arn.iter().map(|r| FleetAccount {
-        profile: profiles[0].clone(),
-        role_arn: Some(r.clone()),
-    }));
-    let mut all: Vec<(String, Connect, Option<String>)> = Vec::new();
-    for (i, a) in accounts.iter().enumerate() {
-        if accounts[..i].contains(a) {
-            continue;
-        }
-        let who = match (&a.role_arn, &a.profile) {
-            (Some(role), _) => format!("role {role}"),
-            (None, Some(p)) => format!("profile {p}"),
-            (None, None) => "default credentials".to_string(),
-        };
-        let connect = Connect {
-            profile: a.profile.clone(),
-            endpoint_url: cloud.endpoint_url.clone(),
-            role_arn: a.role_arn.clone(),
-            ..Connect::default()
-        };
-        all.push((who, connect, a.role_arn.as_deref().and_then(account_of_arn)));
-    }
-    all
-}
-
-/// Every target: credentials × regions (the account named by the role, by STS, else by the
-/// log groups' ARNs), with the audit log groups the clusters named (names or
-/// globs) and the log groups named pick out there.
-async fn find(cloud: &CloudArgs) -> Vec<Found> {
-    let regions: Vec<Option<String>> = if cloud.region.is_empty() {
-        vec![None]
-    } else {
-        cloud.region.iter().cloned().map(Some).collect()
-    };
-    let mut found = Vec::new();
-    for (who, base, role_account) in credentials(cloud) {
-        // Whose credentials these are: the role's account, else STS's answer (asked once).
-        let mut account = role_account;
-        let mut asked = account.is_some();
-        for region in &regions {
-            let connect = Connect {
-                region: region.clone(),
-                ..base.clone()
-            };
-            let logs = SdkLogs::connect(&connect).await;
-            if !asked {
-                account = logs.account().await;
-                asked = true;
-            }
-            let region = logs.region().unwrap_or_else(|| "region unknown".into());
-            let (groups, owner, refused) = match find_groups(
-                &logs,
-                &cloud.cluster,
-                &cloud.log_group,
-                cloud.monitoring_account,
-            )
-            .await
-            {
-                Ok((groups, owner)) => (groups, owner, None),
-                Err(e) => (Vec::new(), None, Some(e)),
-            };
-            found.push(Found {
-                target: FleetTarget {
-                    connect,
-                    who: who.clone(),
-                    region,
-                    // STS unreachable (a private network): the log groups' ARNs name it.
-                    account: account.clone().or(owner),
-                    groups,
-                },
-                logs,
-                refused,
-            });
-        }
-    }
-    found
-}
 
 fn when(s: i64) -> String {
     jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string())
@@ -165,7 +64,7 @@ fn dollars(region: &str, bytes: f64) -> String {
 }
 
 /// A target whose clusters could not be listed, and why, on stderr.
-fn say_unlisted(f: &Found, e: &CloudError) {
+fn say_unlisted(f: &FoundTarget, e: &CloudError) {
     let status = TargetResult {
         status: TargetStatus::of_error(e),
         throttled: 0,
@@ -192,7 +91,7 @@ pub fn query(
     output: QueryOutput,
 ) -> Result<Outcome> {
     let cancel = Arc::new(AtomicBool::new(false));
-    let found = block_on(false, &cancel, find(cloud))?;
+    let found = block_on(false, &cancel, find_targets(&cloud.scope()))?;
     let mut outcome = Outcome::Success;
     for f in &found {
         if let Some(e) = &f.refused {
@@ -345,7 +244,7 @@ pub fn clusters(cloud: &CloudArgs) -> Result<Outcome> {
     if cloud.cluster.is_empty() && cloud.log_group.is_empty() {
         cloud.cluster.push("*".into());
     }
-    let found = block_on(false, &cancel, find(&cloud))?;
+    let found = block_on(false, &cancel, find_targets(&cloud.scope()))?;
     let mut outcome = Outcome::Success;
     to_stdout(|out| {
         let mut table = TableWriter::new(

@@ -11,6 +11,7 @@ mod combine;
 mod detect;
 mod fleet;
 mod fleet_file;
+mod fleet_find;
 mod fleet_gate;
 mod fleet_text;
 mod follow;
@@ -29,6 +30,7 @@ pub use fleet::{
     too_long, too_long_why,
 };
 pub use fleet_file::{FleetAccount, NamedFleet, fleet_file_path, load_fleet};
+pub use fleet_find::{FleetScope, FoundTarget, find_targets};
 pub use fleet_gate::FIRST_CONCURRENCY;
 pub use fleet_text::{FLEET_FIELDS, without_fleet_keys};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
