@@ -181,6 +181,8 @@ impl CloudArgs {
         CloudSource::new(CloudSettings {
             connect: self.connect(),
             groups,
+            names: Vec::new(),
+            label: None,
             since_ms,
             follow: false,
             // A command reads no events into a store.

@@ -11,7 +11,7 @@ use super::{Outcome, SourceArgs};
 use crate::catalog::Catalog;
 use crate::catalog::themes::{Themes, no_color_requested};
 use crate::engine::EventSource;
-use crate::engine::cloud::{CloudSettings, CloudSource};
+use crate::engine::cloud::{CloudSettings, CloudSource, FleetSettings, FleetSource};
 use crate::engine::local::DEMO_EVENTS;
 use crate::tui::query::{History, history};
 use crate::tui::{self, Styles, config};
@@ -44,6 +44,59 @@ fn unknown_theme(name: &str, themes: &Themes) -> anyhow::Error {
 /// Events the console reads from CloudWatch at most.
 const MAX_CLOUD_EVENTS: usize = 1_000_000;
 
+/// CloudWatch as the console reads it: a fleet's clusters in every account and region, else
+/// the clusters or log groups given (none: picked from those found).
+fn cloud_source(
+    cloud_args: &CloudArgs,
+    since: Option<&str>,
+    follow: bool,
+) -> Result<Arc<dyn EventSource>> {
+    let span = parse_duration_ms(since.unwrap_or("1h"))?;
+    if cloud_args.fleet() {
+        // The fleet's clusters are found in every account and region, and picked.
+        let fleet = cloud_args.with_fleet()?;
+        return Ok(Arc::new(FleetSource::new(FleetSettings {
+            name: fleet_name(&fleet),
+            scope: fleet.scope(),
+            since_ms: jiff::Timestamp::now().as_millisecond() - span,
+            follow,
+            max_events: MAX_CLOUD_EVENTS,
+            max_rows: 100_000,
+        })));
+    }
+    // With no group given, the clusters are found first and picked.
+    Ok(Arc::new(CloudSource::new(CloudSettings {
+        connect: cloud_args.connect(),
+        groups: cloud_args.groups(),
+        names: Vec::new(),
+        label: None,
+        since_ms: jiff::Timestamp::now().as_millisecond() - span,
+        follow,
+        max_events: MAX_CLOUD_EVENTS,
+        max_rows: 100_000,
+        wait_for_retry: true,
+    })))
+}
+
+/// How the console's title names a fleet: by its name, else by what the flags cover.
+fn fleet_name(cloud: &CloudArgs) -> String {
+    if let Some(name) = &cloud.fleet {
+        return name.clone();
+    }
+    let mut parts = Vec::new();
+    if !cloud.region.is_empty() {
+        parts.push(cloud.region.join(", "));
+    }
+    if !cloud.cluster.is_empty() {
+        parts.push(cloud.cluster.join(", "));
+    }
+    if parts.is_empty() {
+        "(every cluster)".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
 pub fn run(
     source: &SourceArgs,
     theme: Option<&str>,
@@ -65,20 +118,10 @@ pub fn run(
     let events: Arc<dyn EventSource> = if cloud {
         if local {
             return Err(usage(
-                "--cluster and --log-group read CloudWatch Logs: give them or files, not both",
+                "--cluster, --log-group and --fleet read CloudWatch Logs: give them or files, not both",
             ));
         }
-        let span = parse_duration_ms(since.unwrap_or("1h"))?;
-        // With no group given, the clusters are found first and one is picked.
-        Arc::new(CloudSource::new(CloudSettings {
-            connect: cloud_args.connect(),
-            groups: cloud_args.groups(),
-            since_ms: jiff::Timestamp::now().as_millisecond() - span,
-            follow,
-            max_events: MAX_CLOUD_EVENTS,
-            max_rows: 100_000,
-            wait_for_retry: true,
-        }))
+        cloud_source(cloud_args, since, follow)?
     } else {
         let files = source.local(follow)?;
         if follow && !files.all_files() {

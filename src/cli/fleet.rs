@@ -16,48 +16,12 @@ use super::table::TableWriter;
 use super::work::block_on;
 use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
-    AWS_ROW_CAP, CloudError, FIRST_CONCURRENCY, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs,
-    TargetResult, TargetStatus, find_targets, of_identifier, plan, run_fleet, too_long,
-    too_long_why,
+    CloudError, FIRST_CONCURRENCY, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs,
+    TargetResult, TargetStatus, find_targets, of_identifier, plan, run_fleet, second_of,
+    status_words, too_long, too_long_why,
 };
 use crate::engine::compile::Compiled;
 use crate::text::sanitize;
-
-fn when(s: i64) -> String {
-    jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string())
-}
-
-/// A status in words.
-fn said(result: &TargetResult) -> String {
-    let mut words = match &result.status {
-        TargetStatus::Complete => "complete".to_string(),
-        TargetStatus::Partial { uncovered, why } => {
-            let mut parts: Vec<String> = uncovered
-                .iter()
-                .map(|(a, b)| {
-                    format!(
-                        "not covered from {} to {} (more than {AWS_ROW_CAP} events in the shortest range kaudit can ask for)",
-                        when(*a),
-                        when(*b)
-                    )
-                })
-                .collect();
-            parts.extend(why.iter().cloned());
-            format!("partial: {}", parts.join("; "))
-        }
-        TargetStatus::Refused { action, message } => {
-            format!("refused: AWS refused {action} ({message})")
-        }
-        TargetStatus::Failed { why } => format!("failed: {why}"),
-    };
-    if result.throttled > 0 {
-        words.push_str(&format!(
-            "; throttled and retried {}",
-            crate::text::count(result.throttled, "time")
-        ));
-    }
-    words
-}
 
 fn dollars(region: &str, bytes: f64) -> String {
     cost(region, bytes).map_or("price unknown".into(), |c| format!("${c:.4}"))
@@ -76,7 +40,7 @@ fn say_unlisted(f: &FoundTarget, e: &CloudError) {
         "kaudit: {} ({}): {} while listing its clusters",
         sanitize(&f.target.label()),
         sanitize(&f.target.who),
-        sanitize(&said(&status))
+        sanitize(&status_words(&status))
     );
 }
 
@@ -147,8 +111,8 @@ pub fn query(
                     "{} ({}) from {} to {}\n  log groups: {}\n  query: {}",
                     sanitize(&t.label()),
                     sanitize(&t.who),
-                    when(q.start_s),
-                    when(q.end_s),
+                    second_of(q.start_s),
+                    second_of(q.end_s),
                     sanitize(&q.groups.join(", ")),
                     sanitize(&q.text.replace('\n', " "))
                 )?;
@@ -206,7 +170,7 @@ pub fn query(
             "kaudit: {} ({}): {} · {} · {} · {:.0} bytes scanned, {}",
             sanitize(&t.label()),
             sanitize(&t.who),
-            sanitize(&said(r)),
+            sanitize(&status_words(r)),
             crate::text::count(r.rows, "row"),
             crate::text::count(r.queries, "query"),
             r.stats.bytes_scanned,

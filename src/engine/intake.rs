@@ -3,6 +3,7 @@
 //! had to drop; the rate measured and the watcher told.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -22,13 +23,21 @@ pub struct TailControl {
     pub stop: AtomicBool,
 }
 
+/// One event that arrived: its text, the record it was read out of when that is more than the
+/// event, and the cluster it came from when its reader knows (a CloudWatch log group's).
+#[derive(Debug, Clone, Default)]
+pub struct Arrival {
+    pub text: Vec<u8>,
+    pub original: Option<Vec<u8>>,
+    pub cluster: Option<Arc<str>>,
+}
+
 /// Where tailed events go: into the store, or held while paused (the oldest dropped and counted
 /// past [`PAUSE_BUFFER`]), with the rate measured and the watcher told.
 #[derive(Debug, Default)]
 pub struct Intake {
     pub status: TailStatus,
-    /// Event texts, each with the record it was read out of when that is more than the event.
-    held: VecDeque<(Vec<u8>, Option<Vec<u8>>)>,
+    held: VecDeque<Arrival>,
     arrivals: VecDeque<(Instant, u64)>,
 }
 
@@ -37,7 +46,7 @@ impl Intake {
     /// store is gone.
     pub fn offer(
         &mut self,
-        new: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+        new: Vec<Arrival>,
         reports: Vec<ScanReport>,
         store: &SharedStore,
         report: &Report,
@@ -68,10 +77,14 @@ impl Intake {
                 return false;
             };
             if !paused {
-                for (raw, original) in self.held.drain(..) {
+                for a in self.held.drain(..) {
                     // The follower read these and reported what was wrong with any of them (a
                     // cut event, with its file and line) in the reports kept below.
-                    let _ = store.push_reported_from(&raw, original.as_deref());
+                    let _ = store.push_reported_in(
+                        &a.text,
+                        a.original.as_deref(),
+                        a.cluster.as_deref(),
+                    );
                     added += 1;
                 }
             }

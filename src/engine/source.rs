@@ -133,7 +133,7 @@ pub trait EventSource: Send + Sync {
     fn follows(&self) -> bool;
 
     /// It reads nothing until a cluster is picked ([`EventSource::clusters`],
-    /// [`EventSource::with_cluster`]).
+    /// [`EventSource::with_clusters`]).
     fn needs_cluster(&self) -> bool {
         false
     }
@@ -187,9 +187,9 @@ pub trait EventSource: Send + Sync {
         Box::pin(async { Ok(Vec::new()) })
     }
 
-    /// The same source over one picked cluster's log group.
-    fn with_cluster(&self, group: &str) -> Option<Arc<dyn EventSource>> {
-        let _ = group;
+    /// The same source over the picked clusters ([`Cluster::key`]).
+    fn with_clusters(&self, keys: &[String]) -> Option<Arc<dyn EventSource>> {
+        let _ = keys;
         None
     }
 

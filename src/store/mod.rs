@@ -20,7 +20,7 @@
 //! [`EventStore::facet_counts`] counts the values of a set of rows; [`EventStore::histogram`]
 //! spreads them over time.
 
-use crate::audit::formats::provenance;
+use crate::audit::formats::{Cloud, Provenance, provenance};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -125,6 +125,15 @@ struct StoredInput {
     /// Where the input starts in the address space of raw texts: the inputs back to back.
     base: u64,
     input: Arc<LocalInput>,
+}
+
+/// Where an event of an EKS cluster's audit log group was written.
+fn eks_cluster(cluster: &str) -> Provenance<'_> {
+    Provenance {
+        cloud: Cloud::Eks,
+        cluster: Some(std::borrow::Cow::Borrowed(cluster)),
+        account: None,
+    }
 }
 
 /// The name of the report that counts what [`EventStore::push_owned`] could not read.
@@ -422,14 +431,20 @@ impl EventStore {
     /// report and returned as the error; a cut one is kept, marked truncated, and counted there
     /// too.
     pub fn push_owned(&mut self, raw: &[u8]) -> Result<u32, DecodeError> {
-        self.push(raw, true)
+        self.push(raw, true, None)
+    }
+
+    /// [`EventStore::push_owned`] of an event read from an EKS cluster's audit log group in
+    /// CloudWatch: `cluster` is how the console names that cluster (its facet, the detail).
+    pub fn push_owned_in(&mut self, raw: &[u8], cluster: &str) -> Result<u32, DecodeError> {
+        self.push(raw, true, Some(&eks_cluster(cluster)))
     }
 
     /// Appends one event whose reader already counted it and reported its problems in a report
     /// of its own (a followed file's poll, kept with [`EventStore::add_report`]): the same as
     /// [`EventStore::push_owned`], but nothing is counted twice.
     pub fn push_reported(&mut self, raw: &[u8]) -> Result<u32, DecodeError> {
-        self.push(raw, false)
+        self.push(raw, false, None)
     }
 
     /// [`EventStore::push_reported`] of an event read out of a larger record (an AKS record, a
@@ -439,7 +454,19 @@ impl EventStore {
         raw: &[u8],
         original: Option<&[u8]>,
     ) -> Result<u32, DecodeError> {
-        let row = self.push(raw, false)?;
+        self.push_reported_in(raw, original, None)
+    }
+
+    /// [`EventStore::push_reported_from`] of an event from an EKS cluster's audit log group,
+    /// named `cluster` when given ([`EventStore::push_owned_in`]).
+    pub fn push_reported_in(
+        &mut self,
+        raw: &[u8],
+        original: Option<&[u8]>,
+        cluster: Option<&str>,
+    ) -> Result<u32, DecodeError> {
+        let from = cluster.map(eks_cluster);
+        let row = self.push(raw, false, from.as_ref())?;
         if let Some(original) = original {
             let i = row as usize;
             self.columns.origin[i] = self.keep_original(original);
@@ -460,9 +487,14 @@ impl EventStore {
         at
     }
 
-    fn push(&mut self, raw: &[u8], account: bool) -> Result<u32, DecodeError> {
+    fn push(
+        &mut self,
+        raw: &[u8],
+        account: bool,
+        from: Option<&Provenance<'_>>,
+    ) -> Result<u32, DecodeError> {
         if !account && let Ok(event) = decode_event(raw, Depth::Table) {
-            return Ok(self.keep_owned(raw, &event));
+            return Ok(self.keep_owned(raw, &event, from));
         }
         // Read, and what it lacks said, here: its reader passed it on, but it does not decode
         // as an event of the table.
@@ -511,13 +543,13 @@ impl EventStore {
                 ),
             });
         }
-        Ok(self.keep_owned(raw, &event))
+        Ok(self.keep_owned(raw, &event, from))
     }
 
     /// The event's row, its text kept in the arena.
-    fn keep_owned(&mut self, raw: &[u8], event: &Event<'_>) -> u32 {
+    fn keep_owned(&mut self, raw: &[u8], event: &Event<'_>, from: Option<&Provenance<'_>>) -> u32 {
         let time_ms = event.time_micros().map(|us| us.div_euclid(1000));
-        let row = self.interners.row(event, time_ms, None);
+        let row = self.interners.row(event, time_ms, from);
         let at = OWNED | self.arena.len() as u64;
         self.arena.extend_from_slice(raw);
         self.columns.push(row, at, raw.len(), NO_ORIGIN);

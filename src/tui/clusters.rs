@@ -1,5 +1,6 @@
-//! The cluster picker: the EKS clusters whose audit log is in CloudWatch Logs, found with
-//! DescribeLogGroups, fuzzy-searched as one types; Enter opens one.
+//! The cluster picker: the EKS clusters whose audit log is in CloudWatch Logs (over a fleet,
+//! in every account and region of it), found with DescribeLogGroups, fuzzy-searched as one
+//! types; Space chooses several, Enter opens those chosen (else the one under the cursor).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fuzzy_matcher::FuzzyMatcher;
@@ -14,19 +15,14 @@ use crate::catalog::themes::Role;
 use crate::text::sanitize;
 
 /// One cluster found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterItem {
-    pub cluster: String,
-    pub group: String,
-    pub stored_bytes: Option<i64>,
-}
+pub type ClusterItem = crate::engine::cloud::Cluster;
 
 /// What the picker asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PickerAction {
     None,
-    /// Open this log group.
-    Open(String),
+    /// Open these clusters.
+    Open(Vec<ClusterItem>),
     Quit,
 }
 
@@ -52,27 +48,69 @@ impl ClusterPicker {
         let matcher = SkimMatcherV2::default().smart_case();
         let mut scored: Vec<(i64, &ClusterItem)> = items
             .iter()
-            .filter_map(|i| Some((matcher.fuzzy_match(&i.cluster, &self.search)?, i)))
+            .filter_map(|i| Some((matcher.fuzzy_match(&searched(i), &self.search)?, i)))
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cluster.cmp(&b.1.cluster)));
         scored.into_iter().map(|(_, i)| i).collect()
     }
 
     pub fn set_items(&mut self, mut items: Vec<ClusterItem>) {
-        items.sort_by(|a, b| a.cluster.cmp(&b.cluster));
+        items.sort_by(|a, b| {
+            (&a.cluster, &a.region, &a.account).cmp(&(&b.cluster, &b.region, &b.account))
+        });
         self.items = Some(items);
         self.cursor = 0;
     }
 
+    /// The clusters chosen.
+    pub fn chosen(&self) -> Vec<&ClusterItem> {
+        self.items.iter().flatten().filter(|i| i.chosen).collect()
+    }
+
+    /// Over a fleet, where each cluster is shows.
+    fn fleet(&self) -> bool {
+        self.items
+            .iter()
+            .flatten()
+            .any(|i| i.account.is_some() || i.region.is_some())
+    }
+
+    fn toggle(&mut self, key: &str) {
+        if let Some(item) = self.items.iter_mut().flatten().find(|i| i.key == key) {
+            item.chosen = !item.chosen;
+        }
+    }
+
     pub fn handle_key(&mut self, key: KeyEvent) -> PickerAction {
         let shown = self.shown().len();
+        let control = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => return PickerAction::Quit,
             KeyCode::Enter => {
+                let chosen: Vec<ClusterItem> = self.chosen().into_iter().cloned().collect();
+                if !chosen.is_empty() {
+                    return PickerAction::Open(chosen);
+                }
                 return match self.shown().get(self.cursor) {
-                    Some(item) => PickerAction::Open(item.group.clone()),
+                    Some(item) => PickerAction::Open(vec![(*item).clone()]),
                     None => PickerAction::None,
                 };
+            }
+            KeyCode::Char(' ') => {
+                if let Some(key) = self.shown().get(self.cursor).map(|i| i.key.clone()) {
+                    self.toggle(&key);
+                    self.cursor = (self.cursor + 1).min(shown.saturating_sub(1));
+                }
+            }
+            KeyCode::Char('a') if control => {
+                // Every cluster shown chosen, or, when they all are, none.
+                let keys: Vec<String> = self.shown().iter().map(|i| i.key.clone()).collect();
+                let all = self.shown().iter().all(|i| i.chosen);
+                for item in self.items.iter_mut().flatten() {
+                    if keys.contains(&item.key) {
+                        item.chosen = !all;
+                    }
+                }
             }
             KeyCode::Down => self.cursor = (self.cursor + 1).min(shown.saturating_sub(1)),
             KeyCode::Up => self.cursor = self.cursor.saturating_sub(1),
@@ -80,11 +118,11 @@ impl ClusterPicker {
                 self.search.pop();
                 self.cursor = 0;
             }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            KeyCode::Char('u') if control => {
                 self.search.clear();
                 self.cursor = 0;
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            KeyCode::Char(c) if !control => {
                 self.search.push(c);
                 self.cursor = 0;
             }
@@ -99,12 +137,18 @@ impl ClusterPicker {
         }
         Clear.render(area, buf);
         let shown = self.shown();
+        let chosen = self.chosen().len();
         let title = match &self.items {
             None => " EKS clusters · looking in CloudWatch Logs… ".to_string(),
             Some(items) => format!(
-                " EKS clusters · {} of {} · type to search · Enter opens · Esc quits ",
+                " EKS clusters · {} of {}{} · type to search · Space chooses · Enter opens · Esc quits ",
                 shown.len(),
-                items.len()
+                items.len(),
+                if chosen > 0 {
+                    format!(" · {chosen} chosen")
+                } else {
+                    String::new()
+                }
             ),
         };
         let mut lines = vec![Line::from(vec![
@@ -122,6 +166,7 @@ impl ClusterPicker {
                 styles.get(Role::Warning),
             ));
         }
+        let fleet = self.fleet();
         let height = usize::from(area.height.saturating_sub(3));
         let first = self.cursor.saturating_sub(height.saturating_sub(1));
         for (i, item) in shown.iter().enumerate().skip(first).take(height) {
@@ -132,8 +177,20 @@ impl ClusterPicker {
             if i == self.cursor {
                 style = style.patch(styles.get(Role::Selected));
             }
+            let mark = if item.chosen { "[x] " } else { "[ ] " };
+            let place = if fleet {
+                format!(
+                    " {:<14} {:<14}",
+                    sanitize(item.region.as_deref().unwrap_or("-")),
+                    sanitize(item.account.as_deref().unwrap_or("-"))
+                )
+            } else {
+                String::new()
+            };
             lines.push(Line::from(vec![
-                Span::styled(format!("{:<32}", sanitize(&item.cluster)), style),
+                Span::styled(mark, styles.get(Role::Accent)),
+                Span::styled(format!("{:<28}", sanitize(&item.cluster)), style),
+                Span::styled(place, styles.get(Role::Text)),
                 Span::styled(
                     format!(" {}{size}", sanitize(&item.group)),
                     styles.get(Role::Muted),
@@ -151,6 +208,16 @@ impl ClusterPicker {
     }
 }
 
+/// What a search is matched against: the cluster, and over a fleet its region and account.
+fn searched(item: &ClusterItem) -> String {
+    let mut text = item.cluster.clone();
+    for part in [&item.region, &item.account].into_iter().flatten() {
+        text.push(' ');
+        text.push_str(part);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,7 +226,15 @@ mod tests {
         ClusterItem {
             cluster: name.into(),
             group: format!("/aws/eks/{name}/cluster"),
-            stored_bytes: None,
+            key: format!("/aws/eks/{name}/cluster"),
+            ..ClusterItem::default()
+        }
+    }
+
+    fn keys(action: PickerAction) -> Vec<String> {
+        match action {
+            PickerAction::Open(items) => items.into_iter().map(|i| i.key).collect(),
+            other => panic!("not opened: {other:?}"),
         }
     }
 
@@ -177,12 +252,48 @@ mod tests {
         }
         assert_eq!(p.shown()[0].cluster, "prod-us");
         assert_eq!(
-            p.handle_key(KeyEvent::from(KeyCode::Enter)),
-            PickerAction::Open("/aws/eks/prod-us/cluster".into())
+            keys(p.handle_key(KeyEvent::from(KeyCode::Enter))),
+            ["/aws/eks/prod-us/cluster"]
         );
         assert_eq!(
             p.handle_key(KeyEvent::from(KeyCode::Esc)),
             PickerAction::Quit
         );
+    }
+
+    #[test]
+    fn space_chooses_several_and_enter_opens_those_chosen() {
+        let mut p = ClusterPicker::default();
+        p.set_items(vec![item("staging"), item("prod-eu"), item("prod-us")]);
+        // prod-eu, then (the cursor moved on) prod-us.
+        p.handle_key(KeyEvent::from(KeyCode::Char(' ')));
+        p.handle_key(KeyEvent::from(KeyCode::Char(' ')));
+        assert_eq!(p.chosen().len(), 2);
+        assert_eq!(
+            keys(p.handle_key(KeyEvent::from(KeyCode::Enter))),
+            ["/aws/eks/prod-eu/cluster", "/aws/eks/prod-us/cluster"]
+        );
+        // Ctrl-A: every one shown, then none.
+        let ctrl_a = KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL);
+        p.handle_key(ctrl_a);
+        assert_eq!(p.chosen().len(), 3);
+        p.handle_key(ctrl_a);
+        assert!(p.chosen().is_empty());
+    }
+
+    #[test]
+    fn over_a_fleet_a_search_matches_the_region_too() {
+        let mut p = ClusterPicker::default();
+        let mut eu = item("prod");
+        eu.region = Some("eu-west-1".into());
+        eu.key = "1 /aws/eks/prod/cluster".into();
+        let mut us = item("prod");
+        us.region = Some("us-east-1".into());
+        us.key = "0 /aws/eks/prod/cluster".into();
+        p.set_items(vec![us, eu]);
+        for c in "euwest".chars() {
+            p.handle_key(KeyEvent::from(KeyCode::Char(c)));
+        }
+        assert_eq!(p.shown()[0].region.as_deref(), Some("eu-west-1"));
     }
 }

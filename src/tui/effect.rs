@@ -68,8 +68,8 @@ pub enum Effect {
         text: String,
         rows: Arc<Vec<u32>>,
     },
-    /// Read this CloudWatch log group (a cluster picked).
-    OpenGroup(String),
+    /// Read the clusters picked ([`crate::engine::cloud::Cluster::key`]).
+    OpenClusters(Vec<String>),
     /// What waits for CloudWatch tries again (after refused credentials, on a new client).
     RetryCloud,
     /// Gather the field names of the events loaded since the last time; replies

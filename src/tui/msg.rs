@@ -56,6 +56,8 @@ pub enum Msg {
     Found(FoundMsg),
     /// The clusters found in CloudWatch Logs, for the picker.
     Clusters(Result<Vec<super::clusters::ClusterItem>, String>),
+    /// The clusters picked are being read: how the source is named now.
+    Opened(String),
     /// The loaded events' field names, gathered since `Effect::IndexFields`.
     FieldNames(super::field_names::FieldNames),
     /// An answer row's event, fetched from CloudWatch (GetLogRecord) into the store.

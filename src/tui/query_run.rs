@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::msg::{Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::RunStats;
 use crate::audit::time::TimeRange;
-use crate::engine::cloud::{CloudFacts, refresh_advice};
+use crate::engine::cloud::{CloudFacts, places, price, refresh_advice, status_words};
 use crate::engine::compile::{Target, compile, first_error};
 use crate::engine::local::LocalInput;
 use crate::engine::local::{self, ReadOptions};
@@ -62,7 +62,7 @@ fn local_notes(facts: &LocalFacts) -> Result<Vec<String>, QueryFailure> {
 }
 
 fn cloud_notes(facts: &CloudFacts) -> Vec<String> {
-    let mut notes = Vec::new();
+    let mut notes = fleet_notes(facts);
     if let Some(why) = &facts.capped {
         notes.push(format!(
             "CloudWatch returned its cap of 10,000 rows and this query cannot be split by time ({why}), so there may be more"
@@ -86,6 +86,40 @@ fn cloud_notes(facts: &CloudFacts) -> Vec<String> {
             crate::text::count(facts.queries, "query")
         ));
     }
+    notes
+}
+
+/// Over a fleet: each account and region whose part is not complete, first, then how many
+/// were, and what the query scanned and cost.
+fn fleet_notes(facts: &CloudFacts) -> Vec<String> {
+    if facts.targets.is_empty() {
+        return Vec::new();
+    }
+    let mut notes: Vec<String> = facts
+        .targets
+        .iter()
+        .filter(|t| !t.result.complete() || t.result.throttled > 0)
+        .map(|t| sanitize(&format!("{}: {}", t.label, status_words(&t.result))).into_owned())
+        .collect();
+    let complete = facts.targets.iter().filter(|t| t.result.complete()).count();
+    let mut cost = 0.0;
+    let mut unpriced = false;
+    for t in &facts.targets {
+        match price::cost(&t.region, t.result.stats.bytes_scanned) {
+            Some(c) => cost += c,
+            None => unpriced = true,
+        }
+    }
+    notes.push(format!(
+        "{complete} of {} complete · {:.1} MB scanned · ${cost:.4}{}",
+        places(facts.targets.len()),
+        facts.stats.bytes_scanned / 1e6,
+        if unpriced {
+            " and regions whose price is unknown"
+        } else {
+            ""
+        }
+    ));
     notes
 }
 

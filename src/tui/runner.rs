@@ -11,7 +11,6 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::case_desk::CaseDesk;
-use super::clusters::ClusterItem;
 use super::detail::DetailData;
 use super::effect::Effect;
 use super::field_names::FieldIndexer;
@@ -250,10 +249,11 @@ impl Runner {
                     let _ = this.tx.send(Msg::QueryDone { ticket, outcome });
                 });
             }
-            Effect::OpenGroup(group) => {
-                let Some(picked) = self.source().with_cluster(&group) else {
+            Effect::OpenClusters(keys) => {
+                let Some(picked) = self.source().with_clusters(&keys) else {
                     return;
                 };
+                let _ = self.tx.send(Msg::Opened(picked.name()));
                 *self.source.write().unwrap_or_else(PoisonError::into_inner) = picked;
                 self.load();
             }
@@ -455,16 +455,7 @@ impl Runner {
         let this = self.clone();
         tokio::spawn(async move {
             let report = this.report(None);
-            let found = this.source().clusters(&report).await.map(|clusters| {
-                clusters
-                    .into_iter()
-                    .map(|c| ClusterItem {
-                        cluster: c.cluster,
-                        group: c.group,
-                        stored_bytes: c.stored_bytes,
-                    })
-                    .collect()
-            });
+            let found = this.source().clusters(&report).await;
             let _ = this.tx.send(Msg::Clusters(found));
         });
     }

@@ -26,6 +26,7 @@ mod cloudwatch_tail_faults;
 mod cloudwatch_tail_state;
 mod console_case;
 mod console_e2e;
+mod console_fleet;
 mod console_retry;
 mod console_walkthrough;
 mod corpus_formats;

@@ -182,6 +182,15 @@ impl TargetResult {
     }
 }
 
+/// How one target of a fleet's query ended, as the answer tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetNote {
+    /// `account/region`.
+    pub label: String,
+    pub region: String,
+    pub result: TargetResult,
+}
+
 /// How the answers of several targets become one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Merge {
@@ -225,6 +234,8 @@ pub fn merge_of(query: &Query) -> Merge {
 #[derive(Debug, Clone)]
 pub struct FleetAnswer {
     pub result: QueryResult,
+    /// The rows as AWS gave them, with `@account`, `@region` and `@cluster`.
+    pub rows: Vec<Vec<(String, String)>>,
     /// How the targets' answers were joined.
     pub merge: Merge,
     /// Rows left out past the query's own `limit`, once merged.
@@ -579,6 +590,7 @@ pub async fn run_fleet<L: Logs>(
     let result = answer_from_rows(&rows, total, keep_ptr, false);
     FleetAnswer {
         result,
+        rows,
         merge,
         past_limit,
         targets: results,

@@ -3,8 +3,10 @@
 //! kaudit and added to every row. So they are taken out of the `by` list of the text sent, and
 //! each answer is already the group that `by` would have made.
 
+use super::fleet::{TargetResult, TargetStatus};
 use crate::insights::ast::{CommandKind, ExprKind, Projection};
 use crate::insights::parser::parse;
+use crate::source::cloudwatch::AWS_ROW_CAP;
 
 /// The fields a fleet adds to every row.
 pub const FLEET_FIELDS: [&str; 3] = ["@account", "@region", "@cluster"];
@@ -51,6 +53,52 @@ pub fn without_fleet_keys(text: &str) -> String {
         replacement,
         &text[last.span.end..]
     )
+}
+
+
+/// How a target ended, in words (not made safe to show: AWS's messages are in it).
+pub fn status_words(result: &TargetResult) -> String {
+    let mut words = match &result.status {
+        TargetStatus::Complete => "complete".to_string(),
+        TargetStatus::Partial { uncovered, why } => {
+            let mut parts: Vec<String> = uncovered
+                .iter()
+                .map(|(a, b)| {
+                    format!(
+                        "not covered from {} to {} (more than {AWS_ROW_CAP} events in the shortest range kaudit can ask for)",
+                        second_of(*a),
+                        second_of(*b)
+                    )
+                })
+                .collect();
+            parts.extend(why.iter().cloned());
+            format!("partial: {}", parts.join("; "))
+        }
+        TargetStatus::Refused { action, message } => {
+            format!("refused: AWS refused {action} ({message})")
+        }
+        TargetStatus::Failed { why } => format!("failed: {why}"),
+    };
+    if result.throttled > 0 {
+        words.push_str(&format!(
+            "; throttled and retried {}",
+            crate::text::count(result.throttled, "time")
+        ));
+    }
+    words
+}
+
+/// An epoch second as a time, or the number when it is none.
+pub fn second_of(s: i64) -> String {
+    jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string())
+}
+
+/// `N accounts and regions`, as a fleet's parts are counted.
+pub fn places(n: usize) -> String {
+    match n {
+        1 => "1 account and region".into(),
+        n => format!("{n} accounts and regions"),
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::source::{CloudSource, Held, now_ms};
 use crate::engine::SharedStore;
 use crate::engine::event::{Event, LoadProgress, Report};
-use crate::engine::intake::{Intake, TailControl};
+use crate::engine::intake::{Arrival, Intake, TailControl};
 use crate::source::cloudwatch::{
     CloudError, LiveNote, LiveOptions, LiveTarget, Logs, SdkLogs, TailTarget, event_key,
     follow_from, group_arn,
@@ -21,12 +21,31 @@ const AUDIT_STREAMS: &str = "kube-apiserver-audit";
 impl CloudSource {
     /// Reads the range into the store, and keeps where it stopped for the tail.
     pub(super) async fn load_into(&self, store: &SharedStore, report: &Report) {
+        self.read_range(store, report).await;
+        if let Ok(mut held) = store.write() {
+            // Streams interleave: what arrived out of order joins the timeline now.
+            held.settle();
+        }
+        let mut progress = LoadProgress::default();
+        if let Ok(held) = store.read() {
+            progress.events = held.len();
+            progress.problems = held.problem_count();
+        }
+        progress.done = true;
+        report.send(Event::Loaded(progress));
+    }
+
+    /// Reads the range of every group into the store, telling how far the store has got
+    /// (never done: other sources may be reading into it too), and keeps where it stopped for
+    /// the tail.
+    pub(super) async fn read_range(&self, store: &SharedStore, report: &Report) {
         let settings = &self.settings;
         let until = now_ms();
         let mut progress = LoadProgress::default();
         let mut newest = settings.since_ms;
         let mut known: Vec<(String, i64)> = Vec::new();
         'groups: for group in &settings.groups {
+            let cluster = self.cluster_name(group);
             let target = TailTarget {
                 group: group.clone(),
                 stream_prefix: Some(AUDIT_STREAMS.into()),
@@ -47,7 +66,7 @@ impl CloudSource {
                 {
                     Ok(page) => page,
                     Err(e) => {
-                        report.failed(&e.to_string());
+                        report.failed(&self.said(&format!("reading {group}: {e}")));
                         break;
                     }
                 };
@@ -62,7 +81,10 @@ impl CloudSource {
                         break 'groups;
                     }
                     // A message the store cannot read is counted in its report: nothing is lost.
-                    let _ = held.push_owned(e.message.as_bytes());
+                    let _ = match &cluster {
+                        Some(name) => held.push_owned_in(e.message.as_bytes(), name),
+                        None => held.push_owned(e.message.as_bytes()),
+                    };
                     newest = newest.max(e.time_ms);
                     known.push((event_key(e.time_ms, &e.stream, &e.message), e.time_ms));
                 }
@@ -76,13 +98,7 @@ impl CloudSource {
                 }
             }
         }
-        if let Ok(mut held) = store.write() {
-            // Streams interleave: what arrived out of order joins the timeline now.
-            held.settle();
-        }
         *self.loaded.lock().unwrap_or_else(PoisonError::into_inner) = (newest, known);
-        progress.done = true;
-        report.send(Event::Loaded(progress));
     }
 
     /// Follows the groups live from `held`, events into the store as a followed file's are.
@@ -97,26 +113,24 @@ impl CloudSource {
         control: &Arc<TailControl>,
         report: &Report,
     ) {
+        let intake = Arc::new(Mutex::new(Intake::default()));
+        let ticker = tick(&intake, store, report, control);
+        self.follow_into(held, store, control, report, &intake)
+            .await;
+        ticker.abort();
+    }
+
+    /// [`CloudSource::tail_into`] through an intake that may be shared with other sources.
+    pub(super) async fn follow_into(
+        &self,
+        held: Held,
+        store: &SharedStore,
+        control: &Arc<TailControl>,
+        report: &Report,
+        intake: &Arc<Mutex<Intake>>,
+    ) {
         let (mut newest, mut known) = held;
         let lookback = LiveOptions::default().lookback_ms;
-        let intake = Arc::new(Mutex::new(Intake::default()));
-        // Held events go in on resume, and the rate falls when nothing comes: a tick does both.
-        let ticker = {
-            let (intake, store, report, control) = (
-                intake.clone(),
-                store.clone(),
-                report.clone(),
-                control.clone(),
-            );
-            tokio::spawn(async move {
-                while !control.stop.load(Ordering::Relaxed) {
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                    if let Ok(mut intake) = intake.lock() {
-                        intake.offer(Vec::new(), Vec::new(), &store, &report, &control);
-                    }
-                }
-            })
-        };
         let mut pause = Duration::from_secs(1);
         loop {
             known.retain(|(_, t)| *t >= newest - lookback);
@@ -127,7 +141,7 @@ impl CloudSource {
                 store,
                 report,
                 control,
-                intake: &intake,
+                intake,
             };
             match session
                 .follow(&logs, newest, std::mem::take(&mut known))
@@ -143,21 +157,44 @@ impl CloudSource {
                     if started.elapsed() > Duration::from_secs(60) {
                         pause = Duration::from_secs(1);
                     }
-                    report.failed(&format!(
+                    report.failed(&self.said(&format!(
                         "live tail: CloudWatch did not answer ({e}); trying again in {} s, the gap will be read back",
                         pause.as_secs()
-                    ));
+                    )));
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(30));
                 }
                 Err((e, _)) => {
-                    report.failed(&format!("live tail stopped: {e}"));
+                    report.failed(&self.said(&format!("live tail stopped: {e}")));
                     break;
                 }
             }
         }
-        ticker.abort();
     }
+}
+
+/// Held events go in on resume, and the rate falls when nothing comes: a tick does both, until
+/// the tail stops.
+pub(super) fn tick(
+    intake: &Arc<Mutex<Intake>>,
+    store: &SharedStore,
+    report: &Report,
+    control: &Arc<TailControl>,
+) -> tokio::task::JoinHandle<()> {
+    let (intake, store, report, control) = (
+        intake.clone(),
+        store.clone(),
+        report.clone(),
+        control.clone(),
+    );
+    tokio::spawn(async move {
+        while !control.stop.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if let Ok(mut intake) = intake.lock() {
+                intake.offer(Vec::new(), Vec::new(), &store, &report, &control);
+            }
+        }
+    })
 }
 
 /// One run of the live tail, until it is stopped or fails.
@@ -187,7 +224,9 @@ impl Session<'_> {
                 Err(e) if e.is_credentials() || e.is_transient() => {
                     return Err((e, (newest, known)));
                 }
-                Err(e) => self.report.failed(&format!("cannot follow {group}: {e}")),
+                Err(e) => self
+                    .report
+                    .failed(&self.source.said(&format!("cannot follow {group}: {e}"))),
             }
         }
         let target = LiveTarget {
@@ -198,6 +237,7 @@ impl Session<'_> {
             ..LiveTarget::default()
         };
         let mut held = known.clone();
+        let mut names = Vec::new();
         let result = follow_from(
             logs,
             &target,
@@ -221,7 +261,11 @@ impl Session<'_> {
                         }
                         let texts = events
                             .into_iter()
-                            .map(|e| (e.message.into_bytes(), None))
+                            .map(|e| Arrival {
+                                cluster: cached_name(&mut names, self.source, &e.group),
+                                text: e.message.into_bytes(),
+                                original: None,
+                            })
                             .collect();
                         intake.offer(texts, Vec::new(), self.store, self.report, self.control);
                     }
@@ -231,9 +275,9 @@ impl Session<'_> {
                         self.report.send(Event::Tail(intake.status.clone()));
                     }
                     LiveNote::Reconnecting(why) => {
-                        self.report.failed(&format!(
+                        self.report.failed(&self.source.said(&format!(
                             "live tail session ended ({why}); reconnecting, the gap will be read back"
-                        ));
+                        )));
                     }
                     LiveNote::Backfilled(_) | LiveNote::Live => {}
                 }
@@ -243,4 +287,18 @@ impl Session<'_> {
         .await;
         result.map_err(|e| (e, (newest, held)))
     }
+}
+
+/// The name of `group`'s cluster, looked up once per group.
+fn cached_name(
+    cache: &mut Vec<(String, Option<Arc<str>>)>,
+    source: &CloudSource,
+    group: &str,
+) -> Option<Arc<str>> {
+    if let Some((_, name)) = cache.iter().find(|(g, _)| g == group) {
+        return name.clone();
+    }
+    let name = source.cluster_name(group);
+    cache.push((group.to_string(), name.clone()));
+    name
 }

@@ -13,6 +13,7 @@ mod fleet;
 mod fleet_file;
 mod fleet_find;
 mod fleet_gate;
+mod fleet_source;
 mod fleet_text;
 mod follow;
 pub mod price;
@@ -32,7 +33,8 @@ pub use fleet::{
 pub use fleet_file::{FleetAccount, NamedFleet, fleet_file_path, load_fleet};
 pub use fleet_find::{FleetScope, FoundTarget, find_targets};
 pub use fleet_gate::FIRST_CONCURRENCY;
-pub use fleet_text::{FLEET_FIELDS, without_fleet_keys};
+pub use fleet_source::{FleetSettings, FleetSource};
+pub use fleet_text::{FLEET_FIELDS, places, second_of, status_words, without_fleet_keys};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
 pub use state::{SAVE_EVERY, StateError, StateFile};

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use super::fleet::TargetNote;
 use crate::engine::compile::Compiled;
 use crate::engine::event::Progress;
 use crate::insights::exec::QueryResult;
@@ -39,6 +40,8 @@ pub struct CloudFacts {
     pub cancelled: bool,
     /// The range was read oldest first: what stopping at the most rows left out is newer.
     pub oldest_first: bool,
+    /// Over a fleet, how each account and region's part ended; empty over one.
+    pub targets: Vec<TargetNote>,
 }
 
 impl CloudFacts {
@@ -74,20 +77,24 @@ impl CloudAnswer {
         if !self.events {
             return Vec::new();
         }
-        let mut by_id: HashMap<&str, u32> = HashMap::with_capacity(held.len());
-        for row in 0..held.len() as u32 {
-            if let Some(id) = audit_id(held.raw(row)) {
-                by_id.insert(id, row);
-            }
-        }
-        self.rows
-            .iter()
-            .map(|r| {
-                let message = r.iter().find(|(f, _)| f == "@message")?;
-                by_id.get(audit_id(message.1.as_bytes())?).copied()
-            })
-            .collect()
+        tie_rows(&self.rows, held)
     }
+}
+
+/// Per row of events, the store row of its event among those held, by audit ID.
+pub fn tie_rows(rows: &[Vec<(String, String)>], held: &EventStore) -> Vec<Option<u32>> {
+    let mut by_id: HashMap<&str, u32> = HashMap::with_capacity(held.len());
+    for row in 0..held.len() as u32 {
+        if let Some(id) = audit_id(held.raw(row)) {
+            by_id.insert(id, row);
+        }
+    }
+    rows.iter()
+        .map(|r| {
+            let message = r.iter().find(|(f, _)| f == "@message")?;
+            by_id.get(audit_id(message.1.as_bytes())?).copied()
+        })
+        .collect()
 }
 
 /// A field of a row as AWS gave it, when it has a value.
@@ -169,6 +176,7 @@ pub async fn run<L: Logs>(
             max_rows: range.max_rows,
             cancelled: run.cancelled,
             oldest_first: reading == Reading::Split(Order::OldestFirst),
+            targets: Vec::new(),
         },
     })
 }

@@ -28,6 +28,11 @@ pub struct CloudSettings {
     pub connect: Connect,
     /// Empty: a cluster is to be picked first ([`EventSource::clusters`]).
     pub groups: Vec<String>,
+    /// How the console names the cluster of a group, where not by the group's own name
+    /// (`/aws/eks/NAME/cluster`): over a fleet, two clusters of one name are told apart.
+    pub names: Vec<(String, String)>,
+    /// Over a fleet, the account and region read, as messages name them.
+    pub label: Option<String>,
     /// Loading reads from here (epoch ms) to now; a query with no start starts here.
     pub since_ms: i64,
     /// After loading, follow the groups live.
@@ -42,11 +47,19 @@ pub struct CloudSettings {
 }
 
 /// An EKS cluster whose audit log is in CloudWatch Logs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cluster {
     pub cluster: String,
     pub group: String,
     pub stored_bytes: Option<i64>,
+    /// What [`EventSource::with_clusters`] is given to open it: the group, or over a fleet
+    /// which account and region it is in too.
+    pub key: String,
+    /// Over a fleet: where it is.
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// Chosen already (a fleet's patterns matched it): opened unless the user leaves it out.
+    pub chosen: bool,
 }
 
 /// The newest event's time, and the keys and times of the events held near it: where a live
@@ -79,6 +92,24 @@ impl CloudSource {
 
     pub fn settings(&self) -> &CloudSettings {
         &self.settings
+    }
+
+    /// `message` as the console is told it: over a fleet, with the account and region it is of.
+    pub(super) fn said(&self, message: &str) -> String {
+        match &self.settings.label {
+            Some(label) => format!("{label}: {message}"),
+            None => message.to_string(),
+        }
+    }
+
+    /// The name of the cluster whose audit log `group` is, as events read from it carry it;
+    /// none for a log group that is not an EKS cluster's.
+    pub(super) fn cluster_name(&self, group: &str) -> Option<Arc<str>> {
+        if let Some((_, name)) = self.settings.names.iter().find(|(g, _)| g == group) {
+            return Some(name.as_str().into());
+        }
+        let (_, name) = super::fleet::of_identifier(group);
+        crate::source::cloudwatch::cluster_of_group(name).map(Arc::from)
     }
 
     /// The client, connected on first use.
@@ -192,7 +223,9 @@ impl CloudSource {
                 Some(Cluster {
                     cluster: g.cluster()?.to_string(),
                     stored_bytes: g.stored_bytes,
+                    key: g.name.clone(),
                     group: g.name,
+                    ..Cluster::default()
                 })
             })
             .collect())
@@ -297,9 +330,9 @@ impl EventSource for CloudSource {
         Box::pin(self.clusters_now(report))
     }
 
-    fn with_cluster(&self, group: &str) -> Option<Arc<dyn EventSource>> {
+    fn with_clusters(&self, keys: &[String]) -> Option<Arc<dyn EventSource>> {
         let settings = CloudSettings {
-            groups: vec![group.to_string()],
+            groups: keys.to_vec(),
             ..self.settings.clone()
         };
         Some(Arc::new(CloudSource::with_client(

@@ -13,7 +13,7 @@ use crate::engine::SharedStore;
 use crate::engine::compile::Target;
 use crate::engine::event::{Event, Progress, Report};
 use crate::engine::finding::Detection;
-use crate::engine::intake::{Intake, TailControl};
+use crate::engine::intake::{Arrival, Intake, TailControl};
 use crate::engine::source::{
     Answer, AnswerFacts, Detected, EventSource, Failure, QueryJob, ReadFrom, Work,
 };
@@ -290,7 +290,11 @@ impl Inner {
             let raws = round
                 .events
                 .into_iter()
-                .map(|e| (e.raw, e.original))
+                .map(|e| Arrival {
+                    text: e.raw,
+                    original: e.original,
+                    cluster: None,
+                })
                 .collect();
             if intake.offer(raws, round.reports, store, report, control) {
                 std::ops::ControlFlow::Continue(())

@@ -346,7 +346,13 @@ impl Logs for SdkLogs {
         let out = self
             .client
             .filter_log_events()
-            .log_group_name(&target.group)
+            // A linked account's group, read from a monitoring account, is named by its ARN.
+            .set_log_group_name(
+                arn_of(&target.group)
+                    .is_none()
+                    .then(|| target.group.clone()),
+            )
+            .set_log_group_identifier(arn_of(&target.group).map(str::to_string))
             .set_log_stream_name_prefix(target.stream_prefix.clone())
             .set_filter_pattern(target.pattern.clone())
             .start_time(start_ms)
@@ -456,4 +462,12 @@ fn group_of_identifier(id: &str) -> String {
         Some((_, name)) => name.trim_end_matches(":*").to_string(),
         None => id.to_string(),
     }
+}
+
+/// The ARN a log group is named by (a linked account's, in a monitoring account), without the
+/// `:*` DescribeLogGroups ends it with; none for a group named by its name.
+pub fn arn_of(group: &str) -> Option<&str> {
+    group
+        .starts_with("arn:")
+        .then(|| group.trim_end_matches(":*"))
 }

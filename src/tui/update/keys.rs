@@ -63,10 +63,15 @@ fn picker_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.quit = true;
             Vec::new()
         }
-        PickerAction::Open(group) => {
+        PickerAction::Open(clusters) => {
             state.clusters = None;
-            state.status.source = format!("CloudWatch {group}");
-            vec![Effect::OpenGroup(group)]
+            state.status.source = format!(
+                "CloudWatch: opening {}…",
+                crate::text::count(clusters.len(), "cluster")
+            );
+            vec![Effect::OpenClusters(
+                clusters.into_iter().map(|c| c.key).collect(),
+            )]
         }
     }
 }

@@ -84,6 +84,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Opened(name) => {
+            state.status.source = name;
+            Vec::new()
+        }
         Msg::FieldNames(names) => query::on_field_names(state, names),
         Msg::RecordFetched {
             ticket,

@@ -644,6 +644,10 @@ fn every_screen_draws_at_any_size_and_clicks_anywhere_are_safe() {
         cluster: "prod\u{1b}[2J".into(),
         group: "/aws/eks/prod/cluster".into(),
         stored_bytes: Some(12_345_678_901),
+        key: "/aws/eks/prod/cluster".into(),
+        region: Some("eu-west-1\u{1b}[2J".into()),
+        chosen: true,
+        ..Default::default()
     }]);
     picker.clusters = Some(found);
     screens.push(picker.clone());
