@@ -16,9 +16,8 @@ use super::table::TableWriter;
 use super::work::block_on;
 use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
-    AWS_ROW_CAP, CloudError, FIRST_CONCURRENCY, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs,
-    TargetResult, TargetStatus, find_targets, of_identifier, plan, run_fleet, too_long,
-    too_long_why,
+    AWS_ROW_CAP, CloudError, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs, TargetResult,
+    TargetStatus, find_targets, of_identifier, plan, run_fleet, too_long, too_long_why,
 };
 use crate::engine::compile::Compiled;
 use crate::text::sanitize;
@@ -80,16 +79,30 @@ fn say_unlisted(f: &FoundTarget, e: &CloudError) {
     );
 }
 
+/// What `kaudit query` asks of a fleet, besides where.
+#[derive(Debug)]
+pub struct FleetAsk<'a> {
+    pub compiled: &'a Compiled,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub max_rows: usize,
+    pub dry_run: bool,
+    pub output: QueryOutput,
+    /// Queries started at once, before AWS says the account is at its limit.
+    pub concurrency: usize,
+}
+
 /// `kaudit query` over the fleet.
-pub fn query(
-    cloud: &CloudArgs,
-    compiled: &Compiled,
-    start_ms: i64,
-    end_ms: i64,
-    max_rows: usize,
-    dry_run: bool,
-    output: QueryOutput,
-) -> Result<Outcome> {
+pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
+    let FleetAsk {
+        compiled,
+        start_ms,
+        end_ms,
+        max_rows,
+        dry_run,
+        output,
+        concurrency,
+    } = *ask;
     let cancel = Arc::new(AtomicBool::new(false));
     let found = block_on(false, &cancel, find_targets(&cloud.scope()))?;
     let mut outcome = Outcome::Success;
@@ -166,7 +179,7 @@ pub fn query(
         start_ms,
         end_ms,
         max_rows,
-        concurrency: FIRST_CONCURRENCY,
+        concurrency,
         cancel: &cancel,
     };
     let answer = block_on(true, &cancel, run_fleet(&targets, &logs, &run))?;

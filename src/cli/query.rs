@@ -64,6 +64,18 @@ pub struct QueryArgs {
     /// text, range) and send none.
     #[arg(long)]
     pub dry_run: bool,
+    /// Over a fleet: start at most N queries at once (1 to 100, AWS's quota of concurrent
+    /// queries an account runs; else the fleet's `concurrency`, else 4). Fewer run when AWS
+    /// says the account is at its limit.
+    #[arg(long, value_name = "N", value_parser = parse_concurrency)]
+    pub concurrency: Option<usize>,
+}
+
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    let n: i64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    crate::engine::cloud::concurrency(n)
 }
 
 /// How far back a query in CloudWatch reads when no range is given: CloudWatch bills every byte
@@ -146,15 +158,24 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
             now_ms - DEFAULT_CLOUD_SPAN_MS
         });
         let end_ms = range.end_ms.unwrap_or(now_ms);
-        return super::fleet::query(
-            &cloud,
-            &compiled,
+        let ask = super::fleet::FleetAsk {
+            compiled: &compiled,
             start_ms,
             end_ms,
-            args.max_rows,
-            args.dry_run,
-            args.output,
-        );
+            max_rows: args.max_rows,
+            dry_run: args.dry_run,
+            output: args.output,
+            concurrency: args
+                .concurrency
+                .or(cloud.fleet_concurrency)
+                .unwrap_or(crate::engine::cloud::FIRST_CONCURRENCY),
+        };
+        return super::fleet::query(&cloud, &ask);
+    }
+    if args.concurrency.is_some() {
+        return Err(usage(
+            "--concurrency is for a query over a fleet (several regions, accounts or roles, a cluster glob, --fleet)",
+        ));
     }
     if args.dry_run {
         return Err(usage(

@@ -29,6 +29,8 @@ pub struct NamedFleet {
     pub clusters: Vec<String>,
     /// The accounts are CloudWatch monitoring accounts, read with their linked accounts.
     pub monitoring: bool,
+    /// Queries started at once, when the fleet says.
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +51,7 @@ struct Entry {
     clusters: Vec<String>,
     #[serde(default)]
     monitoring: bool,
+    concurrency: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +149,13 @@ pub fn parse(text: &str) -> Result<Vec<(String, NamedFleet)>, String> {
         if accounts.is_empty() {
             accounts.push(FleetAccount::default());
         }
+        let concurrency = match &entry.concurrency {
+            Some(n) => Some(
+                super::fleet_gate::concurrency(*n.get_ref())
+                    .map_err(|e| at(n.span().start, &format!("fleet {name}: {e}")))?,
+            ),
+            None => None,
+        };
         let clusters = if entry.clusters.is_empty() {
             vec!["*".to_string()]
         } else {
@@ -158,6 +168,7 @@ pub fn parse(text: &str) -> Result<Vec<(String, NamedFleet)>, String> {
                 regions: entry.regions,
                 clusters,
                 monitoring: entry.monitoring,
+                concurrency,
             },
         ));
     }
@@ -208,6 +219,9 @@ clusters = ["prod-*"]
         assert!(!prod.monitoring);
         let observed = parse("[fleet.observed]\nmonitoring = true\n").unwrap();
         assert!(observed[0].1.monitoring);
+        assert_eq!(observed[0].1.concurrency, None);
+        let gentle = parse("[fleet.gentle]\nconcurrency = 2\n").unwrap();
+        assert_eq!(gentle[0].1.concurrency, Some(2));
     }
 
     #[test]
@@ -220,5 +234,10 @@ clusters = ["prod-*"]
         assert!(err.contains("not a role ARN"), "{err}");
         let err = parse("[fleet.prod]\naccounts = [{}]\n").unwrap_err();
         assert!(err.starts_with("2:13:"), "{err}");
+        let err = parse("[fleet.prod]\nregions = []\nconcurrency = 0\n").unwrap_err();
+        assert!(
+            err.starts_with("3:15: fleet prod: 0 queries at once"),
+            "{err}"
+        );
     }
 }

@@ -31,7 +31,7 @@ pub use fleet::{
 };
 pub use fleet_file::{FleetAccount, NamedFleet, fleet_file_path, load_fleet};
 pub use fleet_find::{FleetScope, FoundTarget, find_targets};
-pub use fleet_gate::FIRST_CONCURRENCY;
+pub use fleet_gate::{FIRST_CONCURRENCY, MOST_CONCURRENCY, concurrency};
 pub use fleet_text::{FLEET_FIELDS, without_fleet_keys};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};

@@ -89,6 +89,8 @@ struct Query {
     finds_nothing: bool,
     polls: usize,
     stopped: bool,
+    /// GetQueryResults has said it ended.
+    ended: bool,
     /// The groups it was started over by ARN (`logGroupIdentifiers`).
     identifiers: Vec<String>,
 }
@@ -164,6 +166,9 @@ pub struct State {
     pub linked: Vec<String>,
     /// The `@log` (`ACCOUNT:GROUP`) of a scripted event, by its pointer.
     pub logs_by_ptr: HashMap<String, String>,
+    /// Scripted queries started and not yet said to have ended, and the most there were at once.
+    pub running: usize,
+    pub most_running: usize,
     /// Each scripted StartQuery's `logGroupIdentifiers` and `logGroupNames`, in order.
     pub identifiers: Vec<Vec<String>>,
     pub group_names: Vec<Vec<String>>,
@@ -570,6 +575,8 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
                 .is_some_and(|only| !text.contains(only.as_str()));
             s.ranges.push((start_s, end_s));
             s.texts.push(text);
+            s.running += 1;
+            s.most_running = s.most_running.max(s.running);
             s.queries.insert(
                 id.clone(),
                 Query {
@@ -597,6 +604,8 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
             } else {
                 script.ends.unwrap_or("Complete")
             };
+            let ended = status != "Running" && !q.ended;
+            q.ended |= ended;
             let end_ms = rounding.end_ms(q.end_s);
             let mut found: Vec<&Event> = script
                 .events
@@ -610,6 +619,9 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
                 })
                 .collect();
             let matched = found.len();
+            if ended {
+                s.running -= 1;
+            }
             // Stable: events of one millisecond keep the script's order.
             if q.oldest_first {
                 found.sort_by_key(|e| e.time_ms);
