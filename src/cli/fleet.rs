@@ -10,11 +10,11 @@ use anyhow::Result;
 
 use super::Outcome;
 use super::cloud_args::CloudArgs;
+use super::fleet_cost::{Bill, dollars, prices};
 use super::output::to_stdout;
 use super::rows::{QueryOutput, print_result};
 use super::table::TableWriter;
 use super::work::block_on;
-use crate::engine::cloud::price::{PRICES_READ, cost};
 use crate::engine::cloud::{
     AWS_ROW_CAP, CloudError, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs, TargetResult,
     TargetStatus, find_targets, of_identifier, plan, run_fleet, too_long, too_long_why,
@@ -56,10 +56,6 @@ fn said(result: &TargetResult) -> String {
         ));
     }
     words
-}
-
-fn dollars(region: &str, bytes: f64) -> String {
-    cost(region, bytes).map_or("price unknown".into(), |c| format!("${c:.4}"))
 }
 
 /// A target whose clusters could not be listed, and why, on stderr.
@@ -174,6 +170,7 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
         );
         return Ok(outcome);
     }
+    let prices = prices();
     let run = FleetRun {
         compiled,
         start_ms,
@@ -206,15 +203,9 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
             crate::text::count(answer.unattributed, "row")
         );
     }
-    let mut bytes = 0.0;
-    let mut priced = 0.0;
-    let mut unpriced = false;
+    let mut bill = Bill::default();
     for (t, r) in targets.iter().zip(&answer.targets) {
-        bytes += r.stats.bytes_scanned;
-        match cost(&t.region, r.stats.bytes_scanned) {
-            Some(c) => priced += c,
-            None => unpriced = true,
-        }
+        bill.add(&prices, &t.region, r.stats.bytes_scanned);
         eprintln!(
             "kaudit: {} ({}): {} · {} · {} · {:.0} bytes scanned, {}",
             sanitize(&t.label()),
@@ -223,7 +214,7 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
             crate::text::count(r.rows, "row"),
             crate::text::count(r.queries, "query"),
             r.stats.bytes_scanned,
-            dollars(&t.region, r.stats.bytes_scanned)
+            dollars(&prices, &t.region, r.stats.bytes_scanned)
         );
         if !r.complete() {
             outcome = Outcome::Failure;
@@ -236,14 +227,11 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
         String::new()
     };
     eprintln!(
-        "total: {} rows from {}, {bytes:.0} bytes scanned, cost ${priced:.4}{} (Logs Insights prices per GB as read on {PRICES_READ}; prices change); up to {most} queries at once (started at {first}{lowered})",
+        "total: {} rows from {}, {:.0} bytes scanned, {}; up to {most} queries at once (started at {first}{lowered})",
         answer.result.rows.len(),
         crate::text::count(targets.len(), "target"),
-        if unpriced {
-            " plus regions whose price is unknown"
-        } else {
-            ""
-        },
+        bill.bytes,
+        bill.said(),
     );
     Ok(outcome)
 }

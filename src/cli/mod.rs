@@ -11,6 +11,7 @@ mod demo;
 mod detect;
 mod events;
 mod fleet;
+mod fleet_cost;
 mod formats;
 mod output;
 mod problems;
