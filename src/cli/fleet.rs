@@ -26,8 +26,8 @@ fn when(s: i64) -> String {
     jiff::Timestamp::from_second(s).map_or(s.to_string(), |t| t.to_string())
 }
 
-/// A status in words.
-fn said(result: &TargetResult) -> String {
+/// A target's status in words; a role that could not be assumed is named.
+fn said(result: &TargetResult, target: &FleetTarget) -> String {
     let mut words = match &result.status {
         TargetStatus::Complete => "complete".to_string(),
         TargetStatus::Partial { uncovered, why } => {
@@ -44,9 +44,12 @@ fn said(result: &TargetResult) -> String {
             parts.extend(why.iter().cloned());
             format!("partial: {}", parts.join("; "))
         }
-        TargetStatus::Refused { action, message } => {
-            format!("refused: AWS refused {action} ({message})")
-        }
+        TargetStatus::Refused { action, message } => match &target.connect.role_arn {
+            Some(role) if action == "sts:AssumeRole" => {
+                format!("refused: AWS refused {action} for {role} ({message})")
+            }
+            _ => format!("refused: AWS refused {action} ({message})"),
+        },
         TargetStatus::Failed { why } => format!("failed: {why}"),
     };
     if result.throttled > 0 {
@@ -71,7 +74,7 @@ fn say_unlisted(f: &FoundTarget, e: &CloudError) {
         "kaudit: {} ({}): {} while listing its clusters",
         sanitize(&f.target.label()),
         sanitize(&f.target.who),
-        sanitize(&said(&status))
+        sanitize(&said(&status, &f.target))
     );
 }
 
@@ -210,7 +213,7 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
             "kaudit: {} ({}): {} · {} · {} · {:.0} bytes scanned, {}",
             sanitize(&t.label()),
             sanitize(&t.who),
-            sanitize(&said(r)),
+            sanitize(&said(r, t)),
             crate::text::count(r.rows, "row"),
             crate::text::count(r.queries, "query"),
             r.stats.bytes_scanned,

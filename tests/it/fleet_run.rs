@@ -1,5 +1,7 @@
 //! How a fleet query runs, over the same emulator and loopback server as `fleet`: how many
-//! queries it starts at once (`--concurrency`).
+//! queries it starts at once (`--concurrency`), and a role STS refuses to let be assumed (moto
+//! grants every AssumeRole, so STS is reached through the loopback server, which answers
+//! `AccessDenied` for that role as STS does and forwards the rest to moto).
 
 use crate::fleet::fleet;
 use crate::support::cloud_server::Script;
@@ -75,4 +77,45 @@ fn a_concurrency_past_the_accounts_quota_or_none_at_all_is_refused() {
         err.contains("--concurrency is for a query over a fleet"),
         "{err}"
     );
+}
+
+#[test]
+fn a_role_sts_will_not_let_be_assumed_is_refused_in_kaudits_words() {
+    let f = fleet();
+    f.server
+        .with(|s| s.unassumable.push(crate::fleet::ROLE.into()));
+    let at = |s: i64| jiff::Timestamp::from_second(s).unwrap().to_string();
+    let (start, end) = (at(f.base_ms / 1000), at(f.base_ms / 1000 + 60));
+    let out = child::output(
+        moto::kaudit_command()
+            // STS through the loopback server: it refuses the role, and forwards the rest.
+            .env("AWS_ENDPOINT_URL_STS", f.server.url())
+            .args([
+                "query",
+                "--region",
+                "us-east-1",
+                "--role-arn",
+                crate::fleet::ROLE,
+            ])
+            .args(["--endpoint-url", &f.server.url(), "--cluster", "prod-*"])
+            .args(["--start", &start, "--end", &end, "-o", "jsonl"])
+            .arg("fields @timestamp, @message"),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let role = crate::fleet::ROLE;
+    assert!(
+        err.contains(&format!(
+            "kaudit: 111111111111/us-east-1 (role {role}): refused: AWS refused sts:AssumeRole for {role} (User: arn:aws:iam::123456789012:user/testing is not authorized to perform: sts:AssumeRole on resource: {role}) while listing its clusters"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("dispatch failure"), "{err}");
+    // STS was asked, refused, and nothing was asked of CloudWatch with the role's credentials.
+    assert!(f.server.calls().iter().any(|c| c == "AssumeRole"), "{err}");
+    assert!(
+        err.contains("123456789012/us-east-1 (default credentials): complete"),
+        "{err}"
+    );
+    assert_eq!(crate::fleet::rows(&out).len(), 3, "{err}");
 }
