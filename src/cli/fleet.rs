@@ -3,6 +3,7 @@
 //! only listed, and every target's status, bytes scanned and cost said on stderr. Any target
 //! not complete makes the exit status nonzero.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -11,10 +12,13 @@ use anyhow::Result;
 use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::fleet_cost::{Bill, dollars, prices};
+use super::fleet_status::{self, Reached};
 use super::output::to_stdout;
 use super::rows::{QueryOutput, print_result};
 use super::table::TableWriter;
 use super::work::block_on;
+use crate::engine::cloud::FleetAnswer;
+use crate::engine::cloud::price::Prices;
 use crate::engine::cloud::{
     AWS_ROW_CAP, CloudError, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs, TargetResult,
     TargetStatus, find_targets, of_identifier, plan, run_fleet, too_long, too_long_why,
@@ -89,6 +93,42 @@ pub struct FleetAsk<'a> {
     pub output: QueryOutput,
     /// Queries started at once, before AWS says the account is at its limit.
     pub concurrency: usize,
+    /// Where every target's status is written as JSON.
+    pub status_file: Option<&'a Path>,
+}
+
+/// A target as found, in the order found: queried (its index among those queried), or not.
+enum Slot {
+    Queried(usize),
+    Not(Box<(FleetTarget, Reached<'static>)>),
+}
+
+/// Every target's status in the status file, when one was asked for.
+fn write_statuses(
+    ask: &FleetAsk<'_>,
+    slots: &[Slot],
+    targets: &[FleetTarget],
+    answer: Option<&FleetAnswer>,
+    prices: &Prices,
+) -> Result<()> {
+    let Some(path) = ask.status_file else {
+        return Ok(());
+    };
+    let entries = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Queried(i) => {
+                let r = answer?.targets.get(*i)?;
+                Some(fleet_status::entry(
+                    &targets[*i],
+                    &Reached::Queried(r),
+                    prices,
+                ))
+            }
+            Slot::Not(not) => Some(fleet_status::entry(&not.0, &not.1, prices)),
+        })
+        .collect();
+    fleet_status::write(path, &fleet_status::document(entries, answer))
 }
 
 /// `kaudit query` over the fleet.
@@ -101,6 +141,7 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
         dry_run,
         output,
         concurrency,
+        status_file: _,
     } = *ask;
     let cancel = Arc::new(AtomicBool::new(false));
     let found = block_on(false, &cancel, find_targets(&cloud.scope()))?;
@@ -117,15 +158,28 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
             );
         }
     }
-    let (targets, logs): (Vec<FleetTarget>, Vec<SdkLogs>) = found
-        .into_iter()
-        .filter(|f| !f.target.groups.is_empty())
-        .map(|f| (f.target, f.logs))
-        .unzip();
+    let prices = prices();
+    let mut slots = Vec::new();
+    let (mut targets, mut logs): (Vec<FleetTarget>, Vec<SdkLogs>) = (Vec::new(), Vec::new());
+    for f in found {
+        if let Some(e) = &f.refused {
+            let reached = Reached::Unlisted(TargetStatus::of_error(e));
+            slots.push(Slot::Not(Box::new((f.target, reached))));
+        } else if f.target.groups.is_empty() {
+            slots.push(Slot::Not(Box::new((f.target, Reached::NoCluster))));
+        } else {
+            slots.push(Slot::Queried(targets.len()));
+            targets.push(f.target);
+            logs.push(f.logs);
+        }
+    }
     if targets.is_empty() {
         eprintln!(
             "kaudit: no cluster matched in any account and region given: nothing was queried"
         );
+        if !dry_run {
+            write_statuses(ask, &slots, &targets, None, &prices)?;
+        }
         return Ok(Outcome::Failure);
     }
     let planned = plan(&targets, compiled, start_ms, end_ms);
@@ -173,7 +227,6 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
         );
         return Ok(outcome);
     }
-    let prices = prices();
     let run = FleetRun {
         compiled,
         start_ms,
@@ -236,6 +289,7 @@ pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
         bill.bytes,
         bill.said(),
     );
+    write_statuses(ask, &slots, &targets, Some(&answer), &prices)?;
     Ok(outcome)
 }
 

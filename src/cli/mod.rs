@@ -12,6 +12,7 @@ mod detect;
 mod events;
 mod fleet;
 mod fleet_cost;
+mod fleet_status;
 mod formats;
 mod output;
 mod problems;

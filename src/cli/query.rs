@@ -69,6 +69,11 @@ pub struct QueryArgs {
     /// says the account is at its limit.
     #[arg(long, value_name = "N", value_parser = parse_concurrency)]
     pub concurrency: Option<usize>,
+    /// Over a fleet: also write every target's status (complete, partial, refused, failed),
+    /// retries, queries, rows, bytes scanned and cost to FILE as one JSON document; the rows
+    /// stay on stdout as they are.
+    #[arg(long, value_name = "FILE")]
+    pub status_file: Option<PathBuf>,
 }
 
 fn parse_concurrency(text: &str) -> Result<usize, String> {
@@ -169,13 +174,19 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
                 .concurrency
                 .or(cloud.fleet_concurrency)
                 .unwrap_or(crate::engine::cloud::FIRST_CONCURRENCY),
+            status_file: args.status_file.as_deref(),
         };
         return super::fleet::query(&cloud, &ask);
     }
-    if args.concurrency.is_some() {
-        return Err(usage(
-            "--concurrency is for a query over a fleet (several regions, accounts or roles, a cluster glob, --fleet)",
-        ));
+    for (given, flag) in [
+        (args.concurrency.is_some(), "--concurrency"),
+        (args.status_file.is_some(), "--status-file"),
+    ] {
+        if given {
+            return Err(usage(format!(
+                "{flag} is for a query over a fleet (several regions, accounts or roles, a cluster glob, --fleet)"
+            )));
+        }
     }
     if args.dry_run {
         return Err(usage(

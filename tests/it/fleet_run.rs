@@ -119,3 +119,78 @@ fn a_role_sts_will_not_let_be_assumed_is_refused_in_kaudits_words() {
     );
     assert_eq!(crate::fleet::rows(&out).len(), 3, "{err}");
 }
+
+#[test]
+fn the_status_file_says_each_targets_status_while_json_stays_the_rows() {
+    let f = fleet();
+    f.server.with(|s| {
+        s.refuse_in.insert(
+            ("StartQuery".into(), "eu-west-1".into()),
+            (
+                "AccessDeniedException".into(),
+                "User is not authorized to perform: logs:StartQuery".into(),
+            ),
+        );
+        s.unassumable.push(crate::fleet::ROLE.into());
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("status.json");
+    let at = |s: i64| jiff::Timestamp::from_second(s).unwrap().to_string();
+    let (start, end) = (at(f.base_ms / 1000), at(f.base_ms / 1000 + 60));
+    let out = child::output(
+        moto::kaudit_command()
+            .env("AWS_ENDPOINT_URL_STS", f.server.url())
+            .args(["query", "--region", "us-east-1", "--region", "eu-west-1"])
+            .args(["--role-arn", crate::fleet::ROLE])
+            .args(["--endpoint-url", &f.server.url(), "--cluster", "prod-*"])
+            .args(["--start", &start, "--end", &end, "-o", "json"])
+            .arg("--status-file")
+            .arg(&file)
+            .arg("fields @timestamp, @message"),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // `-o json` is still an array of rows: us-east-1's three.
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(3), "{err}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(doc["complete"], false, "{doc:#}");
+    let targets = doc["targets"].as_array().unwrap();
+    let by = |account: &str, region: &str| {
+        targets
+            .iter()
+            .find(|t| t["account"] == account && t["region"] == region)
+            .unwrap_or_else(|| panic!("{account}/{region} in {doc:#}"))
+    };
+    let east = by("123456789012", "us-east-1");
+    assert_eq!(east["status"], "complete", "{doc:#}");
+    assert_eq!(east["queries"], 1);
+    assert_eq!(east["rows"], 3);
+    assert_eq!(east["throttled"], 0);
+    assert!(east["bytes_scanned"].is_number());
+    assert_eq!(east["price_per_gb"], 0.005);
+    assert_eq!(east["price_from"], "kaudit");
+    let west = by("123456789012", "eu-west-1");
+    assert_eq!(west["status"], "refused", "{doc:#}");
+    assert_eq!(west["action"], "logs:StartQuery");
+    assert_eq!(
+        west["message"],
+        "User is not authorized to perform: logs:StartQuery"
+    );
+    assert_eq!(west["rows"], 0);
+    assert!(
+        west["cost_usd"].is_null(),
+        "no price for eu-west-1: {doc:#}"
+    );
+    for region in ["us-east-1", "eu-west-1"] {
+        let role = by(crate::fleet::OTHER_ACCOUNT, region);
+        assert_eq!(role["status"], "refused", "{doc:#}");
+        assert_eq!(role["action"], "sts:AssumeRole");
+        assert_eq!(role["role_arn"], crate::fleet::ROLE);
+        assert_eq!(role["while"], "listing its clusters");
+    }
+    assert_eq!(targets.len(), 4, "{doc:#}");
+    assert_eq!(doc["total"]["rows"], 3);
+    assert_eq!(doc["concurrency"]["first"], 4);
+}
