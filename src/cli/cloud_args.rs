@@ -50,6 +50,9 @@ pub struct CloudArgs {
     /// The accounts of the named fleet, once read ([`CloudArgs::with_fleet`]).
     #[arg(skip)]
     pub fleet_accounts: Vec<FleetAccount>,
+    /// The queries the named fleet starts at once, when it says.
+    #[arg(skip)]
+    pub fleet_concurrency: Option<usize>,
 }
 
 impl CloudArgs {
@@ -109,6 +112,7 @@ impl CloudArgs {
         let named = load_fleet(&path, name).map_err(|e| anyhow!(e))?;
         let mut out = self.clone();
         out.fleet_accounts = named.accounts;
+        out.fleet_concurrency = named.concurrency;
         out.monitoring_account |= named.monitoring;
         let add = |to: &mut Vec<String>, from: Vec<String>| {
             let given = std::mem::take(to);

@@ -11,7 +11,9 @@ use super::{Outcome, SourceArgs};
 use crate::catalog::Catalog;
 use crate::catalog::themes::{Themes, no_color_requested};
 use crate::engine::EventSource;
-use crate::engine::cloud::{CloudSettings, CloudSource, FleetSettings, FleetSource};
+use crate::engine::cloud::{
+    CloudSettings, CloudSource, FIRST_CONCURRENCY, FleetSettings, FleetSource,
+};
 use crate::engine::local::DEMO_EVENTS;
 use crate::tui::query::{History, history};
 use crate::tui::{self, Styles, config};
@@ -62,6 +64,8 @@ fn cloud_source(
             follow,
             max_events: MAX_CLOUD_EVENTS,
             max_rows: 100_000,
+            prices: super::fleet_cost::prices(),
+            concurrency: fleet.fleet_concurrency.unwrap_or(FIRST_CONCURRENCY),
         })));
     }
     // With no group given, the clusters are found first and picked.

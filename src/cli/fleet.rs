@@ -3,6 +3,7 @@
 //! only listed, and every target's status, bytes scanned and cost said on stderr. Any target
 //! not complete makes the exit status nonzero.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -10,22 +11,20 @@ use anyhow::Result;
 
 use super::Outcome;
 use super::cloud_args::CloudArgs;
+use super::fleet_cost::{Bill, dollars, prices};
+use super::fleet_status::{self, Reached};
 use super::output::to_stdout;
 use super::rows::{QueryOutput, print_result};
 use super::table::TableWriter;
 use super::work::block_on;
-use crate::engine::cloud::price::{PRICES_READ, cost};
+use crate::engine::cloud::FleetAnswer;
+use crate::engine::cloud::price::Prices;
 use crate::engine::cloud::{
-    CloudError, FIRST_CONCURRENCY, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs,
-    TargetResult, TargetStatus, find_targets, of_identifier, plan, run_fleet, second_of,
-    status_words, too_long, too_long_why,
+    CloudError, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs, TargetResult, TargetStatus,
+    find_targets, of_identifier, plan, run_fleet, second_of, status_words, too_long, too_long_why,
 };
 use crate::engine::compile::Compiled;
 use crate::text::sanitize;
-
-fn dollars(region: &str, bytes: f64) -> String {
-    cost(region, bytes).map_or("price unknown".into(), |c| format!("${c:.4}"))
-}
 
 /// A target whose clusters could not be listed, and why, on stderr.
 fn say_unlisted(f: &FoundTarget, e: &CloudError) {
@@ -40,20 +39,71 @@ fn say_unlisted(f: &FoundTarget, e: &CloudError) {
         "kaudit: {} ({}): {} while listing its clusters",
         sanitize(&f.target.label()),
         sanitize(&f.target.who),
-        sanitize(&status_words(&status))
+        sanitize(&status_words(&status, f.target.connect.role_arn.as_deref()))
     );
 }
 
+/// What `kaudit query` asks of a fleet, besides where.
+#[derive(Debug)]
+pub struct FleetAsk<'a> {
+    pub compiled: &'a Compiled,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub max_rows: usize,
+    pub dry_run: bool,
+    pub output: QueryOutput,
+    /// Queries started at once, before AWS says the account is at its limit.
+    pub concurrency: usize,
+    /// Where every target's status is written as JSON.
+    pub status_file: Option<&'a Path>,
+}
+
+/// A target as found, in the order found: queried (its index among those queried), or not.
+enum Slot {
+    Queried(usize),
+    Not(Box<(FleetTarget, Reached<'static>)>),
+}
+
+/// Every target's status in the status file, when one was asked for.
+fn write_statuses(
+    ask: &FleetAsk<'_>,
+    slots: &[Slot],
+    targets: &[FleetTarget],
+    answer: Option<&FleetAnswer>,
+    prices: &Prices,
+) -> Result<()> {
+    let Some(path) = ask.status_file else {
+        return Ok(());
+    };
+    let entries = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Queried(i) => {
+                let r = answer?.targets.get(*i)?;
+                Some(fleet_status::entry(
+                    &targets[*i],
+                    &Reached::Queried(r),
+                    prices,
+                ))
+            }
+            Slot::Not(not) => Some(fleet_status::entry(&not.0, &not.1, prices)),
+        })
+        .collect();
+    fleet_status::write(path, &fleet_status::document(entries, answer))
+}
+
 /// `kaudit query` over the fleet.
-pub fn query(
-    cloud: &CloudArgs,
-    compiled: &Compiled,
-    start_ms: i64,
-    end_ms: i64,
-    max_rows: usize,
-    dry_run: bool,
-    output: QueryOutput,
-) -> Result<Outcome> {
+pub fn query(cloud: &CloudArgs, ask: &FleetAsk<'_>) -> Result<Outcome> {
+    let FleetAsk {
+        compiled,
+        start_ms,
+        end_ms,
+        max_rows,
+        dry_run,
+        output,
+        concurrency,
+        status_file: _,
+    } = *ask;
     let cancel = Arc::new(AtomicBool::new(false));
     let found = block_on(false, &cancel, find_targets(&cloud.scope()))?;
     let mut outcome = Outcome::Success;
@@ -69,15 +119,28 @@ pub fn query(
             );
         }
     }
-    let (targets, logs): (Vec<FleetTarget>, Vec<SdkLogs>) = found
-        .into_iter()
-        .filter(|f| !f.target.groups.is_empty())
-        .map(|f| (f.target, f.logs))
-        .unzip();
+    let prices = prices();
+    let mut slots = Vec::new();
+    let (mut targets, mut logs): (Vec<FleetTarget>, Vec<SdkLogs>) = (Vec::new(), Vec::new());
+    for f in found {
+        if let Some(e) = &f.refused {
+            let reached = Reached::Unlisted(TargetStatus::of_error(e));
+            slots.push(Slot::Not(Box::new((f.target, reached))));
+        } else if f.target.groups.is_empty() {
+            slots.push(Slot::Not(Box::new((f.target, Reached::NoCluster))));
+        } else {
+            slots.push(Slot::Queried(targets.len()));
+            targets.push(f.target);
+            logs.push(f.logs);
+        }
+    }
     if targets.is_empty() {
         eprintln!(
             "kaudit: no cluster matched in any account and region given: nothing was queried"
         );
+        if !dry_run {
+            write_statuses(ask, &slots, &targets, None, &prices)?;
+        }
         return Ok(Outcome::Failure);
     }
     let planned = plan(&targets, compiled, start_ms, end_ms);
@@ -130,7 +193,7 @@ pub fn query(
         start_ms,
         end_ms,
         max_rows,
-        concurrency: FIRST_CONCURRENCY,
+        concurrency,
         cancel: &cancel,
     };
     let answer = block_on(true, &cancel, run_fleet(&targets, &logs, &run))?;
@@ -157,24 +220,18 @@ pub fn query(
             crate::text::count(answer.unattributed, "row")
         );
     }
-    let mut bytes = 0.0;
-    let mut priced = 0.0;
-    let mut unpriced = false;
+    let mut bill = Bill::default();
     for (t, r) in targets.iter().zip(&answer.targets) {
-        bytes += r.stats.bytes_scanned;
-        match cost(&t.region, r.stats.bytes_scanned) {
-            Some(c) => priced += c,
-            None => unpriced = true,
-        }
+        bill.add(&prices, &t.region, r.stats.bytes_scanned);
         eprintln!(
             "kaudit: {} ({}): {} · {} · {} · {:.0} bytes scanned, {}",
             sanitize(&t.label()),
             sanitize(&t.who),
-            sanitize(&status_words(r)),
+            sanitize(&status_words(r, t.connect.role_arn.as_deref())),
             crate::text::count(r.rows, "row"),
             crate::text::count(r.queries, "query"),
             r.stats.bytes_scanned,
-            dollars(&t.region, r.stats.bytes_scanned)
+            dollars(&prices, &t.region, r.stats.bytes_scanned)
         );
         if !r.complete() {
             outcome = Outcome::Failure;
@@ -187,15 +244,13 @@ pub fn query(
         String::new()
     };
     eprintln!(
-        "total: {} rows from {}, {bytes:.0} bytes scanned, cost ${priced:.4}{} (Logs Insights prices per GB as read on {PRICES_READ}; prices change); up to {most} queries at once (started at {first}{lowered})",
+        "total: {} rows from {}, {:.0} bytes scanned, {}; up to {most} queries at once (started at {first}{lowered})",
         answer.result.rows.len(),
         crate::text::count(targets.len(), "target"),
-        if unpriced {
-            " plus regions whose price is unknown"
-        } else {
-            ""
-        },
+        bill.bytes,
+        bill.said(),
     );
+    write_statuses(ask, &slots, &targets, Some(&answer), &prices)?;
     Ok(outcome)
 }
 

@@ -11,6 +11,8 @@ mod demo;
 mod detect;
 mod events;
 mod fleet;
+mod fleet_cost;
+mod fleet_status;
 mod formats;
 mod output;
 mod problems;

@@ -64,6 +64,23 @@ pub struct QueryArgs {
     /// text, range) and send none.
     #[arg(long)]
     pub dry_run: bool,
+    /// Over a fleet: start at most N queries at once (1 to 100, AWS's quota of concurrent
+    /// queries an account runs; else the fleet's `concurrency`, else 4). Fewer run when AWS
+    /// says the account is at its limit.
+    #[arg(long, value_name = "N", value_parser = parse_concurrency)]
+    pub concurrency: Option<usize>,
+    /// Over a fleet: also write every target's status (complete, partial, refused, failed),
+    /// retries, queries, rows, bytes scanned and cost to FILE as one JSON document; the rows
+    /// stay on stdout as they are.
+    #[arg(long, value_name = "FILE")]
+    pub status_file: Option<PathBuf>,
+}
+
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    let n: i64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    crate::engine::cloud::concurrency(n)
 }
 
 /// How far back a query in CloudWatch reads when no range is given: CloudWatch bills every byte
@@ -146,15 +163,30 @@ pub fn run(args: &QueryArgs) -> Result<Outcome> {
             now_ms - DEFAULT_CLOUD_SPAN_MS
         });
         let end_ms = range.end_ms.unwrap_or(now_ms);
-        return super::fleet::query(
-            &cloud,
-            &compiled,
+        let ask = super::fleet::FleetAsk {
+            compiled: &compiled,
             start_ms,
             end_ms,
-            args.max_rows,
-            args.dry_run,
-            args.output,
-        );
+            max_rows: args.max_rows,
+            dry_run: args.dry_run,
+            output: args.output,
+            concurrency: args
+                .concurrency
+                .or(cloud.fleet_concurrency)
+                .unwrap_or(crate::engine::cloud::FIRST_CONCURRENCY),
+            status_file: args.status_file.as_deref(),
+        };
+        return super::fleet::query(&cloud, &ask);
+    }
+    for (given, flag) in [
+        (args.concurrency.is_some(), "--concurrency"),
+        (args.status_file.is_some(), "--status-file"),
+    ] {
+        if given {
+            return Err(usage(format!(
+                "{flag} is for a query over a fleet (several regions, accounts or roles, a cluster glob, --fleet)"
+            )));
+        }
     }
     if args.dry_run {
         return Err(usage(

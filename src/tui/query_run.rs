@@ -7,7 +7,8 @@ use std::time::Instant;
 use super::msg::{Msg, QueryAnswer, QueryFailure, Ticket};
 use super::query::RunStats;
 use crate::audit::time::TimeRange;
-use crate::engine::cloud::{CloudFacts, places, price, refresh_advice, status_words};
+use crate::engine::cloud::price::PriceFrom;
+use crate::engine::cloud::{CloudFacts, places, refresh_advice, status_words};
 use crate::engine::compile::{Target, compile, first_error};
 use crate::engine::local::LocalInput;
 use crate::engine::local::{self, ReadOptions};
@@ -99,14 +100,25 @@ fn fleet_notes(facts: &CloudFacts) -> Vec<String> {
         .targets
         .iter()
         .filter(|t| !t.result.complete() || t.result.throttled > 0)
-        .map(|t| sanitize(&format!("{}: {}", t.label, status_words(&t.result))).into_owned())
+        .map(|t| {
+            sanitize(&format!(
+                "{}: {}",
+                t.label,
+                status_words(&t.result, t.role.as_deref())
+            ))
+            .into_owned()
+        })
         .collect();
     let complete = facts.targets.iter().filter(|t| t.result.complete()).count();
     let mut cost = 0.0;
     let mut unpriced = false;
+    let mut users = false;
     for t in &facts.targets {
-        match price::cost(&t.region, t.result.stats.bytes_scanned) {
-            Some(c) => cost += c,
+        match t.cost {
+            Some((c, from)) => {
+                cost += c;
+                users |= from == PriceFrom::User;
+            }
             None => unpriced = true,
         }
     }
@@ -114,10 +126,10 @@ fn fleet_notes(facts: &CloudFacts) -> Vec<String> {
         "{complete} of {} complete · {:.1} MB scanned · ${cost:.4}{}",
         places(facts.targets.len()),
         facts.stats.bytes_scanned / 1e6,
-        if unpriced {
-            " and regions whose price is unknown"
-        } else {
-            ""
+        match (unpriced, users) {
+            (true, _) => " and regions whose price is unknown",
+            (false, true) => " (some at your prices)",
+            (false, false) => "",
         }
     ));
     notes

@@ -58,7 +58,7 @@ pub(crate) fn fleet() -> Fleet {
 impl Fleet {
     /// `kaudit ARGS` over both regions and both accounts, CloudWatch Logs through the loopback
     /// server, STS straight to moto.
-    fn kaudit(&self, args: &[&str]) -> Output {
+    pub(crate) fn kaudit(&self, args: &[&str]) -> Output {
         let at = |s: i64| jiff::Timestamp::from_second(s).unwrap().to_string();
         let (start, end) = (at(self.base_ms / 1000), at(self.base_ms / 1000 + 60));
         let mut command = moto::kaudit_command();

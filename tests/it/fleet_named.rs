@@ -194,3 +194,100 @@ fn an_unknown_fleet_is_said_with_the_nearest_name() {
     );
     assert_eq!(f.server.calls().len(), 0, "{err}");
 }
+
+/// `kaudit query ARGS` over the emulator's first minute, rows as JSON lines.
+fn query(f: &crate::fleet::Fleet, config_home: &Path, args: &[&str]) -> Output {
+    let at = |s: i64| jiff::Timestamp::from_second(s).unwrap().to_string();
+    let (start, end) = (at(f.base_ms / 1000), at(f.base_ms / 1000 + 60));
+    let mut all = vec!["query", "--start", &start, "--end", &end, "-o", "jsonl"];
+    all.extend_from_slice(args);
+    kaudit(&f.moto, &f.server, config_home, &all)
+}
+
+/// The stderr line of one target.
+fn line_of<'a>(err: &'a str, target: &str) -> &'a str {
+    err.lines()
+        .find(|l| l.contains(target))
+        .unwrap_or_else(|| panic!("{target} in {err}"))
+}
+
+#[test]
+fn the_users_prices_price_a_region_kaudit_has_none_for_and_are_named_as_theirs() {
+    use crate::support::cloud_server::{Event, Script};
+    let f = fleet();
+    // Every query finds one event and scans 100 bytes.
+    f.server.with(|s| {
+        s.script = Some(Script {
+            events: vec![Event {
+                time_ms: f.base_ms + 5_000,
+                ptr: "ptr-1".into(),
+                message: r#"{"n":1}"#.into(),
+            }],
+            cap: 10_000,
+            ..Script::default()
+        })
+    });
+    let dir = config(&format!("{}\n[prices]\neu-west-1 = 2000000\n", prod()));
+    let out = query(
+        &f,
+        dir.path(),
+        &["--fleet", "prod", "fields @timestamp, @message"],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let west = line_of(
+        &err,
+        "123456789012/eu-west-1 (default credentials): complete",
+    );
+    assert!(
+        west.ends_with("100 bytes scanned, $0.2000 at your price of $2000000/GB"),
+        "{west}"
+    );
+    let east = line_of(
+        &err,
+        "123456789012/us-east-1 (default credentials): complete",
+    );
+    assert!(east.ends_with("100 bytes scanned, $0.0000"), "{east}");
+    let total = line_of(&err, "total: ");
+    assert!(
+        total.contains("cost $0.2000 (Logs Insights prices"),
+        "{total}"
+    );
+    assert!(
+        total.contains("your prices from fleet.toml for eu-west-1)"),
+        "{total}"
+    );
+}
+
+#[test]
+fn a_bad_price_is_named_by_line_and_column_and_the_query_still_answers() {
+    let f = fleet();
+    let dir = config("[prices]\neu-west-1 = -1.0\n");
+    let out = query(
+        &f,
+        dir.path(),
+        &[
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--cluster",
+            "prod-*",
+            "fields @timestamp, @message",
+        ],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let file = dir.path().join("kaudit").join("fleet.toml");
+    assert!(
+        err.contains(&format!(
+            "{}:2:13: the price of eu-west-1 is US dollars per GB scanned, 0 or more; its [prices] are not used",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        line_of(&err, "123456789012/eu-west-1").ends_with("price unknown"),
+        "{err}"
+    );
+}

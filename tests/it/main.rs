@@ -40,6 +40,7 @@ mod export_faults;
 mod fleet;
 mod fleet_named;
 mod fleet_oam;
+mod fleet_run;
 mod formats;
 mod formats_aks;
 mod formats_gke;

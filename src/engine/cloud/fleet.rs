@@ -187,7 +187,11 @@ impl TargetResult {
 pub struct TargetNote {
     /// `account/region`.
     pub label: String,
+    /// The role it was read with, if one was assumed.
+    pub role: Option<String>,
     pub region: String,
+    /// What it scanned cost, and whose price that was, when the region's price is known.
+    pub cost: Option<(f64, super::price::PriceFrom)>,
     pub result: TargetResult,
 }
 

@@ -1,6 +1,7 @@
 //! Named fleets: `fleet.toml` in kaudit's config folder, each fleet its accounts (a profile, a
-//! role to assume, or the default credentials), regions and cluster patterns. A mistake is
-//! named by file, line and column; a fleet not there by the nearest name that is.
+//! role to assume, or the default credentials), regions and cluster patterns; and the user's
+//! Logs Insights prices by region (`[prices]`). A mistake is named by file, line and column; a
+//! fleet not there by the nearest name that is.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ pub struct NamedFleet {
     pub clusters: Vec<String>,
     /// The accounts are CloudWatch monitoring accounts, read with their linked accounts.
     pub monitoring: bool,
+    /// Queries started at once, when the fleet says.
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +39,9 @@ pub struct NamedFleet {
 struct File {
     #[serde(default)]
     fleet: BTreeMap<String, Entry>,
+    /// US dollars per GB scanned, by region.
+    #[serde(default)]
+    prices: BTreeMap<String, Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +55,7 @@ struct Entry {
     clusters: Vec<String>,
     #[serde(default)]
     monitoring: bool,
+    concurrency: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,16 +106,63 @@ pub fn load_fleet(path: &Path, name: &str) -> Result<NamedFleet, String> {
     }
 }
 
+/// `message` at `offset` of `text`, as `line:column: message`.
+fn at(text: &str, offset: usize, message: &str) -> String {
+    let (line, column) = line_column(text, offset);
+    format!("{line}:{column}: {message}")
+}
+
+fn read(text: &str) -> Result<File, String> {
+    toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        at(text, offset, e.message())
+    })
+}
+
+/// The user's prices of a `fleet.toml` (`[prices]`, region = US dollars per GB scanned); the
+/// error starts with `line:column:`.
+pub fn parse_prices(text: &str) -> Result<Vec<(String, f64)>, String> {
+    let file = read(text)?;
+    let mut prices = Vec::new();
+    for (region, price) in file.prices {
+        let looks_like_region = region.contains('-')
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !looks_like_region {
+            return Err(at(
+                text,
+                price.span().start,
+                &format!("`{region}` is not an AWS region (us-east-1, eu-west-1, …)"),
+            ));
+        }
+        let dollars = *price.get_ref();
+        if !dollars.is_finite() || dollars < 0.0 {
+            return Err(at(
+                text,
+                price.span().start,
+                &format!("the price of {region} is US dollars per GB scanned, 0 or more"),
+            ));
+        }
+        prices.push((region, dollars));
+    }
+    Ok(prices)
+}
+
+/// The user's prices in the `fleet.toml` at `path`: none when there is no such file; the error
+/// names the file, line and column.
+pub fn load_prices(path: &Path) -> Result<Vec<(String, f64)>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_prices(&text).map_err(|e| format!("{}:{e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
 /// Every fleet of a `fleet.toml`, by name; the error starts with `line:column:`.
 pub fn parse(text: &str) -> Result<Vec<(String, NamedFleet)>, String> {
-    let at = |offset: usize, message: &str| {
-        let (line, column) = line_column(text, offset);
-        format!("{line}:{column}: {message}")
-    };
-    let file: File = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        at(offset, e.message())
-    })?;
+    let at = |offset: usize, message: &str| at(text, offset, message);
+    let file = read(text)?;
     let mut fleets = Vec::new();
     for (name, entry) in file.fleet {
         let mut accounts = Vec::new();
@@ -146,6 +200,13 @@ pub fn parse(text: &str) -> Result<Vec<(String, NamedFleet)>, String> {
         if accounts.is_empty() {
             accounts.push(FleetAccount::default());
         }
+        let concurrency = match &entry.concurrency {
+            Some(n) => Some(
+                super::fleet_gate::concurrency(*n.get_ref())
+                    .map_err(|e| at(n.span().start, &format!("fleet {name}: {e}")))?,
+            ),
+            None => None,
+        };
         let clusters = if entry.clusters.is_empty() {
             vec!["*".to_string()]
         } else {
@@ -158,6 +219,7 @@ pub fn parse(text: &str) -> Result<Vec<(String, NamedFleet)>, String> {
                 regions: entry.regions,
                 clusters,
                 monitoring: entry.monitoring,
+                concurrency,
             },
         ));
     }
@@ -208,6 +270,36 @@ clusters = ["prod-*"]
         assert!(!prod.monitoring);
         let observed = parse("[fleet.observed]\nmonitoring = true\n").unwrap();
         assert!(observed[0].1.monitoring);
+        assert_eq!(observed[0].1.concurrency, None);
+        let gentle = parse("[fleet.gentle]\nconcurrency = 2\n").unwrap();
+        assert_eq!(gentle[0].1.concurrency, Some(2));
+    }
+
+    #[test]
+    fn the_users_prices_are_read_and_their_mistakes_placed() {
+        let prices = parse_prices(
+            "[fleet.prod]\nregions = [\"eu-west-1\"]\n\n[prices]\neu-west-1 = 0.0057\nap-south-1 = 0\n",
+        )
+        .unwrap();
+        assert_eq!(
+            prices,
+            [
+                ("ap-south-1".to_string(), 0.0),
+                ("eu-west-1".to_string(), 0.0057)
+            ]
+        );
+        assert_eq!(parse_prices("[fleet.a]\n").unwrap(), []);
+        let err = parse_prices("[prices]\neu-west-1 = -1.0\n").unwrap_err();
+        assert!(err.starts_with("2:13: the price of eu-west-1"), "{err}");
+        let err = parse_prices("[prices]\n\"EU West\" = 0.005\n").unwrap_err();
+        assert!(
+            err.starts_with("2:13: `EU West` is not an AWS region"),
+            "{err}"
+        );
+        let err = parse_prices("[prices]\neu-west-1 = \"cheap\"\n").unwrap_err();
+        assert!(err.starts_with("2:13:"), "{err}");
+        // The fleets of a file with prices still read.
+        assert_eq!(parse("[prices]\neu-west-1 = 0.006\n").unwrap().len(), 0);
     }
 
     #[test]
@@ -220,5 +312,10 @@ clusters = ["prod-*"]
         assert!(err.contains("not a role ARN"), "{err}");
         let err = parse("[fleet.prod]\naccounts = [{}]\n").unwrap_err();
         assert!(err.starts_with("2:13:"), "{err}");
+        let err = parse("[fleet.prod]\nregions = []\nconcurrency = 0\n").unwrap_err();
+        assert!(
+            err.starts_with("3:15: fleet prod: 0 queries at once"),
+            "{err}"
+        );
     }
 }

@@ -13,8 +13,25 @@ use crate::source::cloudwatch::{
     CloudError, FilterPage, LiveMsg, LiveTarget, LogGroup, Logs, QueryPoll, TailTarget,
 };
 
-/// Queries a fleet starts at once before AWS says anything.
+/// Queries a fleet starts at once before AWS says anything, unless told (`--concurrency`,
+/// `concurrency` in a fleet of `fleet.toml`).
 pub const FIRST_CONCURRENCY: usize = 4;
+/// The most queries a fleet may be told to start at once: the account's quota of concurrent
+/// Logs Insights queries, dashboards' included, which the CloudWatch Logs User Guide ("View
+/// running queries or query history") gives as 100 per account (the StartQuery API reference
+/// still says 30). Past what the account allows at the time, AWS answers
+/// `LimitExceededException` and the gate runs fewer.
+pub const MOST_CONCURRENCY: usize = 100;
+
+/// `n` as a concurrency, or why it is not one.
+pub fn concurrency(n: i64) -> Result<usize, String> {
+    match usize::try_from(n) {
+        Ok(n) if (1..=MOST_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{n} queries at once: give 1 to {MOST_CONCURRENCY} (AWS's quota of concurrent Logs Insights queries an account runs)"
+        )),
+    }
+}
 /// Waits for room after `LimitExceededException` before the query is given up.
 const LIMIT_TRIES: usize = 8;
 const FIRST_LIMIT_WAIT: Duration = Duration::from_millis(500);
@@ -224,6 +241,16 @@ impl<L: Logs> Logs for Watched<'_, L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_concurrency_is_one_to_the_accounts_quota() {
+        assert_eq!(concurrency(1), Ok(1));
+        assert_eq!(concurrency(100), Ok(100));
+        for wrong in [0, -3, 101] {
+            let e = concurrency(wrong).unwrap_err();
+            assert!(e.contains("give 1 to 100"), "{e}");
+        }
+    }
 
     #[tokio::test]
     async fn the_limit_falls_below_what_ran_and_never_to_zero() {

@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use super::fleet::{FleetRun, FleetTarget, TargetNote, TargetStatus, of_identifier, run_fleet};
 use super::fleet_find::{FleetScope, FoundTarget, find_targets};
-use super::fleet_gate::FIRST_CONCURRENCY;
 use super::fleet_text::{places, status_words, without_fleet_keys};
 use super::follow::tick;
+use super::price::Prices;
 use super::query::{CloudFacts, CloudRange, tie_rows};
 use super::source::{CloudSettings, CloudSource, Cluster, now_ms};
 use crate::audit::time::TimeRange;
@@ -38,6 +38,10 @@ pub struct FleetSettings {
     pub follow: bool,
     pub max_events: usize,
     pub max_rows: usize,
+    /// What a query's bytes scanned cost, region by region.
+    pub prices: Prices,
+    /// Queries started at once at first (lowered when an account is at its limit).
+    pub concurrency: usize,
 }
 
 /// One account and region, and the clusters picked there.
@@ -100,7 +104,7 @@ impl FleetSource {
                     "{} ({}): {} while listing its clusters",
                     f.target.label(),
                     f.target.who,
-                    status_words(&result)
+                    status_words(&result, f.target.connect.role_arn.as_deref())
                 ));
             }
             for g in &f.target.groups {
@@ -237,7 +241,7 @@ impl FleetSource {
             start_ms: job.range.start_ms.unwrap_or(self.settings.since_ms),
             end_ms: job.range.end_ms.unwrap_or_else(now_ms),
             max_rows: self.settings.max_rows,
-            concurrency: FIRST_CONCURRENCY,
+            concurrency: self.settings.concurrency,
             cancel: &job.cancel,
         };
         let answer = run_fleet(&targets, &logs, &run).await;
@@ -254,7 +258,12 @@ impl FleetSource {
             .zip(answer.targets)
             .map(|(t, result)| TargetNote {
                 label: t.label(),
+                role: t.connect.role_arn.clone(),
                 region: t.region.clone(),
+                cost: self
+                    .settings
+                    .prices
+                    .cost(&t.region, result.stats.bytes_scanned),
                 result,
             })
             .collect();
@@ -270,7 +279,7 @@ impl FleetSource {
             return Err(Failure::Reading(format!(
                 "{}: {}",
                 first.label,
-                status_words(&first.result)
+                status_words(&first.result, first.role.as_deref())
             )));
         }
         let mut facts = CloudFacts {

@@ -55,9 +55,9 @@ pub fn without_fleet_keys(text: &str) -> String {
     )
 }
 
-
 /// How a target ended, in words (not made safe to show: AWS's messages are in it).
-pub fn status_words(result: &TargetResult) -> String {
+/// `role`: the role the target was read with, named when AWS refused to let it be assumed.
+pub fn status_words(result: &TargetResult, role: Option<&str>) -> String {
     let mut words = match &result.status {
         TargetStatus::Complete => "complete".to_string(),
         TargetStatus::Partial { uncovered, why } => {
@@ -74,9 +74,12 @@ pub fn status_words(result: &TargetResult) -> String {
             parts.extend(why.iter().cloned());
             format!("partial: {}", parts.join("; "))
         }
-        TargetStatus::Refused { action, message } => {
-            format!("refused: AWS refused {action} ({message})")
-        }
+        TargetStatus::Refused { action, message } => match role {
+            Some(role) if action == "sts:AssumeRole" => {
+                format!("refused: AWS refused {action} for {role} ({message})")
+            }
+            _ => format!("refused: AWS refused {action} ({message})"),
+        },
         TargetStatus::Failed { why } => format!("failed: {why}"),
     };
     if result.throttled > 0 {

@@ -30,9 +30,11 @@ pub use fleet::{
     TargetStatus, account_of_arn, find_groups, glob_match, is_glob, of_identifier, plan, run_fleet,
     too_long, too_long_why,
 };
-pub use fleet_file::{FleetAccount, NamedFleet, fleet_file_path, load_fleet};
+pub use fleet_file::{
+    FleetAccount, NamedFleet, fleet_file_path, load_fleet, load_prices, parse_prices,
+};
 pub use fleet_find::{FleetScope, FoundTarget, find_targets};
-pub use fleet_gate::FIRST_CONCURRENCY;
+pub use fleet_gate::{FIRST_CONCURRENCY, MOST_CONCURRENCY, concurrency};
 pub use fleet_source::{FleetSettings, FleetSource};
 pub use fleet_text::{FLEET_FIELDS, places, second_of, status_words, without_fleet_keys};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};

@@ -155,7 +155,7 @@ fn timeouts() -> TimeoutConfig {
 }
 
 /// A live session's end, named by the exception AWS sent when its code is not in the frame.
-fn live_error<R: std::fmt::Debug>(
+fn live_error<R: std::fmt::Debug + 'static>(
     e: aws_sdk_cloudwatchlogs::error::SdkError<StartLiveTailResponseStreamError, R>,
 ) -> CloudError {
     use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;

@@ -9,13 +9,18 @@ use super::types::CloudError;
 pub(super) fn from_sdk<E, R>(action: &str, err: SdkError<E, R>) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     if let SdkError::ServiceError(service) = &err {
         let e = service.err();
         let code = e.code().unwrap_or("Unknown").to_string();
         let message = e.message().unwrap_or_default().to_string();
         return classify(action, code, message);
+    }
+    // A role that could not be assumed surfaces as a failure to load credentials, STS's answer
+    // buried in the SDK's dispatch error: said as the STS refusal it is.
+    if let Some(refusal) = assume_role_refusal(&err) {
+        return refusal;
     }
     let detail = readable(&DisplayErrorContext(&err).to_string());
     let lower = detail.to_ascii_lowercase();
@@ -31,6 +36,28 @@ where
         action: format!("logs:{action}"),
         message: detail,
     }
+}
+
+type AssumeRoleFailure = aws_sdk_sts::error::SdkError<
+    aws_sdk_sts::operation::assume_role::AssumeRoleError,
+    aws_smithy_runtime_api::http::Response,
+>;
+
+/// STS's answer to the AssumeRole that loading credentials sent, when `err` was caused by one.
+fn assume_role_refusal(err: &(dyn std::error::Error + 'static)) -> Option<CloudError> {
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        if let Some(AssumeRoleFailure::ServiceError(service)) =
+            e.downcast_ref::<AssumeRoleFailure>()
+        {
+            let e = service.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = e.message().unwrap_or_default().to_string();
+            return Some(classify_as("sts:AssumeRole".into(), code, message));
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// The SDK's account of an error without the debug dump it appends, on one line.
@@ -49,9 +76,13 @@ fn readable(full: &str) -> String {
     full[..cut].split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// An error AWS answered with, by its code.
+/// An error CloudWatch Logs answered `action` (its API name) with, by its code.
 pub(super) fn classify(action: &str, code: String, message: String) -> CloudError {
-    let action = format!("logs:{action}");
+    classify_as(format!("logs:{action}"), code, message)
+}
+
+/// An error AWS answered the IAM action `action` (`sts:AssumeRole`) with, by its code.
+fn classify_as(action: String, code: String, message: String) -> CloudError {
     match code.as_str() {
         "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
             CloudError::AccessDenied { action, message }

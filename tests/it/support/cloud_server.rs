@@ -89,6 +89,8 @@ struct Query {
     finds_nothing: bool,
     polls: usize,
     stopped: bool,
+    /// GetQueryResults has said it ended.
+    ended: bool,
     /// The groups it was started over by ARN (`logGroupIdentifiers`).
     identifiers: Vec<String>,
 }
@@ -164,6 +166,13 @@ pub struct State {
     pub linked: Vec<String>,
     /// The `@log` (`ACCOUNT:GROUP`) of a scripted event, by its pointer.
     pub logs_by_ptr: HashMap<String, String>,
+    /// Roles STS refuses to let be assumed (AssumeRole answered `AccessDenied`), by ARN: STS
+    /// reached here (`AWS_ENDPOINT_URL_STS`) forwards every other call to moto, which grants
+    /// every AssumeRole.
+    pub unassumable: Vec<String>,
+    /// Scripted queries started and not yet said to have ended, and the most there were at once.
+    pub running: usize,
+    pub most_running: usize,
     /// Each scripted StartQuery's `logGroupIdentifiers` and `logGroupNames`, in order.
     pub identifiers: Vec<Vec<String>>,
     pub group_names: Vec<Vec<String>>,
@@ -326,6 +335,24 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
     };
     let mut reader = BufReader::new(conn);
     while let Some(request) = read_request(&mut reader) {
+        if let Some(form) = sts_form(&request) {
+            let action = form_value(&form, "Action").unwrap_or_default();
+            let role = form_value(&form, "RoleArn").unwrap_or_default();
+            let refused = {
+                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                s.calls.push(action.clone());
+                action == "AssumeRole" && s.unassumable.contains(&role)
+            };
+            let sent = if refused {
+                refuse_assume_role(&mut out, &role)
+            } else {
+                forward(&request, upstream, &mut out)
+            };
+            if sent.is_err() {
+                break;
+            }
+            continue;
+        }
         let op = request
             .header("x-amz-target")
             .and_then(|t| t.rsplit('.').next())
@@ -430,6 +457,56 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
             .push(op);
     }
     let _ = out.shutdown(Shutdown::Both);
+}
+
+/// The form of an STS call (the query protocol posts `Action=…&…`), when it is one.
+fn sts_form(request: &Request) -> Option<String> {
+    let form = request
+        .header("content-type")
+        .is_some_and(|t| t.contains("x-www-form-urlencoded"));
+    form.then(|| String::from_utf8_lossy(&request.body).into_owned())
+}
+
+/// A form field's value, percent-decoded.
+fn form_value(form: &str, key: &str) -> Option<String> {
+    let raw = form
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))?;
+    let bytes = raw.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// STS's answer to an AssumeRole the caller may not make, as STS words it.
+fn refuse_assume_role(out: &mut TcpStream, role: &str) -> std::io::Result<()> {
+    let body = format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>AccessDenied</Code>\n    <Message>User: arn:aws:iam::123456789012:user/testing is not authorized to perform: sts:AssumeRole on resource: {role}</Message>\n  </Error>\n  <RequestId>kaudit-test</RequestId>\n</ErrorResponse>\n"
+    );
+    write!(
+        out,
+        "HTTP/1.1 403 Forbidden\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nx-amzn-requestid: kaudit-test\r\n\r\n",
+        body.len()
+    )?;
+    out.write_all(body.as_bytes())?;
+    out.flush()
 }
 
 /// The access key a request was signed with (SigV4's `Credential=KEY/date/…`).
@@ -570,6 +647,8 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
                 .is_some_and(|only| !text.contains(only.as_str()));
             s.ranges.push((start_s, end_s));
             s.texts.push(text);
+            s.running += 1;
+            s.most_running = s.most_running.max(s.running);
             s.queries.insert(
                 id.clone(),
                 Query {
@@ -597,6 +676,8 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
             } else {
                 script.ends.unwrap_or("Complete")
             };
+            let ended = status != "Running" && !q.ended;
+            q.ended |= ended;
             let end_ms = rounding.end_ms(q.end_s);
             let mut found: Vec<&Event> = script
                 .events
@@ -610,6 +691,9 @@ fn answer(s: &mut State, op: &str, region: &str, body: &Value) -> Option<(&'stat
                 })
                 .collect();
             let matched = found.len();
+            if ended {
+                s.running -= 1;
+            }
             // Stable: events of one millisecond keep the script's order.
             if q.oldest_first {
                 found.sort_by_key(|e| e.time_ms);
