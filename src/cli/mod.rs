@@ -20,6 +20,7 @@ mod rows;
 mod source_args;
 mod table;
 mod tail;
+mod tail_follow;
 mod tail_state;
 mod tail_status;
 mod time_args;
@@ -182,8 +183,6 @@ fn checked(cli: Cli) -> anyhow::Result<Cli> {
     }
     match &cli.command {
         None => cli.cloud.refuse_fleet("the console")?,
-        Some(Command::Tail(args)) => args.cloud.refuse_fleet("kaudit tail")?,
-        Some(Command::Watch(args)) => args.tail.cloud.refuse_fleet("kaudit watch")?,
         Some(Command::Detect(args)) => args.cloud.refuse_fleet("kaudit detect")?,
         _ => {}
     }

@@ -16,7 +16,7 @@ use clap::Args;
 use super::Outcome;
 use super::table::{Row, TableWriter, row};
 use super::tail::{TailArgs, TailOutput};
-use super::tail_state::Sink;
+use super::tail_state::{Origin, Sink};
 use crate::audit::decode::{Depth, decode_event};
 use crate::audit::time::format_millis_utc;
 use crate::engine::classify::{Classifier, Reading};
@@ -136,7 +136,7 @@ impl Findings<'_> {
 struct CloudFindings<'a, 'c>(&'a mut Findings<'c>);
 
 impl Sink for CloudFindings<'_, '_> {
-    fn take(&mut self, events: &[TailEvent]) -> io::Result<bool> {
+    fn take(&mut self, _from: &Origin, events: &[TailEvent]) -> io::Result<bool> {
         for e in events {
             let at = (e.stream.as_str(), self.0.events);
             if !self.0.offer(e.message.as_bytes(), Some(e.time_ms), at)? {
@@ -195,7 +195,7 @@ pub fn run(args: &WatchArgs) -> Result<Outcome> {
         printed: 0,
     };
     if cloud {
-        super::tail::follow(&args.tail, &mut CloudFindings(&mut findings))?;
+        super::tail_follow::follow(&args.tail, &mut CloudFindings(&mut findings))?;
     } else {
         watch_files(&args.paths, &mut findings)?;
     }

@@ -51,6 +51,7 @@ mod query_ptr;
 mod query_unknown_fields;
 mod reason_corpus;
 mod store;
+mod tail_fleet;
 mod terminal_restore;
 mod terminal_safety;
 mod themes;

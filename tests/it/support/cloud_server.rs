@@ -157,6 +157,12 @@ pub struct State {
     pub live: VecDeque<Vec<LiveStep>>,
     /// Live tail sessions started.
     pub live_started: usize,
+    /// StartLiveTail requests to refuse with LimitExceededException (the account holds as many
+    /// sessions as it may), and how many times more.
+    pub live_limit_exceeded: usize,
+    /// Each StartLiveTail request's `logGroupIdentifiers` and the region it was signed for, in
+    /// order (refused ones too).
+    pub live_requests: Vec<(String, Vec<String>)>,
     /// When each scripted live update was written to its connection.
     pub updates_sent: Vec<std::time::Instant>,
     /// Log groups of linked source accounts, by ARN, as a monitoring account lists them
@@ -361,6 +367,24 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
                     )
                     .is_err()
                     {
+                        break;
+                    }
+                    continue;
+                }
+                let identifiers = body["logGroupIdentifiers"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                s.live_requests.push((signed_region(&request), identifiers));
+                if s.live_limit_exceeded > 0 {
+                    s.live_limit_exceeded -= 1;
+                    drop(s);
+                    let body = json!({"__type": "LimitExceededException", "message": "Account maximum concurrent live tail sessions reached."});
+                    if respond(&mut out, "400 Bad Request", body.to_string().as_bytes()).is_err() {
                         break;
                     }
                     continue;
