@@ -86,8 +86,9 @@ pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
     let cloud = args.cloud.with_fleet()?;
     if cloud.monitoring_account {
         bail!(super::usage::usage(
-            "kaudit tail and kaudit watch read each account with its own credentials: give the \
-             source accounts with --profile or --role-arn instead of --monitoring-account"
+            "kaudit tail and kaudit watch read each account with its own credentials, not through a \
+             monitoring account (--monitoring-account, or a fleet of fleet.toml marked so): give \
+             the source accounts with --profile or --role-arn"
         ));
     }
     if !cloud.fleet() && cloud.groups().is_empty() {
