@@ -51,6 +51,13 @@ fn tail(server: &CloudServer, moto: &Moto, args: &[&str]) -> Output {
     child::output(&mut command)
 }
 
+const BOTH_REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
+
+/// `kaudit tail --region us-east-1 --region eu-west-1 ARGS`.
+fn tail_in_both(server: &CloudServer, moto: &Moto, args: &[&str]) -> Output {
+    tail(server, moto, &[&BOTH_REGIONS[..], args].concat())
+}
+
 /// The audit IDs printed as JSON lines, each with how many times.
 fn printed(out: &Output) -> BTreeMap<String, usize> {
     let mut seen = BTreeMap::new();
@@ -78,15 +85,10 @@ fn a_tail_over_two_regions_prints_each_event_of_both_once() {
     seed(&moto, "eu-west-1", "prod-b", base + 500, &ids("b", 0..3));
     // Not matched by the glob: never followed.
     seed(&moto, "eu-west-1", "staging", base, &ids("s", 0..2));
-    let regions = ["--region", "us-east-1", "--region", "eu-west-1"];
-    let out = tail(
+    let out = tail_in_both(
         &server,
         &moto,
-        &[
-            &regions[..],
-            &["--cluster", "prod-*", "--count", "7", "-o", "jsonl"],
-        ]
-        .concat(),
+        &["--cluster", "prod-*", "--count", "7", "-o", "jsonl"],
     );
     let said = stderr(&out);
     assert!(out.status.success(), "{said}");
@@ -118,11 +120,7 @@ fn a_tail_over_two_regions_prints_each_event_of_both_once() {
         assert!(said.contains(&line), "{line}\n{said}");
     }
     // As a table, each event says its cluster, account and region.
-    let out = tail(
-        &server,
-        &moto,
-        &[&regions[..], &["--cluster", "prod-*", "--count", "7"]].concat(),
-    );
+    let out = tail_in_both(&server, &moto, &["--cluster", "prod-*", "--count", "7"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let table = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = table.lines().collect();
@@ -188,14 +186,10 @@ fn a_live_tail_session_refused_at_the_account_limit_is_polled_instead() {
     seed(&moto, "eu-west-1", "prod-b", base, &ids("b", 0..3));
     // Another tool holds the account's sessions: the first StartLiveTail is refused.
     server.with(|s| s.live_limit_exceeded = 1);
-    let out = tail(
+    let out = tail_in_both(
         &server,
         &moto,
         &[
-            "--region",
-            "us-east-1",
-            "--region",
-            "eu-west-1",
             "--cluster",
             "prod-*",
             "--interval",
@@ -261,14 +255,10 @@ fn tail_state_over_two_regions_keeps_each_regions_group_of_one_name_apart() {
         &ids("west", 0..2),
     );
     let run = |count: &str| {
-        tail(
+        tail_in_both(
             &server,
             &moto,
             &[
-                "--region",
-                "us-east-1",
-                "--region",
-                "eu-west-1",
                 "--cluster",
                 "prod",
                 "--state",
@@ -343,7 +333,7 @@ fn a_watch_over_two_regions_says_each_findings_cluster_account_and_region() {
         .env("AWS_ENDPOINT_URL_STS", moto.url())
         .env("XDG_CONFIG_HOME", dir.path())
         .args(["watch", "--endpoint-url", &server.url(), "--since", "10m"])
-        .args(["--region", "us-east-1", "--region", "eu-west-1"])
+        .args(BOTH_REGIONS)
         .args(["--cluster", "prod-*", "--count", "2", "-o", "jsonl"]);
     let out = child::output(&mut command);
     let said = stderr(&out);
@@ -397,7 +387,13 @@ fn a_region_that_refuses_the_tail_is_said_and_the_other_is_followed() {
     let server = CloudServer::start(&moto.url());
     let base = now_ms() - 300_000;
     // Stamped a moment on: no poll finds them before the other region's refusal is told.
-    seed(&moto, "us-east-1", "prod-a", now_ms() + 1_500, &ids("a", 0..3));
+    seed(
+        &moto,
+        "us-east-1",
+        "prod-a",
+        now_ms() + 1_500,
+        &ids("a", 0..3),
+    );
     seed(&moto, "eu-west-1", "prod-b", base, &ids("b", 0..3));
     server.with(|s| {
         s.refuse_in.insert(
@@ -408,14 +404,10 @@ fn a_region_that_refuses_the_tail_is_said_and_the_other_is_followed() {
             ),
         )
     });
-    let out = tail(
+    let out = tail_in_both(
         &server,
         &moto,
         &[
-            "--region",
-            "us-east-1",
-            "--region",
-            "eu-west-1",
             "--cluster",
             "prod-*",
             "--poll",
