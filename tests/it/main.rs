@@ -52,6 +52,7 @@ mod query_unknown_fields;
 mod reason_corpus;
 mod store;
 mod tail_fleet;
+mod tail_fleet_more;
 mod terminal_restore;
 mod terminal_safety;
 mod themes;

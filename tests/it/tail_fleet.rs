@@ -13,8 +13,8 @@ use crate::support::cloud_server::CloudServer;
 use crate::support::moto::{self, Moto};
 use crate::support::{jsonl, now_ms};
 
-const STREAM: &str = "kube-apiserver-audit-0123456789abcdef";
-const OWN: &str = "123456789012";
+pub(crate) const STREAM: &str = "kube-apiserver-audit-0123456789abcdef";
+pub(crate) const OWN: &str = "123456789012";
 
 fn audit(id: &str) -> String {
     format!(
@@ -23,7 +23,7 @@ fn audit(id: &str) -> String {
 }
 
 /// Puts `ids` (one a second from `from_ms`) into the audit log of `cluster` in `region`.
-fn seed(moto: &Moto, region: &str, cluster: &str, from_ms: i64, ids: &[String]) {
+pub(crate) fn seed(moto: &Moto, region: &str, cluster: &str, from_ms: i64, ids: &[String]) {
     let events: Vec<(i64, String)> = ids
         .iter()
         .enumerate()
@@ -37,12 +37,12 @@ fn seed(moto: &Moto, region: &str, cluster: &str, from_ms: i64, ids: &[String]) 
     });
 }
 
-fn ids(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
+pub(crate) fn ids(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
     range.map(|i| format!("{prefix}-{i}")).collect()
 }
 
 /// `kaudit tail ARGS` over the server, STS straight to moto.
-fn tail(server: &CloudServer, moto: &Moto, args: &[&str]) -> Output {
+pub(crate) fn tail(server: &CloudServer, moto: &Moto, args: &[&str]) -> Output {
     let mut command = moto::kaudit_command();
     command
         .env("AWS_ENDPOINT_URL_STS", moto.url())
@@ -51,15 +51,15 @@ fn tail(server: &CloudServer, moto: &Moto, args: &[&str]) -> Output {
     child::output(&mut command)
 }
 
-const BOTH_REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
+pub(crate) const BOTH_REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
 
 /// `kaudit tail --region us-east-1 --region eu-west-1 ARGS`.
-fn tail_in_both(server: &CloudServer, moto: &Moto, args: &[&str]) -> Output {
+pub(crate) fn tail_in_both(server: &CloudServer, moto: &Moto, args: &[&str]) -> Output {
     tail(server, moto, &[&BOTH_REGIONS[..], args].concat())
 }
 
 /// The audit IDs printed as JSON lines, each with how many times.
-fn printed(out: &Output) -> BTreeMap<String, usize> {
+pub(crate) fn printed(out: &Output) -> BTreeMap<String, usize> {
     let mut seen = BTreeMap::new();
     for line in jsonl(&out.stdout) {
         let id = line["auditID"].as_str().expect("an audit ID").to_string();
@@ -68,11 +68,11 @@ fn printed(out: &Output) -> BTreeMap<String, usize> {
     seen
 }
 
-fn once(expected: &[String]) -> BTreeMap<String, usize> {
+pub(crate) fn once(expected: &[String]) -> BTreeMap<String, usize> {
     expected.iter().map(|id| (id.clone(), 1)).collect()
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -304,136 +304,4 @@ fn tail_state_over_two_regions_keeps_each_regions_group_of_one_name_apart() {
         let line = format!("kaudit: {group} ({OWN}/{region}): carrying on from");
         assert!(said.contains(&line), "{line}\n{said}");
     }
-}
-
-/// An aws-auth change (a finding of the library) with audit ID `id`.
-fn aws_auth_patch(id: &str) -> String {
-    format!(
-        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/x","verb":"patch","user":{{"username":"mallory"}},"sourceIPs":["198.51.100.7"],"objectRef":{{"resource":"configmaps","namespace":"kube-system","name":"aws-auth","apiVersion":"v1"}},"responseStatus":{{"code":200}}}}"#
-    )
-}
-
-#[test]
-fn a_watch_over_two_regions_says_each_findings_cluster_account_and_region() {
-    let moto = Moto::start();
-    let server = CloudServer::start(&moto.url());
-    let dir = tempfile::tempdir().unwrap();
-    let base = now_ms() - 300_000;
-    moto::rt().block_on(async {
-        for (region, cluster, id) in [("us-east-1", "prod-a", "wa"), ("eu-west-1", "prod-b", "wb")]
-        {
-            let client = moto::client_in(&moto.url(), region, None);
-            let group = format!("/aws/eks/{cluster}/cluster");
-            moto::create_stream(&client, &group, STREAM).await;
-            moto::put(&client, &group, STREAM, &[(base, aws_auth_patch(id))]).await;
-        }
-    });
-    let mut command = moto::kaudit_command();
-    command
-        .env("AWS_ENDPOINT_URL_STS", moto.url())
-        .env("XDG_CONFIG_HOME", dir.path())
-        .args(["watch", "--endpoint-url", &server.url(), "--since", "10m"])
-        .args(BOTH_REGIONS)
-        .args(["--cluster", "prod-*", "--count", "2", "-o", "jsonl"]);
-    let out = child::output(&mut command);
-    let said = stderr(&out);
-    assert_eq!(out.status.code(), Some(3), "findings fired: {said}");
-    let mut found: Vec<(String, String, String, String)> = jsonl(&out.stdout)
-        .iter()
-        .map(|f| {
-            assert_eq!(f["detection"], "aws-auth-modified", "{f}");
-            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-            (s("auditID"), s("cluster"), s("account"), s("region"))
-        })
-        .collect();
-    found.sort();
-    let row = |id: &str, cluster: &str, region: &str| {
-        (
-            id.to_string(),
-            cluster.to_string(),
-            OWN.to_string(),
-            region.to_string(),
-        )
-    };
-    assert_eq!(
-        found,
-        [
-            row("wa", "prod-a", "us-east-1"),
-            row("wb", "prod-b", "eu-west-1")
-        ],
-        "{said}"
-    );
-}
-
-#[test]
-fn a_tail_through_a_monitoring_account_is_refused_before_anything_is_asked() {
-    let server = CloudServer::start("127.0.0.1:9");
-    for command in ["tail", "watch"] {
-        let out = child::output(
-            moto::kaudit_command()
-                .args([command, "--endpoint-url", &server.url()])
-                .args(["--monitoring-account", "--cluster", "prod-*"]),
-        );
-        let said = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{said}");
-        assert!(said.contains("--profile or --role-arn"), "{said}");
-    }
-    assert!(server.calls().is_empty(), "{:?}", server.calls());
-}
-
-#[test]
-fn a_region_that_refuses_the_tail_is_said_and_the_other_is_followed() {
-    let moto = Moto::start();
-    let server = CloudServer::start(&moto.url());
-    let base = now_ms() - 300_000;
-    // Stamped a moment on: no poll finds them before the other region's refusal is told.
-    seed(
-        &moto,
-        "us-east-1",
-        "prod-a",
-        now_ms() + 1_500,
-        &ids("a", 0..3),
-    );
-    seed(&moto, "eu-west-1", "prod-b", base, &ids("b", 0..3));
-    server.with(|s| {
-        s.refuse_in.insert(
-            ("FilterLogEvents".into(), "eu-west-1".into()),
-            (
-                "AccessDeniedException".into(),
-                "User is not authorized to perform: logs:FilterLogEvents".into(),
-            ),
-        )
-    });
-    let out = tail_in_both(
-        &server,
-        &moto,
-        &[
-            "--cluster",
-            "prod-*",
-            "--poll",
-            "--interval",
-            "200ms",
-            "--count",
-            "3",
-            "-o",
-            "jsonl",
-        ],
-    );
-    let said = stderr(&out);
-    assert_eq!(printed(&out), once(&ids("a", 0..3)), "{said}");
-    assert!(
-        said.contains(&format!(
-            "kaudit: /aws/eks/prod-b/cluster ({OWN}/eu-west-1): refused ("
-        )),
-        "{said}"
-    );
-    assert!(
-        said.contains(&format!(
-            "kaudit: /aws/eks/prod-a/cluster ({OWN}/us-east-1): polling"
-        )),
-        "{said}"
-    );
-    // Not everything asked for was followed: the run says so in its status.
-    assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(said.contains("logs:FilterLogEvents"), "{said}");
 }
