@@ -53,6 +53,7 @@ mod reason_corpus;
 mod store;
 mod tail_fleet;
 mod tail_fleet_more;
+mod tail_fleet_state;
 mod terminal_restore;
 mod terminal_safety;
 mod themes;

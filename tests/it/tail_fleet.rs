@@ -16,7 +16,7 @@ use crate::support::{jsonl, now_ms};
 pub(crate) const STREAM: &str = "kube-apiserver-audit-0123456789abcdef";
 pub(crate) const OWN: &str = "123456789012";
 
-fn audit(id: &str) -> String {
+pub(crate) fn audit(id: &str) -> String {
     format!(
         r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","verb":"get","user":{{"username":"u"}}}}"#
     )
@@ -234,7 +234,7 @@ fn a_live_tail_session_refused_at_the_account_limit_is_polled_instead() {
 }
 
 /// The state file's JSON.
-fn state_json(path: &Path) -> serde_json::Value {
+pub(crate) fn state_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 

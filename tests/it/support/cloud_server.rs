@@ -155,6 +155,8 @@ pub struct State {
     /// Live tail sessions, one script each, in the order they are started; past the last, a
     /// session sends heartbeats until it is closed.
     pub live: VecDeque<Vec<LiveStep>>,
+    /// Scripts for the sessions started in one region, before `live`'s.
+    pub live_in: HashMap<String, VecDeque<Vec<LiveStep>>>,
     /// Live tail sessions started.
     pub live_started: usize,
     /// StartLiveTail requests to refuse with LimitExceededException (the account holds as many
@@ -379,7 +381,8 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
                             .collect()
                     })
                     .unwrap_or_default();
-                s.live_requests.push((signed_region(&request), identifiers));
+                let region = signed_region(&request);
+                s.live_requests.push((region.clone(), identifiers));
                 if s.live_limit_exceeded > 0 {
                     s.live_limit_exceeded -= 1;
                     drop(s);
@@ -390,7 +393,10 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
                     continue;
                 }
                 s.live_started += 1;
-                s.live.pop_front()
+                match s.live_in.get_mut(&region).and_then(VecDeque::pop_front) {
+                    Some(script) => Some(script),
+                    None => s.live.pop_front(),
+                }
             };
             let _ = live(&mut out, script, state);
             break;
