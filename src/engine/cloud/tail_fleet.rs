@@ -19,10 +19,10 @@ use crate::source::cloudwatch::{CloudError, LiveNote, SdkLogs, TailEvent};
 /// takes "up to 10 log groups" (the CloudWatch Logs API reference, StartLiveTail).
 pub const LIVE_GROUPS_PER_SESSION: usize = 10;
 
-/// The live tail sessions an account may hold at once, taken as 15 and counted in each region as
-/// CloudWatch Logs' quotas are. Not confirmed from AWS's quotas page (the figure can also be
-/// raised on request): `--live-sessions` sets it, and a session AWS refuses with
-/// LimitExceededException anyway is polled instead.
+/// The live tail sessions an account may hold at once, taken as 15 and counted in each region,
+/// as CloudWatch Logs counts its quotas. Neither the figure nor its scope could be confirmed from
+/// AWS's quotas page here (and a quota can be raised on request): `--live-sessions` sets it, and
+/// a session AWS refuses with LimitExceededException anyway is polled instead.
 pub const LIVE_SESSIONS_PER_ACCOUNT: usize = 15;
 
 /// One account and region to follow, and its log groups there.
