@@ -15,36 +15,37 @@ const MAX_GROUPS: usize = 50;
 #[derive(Debug, Clone, Default, Args)]
 pub struct CloudArgs {
     /// Read the audit log of this EKS cluster in CloudWatch Logs (its log group
-    /// /aws/eks/NAME/cluster); repeatable. With `kaudit query` and `kaudit clusters`, NAME may be
-    /// a glob (`prod-*`), matched in every account and region given.
+    /// /aws/eks/NAME/cluster); repeatable. NAME may be a glob (`prod-*`), matched in every
+    /// account and region given (not with `kaudit case add`).
     #[arg(long, value_name = "NAME")]
     pub cluster: Vec<String>,
     /// Read this CloudWatch log group; repeatable (up to 50 at once).
     #[arg(long = "log-group", value_name = "GROUP")]
     pub log_group: Vec<String>,
-    /// The AWS region (else the profile's or AWS_REGION); repeatable with `kaudit query` and
-    /// `kaudit clusters`, which then ask every region.
+    /// The AWS region (else the profile's or AWS_REGION); repeatable (not with `kaudit case
+    /// add`): every region given is read.
     #[arg(long, value_name = "REGION")]
     pub region: Vec<String>,
-    /// A profile of the AWS config files (else the default credential chain); repeatable with
-    /// `kaudit query` and `kaudit clusters`, one account each.
+    /// A profile of the AWS config files (else the default credential chain); repeatable (not
+    /// with `kaudit case add`), one account each.
     #[arg(long, value_name = "NAME")]
     pub profile: Vec<String>,
-    /// With `kaudit query` and `kaudit clusters`: assume this role (STS AssumeRole) to read
-    /// its account; repeatable, one role per account.
+    /// Assume this role (STS AssumeRole) to read its account; repeatable, one role per account
+    /// (not with `kaudit case add`).
     #[arg(long = "role-arn", value_name = "ARN")]
     pub role_arn: Vec<String>,
     /// Call CloudWatch Logs at this URL: a VPC endpoint, or an emulator.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// With `kaudit query` and `kaudit clusters`: the accounts, regions and clusters of this
-    /// fleet of `fleet.toml` in kaudit's config folder; --profile, --role-arn, --region and
-    /// --cluster given beside it add to it.
+    /// The accounts, regions and clusters of this fleet of `fleet.toml` in kaudit's config
+    /// folder; --profile, --role-arn, --region and --cluster given beside it add to it. The
+    /// console opens on the fleet's clusters, chosen in its picker.
     #[arg(long, value_name = "NAME")]
     pub fleet: Option<String>,
     /// With `kaudit query` and `kaudit clusters`: the credentials are a CloudWatch
     /// cross-account monitoring account's; its linked source accounts' clusters are found and
-    /// queried through it, one query per region over them all.
+    /// queried through it, one query per region over them all. `kaudit tail` and `kaudit watch`
+    /// refuse it: they read each account with its own credentials.
     #[arg(long)]
     pub monitoring_account: bool,
     /// The accounts of the named fleet, once read ([`CloudArgs::with_fleet`]).
@@ -92,8 +93,9 @@ impl CloudArgs {
             return Err(super::usage::usage(format!(
                 "{command} reads one account and region, one cluster by name: --fleet, \
                  --monitoring-account, several \
-                 --region or --profile, --role-arn and cluster globs are for `kaudit query` and \
-                 `kaudit clusters`"
+                 --region or --profile, --role-arn and cluster globs are for the console, \
+                 `kaudit query`, `kaudit clusters`, `kaudit detect`, `kaudit tail` and \
+                 `kaudit watch`"
             )));
         }
         Ok(())

@@ -18,6 +18,7 @@ use super::table::TableWriter;
 use super::time_args::TimeArgs;
 use super::work::block_on;
 use crate::catalog::{Catalog, WaitingFor, default_user_dir, lists};
+use crate::engine::cloud::{FIRST_CONCURRENCY, FleetSettings, FleetSource};
 use crate::engine::{Detection, Event, EventSource, Finding, Report};
 use crate::text::sanitize;
 
@@ -73,19 +74,17 @@ fn refs_cell(finding: &Finding) -> String {
 fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>> {
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let range = args.time.resolve(now_ms)?;
-    let source: Arc<dyn EventSource> = if args.cloud.is_set() {
-        let read = "the last 24 hours are read";
-        Arc::new(
-            args.cloud
-                .source(range, now_ms, DEFAULT_CLOUD_SPAN_MS, read, args.max_rows)?,
-        )
-    } else {
-        Arc::new(args.source.local(false)?)
-    };
+    let read = "the last 24 hours are read";
+    let fleet = args.cloud.fleet();
     let cancel = Arc::new(AtomicBool::new(false));
-    let terminal = std::io::stderr().is_terminal() && source.remote();
+    let terminal = std::io::stderr().is_terminal() && (args.cloud.is_set() || fleet);
     let report = Report::new(move |event| {
         match event {
+            // An account or region that could not be listed or asked, over a fleet.
+            Event::Failed(why) => {
+                let clear = if terminal { "\r\x1b[K" } else { "" };
+                eprintln!("{clear}kaudit: {}", sanitize(&why));
+            }
             Event::Detected { done, of } if terminal => {
                 eprint!("\r\x1b[Kdetections run: {done} of {of} (Ctrl-C stops them)");
             }
@@ -98,6 +97,20 @@ fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>>
         }
         true
     });
+    let source: Arc<dyn EventSource> = if fleet {
+        let start = range.start_ms.unwrap_or_else(|| {
+            eprintln!("kaudit: no --since or --start: {read}");
+            now_ms - DEFAULT_CLOUD_SPAN_MS
+        });
+        fleet_of(&args.cloud, start, args.max_rows, &report, &cancel)?
+    } else if args.cloud.is_set() {
+        Arc::new(
+            args.cloud
+                .source(range, now_ms, DEFAULT_CLOUD_SPAN_MS, read, args.max_rows)?,
+        )
+    } else {
+        Arc::new(args.source.local(false)?)
+    };
     let detected = block_on(
         source.remote(),
         &cancel,
@@ -114,6 +127,38 @@ fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>>
         eprintln!("kaudit: {line}");
     }
     Ok(detected.findings)
+}
+
+/// Every cluster of the fleet the flags (or `--fleet NAME`) cover, found in each account and
+/// region: the detections are asked of them all.
+fn fleet_of(
+    cloud: &CloudArgs,
+    since_ms: i64,
+    max_rows: usize,
+    report: &Report,
+    cancel: &Arc<AtomicBool>,
+) -> Result<Arc<dyn EventSource>> {
+    let fleet = cloud.with_fleet()?;
+    let source = FleetSource::new(FleetSettings {
+        name: fleet.fleet.clone().unwrap_or_default(),
+        scope: fleet.scope(),
+        since_ms,
+        follow: false,
+        max_events: 0,
+        max_rows,
+        prices: super::fleet_cost::prices(),
+        concurrency: fleet.fleet_concurrency.unwrap_or(FIRST_CONCURRENCY),
+    });
+    let clusters = block_on(false, cancel, source.clusters(report))?.map_err(|e| anyhow!(e))?;
+    if clusters.is_empty() {
+        return Err(anyhow!(
+            "no cluster matched in any account and region given: nothing was asked"
+        ));
+    }
+    let keys: Vec<String> = clusters.into_iter().map(|c| c.key).collect();
+    source
+        .with_clusters(&keys)
+        .ok_or_else(|| anyhow!("the fleet's clusters could not be opened"))
 }
 
 /// The library's detections (the user's folders and lists included), its problems and the

@@ -22,6 +22,7 @@ mod rows;
 mod source_args;
 mod table;
 mod tail;
+mod tail_follow;
 mod tail_state;
 mod tail_status;
 mod time_args;
@@ -181,12 +182,6 @@ fn checked(cli: Cli) -> anyhow::Result<Cli> {
         return Err(usage::usage(
             "--case opens the console in a case; a command adds to one with `kaudit case add NAME …` or `kaudit case note NAME TEXT`",
         ));
-    }
-    match &cli.command {
-        Some(Command::Tail(args)) => args.cloud.refuse_fleet("kaudit tail")?,
-        Some(Command::Watch(args)) => args.tail.cloud.refuse_fleet("kaudit watch")?,
-        Some(Command::Detect(args)) => args.cloud.refuse_fleet("kaudit detect")?,
-        _ => {}
     }
     if cli.command.is_none() {
         let command = Cli::command();

@@ -86,6 +86,15 @@ impl Default for TableWriter {
 const SAMPLE_ROWS: usize = 500;
 
 impl TableWriter {
+    /// The event table after `lead`'s columns (title, widest).
+    pub fn leading(lead: &[(&str, usize)]) -> Self {
+        let all = lead.iter().chain(COLUMNS.iter());
+        TableWriter::new(
+            all.clone().map(|(t, _)| t.to_string()).collect(),
+            all.map(|(_, w)| *w).collect(),
+        )
+    }
+
     pub fn new(titles: Vec<String>, max: Vec<usize>) -> Self {
         TableWriter {
             titles,

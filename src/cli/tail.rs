@@ -1,27 +1,22 @@
-//! `kaudit tail`: the audit log of clusters in CloudWatch Logs as it is written. Live tail
-//! (StartLiveTail) by default: the history first (`--since`), sessions restarted and their gaps
-//! read back, sampling told on stderr. With `--poll`, or when live tail is refused, FilterLogEvents
-//! is polled with a look-back window and de-duplication by event id. Either way no event is lost
-//! or printed twice.
+//! `kaudit tail`: the audit log of clusters in CloudWatch Logs as it is written, over one
+//! account and region or a fleet's. Live tail (StartLiveTail) by default: the history first
+//! (`--since`), sessions restarted and their gaps read back, sampling told on stderr. With
+//! `--poll`, past the sessions AWS allows, or when live tail is refused, FilterLogEvents is
+//! polled with a look-back window and de-duplication by event id. Either way no event is lost
+//! or printed twice ([`super::tail_follow`]).
 
 use std::io::Write;
-use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
 use super::cloud_args::CloudArgs;
 use super::table::{TableWriter, row};
-use super::tail_state::{Kept, Sink, resume};
-use super::tail_status::{Status, Statuses};
-use super::time_args::parse_duration_ms;
+use super::tail_state::{Origin, Sink};
 use crate::audit::decode::{Depth, decode_event};
-use crate::engine::cloud::{CloudError, CloudSource, LiveNote, TailEvent, Watch};
+use crate::engine::cloud::{LIVE_SESSIONS_PER_ACCOUNT, TailEvent, cluster_of_group};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -58,6 +53,10 @@ pub struct TailArgs {
     /// Poll FilterLogEvents instead of a live tail session (no sampling, a few seconds behind).
     #[arg(long)]
     pub poll: bool,
+    /// Live tail sessions to start at most in each account and region (10 log groups each);
+    /// the groups beyond are polled. AWS's quota is taken as 15; keep some for other tools.
+    #[arg(long, value_name = "N", default_value_t = LIVE_SESSIONS_PER_ACCOUNT)]
+    pub live_sessions: usize,
     /// Keep each log group's position in this file: a run started with it again reads back
     /// what came since and carries on, with nothing lost or shown twice.
     #[arg(long, value_name = "FILE")]
@@ -66,10 +65,21 @@ pub struct TailArgs {
     pub output: TailOutput,
 }
 
+/// The columns a fleet's events lead with: their cluster, and their account and region when
+/// several are followed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Lead {
+    #[default]
+    None,
+    Cluster,
+    ClusterAndTarget,
+}
+
 fn print(
     out: &mut dyn Write,
     table: &mut TableWriter,
-    form: TailOutput,
+    (form, lead): (TailOutput, Lead),
+    from: &Origin,
     e: &TailEvent,
 ) -> std::io::Result<()> {
     match form {
@@ -79,7 +89,18 @@ fn print(
             writeln!(out, "{}", line.trim_end())
         }
         TailOutput::Table => match decode_event(e.message.as_bytes(), Depth::Table) {
-            Ok(event) => table.push(out, row(&event, Some(e.time_ms))),
+            Ok(event) => {
+                let mut cells = Vec::new();
+                if lead != Lead::None {
+                    let cluster = cluster_of_group(&e.group).unwrap_or(&e.group);
+                    cells.push(sanitize(cluster).into_owned());
+                }
+                if lead == Lead::ClusterAndTarget {
+                    cells.push(sanitize(from.shown.as_deref().unwrap_or("-")).into_owned());
+                }
+                cells.extend(row(&event, Some(e.time_ms)));
+                table.push(out, cells)
+            }
             Err(err) => {
                 eprintln!(
                     "kaudit: event {} in {} is not an audit event: {}",
@@ -98,6 +119,7 @@ struct Out {
     table: TableWriter,
     printed: u64,
     form: TailOutput,
+    lead: Lead,
     count: Option<u64>,
 }
 
@@ -110,15 +132,29 @@ impl Sink for Out {
         self.printed
     }
 
+    fn shape(&mut self, fleet: bool, several: bool) {
+        let lead: &[(&str, usize)] = match (fleet, several) {
+            (false, _) => return,
+            (true, false) => &[("CLUSTER", 24)],
+            (true, true) => &[("CLUSTER", 24), ("ACCOUNT/REGION", 28)],
+        };
+        self.lead = if several {
+            Lead::ClusterAndTarget
+        } else {
+            Lead::Cluster
+        };
+        self.table = TableWriter::leading(lead);
+    }
+
     /// Prints the events (up to the count); false when standard output is gone.
-    fn take(&mut self, events: &[TailEvent]) -> std::io::Result<bool> {
+    fn take(&mut self, from: &Origin, events: &[TailEvent]) -> std::io::Result<bool> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         for e in events {
             if self.done() {
                 break;
             }
-            let written = print(&mut out, &mut self.table, self.form, e)
+            let written = print(&mut out, &mut self.table, (self.form, self.lead), from, e)
                 .and_then(|()| self.table.flush(&mut out))
                 .and_then(|()| out.flush());
             match written {
@@ -136,197 +172,9 @@ pub fn run(args: &TailArgs) -> Result<Outcome> {
         table: TableWriter::default(),
         printed: 0,
         form: args.output,
+        lead: Lead::None,
         count: args.count,
     };
-    follow(args, &mut out)?;
+    super::tail_follow::follow(args, &mut out)?;
     Ok(Outcome::Success)
-}
-
-/// Follows the clusters `args` names into `sink` until the count, Ctrl-C, or a failure: live
-/// tail first, FilterLogEvents polling when live tail is not available.
-pub(super) fn follow(args: &TailArgs, sink: &mut dyn Sink) -> Result<()> {
-    let groups = args.cloud.groups();
-    if groups.is_empty() {
-        bail!("give the cluster (--cluster NAME) or log group (--log-group G) to tail");
-    }
-    let state = args
-        .state
-        .as_deref()
-        .map(|path| resume(path, &groups))
-        .transpose()?;
-    let watch = Watch {
-        stream_prefix: Some(args.stream_prefix.clone()).filter(|p| !p.is_empty()),
-        pattern: args.filter_pattern.clone(),
-        since_ms: parse_duration_ms(&args.since)?,
-        lookback_ms: parse_duration_ms(&args.lookback)?,
-        resume: state
-            .as_ref()
-            .map(|s| s.positions().clone())
-            .unwrap_or_default(),
-    };
-    let mut statuses = Statuses::new(&groups);
-    let source = args.cloud.reader(groups, 0, 0);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut kept = Kept::new(sink, state);
-    let out = &mut kept;
-    let followed = runtime.block_on(async {
-        let flag = stop.clone();
-        // A service manager stops it with SIGTERM: it ends as on Ctrl-C, its position written.
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::spawn(async move {
-            let ctrl_c = async {
-                if tokio::signal::ctrl_c().await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            };
-            tokio::select! {
-                () = ctrl_c => {}
-                _ = term.recv() => {}
-            }
-            flag.store(true, Ordering::Relaxed);
-        });
-        if !args.poll {
-            match live(&source, &watch, out, &mut statuses, &stop).await {
-                Err(e @ (CloudError::NoCredentials { .. } | CloudError::BadCredentials { .. })) => {
-                    return Err(anyhow!("{}", sanitize(&e.to_string())));
-                }
-                // Polling would start over from --since and print those events again.
-                Err(e) if out.taken() > 0 => {
-                    return Err(anyhow!(
-                        "the live tail stopped after {}: {}",
-                        crate::text::count(out.taken(), "event"),
-                        sanitize(&e.to_string())
-                    ));
-                }
-                Err(e) => {
-                    statuses.all(&Status::Refused(format!("live tail: {e}")));
-                    eprintln!(
-                        "kaudit: live tail is not available ({}); polling FilterLogEvents instead",
-                        sanitize(&e.to_string())
-                    );
-                }
-                Ok(()) => return Ok(()),
-            }
-        }
-        polled(&source, args, &watch, out, &mut statuses, &stop).await
-    });
-    // Whatever ended the watch, the position of the last event handed out is kept.
-    match (followed, kept.finish()) {
-        (Err(e), Err(saving)) => {
-            eprintln!("kaudit: {saving}");
-            Err(e)
-        }
-        (followed, saved) => followed.and(saved),
-    }
-}
-
-async fn live(
-    source: &CloudSource,
-    watch: &Watch,
-    out: &mut dyn Sink,
-    statuses: &mut Statuses,
-    stop: &AtomicBool,
-) -> Result<(), CloudError> {
-    let mut failed = None;
-    let mut sampled = false;
-    let result = source
-        .watch_live(
-            watch,
-            |note| match note {
-                LiveNote::Events(events) => match out.take(&events) {
-                    Ok(true) if !out.done() => {}
-                    Ok(_) => stop.store(true, Ordering::Relaxed),
-                    Err(e) => {
-                        failed = Some(e);
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                },
-                LiveNote::Sampled(true) => {
-                    sampled = true;
-                    statuses.all(&Status::Sampled);
-                    eprintln!(
-                        "kaudit: WARNING: CloudWatch is sampling this live tail (over 500 events a second): some events are not shown; narrow it with --filter-pattern, or use --poll"
-                    )
-                }
-                LiveNote::Sampled(false) => {
-                    sampled = false;
-                    statuses.all(&Status::Live);
-                    eprintln!("kaudit: CloudWatch stopped sampling: every event is shown again")
-                }
-                LiveNote::Live if sampled => statuses.all(&Status::Sampled),
-                LiveNote::Live => statuses.all(&Status::Live),
-                LiveNote::Reconnecting(why) => {
-                    statuses.all(&Status::Stalled(why.clone()));
-                    eprintln!(
-                        "kaudit: live tail session ended ({}); starting a new one and reading the gap back",
-                        sanitize(&why)
-                    )
-                }
-                LiveNote::Backfilled(n) => {
-                    if n > 0 {
-                        eprintln!(
-                            "kaudit: {} read back from the gap",
-                            crate::text::count(n, "event")
-                        );
-                    }
-                }
-            },
-            stop,
-        )
-        .await;
-    if let Some(e) = failed {
-        return Err(CloudError::Transport {
-            action: "writing the events".into(),
-            message: e.to_string(),
-        });
-    }
-    result
-}
-
-async fn polled(
-    source: &CloudSource,
-    args: &TailArgs,
-    watch: &Watch,
-    out: &mut dyn Sink,
-    statuses: &mut Statuses,
-    stop: &AtomicBool,
-) -> Result<()> {
-    let interval = Duration::from_millis(parse_duration_ms(&args.interval)?.max(200) as u64);
-    let mut failed = None;
-    let watched = source
-        .watch_polled(
-            watch,
-            interval,
-            |batch| match out.take(&batch) {
-                Ok(true) if !out.done() => ControlFlow::Continue(()),
-                Ok(_) => ControlFlow::Break(()),
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
-                }
-            },
-            |group, answer| match answer {
-                None => statuses.one(group, &Status::Polling),
-                Some(e) if e.is_transient() => {
-                    statuses.one(group, &Status::Stalled(e.to_string()));
-                    eprintln!(
-                        "kaudit: CloudWatch did not answer for {} ({}); trying again in {} s",
-                        sanitize(group),
-                        sanitize(&e.to_string()),
-                        interval.as_secs_f32()
-                    )
-                }
-                Some(e) => statuses.one(group, &Status::Refused(e.to_string())),
-            },
-            stop,
-        )
-        .await;
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    watched.map_err(|e| anyhow!("{}", sanitize(&e.to_string())))
 }

@@ -1,5 +1,6 @@
 //! Where each watched log group stands, said on stderr as it changes: live, sampled, polling,
-//! stalled since a time, refused. One process follows many clusters; each has its own line.
+//! stalled since a time, refused. One process follows many clusters; each has its own line,
+//! named with its account and region when several are followed.
 
 use std::mem::discriminant;
 
@@ -20,7 +21,7 @@ pub(super) enum Status {
     Refused(String),
 }
 
-/// What was last said of each group.
+/// What was last said of each group, by the name stderr gives it.
 pub(super) struct Statuses {
     groups: Vec<String>,
     said: Vec<Option<Status>>,
@@ -34,10 +35,10 @@ impl Statuses {
         }
     }
 
-    /// Says every group's status.
-    pub(super) fn all(&mut self, status: &Status) {
-        for i in 0..self.groups.len() {
-            self.set(i, status);
+    /// Says the status of each of `groups`.
+    pub(super) fn each(&mut self, groups: &[String], status: &Status) {
+        for group in groups {
+            self.one(group, status);
         }
     }
 
@@ -78,7 +79,7 @@ mod tests {
     #[test]
     fn a_status_is_said_once_until_it_changes() {
         let mut s = Statuses::new(&["a".into(), "b".into()]);
-        s.all(&Status::Live);
+        s.each(&["a".into(), "b".into()], &Status::Live);
         s.one("a", &Status::Stalled("x".into()));
         s.one("a", &Status::Stalled("y".into()));
         assert_eq!(

@@ -16,11 +16,11 @@ use clap::Args;
 use super::Outcome;
 use super::table::{Row, TableWriter, row};
 use super::tail::{TailArgs, TailOutput};
-use super::tail_state::Sink;
+use super::tail_state::{Origin, Sink};
 use crate::audit::decode::{Depth, decode_event};
 use crate::audit::time::format_millis_utc;
 use crate::engine::classify::{Classifier, Reading};
-use crate::engine::cloud::TailEvent;
+use crate::engine::cloud::{TailEvent, cluster_of_group};
 use crate::engine::local::LocalSource;
 use crate::engine::{Detection, Event, Report, SharedStore};
 use crate::store::FilterSet;
@@ -50,6 +50,9 @@ struct Findings<'c> {
     /// Events read, and findings printed.
     events: u64,
     printed: u64,
+    /// Over a fleet: the cluster of the event being read, and its account and region when
+    /// several are followed; each finding says them.
+    from: Option<(String, Option<String>)>,
 }
 
 impl Findings<'_> {
@@ -102,19 +105,35 @@ impl Findings<'_> {
                 let text = String::from_utf8_lossy(raw);
                 let body = serde_json::from_str::<serde_json::Value>(&text)
                     .unwrap_or_else(|_| serde_json::json!({"@message": text}));
-                let line = serde_json::json!({
+                let mut line = serde_json::json!({
                     "time": time,
                     "severity": detection.severity.name(),
                     "detection": detection.name,
                     "auditID": id,
                     "event": body,
                 });
+                if let Some((cluster, target)) = &self.from {
+                    line["cluster"] = cluster.as_str().into();
+                    if let Some((account, region)) =
+                        target.as_deref().and_then(|t| t.split_once('/'))
+                    {
+                        line["account"] = account.into();
+                        line["region"] = region.into();
+                    }
+                }
                 writeln!(out, "{}", json_escape_unsafe(&line.to_string()))
             }
             TailOutput::Table => {
                 let cells = event.as_ref().map(|e| row(e, time_ms));
                 let cell = |i: usize| cells.as_ref().map_or("-".to_string(), |c| c[i].clone());
-                let line: Row = vec![
+                let mut line: Row = Vec::new();
+                if let Some((cluster, target)) = &self.from {
+                    line.push(sanitize(cluster).into_owned());
+                    if let Some(target) = target {
+                        line.push(sanitize(target).into_owned());
+                    }
+                }
+                line.extend([
                     time,
                     detection.severity.name().to_string(),
                     sanitize(&detection.name).into_owned(),
@@ -124,7 +143,7 @@ impl Findings<'_> {
                     cell(4),
                     cell(5),
                     sanitize(&id).into_owned(),
-                ];
+                ]);
                 self.table.push(out, line)?;
                 self.table.flush(out)
             }
@@ -136,8 +155,12 @@ impl Findings<'_> {
 struct CloudFindings<'a, 'c>(&'a mut Findings<'c>);
 
 impl Sink for CloudFindings<'_, '_> {
-    fn take(&mut self, events: &[TailEvent]) -> io::Result<bool> {
+    fn take(&mut self, from: &Origin, events: &[TailEvent]) -> io::Result<bool> {
         for e in events {
+            if let Some((cluster, target)) = self.0.from.as_mut() {
+                *cluster = cluster_of_group(&e.group).unwrap_or(&e.group).to_string();
+                *target = from.shown.clone();
+            }
             let at = (e.stream.as_str(), self.0.events);
             if !self.0.offer(e.message.as_bytes(), Some(e.time_ms), at)? {
                 return Ok(false);
@@ -153,6 +176,36 @@ impl Sink for CloudFindings<'_, '_> {
     fn taken(&self) -> u64 {
         self.0.events
     }
+
+    fn shape(&mut self, fleet: bool, several: bool) {
+        if !fleet {
+            return;
+        }
+        self.0.from = Some((String::new(), None));
+        let mut lead = vec![("CLUSTER", 24)];
+        if several {
+            lead.push(("ACCOUNT/REGION", 28));
+        }
+        self.0.table = findings_table(&lead);
+    }
+}
+
+/// The findings' table, after `lead`'s columns (title, width).
+fn findings_table(lead: &[(&str, usize)]) -> TableWriter {
+    let columns = lead.iter().copied().chain([
+        ("TIME", 24),
+        ("SEVERITY", 8),
+        ("DETECTION", 34),
+        ("USER", 30),
+        ("SOURCE IP", 15),
+        ("VERB", 8),
+        ("RESOURCE", 20),
+        ("NAMESPACE/NAME", 32),
+        ("AUDIT ID", 36),
+    ]);
+    let (titles, widths): (Vec<String>, Vec<usize>) =
+        columns.map(|(t, w)| (t.to_string(), w)).unzip();
+    TableWriter::fixed(titles, widths)
 }
 
 pub fn run(args: &WatchArgs) -> Result<Outcome> {
@@ -173,29 +226,15 @@ pub fn run(args: &WatchArgs) -> Result<Outcome> {
         detections: &detections,
         reading: classifier.reading(),
         fired: Vec::new(),
-        table: TableWriter::fixed(
-            [
-                "TIME",
-                "SEVERITY",
-                "DETECTION",
-                "USER",
-                "SOURCE IP",
-                "VERB",
-                "RESOURCE",
-                "NAMESPACE/NAME",
-                "AUDIT ID",
-            ]
-            .map(String::from)
-            .to_vec(),
-            vec![24, 8, 34, 30, 15, 8, 20, 32, 36],
-        ),
+        table: findings_table(&[]),
         form: args.tail.output,
         count: args.tail.count,
         events: 0,
         printed: 0,
+        from: None,
     };
     if cloud {
-        super::tail::follow(&args.tail, &mut CloudFindings(&mut findings))?;
+        super::tail_follow::follow(&args.tail, &mut CloudFindings(&mut findings))?;
     } else {
         watch_files(&args.paths, &mut findings)?;
     }

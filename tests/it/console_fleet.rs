@@ -7,8 +7,8 @@
 use crate::fleet::{OTHER_ACCOUNT, ROLE};
 use crate::support::cloud_server::CloudServer;
 use crate::support::moto::{self, Moto};
-use crate::support::now_ms;
 use crate::support::pane::{Pane, tmux_available};
+use crate::support::{child, now_ms, text};
 
 const STREAM: &str = "kube-apiserver-audit-0123456789abcdef";
 
@@ -19,11 +19,10 @@ fn event(id: &str, user: &str, verb: &str, at_ms: i64) -> String {
     )
 }
 
-#[test]
-fn a_responder_opens_a_fleet_picks_its_clusters_and_queries_them_all() {
-    if !tmux_available("the console over a fleet") {
-        return;
-    }
+/// The emulator seeded: `prod` in us-east-1 and in eu-west-1, `payments` in the account the
+/// role reaches, each with one read of secrets (alice, mallory, bob); `staging`, which the
+/// fleet leaves out, with carol's. The loopback server in front.
+fn seeded() -> (Moto, CloudServer) {
     let moto = Moto::start();
     let base = now_ms() - 5 * 60_000;
     let seeded: [(&str, Option<&str>, &str, &str, &str); 4] = [
@@ -48,15 +47,30 @@ fn a_responder_opens_a_fleet_picks_its_clusters_and_queries_them_all() {
         }
     });
     let server = CloudServer::start(&moto.url());
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config/kaudit")).unwrap();
+    (moto, server)
+}
+
+/// `fleet.toml` in `dir`'s config folder: the fleet `prod` over both regions and both
+/// accounts, clusters `prod` and `pay*`.
+fn fleet_toml(config: &std::path::Path) {
+    std::fs::create_dir_all(config.join("kaudit")).unwrap();
     std::fs::write(
-        dir.path().join("config/kaudit/fleet.toml"),
+        config.join("kaudit/fleet.toml"),
         format!(
             "[fleet.prod]\naccounts = [{{ default = true }}, {{ role_arn = \"{ROLE}\" }}]\nregions = [\"us-east-1\", \"eu-west-1\"]\nclusters = [\"prod\", \"pay*\"]\n"
         ),
     )
     .unwrap();
+}
+
+#[test]
+fn a_responder_opens_a_fleet_picks_its_clusters_and_queries_them_all() {
+    if !tmux_available("the console over a fleet") {
+        return;
+    }
+    let (moto, server) = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    fleet_toml(&dir.path().join("config"));
     let url = server.url();
     let sts = moto.url();
     let mut env: Vec<(&str, &str)> = moto::env().to_vec();
@@ -86,7 +100,11 @@ fn a_responder_opens_a_fleet_picks_its_clusters_and_queries_them_all() {
     pane.wait_for("findings:");
     // The two clusters named prod are told apart by region: mallory's event, the second, was
     // written in eu-west-1's.
-    pane.keys(&["j", "Enter"]);
+    pane.keys(&["/"]);
+    pane.literal("mallory");
+    pane.keys(&["Enter"]);
+    pane.wait_for("events 1 of 3");
+    pane.keys(&["Enter"]);
     let detail = pane.wait_for("prod (eu-west-1)");
     assert!(detail.contains("mallory"), "{detail}");
     pane.keys(&["Escape"]);
@@ -108,4 +126,48 @@ fn a_responder_opens_a_fleet_picks_its_clusters_and_queries_them_all() {
     pane.keys(&["Escape"]);
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");
+}
+
+#[test]
+fn kaudit_detect_over_a_fleet_counts_the_hits_of_every_account_and_region() {
+    let (moto, server) = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    fleet_toml(dir.path());
+    let out = child::output(
+        moto::kaudit_command()
+            .env("AWS_ENDPOINT_URL_STS", moto.url())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .args(["detect", "--fleet", "prod", "--since", "30m", "-o", "json"])
+            .args(["--endpoint-url", &server.url()]),
+    );
+    // 3: a detection fired.
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("eu-west-1: CloudWatch: 39 detections"),
+        "each account and region's run said as its own: {stderr}"
+    );
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let secrets = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "secrets-read-by-users")
+        .expect("the detection");
+    let mut ids: Vec<&str> = secrets["auditIDs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    ids.sort();
+    // us-east-1's, eu-west-1's and the other account's; staging is not the fleet's.
+    assert_eq!(
+        ids,
+        ["id-east", "id-pay", "id-west"],
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(secrets["hits"], 3);
+    assert_eq!(secrets["complete"], true);
 }

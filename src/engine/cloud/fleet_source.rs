@@ -335,7 +335,15 @@ impl FleetSource {
                 end_ms,
                 max_rows: self.settings.max_rows,
             };
-            super::detect(logs, detections, &range, report, cancel).await
+            // What each account and region's run cost is said as its own.
+            let (parent, label) = (report.clone(), p.target.label());
+            let own = Report::new(move |event| {
+                parent.send(match event {
+                    Event::Note(note) => Event::Note(format!("{label}: {note}")),
+                    other => other,
+                })
+            });
+            super::detect(logs, detections, &range, &own, cancel).await
         });
         let answers = futures_util::future::join_all(asked).await;
         let mut merged: Option<Vec<crate::engine::finding::Finding>> = None;

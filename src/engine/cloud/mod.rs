@@ -2,8 +2,8 @@
 //! every query's steps in one place ([`run`]), the detections there: those that only keep
 //! events share one query per batch ([`way_of`], [`DetectPlan`]), their events told apart by
 //! kaudit's own plans; one question over many accounts and regions ([`run_fleet`]), or a fleet named in
-//! `fleet.toml` ([`load_fleet`]). A watch
-//! keeps each group's position in a state file ([`StateFile`]).
+//! `fleet.toml` ([`load_fleet`]). A watch follows many targets' groups in live tail sessions
+//! and polls ([`start_parts`]), and keeps each group's position in a state file ([`StateFile`]).
 
 mod classify;
 mod client;
@@ -20,6 +20,7 @@ pub mod price;
 mod query;
 mod source;
 mod state;
+mod tail_fleet;
 mod watch;
 
 pub use client::{ClientSlot, refresh_advice};
@@ -40,11 +41,15 @@ pub use fleet_text::{FLEET_FIELDS, places, second_of, status_words, without_flee
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
 pub use state::{SAVE_EVERY, StateError, StateFile};
-pub use watch::Watch;
+pub use tail_fleet::{
+    Followed, LIVE_GROUPS_PER_SESSION, LIVE_SESSIONS_PER_ACCOUNT, Noted, Part, PartNote,
+    plan_parts, start_parts,
+};
+pub use watch::{Watch, watch_live, watch_polled};
 
 /// What the command line names to reach CloudWatch, the cap it words its notes with, and what
 /// a watch tells it.
 pub use crate::source::cloudwatch::{
     AWS_ROW_CAP, CloudError, Connect, LiveNote, Position, SdkLogs, TailEvent,
-    audit_group_of_cluster, cluster_of_group,
+    audit_group_of_cluster, cluster_of_group, session_limit_reached,
 };

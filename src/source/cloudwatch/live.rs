@@ -161,6 +161,12 @@ fn fatal(e: &CloudError) -> bool {
     )
 }
 
+/// AWS turned the session down because the account holds as many live tail sessions as it may
+/// (other tools hold some): starting again will not mend it soon; the caller polls instead.
+pub fn session_limit_reached(e: &CloudError) -> bool {
+    matches!(e, CloudError::Throttled { code, .. } if code == "LimitExceededException")
+}
+
 /// Follows `target` from now until `stop` is set, telling `note` what comes.
 pub async fn follow<L: Logs>(
     logs: &L,
@@ -198,6 +204,7 @@ pub async fn follow_from<L: Logs>(
     while !stop.load(Ordering::Relaxed) {
         let mut session = match logs.live_tail(target).await {
             Ok(session) => session,
+            Err(e) if session_limit_reached(&e) => return Err(e),
             // CloudWatch did not answer (the SDK's retries spent): tried again, as a dropped
             // session is.
             Err(e) if e.is_transient() => {
@@ -210,6 +217,7 @@ pub async fn follow_from<L: Logs>(
         };
         let opened = Instant::now();
         let mut replace = false;
+        let mut started = false;
         let ended = loop {
             if stop.load(Ordering::Relaxed) {
                 return Ok(());
@@ -222,24 +230,28 @@ pub async fn follow_from<L: Logs>(
             let Ok(msg) = msg else { continue };
             match msg {
                 Some(LiveMsg::Started) => {
+                    started = true;
                     // Connected: read back what the gap before it held. A read-back CloudWatch
-                    // did not answer ends the session; the gap stays, for the next one.
+                    // did not answer ends the session; the gap stays, for the next one. The
+                    // session is said live before the gap's events are handed out, so that a
+                    // caller that stops at a count has said where each group stood.
+                    let mut found = Vec::new();
                     if let Some(from) = gap_from {
                         match backfill(logs, target, from, resuming).await {
                             Ok(events) => {
                                 gap_from = None;
                                 resuming = None;
-                                let found = seen.fresh(events, options.lookback_ms);
+                                found = seen.fresh(events, options.lookback_ms);
                                 note(LiveNote::Backfilled(found.len()));
-                                if !found.is_empty() {
-                                    note(LiveNote::Events(found));
-                                }
                             }
                             Err(e) if e.is_transient() => break Some(e),
                             Err(e) => return Err(e),
                         }
                     }
                     note(LiveNote::Live);
+                    if !found.is_empty() {
+                        note(LiveNote::Events(found));
+                    }
                     pause = Duration::from_millis(200);
                 }
                 Some(LiveMsg::Update {
@@ -255,6 +267,9 @@ pub async fn follow_from<L: Logs>(
                     if !fresh.is_empty() {
                         note(LiveNote::Events(fresh));
                     }
+                }
+                Some(LiveMsg::Ended(Some(e))) if !started && session_limit_reached(&e) => {
+                    return Err(e);
                 }
                 Some(LiveMsg::Ended(e)) => break e,
                 None => break None,

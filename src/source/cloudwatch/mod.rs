@@ -27,7 +27,10 @@ mod types;
 mod values;
 
 pub use client::{ATTEMPT_TIMEOUT, CALL_TIMEOUT, Connect, NoStreamPrefix, SdkLogs};
-pub use live::{LiveMsg, LiveNote, LiveOptions, LiveTarget, follow, follow_from, group_arn};
+pub use live::{
+    LiveMsg, LiveNote, LiveOptions, LiveTarget, follow, follow_from, group_arn,
+    session_limit_reached,
+};
 pub use poll::{FilterPage, Poller, TailEvent, TailTarget, poll};
 pub use position::{Position, event_key};
 pub use query_life::{CloudQuery, CloudRun, run_query};

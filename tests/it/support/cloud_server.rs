@@ -157,8 +157,16 @@ pub struct State {
     /// Live tail sessions, one script each, in the order they are started; past the last, a
     /// session sends heartbeats until it is closed.
     pub live: VecDeque<Vec<LiveStep>>,
+    /// Scripts for the sessions started in one region, before `live`'s.
+    pub live_in: HashMap<String, VecDeque<Vec<LiveStep>>>,
     /// Live tail sessions started.
     pub live_started: usize,
+    /// StartLiveTail requests to refuse with LimitExceededException (the account holds as many
+    /// sessions as it may), and how many times more.
+    pub live_limit_exceeded: usize,
+    /// Each StartLiveTail request's `logGroupIdentifiers` and the region it was signed for, in
+    /// order (refused ones too).
+    pub live_requests: Vec<(String, Vec<String>)>,
     /// When each scripted live update was written to its connection.
     pub updates_sent: Vec<std::time::Instant>,
     /// Log groups of linked source accounts, by ARN, as a monitoring account lists them
@@ -392,8 +400,30 @@ fn serve(conn: TcpStream, state: &Mutex<State>, upstream: &str) {
                     }
                     continue;
                 }
+                let identifiers = body["logGroupIdentifiers"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let region = signed_region(&request);
+                s.live_requests.push((region.clone(), identifiers));
+                if s.live_limit_exceeded > 0 {
+                    s.live_limit_exceeded -= 1;
+                    drop(s);
+                    let body = json!({"__type": "LimitExceededException", "message": "Account maximum concurrent live tail sessions reached."});
+                    if respond(&mut out, "400 Bad Request", body.to_string().as_bytes()).is_err() {
+                        break;
+                    }
+                    continue;
+                }
                 s.live_started += 1;
-                s.live.pop_front()
+                match s.live_in.get_mut(&region).and_then(VecDeque::pop_front) {
+                    Some(script) => Some(script),
+                    None => s.live.pop_front(),
+                }
             };
             let _ = live(&mut out, script, state);
             break;
