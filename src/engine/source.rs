@@ -119,6 +119,12 @@ pub trait EventSource: Send + Sync {
         ReadFrom::default()
     }
 
+    /// The text a query is sent as, from the text the user wrote: a fleet asks a `stats` once
+    /// per cluster, so `by @cluster` (and `@account`, `@region`) is each answer already.
+    fn query_text(&self, text: &str) -> String {
+        text.to_string()
+    }
+
     /// How a query for it is compiled; `tied`: its rows of events are to be tied to the events
     /// held (the console's table).
     fn target(&self, tied: bool) -> Target;

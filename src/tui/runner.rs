@@ -360,7 +360,7 @@ impl Runner {
     /// held; progress while it runs, then its answer.
     fn query(&self, ticket: Ticket, text: &str, range: TimeChoice, cancel: Arc<AtomicBool>) {
         let source = self.source();
-        let compiled = match compile(text, source.target(true)) {
+        let compiled = match compile(&source.query_text(text), source.target(true)) {
             Ok(compiled) => compiled,
             Err(diagnostics) => {
                 let outcome = Err(query_run::refused(&diagnostics));

@@ -123,6 +123,20 @@ fn a_responder_opens_a_fleet_picks_its_clusters_and_queries_them_all() {
         server.calls().iter().filter(|c| *c == "StartQuery").count() >= 2,
         "one query per account and region"
     );
+    // Counted per cluster, as the responder asks it: each cluster's answer is one row.
+    pane.keys(&["Escape", ":"]);
+    pane.literal("query stats count(*) as n by @cluster");
+    pane.keys(&["Enter"]);
+    // (moto answers a `stats` with rows of events, uncounted: what is checked is that each
+    // cluster was asked alone and its answer says which it is.)
+    let per_cluster = pane.wait_for("stats count(*) as n by @cluster · 3 rows");
+    for place in [
+        "111111111111  us-east-1  payments",
+        "eu-west-1  prod",
+        "us-east-1  prod",
+    ] {
+        assert!(per_cluster.contains(place), "{place}: {per_cluster}");
+    }
     pane.keys(&["Escape"]);
     pane.keys(&["q"]);
     pane.wait_for("kaudit-exited-0");

@@ -17,14 +17,14 @@ use super::query::{CloudFacts, CloudRange, tie_rows};
 use super::source::{CloudSettings, CloudSource, Cluster, now_ms};
 use crate::audit::time::TimeRange;
 use crate::engine::SharedStore;
-use crate::engine::compile::{Target, compile, first_error};
+use crate::engine::compile::Target;
 use crate::engine::event::{Event, LoadProgress, Report};
 use crate::engine::finding::Detection;
 use crate::engine::intake::{Intake, TailControl};
 use crate::engine::source::{
     Answer, AnswerFacts, Detected, EventSource, Failure, QueryJob, ReadFrom, Work,
 };
-use crate::source::cloudwatch::{CloudError, SdkLogs, cluster_of_group};
+use crate::source::cloudwatch::{SdkLogs, cluster_of_group};
 use crate::text::sanitize;
 
 /// What a fleet's console reads, and how.
@@ -221,19 +221,8 @@ impl FleetSource {
 
     async fn query_now(&self, job: QueryJob, _report: &Report) -> Result<Answer, Failure> {
         let started = Instant::now();
-        // Each `stats` answer is one cluster's: `by @cluster` is each answer already.
-        let text = without_fleet_keys(job.compiled.text());
-        let compiled = if text == job.compiled.text() {
-            job.compiled
-        } else {
-            compile(&text, Target::CloudWatch).map_err(|d| {
-                Failure::Cloud(CloudError::Service {
-                    action: "logs:StartQuery".into(),
-                    code: "QueryText".into(),
-                    message: first_error(&d),
-                })
-            })?
-        };
+        // Sent as [`EventSource::query_text`] made it.
+        let compiled = job.compiled;
         let targets = self.targets();
         let logs = self.logs().await;
         let run = FleetRun {
@@ -466,6 +455,10 @@ impl EventSource for FleetSource {
                 })
                 .collect(),
         }
+    }
+
+    fn query_text(&self, text: &str) -> String {
+        without_fleet_keys(text)
     }
 
     fn target(&self, _tied: bool) -> Target {

@@ -32,10 +32,13 @@ pub enum SystemField {
     Cluster,
     /// kaudit's own: the AWS account, GCP project or Azure subscription, where named.
     Account,
+    /// kaudit's own: the AWS region a fleet's row was read in; no record read from a file
+    /// names it.
+    Region,
 }
 
 impl SystemField {
-    pub const ALL: [SystemField; 9] = [
+    pub const ALL: [SystemField; 10] = [
         SystemField::Timestamp,
         SystemField::Message,
         SystemField::LogStream,
@@ -45,6 +48,7 @@ impl SystemField {
         SystemField::Source,
         SystemField::Cluster,
         SystemField::Account,
+        SystemField::Region,
     ];
 
     /// The name in a query, `@` included.
@@ -59,6 +63,7 @@ impl SystemField {
             SystemField::Source => "@source",
             SystemField::Cluster => "@cluster",
             SystemField::Account => "@account",
+            SystemField::Region => "@region",
         }
     }
 
@@ -66,7 +71,7 @@ impl SystemField {
     pub fn kaudits_own(self) -> bool {
         matches!(
             self,
-            SystemField::Source | SystemField::Cluster | SystemField::Account
+            SystemField::Source | SystemField::Cluster | SystemField::Account | SystemField::Region
         )
     }
 
@@ -119,6 +124,7 @@ impl<'r, 'a> RecordFields<'r, 'a> {
             SystemField::Account => provenance(self.record)
                 .account
                 .map_or(Value::Missing, |a| Value::str(&a)),
+            SystemField::Region => Value::Missing,
         }
     }
 
