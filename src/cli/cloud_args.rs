@@ -189,6 +189,8 @@ impl CloudArgs {
             groups,
             names: Vec::new(),
             label: None,
+            account: None,
+            region: None,
             since_ms,
             follow: false,
             // A command reads no events into a store.

@@ -74,6 +74,8 @@ fn cloud_source(
         groups: cloud_args.groups(),
         names: Vec::new(),
         label: None,
+        account: None,
+        region: cloud_args.region.first().cloned(),
         since_ms: jiff::Timestamp::now().as_millisecond() - span,
         follow,
         max_events: MAX_CLOUD_EVENTS,

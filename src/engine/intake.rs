@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::audit::formats::ScanReport;
 use crate::engine::SharedStore;
 use crate::engine::event::{Event, LoadProgress, Report, TailStatus};
+use crate::store::Origin;
 
 /// Events held while paused; past this the oldest held ones are dropped and counted.
 pub const PAUSE_BUFFER: usize = 100_000;
@@ -24,12 +25,12 @@ pub struct TailControl {
 }
 
 /// One event that arrived: its text, the record it was read out of when that is more than the
-/// event, and the cluster it came from when its reader knows (a CloudWatch log group's).
+/// event, and where it was written when its reader knows (a CloudWatch log group's cluster).
 #[derive(Debug, Clone, Default)]
 pub struct Arrival {
     pub text: Vec<u8>,
     pub original: Option<Vec<u8>>,
-    pub cluster: Option<Arc<str>>,
+    pub origin: Option<Arc<Origin>>,
 }
 
 /// Where tailed events go: into the store, or held while paused (the oldest dropped and counted
@@ -80,11 +81,8 @@ impl Intake {
                 for a in self.held.drain(..) {
                     // The follower read these and reported what was wrong with any of them (a
                     // cut event, with its file and line) in the reports kept below.
-                    let _ = store.push_reported_in(
-                        &a.text,
-                        a.original.as_deref(),
-                        a.cluster.as_deref(),
-                    );
+                    let _ =
+                        store.push_reported_in(&a.text, a.original.as_deref(), a.origin.as_deref());
                     added += 1;
                 }
             }

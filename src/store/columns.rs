@@ -277,6 +277,8 @@ impl Interners {
                 Facet::UserAgent => f.intern_opt(event.user_agent.as_deref()),
                 Facet::Source => f.intern_opt(from.map(|p| p.cloud.name())),
                 Facet::Cluster => f.intern_opt(from.and_then(|p| p.cluster.as_deref())),
+                Facet::Account => f.intern_opt(from.and_then(|p| p.account.as_deref())),
+                Facet::Region => f.intern_opt(from.and_then(|p| p.region.as_deref())),
             };
         }
         let name = self.name.intern_opt(object.and_then(|o| o.name.as_deref()));

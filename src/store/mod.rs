@@ -78,11 +78,15 @@ pub enum Facet {
     Source,
     /// `@cluster`, where the record or its log group names it.
     Cluster,
+    /// `@account`: the AWS account, GCP project or Azure subscription, where named.
+    Account,
+    /// `@region`: the AWS region a fleet's event was read in, GKE's location.
+    Region,
 }
 
 impl Facet {
     /// Every facet, in the order the console lists them.
-    pub const ALL: [Facet; 11] = [
+    pub const ALL: [Facet; 13] = [
         Facet::User,
         Facet::Impersonated,
         Facet::SourceIp,
@@ -94,6 +98,8 @@ impl Facet {
         Facet::UserAgent,
         Facet::Source,
         Facet::Cluster,
+        Facet::Account,
+        Facet::Region,
     ];
 
     /// How the facet is named on screen.
@@ -110,6 +116,8 @@ impl Facet {
             Facet::UserAgent => "user agent",
             Facet::Source => "source",
             Facet::Cluster => "cluster",
+            Facet::Account => "account",
+            Facet::Region => "region",
         }
     }
 
@@ -127,12 +135,25 @@ struct StoredInput {
     input: Arc<LocalInput>,
 }
 
-/// Where an event of an EKS cluster's audit log group was written.
-fn eks_cluster(cluster: &str) -> Provenance<'_> {
-    Provenance {
-        cloud: Cloud::Eks,
-        cluster: Some(std::borrow::Cow::Borrowed(cluster)),
-        account: None,
+/// Where an event read from an EKS cluster's audit log group in CloudWatch was written, as the
+/// console names it: its cluster (over a fleet, told apart from another of the same name), and
+/// the account and region it was read in, when known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub cluster: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Origin {
+    fn provenance(&self) -> Provenance<'_> {
+        use std::borrow::Cow::Borrowed;
+        Provenance {
+            cloud: Cloud::Eks,
+            cluster: Some(Borrowed(&self.cluster)),
+            account: self.account.as_deref().map(Borrowed),
+            region: self.region.as_deref().map(Borrowed),
+        }
     }
 }
 
@@ -436,8 +457,8 @@ impl EventStore {
 
     /// [`EventStore::push_owned`] of an event read from an EKS cluster's audit log group in
     /// CloudWatch: `cluster` is how the console names that cluster (its facet, the detail).
-    pub fn push_owned_in(&mut self, raw: &[u8], cluster: &str) -> Result<u32, DecodeError> {
-        self.push(raw, true, Some(&eks_cluster(cluster)))
+    pub fn push_owned_in(&mut self, raw: &[u8], origin: &Origin) -> Result<u32, DecodeError> {
+        self.push(raw, true, Some(&origin.provenance()))
     }
 
     /// Appends one event whose reader already counted it and reported its problems in a report
@@ -458,14 +479,14 @@ impl EventStore {
     }
 
     /// [`EventStore::push_reported_from`] of an event from an EKS cluster's audit log group,
-    /// named `cluster` when given ([`EventStore::push_owned_in`]).
+    /// when its origin is given ([`EventStore::push_owned_in`]).
     pub fn push_reported_in(
         &mut self,
         raw: &[u8],
         original: Option<&[u8]>,
-        cluster: Option<&str>,
+        origin: Option<&Origin>,
     ) -> Result<u32, DecodeError> {
-        let from = cluster.map(eks_cluster);
+        let from = origin.map(Origin::provenance);
         let row = self.push(raw, false, from.as_ref())?;
         if let Some(original) = original {
             let i = row as usize;

@@ -74,13 +74,21 @@ pub struct DetailData {
 }
 
 impl DetailData {
-    /// [`DetailData::from_raw`] of a held event, with where it was written: its cluster when
-    /// known, and the input it was read from when there are several (streams of a folder).
+    /// [`DetailData::from_raw`] of a held event, with where it was written: its cluster,
+    /// account and region when known, and the input it was read from when there are several (streams of a folder).
     pub fn of_held(store: &crate::store::EventStore, row: u32) -> DetailData {
         let mut data = DetailData::from_raw(store.raw(row));
         let mut lines = Vec::new();
-        if let Some(cluster) = store.value(row, crate::store::Facet::Cluster) {
+        use crate::store::Facet;
+        if let Some(cluster) = store.value(row, Facet::Cluster) {
             lines.push(line("cluster", cluster, Tone::Plain));
+        }
+        // The account (project, subscription) and region, where the event names them or a
+        // fleet read it.
+        for (label, facet) in [("account", Facet::Account), ("region", Facet::Region)] {
+            if let Some(value) = store.value(row, facet) {
+                lines.push(line(label, value, Tone::Muted));
+            }
         }
         if store.input_count() > 1
             && let Some(name) = store.source_name(row)

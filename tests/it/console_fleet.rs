@@ -107,7 +107,26 @@ fn a_responder_opens_a_fleet_picks_its_clusters_and_queries_them_all() {
     pane.keys(&["Enter"]);
     let detail = pane.wait_for("prod (eu-west-1)");
     assert!(detail.contains("mallory"), "{detail}");
+    let said = |label: &str, value: &str| {
+        detail
+            .lines()
+            .any(|l| l.contains(label) && l.contains(value))
+    };
+    assert!(said("region", "eu-west-1"), "{detail}");
+    assert!(said("account", "123456789012"), "{detail}");
     pane.keys(&["Escape"]);
+    // The region and account are facets too: the events read in us-east-1, of both accounts.
+    pane.keys(&[":"]);
+    pane.literal("clear");
+    pane.keys(&["Enter", ":"]);
+    pane.literal("region us-east-1");
+    pane.keys(&["Enter"]);
+    let east = pane.wait_for("events 2 of 3");
+    assert!(!east.contains("mallory"), "{east}");
+    pane.keys(&[":"]);
+    pane.literal("clear");
+    pane.keys(&["Enter"]);
+    pane.wait_for("events 3 of 3");
     // A query asked of every account and region: its rows say where each came from.
     pane.keys(&[":"]);
     pane.literal("query fields user.username");

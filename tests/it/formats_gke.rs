@@ -289,6 +289,17 @@ fn queries_and_detections_run_unchanged_over_gke() {
                 "@timestamp": "2026-11-02 08:18:10.000"
             }]),
         ),
+        // Where each entry was written: its cluster, project and location.
+        (
+            "stats count(*) as n by @source, @cluster, @account, @region",
+            json!([{
+                "@source": "gke",
+                "@cluster": "prod-eu",
+                "@account": "acme-prod",
+                "@region": "europe-west1",
+                "n": 6
+            }]),
+        ),
         // Words of the event that its entry does not hold (the HTTP code, the stage): a query's
         // prefilter must not pass over the entry for lacking them.
         (

@@ -81,9 +81,9 @@ fn expected(e: &Value, facet: Facet) -> Option<String> {
         Facet::Code => e["responseStatus"]["code"].as_i64().map(|c| c.to_string()),
         Facet::Decision => s(&e["annotations"]["authorization.k8s.io/decision"]),
         Facet::UserAgent => s(&e["userAgent"]),
-        // A plain event in a file named demo.jsonl: no service or cluster named.
+        // A plain event in a file named demo.jsonl: no service, cluster, account or region named.
         Facet::Source => Some("k8s".to_string()),
-        Facet::Cluster => None,
+        Facet::Cluster | Facet::Account | Facet::Region => None,
     }
 }
 

@@ -44,6 +44,8 @@ pub struct Provenance<'a> {
     pub cluster: Option<Cow<'a, str>>,
     /// The AWS account, GCP project or Azure subscription.
     pub account: Option<Cow<'a, str>>,
+    /// The AWS region (a fleet's), or GKE's location.
+    pub region: Option<Cow<'a, str>>,
 }
 
 impl<'a> Provenance<'a> {
@@ -52,6 +54,7 @@ impl<'a> Provenance<'a> {
             cloud,
             cluster: None,
             account: None,
+            region: None,
         }
     }
 }
@@ -77,6 +80,7 @@ fn from_log<'a>(record: &AuditRecord<'a>) -> Provenance<'a> {
             cloud: Cloud::Eks,
             cluster: owned(cluster),
             account: account.and_then(owned),
+            region: None,
         };
     }
     let cloudwatch = matches!(
@@ -142,6 +146,7 @@ fn gke(message: &[u8]) -> Provenance<'static> {
     if let Some(raw) = annotations {
         found.cluster = string_member(raw, &["cluster_name"], |_| {}).map(Cow::Owned);
         found.account = string_member(raw, &["project_id"], |_| {}).map(Cow::Owned);
+        found.region = string_member(raw, &["location"], |_| {}).map(Cow::Owned);
     }
     found
 }

@@ -168,6 +168,8 @@ impl FleetSource {
                     groups: target.groups.clone(),
                     names,
                     label: Some(target.label()),
+                    account: target.account.clone(),
+                    region: Some(target.region.clone()),
                     since_ms: self.settings.since_ms,
                     follow: self.settings.follow,
                     max_events: self.settings.max_events,

@@ -14,6 +14,7 @@ use crate::source::cloudwatch::{
     CloudError, LiveNote, LiveOptions, LiveTarget, Logs, SdkLogs, TailTarget, event_key,
     follow_from, group_arn,
 };
+use crate::store::Origin;
 
 /// The audit streams of an EKS log group.
 const AUDIT_STREAMS: &str = "kube-apiserver-audit";
@@ -45,7 +46,7 @@ impl CloudSource {
         let mut newest = settings.since_ms;
         let mut known: Vec<(String, i64)> = Vec::new();
         'groups: for group in &settings.groups {
-            let cluster = self.cluster_name(group);
+            let origin = self.origin(group);
             let target = TailTarget {
                 group: group.clone(),
                 stream_prefix: Some(AUDIT_STREAMS.into()),
@@ -81,8 +82,8 @@ impl CloudSource {
                         break 'groups;
                     }
                     // A message the store cannot read is counted in its report: nothing is lost.
-                    let _ = match &cluster {
-                        Some(name) => held.push_owned_in(e.message.as_bytes(), name),
+                    let _ = match &origin {
+                        Some(origin) => held.push_owned_in(e.message.as_bytes(), origin),
                         None => held.push_owned(e.message.as_bytes()),
                     };
                     newest = newest.max(e.time_ms);
@@ -237,7 +238,7 @@ impl Session<'_> {
             ..LiveTarget::default()
         };
         let mut held = known.clone();
-        let mut names = Vec::new();
+        let mut origins = Vec::new();
         let result = follow_from(
             logs,
             &target,
@@ -262,7 +263,7 @@ impl Session<'_> {
                         let texts = events
                             .into_iter()
                             .map(|e| Arrival {
-                                cluster: cached_name(&mut names, self.source, &e.group),
+                                origin: cached_origin(&mut origins, self.source, &e.group),
                                 text: e.message.into_bytes(),
                                 original: None,
                             })
@@ -289,16 +290,16 @@ impl Session<'_> {
     }
 }
 
-/// The name of `group`'s cluster, looked up once per group.
-fn cached_name(
-    cache: &mut Vec<(String, Option<Arc<str>>)>,
+/// Where `group`'s events were written, looked up once per group.
+fn cached_origin(
+    cache: &mut Vec<(String, Option<Arc<Origin>>)>,
     source: &CloudSource,
     group: &str,
-) -> Option<Arc<str>> {
-    if let Some((_, name)) = cache.iter().find(|(g, _)| g == group) {
-        return name.clone();
+) -> Option<Arc<Origin>> {
+    if let Some((_, origin)) = cache.iter().find(|(g, _)| g == group) {
+        return origin.clone();
     }
-    let name = source.cluster_name(group);
-    cache.push((group.to_string(), name.clone()));
-    name
+    let origin = source.origin(group).map(Arc::new);
+    cache.push((group.to_string(), origin.clone()));
+    origin
 }

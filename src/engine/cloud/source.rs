@@ -20,10 +20,11 @@ use crate::engine::source::{
     Answer, AnswerFacts, Detected, EventSource, Failure, QueryJob, ReadFrom, Work,
 };
 use crate::source::cloudwatch::{CloudError, Connect, Logs, SdkLogs};
+use crate::store::Origin;
 use crate::text::sanitize;
 
 /// What to read from CloudWatch, and how.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CloudSettings {
     pub connect: Connect,
     /// Empty: a cluster is to be picked first ([`EventSource::clusters`]).
@@ -33,6 +34,9 @@ pub struct CloudSettings {
     pub names: Vec<(String, String)>,
     /// Over a fleet, the account and region read, as messages name them.
     pub label: Option<String>,
+    /// The account and region read, when known: each event read carries them.
+    pub account: Option<String>,
+    pub region: Option<String>,
     /// Loading reads from here (epoch ms) to now; a query with no start starts here.
     pub since_ms: i64,
     /// After loading, follow the groups live.
@@ -102,14 +106,19 @@ impl CloudSource {
         }
     }
 
-    /// The name of the cluster whose audit log `group` is, as events read from it carry it;
-    /// none for a log group that is not an EKS cluster's.
-    pub(super) fn cluster_name(&self, group: &str) -> Option<Arc<str>> {
-        if let Some((_, name)) = self.settings.names.iter().find(|(g, _)| g == group) {
-            return Some(name.as_str().into());
-        }
-        let (_, name) = super::fleet::of_identifier(group);
-        crate::source::cloudwatch::cluster_of_group(name).map(Arc::from)
+    /// Where the events of `group` were written, as they carry it: the cluster whose audit log
+    /// it is (none for a log group that is not an EKS cluster's), its account and region.
+    pub(super) fn origin(&self, group: &str) -> Option<Origin> {
+        let (account, name) = super::fleet::of_identifier(group);
+        let cluster = match self.settings.names.iter().find(|(g, _)| g == group) {
+            Some((_, named)) => named.clone(),
+            None => crate::source::cloudwatch::cluster_of_group(name)?.to_string(),
+        };
+        Some(Origin {
+            cluster,
+            account: account.or_else(|| self.settings.account.clone()),
+            region: self.settings.region.clone(),
+        })
     }
 
     /// The client, connected on first use.

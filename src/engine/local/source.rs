@@ -293,7 +293,7 @@ impl Inner {
                 .map(|e| Arrival {
                     text: e.raw,
                     original: e.original,
-                    cluster: None,
+                    origin: None,
                 })
                 .collect();
             if intake.offer(raws, round.reports, store, report, control) {

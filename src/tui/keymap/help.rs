@@ -60,6 +60,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ":cluster C",
         "keep the events of this cluster, where the record or its log group names it (!C drops them)",
     ),
+    (
+        ":account A",
+        "keep the events of this AWS account, GCP project or Azure subscription (!A drops them)",
+    ),
+    (
+        ":region R",
+        "keep the events a fleet read in this region, or of this GKE location (!R drops them)",
+    ),
     (":clear", "drop every filter"),
     (":help", "this help"),
     (":q", "quit (also :quit)"),

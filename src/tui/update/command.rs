@@ -97,7 +97,7 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
         "case" => super::case::command(state, arg),
         "note" => super::case::note(state, arg),
         "user" | "as" | "ip" | "verb" | "resource" | "namespace" | "code" | "decision"
-        | "source" | "cluster" => {
+        | "source" | "cluster" | "account" | "region" => {
             let facet = match name {
                 // Either identity of a request: who sent it, or whom it impersonated.
                 "user" => Facet::User,
@@ -109,6 +109,8 @@ pub fn command(state: &mut State, input: &str) -> Vec<Effect> {
                 "code" => Facet::Code,
                 "source" => Facet::Source,
                 "cluster" => Facet::Cluster,
+                "account" => Facet::Account,
+                "region" => Facet::Region,
                 _ => Facet::Decision,
             };
             let (keep, value) = match arg.strip_prefix('!') {

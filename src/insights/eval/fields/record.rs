@@ -32,8 +32,7 @@ pub enum SystemField {
     Cluster,
     /// kaudit's own: the AWS account, GCP project or Azure subscription, where named.
     Account,
-    /// kaudit's own: the AWS region a fleet's row was read in; no record read from a file
-    /// names it.
+    /// kaudit's own: the AWS region a fleet's row was read in, GKE's location, where named.
     Region,
 }
 
@@ -124,7 +123,9 @@ impl<'r, 'a> RecordFields<'r, 'a> {
             SystemField::Account => provenance(self.record)
                 .account
                 .map_or(Value::Missing, |a| Value::str(&a)),
-            SystemField::Region => Value::Missing,
+            SystemField::Region => provenance(self.record)
+                .region
+                .map_or(Value::Missing, |r| Value::str(&r)),
         }
     }
 
