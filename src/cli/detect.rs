@@ -76,6 +76,12 @@ fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>>
     let range = args.time.resolve(now_ms)?;
     let read = "the last 24 hours are read";
     let fleet = args.cloud.fleet();
+    // A named fleet is read first: a mistake in it is said before anything else.
+    let cloud = if fleet {
+        args.cloud.with_fleet()?
+    } else {
+        args.cloud.clone()
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     let terminal = std::io::stderr().is_terminal() && (args.cloud.is_set() || fleet);
     let report = Report::new(move |event| {
@@ -102,7 +108,7 @@ fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>>
             eprintln!("kaudit: no --since or --start: {read}");
             now_ms - DEFAULT_CLOUD_SPAN_MS
         });
-        fleet_of(&args.cloud, start, args.max_rows, &report, &cancel)?
+        fleet_of(&cloud, start, args.max_rows, &report, &cancel)?
     } else if args.cloud.is_set() {
         Arc::new(
             args.cloud
@@ -129,7 +135,7 @@ fn findings(args: &DetectArgs, detections: &[Detection]) -> Result<Vec<Finding>>
     Ok(detected.findings)
 }
 
-/// Every cluster of the fleet the flags (or `--fleet NAME`) cover, found in each account and
+/// Every cluster of the fleet the flags (with the named fleet read in) cover, found in each account and
 /// region: the detections are asked of them all.
 fn fleet_of(
     cloud: &CloudArgs,
@@ -138,7 +144,7 @@ fn fleet_of(
     report: &Report,
     cancel: &Arc<AtomicBool>,
 ) -> Result<Arc<dyn EventSource>> {
-    let fleet = cloud.with_fleet()?;
+    let fleet = cloud;
     let source = FleetSource::new(FleetSettings {
         name: fleet.fleet.clone().unwrap_or_default(),
         scope: fleet.scope(),

@@ -189,7 +189,7 @@ impl ClusterPicker {
             };
             lines.push(Line::from(vec![
                 Span::styled(mark, styles.get(Role::Accent)),
-                Span::styled(format!("{:<28}", sanitize(&item.cluster)), style),
+                Span::styled(padded(&sanitize(&item.cluster), 28), style),
                 Span::styled(place, styles.get(Role::Text)),
                 Span::styled(
                     format!(" {}{size}", sanitize(&item.group)),
@@ -206,6 +206,13 @@ impl ClusterPicker {
             )
             .render(area, buf);
     }
+}
+
+/// `text` (made safe already) in exactly `width` terminal columns: cut with `…`, else padded.
+fn padded(text: &str, width: usize) -> String {
+    let fit = crate::text::fit_columns(text, width);
+    let pad = width.saturating_sub(crate::text::columns(&fit));
+    format!("{fit}{}", " ".repeat(pad))
 }
 
 /// What a search is matched against: the cluster, and over a fleet its region and account.

@@ -92,7 +92,7 @@ fn a_responder_opens_a_fleet_picks_its_clusters_and_queries_them_all() {
     pane.keys(&["Enter"]);
     let title = pane.wait_for("events 3 of 3");
     assert!(
-        title.contains("CloudWatch fleet prod: 3 clusters in 3 accounts and regions"),
+        title.contains("CloudWatch: 3 clusters in 3 accounts and regions · fleet prod"),
         "{title}"
     );
     assert!(!title.contains("carol"), "{title}");

@@ -437,11 +437,12 @@ impl EventSource for FleetSource {
             return format!("CloudWatch fleet {}: pick clusters", self.settings.name);
         }
         let clusters: usize = self.parts.iter().map(|p| p.target.groups.len()).sum();
+        // The counts first: at 80 columns the fleet's name is what gets cut.
         format!(
-            "CloudWatch fleet {}: {} in {}",
-            self.settings.name,
+            "CloudWatch: {} in {} · fleet {}",
             crate::text::count(clusters, "cluster"),
-            places(self.parts.len())
+            places(self.parts.len()),
+            self.settings.name,
         )
     }
 
