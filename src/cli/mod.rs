@@ -22,6 +22,7 @@ mod rows;
 mod source_args;
 mod table;
 mod tail;
+mod tail_args;
 mod tail_follow;
 mod tail_state;
 mod tail_status;
@@ -97,7 +98,7 @@ enum Command {
     /// List the EKS clusters whose audit log is in CloudWatch Logs.
     Clusters(clusters::ClustersArgs),
     /// Follow a cluster's audit log in CloudWatch Logs as it is written.
-    Tail(tail::TailArgs),
+    Tail(tail_args::TailArgs),
     /// Every detection over events as they arrive (files followed, or a cluster tailed): each
     /// finding printed when its event comes; exit 3 when anything fired.
     Watch(watch::WatchArgs),

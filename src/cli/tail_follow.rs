@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 
 use super::cloud_args::CloudArgs;
-use super::tail::TailArgs;
+use super::tail_args::TailArgs;
 use super::tail_state::{Kept, Origin, Sink, resume};
 use super::tail_status::{Status, Statuses};
 use super::time_args::parse_duration_ms;

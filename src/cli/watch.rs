@@ -15,7 +15,7 @@ use clap::Args;
 
 use super::Outcome;
 use super::table::{Row, TableWriter, row};
-use super::tail::{TailArgs, TailOutput};
+use super::tail_args::{TailArgs, TailOutput};
 use super::tail_state::{Origin, Sink};
 use crate::audit::decode::{Depth, decode_event};
 use crate::audit::time::format_millis_utc;

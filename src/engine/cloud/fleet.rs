@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::combine::MAX_QUERY_LEN;
 use super::fleet_gate::{Gate, Watched};
+use super::fleet_status::{TargetResult, TargetStatus};
 use super::query::{CloudRange, run, whole_seconds};
 use crate::engine::compile::{Compiled, Target as CompileTarget, compile};
 use crate::insights::ast::{CommandKind, Query};
@@ -128,71 +129,6 @@ pub async fn find_groups<L: Logs>(
         .collect();
     // Over linked accounts the groups' ARNs name theirs, not the caller's.
     Ok((named, if linked { None } else { account }))
-}
-
-/// How a target ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TargetStatus {
-    Complete,
-    /// Some rows are missing: the ranges (`start_s`, `end_s`) not covered, and why.
-    Partial {
-        uncovered: Vec<(i64, i64)>,
-        why: Vec<String>,
-    },
-    /// AWS refused an IAM action.
-    Refused {
-        action: String,
-        message: String,
-    },
-    Failed {
-        why: String,
-    },
-}
-
-impl TargetStatus {
-    /// What an error of AWS makes of a target: a refused IAM action, or a failure.
-    pub fn of_error(e: &CloudError) -> TargetStatus {
-        match e {
-            CloudError::AccessDenied { action, message } => TargetStatus::Refused {
-                action: action.clone(),
-                message: message.clone(),
-            },
-            other => TargetStatus::Failed {
-                why: other.to_string(),
-            },
-        }
-    }
-}
-
-/// What one target gave.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TargetResult {
-    pub status: TargetStatus,
-    /// Calls AWS throttled (or refused for the query limit) and kaudit tried again.
-    pub throttled: usize,
-    /// StartQuery calls that answered.
-    pub queries: usize,
-    pub stats: QueryStats,
-    pub rows: usize,
-}
-
-impl TargetResult {
-    pub fn complete(&self) -> bool {
-        self.status == TargetStatus::Complete
-    }
-}
-
-/// How one target of a fleet's query ended, as the answer tells it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TargetNote {
-    /// `account/region`.
-    pub label: String,
-    /// The role it was read with, if one was assumed.
-    pub role: Option<String>,
-    pub region: String,
-    /// What it scanned cost, and whose price that was, when the region's price is known.
-    pub cost: Option<(f64, super::price::PriceFrom)>,
-    pub result: TargetResult,
 }
 
 /// How the answers of several targets become one.

@@ -8,8 +8,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use super::fleet::{FleetRun, FleetTarget, TargetNote, TargetStatus, of_identifier, run_fleet};
+use super::fleet::{FleetRun, FleetTarget, of_identifier, run_fleet};
 use super::fleet_find::{FleetScope, FoundTarget, find_targets};
+use super::fleet_status::{TargetNote, TargetResult, TargetStatus};
 use super::fleet_text::{places, status_words, without_fleet_keys};
 use super::follow::tick;
 use super::price::Prices;
@@ -93,7 +94,7 @@ impl FleetSource {
         for (i, f) in found.iter().enumerate() {
             if let Some(e) = &f.refused {
                 let status = TargetStatus::of_error(e);
-                let result = super::fleet::TargetResult {
+                let result = TargetResult {
                     status,
                     throttled: 0,
                     queries: 0,

@@ -3,7 +3,7 @@
 //! kaudit and added to every row. So they are taken out of the `by` list of the text sent, and
 //! each answer is already the group that `by` would have made.
 
-use super::fleet::{TargetResult, TargetStatus};
+use super::fleet_status::{TargetResult, TargetStatus};
 use crate::insights::ast::{CommandKind, ExprKind, Projection};
 use crate::insights::parser::parse;
 use crate::source::cloudwatch::AWS_ROW_CAP;

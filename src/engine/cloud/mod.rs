@@ -14,6 +14,7 @@ mod fleet_file;
 mod fleet_find;
 mod fleet_gate;
 mod fleet_source;
+mod fleet_status;
 mod fleet_text;
 mod follow;
 pub mod price;
@@ -27,9 +28,8 @@ pub use client::{ClientSlot, refresh_advice};
 pub use combine::{Batch, MAX_QUERY_LEN, Way, way_of};
 pub use detect::{CloudDetected, DetectPlan, detect, detect_planned};
 pub use fleet::{
-    FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, Merge, PlannedQuery, TargetResult,
-    TargetStatus, account_of_arn, find_groups, glob_match, is_glob, of_identifier, plan, run_fleet,
-    too_long, too_long_why,
+    FleetAnswer, FleetRun, FleetTarget, MAX_GROUPS_PER_QUERY, Merge, PlannedQuery, account_of_arn,
+    find_groups, glob_match, is_glob, of_identifier, plan, run_fleet, too_long, too_long_why,
 };
 pub use fleet_file::{
     FleetAccount, NamedFleet, fleet_file_path, load_fleet, load_prices, parse_prices,
@@ -37,6 +37,7 @@ pub use fleet_file::{
 pub use fleet_find::{FleetScope, FoundTarget, find_targets};
 pub use fleet_gate::{FIRST_CONCURRENCY, MOST_CONCURRENCY, concurrency};
 pub use fleet_source::{FleetSettings, FleetSource};
+pub use fleet_status::{TargetNote, TargetResult, TargetStatus};
 pub use fleet_text::{FLEET_FIELDS, places, second_of, status_words, without_fleet_keys};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use super::fleet::TargetNote;
+use super::fleet_status::TargetNote;
 use crate::engine::compile::Compiled;
 use crate::engine::event::Progress;
 use crate::insights::exec::QueryResult;

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::types::arn_of;
+
 use aws_config::BehaviorVersion;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::config::timeout::TimeoutConfig;
@@ -462,12 +464,4 @@ fn group_of_identifier(id: &str) -> String {
         Some((_, name)) => name.trim_end_matches(":*").to_string(),
         None => id.to_string(),
     }
-}
-
-/// The ARN a log group is named by (a linked account's, in a monitoring account), without the
-/// `:*` DescribeLogGroups ends it with; none for a group named by its name.
-pub fn arn_of(group: &str) -> Option<&str> {
-    group
-        .starts_with("arn:")
-        .then(|| group.trim_end_matches(":*"))
 }

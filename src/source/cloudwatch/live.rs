@@ -137,7 +137,7 @@ async fn backfill<L: Logs>(
 
 /// The ARN of the log group named `group`, as StartLiveTail wants it.
 pub async fn group_arn<L: Logs>(logs: &L, group: &str) -> Result<String, CloudError> {
-    if let Some(arn) = super::client::arn_of(group) {
+    if let Some(arn) = super::types::arn_of(group) {
         return Ok(arn.to_string());
     }
     logs.log_groups(group)

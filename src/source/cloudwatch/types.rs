@@ -157,6 +157,14 @@ impl fmt::Display for QueryState {
     }
 }
 
+/// The ARN a log group is named by (a linked account's, in a monitoring account), without the
+/// `:*` DescribeLogGroups ends it with; none for a group named by its name.
+pub fn arn_of(group: &str) -> Option<&str> {
+    group
+        .starts_with("arn:")
+        .then(|| group.trim_end_matches(":*"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
