@@ -187,16 +187,13 @@ impl CloudArgs {
         CloudSource::new(CloudSettings {
             connect: self.connect(),
             groups,
-            names: Vec::new(),
-            label: None,
-            account: None,
-            region: None,
             since_ms,
             follow: false,
             // A command reads no events into a store.
             max_events: 0,
             max_rows,
             wait_for_retry: false,
+            ..CloudSettings::default()
         })
     }
 
@@ -227,6 +224,25 @@ impl CloudArgs {
             }
         }
         once
+    }
+
+    /// How a fleet is named: by its name, else by what the flags cover.
+    pub fn fleet_label(&self) -> String {
+        if let Some(name) = &self.fleet {
+            return name.clone();
+        }
+        let mut parts = Vec::new();
+        if !self.region.is_empty() {
+            parts.push(self.region.join(", "));
+        }
+        if !self.cluster.is_empty() {
+            parts.push(self.cluster.join(", "));
+        }
+        if parts.is_empty() {
+            "(every cluster)".into()
+        } else {
+            parts.join(" · ")
+        }
     }
 
     /// What a fleet covers, as these flags (and the named fleet read into them) say.

@@ -58,7 +58,7 @@ fn cloud_source(
         // The fleet's clusters are found in every account and region, and picked.
         let fleet = cloud_args.with_fleet()?;
         return Ok(Arc::new(FleetSource::new(FleetSettings {
-            name: fleet_name(&fleet),
+            name: fleet.fleet_label(),
             scope: fleet.scope(),
             since_ms: jiff::Timestamp::now().as_millisecond() - span,
             follow,
@@ -72,35 +72,14 @@ fn cloud_source(
     Ok(Arc::new(CloudSource::new(CloudSettings {
         connect: cloud_args.connect(),
         groups: cloud_args.groups(),
-        names: Vec::new(),
-        label: None,
-        account: None,
         region: cloud_args.region.first().cloned(),
         since_ms: jiff::Timestamp::now().as_millisecond() - span,
         follow,
         max_events: MAX_CLOUD_EVENTS,
         max_rows: 100_000,
         wait_for_retry: true,
+        ..CloudSettings::default()
     })))
-}
-
-/// How the console's title names a fleet: by its name, else by what the flags cover.
-fn fleet_name(cloud: &CloudArgs) -> String {
-    if let Some(name) = &cloud.fleet {
-        return name.clone();
-    }
-    let mut parts = Vec::new();
-    if !cloud.region.is_empty() {
-        parts.push(cloud.region.join(", "));
-    }
-    if !cloud.cluster.is_empty() {
-        parts.push(cloud.cluster.join(", "));
-    }
-    if parts.is_empty() {
-        "(every cluster)".into()
-    } else {
-        parts.join(" · ")
-    }
 }
 
 pub fn run(

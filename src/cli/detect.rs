@@ -146,7 +146,7 @@ fn fleet_of(
 ) -> Result<Arc<dyn EventSource>> {
     let fleet = cloud;
     let source = FleetSource::new(FleetSettings {
-        name: fleet.fleet.clone().unwrap_or_default(),
+        name: fleet.fleet_label(),
         scope: fleet.scope(),
         since_ms,
         follow: false,

@@ -20,27 +20,16 @@ use super::work::block_on;
 use crate::engine::cloud::FleetAnswer;
 use crate::engine::cloud::price::Prices;
 use crate::engine::cloud::{
-    CloudError, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs, TargetResult, TargetStatus,
-    find_targets, of_identifier, plan, run_fleet, second_of, status_words, too_long, too_long_why,
+    CloudError, FleetRun, FleetTarget, FoundTarget, Merge, SdkLogs, TargetStatus, find_targets,
+    of_identifier, plan, run_fleet, second_of, status_words, too_long, too_long_why,
+    unlisted_words,
 };
 use crate::engine::compile::Compiled;
 use crate::text::sanitize;
 
 /// A target whose clusters could not be listed, and why, on stderr.
 fn say_unlisted(f: &FoundTarget, e: &CloudError) {
-    let status = TargetResult {
-        status: TargetStatus::of_error(e),
-        throttled: 0,
-        queries: 0,
-        stats: Default::default(),
-        rows: 0,
-    };
-    eprintln!(
-        "kaudit: {} ({}): {} while listing its clusters",
-        sanitize(&f.target.label()),
-        sanitize(&f.target.who),
-        sanitize(&status_words(&status, f.target.connect.role_arn.as_deref()))
-    );
+    eprintln!("kaudit: {}", sanitize(&unlisted_words(&f.target, e)));
 }
 
 /// What `kaudit query` asks of a fleet, besides where.

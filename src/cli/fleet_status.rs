@@ -70,13 +70,7 @@ pub fn entry(target: &FleetTarget, reached: &Reached<'_>, prices: &Prices) -> Va
     o.insert("credentials".into(), json!(target.who));
     o.insert("role_arn".into(), json!(target.connect.role_arn));
     o.insert("log_groups".into(), json!(target.groups));
-    let empty = TargetResult {
-        status: TargetStatus::Complete,
-        throttled: 0,
-        queries: 0,
-        stats: Default::default(),
-        rows: 0,
-    };
+    let empty = TargetResult::of(TargetStatus::Complete);
     let result = match reached {
         Reached::Queried(r) => {
             status_fields(&r.status, &mut o);

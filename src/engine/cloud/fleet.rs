@@ -428,13 +428,7 @@ pub async fn run_fleet<L: Logs>(
     let done = futures_util::future::join_all(jobs).await;
     let mut results: Vec<TargetResult> = targets
         .iter()
-        .map(|_| TargetResult {
-            status: TargetStatus::Complete,
-            throttled: 0,
-            queries: 0,
-            stats: QueryStats::default(),
-            rows: 0,
-        })
+        .map(|_| TargetResult::of(TargetStatus::Complete))
         .collect();
     let mut rows: Vec<(usize, Vec<(String, String)>)> = Vec::new();
     let mut unattributed = 0;

@@ -10,16 +10,16 @@ use std::time::Instant;
 
 use super::fleet::{FleetRun, FleetTarget, of_identifier, run_fleet};
 use super::fleet_find::{FleetScope, FoundTarget, find_targets};
-use super::fleet_status::{TargetNote, TargetResult, TargetStatus};
-use super::fleet_text::{places, status_words, without_fleet_keys};
-use super::follow::tick;
+use super::fleet_status::{TargetNote, TargetStatus};
+use super::fleet_text::{places, status_words, unlisted_words, without_fleet_keys};
+use super::follow::{loaded, tick};
 use super::price::Prices;
 use super::query::{CloudFacts, CloudRange, tie_rows};
 use super::source::{CloudSettings, CloudSource, Cluster, now_ms};
 use crate::audit::time::TimeRange;
 use crate::engine::SharedStore;
 use crate::engine::compile::Target;
-use crate::engine::event::{Event, LoadProgress, Report};
+use crate::engine::event::{Event, Report};
 use crate::engine::finding::Detection;
 use crate::engine::intake::{Intake, TailControl};
 use crate::engine::source::{
@@ -93,20 +93,7 @@ impl FleetSource {
         let mut refused = Vec::new();
         for (i, f) in found.iter().enumerate() {
             if let Some(e) = &f.refused {
-                let status = TargetStatus::of_error(e);
-                let result = TargetResult {
-                    status,
-                    throttled: 0,
-                    queries: 0,
-                    stats: Default::default(),
-                    rows: 0,
-                };
-                refused.push(format!(
-                    "{} ({}): {} while listing its clusters",
-                    f.target.label(),
-                    f.target.who,
-                    status_words(&result, f.target.connect.role_arn.as_deref())
-                ));
+                refused.push(unlisted_words(&f.target, e));
             }
             for g in &f.target.groups {
                 let (account, name) = of_identifier(g);
@@ -143,10 +130,13 @@ impl FleetSource {
             let Some((i, group)) = key.split_once(' ') else {
                 continue;
             };
-            let Some(target) = i.parse::<usize>().ok().and_then(|i| found.get(i)) else {
+            let Some((i, target)) = i
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| Some((i, found.get(i)?)))
+            else {
                 continue;
             };
-            let i = i.parse::<usize>().unwrap_or_default();
             match at.iter().position(|t| *t == i) {
                 Some(j) => targets[j].groups.push(group.to_string()),
                 None => {
@@ -195,14 +185,7 @@ impl FleetSource {
             .iter()
             .map(|p| p.source.read_range(store, report));
         futures_util::future::join_all(reads).await;
-        let mut progress = LoadProgress::default();
-        if let Ok(mut held) = store.write() {
-            held.settle();
-            progress.events = held.len();
-            progress.problems = held.problem_count();
-        }
-        progress.done = true;
-        report.send(Event::Loaded(progress));
+        loaded(store, report);
     }
 
     async fn tail_now(&self, store: &SharedStore, control: &Arc<TailControl>, report: &Report) {

@@ -50,6 +50,17 @@ pub struct TargetResult {
 }
 
 impl TargetResult {
+    /// A target that ended so before any query answered.
+    pub fn of(status: TargetStatus) -> TargetResult {
+        TargetResult {
+            status,
+            throttled: 0,
+            queries: 0,
+            stats: QueryStats::default(),
+            rows: 0,
+        }
+    }
+
     pub fn complete(&self) -> bool {
         self.status == TargetStatus::Complete
     }

@@ -3,10 +3,12 @@
 //! kaudit and added to every row. So they are taken out of the `by` list of the text sent, and
 //! each answer is already the group that `by` would have made.
 
+use super::fleet::FleetTarget;
 use super::fleet_status::{TargetResult, TargetStatus};
 use crate::insights::ast::{CommandKind, ExprKind, Projection};
 use crate::insights::parser::parse;
 use crate::source::cloudwatch::AWS_ROW_CAP;
+use crate::source::cloudwatch::CloudError;
 
 /// The fields a fleet adds to every row.
 pub const FLEET_FIELDS: [&str; 3] = ["@account", "@region", "@cluster"];
@@ -89,6 +91,19 @@ pub fn status_words(result: &TargetResult, role: Option<&str>) -> String {
         ));
     }
     words
+}
+
+/// A target whose clusters could not be listed, and why, in words (not made safe to show).
+pub fn unlisted_words(target: &FleetTarget, e: &CloudError) -> String {
+    format!(
+        "{} ({}): {} while listing its clusters",
+        target.label(),
+        target.who,
+        status_words(
+            &TargetResult::of(TargetStatus::of_error(e)),
+            target.connect.role_arn.as_deref()
+        )
+    )
 }
 
 /// An epoch second as a time, or the number when it is none.

@@ -23,17 +23,7 @@ impl CloudSource {
     /// Reads the range into the store, and keeps where it stopped for the tail.
     pub(super) async fn load_into(&self, store: &SharedStore, report: &Report) {
         self.read_range(store, report).await;
-        if let Ok(mut held) = store.write() {
-            // Streams interleave: what arrived out of order joins the timeline now.
-            held.settle();
-        }
-        let mut progress = LoadProgress::default();
-        if let Ok(held) = store.read() {
-            progress.events = held.len();
-            progress.problems = held.problem_count();
-        }
-        progress.done = true;
-        report.send(Event::Loaded(progress));
+        loaded(store, report);
     }
 
     /// Reads the range of every group into the store, telling how far the store has got
@@ -172,6 +162,19 @@ impl CloudSource {
             }
         }
     }
+}
+
+/// Loading is over: what arrived out of order (streams interleave) joins the timeline, and the
+/// console is told.
+pub(super) fn loaded(store: &SharedStore, report: &Report) {
+    let mut progress = LoadProgress::default();
+    if let Ok(mut held) = store.write() {
+        held.settle();
+        progress.events = held.len();
+        progress.problems = held.problem_count();
+    }
+    progress.done = true;
+    report.send(Event::Loaded(progress));
 }
 
 /// Held events go in on resume, and the rate falls when nothing comes: a tick does both, until

@@ -38,7 +38,9 @@ pub use fleet_find::{FleetScope, FoundTarget, find_targets};
 pub use fleet_gate::{FIRST_CONCURRENCY, MOST_CONCURRENCY, concurrency};
 pub use fleet_source::{FleetSettings, FleetSource};
 pub use fleet_status::{TargetNote, TargetResult, TargetStatus};
-pub use fleet_text::{FLEET_FIELDS, places, second_of, status_words, without_fleet_keys};
+pub use fleet_text::{
+    FLEET_FIELDS, places, second_of, status_words, unlisted_words, without_fleet_keys,
+};
 pub use query::{CloudAnswer, CloudFacts, CloudRange, run, whole_seconds};
 pub use source::{CloudSettings, CloudSource, Cluster};
 pub use state::{SAVE_EVERY, StateError, StateFile};
